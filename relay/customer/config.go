@@ -1,0 +1,203 @@
+package customer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// DefaultRate is the rate, in messages per second, of a customer whose
+// configuration names none; the burst defaults to one second's worth.
+const DefaultRate = 100
+
+// Config is one `[[customer]]` table of the daemon's TOML file. Exactly one
+// of SecretHash, SecretEnv and SecretFile names the secret: a stored hash
+// (see [HashSecret]), or an environment variable or file holding the plain
+// secret, which is hashed when loaded and then forgotten.
+type Config struct {
+	ID         string `toml:"id"`
+	Name       string `toml:"name"`
+	SecretHash string `toml:"secret_hash"`
+	SecretEnv  string `toml:"secret_env"`
+	SecretFile string `toml:"secret_file"`
+
+	Products    []string `toml:"products"`    // e.g. ["sms", "lms", "alimtalk"]
+	Senders     []string `toml:"senders"`     // sender numbers, '-' and spaces allowed
+	SenderKeys  []string `toml:"sender_keys"` // Kakao sender profile keys
+	Advertising bool     `toml:"advertising"` // may send advertising FriendTalk
+
+	Rate  float64 `toml:"rate"`  // messages per second; 0 means DefaultRate
+	Burst int     `toml:"burst"` // token bucket depth; 0 means one second's worth
+
+	Suspended     bool   `toml:"suspended"`
+	SuspendReason string `toml:"suspend_reason"`
+}
+
+// Validate checks everything that can be checked without reading the
+// environment or files.
+func (c *Config) Validate() error {
+	_, err := c.build(nil)
+	return err
+}
+
+// ValidateAll validates each table and that no id is used twice.
+func ValidateAll(cfgs []Config) error {
+	seen := make(map[string]bool, len(cfgs))
+	var errs []error
+	for i := range cfgs {
+		if err := cfgs[i].Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		if seen[cfgs[i].ID] {
+			errs = append(errs, fmt.Errorf("%w: customer id %q used twice", ErrConfig, cfgs[i].ID))
+		}
+		seen[cfgs[i].ID] = true
+	}
+	return errors.Join(errs...)
+}
+
+// LoadOptions says where plain secrets come from and how they are hashed.
+type LoadOptions struct {
+	Getenv     func(string) string          // default os.Getenv
+	ReadFile   func(string) ([]byte, error) // default os.ReadFile
+	Iterations int                          // PBKDF2 iterations for plain secrets; 0 means DefaultIterations
+}
+
+// Load validates the tables and builds the customers, reading and hashing
+// plain secrets. Error messages never contain a secret.
+func Load(cfgs []Config, opts LoadOptions) ([]*Customer, error) {
+	if err := ValidateAll(cfgs); err != nil {
+		return nil, err
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.ReadFile == nil {
+		opts.ReadFile = os.ReadFile
+	}
+	out := make([]*Customer, 0, len(cfgs))
+	for i := range cfgs {
+		c, err := cfgs[i].build(&opts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// build makes the customer; with opts nil it only validates, leaving plain
+// secrets unread.
+func (c *Config) build(opts *LoadOptions) (*Customer, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: customer %q: %s", ErrConfig, c.ID, fmt.Sprintf(format, args...))
+	}
+	if c.ID == "" || len(c.ID) > 64 || strings.ContainsAny(c.ID, " \t\r\n") {
+		return nil, bad("id must be 1 to 64 characters without spaces")
+	}
+	n := 0
+	for _, s := range []string{c.SecretHash, c.SecretEnv, c.SecretFile} {
+		if s != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, bad("exactly one of secret_hash, secret_env, secret_file is required")
+	}
+	cu := &Customer{
+		ID: c.ID, Name: c.Name,
+		Suspended: c.Suspended, SuspendReason: c.SuspendReason,
+		Advertising: c.Advertising,
+		Rate:        c.Rate, Burst: c.Burst,
+	}
+	if c.Suspended && c.SuspendReason == "" {
+		return nil, bad("suspended needs a suspend_reason")
+	}
+	if c.Rate < 0 || c.Burst < 0 {
+		return nil, bad("rate and burst must not be negative")
+	}
+	if cu.Rate == 0 {
+		cu.Rate = DefaultRate
+	}
+	if cu.Burst == 0 {
+		cu.Burst = max(1, int(cu.Rate))
+	}
+	if len(c.Products) == 0 {
+		return nil, bad("products is empty")
+	}
+	for _, name := range c.Products {
+		p, err := message.ParseProduct(name)
+		if err != nil || p == message.ProductAuto {
+			return nil, bad("unknown product %q (auto is a request, not a product)", name)
+		}
+		if !cu.Allows(p) {
+			cu.Products = append(cu.Products, p)
+		}
+	}
+	for _, s := range c.Senders {
+		num, err := checkSender(s)
+		if err != nil {
+			return nil, bad("%v", err)
+		}
+		if cu.HasSender(num) {
+			return nil, bad("sender %s listed twice", num)
+		}
+		cu.Senders = append(cu.Senders, num)
+	}
+	if len(cu.Senders) > MaxSenders {
+		return nil, bad("%v: %d listed, at most %d per customer", ErrTooManySenders, len(cu.Senders), MaxSenders)
+	}
+	for _, k := range c.SenderKeys {
+		if k == "" {
+			return nil, bad("empty sender key")
+		}
+		cu.SenderKeys = append(cu.SenderKeys, k)
+	}
+	if c.SecretHash != "" {
+		h, err := parseSecretHash(c.SecretHash)
+		if err != nil {
+			return nil, bad("secret_hash: %v", err)
+		}
+		cu.secret = h
+	}
+	if opts == nil || c.SecretHash != "" {
+		return cu, nil
+	}
+	var secret string
+	if c.SecretEnv != "" {
+		secret = opts.Getenv(c.SecretEnv)
+		if secret == "" {
+			return nil, bad("environment variable %s is empty or unset", c.SecretEnv)
+		}
+	} else {
+		b, err := opts.ReadFile(c.SecretFile)
+		if err != nil {
+			return nil, bad("secret_file: %v", err)
+		}
+		secret = strings.TrimRight(string(b), "\r\n")
+		if secret == "" {
+			return nil, bad("secret_file %s is empty", c.SecretFile)
+		}
+	}
+	stored, err := HashSecret(secret, opts.Iterations)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	if cu.secret, err = parseSecretHash(stored); err != nil {
+		return nil, bad("%v", err)
+	}
+	return cu, nil
+}
+
+// checkSender normalises a sender number and checks it is 7 to 12 digits
+// (from 1588-4954 style numbers to 0XX-XXXX-XXXX).
+func checkSender(s string) (string, error) {
+	num := NormalizeNumber(s)
+	if !allDigits(num) || len(num) < 7 || len(num) > 12 {
+		return "", fmt.Errorf("%w: %q must be 7 to 12 digits", ErrBadNumber, s)
+	}
+	return num, nil
+}

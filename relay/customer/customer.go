@@ -1,0 +1,149 @@
+package customer
+
+import (
+	"log/slog"
+	"slices"
+
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// MaxSenders is the most sender numbers (발신번호) a customer may register
+// (application form; terms Art. 4-4).
+const MaxSenders = 10
+
+// Customer is one customer as the relay knows it. Values handed out by a
+// [Registry] are immutable: never modify one, ask the registry for a change.
+type Customer struct {
+	ID   string
+	Name string
+
+	// Suspended customers' new messages are refused with SuspendReason
+	// (unpaid fees Art. 5-2-3, spoofing Art. 13-3); accepted ones still go.
+	Suspended     bool
+	SuspendReason string
+
+	Products    []message.Product // products the customer may send (never ProductAuto)
+	Senders     []string          // registered sender numbers, digits only, at most MaxSenders
+	SenderKeys  []string          // Kakao sender profiles (발신프로필) the customer owns
+	Advertising bool              // may send advertising FriendTalk
+
+	// Rate is the customer's sustained rate in messages per second and Burst
+	// the token bucket's depth.
+	Rate  float64
+	Burst int
+
+	secret secretHash
+}
+
+// Allows reports whether the customer may send product p.
+func (c *Customer) Allows(p message.Product) bool {
+	for _, q := range c.Products {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// HasSender reports whether number, after removing '-' and spaces, is one
+// of the customer's registered sender numbers. It does not allocate.
+func (c *Customer) HasSender(number string) bool {
+	for _, s := range c.Senders {
+		if EqualNumber(number, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasSenderKey reports whether the customer owns the Kakao sender profile key.
+func (c *Customer) HasSenderKey(key string) bool {
+	return key != "" && slices.Contains(c.SenderKeys, key)
+}
+
+// LogValue logs a customer without its secret hash.
+func (c *Customer) LogValue() slog.Value {
+	names := make([]string, len(c.Products))
+	for i, p := range c.Products {
+		names[i] = p.String()
+	}
+	attrs := []slog.Attr{
+		slog.String("id", c.ID),
+		slog.String("name", c.Name),
+		slog.Bool("suspended", c.Suspended),
+		slog.Any("products", names),
+		slog.Any("senders", c.Senders),
+		slog.Float64("rate", c.Rate),
+		slog.Int("burst", c.Burst),
+	}
+	if c.Suspended {
+		attrs = append(attrs, slog.String("suspend_reason", c.SuspendReason))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// String names the customer; with GoString it keeps fmt from printing the
+// secret hash.
+func (c *Customer) String() string { return "customer " + c.ID }
+
+// GoString is String, for %#v.
+func (c *Customer) GoString() string { return c.String() }
+
+// clone returns a deep copy that a writer may change before publishing it.
+func (c *Customer) clone() *Customer {
+	d := *c
+	d.Products = slices.Clone(c.Products)
+	d.Senders = slices.Clone(c.Senders)
+	d.SenderKeys = slices.Clone(c.SenderKeys)
+	return &d
+}
+
+// NormalizeNumber removes '-' and spaces from a phone number. It returns s
+// itself, without allocating, when there is nothing to remove.
+func NormalizeNumber(s string) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '-' || s[i] == ' ' {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)-n)
+	for i := 0; i < len(s); i++ {
+		if s[i] != '-' && s[i] != ' ' {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
+// EqualNumber reports whether raw, ignoring '-' and spaces, equals the
+// normalised number norm. It does not allocate.
+func EqualNumber(raw, norm string) bool {
+	j := 0
+	for i := 0; i < len(raw); i++ {
+		ch := raw[i]
+		if ch == '-' || ch == ' ' {
+			continue
+		}
+		if j >= len(norm) || norm[j] != ch {
+			return false
+		}
+		j++
+	}
+	return j == len(norm) && j > 0
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
