@@ -1,0 +1,103 @@
+package coding
+
+import (
+	"sync"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/korean"
+)
+
+// euckrTable maps every BMP rune to its EUC-KR double byte (lead<<8|trail),
+// or 0 when EUC-KR cannot encode it. It is filled once, on first use, from
+// the x/text encoder itself, so that measuring and encoding here can never
+// disagree with it. Runes below 0x80 are themselves and not in the table.
+var euckrTable struct {
+	once sync.Once
+	enc  *[0x10000]uint16
+}
+
+func euckrCodes() *[0x10000]uint16 {
+	euckrTable.once.Do(func() {
+		t := new([0x10000]uint16)
+		enc := korean.EUCKR.NewEncoder()
+		var src [4]byte
+		var dst [8]byte
+		for r := rune(utf8.RuneSelf); r <= 0xFFFF; r++ {
+			if r >= 0xD800 && r <= 0xDFFF {
+				continue
+			}
+			n := utf8.EncodeRune(src[:], r)
+			enc.Reset()
+			nDst, _, err := enc.Transform(dst[:], src[:n], true)
+			if err == nil && nDst == 2 {
+				t[r] = uint16(dst[0])<<8 | uint16(dst[1])
+			}
+		}
+		euckrTable.enc = t
+	})
+	return euckrTable.enc
+}
+
+func euckrRuneLen(r rune) (int, bool) {
+	switch {
+	case r < utf8.RuneSelf:
+		return 1, true
+	case r >= 0xAC00 && r <= 0xD7A3:
+		// Every modern Hangul syllable has a two-byte code.
+		return 2, true
+	case r > 0xFFFF:
+		return 0, false
+	}
+	return 2, euckrCodes()[r] != 0
+}
+
+func appendEUCKR(dst []byte, r rune) ([]byte, bool) {
+	if r < utf8.RuneSelf {
+		return append(dst, byte(r)), true
+	}
+	if r > 0xFFFF {
+		return dst, false
+	}
+	c := euckrCodes()[r]
+	if c == 0 {
+		return dst, false
+	}
+	return append(dst, byte(c>>8), byte(c)), true
+}
+
+// EUCKRLen returns the number of bytes text takes in EUC-KR: one for ASCII,
+// two for a Hangul syllable or any other encodable character. If a rune
+// cannot be encoded it returns the length up to it and an *UnencodableError.
+// It does not allocate unless it fails.
+func EUCKRLen(text string) (n int, err error) {
+	index := 0
+	for off, r := range text {
+		l, ok := EUCKR.runeLen(r, text[off:])
+		if !ok {
+			return n, &UnencodableError{Rune: r, Index: index, Offset: off, Coding: EUCKR}
+		}
+		n += l
+		index++
+	}
+	return n, nil
+}
+
+// decodeEUCKR decodes EUC-KR (with the Unified Hangul Code extension) via
+// x/text. Byte sequences that are not valid decode as U+FFFD.
+func decodeEUCKR(b []byte) (string, error) {
+	ascii := true
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return string(b), nil
+	}
+	out, err := korean.EUCKR.NewDecoder().Bytes(b)
+	if err != nil {
+		return "", &MalformedError{Coding: EUCKR}
+	}
+	return string(out), nil
+}
