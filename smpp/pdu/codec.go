@@ -1,0 +1,183 @@
+package pdu
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// AppendTo appends the encoded PDU to dst and returns the extended slice.
+// It allocates nothing when dst has room for the PDU.
+//
+// The command_id written is Header.Command, or Body.CommandID() when that is
+// zero; Header.Length is ignored (the real length is written). A request
+// whose command has a body needs one; a response may have a nil Body, which
+// encodes the header alone, as SMPP 3.4 wants for a failing status. On error
+// dst is returned unchanged in length.
+func (p *PDU) AppendTo(dst []byte) ([]byte, error) {
+	h := p.Header
+	var bc bodyCodec
+	if p.Body != nil {
+		var ok bool
+		if bc, ok = p.Body.(bodyCodec); !ok {
+			return dst, fmt.Errorf("%w: body type %T", ErrUnknownCommand, p.Body)
+		}
+		switch id := p.Body.CommandID(); {
+		case h.Command == 0:
+			h.Command = id
+		case h.Command != id:
+			return dst, fmt.Errorf("%w: header %s, body %s", ErrCommandMismatch, h.Command, id)
+		}
+	}
+	kind, known := bodyKinds[h.Command]
+	switch {
+	case !known:
+		return dst, fmt.Errorf("%w: %s", ErrUnknownCommand, h.Command)
+	case kind == noBody && bc != nil:
+		return dst, fmt.Errorf("%w: %s", ErrUnexpectedBody, h.Command)
+	case kind == requestBody && bc == nil:
+		return dst, fmt.Errorf("%w: %s needs a body", ErrBadField, h.Command)
+	}
+	start := len(dst)
+	dst = appendHeader(dst, h, 0)
+	if bc != nil {
+		e := encoder{b: dst}
+		bc.encode(&e)
+		if e.err != nil {
+			return dst[:start], e.err
+		}
+		dst = e.b
+	}
+	n := len(dst) - start
+	if n > math.MaxUint32 {
+		return dst[:start], fmt.Errorf("%w: %d octets", ErrCommandLength, n)
+	}
+	binary.BigEndian.PutUint32(dst[start:], uint32(n))
+	return dst, nil
+}
+
+// Decode decodes b, which must hold exactly one PDU. maxLen bounds
+// command_length (zero means DefaultMaxLen). Errors are *DecodeError.
+//
+// Decode copies the body once and makes every string and slice of the
+// result point into that copy, so the result does not alias b, and a
+// decoded PDU costs two allocations: the copy, and the PDU with its body.
+func Decode(b []byte, maxLen uint32) (*PDU, error) {
+	if len(b) < HeaderLen {
+		var h Header
+		if len(b) >= 4 {
+			h.Length = binary.BigEndian.Uint32(b)
+		}
+		return nil, &DecodeError{Header: h, Status: StatusInvCmdLen, Fatal: true, Err: ErrCommandLength}
+	}
+	h := parseHeader(b)
+	if err := checkLength(h, effectiveMax(maxLen)); err != nil {
+		return nil, err
+	}
+	if int(h.Length) != len(b) {
+		return nil, &DecodeError{Header: h, Status: StatusInvCmdLen, Fatal: true,
+			Err: fmt.Errorf("%w: %d, but %d octets given", ErrCommandLength, h.Length, len(b))}
+	}
+	var body []byte
+	if len(b) > HeaderLen {
+		body = make([]byte, len(b)-HeaderLen)
+		copy(body, b[HeaderLen:])
+	}
+	return decodeBody(h, body)
+}
+
+// Body kinds of the known commands.
+const (
+	noBody       = iota // never a body
+	requestBody         // always a body
+	responseBody        // a body, unless the status is an error
+)
+
+var bodyKinds = map[CommandID]int{
+	GenericNackID: noBody, UnbindID: noBody, UnbindRespID: noBody,
+	EnquireLinkID: noBody, EnquireLinkRespID: noBody,
+	CancelSMRespID: noBody, ReplaceSMRespID: noBody,
+	BindReceiverID: requestBody, BindTransmitterID: requestBody, BindTransceiverID: requestBody,
+	OutbindID: requestBody, SubmitSMID: requestBody, DeliverSMID: requestBody,
+	DataSMID: requestBody, QuerySMID: requestBody, CancelSMID: requestBody,
+	ReplaceSMID: requestBody, SubmitMultiID: requestBody, AlertNotificationID: requestBody,
+	BindReceiverRespID: responseBody, BindTransmitterRespID: responseBody,
+	BindTransceiverRespID: responseBody, SubmitSMRespID: responseBody,
+	DeliverSMRespID: responseBody, DataSMRespID: responseBody, QuerySMRespID: responseBody,
+	SubmitMultiRespID: responseBody,
+}
+
+// decodeBody decodes body, which this package owns from now on, as the body
+// of the command in h.
+func decodeBody(h Header, body []byte) (*PDU, error) {
+	kind, known := bodyKinds[h.Command]
+	switch {
+	case !known:
+		return nil, &DecodeError{Header: h, Status: StatusInvCmdID, Err: ErrUnknownCommand}
+	case kind == noBody && len(body) > 0:
+		return nil, &DecodeError{Header: h, Status: StatusInvCmdLen, Err: ErrUnexpectedBody}
+	case kind == noBody, kind == responseBody && len(body) == 0:
+		return &PDU{Header: h}, nil
+	}
+	var p *PDU
+	var bc bodyCodec
+	switch h.Command {
+	case BindReceiverID, BindTransmitterID, BindTransceiverID:
+		var b *Bind
+		p, b = newPDU[Bind](h)
+		b.Kind, bc = h.Command, b
+	case BindReceiverRespID, BindTransmitterRespID, BindTransceiverRespID:
+		var b *BindResp
+		p, b = newPDU[BindResp](h)
+		b.Kind, bc = h.Command, b
+	case OutbindID:
+		p, bc = newPDU[Outbind](h)
+	case SubmitSMID:
+		p, bc = newPDU[SubmitSM](h)
+	case SubmitSMRespID:
+		p, bc = newPDU[SubmitSMResp](h)
+	case DeliverSMID:
+		p, bc = newPDU[DeliverSM](h)
+	case DeliverSMRespID:
+		p, bc = newPDU[DeliverSMResp](h)
+	case DataSMID:
+		p, bc = newPDU[DataSM](h)
+	case DataSMRespID:
+		p, bc = newPDU[DataSMResp](h)
+	case QuerySMID:
+		p, bc = newPDU[QuerySM](h)
+	case QuerySMRespID:
+		p, bc = newPDU[QuerySMResp](h)
+	case CancelSMID:
+		p, bc = newPDU[CancelSM](h)
+	case ReplaceSMID:
+		p, bc = newPDU[ReplaceSM](h)
+	case SubmitMultiID:
+		p, bc = newPDU[SubmitMulti](h)
+	case SubmitMultiRespID:
+		p, bc = newPDU[SubmitMultiResp](h)
+	case AlertNotificationID:
+		p, bc = newPDU[AlertNotification](h)
+	}
+	d := decoder{b: body}
+	bc.decode(&d)
+	if d.err != nil {
+		return nil, &DecodeError{Header: h, Status: d.err.status, Err: d.err.err}
+	}
+	return p, nil
+}
+
+// newPDU allocates a PDU and its body together, in one allocation.
+func newPDU[B any, P interface {
+	*B
+	bodyCodec
+}](h Header) (*PDU, P) {
+	x := new(struct {
+		p PDU
+		b B
+	})
+	x.p.Header = h
+	bp := P(&x.b)
+	x.p.Body = bp
+	return &x.p, bp
+}
