@@ -1,0 +1,144 @@
+package upstream
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// conn is one upstream connection. Its goroutines, all waited for in serve:
+//
+//	serve (bind, then the reader) ─┬─► submitQ ─► SubmitWorkers workers ─┐
+//	                               ├─► acks ────► reporter ──────────────┼─► out ─► writer ─► socket
+//	                               └─ pong, errors ──────────────────────┘
+//
+// The reader takes a slot of the in-flight window before it queues a
+// submit, so a full window stops the reading: the backpressure reaches the
+// client through TCP. A worker frees the slot once the answer is queued.
+// The writer consumes out until it is closed, even after a write error, so
+// no sender ever blocks on a dead connection.
+type conn struct {
+	srv    *Server
+	raw    net.Conn // the accepted socket: deadlines and Close
+	rw     net.Conn // raw, or the TLS conn over it: reads and writes
+	remote netip.Addr
+	log    *slog.Logger
+	fr     *FrameReader
+
+	ctx    context.Context // cancelled on abort and on a forced server close
+	cancel context.CancelFunc
+
+	sess     Session
+	customer string // set once counted in the server's per-customer map
+
+	out     chan *[]byte // encoded frames for the writer
+	slots   chan struct{}
+	submitQ chan pendingSubmit
+	acks    chan []uint64
+
+	quit      chan struct{} // closed by drain or abort: stop reading
+	quitOnce  sync.Once
+	draining  atomic.Bool
+	aborted   atomic.Bool
+	abortOnce sync.Once
+}
+
+type pendingSubmit struct {
+	seq uint32
+	req *upstreampb.Submit
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	c := &conn{
+		srv:    s,
+		raw:    nc,
+		rw:     nc,
+		remote: remoteAddr(nc),
+		quit:   make(chan struct{}),
+	}
+	c.log = s.log.With("remote", c.remote.String())
+	c.ctx, c.cancel = context.WithCancel(s.ctx)
+	return c
+}
+
+// drain asks the connection to stop reading and finish what it has read.
+func (c *conn) drain() {
+	c.draining.Store(true)
+	c.quitOnce.Do(func() { close(c.quit) })
+	c.raw.SetReadDeadline(time.Unix(1, 0))
+}
+
+// abort ends the connection now: nothing more is read or written.
+func (c *conn) abort(err error) {
+	c.abortOnce.Do(func() {
+		c.aborted.Store(true)
+		c.quitOnce.Do(func() { close(c.quit) })
+		c.cancel()
+		c.raw.Close()
+		if err != nil {
+			c.log.Debug("connection aborted", "err", err)
+		}
+	})
+}
+
+func (c *conn) stopping() bool { return c.draining.Load() || c.aborted.Load() }
+
+// serve runs the connection to its end.
+func (c *conn) serve() {
+	defer c.cancel()
+	defer c.raw.Close()
+	cfg := &c.srv.cfg
+	// One absolute deadline for the handshake and the bind: a client that
+	// trickles bytes cannot hold the connection longer.
+	c.raw.SetDeadline(time.Now().Add(cfg.BindTimeout))
+	if cfg.TLS != nil {
+		tc := tls.Server(c.raw, cfg.TLS)
+		if err := tc.HandshakeContext(c.ctx); err != nil {
+			c.srv.m.frameErrors.Inc()
+			c.log.Debug("tls handshake failed", "err", err)
+			return
+		}
+		c.rw = tc
+	}
+	c.fr = NewFrameReader(c.rw, cfg.MaxFrameSize)
+	if !c.bind() {
+		return
+	}
+	c.raw.SetDeadline(time.Time{})
+
+	c.out = make(chan *[]byte, 256)
+	c.slots = make(chan struct{}, cfg.MaxInFlight)
+	c.submitQ = make(chan pendingSubmit, cfg.MaxInFlight)
+	c.acks = make(chan []uint64, 64)
+
+	var writer, workers, reporter sync.WaitGroup
+	writer.Go(c.writeLoop)
+	for range cfg.SubmitWorkers {
+		workers.Go(c.submitLoop)
+	}
+	src := c.srv.h.Reports(c.sess)
+	reportStop := make(chan struct{})
+	reporter.Go(func() { c.reportLoop(src, reportStop) })
+
+	final := c.readLoop()
+
+	close(c.submitQ)
+	workers.Wait()
+	close(reportStop)
+	reporter.Wait()
+	if src != nil {
+		src.Close()
+	}
+	if final != nil && !c.aborted.Load() {
+		c.send(final)
+	}
+	close(c.out)
+	writer.Wait()
+}

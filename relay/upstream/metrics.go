@@ -1,0 +1,39 @@
+package upstream
+
+import (
+	"fmt"
+
+	"github.com/VictoriaMetrics/metrics"
+)
+
+// serverMetrics are created once per server, in the set the caller gives.
+type serverMetrics struct {
+	conns       *metrics.Counter // open connections (inc/dec)
+	connRefused *metrics.Counter
+	bindsOK     *metrics.Counter
+	bindsFailed *metrics.Counter
+	framesIn    *metrics.Counter
+	framesOut   *metrics.Counter
+	frameErrors *metrics.Counter
+	inFlight    *metrics.Counter // submits read and not yet answered (inc/dec)
+	submits     *metrics.Counter
+	reportsOut  *metrics.Counter
+	reportsAck  *metrics.Counter
+}
+
+func newServerMetrics(set *metrics.Set, name string) *serverMetrics {
+	l := fmt.Sprintf(`{server=%q}`, name)
+	return &serverMetrics{
+		conns:       set.NewCounter("relay_upstream_connections" + l),
+		connRefused: set.NewCounter("relay_upstream_connections_refused_total" + l),
+		bindsOK:     set.NewCounter(fmt.Sprintf(`relay_upstream_binds_total{server=%q,result="ok"}`, name)),
+		bindsFailed: set.NewCounter(fmt.Sprintf(`relay_upstream_binds_total{server=%q,result="failed"}`, name)),
+		framesIn:    set.NewCounter("relay_upstream_frames_in_total" + l),
+		framesOut:   set.NewCounter("relay_upstream_frames_out_total" + l),
+		frameErrors: set.NewCounter("relay_upstream_frame_errors_total" + l),
+		inFlight:    set.NewCounter("relay_upstream_submits_in_flight" + l),
+		submits:     set.NewCounter("relay_upstream_submits_total" + l),
+		reportsOut:  set.NewCounter("relay_upstream_reports_sent_total" + l),
+		reportsAck:  set.NewCounter("relay_upstream_reports_acked_total" + l),
+	}
+}

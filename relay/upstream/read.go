@@ -1,0 +1,107 @@
+package upstream
+
+import (
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// readLoop reads frames after the bind until the client unbinds or closes,
+// the connection idles out, the server drains, or a frame is bad. It
+// returns the frame to send last (UnbindResp, or an Error), if any.
+func (c *conn) readLoop() *upstreampb.Frame {
+	m := c.srv.m
+	idle := c.srv.cfg.IdleTimeout
+	for {
+		if c.fr.Buffered() == 0 {
+			c.raw.SetReadDeadline(time.Now().Add(idle))
+		}
+		// Checked after setting the deadline: drain sets its own deadline
+		// after raising the flag, so one of the two stops this read.
+		if c.stopping() {
+			return nil
+		}
+		f := new(upstreampb.Frame)
+		err := c.fr.Read(f)
+		if err != nil {
+			return c.readFailed(err)
+		}
+		m.framesIn.Inc()
+		switch op := f.Op.(type) {
+		case *upstreampb.Frame_Submit:
+			req := op.Submit
+			if req == nil {
+				req = &upstreampb.Submit{}
+			}
+			select {
+			case c.slots <- struct{}{}:
+			case <-c.quit:
+				return nil
+			}
+			m.inFlight.Inc()
+			c.submitQ <- pendingSubmit{seq: f.Seq, req: req}
+		case *upstreampb.Frame_ReportAck:
+			if op.ReportAck == nil || len(op.ReportAck.ReportSeqs) == 0 {
+				continue
+			}
+			select {
+			case c.acks <- op.ReportAck.ReportSeqs:
+			case <-c.quit:
+				return nil
+			}
+		case *upstreampb.Frame_Ping:
+			c.send(&upstreampb.Frame{Seq: f.Seq, Op: &upstreampb.Frame_Pong{Pong: &upstreampb.Pong{}}})
+		case *upstreampb.Frame_Unbind:
+			return &upstreampb.Frame{Seq: f.Seq, Op: &upstreampb.Frame_UnbindResp{UnbindResp: &upstreampb.UnbindResp{}}}
+		case *upstreampb.Frame_PaymentEvent:
+			c.paymentEvent(f.Seq, op.PaymentEvent)
+		case *upstreampb.Frame_Bind:
+			c.send(errorFrame(f.Seq, upstreampb.Status_INVALID_REQUEST, "already bound"))
+		default:
+			// An operation from a newer version, or one only the relay sends.
+			c.send(errorFrame(f.Seq, upstreampb.Status_INVALID_REQUEST, "unsupported operation"))
+		}
+	}
+}
+
+// readFailed classifies the error that ended the reading.
+func (c *conn) readFailed(err error) *upstreampb.Frame {
+	var ne net.Error
+	switch {
+	case c.stopping():
+		return nil
+	case errors.Is(err, io.EOF):
+		// The client is done sending; it may still read its answers.
+		return nil
+	case errors.As(err, &ne) && ne.Timeout():
+		c.log.Info("idle connection closed", "customer", c.customer)
+		return nil
+	case errors.Is(err, ErrFrameTooLarge), errors.Is(err, ErrEmptyFrame), errors.Is(err, ErrBadFrame):
+		c.srv.m.frameErrors.Inc()
+		c.log.Info("bad frame; closing", "customer", c.customer, "err", err)
+		return errorFrame(0, upstreampb.Status_INVALID_REQUEST, err.Error())
+	default:
+		c.srv.m.frameErrors.Inc()
+		c.abort(err)
+		return nil
+	}
+}
+
+func (c *conn) paymentEvent(seq uint32, ev *upstreampb.PaymentEvent) {
+	ph, ok := c.srv.h.(PaymentHandler)
+	if !ok || ev == nil {
+		c.send(&upstreampb.Frame{Seq: seq, Op: &upstreampb.Frame_PaymentEventResp{PaymentEventResp: &upstreampb.PaymentEventResp{
+			Status: upstreampb.Status_INVALID_REQUEST, Reason: "payment events are not taken yet",
+		}}})
+		return
+	}
+	resp := ph.PaymentEvent(c.ctx, c.sess, ev)
+	c.send(&upstreampb.Frame{Seq: seq, Op: &upstreampb.Frame_PaymentEventResp{PaymentEventResp: resp}})
+}
+
+func errorFrame(seq uint32, st upstreampb.Status, reason string) *upstreampb.Frame {
+	return &upstreampb.Frame{Seq: seq, Op: &upstreampb.Frame_Error{Error: &upstreampb.Error{Status: st, Reason: reason}}}
+}

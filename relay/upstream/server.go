@@ -1,0 +1,215 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+)
+
+// ErrServerClosed is returned by Serve after Close.
+var ErrServerClosed = errors.New("upstream: server closed")
+
+// Server accepts upstream connections and runs the protocol on them; the
+// Handler makes the decisions. Every goroutine it starts is waited for by
+// Close.
+type Server struct {
+	cfg  Config
+	h    Handler
+	log  *slog.Logger
+	m    *serverMetrics
+	auth *authLimiter
+
+	ctx    context.Context // parent of every connection's context
+	cancel context.CancelFunc
+
+	mu struct {
+		sync.Mutex
+		closing     bool
+		listeners   map[net.Listener]struct{}
+		conns       map[*conn]struct{}
+		perCustomer map[string]int
+	}
+	wg sync.WaitGroup // one per connection
+}
+
+// NewServer checks cfg and builds a server. Its metrics are registered in
+// set (metrics.NewSet() in tests; the daemon's set otherwise).
+func NewServer(cfg Config, h Handler, logger *slog.Logger, set *metrics.Set) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:  cfg,
+		h:    h,
+		log:  logger.With("component", "upstream"),
+		m:    newServerMetrics(set, cfg.Name),
+		auth: newAuthLimiter(cfg.AuthFailRate, cfg.AuthFailBurst, cfg.Now),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.mu.listeners = make(map[net.Listener]struct{})
+	s.mu.conns = make(map[*conn]struct{})
+	s.mu.perCustomer = make(map[string]int)
+	return s, nil
+}
+
+// Serve accepts connections on ln until Close; it returns ErrServerClosed
+// then, or the listener's error.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.mu.closing {
+		s.mu.Unlock()
+		ln.Close()
+		return ErrServerClosed
+	}
+	s.mu.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.mu.listeners, ln)
+		s.mu.Unlock()
+	}()
+
+	var backoff time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.closing() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTooManyFiles) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed; retrying", "err", err, "backoff", backoff)
+				t := time.NewTimer(backoff)
+				select {
+				case <-t.C:
+				case <-s.ctx.Done():
+					t.Stop()
+				}
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		s.accept(nc)
+	}
+}
+
+// accept registers nc and starts its goroutine, or closes it at once when
+// the server is at its connection limit or closing.
+func (s *Server) accept(nc net.Conn) {
+	s.mu.Lock()
+	if s.mu.closing || len(s.mu.conns) >= s.cfg.MaxConns {
+		s.mu.Unlock()
+		s.m.connRefused.Inc()
+		nc.Close()
+		return
+	}
+	c := newConn(s, nc)
+	s.mu.conns[c] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	s.m.conns.Inc()
+	go func() {
+		defer s.wg.Done()
+		c.serve()
+		s.mu.Lock()
+		delete(s.mu.conns, c)
+		if c.customer != "" {
+			if s.mu.perCustomer[c.customer]--; s.mu.perCustomer[c.customer] <= 0 {
+				delete(s.mu.perCustomer, c.customer)
+			}
+		}
+		s.mu.Unlock()
+		s.m.conns.Dec()
+	}()
+}
+
+// claimCustomer counts a bound connection for customer, or reports that the
+// customer is at its limit.
+func (s *Server) claimCustomer(customer string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mu.perCustomer[customer] >= s.cfg.MaxConnsPerCustomer {
+		return false
+	}
+	s.mu.perCustomer[customer]++
+	return true
+}
+
+func (s *Server) closing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mu.closing
+}
+
+// Close stops accepting, asks every connection to stop reading, finish the
+// submits it has read and close; when ctx ends first, it closes the rest
+// at once (their handler calls see a cancelled context) and still waits
+// for every goroutine to return.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.mu.closing = true
+	for ln := range s.mu.listeners {
+		ln.Close()
+	}
+	conns := make([]*conn, 0, len(s.mu.conns))
+	for c := range s.mu.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.drain()
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		s.cancel()
+		return nil
+	case <-ctx.Done():
+	}
+	s.cancel()
+	s.mu.Lock()
+	for c := range s.mu.conns {
+		c.abort(ctx.Err())
+	}
+	s.mu.Unlock()
+	<-done
+	return ctx.Err()
+}
+
+// Addrs lists the addresses the server is listening on.
+func (s *Server) Addrs() []net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var a []net.Addr
+	for ln := range s.mu.listeners {
+		a = append(a, ln.Addr())
+	}
+	return a
+}
+
+func remoteAddr(nc net.Conn) netip.Addr {
+	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		return ta.AddrPort().Addr().Unmap()
+	}
+	ap, err := netip.ParseAddrPort(nc.RemoteAddr().String())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
