@@ -1,0 +1,335 @@
+package smpp
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/msgrelay/relay/smpp/pdu"
+)
+
+// conn is one bound socket. It runs four kinds of goroutines, all waited
+// for in wait: the reader (decodes, correlates responses, answers the
+// SMSC's requests), the writer (the only one that writes to the socket;
+// batches through a bufio.Writer flushed when its queue is empty), the
+// keep-alive loop (enquire_link, dead-peer detection, response timeouts)
+// and the deliver_sm handler workers. The first failure closes done and
+// the socket and resolves every pending call with ErrConnLost.
+type conn struct {
+	b     *bind
+	nc    net.Conn
+	rd    *pdu.Reader
+	out   chan *pdu.PDU
+	deliv chan *pdu.PDU
+	done  chan struct{}
+	ctx   context.Context // canceled with done; handed to handlers
+	stop  context.CancelFunc
+	wg    sync.WaitGroup
+
+	lastRead atomic.Int64 // unix nanoseconds of the last PDU read
+
+	mu struct {
+		sync.Mutex
+		pending map[uint32]*call
+		err     error // why the conn died; non-nil once dead
+	}
+}
+
+func newConn(b *bind, nc net.Conn, rd *pdu.Reader) *conn {
+	c := &conn{
+		b:     b,
+		nc:    nc,
+		rd:    rd,
+		out:   make(chan *pdu.PDU, b.cfg.Window+b.cfg.HandlerQueue+16),
+		deliv: make(chan *pdu.PDU, b.cfg.HandlerQueue),
+		done:  make(chan struct{}),
+	}
+	c.ctx, c.stop = context.WithCancel(context.Background())
+	c.mu.pending = make(map[uint32]*call, b.cfg.Window)
+	c.lastRead.Store(time.Now().UnixNano())
+	return c
+}
+
+// start runs the connection's goroutines.
+func (c *conn) start() {
+	c.wg.Add(3)
+	go c.readLoop()
+	go c.writeLoop()
+	go c.keepAlive()
+	if c.b.receives() {
+		for range c.b.cfg.HandlerWorkers {
+			c.wg.Add(1)
+			go c.handleLoop()
+		}
+	}
+}
+
+// wait blocks until every goroutine of the conn has returned.
+func (c *conn) wait() { c.wg.Wait() }
+
+// fail kills the conn once: closes the socket and fails the pending calls.
+func (c *conn) fail(err error) {
+	c.mu.Lock()
+	if c.mu.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.mu.err = err
+	pending := c.mu.pending
+	c.mu.pending = nil
+	c.mu.Unlock()
+	close(c.done)
+	c.stop()
+	_ = c.nc.Close()
+	for _, cl := range pending {
+		c.b.finish(cl, nil, &RequestError{Command: cl.cmd, Sequence: cl.seq, Err: ErrConnLost})
+	}
+}
+
+// send registers cl (if not nil) and queues p for the writer.
+func (c *conn) send(p *pdu.PDU, cl *call) error {
+	if cl != nil {
+		c.mu.Lock()
+		if c.mu.err != nil {
+			c.mu.Unlock()
+			return &RequestError{Command: p.Command, Sequence: p.Sequence, Err: ErrConnLost}
+		}
+		cl.seq, cl.cmd, cl.sent = p.Sequence, p.Command, time.Now()
+		c.mu.pending[p.Sequence] = cl
+		c.mu.Unlock()
+	}
+	select {
+	case c.out <- p:
+		return nil
+	case <-c.done:
+		// fail resolves cl if it was registered before the conn died.
+		return nil
+	}
+}
+
+// resolve hands a response to the call waiting for its sequence number.
+func (c *conn) resolve(seq uint32, p *pdu.PDU, err error) bool {
+	c.mu.Lock()
+	cl, ok := c.mu.pending[seq]
+	if ok {
+		delete(c.mu.pending, seq)
+	}
+	c.mu.Unlock()
+	if ok {
+		c.b.finish(cl, p, err)
+	}
+	return ok
+}
+
+func (c *conn) writeLoop() {
+	defer c.wg.Done()
+	w := bufio.NewWriterSize(c.nc, 64<<10)
+	buf := make([]byte, 0, 512)
+	for {
+		var p *pdu.PDU
+		select {
+		case p = <-c.out:
+		case <-c.done:
+			return
+		}
+		var err error
+		buf, err = p.AppendTo(buf[:0])
+		if err != nil {
+			// Only a body the caller built wrong gets here: fail that call.
+			c.resolve(p.Sequence, nil, err)
+			continue
+		}
+		if _, err := w.Write(buf); err != nil {
+			c.fail(err)
+			return
+		}
+		if len(c.out) == 0 {
+			if err := w.Flush(); err != nil {
+				c.fail(err)
+				return
+			}
+		}
+	}
+}
+
+func (c *conn) readLoop() {
+	defer c.wg.Done()
+	for {
+		p, err := c.rd.Read()
+		if err != nil {
+			var de *pdu.DecodeError
+			if errors.As(err, &de) && !de.Fatal {
+				c.b.m.malformed.Inc()
+				c.answerMalformed(de)
+				continue
+			}
+			c.fail(err)
+			return
+		}
+		c.lastRead.Store(time.Now().UnixNano())
+		if !c.dispatch(p) {
+			return
+		}
+	}
+}
+
+// answerMalformed answers a PDU the decoder refused: its own *_resp with
+// the decoder's status for a request, generic_nack otherwise.
+func (c *conn) answerMalformed(de *pdu.DecodeError) {
+	cmd := de.Header.Command
+	if cmd.IsResponse() {
+		// A response we cannot read still answers its request, as an error.
+		c.resolve(de.Header.Sequence, nil, de)
+		return
+	}
+	c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.GenericNackID, Status: de.Status, Sequence: de.Header.Sequence}})
+}
+
+func (c *conn) reply(p *pdu.PDU) {
+	select {
+	case c.out <- p:
+	case <-c.done:
+	}
+}
+
+// dispatch handles one PDU read; false ends the reader.
+func (c *conn) dispatch(p *pdu.PDU) bool {
+	switch cmd := p.Command; {
+	case cmd.IsResponse():
+		if !c.resolve(p.Sequence, p, nil) {
+			c.b.logLate(p)
+		}
+	case cmd == pdu.EnquireLinkID:
+		c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.EnquireLinkRespID, Sequence: p.Sequence}})
+	case cmd == pdu.DeliverSMID:
+		if !c.b.receives() {
+			c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.DeliverSMRespID, Status: pdu.StatusInvBnd, Sequence: p.Sequence}})
+			return true
+		}
+		select {
+		case c.deliv <- p:
+		case <-c.done:
+			return false
+		}
+	case cmd == pdu.UnbindID:
+		c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.UnbindRespID, Sequence: p.Sequence}})
+		c.b.log.Info("smpp: SMSC unbound", "bind", c.b.name)
+		c.closeAfterFlush(errPeerUnbound)
+		return false
+	case cmd == pdu.AlertNotificationID || cmd == pdu.OutbindID:
+		// No response exists for these; nothing to do on a bound session.
+	default:
+		// A request an ESME does not serve (data_sm, query_sm… sent to us).
+		c.reply(&pdu.PDU{Header: pdu.Header{Command: cmd.Response(), Status: pdu.StatusInvCmdID, Sequence: p.Sequence}})
+	}
+	return true
+}
+
+var errPeerUnbound = errors.New("smpp: SMSC sent unbind")
+
+// closeAfterFlush gives the writer a moment to send what is queued (the
+// unbind_resp) before the socket closes.
+func (c *conn) closeAfterFlush(err error) {
+	deadline := time.Now().Add(c.b.cfg.ResponseTimeout)
+	for len(c.out) > 0 && time.Now().Before(deadline) {
+		select {
+		case <-c.done:
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
+	c.fail(err)
+}
+
+func (c *conn) handleLoop() {
+	defer c.wg.Done()
+	for {
+		var p *pdu.PDU
+		select {
+		case p = <-c.deliv:
+		case <-c.done:
+			return
+		}
+		st := pdu.StatusOK
+		if h := c.b.cfg.OnDeliver; h != nil {
+			if err := h(c.ctx, p.Body.(*pdu.DeliverSM)); err != nil {
+				st = pdu.StatusRxTAppn
+				var es pdu.Status
+				if errors.As(err, &es) && es != pdu.StatusOK {
+					st = es
+				}
+				c.b.m.deliverErr.Inc()
+				c.b.logErr("smpp: deliver_sm handler failed", err)
+			}
+		}
+		c.b.m.delivered.Inc()
+		c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.DeliverSMRespID, Status: st, Sequence: p.Sequence}, Body: &pdu.DeliverSMResp{}})
+	}
+}
+
+// keepAlive sends enquire_link after EnquireLinkInterval without reading
+// anything, closes the conn when one goes unanswered for ResponseTimeout,
+// and fails requests older than ResponseTimeout with ErrTimeout.
+func (c *conn) keepAlive() {
+	defer c.wg.Done()
+	cfg := &c.b.cfg
+	tick := min(cfg.ResponseTimeout, cfg.EnquireLinkInterval) / 4
+	tick = max(tick, 5*time.Millisecond)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	var probe *call
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		if expired := c.expired(now); expired != nil {
+			for _, cl := range expired {
+				if cl == probe {
+					c.b.m.deadPeer.Inc()
+					c.b.log.Warn("smpp: enquire_link unanswered, closing", "bind", c.b.name)
+					c.fail(&RequestError{Command: pdu.EnquireLinkID, Sequence: cl.seq, Err: ErrTimeout})
+					return
+				}
+				c.b.finish(cl, nil, &RequestError{Command: cl.cmd, Sequence: cl.seq, Err: ErrTimeout})
+			}
+		}
+		if probe != nil {
+			select {
+			case <-probe.done:
+				putCall(probe)
+				probe = nil
+			default:
+				continue
+			}
+		}
+		if now.Sub(time.Unix(0, c.lastRead.Load())) >= cfg.EnquireLinkInterval {
+			probe = getCall()
+			p := &pdu.PDU{Header: pdu.Header{Command: pdu.EnquireLinkID, Sequence: c.b.nextSeq()}}
+			if err := c.send(p, probe); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// expired removes and returns the calls older than ResponseTimeout.
+func (c *conn) expired(now time.Time) []*call {
+	limit := now.Add(-c.b.cfg.ResponseTimeout)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*call
+	for seq, cl := range c.mu.pending {
+		if cl.sent.Before(limit) {
+			delete(c.mu.pending, seq)
+			out = append(out, cl)
+		}
+	}
+	return out
+}

@@ -1,0 +1,81 @@
+package smpp_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/smpp"
+	"github.com/msgrelay/relay/smpp/pdu"
+	"github.com/msgrelay/relay/smpp/smpptest"
+)
+
+func newServer(t *testing.T, cfg smpptest.Config) *smpptest.Server {
+	t.Helper()
+	srv, err := smpptest.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// fastConfig is a session config with short timers for tests on real time.
+func fastConfig(addr string) smpp.Config {
+	return smpp.Config{
+		Addr:                addr,
+		SystemID:            "relay",
+		Password:            "secret",
+		Window:              16,
+		ResponseTimeout:     300 * time.Millisecond,
+		EnquireLinkInterval: 200 * time.Millisecond,
+		ReconnectMin:        10 * time.Millisecond,
+		ReconnectMax:        40 * time.Millisecond,
+	}
+}
+
+func newSession(t *testing.T, cfg smpp.Config) *smpp.Session {
+	t.Helper()
+	s, err := smpp.NewSession(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = s.Close(ctx)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.WaitBound(ctx); err != nil {
+		t.Fatalf("WaitBound: %v", err)
+	}
+	return s
+}
+
+func sm(i int) *pdu.SubmitSM {
+	return &pdu.SubmitSM{
+		Source:       pdu.Address{TON: 1, NPI: 1, Addr: "15884954"},
+		Dest:         pdu.Address{TON: 1, NPI: 1, Addr: fmt.Sprintf("0101234%04d", i)},
+		ShortMessage: fmt.Appendf(nil, "hello %d", i),
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func ctxT(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,71 @@
+package smpp
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/msgrelay/relay/smpp/pdu"
+)
+
+// bindMetrics are one bind's metrics, created when the bind is made and
+// labelled carrier and bind.
+type bindMetrics struct {
+	set    *metrics.Set
+	labels string
+
+	up         *metrics.Gauge
+	binds      *metrics.Counter // successful binds
+	drops      *metrics.Counter // bound sockets lost
+	bindFail   *metrics.Counter
+	deadPeer   *metrics.Counter
+	throttled  *metrics.Counter
+	malformed  *metrics.Counter
+	late       *metrics.Counter
+	delivered  *metrics.Counter
+	deliverErr *metrics.Counter
+	latency    *metrics.Histogram
+	submitOK   *metrics.Counter
+
+	mu struct {
+		sync.Mutex
+		byStatus map[pdu.Status]*metrics.Counter
+	}
+}
+
+func newBindMetrics(set *metrics.Set, carrier, name string, b *bind) *bindMetrics {
+	l := fmt.Sprintf(`carrier=%q,bind=%q`, carrier, name)
+	m := &bindMetrics{set: set, labels: l}
+	m.up = set.GetOrCreateGauge(`relay_smpp_bind_up{`+l+`}`, nil)
+	m.binds = set.GetOrCreateCounter(`relay_smpp_binds_total{` + l + `}`)
+	m.drops = set.GetOrCreateCounter(`relay_smpp_bind_drops_total{` + l + `}`)
+	m.bindFail = set.GetOrCreateCounter(`relay_smpp_bind_failures_total{` + l + `}`)
+	m.deadPeer = set.GetOrCreateCounter(`relay_smpp_dead_peer_total{` + l + `}`)
+	m.throttled = set.GetOrCreateCounter(`relay_smpp_throttled_total{` + l + `}`)
+	m.malformed = set.GetOrCreateCounter(`relay_smpp_malformed_pdus_total{` + l + `}`)
+	m.late = set.GetOrCreateCounter(`relay_smpp_unmatched_responses_total{` + l + `}`)
+	m.delivered = set.GetOrCreateCounter(`relay_smpp_deliver_sm_total{` + l + `}`)
+	m.deliverErr = set.GetOrCreateCounter(`relay_smpp_deliver_sm_handler_errors_total{` + l + `}`)
+	m.latency = set.GetOrCreateHistogram(`relay_smpp_response_seconds{` + l + `}`)
+	m.submitOK = set.GetOrCreateCounter(`relay_smpp_submits_total{` + l + `,status="ESME_ROK"}`)
+	set.GetOrCreateGauge(`relay_smpp_window_used{`+l+`}`, func() float64 { return float64(len(b.win)) })
+	m.mu.byStatus = make(map[pdu.Status]*metrics.Counter)
+	return m
+}
+
+// submitted counts one submit answer by status.
+func (m *bindMetrics) submitted(st pdu.Status) {
+	if st == pdu.StatusOK {
+		m.submitOK.Inc()
+		return
+	}
+	m.mu.Lock()
+	c := m.mu.byStatus[st]
+	if c == nil {
+		// Failing statuses are few and rare: one counter each, made on first sight.
+		c = m.set.GetOrCreateCounter(fmt.Sprintf(`relay_smpp_submits_total{%s,status=%q}`, m.labels, st.String()))
+		m.mu.byStatus[st] = c
+	}
+	m.mu.Unlock()
+	c.Inc()
+}

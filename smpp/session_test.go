@@ -1,0 +1,79 @@
+package smpp_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/smpp"
+	"github.com/msgrelay/relay/smpp/pdu"
+	"github.com/msgrelay/relay/smpp/smpptest"
+)
+
+func TestSubmitCorrelatesUnderConcurrency(t *testing.T) {
+	srv := newServer(t, smpptest.Config{Users: map[string]string{"relay": "secret"}})
+	s := newSession(t, fastConfig(srv.Addr()))
+	const workers, each = 8, 50
+	var mu sync.Mutex
+	ids := map[string]string{} // message id → destination
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				m := sm(w*each + i)
+				r, err := s.Submit(ctxT(t, 5*time.Second), m)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				ids[r.MessageID] = m.Dest.Addr
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(ids) != workers*each {
+		t.Fatalf("got %d distinct ids, want %d", len(ids), workers*each)
+	}
+	for _, sub := range srv.Submitted() {
+		if ids[sub.MessageID] != sub.SM.Dest.Addr {
+			t.Fatalf("id %s answered to %q, server got it for %q", sub.MessageID, ids[sub.MessageID], sub.SM.Dest.Addr)
+		}
+	}
+}
+
+func TestSubmitStatusIsTypedError(t *testing.T) {
+	srv := newServer(t, smpptest.Config{Behavior: smpptest.Behavior{BusyEvery: 1, BusyBurst: 1, BusyStatus: pdu.StatusMsgQFul}})
+	cfg := fastConfig(srv.Addr())
+	cfg.ThrottlePause = time.Millisecond
+	s := newSession(t, cfg)
+	_, err := s.Submit(ctxT(t, 2*time.Second), sm(1)) // first one passes
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Submit(ctxT(t, 2*time.Second), sm(2))
+	var st pdu.Status
+	if !errors.As(err, &st) || st != pdu.StatusMsgQFul {
+		t.Fatalf("err = %v, want ESME_RMSGQFUL", err)
+	}
+	if !smpp.Temporary(err) {
+		t.Fatal("queue full should be temporary")
+	}
+}
+
+func TestBadPasswordNeverBinds(t *testing.T) {
+	srv := newServer(t, smpptest.Config{Users: map[string]string{"relay": "other"}})
+	cfg := fastConfig(srv.Addr())
+	cfg.FailFast = true
+	s, err := smpp.NewSession(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctxT(t, time.Second))
+	waitFor(t, 3*time.Second, "refused binds", func() bool { return srv.Stats().BindsRefused >= 2 })
+	if _, err := s.Submit(ctxT(t, time.Second), sm(1)); !errors.Is(err, smpp.ErrNotBound) {
+		t.Fatalf("err = %v, want ErrNotBound", err)
+	}
+}

@@ -1,0 +1,295 @@
+// Package smpptest is a simulated SMSC for tests and benchmarks, shaped like
+// net/http/httptest: NewServer listens on 127.0.0.1, Addr says where, Close
+// stops it. It accepts binds, answers submit_sm with unique ids, sends
+// delivery receipts, and misbehaves on purpose when its Behavior says so:
+// late, dropped or nacked answers, throttling bursts, sockets closed or
+// reset mid-window, half-open sockets, duplicate or early receipts, its own
+// enquire_link and unbind.
+//
+// Memory is bounded (Config.MaxRecorded, Config.MaxPending) and the
+// failure mix is repeatable from Config.Seed.
+package smpptest
+
+import (
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/msgrelay/relay/smpp/pdu"
+)
+
+// Server is a simulated SMSC.
+type Server struct {
+	cfg Config
+	ln  net.Listener
+	wg  sync.WaitGroup
+	ids atomic.Uint64
+
+	binds, bindsRefused, submits, throttled atomic.Int64
+	receipts, receiptsDropped, deliverAcks  atomic.Int64
+	deliverNacks, enquires                  atomic.Int64
+
+	mu struct {
+		sync.Mutex
+		closed   bool
+		peers    map[*peer]struct{}
+		open     map[string]int // bound sockets per system_id
+		maxOpen  map[string]int // high-water mark of open
+		behavior Behavior
+		rnd      *rand.Rand
+		recorded []Submitted
+		timers   map[uint64]func() bool
+		timerID  uint64
+	}
+}
+
+// Submitted is one submit_sm the server received, for assertions.
+type Submitted struct {
+	SystemID  string
+	MessageID string
+	SM        *pdu.SubmitSM
+}
+
+// Stats are the server's counters.
+type Stats struct {
+	Binds, BindsRefused    int64
+	Submits, Throttled     int64
+	Receipts, ReceiptsDrop int64 // receipts sent; dropped (no receiver, MaxPending)
+	DeliverAcks            int64 // deliver_sm_resp with ESME_ROK
+	DeliverNacks           int64 // deliver_sm_resp with an error status
+	EnquireLinks           int64 // enquire_link received
+	Open                   int   // bound sockets now
+}
+
+// NewServer starts a server on 127.0.0.1, port chosen by the system.
+func NewServer(cfg Config) (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := NewUnstarted(cfg)
+	s.Start(ln)
+	return s, nil
+}
+
+// NewUnstarted makes a server that serves only what Start or ServeConn
+// hands it (net.Pipe ends, for tests on fake time).
+func NewUnstarted(cfg Config) *Server {
+	s := &Server{cfg: cfg.withDefaults()}
+	s.mu.peers = make(map[*peer]struct{})
+	s.mu.open = make(map[string]int)
+	s.mu.maxOpen = make(map[string]int)
+	s.mu.behavior = s.cfg.Behavior
+	s.mu.rnd = rand.New(rand.NewPCG(s.cfg.Seed, s.cfg.Seed+1))
+	s.mu.timers = make(map[uint64]func() bool)
+	return s
+}
+
+// Start accepts connections from ln until Close.
+func (s *Server) Start(ln net.Listener) {
+	s.ln = ln
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.ServeConn(nc)
+		}
+	}()
+}
+
+// ServeConn serves one connection in the background.
+func (s *Server) ServeConn(nc net.Conn) {
+	p := newPeer(s, nc)
+	s.mu.Lock()
+	if s.mu.closed {
+		s.mu.Unlock()
+		_ = nc.Close()
+		return
+	}
+	s.mu.peers[p] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go p.serve()
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Close stops accepting, closes every socket, cancels pending receipts and
+// waits for every goroutine of the server.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.mu.closed = true
+	peers := make([]*peer, 0, len(s.mu.peers))
+	for p := range s.mu.peers {
+		peers = append(peers, p)
+	}
+	timers := s.mu.timers
+	s.mu.timers = map[uint64]func() bool{}
+	s.mu.Unlock()
+	if s.ln != nil {
+		_ = s.ln.Close()
+	}
+	for _, stop := range timers {
+		// Removed from the map, the callback will not run f nor call Done.
+		stop()
+		s.wg.Done()
+	}
+	for _, p := range peers {
+		p.close(false)
+	}
+	s.wg.Wait()
+}
+
+// SetBehavior changes the misbehaviour for every socket, from now on.
+func (s *Server) SetBehavior(b Behavior) {
+	s.mu.Lock()
+	s.mu.behavior = b
+	s.mu.Unlock()
+}
+
+func (s *Server) behavior() Behavior {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mu.behavior
+}
+
+// Stats returns the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	open := 0
+	for _, n := range s.mu.open {
+		open += n
+	}
+	s.mu.Unlock()
+	return Stats{
+		Binds: s.binds.Load(), BindsRefused: s.bindsRefused.Load(),
+		Submits: s.submits.Load(), Throttled: s.throttled.Load(),
+		Receipts: s.receipts.Load(), ReceiptsDrop: s.receiptsDropped.Load(),
+		DeliverAcks: s.deliverAcks.Load(), DeliverNacks: s.deliverNacks.Load(),
+		EnquireLinks: s.enquires.Load(), Open: open,
+	}
+}
+
+// OpenSockets is the number of bound sockets of systemID now, and the most
+// there have been at once.
+func (s *Server) OpenSockets(systemID string) (now, most int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mu.open[systemID], s.mu.maxOpen[systemID]
+}
+
+// Submitted returns the last submits received (at most MaxRecorded).
+func (s *Server) Submitted() []Submitted {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Submitted(nil), s.mu.recorded...)
+}
+
+// Kick closes every socket bound as systemID, as a carrier dropping links.
+func (s *Server) Kick(systemID string) int {
+	s.mu.Lock()
+	var ps []*peer
+	for p := range s.mu.peers {
+		if p.systemID() == systemID {
+			ps = append(ps, p)
+		}
+	}
+	s.mu.Unlock()
+	for _, p := range ps {
+		p.close(false)
+	}
+	return len(ps)
+}
+
+func (s *Server) record(sub Submitted) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.mu.recorded) >= s.cfg.MaxRecorded {
+		n := copy(s.mu.recorded, s.mu.recorded[len(s.mu.recorded)/2:])
+		clear(s.mu.recorded[n:])
+		s.mu.recorded = s.mu.recorded[:n]
+	}
+	s.mu.recorded = append(s.mu.recorded, sub)
+}
+
+// bound registers p as bound as systemID; false if over MaxBinds.
+func (s *Server) bound(p *peer, systemID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg.MaxBinds > 0 && s.mu.open[systemID] >= s.cfg.MaxBinds {
+		return false
+	}
+	s.mu.open[systemID]++
+	s.mu.maxOpen[systemID] = max(s.mu.maxOpen[systemID], s.mu.open[systemID])
+	return true
+}
+
+func (s *Server) gone(p *peer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.mu.peers, p)
+	if id := p.systemID(); id != "" {
+		s.mu.open[id]--
+	}
+}
+
+// failNext draws whether the next receipt reports a failure.
+func (s *Server) failNext() bool {
+	if s.cfg.FailRatio <= 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mu.rnd.Float64() < s.cfg.FailRatio
+}
+
+// receiver picks the socket a receipt for a submit on from goes to.
+func (s *Server) receiver(from *peer, elsewhere bool) *peer {
+	if from.receives() && !elsewhere {
+		return from
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p := range s.mu.peers {
+		if p != from && p.receives() && p.systemID() == from.systemID() {
+			return p
+		}
+	}
+	if from.receives() {
+		return from
+	}
+	return nil
+}
+
+// schedule runs f after delay, counted in the server's WaitGroup.
+func (s *Server) schedule(delay time.Duration, f func()) bool {
+	s.mu.Lock()
+	if s.mu.closed || len(s.mu.timers) >= s.cfg.MaxPending {
+		s.mu.Unlock()
+		return false
+	}
+	s.mu.timerID++
+	id := s.mu.timerID
+	s.wg.Add(1)
+	s.mu.timers[id] = func() bool { return false }
+	stop := s.cfg.Clock.AfterFunc(delay, func() {
+		s.mu.Lock()
+		_, live := s.mu.timers[id]
+		delete(s.mu.timers, id)
+		s.mu.Unlock()
+		if live {
+			defer s.wg.Done()
+			f()
+		}
+	})
+	s.mu.timers[id] = stop
+	s.mu.Unlock()
+	return true
+}

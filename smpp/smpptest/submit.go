@@ -1,0 +1,183 @@
+package smpptest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/msgrelay/relay/smpp/pdu"
+)
+
+// submit answers one submit_sm, misbehaving as the Behavior says; the
+// checks run in the order of the fields of Behavior that matter here.
+func (p *peer) submit(q *pdu.PDU) {
+	p.mu.Lock()
+	kind := p.mu.kind
+	p.mu.Unlock()
+	if kind != pdu.BindTransmitterID && kind != pdu.BindTransceiverID {
+		p.send(&pdu.PDU{Header: pdu.Header{Command: pdu.SubmitSMRespID, Status: pdu.StatusInvBnd, Sequence: q.Sequence}})
+		return
+	}
+	p.s.submits.Add(1)
+	p.n++
+	n := p.n
+	b := p.s.behavior()
+	switch {
+	case b.CloseAfter > 0 && n == b.CloseAfter:
+		p.close(false)
+		return
+	case b.ResetAfter > 0 && n == b.ResetAfter:
+		p.close(true)
+		return
+	case b.HalfOpenAfter > 0 && n >= b.HalfOpenAfter:
+		p.halfOpen.Store(true)
+		return
+	}
+	if st := p.refusal(n, b); st != pdu.StatusOK {
+		if st == pdu.StatusThrottled || st == pdu.StatusMsgQFul {
+			p.s.throttled.Add(1)
+		}
+		p.later(b.RespDelay, &pdu.PDU{Header: pdu.Header{Command: pdu.SubmitSMRespID, Status: st, Sequence: q.Sequence}})
+		return
+	}
+	if b.NackEvery > 0 && n%b.NackEvery == 0 {
+		p.later(b.RespDelay, &pdu.PDU{Header: pdu.Header{Command: pdu.GenericNackID, Status: pdu.StatusSysErr, Sequence: q.Sequence}})
+		return
+	}
+	sm := q.Body.(*pdu.SubmitSM)
+	id := p.s.formatID(p.s.ids.Add(1), false)
+	p.s.record(Submitted{SystemID: p.systemID(), MessageID: id, SM: sm})
+	if b.DropEvery > 0 && n%b.DropEvery == 0 {
+		return // accepted, never answered
+	}
+	resp := &pdu.PDU{Header: pdu.Header{Command: pdu.SubmitSMRespID, Sequence: q.Sequence}, Body: &pdu.SubmitSMResp{MessageID: id}}
+	wantReceipt := sm.RegisteredDelivery&0x03 != 0 && p.s.cfg.Receipts != ReceiptNone
+	if wantReceipt && b.ReceiptBeforeResp {
+		p.receipt(sm, id, b, 0)
+		wantReceipt = false
+	}
+	p.later(b.RespDelay, resp)
+	if wantReceipt {
+		p.receipt(sm, id, b, b.RespDelay+p.s.cfg.ReceiptDelay)
+	}
+	if b.UnbindAfter > 0 && n == b.UnbindAfter {
+		p.request(pdu.UnbindID, nil)
+	}
+}
+
+// refusal is the status a submit is refused with for rate, or StatusOK.
+func (p *peer) refusal(n int, b Behavior) pdu.Status {
+	if tps := p.s.cfg.TPS; tps > 0 {
+		now := p.s.cfg.Clock.Now()
+		if now.Sub(p.secStart) >= time.Second {
+			p.secStart, p.secCount = now, 0
+		}
+		p.secCount++
+		if p.secCount > tps {
+			return pdu.StatusThrottled
+		}
+	}
+	if b.BusyEvery > 0 && b.BusyBurst > 0 && (n-1)%(b.BusyEvery+b.BusyBurst) >= b.BusyEvery {
+		if b.BusyStatus != pdu.StatusOK {
+			return b.BusyStatus
+		}
+		return pdu.StatusThrottled
+	}
+	return pdu.StatusOK
+}
+
+// later sends q after d (at once when d is zero).
+func (p *peer) later(d time.Duration, q *pdu.PDU) {
+	if d <= 0 {
+		p.send(q)
+		return
+	}
+	p.s.schedule(d, func() { p.send(q) })
+}
+
+// receipt sends the receipt of message id after d, to the socket the
+// Behavior picks, twice if it says so.
+func (p *peer) receipt(sm *pdu.SubmitSM, id string, b Behavior, d time.Duration) {
+	to := p.s.receiver(p, b.ReceiptsElsewhere)
+	if to == nil {
+		p.s.receiptsDropped.Add(1)
+		return
+	}
+	fail := p.s.failNext()
+	submitted := p.s.cfg.Clock.Now()
+	body := p.s.receiptBody(sm, id, fail, submitted)
+	send := func() {
+		for range 1 + btoi(b.DuplicateReceipts) {
+			if to.request(pdu.DeliverSMID, body) {
+				p.s.receipts.Add(1)
+			}
+		}
+	}
+	if d <= 0 {
+		send()
+		return
+	}
+	if !p.s.schedule(d, send) {
+		p.s.receiptsDropped.Add(1)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// receiptBody builds the deliver_sm of a receipt.
+func (s *Server) receiptBody(sm *pdu.SubmitSM, id string, fail bool, submitted time.Time) *pdu.DeliverSM {
+	stat, state, errCode, dlvrd := "DELIVRD", pdu.StateDelivered, "000", "001"
+	if fail {
+		stat, state, errCode, dlvrd = "UNDELIV", pdu.StateUndeliverable, "001", "000"
+	}
+	rid := id
+	if s.cfg.ReceiptOtherBase {
+		n, _ := strconv.ParseUint(id, s.cfg.IDBase, 64)
+		other := s.cfg
+		other.IDBase = 26 - s.cfg.IDBase // 10 ↔ 16
+		rid = other.formatIDWith(n)
+	}
+	d := &pdu.DeliverSM{
+		Source:     sm.Dest,
+		Dest:       sm.Source,
+		ESMClass:   0x04,
+		DataCoding: 0,
+	}
+	if s.cfg.Receipts != ReceiptTLV {
+		text := sm.ShortMessage
+		if len(text) > 20 {
+			text = text[:20]
+		}
+		if sm.DataCoding != 0 && sm.DataCoding != 1 && sm.DataCoding != 3 {
+			text = nil // the text: field is 7-bit ASCII; do not echo binary
+		}
+		when := s.cfg.Clock.Now().UTC().Format("0601021504")
+		d.ShortMessage = fmt.Appendf(nil, "id:%s sub:001 dlvrd:%s submit date:%s done date:%s stat:%s err:%s text:%s",
+			rid, dlvrd, submitted.UTC().Format("0601021504"), when, stat, errCode, text)
+	}
+	if s.cfg.Receipts != ReceiptText {
+		_ = d.TLVs.SetReceiptedMessageID(rid)
+		d.TLVs.SetMessageState(state)
+	}
+	return d
+}
+
+// formatID writes message number n as the server's ids look.
+func (s *Server) formatID(n uint64, _ bool) string { return s.cfg.formatIDWith(n) }
+
+func (c Config) formatIDWith(n uint64) string {
+	id := strconv.FormatUint(n, c.IDBase)
+	if c.IDUpper {
+		id = strings.ToUpper(id)
+	}
+	if len(id) < c.IDWidth {
+		id = strings.Repeat("0", c.IDWidth-len(id)) + id
+	}
+	return id
+}

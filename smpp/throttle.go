@@ -1,0 +1,112 @@
+package smpp
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// throttle is a bind's submit rate: a token bucket that starts empty, and a
+// slow-down when the SMSC says it is throttling or its queue is full. On
+// such an answer submits stop for pause, the rate is halved (down to a
+// floor of one per second), and it doubles back every pause without a new
+// throttle until it reaches the configured rate again.
+type throttle struct {
+	lim   *rate.Limiter // nil: unlimited
+	base  rate.Limit
+	pause time.Duration
+
+	mu struct {
+		sync.Mutex
+		cur       rate.Limit
+		until     time.Time // submits wait until then
+		lastSlow  time.Time // last slow-down or recovery step
+		throttled bool      // cur < base
+	}
+}
+
+func newThrottle(tps float64, burst int, pause time.Duration) *throttle {
+	t := &throttle{pause: pause}
+	if tps <= 0 {
+		return t
+	}
+	t.base = rate.Limit(tps)
+	t.lim = rate.NewLimiter(t.base, burst)
+	t.mu.cur = t.base
+	t.empty(time.Now())
+	return t
+}
+
+// empty drains the bucket; called at every bind so a rebind cannot burst.
+func (t *throttle) empty(now time.Time) {
+	if t.lim == nil {
+		return
+	}
+	if n := int(t.lim.TokensAt(now)); n > 0 {
+		t.lim.ReserveN(now, n)
+	}
+}
+
+// Wait blocks until one submit may go, or ctx ends.
+func (t *throttle) Wait(ctx context.Context) error {
+	t.mu.Lock()
+	until := t.mu.until
+	if t.mu.throttled {
+		t.recoverLocked(time.Now())
+	}
+	t.mu.Unlock()
+	if d := time.Until(until); d > 0 {
+		tm := time.NewTimer(d)
+		select {
+		case <-tm.C:
+		case <-ctx.Done():
+			tm.Stop()
+			return ctx.Err()
+		}
+	}
+	if t.lim == nil {
+		return nil
+	}
+	return t.lim.Wait(ctx)
+}
+
+func (t *throttle) recoverLocked(now time.Time) {
+	if now.Sub(t.mu.lastSlow) < t.pause {
+		return
+	}
+	t.mu.lastSlow = now
+	t.mu.cur *= 2
+	if t.mu.cur >= t.base {
+		t.mu.cur = t.base
+		t.mu.throttled = false
+	}
+	t.lim.SetLimitAt(now, t.mu.cur)
+}
+
+// SlowDown reacts to ESME_RTHROTTLED / ESME_RMSGQFUL.
+func (t *throttle) SlowDown() {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.mu.until = now.Add(t.pause)
+	t.mu.lastSlow = t.mu.until
+	if t.lim == nil {
+		return
+	}
+	t.mu.cur = max(t.mu.cur/2, 1)
+	t.mu.throttled = t.mu.cur < t.base
+	t.lim.SetLimitAt(now, t.mu.cur)
+	t.empty(now)
+}
+
+// Limit is the current rate, for tests and metrics.
+func (t *throttle) Limit() rate.Limit {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.lim == nil {
+		return rate.Inf
+	}
+	return t.mu.cur
+}
