@@ -42,7 +42,7 @@ func roundTripBodies() []*PDU {
 			ScheduleDeliveryTime: "260101120000000+", RegisteredDelivery: 1, SMDefaultMsgID: 1,
 			ShortMessage: make([]byte, MaxShortMessage)}},
 		{Header: hdr(SubmitMultiID, 0, 14), Body: &SubmitMulti{ServiceType: "s", Source: Address{Addr: "1"},
-			Dests: []DestAddress{{Flag: DestDistList, DLName: ""}, {Flag: DestSME, Address: Address{TON: 1, Addr: "2"}}},
+			Dests:    []DestAddress{{Flag: DestDistList, DLName: ""}, {Flag: DestSME, Address: Address{TON: 1, Addr: "2"}}},
 			ESMClass: 3, DataCoding: 8, ShortMessage: []byte{1}, TLVs: unknown}},
 		{Header: hdr(SubmitMultiRespID, 0, 15), Body: &SubmitMultiResp{MessageID: "m",
 			Unsuccess: []UnsuccessSME{{Address: Address{Addr: "2"}, Error: StatusInvDstAdr}, {Error: 0xFFFFFFFF}}}},
