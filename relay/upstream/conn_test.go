@@ -1,0 +1,238 @@
+package upstream_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/binary"
+	"errors"
+	"math/big"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/relay/upstream"
+	"github.com/msgrelay/relay/relay/upstream/client"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestReportsPushedAckedAndRedelivered(t *testing.T) {
+	h := newFakeHandler()
+	ts := startServer(t, upstream.Config{MaxUnackedReports: 8}, h)
+	box := h.outbox("c1")
+	box.add(20)
+
+	// First connection: takes the reports but acknowledges none.
+	var mu sync.Mutex
+	var got []uint64
+	opt := c1
+	opt.ManualAck = true
+	opt.OnReport = func(r *upstreampb.Report) {
+		mu.Lock()
+		got = append(got, r.ReportSeq)
+		mu.Unlock()
+	}
+	c := dial(t, ts.addr, opt)
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(got) }
+	waitFor(t, 5*time.Second, "8 reports", func() bool { return count() == 8 })
+	// The window of unacked reports is full: nothing more comes. Acks for
+	// seqs never sent are ignored.
+	if err := c.Ack(1, 2, 999); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "2 more reports", func() bool { return count() == 10 })
+	waitFor(t, 5*time.Second, "acks recorded", func() bool { return box.unacked() == 18 })
+	c.Close()
+
+	// Second connection: everything not acknowledged comes again, in order,
+	// and is acknowledged automatically.
+	mu.Lock()
+	got = nil
+	mu.Unlock()
+	opt.ManualAck = false
+	dial(t, ts.addr, opt)
+	waitFor(t, 5*time.Second, "redelivery", func() bool { return box.unacked() == 0 })
+	box.add(5) // new reports are pushed on notify
+	waitFor(t, 5*time.Second, "pushed reports acked", func() bool { return box.unacked() == 0 && count() == 23 })
+	mu.Lock()
+	defer mu.Unlock()
+	for i, s := range got {
+		if s != uint64(i+3) {
+			t.Fatalf("report %d has seq %d: %v", i, s, got)
+		}
+	}
+}
+
+func TestBindTimeoutClosesSlowloris(t *testing.T) {
+	ts := startServer(t, upstream.Config{BindTimeout: 200 * time.Millisecond}, newFakeHandler())
+	r := dialRaw(t, ts.addr)
+	// Half a length prefix, then nothing: the deadline is absolute.
+	if _, err := r.nc.Write([]byte{0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	r.closedWithin(2 * time.Second)
+}
+
+func TestIdleConnectionClosed(t *testing.T) {
+	ts := startServer(t, upstream.Config{IdleTimeout: 300 * time.Millisecond}, newFakeHandler())
+	r := dialRaw(t, ts.addr)
+	if resp := r.bind("c1", "right-secret"); resp.Status != upstreampb.Status_OK {
+		t.Fatalf("bind: %v", resp)
+	}
+	// Pings keep it open past the idle time...
+	for i := range 4 {
+		r.send(&upstreampb.Frame{Seq: uint32(10 + i), Op: &upstreampb.Frame_Ping{Ping: &upstreampb.Ping{}}})
+		if f := r.read(); f.GetPong() == nil || f.Seq != uint32(10+i) {
+			t.Fatalf("ping %d: %v", i, f)
+		}
+		time.Sleep(100 * time.Millisecond) // pacing the client side, not waiting for a result
+	}
+	// ...then silence closes it.
+	r.closedWithin(2 * time.Second)
+}
+
+func TestOversizeFrameClosed(t *testing.T) {
+	ts := startServer(t, upstream.Config{MaxFrameSize: 1024}, newFakeHandler())
+	r := dialRaw(t, ts.addr)
+	r.bind("c1", "right-secret")
+	r.nc.Write(binary.BigEndian.AppendUint32(nil, 1<<31))
+	f := r.read()
+	if e := f.GetError(); e == nil || e.Status != upstreampb.Status_INVALID_REQUEST {
+		t.Fatalf("got %v", f)
+	}
+	r.closedWithin(2 * time.Second)
+}
+
+func TestGarbageBeforeBindClosed(t *testing.T) {
+	ts := startServer(t, upstream.Config{}, newFakeHandler())
+	r := dialRaw(t, ts.addr)
+	r.nc.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	r.closedWithin(2 * time.Second)
+}
+
+func TestConnectionLimits(t *testing.T) {
+	ts := startServer(t, upstream.Config{MaxConnsPerCustomer: 2, MaxConns: 3}, newFakeHandler())
+	dial(t, ts.addr, c1)
+	dial(t, ts.addr, c1)
+	_, err := client.Dial(context.Background(), ts.addr, c1)
+	var se *client.StatusError
+	if !errors.As(err, &se) || se.Status != upstreampb.Status_THROTTLED {
+		t.Fatalf("third connection of c1: %v", err)
+	}
+	dial(t, ts.addr, client.Options{Customer: "c2", Secret: "other-secret", PingInterval: -1})
+	r := dialRaw(t, ts.addr) // the fourth connection is closed at once
+	r.closedWithin(2 * time.Second)
+}
+
+func TestCloseAnswersInFlight(t *testing.T) {
+	h := newFakeHandler()
+	entered := make(chan struct{}, 1)
+	release := make(chan struct{})
+	h.hold = func([]*upstreampb.Submit) {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		<-release
+	}
+	ts := startServer(t, upstream.Config{}, h)
+	c := dial(t, ts.addr, c1)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := c.Submit(context.Background(), submitFrame(0, "late").GetSubmit())
+		if err == nil && resp.Status != upstreampb.Status_OK {
+			err = errors.New(resp.Status.String())
+		}
+		done <- err
+	}()
+	<-entered
+	closed := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		closed <- ts.Close(ctx)
+	}()
+	// The server waits for the handler, then answers, then closes.
+	select {
+	case <-closed:
+		t.Fatal("closed with a submit in flight")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("in-flight submit: %v", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("client not told of the close")
+	}
+}
+
+func selfSigned(t testing.TB) (*tls.Config, *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "relay test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	srv := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS13}
+	cli := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS13}
+	return srv, cli
+}
+
+func TestTLS(t *testing.T) {
+	srvTLS, cliTLS := selfSigned(t)
+	ts := startServer(t, upstream.Config{TLS: srvTLS}, newFakeHandler())
+	opt := c1
+	opt.TLS = cliTLS
+	c := dial(t, ts.addr, opt)
+	resp, err := c.Submit(context.Background(), submitFrame(0, "tls").GetSubmit())
+	if err != nil || resp.MessageId != "id-tls" {
+		t.Fatalf("%v %v", resp, err)
+	}
+	// A plain-text client gets nowhere.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if _, err := client.Dial(ctx, ts.addr, c1); err == nil {
+		t.Fatal("plain client bound to a TLS server")
+	}
+}

@@ -1,0 +1,164 @@
+package upstream_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/msgrelay/relay/relay/upstream"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// fakeHandler accepts customer "c1" with secret "right-secret" (and any
+// customer named in secrets), answers each submit with an id made from its
+// client_ref, and keeps one report outbox per customer across connections.
+type fakeHandler struct {
+	secrets map[string]string
+	auths   atomic.Int64
+	// hold, when set, is called with each batch before it is answered.
+	hold func(reqs []*upstreampb.Submit)
+
+	mu struct {
+		sync.Mutex
+		outbox map[string]*fakeOutbox
+	}
+}
+
+type fakeSession struct{ customer string }
+
+func (s fakeSession) Customer() string { return s.customer }
+
+func newFakeHandler() *fakeHandler {
+	h := &fakeHandler{secrets: map[string]string{"c1": "right-secret", "c2": "other-secret"}}
+	h.mu.outbox = make(map[string]*fakeOutbox)
+	return h
+}
+
+func (h *fakeHandler) Authenticate(ctx context.Context, customer, secret string, remote netip.Addr) (upstream.Session, error) {
+	h.auths.Add(1)
+	if s, ok := h.secrets[customer]; !ok || s != secret {
+		return nil, upstream.ErrUnauthenticated
+	}
+	return fakeSession{customer}, nil
+}
+
+func (h *fakeHandler) SubmitBatch(ctx context.Context, s upstream.Session, reqs []*upstreampb.Submit, resps []*upstreampb.SubmitResp) {
+	if h.hold != nil {
+		h.hold(reqs)
+	}
+	for i, r := range reqs {
+		if r.Recipient == "" {
+			resps[i].Status = upstreampb.Status_MISSING_FIELD
+			resps[i].Field = "recipient"
+			continue
+		}
+		resps[i].Status = upstreampb.Status_OK
+		resps[i].MessageId = "id-" + r.ClientRef
+	}
+}
+
+func (h *fakeHandler) Reports(s upstream.Session) upstream.ReportSource {
+	return h.outbox(s.Customer()).view()
+}
+
+func (h *fakeHandler) outbox(customer string) *fakeOutbox {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	o := h.mu.outbox[customer]
+	if o == nil {
+		o = &fakeOutbox{reports: make(map[uint64]*upstreampb.Report)}
+		h.mu.outbox[customer] = o
+	}
+	return o
+}
+
+// fakeOutbox stands for the durable report outbox of one customer.
+type fakeOutbox struct {
+	mu      sync.Mutex
+	next    uint64
+	reports map[uint64]*upstreampb.Report // unacked
+	views   []*fakeView
+	acked   []uint64
+}
+
+func (o *fakeOutbox) add(n int) {
+	o.mu.Lock()
+	for range n {
+		o.next++
+		o.reports[o.next] = &upstreampb.Report{ReportSeq: o.next, MessageId: fmt.Sprintf("%016x", o.next),
+			State: upstreampb.FinalState_DELIVERED, Billed: upstreampb.Product_PRODUCT_SMS}
+	}
+	views := append([]*fakeView(nil), o.views...)
+	o.mu.Unlock()
+	for _, v := range views {
+		select {
+		case v.notify <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (o *fakeOutbox) unacked() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.reports)
+}
+
+func (o *fakeOutbox) view() *fakeView {
+	v := &fakeView{o: o, notify: make(chan struct{}, 1)}
+	o.mu.Lock()
+	o.views = append(o.views, v)
+	o.mu.Unlock()
+	return v
+}
+
+type fakeView struct {
+	o      *fakeOutbox
+	notify chan struct{}
+}
+
+func (v *fakeView) Notify() <-chan struct{} { return v.notify }
+
+func (v *fakeView) Next(ctx context.Context, after uint64, limit int) ([]*upstreampb.Report, error) {
+	v.o.mu.Lock()
+	defer v.o.mu.Unlock()
+	var seqs []uint64
+	for s := range v.o.reports {
+		if s > after {
+			seqs = append(seqs, s)
+		}
+	}
+	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
+	if len(seqs) > limit {
+		seqs = seqs[:limit]
+	}
+	out := make([]*upstreampb.Report, len(seqs))
+	for i, s := range seqs {
+		out[i] = v.o.reports[s]
+	}
+	return out, nil
+}
+
+func (v *fakeView) Ack(ctx context.Context, seqs []uint64) error {
+	v.o.mu.Lock()
+	defer v.o.mu.Unlock()
+	for _, s := range seqs {
+		delete(v.o.reports, s)
+		v.o.acked = append(v.o.acked, s)
+	}
+	return nil
+}
+
+func (v *fakeView) Close() {
+	v.o.mu.Lock()
+	defer v.o.mu.Unlock()
+	for i, w := range v.o.views {
+		if w == v {
+			v.o.views = append(v.o.views[:i], v.o.views[i+1:]...)
+			break
+		}
+	}
+}
