@@ -1,0 +1,67 @@
+package door
+
+import (
+	"strings"
+	"time"
+)
+
+// AdPrefix must open every advertising message.
+const AdPrefix = "(광고)"
+
+// Phrases that announce the free opt-out number of an advertisement.
+var optOutWords = []string{"무료거부", "무료수신거부", "수신거부"}
+
+// hasOptOut reports whether text names a free opt-out: one of optOutWords
+// and an 080 number (080-XXX-XXXX or 080-XXXX-XXXX, '-' and spaces allowed).
+func hasOptOut(text string) bool {
+	found := false
+	for _, w := range optOutWords {
+		if strings.Contains(text, w) {
+			found = true
+			break
+		}
+	}
+	return found && has080(text)
+}
+
+func has080(text string) bool {
+	for i := 0; i+3 <= len(text); i++ {
+		if text[i:i+3] != "080" || (i > 0 && isDigit(text[i-1])) {
+			continue
+		}
+		digits, j := 0, i
+		for ; j < len(text) && (isDigit(text[j]) || text[j] == '-' || text[j] == ' '); j++ {
+			if isDigit(text[j]) {
+				digits++
+			}
+		}
+		if digits == 10 || digits == 11 {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// minuteOfDay is the minute since midnight in Seoul.
+func minuteOfDay(now time.Time) int {
+	t := now.In(Seoul)
+	return t.Hour()*60 + t.Minute()
+}
+
+// AdFriendTalkAllowed reports whether Kakao takes an advertising FriendTalk
+// at now: not from 20:50 to 08:00 Seoul time.
+func AdFriendTalkAllowed(now time.Time) bool {
+	m := minuteOfDay(now)
+	return m >= 8*60 && m < 20*60+50
+}
+
+// AdSMSAllowed reports whether an advertising SMS/LMS (including the
+// fallback of an advertising FriendTalk) may be sent at now: not from 21:00
+// to 08:00 Seoul time, when the law needs a separate night-time consent.
+// The dispatcher asks it before sending an ad fallback leg.
+func AdSMSAllowed(now time.Time) bool {
+	m := minuteOfDay(now)
+	return m >= 8*60 && m < 21*60
+}

@@ -1,0 +1,286 @@
+package door
+
+import (
+	"time"
+	"unicode/utf8"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// Request is what a customer asked to send: the submit's fields as the
+// upstream protocol carries them, before anything is normalised.
+type Request struct {
+	Product   message.Product // may be ProductAuto
+	Sender    string          // sender number; '-' and spaces allowed
+	Recipient string          // Korean mobile number, in any accepted form
+	Text      string
+	Subject   string        // LMS subject, or AlimTalk title
+	Kakao     message.Kakao // sender key, template code, image, ad flag
+	Fallback  message.Fallback
+	Truncate  bool // a fallback may be cut to its limit instead of refused
+}
+
+// Options are a Checker's collaborators.
+type Options struct {
+	// Metrics receives relay_door_refused_total{rule} and
+	// relay_door_passed_total{product}; nil means a private set.
+	Metrics *metrics.Set
+}
+
+// Checker applies the door's rules. It is safe for concurrent use.
+type Checker struct {
+	cfg     Config
+	buckets limiters
+	refused map[string]*metrics.Counter
+	passed  [message.ProductAuto + 1]*metrics.Counter
+}
+
+// New makes a Checker; cfg must be valid.
+func New(cfg Config, opts Options) (*Checker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	set := opts.Metrics
+	if set == nil {
+		set = metrics.NewSet()
+	}
+	k := &Checker{cfg: cfg, refused: make(map[string]*metrics.Counter, len(Rules))}
+	for _, r := range Rules {
+		k.refused[r] = set.GetOrCreateCounter(`relay_door_refused_total{rule="` + r + `"}`)
+	}
+	for _, p := range message.Products {
+		k.passed[p] = set.GetOrCreateCounter(`relay_door_passed_total{product="` + p.String() + `"}`)
+	}
+	return k, nil
+}
+
+// Config returns the limits in force.
+func (k *Checker) Config() Config { return k.cfg }
+
+// Check applies the door's rules, in the order of the package doc, to req
+// from customer c (nil if the connection is not authenticated) at now. It
+// returns the product to store (never ProductAuto), or the first rule req
+// breaks. A message that passes takes one token from c's bucket.
+//
+// Check does not normalise: store the sender with
+// [customer.NormalizeNumber] and the recipient with [NormalizeRecipient].
+func (k *Checker) Check(c *customer.Customer, req Request, now time.Time) (message.Product, *Refusal) {
+	p, r := k.check(c, &req, now)
+	if r != nil {
+		if ctr := k.refused[r.Rule]; ctr != nil {
+			ctr.Inc()
+		}
+		return message.ProductUnknown, r
+	}
+	k.passed[p].Inc()
+	return p, nil
+}
+
+func (k *Checker) check(c *customer.Customer, req *Request, now time.Time) (message.Product, *Refusal) {
+	if c == nil {
+		return 0, refuse(RuleUnauthenticated, "", "", "the connection has not authenticated")
+	}
+	if c.Suspended {
+		return 0, refuse(RuleCustomerSuspended, c.SuspendReason, "",
+			"customer %s is suspended: %s", c.ID, c.SuspendReason)
+	}
+	p := req.Product
+	switch {
+	case p == message.ProductAuto:
+		if !c.Allows(message.ProductSMS) && !c.Allows(message.ProductLMS) {
+			return 0, notAllowed(c, p)
+		}
+	case p == message.ProductUnknown || p > message.ProductAuto:
+		return 0, refuse(RuleInvalidRequest, p.String(), "", "unknown product %s", p)
+	case !c.Allows(p):
+		return 0, notAllowed(c, p)
+	}
+	if req.Text == "" {
+		return 0, refuse(RuleMissingField, "text", "", "the message text is empty")
+	}
+	if !utf8.ValidString(req.Text) || !utf8.ValidString(req.Subject) {
+		return 0, refuse(RuleInvalidRequest, "", "", "text or subject is not valid UTF-8")
+	}
+	var r *Refusal
+	if p.Kakao() {
+		r = k.checkKakao(c, req, p, now)
+	} else {
+		p, r = k.checkSMPP(c, req, p, now)
+	}
+	if r != nil {
+		return 0, r
+	}
+	if !k.buckets.allow(c, now) {
+		return 0, refuse(RuleThrottled, "", formatRate(c),
+			"customer %s exceeds its rate of %s", c.ID, formatRate(c))
+	}
+	return p, nil
+}
+
+// checkSMPP checks an SMS, LMS or auto request and resolves auto.
+func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Product, now time.Time) (message.Product, *Refusal) {
+	n, err := euckrLen(req.Text)
+	if err != nil {
+		return 0, unencodable("text", err)
+	}
+	explicit := p
+	if p == message.ProductAuto {
+		switch {
+		case n <= k.cfg.SMSBytes && c.Allows(message.ProductSMS):
+			p = message.ProductSMS
+		case c.Allows(message.ProductLMS):
+			p = message.ProductLMS
+		default:
+			return 0, refuse(RuleProductNotAllowed, itoa(n), itoa(k.cfg.SMSBytes),
+				"auto: text is %d EUC-KR bytes, over the SMS limit %d, and customer %s may not send LMS", n, k.cfg.SMSBytes, c.ID)
+		}
+	}
+	if req.Fallback != message.FallbackNone {
+		return 0, refuse(RuleInvalidRequest, req.Fallback.String(), "", "a fallback applies to Kakao products only, not %s", p)
+	}
+	if r := checkSender(c, req.Sender); r != nil {
+		return 0, r
+	}
+	if r := checkRecipient(req.Recipient); r != nil {
+		return 0, r
+	}
+	if p == message.ProductSMS {
+		if n > k.cfg.SMSBytes {
+			return 0, tooLong("SMS text", n, k.cfg.SMSBytes, "EUC-KR bytes")
+		}
+	} else {
+		if n > k.cfg.LMSBytes {
+			return 0, tooLong("LMS text", n, k.cfg.LMSBytes, "EUC-KR bytes")
+		}
+		if req.Subject == "" && explicit == message.ProductLMS && k.cfg.LMSSubjectRequired {
+			return 0, refuse(RuleMissingField, "subject", "", "an LMS needs a subject")
+		}
+		sn, err := euckrLen(req.Subject)
+		if err != nil {
+			return 0, unencodable("subject", err)
+		}
+		if sn > k.cfg.LMSSubjectBytes {
+			return 0, tooLong("LMS subject", sn, k.cfg.LMSSubjectBytes, "EUC-KR bytes")
+		}
+	}
+	if req.Kakao.Ad {
+		if r := checkAdFormat(c, req.Text); r != nil {
+			return 0, r
+		}
+		if !AdSMSAllowed(now) {
+			return 0, nightRefusal("no advertising SMS/LMS is sent", now, "21:00")
+		}
+	}
+	return p, nil
+}
+
+// checkKakao checks an AlimTalk or FriendTalk request.
+func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Product, now time.Time) *Refusal {
+	key := req.Kakao.SenderKey
+	if key == "" {
+		return refuse(RuleMissingField, "sender profile", "", "%s needs a sender profile (sender key)", p)
+	}
+	if !c.HasSenderKey(key) {
+		return refuse(RuleSenderNotRegistered, key, "",
+			"sender profile %q is not registered for customer %s", key, c.ID)
+	}
+	if r := checkRecipient(req.Recipient); r != nil {
+		return r
+	}
+	limit := k.cfg.KakaoChars
+	if p == message.ProductFriendTalkImage {
+		limit = k.cfg.FriendTalkImageChars
+	}
+	if n := utf8.RuneCountInString(req.Text); n > limit {
+		return tooLong(p.String()+" text", n, limit, "characters")
+	}
+	switch p {
+	case message.ProductAlimTalk, message.ProductPaymentAlimTalk:
+		if req.Kakao.TemplateCode == "" {
+			return refuse(RuleMissingField, "template code", "", "%s needs a template code", p)
+		}
+		if n := utf8.RuneCountInString(req.Subject); n > k.cfg.AlimTalkTitleChars {
+			return tooLong("AlimTalk title", n, k.cfg.AlimTalkTitleChars, "characters")
+		}
+		if req.Kakao.Ad {
+			return refuse(RuleAd, "ad", "", "AlimTalk is informational only and cannot carry advertising (Art. 2-4)")
+		}
+	case message.ProductFriendTalkText:
+		if req.Kakao.ImageURL != "" {
+			return refuse(RuleInvalidRequest, "image", "", "a text FriendTalk carries no image; send friendtalk_image")
+		}
+	case message.ProductFriendTalkImage:
+		if req.Kakao.ImageURL == "" {
+			return refuse(RuleMissingField, "image", "", "an image FriendTalk needs exactly 1 image")
+		}
+		if !validImageURL(req.Kakao.ImageURL) {
+			return refuse(RuleInvalidRequest, req.Kakao.ImageURL, "1",
+				"an image FriendTalk takes exactly 1 image, as one http(s) URL")
+		}
+	}
+	if req.Kakao.Ad {
+		if r := checkAdFormat(c, req.Text); r != nil {
+			return r
+		}
+		if !AdFriendTalkAllowed(now) {
+			return nightRefusal("Kakao takes no advertising FriendTalk", now, "20:50")
+		}
+	}
+	return k.checkFallback(c, req, p)
+}
+
+// checkFallback checks that the SMS/LMS leg a Kakao failure would send can
+// be sent: allowed, from a registered number, and fitting its limit.
+func (k *Checker) checkFallback(c *customer.Customer, req *Request, p message.Product) *Refusal {
+	f := req.Fallback
+	var need message.Product
+	switch f {
+	case message.FallbackNone:
+		return nil
+	case message.FallbackSMS:
+		need = message.ProductSMS
+	case message.FallbackLMS:
+		need = message.ProductLMS
+	case message.FallbackAuto:
+		need = message.ProductAuto
+	default:
+		return refuse(RuleInvalidRequest, f.String(), "", "unknown fallback %s", f)
+	}
+	if need == message.ProductAuto {
+		if !c.Allows(message.ProductSMS) && !c.Allows(message.ProductLMS) {
+			return notAllowed(c, need)
+		}
+	} else if !c.Allows(need) {
+		return notAllowed(c, need)
+	}
+	// Payment AlimTalk falls back from the company's fixed number.
+	if p != message.ProductPaymentAlimTalk {
+		if r := checkSender(c, req.Sender); r != nil {
+			r.Reason = "fallback: " + r.Reason
+			return r
+		}
+	}
+	n, err := euckrLen(req.Text)
+	if err != nil {
+		r := unencodable("fallback text", err)
+		return r
+	}
+	if req.Truncate {
+		return nil
+	}
+	switch {
+	case f == message.FallbackSMS && n > k.cfg.SMSBytes:
+		r := tooLong("fallback SMS text", n, k.cfg.SMSBytes, "EUC-KR bytes")
+		r.Reason += " (choose fallback auto or lms, or allow truncation)"
+		return r
+	case f == message.FallbackAuto && n > k.cfg.SMSBytes && !c.Allows(message.ProductLMS):
+		return refuse(RuleProductNotAllowed, itoa(n), itoa(k.cfg.SMSBytes),
+			"fallback auto: text is %d EUC-KR bytes, over the SMS limit %d, and customer %s may not send LMS", n, k.cfg.SMSBytes, c.ID)
+	case n > k.cfg.LMSBytes:
+		return tooLong("fallback LMS text", n, k.cfg.LMSBytes, "EUC-KR bytes")
+	}
+	return nil
+}

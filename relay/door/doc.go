@@ -1,0 +1,54 @@
+// Package door holds the checks a message passes before the relay stores
+// it. [Checker.Check] takes the authenticated customer and the submitted
+// fields and returns either the product to store or a [Refusal] naming the
+// rule it broke, a reason, the measured value and the limit:
+//
+//	TOO_LONG: SMS text is 92 EUC-KR bytes, limit 80
+//
+// # Rules, in the order they are checked
+//
+//	rule                   when
+//	UNAUTHENTICATED        no customer (the connection has not bound)
+//	CUSTOMER_SUSPENDED     the customer is suspended; the reason is given
+//	INVALID_REQUEST        unknown product or fallback, invalid UTF-8, an
+//	                       image on a text FriendTalk, a malformed image URL,
+//	                       a fallback on an SMS/LMS
+//	PRODUCT_NOT_ALLOWED    the product (or the fallback's) is not the customer's
+//	MISSING_FIELD          empty text; LMS subject; sender profile; AlimTalk
+//	                       template code; FriendTalk image
+//	UNENCODABLE_TEXT       SMS/LMS text (or a fallback's) has a character
+//	                       EUC-KR lacks; the character and position are named
+//	SENDER_NOT_REGISTERED  SMS/LMS (and any fallback) from a number not among
+//	                       the customer's; Kakao from a sender profile not its own
+//	RECIPIENT_INVALID      not 010 + 8 digits, or 011/016/017/018/019 + 7 or 8;
+//	                       +82 10…, 82 10… and '-'/spaces are accepted
+//	TOO_LONG               over the product's limit in its unit (below)
+//	AD_RULE                advertising: customer not allowed to advertise, no
+//	                       "(광고)" prefix, no free 080 opt-out number, or night
+//	                       time (FriendTalk 20:50–08:00, SMS 21:00–08:00 Seoul);
+//	                       AlimTalk is never advertising
+//	THROTTLED              the customer's token bucket is empty; the rate is named
+//
+// Product auto becomes SMS if the text fits the SMS limit (and the customer
+// may send SMS), otherwise LMS; an LMS chosen this way needs no subject.
+// A Kakao message with a fallback is refused at the door when its fallback
+// could not be sent: SMS fallback of a text over the SMS limit (unless the
+// customer allows truncation; auto and lms fit), text EUC-KR cannot carry,
+// or a sender number that is not registered.
+//
+// # Units
+//
+//	product            text limit              unit
+//	SMS                80 (Config.SMSBytes)    EUC-KR bytes: Hangul 2, ASCII 1
+//	LMS                2,000, subject 40       EUC-KR bytes
+//	AlimTalk           1,000, title 50         characters, spaces included
+//	FriendTalk text    1,000                   characters
+//	FriendTalk image   400 + exactly 1 image   characters
+//
+// Time-of-day rules are in Asia/Seoul whatever the host's zone
+// ([Seoul], [AdFriendTalkAllowed], [AdSMSAllowed]). Kakao now sells
+// FriendTalk as "brand message"; the relay keeps the terms' names.
+//
+// Check does not allocate for a message it accepts; the per-customer token
+// buckets are found without a lock.
+package door
