@@ -3,11 +3,14 @@ package pdu
 // bodyCodec is implemented by every Body of this package.
 type bodyCodec interface {
 	Body
-	encode(e *encoder)
-	decode(d *decoder)
+	// encode appends the body to dst.
+	encode(dst []byte) ([]byte, error)
+	// decode fills the body from body, a buffer it may keep.
+	decode(body []byte) *fieldError
 }
 
-func (b *Bind) encode(e *encoder) {
+func (b *Bind) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.cstring(b.SystemID, maxSystemID, "system_id")
 	e.cstring(b.Password, maxPassword, "password")
 	e.cstring(b.SystemType, maxSystemType, "system_type")
@@ -16,9 +19,11 @@ func (b *Bind) encode(e *encoder) {
 	e.u8(b.AddrNPI)
 	e.cstring(b.AddressRange, maxAddressRange, "address_range")
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *Bind) decode(d *decoder) {
+func (b *Bind) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.SystemID = d.cstring(maxSystemID, StatusInvSysID, "system_id")
 	b.Password = d.cstring(maxPassword, StatusInvPaswd, "password")
 	b.SystemType = d.cstring(maxSystemType, StatusInvSysTyp, "system_type")
@@ -27,31 +32,41 @@ func (b *Bind) decode(d *decoder) {
 	b.AddrNPI = d.u8("addr_npi")
 	b.AddressRange = d.cstring(maxAddressRange, StatusBindFail, "address_range")
 	b.TLVs = d.tlvs()
+	return d.err
 }
 
-func (b *BindResp) encode(e *encoder) {
+func (b *BindResp) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.cstring(b.SystemID, maxSystemID, "system_id")
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *BindResp) decode(d *decoder) {
+func (b *BindResp) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.SystemID = d.cstring(maxSystemID, StatusInvSysID, "system_id")
 	b.TLVs = d.tlvs()
+	return d.err
 }
 
-func (b *Outbind) encode(e *encoder) {
+func (b *Outbind) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.cstring(b.SystemID, maxSystemID, "system_id")
 	e.cstring(b.Password, maxPassword, "password")
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *Outbind) decode(d *decoder) {
+func (b *Outbind) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.SystemID = d.cstring(maxSystemID, StatusInvSysID, "system_id")
 	b.Password = d.cstring(maxPassword, StatusInvPaswd, "password")
 	b.TLVs = d.tlvs()
+	return d.err
 }
 
-func (b *SubmitSM) encode(e *encoder) {
+func (b *SubmitSM) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.cstring(b.ServiceType, maxServiceType, "service_type")
 	e.address(b.Source, maxAddr, "source_addr")
 	e.address(b.Dest, maxAddr, "destination_addr")
@@ -66,9 +81,11 @@ func (b *SubmitSM) encode(e *encoder) {
 	e.u8(b.SMDefaultMsgID)
 	e.shortMessage(b.ShortMessage)
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *SubmitSM) decode(d *decoder) {
+func (b *SubmitSM) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.ServiceType = d.cstring(maxServiceType, StatusInvSerTyp, "service_type")
 	b.Source = d.address(maxAddr, StatusInvSrcAdr, "source_addr")
 	b.Dest = d.address(maxAddr, StatusInvDstAdr, "destination_addr")
@@ -83,27 +100,33 @@ func (b *SubmitSM) decode(d *decoder) {
 	b.SMDefaultMsgID = d.u8("sm_default_msg_id")
 	b.ShortMessage = d.shortMessage()
 	b.TLVs = d.tlvs()
+	return d.err
 }
 
-func (b *DeliverSM) encode(e *encoder) { (*SubmitSM)(b).encode(e) }
-func (b *DeliverSM) decode(d *decoder) { (*SubmitSM)(b).decode(d) }
+func (b *DeliverSM) encode(dst []byte) ([]byte, error) { return (*SubmitSM)(b).encode(dst) }
+func (b *DeliverSM) decode(body []byte) *fieldError    { return (*SubmitSM)(b).decode(body) }
 
-func (b *SubmitSMResp) encode(e *encoder) {
+func (b *SubmitSMResp) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.cstring(b.MessageID, maxMessageID, "message_id")
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *SubmitSMResp) decode(d *decoder) {
+func (b *SubmitSMResp) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.MessageID = d.cstring(maxMessageID, StatusInvMsgID, "message_id")
 	b.TLVs = d.tlvs()
+	return d.err
 }
 
-func (b *DeliverSMResp) encode(e *encoder) { (*SubmitSMResp)(b).encode(e) }
-func (b *DeliverSMResp) decode(d *decoder) { (*SubmitSMResp)(b).decode(d) }
-func (b *DataSMResp) encode(e *encoder)    { (*SubmitSMResp)(b).encode(e) }
-func (b *DataSMResp) decode(d *decoder)    { (*SubmitSMResp)(b).decode(d) }
+func (b *DeliverSMResp) encode(dst []byte) ([]byte, error) { return (*SubmitSMResp)(b).encode(dst) }
+func (b *DeliverSMResp) decode(body []byte) *fieldError    { return (*SubmitSMResp)(b).decode(body) }
+func (b *DataSMResp) encode(dst []byte) ([]byte, error)    { return (*SubmitSMResp)(b).encode(dst) }
+func (b *DataSMResp) decode(body []byte) *fieldError       { return (*SubmitSMResp)(b).decode(body) }
 
-func (b *DataSM) encode(e *encoder) {
+func (b *DataSM) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.cstring(b.ServiceType, maxServiceType, "service_type")
 	e.address(b.Source, maxAddrLong, "source_addr")
 	e.address(b.Dest, maxAddrLong, "destination_addr")
@@ -111,9 +134,11 @@ func (b *DataSM) encode(e *encoder) {
 	e.u8(b.RegisteredDelivery)
 	e.u8(b.DataCoding)
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *DataSM) decode(d *decoder) {
+func (b *DataSM) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.ServiceType = d.cstring(maxServiceType, StatusInvSerTyp, "service_type")
 	b.Source = d.address(maxAddrLong, StatusInvSrcAdr, "source_addr")
 	b.Dest = d.address(maxAddrLong, StatusInvDstAdr, "destination_addr")
@@ -121,53 +146,67 @@ func (b *DataSM) decode(d *decoder) {
 	b.RegisteredDelivery = d.u8("registered_delivery")
 	b.DataCoding = d.u8("data_coding")
 	b.TLVs = d.tlvs()
+	return d.err
 }
 
-func (b *QuerySM) encode(e *encoder) {
+func (b *QuerySM) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.cstring(b.MessageID, maxMessageID, "message_id")
 	e.address(b.Source, maxAddr, "source_addr")
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *QuerySM) decode(d *decoder) {
+func (b *QuerySM) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.MessageID = d.cstring(maxMessageID, StatusInvMsgID, "message_id")
 	b.Source = d.address(maxAddr, StatusInvSrcAdr, "source_addr")
 	b.TLVs = d.tlvs()
+	return d.err
 }
 
-func (b *QuerySMResp) encode(e *encoder) {
+func (b *QuerySMResp) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.cstring(b.MessageID, maxMessageID, "message_id")
 	e.cstring(b.FinalDate, maxTime, "final_date")
 	e.u8(uint8(b.MessageState))
 	e.u8(b.ErrorCode)
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *QuerySMResp) decode(d *decoder) {
+func (b *QuerySMResp) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.MessageID = d.cstring(maxMessageID, StatusInvMsgID, "message_id")
 	b.FinalDate = d.cstring(maxTime, StatusQueryFail, "final_date")
 	b.MessageState = MessageState(d.u8("message_state"))
 	b.ErrorCode = d.u8("error_code")
 	b.TLVs = d.tlvs()
+	return d.err
 }
 
-func (b *CancelSM) encode(e *encoder) {
+func (b *CancelSM) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.cstring(b.ServiceType, maxServiceType, "service_type")
 	e.cstring(b.MessageID, maxMessageID, "message_id")
 	e.address(b.Source, maxAddr, "source_addr")
 	e.address(b.Dest, maxAddr, "destination_addr")
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *CancelSM) decode(d *decoder) {
+func (b *CancelSM) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.ServiceType = d.cstring(maxServiceType, StatusInvSerTyp, "service_type")
 	b.MessageID = d.cstring(maxMessageID, StatusInvMsgID, "message_id")
 	b.Source = d.address(maxAddr, StatusInvSrcAdr, "source_addr")
 	b.Dest = d.address(maxAddr, StatusInvDstAdr, "destination_addr")
 	b.TLVs = d.tlvs()
+	return d.err
 }
 
-func (b *ReplaceSM) encode(e *encoder) {
+func (b *ReplaceSM) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.cstring(b.MessageID, maxMessageID, "message_id")
 	e.address(b.Source, maxAddr, "source_addr")
 	e.cstring(b.ScheduleDeliveryTime, maxTime, "schedule_delivery_time")
@@ -176,9 +215,11 @@ func (b *ReplaceSM) encode(e *encoder) {
 	e.u8(b.SMDefaultMsgID)
 	e.shortMessage(b.ShortMessage)
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *ReplaceSM) decode(d *decoder) {
+func (b *ReplaceSM) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.MessageID = d.cstring(maxMessageID, StatusInvMsgID, "message_id")
 	b.Source = d.address(maxAddr, StatusInvSrcAdr, "source_addr")
 	b.ScheduleDeliveryTime = d.cstring(maxTime, StatusInvSched, "schedule_delivery_time")
@@ -187,16 +228,21 @@ func (b *ReplaceSM) decode(d *decoder) {
 	b.SMDefaultMsgID = d.u8("sm_default_msg_id")
 	b.ShortMessage = d.shortMessage()
 	b.TLVs = d.tlvs()
+	return d.err
 }
 
-func (b *AlertNotification) encode(e *encoder) {
+func (b *AlertNotification) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.address(b.Source, maxAddrLong, "source_addr")
 	e.address(b.ESME, maxAddrLong, "esme_addr")
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *AlertNotification) decode(d *decoder) {
+func (b *AlertNotification) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.Source = d.address(maxAddrLong, StatusInvSrcAdr, "source_addr")
 	b.ESME = d.address(maxAddrLong, StatusInvDstAdr, "esme_addr")
 	b.TLVs = d.tlvs()
+	return d.err
 }

@@ -2,14 +2,15 @@ package pdu
 
 import "fmt"
 
-func (b *SubmitMulti) encode(e *encoder) {
+func (b *SubmitMulti) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.cstring(b.ServiceType, maxServiceType, "service_type")
 	e.address(b.Source, maxAddr, "source_addr")
 	if len(b.Dests) > maxDests {
 		if e.err == nil {
 			e.err = fmt.Errorf("%w: %d destinations, at most %d", ErrBadField, len(b.Dests), maxDests)
 		}
-		return
+		return e.b, e.err
 	}
 	e.u8(uint8(len(b.Dests)))
 	for i := range b.Dests {
@@ -24,7 +25,7 @@ func (b *SubmitMulti) encode(e *encoder) {
 			if e.err == nil {
 				e.err = fmt.Errorf("%w: dest_flag %d", ErrBadField, dst.Flag)
 			}
-			return
+			return e.b, e.err
 		}
 	}
 	e.u8(b.ESMClass)
@@ -38,20 +39,22 @@ func (b *SubmitMulti) encode(e *encoder) {
 	e.u8(b.SMDefaultMsgID)
 	e.shortMessage(b.ShortMessage)
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *SubmitMulti) decode(d *decoder) {
+func (b *SubmitMulti) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.ServiceType = d.cstring(maxServiceType, StatusInvSerTyp, "service_type")
 	b.Source = d.address(maxAddr, StatusInvSrcAdr, "source_addr")
 	n := int(d.u8("number_of_dests"))
 	if d.err != nil {
-		return
+		return d.err
 	}
 	// Each destination takes at least 2 octets, so n is bounded by the body
 	// already read: the slice below cannot be larger than the PDU.
 	if n > maxDests || 2*n > len(d.b)-d.off {
 		d.fail(StatusInvNumDests, ErrBadField, "number_of_dests")
-		return
+		return d.err
 	}
 	if n > 0 {
 		b.Dests = make([]DestAddress, n)
@@ -68,7 +71,7 @@ func (b *SubmitMulti) decode(d *decoder) {
 			d.fail(StatusInvDestFlag, ErrBadField, "dest_flag")
 		}
 		if d.err != nil {
-			return
+			return d.err
 		}
 	}
 	b.ESMClass = d.u8("esm_class")
@@ -82,15 +85,17 @@ func (b *SubmitMulti) decode(d *decoder) {
 	b.SMDefaultMsgID = d.u8("sm_default_msg_id")
 	b.ShortMessage = d.shortMessage()
 	b.TLVs = d.tlvs()
+	return d.err
 }
 
-func (b *SubmitMultiResp) encode(e *encoder) {
+func (b *SubmitMultiResp) encode(dst []byte) ([]byte, error) {
+	e := encoder{b: dst}
 	e.cstring(b.MessageID, maxMessageID, "message_id")
 	if len(b.Unsuccess) > maxDests {
 		if e.err == nil {
 			e.err = fmt.Errorf("%w: %d unsuccessful destinations, at most %d", ErrBadField, len(b.Unsuccess), maxDests)
 		}
-		return
+		return e.b, e.err
 	}
 	e.u8(uint8(len(b.Unsuccess)))
 	for i := range b.Unsuccess {
@@ -99,18 +104,20 @@ func (b *SubmitMultiResp) encode(e *encoder) {
 		e.u32(uint32(u.Error))
 	}
 	e.tlvs(b.TLVs)
+	return e.b, e.err
 }
 
-func (b *SubmitMultiResp) decode(d *decoder) {
+func (b *SubmitMultiResp) decode(body []byte) *fieldError {
+	d := decoder{b: body}
 	b.MessageID = d.cstring(maxMessageID, StatusInvMsgID, "message_id")
 	n := int(d.u8("no_unsuccess"))
 	if d.err != nil {
-		return
+		return d.err
 	}
 	// Each entry takes at least 7 octets.
 	if n > maxDests || 7*n > len(d.b)-d.off {
 		d.fail(StatusInvNumDests, ErrBadField, "no_unsuccess")
-		return
+		return d.err
 	}
 	if n > 0 {
 		b.Unsuccess = make([]UnsuccessSME, n)
@@ -120,8 +127,9 @@ func (b *SubmitMultiResp) decode(d *decoder) {
 		u.Address = d.address(maxAddr, StatusInvDstAdr, "destination_addr")
 		u.Error = Status(d.u32("error_status_code"))
 		if d.err != nil {
-			return
+			return d.err
 		}
 	}
 	b.TLVs = d.tlvs()
+	return d.err
 }

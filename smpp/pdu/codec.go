@@ -29,7 +29,7 @@ func (p *PDU) AppendTo(dst []byte) ([]byte, error) {
 			return dst, fmt.Errorf("%w: header %s, body %s", ErrCommandMismatch, h.Command, id)
 		}
 	}
-	kind, known := bodyKinds[h.Command]
+	kind, known := bodyKind(h.Command)
 	switch {
 	case !known:
 		return dst, fmt.Errorf("%w: %s", ErrUnknownCommand, h.Command)
@@ -41,12 +41,10 @@ func (p *PDU) AppendTo(dst []byte) ([]byte, error) {
 	start := len(dst)
 	dst = appendHeader(dst, h, 0)
 	if bc != nil {
-		e := encoder{b: dst}
-		bc.encode(&e)
-		if e.err != nil {
-			return dst[:start], e.err
+		var err error
+		if dst, err = bc.encode(dst); err != nil {
+			return dst[:start], err
 		}
-		dst = e.b
 	}
 	n := len(dst) - start
 	if n > math.MaxUint32 {
@@ -93,24 +91,28 @@ const (
 	responseBody        // a body, unless the status is an error
 )
 
-var bodyKinds = map[CommandID]int{
-	GenericNackID: noBody, UnbindID: noBody, UnbindRespID: noBody,
-	EnquireLinkID: noBody, EnquireLinkRespID: noBody,
-	CancelSMRespID: noBody, ReplaceSMRespID: noBody,
-	BindReceiverID: requestBody, BindTransmitterID: requestBody, BindTransceiverID: requestBody,
-	OutbindID: requestBody, SubmitSMID: requestBody, DeliverSMID: requestBody,
-	DataSMID: requestBody, QuerySMID: requestBody, CancelSMID: requestBody,
-	ReplaceSMID: requestBody, SubmitMultiID: requestBody, AlertNotificationID: requestBody,
-	BindReceiverRespID: responseBody, BindTransmitterRespID: responseBody,
-	BindTransceiverRespID: responseBody, SubmitSMRespID: responseBody,
-	DeliverSMRespID: responseBody, DataSMRespID: responseBody, QuerySMRespID: responseBody,
-	SubmitMultiRespID: responseBody,
+// bodyKind says whether command c has a body; ok is false for a command
+// this package does not know.
+func bodyKind(c CommandID) (kind int, ok bool) {
+	switch c {
+	case GenericNackID, UnbindID, UnbindRespID, EnquireLinkID, EnquireLinkRespID,
+		CancelSMRespID, ReplaceSMRespID:
+		return noBody, true
+	case BindReceiverID, BindTransmitterID, BindTransceiverID, OutbindID, SubmitSMID,
+		DeliverSMID, DataSMID, QuerySMID, CancelSMID, ReplaceSMID, SubmitMultiID,
+		AlertNotificationID:
+		return requestBody, true
+	case BindReceiverRespID, BindTransmitterRespID, BindTransceiverRespID, SubmitSMRespID,
+		DeliverSMRespID, DataSMRespID, QuerySMRespID, SubmitMultiRespID:
+		return responseBody, true
+	}
+	return 0, false
 }
 
 // decodeBody decodes body, which this package owns from now on, as the body
 // of the command in h.
 func decodeBody(h Header, body []byte) (*PDU, error) {
-	kind, known := bodyKinds[h.Command]
+	kind, known := bodyKind(h.Command)
 	switch {
 	case !known:
 		return nil, &DecodeError{Header: h, Status: StatusInvCmdID, Err: ErrUnknownCommand}
@@ -159,10 +161,8 @@ func decodeBody(h Header, body []byte) (*PDU, error) {
 	case AlertNotificationID:
 		p, bc = newPDU[AlertNotification](h)
 	}
-	d := decoder{b: body}
-	bc.decode(&d)
-	if d.err != nil {
-		return nil, &DecodeError{Header: h, Status: d.err.status, Err: d.err.err}
+	if err := bc.decode(body); err != nil {
+		return nil, &DecodeError{Header: h, Status: err.status, Err: err.err}
 	}
 	return p, nil
 }

@@ -70,19 +70,28 @@ const (
 
 // fixedTLVLen gives the length SMPP 3.4 requires for the fixed-size
 // parameters this package checks on decode.
-var fixedTLVLen = map[Tag]int{
-	TagDestAddrSubunit: 1, TagDestNetworkType: 1, TagDestBearerType: 1,
-	TagSourceAddrSubunit: 1, TagSourceNetworkType: 1, TagSourceBearerType: 1,
-	TagQosTimeToLive: 4, TagPayloadType: 1, TagMsMsgWaitFacilities: 1,
-	TagPrivacyIndicator: 1, TagUserMessageReference: 2, TagUserResponseCode: 1,
-	TagSourcePort: 2, TagDestinationPort: 2, TagSarMsgRefNum: 2,
-	TagLanguageIndicator: 1, TagSarTotalSegments: 1, TagSarSegmentSeqnum: 1,
-	TagSCInterfaceVersion: 1, TagCallbackNumPresInd: 1, TagNumberOfMessages: 1,
-	TagDpfResult: 1, TagSetDpf: 1, TagMsAvailabilityStatus: 1,
-	TagNetworkErrorCode: 3, TagDeliveryFailureReason: 1, TagMoreMessagesToSend: 1,
-	TagMessageState: 1, TagUssdServiceOp: 1, TagDisplayTime: 1, TagSmsSignal: 2,
-	TagMsValidity: 1, TagAlertOnMessageDelivery: 0, TagItsReplyType: 1,
-	TagItsSessionInfo: 2,
+func fixedTLVLen(t Tag) (int, bool) {
+	switch t {
+	case TagAlertOnMessageDelivery:
+		return 0, true
+	case TagDestAddrSubunit, TagDestNetworkType, TagDestBearerType,
+		TagSourceAddrSubunit, TagSourceNetworkType, TagSourceBearerType,
+		TagPayloadType, TagMsMsgWaitFacilities, TagPrivacyIndicator,
+		TagUserResponseCode, TagLanguageIndicator, TagSarTotalSegments,
+		TagSarSegmentSeqnum, TagSCInterfaceVersion, TagCallbackNumPresInd,
+		TagNumberOfMessages, TagDpfResult, TagSetDpf, TagMsAvailabilityStatus,
+		TagDeliveryFailureReason, TagMoreMessagesToSend, TagMessageState,
+		TagUssdServiceOp, TagDisplayTime, TagMsValidity, TagItsReplyType:
+		return 1, true
+	case TagUserMessageReference, TagSourcePort, TagDestinationPort,
+		TagSarMsgRefNum, TagSmsSignal, TagItsSessionInfo:
+		return 2, true
+	case TagNetworkErrorCode:
+		return 3, true
+	case TagQosTimeToLive:
+		return 4, true
+	}
+	return 0, false
 }
 
 // TLVs holds the optional parameters of a PDU body in their encoded form, in

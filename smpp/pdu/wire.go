@@ -142,7 +142,7 @@ func (d *decoder) tlvs() TLVs {
 			d.fail(StatusInvOptParStream, ErrBadTLV, fmt.Sprintf("%#04x runs past the body", uint16(tag)))
 			return TLVs{}
 		}
-		if want, ok := fixedTLVLen[tag]; ok && want != n {
+		if want, ok := fixedTLVLen(tag); ok && want != n {
 			d.fail(StatusInvOptParLen, ErrBadTLV, fmt.Sprintf("%#04x has length %d, want %d", uint16(tag), n, want))
 			return TLVs{}
 		}
