@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"bufio"
+	"runtime"
 	"sync"
 	"time"
 
@@ -53,6 +54,11 @@ func (c *conn) writeLoop() {
 		}
 		putBuf(b)
 		if !failed && len(c.out) == 0 {
+			// Give the workers a chance to queue more before the syscall.
+			runtime.Gosched()
+			if len(c.out) > 0 {
+				continue
+			}
 			if err := bw.Flush(); err != nil {
 				failed = true
 				c.abort(err)

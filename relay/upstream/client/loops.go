@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -59,7 +60,12 @@ func (c *Client) writeLoop() {
 			_, err := bw.Write(*b)
 			putBuf(b)
 			if err == nil && len(c.out) == 0 {
-				err = bw.Flush()
+				// Let the other callers queue theirs first: one write
+				// then carries many submits.
+				runtime.Gosched()
+				if len(c.out) == 0 {
+					err = bw.Flush()
+				}
 			}
 			if err != nil {
 				c.fail(fmt.Errorf("upstream/client: write: %w", err))
