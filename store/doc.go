@@ -1,0 +1,95 @@
+// Package store is the relay's write-ahead store: every message the relay
+// acknowledges, every state it moves through, every receipt, report and
+// billing counter lives here, on Pebble. It is the only package that imports
+// Pebble.
+//
+// # Promises
+//
+//   - A write returns only after its batch is synced to disk. Writes from
+//     concurrent callers are gathered by one commit goroutine into one Pebble
+//     batch and one fsync (group commit); nothing is written with NoSync.
+//   - Each write (an acceptance, a transition, a receipt, an expiry, a purge
+//     step) is one atomic batch that updates the message record and every
+//     index it touches. A crash leaves either all of it or none of it.
+//   - The state machine of [message.CheckTransition] is enforced in one place
+//     (transition.go); an illegal move returns an error wrapping
+//     [message.ErrIllegalTransition] and writes nothing.
+//   - A delivered message increments its (customer, month, billed product)
+//     counter in the batch that makes it delivered. Delivered is final, so a
+//     duplicate receipt or a retried transition cannot count it twice.
+//
+// # Use
+//
+//	s, err := store.Open(dir, store.Options{Logger: log})
+//	stats, err := s.Recover(func(m *message.Message) error { ... dispatch ... })
+//	id, dup, err := s.Accept(ctx, m)                  // idempotent on (customer, client ref)
+//	err = s.MarkQueued(ctx, id)                        // accepted → queued
+//	err = s.MarkSending(ctx, id)                       // queued → sending, attempts+1
+//	out, err := s.RecordSubmitResp(ctx, id, carrier, carrierMsgID, sentAt)
+//	out, err := s.ApplyReceipt(ctx, store.Receipt{...}) // applied, duplicate, parked, late
+//	ids, err := s.ExpireDue(ctx, now, 1000)            // sent + 48h passed → expired
+//	reps, err := s.Reports(customer, afterSeq, 100)    // outbox, in order
+//	err = s.AckReports(ctx, customer, seq...)
+//	counts, err := s.MonthCounts(customer, "2026-11")
+//
+// The commit goroutine serialises all writes, so read-modify-write of a
+// record, a counter or a sequence needs no further locking. Reads (Get,
+// ByClientRef, Reports, MonthCounts, ...) go straight to Pebble and see only
+// committed, synced data.
+//
+// A context cancelled while a write waits for its sync returns ctx.Err(); the
+// write may still have been committed. Acceptance is idempotent on the client
+// reference and transitions are checked, so the caller may retry.
+//
+// # Key layout
+//
+// Every key starts with one table byte. Ids are the 8 big-endian bytes of
+// [message.ID], so they sort by acceptance time. Strings inside keys carry a
+// one-byte length prefix (str = len(1) bytes), which keeps prefix scans of
+// one customer or one carrier exact without escaping. These constants are
+// part of the on-disk format: never renumber, only append.
+//
+//	table        key                                         value
+//	0x01 msg     │01│ id(8) │                                record (record.go)
+//	0x02 ref     │02│ str customer │ str client ref │        id(8)
+//	0x03 dlr     │03│ str carrier │ str carrier msg id │     id(8)
+//	0x04 parked  │04│ str carrier │ str carrier msg id │     parked receipt
+//	0x05 due     │05│ deadline unix ms(8) │ id(8) │          empty
+//	0x06 open    │06│ id(8) │                                empty
+//	0x07 outbox  │07│ str customer │ seq(8) │                report (report.go)
+//	0x08 outseq  │08│ str customer │                         last seq(8)
+//	0x09 bill    │09│ str customer │ month "YYYY-MM" │ product(1) │  count(8)
+//	0x0a rcpt    │0a│ str customer │ str recipient │ id(8) │  empty
+//	0x0b cust    │0b│ str customer │ id(8) │                 empty
+//	0x0f meta    │0f│ name │                                 per name
+//
+// All integers are big-endian. Values begin with a version byte; a reader
+// decodes every version it has ever written (testdata holds frozen ones).
+//
+// The msg record (version 1):
+//
+//	┌────┬───────┬─────┬───────┬──────┬────────┬─────┬──────┬────────┬─────────┐
+//	│ 01 │ id(8) │state│product│billed│fallback│ leg │flags │ source │attempts │
+//	│    │       │ (1) │  (1)  │ (1)  │  (1)   │ (1) │ (1)  │  (1)   │ uvarint │
+//	└────┴───────┴─────┴───────┴──────┴────────┴─────┴──────┴────────┴─────────┘
+//	then accepted, sent, final: varint unix ns each (0 = zero time), then 14
+//	strings as uvarint length + bytes: customer, client ref, sender, recipient,
+//	text, subject, sender key, template code, buttons, image url, carrier,
+//	carrier msg id, result code, result reason.
+//	flags: bit 0 truncate, bit 1 kakao ad, bit 2 personal data purged.
+//
+// The open table lists every message that is not final, so recovery reads
+// only those, however large the store. The due table orders messages that
+// wait for a result by their deadline (sent time + [message.ResultWindow],
+// wall clock), so expiry survives restarts and scans only what is due.
+//
+// # Retention
+//
+// [Store.PurgeBefore] clears the text, subject, recipient and Kakao content
+// of final messages accepted before a cutoff, keeps an anonymised sending
+// record (the msg record with the purged flag set) and the billing counters,
+// and drops their rcpt index entries. [Store.PurgeCustomer] removes
+// everything of one customer: message records in bounded batches, then each
+// customer-keyed table with one range deletion. Both go through the commit
+// goroutine one bounded step at a time, so writes continue between steps.
+package store

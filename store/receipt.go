@@ -1,0 +1,235 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// Receipt is a delivery result from a carrier (deliver_sm) or Kakao, keyed
+// by the carrier's message id, already normalised by the caller.
+type Receipt struct {
+	Carrier      string
+	CarrierMsgID string
+	Delivered    bool // success; otherwise a failure
+	Final        bool // false for interim states (ENROUTE, ACCEPTD, ...)
+	Result       message.Result
+	At           time.Time // when the result happened; zero means now
+}
+
+// Outcome says what a receipt did.
+type Outcome uint8
+
+const (
+	OutcomeApplied   Outcome = 1 // the message took its final state
+	OutcomeDuplicate Outcome = 2 // the message was already final: nothing changed
+	OutcomeParked    Outcome = 3 // no such carrier id yet: kept until it is recorded
+	OutcomeLate      Outcome = 4 // the message had expired: counted, nothing changed
+	OutcomeInterim   Outcome = 5 // not a final result: nothing changed
+)
+
+var outcomeNames = [...]string{"", "applied", "duplicate", "parked", "late", "interim"}
+
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) && o != 0 {
+		return outcomeNames[o]
+	}
+	return fmt.Sprintf("outcome(%d)", uint8(o))
+}
+
+// ApplyReceipt correlates a receipt with its message and applies it in one
+// synced batch.
+func (s *Store) ApplyReceipt(ctx context.Context, rc Receipt) (Outcome, error) {
+	if len(rc.Carrier) > maxKeyString || len(rc.CarrierMsgID) > maxKeyString || rc.CarrierMsgID == "" {
+		return 0, fmt.Errorf("%w: receipt carrier id %q", ErrInvalid, rc.CarrierMsgID)
+	}
+	var out Outcome
+	err := s.do(ctx, func(w *writer) error {
+		if rc.At.IsZero() {
+			rc.At = w.now
+		}
+		v, ok, err := w.get(dlrKey(tDLR, rc.Carrier, rc.CarrierMsgID))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			out, err = w.park(rc)
+			return err
+		}
+		if len(v) != 8 {
+			return fmt.Errorf("dlr index: %w", ErrCorrupt)
+		}
+		r, err := w.load(idAt(v))
+		if err != nil {
+			return err
+		}
+		out, err = w.applyReceipt(r, rc)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.countOutcome(out)
+	return out, nil
+}
+
+func (s *Store) countOutcome(o Outcome) {
+	switch o {
+	case OutcomeApplied:
+		s.m.rcptApplied.Inc()
+	case OutcomeDuplicate:
+		s.m.rcptDuplicate.Inc()
+	case OutcomeParked:
+		s.m.rcptParked.Inc()
+	case OutcomeLate:
+		s.m.rcptLate.Inc()
+	case OutcomeInterim:
+		s.m.rcptInterim.Inc()
+	}
+}
+
+// applyReceipt runs on the commit goroutine.
+func (w *writer) applyReceipt(r *rec, rc Receipt) (Outcome, error) {
+	switch {
+	case r.State == message.StateExpired:
+		// Art. 5-3: a result after the window changes nothing.
+		return OutcomeLate, nil
+	case r.State.Final():
+		return OutcomeDuplicate, nil
+	case !rc.Final:
+		return OutcomeInterim, nil
+	}
+	to := message.StateFailed
+	if rc.Delivered {
+		to = message.StateDelivered
+	}
+	err := w.move(r, to, func(m *message.Message) {
+		m.Result, m.FinalAt = rc.Result, rc.At
+	})
+	return OutcomeApplied, err
+}
+
+// parkedReceipt is a receipt waiting for its submit response.
+type parkedReceipt struct {
+	Receipt
+	ParkedAt time.Time
+}
+
+// parkedV1 is the version byte of a parked receipt:
+//
+//	01 │ parked at varint ns │ at varint ns │ flags(1) │ source(1) │ code │ reason
+//
+// flags: bit 0 delivered, bit 1 final. Part of the on-disk format.
+const parkedV1 = 1
+
+func encodeParked(p *parkedReceipt) []byte {
+	var flags byte
+	if p.Delivered {
+		flags |= 1
+	}
+	if p.Final {
+		flags |= 2
+	}
+	b := []byte{parkedV1}
+	b = appendTime(b, p.ParkedAt)
+	b = appendTime(b, p.At)
+	b = append(b, flags, byte(p.Result.Source))
+	b = appendField(b, p.Result.Code)
+	return appendField(b, p.Result.Reason)
+}
+
+func decodeParked(b []byte, p *parkedReceipt) error {
+	d := decoder{b: b}
+	if d.byte1() != parkedV1 {
+		return ErrCorrupt
+	}
+	p.ParkedAt = d.time()
+	p.At = d.time()
+	flags := d.byte1()
+	p.Result.Source = message.Source(d.byte1())
+	p.Result.Code = d.str()
+	p.Result.Reason = d.str()
+	if d.err != nil || len(d.b) != 0 {
+		return ErrCorrupt
+	}
+	p.Delivered, p.Final = flags&1 != 0, flags&2 != 0
+	return nil
+}
+
+// parked returns the receipt parked under a carrier id, or nil.
+func (w *writer) parked(carrier, carrierMsgID string) (*parkedReceipt, error) {
+	v, ok, err := w.get(dlrKey(tParked, carrier, carrierMsgID))
+	if err != nil || !ok {
+		return nil, err
+	}
+	p := &parkedReceipt{}
+	if err := decodeParked(v, p); err != nil {
+		return nil, err
+	}
+	p.Carrier, p.CarrierMsgID = carrier, carrierMsgID
+	return p, nil
+}
+
+// park keeps a receipt whose carrier id is not recorded yet. A final
+// receipt replaces a parked interim one; anything else is a duplicate.
+func (w *writer) park(rc Receipt) (Outcome, error) {
+	old, err := w.parked(rc.Carrier, rc.CarrierMsgID)
+	if err != nil {
+		return 0, err
+	}
+	if old != nil && (old.Final || !rc.Final) {
+		return OutcomeDuplicate, nil
+	}
+	p := &parkedReceipt{Receipt: rc, ParkedAt: w.now}
+	return OutcomeParked, w.set(dlrKey(tParked, rc.Carrier, rc.CarrierMsgID), encodeParked(p))
+}
+
+// DropStaleParked deletes parked receipts older than Options.ParkedTTL at
+// now, at most limit of them, counting each as a receipt for an unknown
+// message. It returns how many it dropped.
+func (s *Store) DropStaleParked(ctx context.Context, now time.Time, limit int) (int, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{
+		LowerBound: []byte{tParked}, UpperBound: []byte{tParked + 1},
+	})
+	if err != nil {
+		return 0, err
+	}
+	var stale [][]byte
+	for ok := it.First(); ok && len(stale) < limit; ok = it.Next() {
+		var p parkedReceipt
+		if err := decodeParked(it.Value(), &p); err != nil {
+			it.Close()
+			return 0, fmt.Errorf("parked %x: %w", it.Key(), err)
+		}
+		if now.Sub(p.ParkedAt) >= s.opts.ParkedTTL {
+			stale = append(stale, append([]byte(nil), it.Key()...))
+		}
+	}
+	if err := it.Close(); err != nil || len(stale) == 0 {
+		return 0, err
+	}
+	n := 0
+	err = s.do(ctx, func(w *writer) error {
+		for _, k := range stale {
+			_, ok, err := w.get(k)
+			if err != nil {
+				return err
+			}
+			if ok {
+				if err := w.del(k); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.m.parkedUnknown.Add(n)
+	return n, nil
+}

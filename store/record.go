@@ -1,0 +1,187 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// recordV1 is the version byte of the msg record layout drawn in the package
+// doc. Part of the on-disk format.
+const recordV1 = 1
+
+// Record flag bits. Part of the on-disk format.
+const (
+	flagTruncate = 1 << 0
+	flagKakaoAd  = 1 << 1
+	flagPurged   = 1 << 2
+)
+
+// maxField bounds one string of a record; longer lengths are corruption.
+const maxField = 1 << 20
+
+// ErrCorrupt is returned when a stored value cannot be decoded.
+var ErrCorrupt = errors.New("store: corrupt record")
+
+// rec is a message with the store's own bookkeeping.
+type rec struct {
+	message.Message
+	Purged bool // personal data removed by retention
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return binary.AppendVarint(b, 0)
+	}
+	return binary.AppendVarint(b, t.UnixNano())
+}
+
+func appendField(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// encodeRecord appends the version-1 encoding of r to dst.
+func encodeRecord(dst []byte, r *rec) []byte {
+	m := &r.Message
+	var flags byte
+	if m.Truncate {
+		flags |= flagTruncate
+	}
+	if m.Kakao.Ad {
+		flags |= flagKakaoAd
+	}
+	if r.Purged {
+		flags |= flagPurged
+	}
+	dst = append(dst, recordV1)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(m.ID))
+	dst = append(dst, byte(m.State), byte(m.Product), byte(m.Billed),
+		byte(m.Fallback), m.Leg, flags, byte(m.Result.Source))
+	dst = binary.AppendUvarint(dst, uint64(m.Attempts))
+	dst = appendTime(dst, m.AcceptedAt)
+	dst = appendTime(dst, m.SentAt)
+	dst = appendTime(dst, m.FinalAt)
+	for _, s := range [...]string{
+		m.Customer, m.ClientRef, m.Sender, m.Recipient, m.Text, m.Subject,
+		m.Kakao.SenderKey, m.Kakao.TemplateCode, m.Kakao.Buttons, m.Kakao.ImageURL,
+		m.Carrier, m.CarrierMsgID, m.Result.Code, m.Result.Reason,
+	} {
+		dst = appendField(dst, s)
+	}
+	return dst
+}
+
+// decoder reads a value front to back; the first error sticks.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail() {
+	if d.err == nil {
+		d.err = ErrCorrupt
+	}
+	d.b = nil
+}
+
+func (d *decoder) byte1() byte {
+	if len(d.b) < 1 {
+		d.fail()
+		return 0
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
+	return v
+}
+
+func (d *decoder) u64() uint64 {
+	if len(d.b) < 8 {
+		d.fail()
+		return 0
+	}
+	v := binary.BigEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) time() time.Time {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail()
+		return time.Time{}
+	}
+	d.b = d.b[n:]
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, v).UTC()
+}
+
+// str checks the length against what is left before it allocates.
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if d.err != nil || n > maxField || n > uint64(len(d.b)) {
+		d.fail()
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// decodeRecord decodes any record version this package has written.
+func decodeRecord(b []byte, r *rec) error {
+	d := decoder{b: b}
+	switch d.byte1() {
+	case recordV1:
+	default:
+		return ErrCorrupt
+	}
+	m := &r.Message
+	m.ID = message.ID(d.u64())
+	m.State = message.State(d.byte1())
+	m.Product = message.Product(d.byte1())
+	m.Billed = message.Product(d.byte1())
+	m.Fallback = message.Fallback(d.byte1())
+	m.Leg = d.byte1()
+	flags := d.byte1()
+	m.Result.Source = message.Source(d.byte1())
+	att := d.uvarint()
+	if att > 1<<32-1 {
+		d.fail()
+	}
+	m.Attempts = uint32(att)
+	m.AcceptedAt = d.time()
+	m.SentAt = d.time()
+	m.FinalAt = d.time()
+	for _, p := range [...]*string{
+		&m.Customer, &m.ClientRef, &m.Sender, &m.Recipient, &m.Text, &m.Subject,
+		&m.Kakao.SenderKey, &m.Kakao.TemplateCode, &m.Kakao.Buttons, &m.Kakao.ImageURL,
+		&m.Carrier, &m.CarrierMsgID, &m.Result.Code, &m.Result.Reason,
+	} {
+		*p = d.str()
+	}
+	if d.err != nil {
+		return d.err
+	}
+	if len(d.b) != 0 {
+		return ErrCorrupt
+	}
+	m.Truncate = flags&flagTruncate != 0
+	m.Kakao.Ad = flags&flagKakaoAd != 0
+	r.Purged = flags&flagPurged != 0
+	return nil
+}

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// Report is a status report waiting in a customer's outbox until upstream
+// acknowledges it. Seq orders one customer's reports.
+type Report struct {
+	Seq       uint64
+	ID        message.ID
+	ClientRef string
+	State     message.State
+	Result    message.Result
+	FinalAt   time.Time
+	Billed    message.Product
+}
+
+// reportV1 is the version byte of an outbox value:
+//
+//	01 │ id(8) │ state(1) │ billed(1) │ source(1) │ final at varint ns │
+//	client ref │ code │ reason      (strings: uvarint length + bytes)
+//
+// Part of the on-disk format.
+const reportV1 = 1
+
+func encodeReport(rp *Report) []byte {
+	b := make([]byte, 0, 32+len(rp.ClientRef)+len(rp.Result.Code)+len(rp.Result.Reason))
+	b = append(b, reportV1)
+	b = binary.BigEndian.AppendUint64(b, uint64(rp.ID))
+	b = append(b, byte(rp.State), byte(rp.Billed), byte(rp.Result.Source))
+	b = appendTime(b, rp.FinalAt)
+	b = appendField(b, rp.ClientRef)
+	b = appendField(b, rp.Result.Code)
+	return appendField(b, rp.Result.Reason)
+}
+
+func decodeReport(b []byte, rp *Report) error {
+	d := decoder{b: b}
+	if d.byte1() != reportV1 {
+		return ErrCorrupt
+	}
+	rp.ID = message.ID(d.u64())
+	rp.State = message.State(d.byte1())
+	rp.Billed = message.Product(d.byte1())
+	rp.Result.Source = message.Source(d.byte1())
+	rp.FinalAt = d.time()
+	rp.ClientRef = d.str()
+	rp.Result.Code = d.str()
+	rp.Result.Reason = d.str()
+	if d.err != nil || len(d.b) != 0 {
+		return ErrCorrupt
+	}
+	return nil
+}
+
+// appendReport writes the report of a final transition and the customer's
+// new last sequence. Runs on the commit goroutine, inside move.
+func (w *writer) appendReport(m *message.Message, seq uint64) error {
+	rp := Report{
+		ID: m.ID, ClientRef: m.ClientRef, State: m.State,
+		Result: m.Result, FinalAt: m.FinalAt, Billed: m.Billed,
+	}
+	if m.State != message.StateDelivered {
+		rp.Billed = message.ProductUnknown
+	}
+	if err := w.set(outboxKey(m.Customer, seq), encodeReport(&rp)); err != nil {
+		return err
+	}
+	return w.set(customerPrefix(tOutSeq, m.Customer), be64(seq))
+}
+
+// Reports lists up to limit unacknowledged reports of a customer with a
+// sequence greater than afterSeq, in order.
+func (s *Store) Reports(customer string, afterSeq uint64, limit int) ([]Report, error) {
+	prefix := customerPrefix(tOutbox, customer)
+	it, err := s.db.NewIter(&pebble.IterOptions{
+		LowerBound: outboxKey(customer, afterSeq+1), UpperBound: prefixEnd(prefix),
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []Report
+	for ok := it.First(); ok && len(out) < limit; ok = it.Next() {
+		k := it.Key()
+		if len(k) != len(prefix)+8 {
+			continue
+		}
+		rp := Report{Seq: binary.BigEndian.Uint64(k[len(prefix):])}
+		if err := decodeReport(it.Value(), &rp); err != nil {
+			it.Close()
+			return nil, fmt.Errorf("outbox %s/%d: %w", customer, rp.Seq, err)
+		}
+		out = append(out, rp)
+	}
+	return out, it.Close()
+}
+
+// AckReports removes acknowledged reports from a customer's outbox.
+// Acknowledging a report twice is harmless.
+func (s *Store) AckReports(ctx context.Context, customer string, seqs ...uint64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	return s.do(ctx, func(w *writer) error {
+		for _, seq := range seqs {
+			if err := w.del(outboxKey(customer, seq)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,232 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/msgrelay/relay/relay/message"
+)
+
+var purgeCursorKey = metaKey("purge-cursor")
+
+// PurgeBefore removes the personal data (recipient, text, subject, Kakao
+// buttons and image) of final messages accepted before cutoff, keeping an
+// anonymised sending record and the billing counters. It works in batches
+// of Options.PurgeStep records, each its own synced commit, so other writes
+// go on between them; a cursor in the store lets the next call resume where
+// this one stopped. It returns how many messages it purged.
+func (s *Store) PurgeBefore(ctx context.Context, cutoff time.Time) (int, error) {
+	end := msgKey(idFloor(cutoff))
+	total := 0
+	for {
+		cursor, err := s.purgeCursor()
+		if err != nil {
+			return total, err
+		}
+		ids, next, full, err := s.purgeCandidates(msgKey(cursor), end)
+		if err != nil {
+			return total, err
+		}
+		n := 0
+		err = s.do(ctx, func(w *writer) error {
+			n = 0
+			for _, id := range ids {
+				r, err := w.load(id)
+				if errors.Is(err, ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				if !r.State.Final() || r.Purged {
+					continue
+				}
+				if r.Recipient != "" {
+					if err := w.del(rcptKey(r.Customer, r.Recipient, r.ID)); err != nil {
+						return err
+					}
+				}
+				anonymise(r)
+				if err := w.set(msgKey(id), encodeRecord(nil, r)); err != nil {
+					return err
+				}
+				n++
+			}
+			c := next.Bytes()
+			return w.set(purgeCursorKey, c[:])
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		s.m.purged.Add(n)
+		if !full {
+			return total, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
+}
+
+func anonymise(r *rec) {
+	r.Recipient, r.Text, r.Subject = "", "", ""
+	r.Kakao.Buttons, r.Kakao.ImageURL = "", ""
+	r.Purged = true
+}
+
+func (s *Store) purgeCursor() (message.ID, error) {
+	v, c, err := s.db.Get(purgeCursorKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	if len(v) != 8 {
+		return 0, fmt.Errorf("purge cursor: %w", ErrCorrupt)
+	}
+	return idAt(v), nil
+}
+
+// purgeCandidates scans up to PurgeStep records in [lower, upper) and
+// returns the final, unpurged ones, where the next scan should start (the
+// first message not yet final, which a later pass must revisit), and
+// whether the step was full.
+func (s *Store) purgeCandidates(lower, upper []byte) (ids []message.ID, next message.ID, full bool, err error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer it.Close()
+	next = idAt(lower)
+	pinned := false // a message not final holds the cursor back
+	scanned := 0
+	var r rec
+	for ok := it.First(); ok && scanned < s.opts.PurgeStep; ok = it.Next() {
+		scanned++
+		id := idAt(it.Key())
+		r = rec{}
+		if err := decodeRecord(it.Value(), &r); err != nil {
+			return nil, 0, false, fmt.Errorf("message %s: %w", id, err)
+		}
+		if !r.State.Final() {
+			if !pinned {
+				next, pinned = id, true
+			}
+			continue
+		}
+		if !pinned {
+			next = id + 1
+		}
+		if !r.Purged {
+			ids = append(ids, id)
+		}
+	}
+	return ids, next, scanned == s.opts.PurgeStep, it.Error()
+}
+
+// PurgeCustomer removes every record of one customer (contract end,
+// Art. 10-2): messages and their indexes in batches of Options.PurgeStep,
+// then the customer's reference index, outbox, billing counters, recipient
+// and time indexes with one range deletion each. Suspend the customer first:
+// messages accepted during the purge may survive it. It returns how many
+// messages it removed.
+func (s *Store) PurgeCustomer(ctx context.Context, customer string) (int, error) {
+	prefix := customerPrefix(tCust, customer)
+	total := 0
+	for {
+		ids, err := s.listIDs(prefix, prefixEnd(prefix), s.opts.PurgeStep)
+		if err != nil {
+			return total, err
+		}
+		if len(ids) == 0 {
+			break
+		}
+		err = s.do(ctx, func(w *writer) error { return w.removeMessages(customer, ids) })
+		if err != nil {
+			return total, err
+		}
+		total += len(ids)
+		s.m.purged.Add(len(ids))
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
+	err := s.do(ctx, func(w *writer) error {
+		for _, t := range [...]byte{tRef, tOutbox, tOutSeq, tBill, tRcpt, tCust} {
+			p := customerPrefix(t, customer)
+			if err := w.b.DeleteRange(p, prefixEnd(p), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return total, err
+}
+
+// removeMessages deletes the records of ids (ascending) and their
+// per-message index entries. Runs on the commit goroutine.
+func (w *writer) removeMessages(customer string, ids []message.ID) error {
+	recs := make([]*rec, 0, len(ids))
+	for _, id := range ids {
+		r, err := w.load(id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		recs = append(recs, r)
+	}
+	for _, r := range recs {
+		for _, k := range [][]byte{msgKey(r.ID), openKey(r.ID), dueOf(&r.Message)} {
+			if k == nil {
+				continue
+			}
+			if err := w.del(k); err != nil {
+				return err
+			}
+		}
+		if r.CarrierMsgID != "" {
+			if err := w.del(dlrKey(tDLR, r.Carrier, r.CarrierMsgID)); err != nil {
+				return err
+			}
+		}
+	}
+	return w.b.DeleteRange(custKey(customer, ids[0]), custKey(customer, ids[len(ids)-1]+1), nil)
+}
+
+// Export yields the sending record of every message accepted in [from, to),
+// oldest first, for the legally kept sending history (Art. 5-6). Purged
+// messages come without their personal data. The caller picks the columns.
+func (s *Store) Export(from, to time.Time) iter.Seq2[*message.Message, error] {
+	return func(yield func(*message.Message, error) bool) {
+		it, err := s.db.NewIter(&pebble.IterOptions{
+			LowerBound: msgKey(idFloor(from)), UpperBound: msgKey(idFloor(to)),
+		})
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		defer it.Close()
+		for ok := it.First(); ok; ok = it.Next() {
+			var r rec
+			if err := decodeRecord(it.Value(), &r); err != nil {
+				yield(nil, fmt.Errorf("message %x: %w", it.Key(), err))
+				return
+			}
+			if !yield(&r.Message, nil) {
+				return
+			}
+		}
+		if err := it.Error(); err != nil {
+			yield(nil, err)
+		}
+	}
+}

@@ -1,0 +1,176 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrClosed   = errors.New("store: closed")
+	ErrInvalid  = errors.New("store: invalid message")
+	// ErrFailed is returned by every write after a commit failed: after a
+	// failed sync nothing written since the last good sync can be trusted,
+	// so the store must be reopened (which replays the WAL).
+	ErrFailed = errors.New("store: failed; reopen")
+	// ErrAborted is returned to the writes that shared a batch with a write
+	// that failed half-way; none of them was applied and each may be retried.
+	ErrAborted = errors.New("store: batch aborted")
+)
+
+// Options configure a Store. The zero value is usable.
+type Options struct {
+	FS        vfs.FS           // file system; nil means the OS disk
+	Now       func() time.Time // wall clock; nil means time.Now
+	Logger    *slog.Logger     // nil means slog.Default()
+	Metrics   *metrics.Set     // nil means a private set
+	MaxGroup  int              // most writes sharing one batch and fsync; default 1024
+	PurgeStep int              // records per purge or expiry batch; default 512
+	ParkedTTL time.Duration    // how long a receipt waits for its id; default 48h
+	CacheSize int64            // Pebble block cache bytes; default 64 MiB
+}
+
+// Validate reports options that cannot work.
+func (o *Options) Validate() error {
+	if o.MaxGroup < 0 || o.PurgeStep < 0 || o.ParkedTTL < 0 || o.CacheSize < 0 {
+		return fmt.Errorf("store: negative option in %+v", *o)
+	}
+	return nil
+}
+
+func (o *Options) setDefaults() {
+	if o.FS == nil {
+		o.FS = vfs.Default
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.NewSet()
+	}
+	if o.MaxGroup == 0 {
+		o.MaxGroup = 1024
+	}
+	if o.PurgeStep == 0 {
+		o.PurgeStep = 512
+	}
+	if o.ParkedTTL == 0 {
+		o.ParkedTTL = message.ResultWindow
+	}
+	if o.CacheSize == 0 {
+		o.CacheSize = 64 << 20
+	}
+}
+
+// Store is the relay's durable state. All methods are safe for concurrent use.
+type Store struct {
+	db   *pebble.DB
+	opts Options
+	log  *slog.Logger
+	now  func() time.Time
+	ids  message.IDGen
+	m    *storeMetrics
+
+	ops  chan *op // unbuffered: a send succeeds only into the commit loop
+	stop chan struct{}
+	wg   sync.WaitGroup
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens (or creates) the store in dir. It starts the commit goroutine;
+// call Close to stop it. Call Recover next to get the messages to dispatch.
+func Open(dir string, opts Options) (*Store, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	opts.setDefaults()
+	cache := pebble.NewCache(opts.CacheSize)
+	defer cache.Unref()
+	db, err := pebble.Open(dir, &pebble.Options{
+		FS:                 opts.FS,
+		Cache:              cache,
+		Logger:             pebbleLogger{opts.Logger},
+		MemTableSize:       64 << 20,
+		FormatMajorVersion: pebble.FormatNewest,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	}
+	s := &Store{
+		db:   db,
+		opts: opts,
+		log:  opts.Logger,
+		now:  opts.Now,
+		m:    newStoreMetrics(opts.Metrics),
+		ops:  make(chan *op),
+		stop: make(chan struct{}),
+	}
+	s.ids.Now = opts.Now
+	last, err := s.lastID()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.ids.Observe(last)
+	s.wg.Add(1)
+	go s.commitLoop()
+	return s, nil
+}
+
+// lastID is the greatest message id in the store, so that new ids stay
+// greater even if the clock stepped back across a restart.
+func (s *Store) lastID() (message.ID, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{
+		LowerBound: []byte{tMsg}, UpperBound: []byte{tMsg + 1},
+	})
+	if err != nil {
+		return 0, err
+	}
+	var id message.ID
+	if it.Last() {
+		id = idAt(it.Key())
+	}
+	return id, it.Close()
+}
+
+// Close stops the commit goroutine, failing writes still waiting with
+// ErrClosed, and closes Pebble.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.wg.Wait()
+		s.closeErr = s.db.Close()
+	})
+	return s.closeErr
+}
+
+// pebbleLogger sends Pebble's log lines to the injected logger.
+type pebbleLogger struct{ log *slog.Logger }
+
+func (l pebbleLogger) Infof(format string, args ...any) {
+	l.log.Debug("pebble: " + fmt.Sprintf(format, args...))
+}
+
+func (l pebbleLogger) Errorf(format string, args ...any) {
+	l.log.Error("pebble: " + fmt.Sprintf(format, args...))
+}
+
+func (l pebbleLogger) Fatalf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	l.log.Error("pebble: fatal: " + msg)
+	panic("pebble: " + msg)
+}

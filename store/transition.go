@@ -1,0 +1,237 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// move is the one place a message changes state. It checks the move with
+// message.CheckTransition, applies mutate (which may set any field but the
+// id, customer, client reference, product, recipient and state), and then
+// writes the record and every index the change touches. It reads everything
+// it needs before it writes anything. Runs on the commit goroutine.
+func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) error {
+	if err := message.CheckTransition(r.State, to); err != nil {
+		w.s.m.illegal.Inc()
+		return fmt.Errorf("store: message %s: %w", r.ID, err)
+	}
+	old := *r
+	if mutate != nil {
+		mutate(&r.Message)
+	}
+	m := &r.Message
+	m.ID, m.Customer, m.ClientRef = old.ID, old.Customer, old.ClientRef
+	m.Product, m.Recipient, m.AcceptedAt = old.Product, old.Recipient, old.AcceptedAt
+	m.State = to
+	if len(m.Carrier) > maxKeyString || len(m.CarrierMsgID) > maxKeyString {
+		*r = old
+		return fmt.Errorf("%w: carrier or carrier message id longer than %d bytes", ErrInvalid, maxKeyString)
+	}
+	if to.Final() && m.FinalAt.IsZero() {
+		m.FinalAt = w.now
+	}
+	if to.AwaitingResult() && m.SentAt.IsZero() {
+		m.SentAt = w.now
+	}
+	if to == message.StateDelivered && m.Billed == message.ProductUnknown {
+		m.Billed = m.Product
+	}
+
+	// Reads first.
+	var seq, count uint64
+	final := to.Final() && !old.State.Final()
+	if final {
+		var err error
+		if seq, err = w.counter(customerPrefix(tOutSeq, m.Customer)); err != nil {
+			return err
+		}
+		if to == message.StateDelivered {
+			if count, err = w.counter(billKey(m.Customer, billingMonth(m.FinalAt), m.Billed)); err != nil {
+				return err
+			}
+		}
+	}
+	newDLR := m.CarrierMsgID != "" && (m.Carrier != old.Carrier || m.CarrierMsgID != old.CarrierMsgID)
+	var parked *parkedReceipt
+	if newDLR {
+		var err error
+		if parked, err = w.parked(m.Carrier, m.CarrierMsgID); err != nil {
+			return err
+		}
+	}
+
+	// Then writes; an error from here on aborts the whole group.
+	if err := w.set(msgKey(m.ID), encodeRecord(nil, r)); err != nil {
+		return err
+	}
+	if old.CarrierMsgID != "" && (m.Carrier != old.Carrier || m.CarrierMsgID != old.CarrierMsgID) {
+		if err := w.del(dlrKey(tDLR, old.Carrier, old.CarrierMsgID)); err != nil {
+			return err
+		}
+	}
+	if newDLR {
+		id := m.ID.Bytes()
+		if err := w.set(dlrKey(tDLR, m.Carrier, m.CarrierMsgID), id[:]); err != nil {
+			return err
+		}
+	}
+	oldDue, newDue := dueOf(&old.Message), dueOf(m)
+	if oldDue != nil && string(oldDue) != string(newDue) {
+		if err := w.del(oldDue); err != nil {
+			return err
+		}
+	}
+	if newDue != nil && string(oldDue) != string(newDue) {
+		if err := w.set(newDue, nil); err != nil {
+			return err
+		}
+	}
+	if final {
+		if err := w.del(openKey(m.ID)); err != nil {
+			return err
+		}
+		if err := w.appendReport(m, seq+1); err != nil {
+			return err
+		}
+		if to == message.StateDelivered {
+			if err := w.set(billKey(m.Customer, billingMonth(m.FinalAt), m.Billed), be64(count+1)); err != nil {
+				return err
+			}
+			w.s.m.delivered.Inc()
+		}
+	}
+	w.s.m.transitions.Inc()
+	if parked != nil {
+		// The receipt came before its submit response: apply it now, in
+		// the same batch that records the carrier message id.
+		if err := w.del(dlrKey(tParked, m.Carrier, m.CarrierMsgID)); err != nil {
+			return err
+		}
+		if _, err := w.applyReceipt(r, parked.Receipt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dueOf is the due-table key of a message that waits for its result.
+func dueOf(m *message.Message) []byte {
+	if !m.State.AwaitingResult() {
+		return nil
+	}
+	return dueKey(m.SentAt.Add(message.ResultWindow), m.ID)
+}
+
+// counter reads an 8-byte big-endian counter; absent is zero.
+func (w *writer) counter(key []byte) (uint64, error) {
+	v, ok, err := w.get(key)
+	if err != nil || !ok {
+		return 0, err
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("counter %x: %w", key, ErrCorrupt)
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// Transition moves message id to state to, applying mutate first (see
+// move). It is the general form of the verbs below.
+func (s *Store) Transition(ctx context.Context, id message.ID, to message.State, mutate func(*message.Message)) error {
+	return s.do(ctx, func(w *writer) error {
+		r, err := w.load(id)
+		if err != nil {
+			return err
+		}
+		return w.move(r, to, mutate)
+	})
+}
+
+// MarkQueued moves an accepted message to queued.
+func (s *Store) MarkQueued(ctx context.Context, id message.ID) error {
+	return s.Transition(ctx, id, message.StateQueued, nil)
+}
+
+// MarkSending records a submit attempt: queued → sending on the given
+// carrier, or queued → kakao-sending for the first leg of a Kakao product.
+// Attempts grows by one.
+func (s *Store) MarkSending(ctx context.Context, id message.ID, carrier string) error {
+	return s.do(ctx, func(w *writer) error {
+		r, err := w.load(id)
+		if err != nil {
+			return err
+		}
+		to := message.StateSending
+		if r.Product.Kakao() && r.Leg == 0 {
+			to = message.StateKakaoSending
+		}
+		return w.move(r, to, func(m *message.Message) {
+			m.Attempts++
+			m.Carrier, m.CarrierMsgID = carrier, ""
+		})
+	})
+}
+
+// RecordSubmitResp records that the carrier (or Kakao) accepted the current
+// leg under carrierMsgID: sending → sent, kakao-sending → kakao-sent, with
+// the receipt index and the result deadline (sentAt + 48h). A receipt parked
+// under that id is applied in the same batch. It returns the state the
+// message is in afterwards.
+func (s *Store) RecordSubmitResp(ctx context.Context, id message.ID, carrier, carrierMsgID string, sentAt time.Time) (message.State, error) {
+	var state message.State
+	err := s.do(ctx, func(w *writer) error {
+		r, err := w.load(id)
+		if err != nil {
+			return err
+		}
+		to := message.StateSent
+		if r.State == message.StateKakaoSending {
+			to = message.StateKakaoSent
+		}
+		err = w.move(r, to, func(m *message.Message) {
+			m.Carrier, m.CarrierMsgID, m.SentAt = carrier, carrierMsgID, sentAt
+		})
+		state = r.State
+		return err
+	})
+	return state, err
+}
+
+// Requeue puts a message whose submit failed transiently back to queued
+// (sending → queued).
+func (s *Store) Requeue(ctx context.Context, id message.ID) error {
+	return s.Transition(ctx, id, message.StateQueued, func(m *message.Message) {
+		m.CarrierMsgID = ""
+	})
+}
+
+// Fallback starts the SMS/LMS leg of a Kakao message that Kakao could not
+// deliver (kakao-sending or kakao-sent → queued); billed is the product the
+// new leg is sent and, on delivery, billed as.
+func (s *Store) Fallback(ctx context.Context, id message.ID, billed message.Product) error {
+	return s.Transition(ctx, id, message.StateQueued, func(m *message.Message) {
+		m.Leg++
+		m.Billed = billed
+		m.Carrier, m.CarrierMsgID, m.SentAt = "", "", time.Time{}
+	})
+}
+
+// Fail closes a message as failed with the given result.
+func (s *Store) Fail(ctx context.Context, id message.ID, res message.Result) error {
+	return s.Transition(ctx, id, message.StateFailed, func(m *message.Message) {
+		m.Result = res
+	})
+}
+
+// Deliver closes a message as delivered (for results that are not
+// receipts, such as a Kakao success answer). It bills the message once.
+func (s *Store) Deliver(ctx context.Context, id message.ID, res message.Result, at time.Time) error {
+	return s.Transition(ctx, id, message.StateDelivered, func(m *message.Message) {
+		m.Result, m.FinalAt = res, at
+	})
+}

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// ErrInconsistent is returned by Verify when a record and its indexes
+// disagree.
+var ErrInconsistent = errors.New("store: inconsistent")
+
+// Verify reads the whole store and checks that every index agrees with the
+// message records: reference, receipt, open, due, customer and recipient
+// entries point at records that need them and every record has the entries
+// it needs; outbox reports name final messages; billing counters equal a
+// recount of delivered messages. It is for tests and offline checks: it
+// reads everything.
+func (s *Store) Verify() error {
+	snap := s.db.NewSnapshot()
+	defer snap.Close()
+	want := make(map[string]bool) // index keys the records need
+	have := make(map[string]bool) // index keys present
+	bills := make(map[string]uint64)
+	final := make(map[message.ID]bool)
+	var problems []string
+	bad := func(format string, args ...any) {
+		if len(problems) < 10 {
+			problems = append(problems, fmt.Sprintf(format, args...))
+		}
+	}
+	it, err := snap.NewIter(nil)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		k, v := it.Key(), it.Value()
+		switch k[0] {
+		case tMsg:
+			var r rec
+			if err := decodeRecord(v, &r); err != nil {
+				bad("record %x: %v", k, err)
+				continue
+			}
+			m := &r.Message
+			final[m.ID] = m.State.Final()
+			id := m.ID.Bytes()
+			if m.ClientRef != "" {
+				want[string(refKey(m.Customer, m.ClientRef))+"="+string(id[:])] = true
+			}
+			if m.CarrierMsgID != "" {
+				want[string(dlrKey(tDLR, m.Carrier, m.CarrierMsgID))+"="+string(id[:])] = true
+			}
+			if !m.State.Final() {
+				want[string(openKey(m.ID))+"="] = true
+			}
+			if k := dueOf(m); k != nil {
+				want[string(k)+"="] = true
+			}
+			want[string(custKey(m.Customer, m.ID))+"="] = true
+			if m.Recipient != "" && !r.Purged {
+				want[string(rcptKey(m.Customer, m.Recipient, m.ID))+"="] = true
+			}
+			if m.State == message.StateDelivered {
+				bills[string(billKey(m.Customer, billingMonth(m.FinalAt), m.Billed))]++
+			}
+		case tRef, tDLR, tOpen, tDue, tCust, tRcpt:
+			have[string(k)+"="+string(v)] = true
+		case tBill:
+			if len(v) != 8 || binary.BigEndian.Uint64(v) != bills[string(k)] {
+				bad("bill counter %x = %x, recount %d", k, v, bills[string(k)])
+			}
+			delete(bills, string(k))
+		case tOutbox:
+			var rp Report
+			if err := decodeReport(v, &rp); err != nil {
+				bad("report %x: %v", k, err)
+			} else if !rp.State.Final() {
+				bad("report %x of a message not final", k)
+			}
+		}
+	}
+	if err := it.Error(); err != nil {
+		return err
+	}
+	for k := range want {
+		if !have[k] {
+			bad("missing index entry %x", k)
+		}
+	}
+	for k := range have {
+		if !want[k] {
+			bad("stray index entry %x", k)
+		}
+	}
+	for k, n := range bills {
+		bad("no bill counter %x for %d deliveries", k, n)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %q", ErrInconsistent, problems)
+	}
+	return nil
+}
