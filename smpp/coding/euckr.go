@@ -70,14 +70,29 @@ func appendEUCKR(dst []byte, r rune) ([]byte, bool) {
 // cannot be encoded it returns the length up to it and an *UnencodableError.
 // It does not allocate unless it fails.
 func EUCKRLen(text string) (n int, err error) {
-	index := 0
-	for off, r := range text {
-		l, ok := EUCKR.runeLen(r, text[off:])
+	for i := 0; i < len(text); {
+		if text[i] < utf8.RuneSelf {
+			n++
+			i++
+			continue
+		}
+		if c := text[i]; c >= 0xEA && c <= 0xED && i+2 < len(text) {
+			// Hangul syllables are three UTF-8 bytes led by EA-ED.
+			c1, c2 := text[i+1], text[i+2]
+			r := rune(c&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
+			if c1&0xC0 == 0x80 && c2&0xC0 == 0x80 && r >= 0xAC00 && r <= 0xD7A3 {
+				n += 2
+				i += 3
+				continue
+			}
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		l, ok := EUCKR.runeLen(r, text[i:])
 		if !ok {
-			return n, &UnencodableError{Rune: r, Index: index, Offset: off, Coding: EUCKR}
+			return n, &UnencodableError{Rune: r, Index: utf8.RuneCountInString(text[:i]), Offset: i, Coding: EUCKR}
 		}
 		n += l
-		index++
+		i += size
 	}
 	return n, nil
 }

@@ -106,3 +106,32 @@ func FuzzSeptets(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMeasure checks that the fast measurements agree with encoding.
+func FuzzMeasure(f *testing.F) {
+	f.Add("안녕 abc 똠 😀")
+	f.Add("\xed\x9e\xa3\xed\x9e\xa4\xea\xb0")
+	f.Fuzz(func(t *testing.T, text string) {
+		n, err := EUCKRLen(text)
+		b, encErr := EUCKR.Encode(text)
+		if (err == nil) != (encErr == nil) {
+			t.Fatalf("EUCKRLen err %v, Encode err %v", err, encErr)
+		}
+		if err != nil {
+			if err.Error() != encErr.Error() || n != len(b) {
+				t.Fatalf("EUCKRLen %d, %v; Encode %d, %v", n, err, len(b), encErr)
+			}
+			return
+		}
+		if n != len(b) {
+			t.Fatalf("EUCKRLen %d, encoded %d", n, len(b))
+		}
+		for _, dc := range []DataCoding{GSM7, UCS2, Latin1} {
+			l, lerr := Len(text, dc)
+			e, eerr := dc.Encode(text)
+			if (lerr == nil) != (eerr == nil) || (lerr == nil && l != len(e)) {
+				t.Fatalf("%v: Len %d, %v; Encode %d, %v", dc, l, lerr, len(e), eerr)
+			}
+		}
+	})
+}

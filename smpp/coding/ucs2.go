@@ -1,6 +1,7 @@
 package coding
 
 import (
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -21,23 +22,24 @@ func decodeUCS2(b []byte) (string, error) {
 	if len(b)%2 != 0 {
 		return "", &MalformedError{Offset: len(b) - 1, Coding: UCS2}
 	}
-	out := make([]byte, 0, len(b)+len(b)/2)
+	var out strings.Builder
+	out.Grow(len(b) + len(b)/2)
 	for i := 0; i < len(b); i += 2 {
 		u := rune(b[i])<<8 | rune(b[i+1])
 		switch {
 		case utf16.IsSurrogate(u) && u < 0xDC00 && i+3 < len(b):
 			l := rune(b[i+2])<<8 | rune(b[i+3])
 			if r := utf16.DecodeRune(u, l); r != utf8.RuneError {
-				out = utf8.AppendRune(out, r)
+				out.WriteRune(r)
 				i += 2
 				continue
 			}
-			out = utf8.AppendRune(out, utf8.RuneError)
+			out.WriteRune(utf8.RuneError)
 		case utf16.IsSurrogate(u):
-			out = utf8.AppendRune(out, utf8.RuneError)
+			out.WriteRune(utf8.RuneError)
 		default:
-			out = utf8.AppendRune(out, u)
+			out.WriteRune(u)
 		}
 	}
-	return string(out), nil
+	return out.String(), nil
 }

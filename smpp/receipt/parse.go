@@ -93,8 +93,9 @@ func isSpace(c byte) bool {
 // matchKey reports the known key that starts s[i:] followed by optional
 // blanks and ':', and where its value starts.
 func matchKey(s string, i int) (field, int, bool) {
+	c := s[i] | 0x20 // ASCII lower case; keys start with a letter
 	for _, k := range keys {
-		if len(s)-i < len(k.name) || !strings.EqualFold(s[i:i+len(k.name)], k.name) {
+		if k.name[0] != c || len(s)-i < len(k.name) || !strings.EqualFold(s[i:i+len(k.name)], k.name) {
 			continue
 		}
 		j := i + len(k.name)
