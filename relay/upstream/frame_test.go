@@ -123,3 +123,15 @@ func TestFrameReaderBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestFrameTranscript pins the bytes of the example in README.md.
+func TestFrameTranscript(t *testing.T) {
+	got, err := AppendFrame(nil, &upstreampb.Frame{Seq: 5, Op: &upstreampb.Frame_Ping{Ping: &upstreampb.Ping{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []byte{0, 0, 0, 5, 0x08, 0x05, 0x82, 0x01, 0x00}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("got % x, want % x", got, want)
+	}
+}
