@@ -1,6 +1,7 @@
 package coding
 
 import (
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -97,8 +98,38 @@ func EUCKRLen(text string) (n int, err error) {
 	return n, nil
 }
 
-// decodeEUCKR decodes EUC-KR (with the Unified Hangul Code extension) via
-// x/text. Byte sequences that are not valid decode as U+FFFD.
+// euckrDecTable maps a double byte (lead 0x81-0xFE, any trail) to its rune,
+// 0 when x/text does not decode it as one character. Filled once, on first
+// use, from the x/text decoder.
+var euckrDecTable struct {
+	once sync.Once
+	dec  *[0x7E00]uint16
+}
+
+func euckrRunes() *[0x7E00]uint16 {
+	euckrDecTable.once.Do(func() {
+		t := new([0x7E00]uint16)
+		dec := korean.EUCKR.NewDecoder()
+		var dst [8]byte
+		for i := range t {
+			src := [2]byte{byte(0x81 + i>>8), byte(i)}
+			dec.Reset()
+			nDst, nSrc, err := dec.Transform(dst[:], src[:], true)
+			if err != nil || nSrc != 2 {
+				continue
+			}
+			r, size := utf8.DecodeRune(dst[:nDst])
+			if size == nDst && r != utf8.RuneError && r <= 0xFFFF {
+				t[i] = uint16(r)
+			}
+		}
+		euckrDecTable.dec = t
+	})
+	return euckrDecTable.dec
+}
+
+// decodeEUCKR decodes EUC-KR with the Unified Hangul Code extension, as
+// x/text does: byte sequences that are not valid decode as U+FFFD.
 func decodeEUCKR(b []byte) (string, error) {
 	ascii := true
 	for _, c := range b {
@@ -110,9 +141,28 @@ func decodeEUCKR(b []byte) (string, error) {
 	if ascii {
 		return string(b), nil
 	}
-	out, err := korean.EUCKR.NewDecoder().Bytes(b)
-	if err != nil {
-		return "", &MalformedError{Coding: EUCKR}
+	t := euckrRunes()
+	var sb strings.Builder
+	sb.Grow(len(b) * 3 / 2)
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			sb.WriteByte(c)
+			continue
+		}
+		if c >= 0x81 && c <= 0xFE && i+1 < len(b) {
+			if r := t[int(c-0x81)<<8|int(b[i+1])]; r != 0 {
+				sb.WriteRune(rune(r))
+				i++
+				continue
+			}
+		}
+		// Not a valid pair: let x/text decide how much to replace.
+		out, err := korean.EUCKR.NewDecoder().Bytes(b)
+		if err != nil {
+			return "", &MalformedError{Offset: i, Coding: EUCKR}
+		}
+		return string(out), nil
 	}
-	return string(out), nil
+	return sb.String(), nil
 }

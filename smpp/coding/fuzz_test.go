@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/korean"
 )
 
 // fuzzDecoder checks that dc decodes without panicking and that what it
@@ -132,6 +134,19 @@ func FuzzMeasure(f *testing.F) {
 			if (lerr == nil) != (eerr == nil) || (lerr == nil && l != len(e)) {
 				t.Fatalf("%v: Len %d, %v; Encode %d, %v", dc, l, lerr, len(e), eerr)
 			}
+		}
+	})
+}
+
+// FuzzDecodeEUCKRMatchesXText checks the table decoder against x/text.
+func FuzzDecodeEUCKRMatchesXText(f *testing.F) {
+	f.Add([]byte{0xB0, 0xA1, 'a', 0x8C, 0x63})
+	f.Add([]byte{0xC7, 0x41, 0xFF, 0x81})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := EUCKR.Decode(b)
+		want, werr := korean.EUCKR.NewDecoder().Bytes(b)
+		if (err == nil) != (werr == nil) || (err == nil && got != string(want)) {
+			t.Fatalf("% x: got %q, %v; x/text %q, %v", b, got, err, want, werr)
 		}
 	})
 }
