@@ -64,3 +64,15 @@ type fieldError struct {
 func errField(status Status, sentinel error, field string) *fieldError {
 	return &fieldError{status: status, err: fmt.Errorf("%w: %s", sentinel, field)}
 }
+
+// Reply returns the PDU to send back for the malformed one: the request's
+// own *_resp when the command is a known request with a response and the
+// framing held, generic_nack otherwise; both carry e.Status and the
+// sequence number, and no body.
+func (e *DecodeError) Reply() *PDU {
+	cmd := GenericNackID
+	if !e.Fatal && e.Header.Command.Known() && !e.Header.Command.IsResponse() {
+		cmd = e.Header.Command.Response()
+	}
+	return &PDU{Header: Header{Command: cmd, Status: e.Status, Sequence: e.Header.Sequence}}
+}

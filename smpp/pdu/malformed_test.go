@@ -98,3 +98,30 @@ func TestDecodeTolerant(t *testing.T) {
 		t.Fatalf("receipted id %q %v", id, ok)
 	}
 }
+
+func TestDecodeErrorReply(t *testing.T) {
+	cases := []struct {
+		in   []byte
+		want Header
+	}{
+		{rawPDU(SubmitSMID, []byte("\x00\x01")), hdr(SubmitSMRespID, StatusInvCmdLen, 77)},
+		{rawPDU(0x222, nil), hdr(GenericNackID, StatusInvCmdID, 77)},
+		{rawPDU(SubmitSMRespID, []byte("x")), hdr(GenericNackID, StatusInvCmdLen, 77)},
+		{rawPDU(OutbindID, []byte("x")), hdr(GenericNackID, StatusInvCmdLen, 77)},
+		{append(rawPDU(EnquireLinkID, nil), 0), hdr(GenericNackID, StatusInvCmdLen, 77)},
+	}
+	for _, c := range cases {
+		_, err := Decode(c.in, 0)
+		var de *DecodeError
+		if !errors.As(err, &de) {
+			t.Fatalf("%x: %v", c.in, err)
+		}
+		r := de.Reply()
+		if r.Header != c.want || r.Body != nil {
+			t.Errorf("%x: reply %+v, want %+v", c.in, r.Header, c.want)
+		}
+		if _, err := r.AppendTo(nil); err != nil {
+			t.Errorf("reply does not encode: %v", err)
+		}
+	}
+}
