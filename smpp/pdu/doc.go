@@ -37,12 +37,14 @@
 //	| esm_class | protocol_id | priority_flag | schedule | validity | ...
 //	|     1     |      1      |       1       | cstr <=17| cstr <=17|
 //	+-----------+-------------+---------------+----------+----------+
-//	+------------+---------+-------------+--------------+-----------+---------------+------+
-//	| registered | replace | data_coding | sm_default_id| sm_length | short_message | TLVs |
-//	|     1      |    1    |      1      |      1      |     1     | sm_length oct | ...  |
-//	+------------+---------+-------------+--------------+-----------+---------------+------+
+//	+------------+---------+-------------+-------------------+-----------+---------------+------+
+//	| registered | replace | data_coding | sm_default_msg_id | sm_length | short_message | TLVs |
+//	|     1      |    1    |      1      |         1         |     1     | sm_length oct | ...  |
+//	+------------+---------+-------------+-------------------+-----------+---------------+------+
 //
-// The body types (SubmitSM, DeliverSM, Bind, …) hold the fields by name;
+// The body types (SubmitSM, DeliverSM, Bind, …) hold the fields by name,
+// and the command ids take an ID suffix (SubmitSMID, DeliverSMID) so that
+// both can be named plainly;
 // lengths that follow from the data (sm_length, number_of_dests,
 // no_unsuccess, command_length) are not stored but computed on encode and
 // checked on decode.
