@@ -1,6 +1,8 @@
 package door
 
 import (
+	"math"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -17,7 +19,8 @@ type Request struct {
 	Sender    string          // sender number; '-' and spaces allowed
 	Recipient string          // Korean mobile number, in any accepted form
 	Text      string
-	Subject   string        // LMS subject, or AlimTalk title
+	Subject   string        // LMS subject
+	Title     string        // AlimTalk title (Kakao's emphasised title)
 	Kakao     message.Kakao // sender key, template code, image, ad flag
 	Fallback  message.Fallback
 	Truncate  bool // a fallback may be cut to its limit instead of refused
@@ -94,15 +97,19 @@ func (k *Checker) check(c *customer.Customer, req *Request, now time.Time) (mess
 			return 0, notAllowed(c, p)
 		}
 	case p == message.ProductUnknown || p > message.ProductAuto:
-		return 0, refuse(RuleInvalidRequest, p.String(), "", "unknown product %s", p)
+		return 0, refuse(RuleInvalidRequest, p.String(), "", "unknown product %s", p).about("product")
 	case !c.Allows(p):
 		return 0, notAllowed(c, p)
 	}
 	if req.Text == "" {
-		return 0, refuse(RuleMissingField, "text", "", "the message text is empty")
+		return 0, refuse(RuleMissingField, "text", "", "the message text is empty").about("text")
 	}
-	if !utf8.ValidString(req.Text) || !utf8.ValidString(req.Subject) {
-		return 0, refuse(RuleInvalidRequest, "", "", "text or subject is not valid UTF-8")
+	// The text's own UTF-8 is checked while it is measured, in one pass.
+	if !utf8.ValidString(req.Subject) {
+		return 0, invalidUTF8("subject")
+	}
+	if !utf8.ValidString(req.Title) {
+		return 0, invalidUTF8("title")
 	}
 	var r *Refusal
 	if p.Kakao() {
@@ -114,8 +121,7 @@ func (k *Checker) check(c *customer.Customer, req *Request, now time.Time) (mess
 		return 0, r
 	}
 	if !k.buckets.allow(c, now) {
-		return 0, refuse(RuleThrottled, "", formatRate(c),
-			"customer %s exceeds its rate of %s", c.ID, formatRate(c))
+		return 0, k.throttled(c, now)
 	}
 	return p, nil
 }
@@ -124,7 +130,7 @@ func (k *Checker) check(c *customer.Customer, req *Request, now time.Time) (mess
 func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Product, now time.Time) (message.Product, *Refusal) {
 	n, err := euckrLen(req.Text)
 	if err != nil {
-		return 0, unencodable("text", err)
+		return 0, unencodable("text", "text", req.Text, err)
 	}
 	explicit := p
 	if p == message.ProductAuto {
@@ -135,11 +141,12 @@ func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Produc
 			p = message.ProductLMS
 		default:
 			return 0, refuse(RuleProductNotAllowed, itoa(n), itoa(k.cfg.SMSBytes),
-				"auto: text is %d EUC-KR bytes, over the SMS limit %d, and customer %s may not send LMS", n, k.cfg.SMSBytes, c.ID)
+				"auto: text is %d EUC-KR bytes, over the SMS limit %d, and customer %s may not send LMS", n, k.cfg.SMSBytes, c.ID).
+				about("product").measured(n, k.cfg.SMSBytes)
 		}
 	}
 	if req.Fallback != message.FallbackNone {
-		return 0, refuse(RuleInvalidRequest, req.Fallback.String(), "", "a fallback applies to Kakao products only, not %s", p)
+		return 0, refuse(RuleInvalidRequest, req.Fallback.String(), "", "a fallback applies to Kakao products only, not %s", p).about("fallback")
 	}
 	if r := checkSender(c, req.Sender); r != nil {
 		return 0, r
@@ -149,21 +156,21 @@ func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Produc
 	}
 	if p == message.ProductSMS {
 		if n > k.cfg.SMSBytes {
-			return 0, tooLong("SMS text", n, k.cfg.SMSBytes, "EUC-KR bytes")
+			return 0, tooLong("text", "SMS text", n, k.cfg.SMSBytes, "EUC-KR bytes")
 		}
 	} else {
 		if n > k.cfg.LMSBytes {
-			return 0, tooLong("LMS text", n, k.cfg.LMSBytes, "EUC-KR bytes")
+			return 0, tooLong("text", "LMS text", n, k.cfg.LMSBytes, "EUC-KR bytes")
 		}
 		if req.Subject == "" && explicit == message.ProductLMS && k.cfg.LMSSubjectRequired {
-			return 0, refuse(RuleMissingField, "subject", "", "an LMS needs a subject")
+			return 0, refuse(RuleMissingField, "subject", "", "an LMS needs a subject").about("subject")
 		}
 		sn, err := euckrLen(req.Subject)
 		if err != nil {
-			return 0, unencodable("subject", err)
+			return 0, unencodable("subject", "subject", req.Subject, err)
 		}
 		if sn > k.cfg.LMSSubjectBytes {
-			return 0, tooLong("LMS subject", sn, k.cfg.LMSSubjectBytes, "EUC-KR bytes")
+			return 0, tooLong("subject", "LMS subject", sn, k.cfg.LMSSubjectBytes, "EUC-KR bytes")
 		}
 	}
 	if req.Kakao.Ad {
@@ -181,11 +188,11 @@ func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Produc
 func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Product, now time.Time) *Refusal {
 	key := req.Kakao.SenderKey
 	if key == "" {
-		return refuse(RuleMissingField, "sender profile", "", "%s needs a sender profile (sender key)", p)
+		return refuse(RuleMissingField, "sender_key", "", "%s needs a sender profile (sender key)", p).about("sender_key")
 	}
 	if !c.HasSenderKey(key) {
 		return refuse(RuleSenderNotRegistered, key, "",
-			"sender profile %q is not registered for customer %s", key, c.ID)
+			"sender profile %q is not registered for customer %s", key, c.ID).about("sender_key")
 	}
 	if r := checkRecipient(req.Recipient); r != nil {
 		return r
@@ -194,31 +201,35 @@ func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Produ
 	if p == message.ProductFriendTalkImage {
 		limit = k.cfg.FriendTalkImageChars
 	}
-	if n := utf8.RuneCountInString(req.Text); n > limit {
-		return tooLong(p.String()+" text", n, limit, "characters")
+	n, ok := countRunes(req.Text)
+	if !ok {
+		return invalidUTF8("text")
+	}
+	if n > limit {
+		return tooLong("text", p.String()+" text", n, limit, "characters")
 	}
 	switch p {
 	case message.ProductAlimTalk, message.ProductPaymentAlimTalk:
 		if req.Kakao.TemplateCode == "" {
-			return refuse(RuleMissingField, "template code", "", "%s needs a template code", p)
+			return refuse(RuleMissingField, "template_code", "", "%s needs a template code", p).about("template_code")
 		}
-		if n := utf8.RuneCountInString(req.Subject); n > k.cfg.AlimTalkTitleChars {
-			return tooLong("AlimTalk title", n, k.cfg.AlimTalkTitleChars, "characters")
+		if n := utf8.RuneCountInString(req.Title); n > k.cfg.AlimTalkTitleChars {
+			return tooLong("title", "AlimTalk title", n, k.cfg.AlimTalkTitleChars, "characters")
 		}
 		if req.Kakao.Ad {
-			return refuse(RuleAd, "ad", "", "AlimTalk is informational only and cannot carry advertising (Art. 2-4)")
+			return refuse(RuleAd, "ad", "", "AlimTalk is informational only and cannot carry advertising (Art. 2-4)").about("ad")
 		}
 	case message.ProductFriendTalkText:
 		if req.Kakao.ImageURL != "" {
-			return refuse(RuleInvalidRequest, "image", "", "a text FriendTalk carries no image; send friendtalk_image")
+			return refuse(RuleInvalidRequest, "image_url", "", "a text FriendTalk carries no image; send friendtalk_image").about("image_url")
 		}
 	case message.ProductFriendTalkImage:
 		if req.Kakao.ImageURL == "" {
-			return refuse(RuleMissingField, "image", "", "an image FriendTalk needs exactly 1 image")
+			return refuse(RuleMissingField, "image_url", "", "an image FriendTalk needs exactly 1 image").about("image_url")
 		}
 		if !validImageURL(req.Kakao.ImageURL) {
 			return refuse(RuleInvalidRequest, req.Kakao.ImageURL, "1",
-				"an image FriendTalk takes exactly 1 image, as one http(s) URL")
+				"an image FriendTalk takes exactly 1 image, as one http(s) URL").about("image_url")
 		}
 	}
 	if req.Kakao.Ad {
@@ -247,7 +258,7 @@ func (k *Checker) checkFallback(c *customer.Customer, req *Request, p message.Pr
 	case message.FallbackAuto:
 		need = message.ProductAuto
 	default:
-		return refuse(RuleInvalidRequest, f.String(), "", "unknown fallback %s", f)
+		return refuse(RuleInvalidRequest, f.String(), "", "unknown fallback %s", f).about("fallback")
 	}
 	if need == message.ProductAuto {
 		if !c.Allows(message.ProductSMS) && !c.Allows(message.ProductLMS) {
@@ -260,27 +271,36 @@ func (k *Checker) checkFallback(c *customer.Customer, req *Request, p message.Pr
 	if p != message.ProductPaymentAlimTalk {
 		if r := checkSender(c, req.Sender); r != nil {
 			r.Reason = "fallback: " + r.Reason
+			r.Field = "fallback"
 			return r
 		}
 	}
 	n, err := euckrLen(req.Text)
 	if err != nil {
-		r := unencodable("fallback text", err)
-		return r
+		return unencodable("fallback", "fallback text", req.Text, err)
 	}
 	if req.Truncate {
 		return nil
 	}
 	switch {
 	case f == message.FallbackSMS && n > k.cfg.SMSBytes:
-		r := tooLong("fallback SMS text", n, k.cfg.SMSBytes, "EUC-KR bytes")
+		r := tooLong("fallback", "fallback SMS text", n, k.cfg.SMSBytes, "EUC-KR bytes")
 		r.Reason += " (choose fallback auto or lms, or allow truncation)"
 		return r
 	case f == message.FallbackAuto && n > k.cfg.SMSBytes && !c.Allows(message.ProductLMS):
 		return refuse(RuleProductNotAllowed, itoa(n), itoa(k.cfg.SMSBytes),
-			"fallback auto: text is %d EUC-KR bytes, over the SMS limit %d, and customer %s may not send LMS", n, k.cfg.SMSBytes, c.ID)
+			"fallback auto: text is %d EUC-KR bytes, over the SMS limit %d, and customer %s may not send LMS", n, k.cfg.SMSBytes, c.ID).
+			about("fallback").measured(n, k.cfg.SMSBytes)
 	case n > k.cfg.LMSBytes:
-		return tooLong("fallback LMS text", n, k.cfg.LMSBytes, "EUC-KR bytes")
+		return tooLong("fallback", "fallback LMS text", n, k.cfg.LMSBytes, "EUC-KR bytes")
 	}
 	return nil
+}
+
+func (k *Checker) throttled(c *customer.Customer, now time.Time) *Refusal {
+	rateText := strconv.FormatFloat(c.Rate, 'g', -1, 64) + " messages/s (burst " + itoa(c.Burst) + ")"
+	r := refuse(RuleThrottled, "", rateText, "customer %s exceeds its rate of %s", c.ID, rateText)
+	r.Max = int64(math.Ceil(c.Rate))
+	r.RetryAfter = max(k.buckets.wait(c, now), time.Millisecond)
+	return r
 }

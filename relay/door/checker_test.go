@@ -63,7 +63,7 @@ func TestRefusalText(t *testing.T) {
 	if got, want := r.Error(), "TOO_LONG: SMS text is 92 EUC-KR bytes, limit 80"; got != want {
 		t.Fatalf("Error() = %q, want %q", got, want)
 	}
-	if r.Rule != RuleTooLong || r.Value != "92" || r.Limit != "80" {
+	if r.Rule != RuleTooLong || r.Value != "92" || r.Limit != "80" || r.Field != "text" || r.Measured != 92 || r.Max != 80 {
 		t.Fatalf("refusal %+v", r)
 	}
 }
@@ -95,6 +95,10 @@ func TestRules(t *testing.T) {
 		{"auto needs lms", smsOnly, with(sms(strings.Repeat("a", 81)), func(r *Request) { r.Product = message.ProductAuto }), RuleProductNotAllowed, "81"},
 		{"empty text", testCustomer(), sms(""), RuleMissingField, "text"},
 		{"invalid utf8", testCustomer(), sms("a\xffb"), RuleInvalidRequest, "UTF-8"},
+		{"invalid utf8 kakao", testCustomer(), kakao(message.ProductAlimTalk, "a\xffb"), RuleInvalidRequest, "UTF-8"},
+		{"invalid utf8 title", testCustomer(), with(kakao(message.ProductAlimTalk, "hi"), func(r *Request) { r.Title = "\xff" }), RuleInvalidRequest, "title"},
+		{"invalid utf8 subject", testCustomer(), with(sms("hi"), func(r *Request) { r.Subject = "\xff" }), RuleInvalidRequest, "UTF-8"},
+		{"replacement char", testCustomer(), sms("a\uFFFDb"), RuleUnencodableText, "U+FFFD"},
 		{"sender", testCustomer(), with(sms("hi"), func(r *Request) { r.Sender = "010-0000-0000" }), RuleSenderNotRegistered, "010-0000-0000"},
 		{"sender empty", testCustomer(), with(sms("hi"), func(r *Request) { r.Sender = "" }), RuleSenderNotRegistered, ""},
 		{"recipient", testCustomer(), with(sms("hi"), func(r *Request) { r.Recipient = "02-123-4567" }), RuleRecipientInvalid, "02-123-4567"},
@@ -110,7 +114,7 @@ func TestRules(t *testing.T) {
 		{"alimtalk foreign profile", testCustomer(), with(kakao(message.ProductAlimTalk, "hi"), func(r *Request) { r.Kakao.SenderKey = "key-other" }), RuleSenderNotRegistered, "key-other"},
 		{"alimtalk no template", testCustomer(), with(kakao(message.ProductAlimTalk, "hi"), func(r *Request) { r.Kakao.TemplateCode = "" }), RuleMissingField, "template code"},
 		{"alimtalk too long", testCustomer(), kakao(message.ProductAlimTalk, strings.Repeat("가", 1001)), RuleTooLong, "1001 characters, limit 1000"},
-		{"alimtalk title", testCustomer(), with(kakao(message.ProductAlimTalk, "hi"), func(r *Request) { r.Subject = strings.Repeat("가", 51) }), RuleTooLong, "title is 51 characters, limit 50"},
+		{"alimtalk title", testCustomer(), with(kakao(message.ProductAlimTalk, "hi"), func(r *Request) { r.Title = strings.Repeat("가", 51) }), RuleTooLong, "title is 51 characters, limit 50"},
 		{"alimtalk recipient", testCustomer(), with(kakao(message.ProductAlimTalk, "hi"), func(r *Request) { r.Recipient = "+1 555 0100" }), RuleRecipientInvalid, "+1 555 0100"},
 		{"alimtalk ad", testCustomer(), ad(message.ProductAlimTalk, adText), RuleAd, "informational"},
 		{"friendtalk text with image", testCustomer(), with(kakao(message.ProductFriendTalkText, "hi"), func(r *Request) { r.Kakao.ImageURL = "https://x/a.png" }), RuleInvalidRequest, "image"},
@@ -137,6 +141,9 @@ func TestRules(t *testing.T) {
 			}
 			if r.Rule != tc.rule || !strings.HasPrefix(r.Error(), tc.rule+": ") || !strings.Contains(r.Error(), tc.in) {
 				t.Fatalf("refusal %q (value %q), want %s containing %q", r.Error(), r.Value, tc.rule, tc.in)
+			}
+			if r.Field == "" && tc.rule != RuleUnauthenticated && tc.rule != RuleCustomerSuspended {
+				t.Fatalf("refusal %q names no field", r.Error())
 			}
 		})
 	}
@@ -211,6 +218,9 @@ func TestThrottle(t *testing.T) {
 	if r == nil || r.Rule != RuleThrottled || !strings.Contains(r.Error(), "2 messages/s (burst 2)") {
 		t.Fatalf("third message: %v", r)
 	}
+	if r.RetryAfter != 500*time.Millisecond || r.Max != 2 {
+		t.Fatalf("throttled: retry after %v, max %d", r.RetryAfter, r.Max)
+	}
 	if _, r := k.Check(c, sms("hi"), noon.Add(500*time.Millisecond)); r != nil {
 		t.Fatalf("after refill: %v", r)
 	}
@@ -268,9 +278,11 @@ func BenchmarkCheckSMS(b *testing.B) {
 	k := newChecker(b, nil)
 	c := testCustomer()
 	req := sms("[쇼핑몰] 주문하신 상품이 발송되었습니다. 감사합니다.")
+	now := noon
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, r := k.Check(c, req, noon); r != nil {
+		now = now.Add(time.Microsecond) // the bucket's 1e6/s keeps up
+		if _, r := k.Check(c, req, now); r != nil {
 			b.Fatal(r)
 		}
 	}
@@ -281,9 +293,11 @@ func BenchmarkCheckAlimTalk(b *testing.B) {
 	c := testCustomer()
 	req := kakao(message.ProductAlimTalk, strings.Repeat("주문이 완료되었습니다. ", 20))
 	req.Fallback, req.Sender = message.FallbackAuto, "15884954"
+	now := noon
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, r := k.Check(c, req, noon); r != nil {
+		now = now.Add(time.Microsecond)
+		if _, r := k.Check(c, req, now); r != nil {
 			b.Fatal(r)
 		}
 	}

@@ -5,7 +5,14 @@
 //
 //	TOO_LONG: SMS text is 92 EUC-KR bytes, limit 80
 //
-// # Rules, in the order they are checked
+// # Rules
+//
+// Checked in this order, the first broken rule answering: the customer
+// (authenticated, not suspended), the product, the text's encoding, the
+// sender number or profile, the recipient, the length, the product's own
+// fields, advertising, the fallback, and last the rate, so a refused
+// message takes no token. [Refusal.Field] names the request field in the
+// upstream protocol's terms.
 //
 //	rule                   when
 //	UNAUTHENTICATED        no customer (the connection has not bound)

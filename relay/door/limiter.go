@@ -64,3 +64,16 @@ func (l *limiters) update(c *customer.Customer, now time.Time) *rate.Limiter {
 	l.m.Store(&next)
 	return b.lim
 }
+
+// wait is how long until c's bucket holds a token at now.
+func (l *limiters) wait(c *customer.Customer, now time.Time) time.Duration {
+	m := l.m.Load()
+	if m == nil || (*m)[c.ID] == nil || c.Rate <= 0 {
+		return 0
+	}
+	missing := 1 - (*m)[c.ID].lim.TokensAt(now)
+	if missing <= 0 {
+		return 0
+	}
+	return time.Duration(missing / c.Rate * float64(time.Second)).Round(time.Millisecond)
+}

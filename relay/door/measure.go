@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/message"
@@ -26,17 +27,57 @@ func refuse(rule, value, limit, format string, args ...any) *Refusal {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func tooLong(what string, n, limit int, unit string) *Refusal {
-	return refuse(RuleTooLong, itoa(n), itoa(limit), "%s is %d %s, limit %d", what, n, unit, limit)
+// about names the request field a refusal is about.
+func (r *Refusal) about(field string) *Refusal {
+	r.Field = field
+	return r
 }
 
-func unencodable(what string, err error) *Refusal {
+// measured sets the numeric forms of Value and Limit.
+func (r *Refusal) measured(n, limit int) *Refusal {
+	r.Measured, r.Max = int64(n), int64(limit)
+	return r
+}
+
+func tooLong(field, what string, n, limit int, unit string) *Refusal {
+	return refuse(RuleTooLong, itoa(n), itoa(limit), "%s is %d %s, limit %d", what, n, unit, limit).
+		about(field).measured(n, limit)
+}
+
+// countRunes counts the characters of s as Kakao does and reports whether s
+// is valid UTF-8, in one pass.
+func countRunes(s string) (n int, valid bool) {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return n, false
+			}
+			i += size
+		}
+		n++
+	}
+	return n, true
+}
+
+func invalidUTF8(what string) *Refusal {
+	return refuse(RuleInvalidRequest, "", "", "%s is not valid UTF-8", what).about(what)
+}
+
+// unencodable explains why s could not be measured in EUC-KR.
+func unencodable(field, what, s string, err error) *Refusal {
+	if !utf8.ValidString(s) {
+		return invalidUTF8(field)
+	}
 	var ue *coding.UnencodableError
 	if !errors.As(err, &ue) {
-		return refuse(RuleUnencodableText, "", "EUC-KR", "%s cannot be encoded in EUC-KR: %v", what, err)
+		return refuse(RuleUnencodableText, "", "EUC-KR", "%s cannot be encoded in EUC-KR: %v", what, err).about(field)
 	}
 	return refuse(RuleUnencodableText, fmt.Sprintf("%U at character %d", ue.Rune, ue.Index+1), "EUC-KR",
-		"%s has %U %q at character %d, which EUC-KR cannot encode", what, ue.Rune, ue.Rune, ue.Index+1)
+		"%s has %U %q at character %d, which EUC-KR cannot encode", what, ue.Rune, ue.Rune, ue.Index+1).
+		about(field).measured(ue.Index+1, 0)
 }
 
 func notAllowed(c *customer.Customer, p message.Product) *Refusal {
@@ -46,7 +87,7 @@ func notAllowed(c *customer.Customer, p message.Product) *Refusal {
 	}
 	allowed := strings.Join(names, ",")
 	return refuse(RuleProductNotAllowed, p.String(), allowed,
-		"customer %s may not send %s (allowed: %s)", c.ID, p, allowed)
+		"customer %s may not send %s (allowed: %s)", c.ID, p, allowed).about("product")
 }
 
 func checkSender(c *customer.Customer, sender string) *Refusal {
@@ -54,7 +95,7 @@ func checkSender(c *customer.Customer, sender string) *Refusal {
 		return nil
 	}
 	return refuse(RuleSenderNotRegistered, sender, "",
-		"sender number %q is not registered for customer %s", sender, c.ID)
+		"sender number %q is not registered for customer %s", sender, c.ID).about("sender")
 }
 
 func checkRecipient(s string) *Refusal {
@@ -63,25 +104,25 @@ func checkRecipient(s string) *Refusal {
 		return nil
 	}
 	return refuse(RuleRecipientInvalid, s, "",
-		"recipient %q is not a Korean mobile number (010 + 8 digits, or 011/016/017/018/019 + 7 or 8 digits)", s)
+		"recipient %q is not a Korean mobile number (010 + 8 digits, or 011/016/017/018/019 + 7 or 8 digits)", s).about("recipient")
 }
 
 func checkAdFormat(c *customer.Customer, text string) *Refusal {
 	if !c.Advertising {
-		return refuse(RuleAd, "ad", "", "customer %s may not send advertising", c.ID)
+		return refuse(RuleAd, "ad", "", "customer %s may not send advertising", c.ID).about("ad")
 	}
 	if !strings.HasPrefix(text, AdPrefix) {
-		return refuse(RuleAd, firstRunes(text, 4), AdPrefix, "an advertisement must start with %q", AdPrefix)
+		return refuse(RuleAd, firstRunes(text, 4), AdPrefix, "an advertisement must start with %q", AdPrefix).about("text")
 	}
 	if !hasOptOut(text) {
-		return refuse(RuleAd, "", "080", "an advertisement must carry a free opt-out number (무료거부/수신거부 080-XXX-XXXX)")
+		return refuse(RuleAd, "", "080", "an advertisement must carry a free opt-out number (무료거부/수신거부 080-XXX-XXXX)").about("text")
 	}
 	return nil
 }
 
 func nightRefusal(what string, now time.Time, from string) *Refusal {
 	t := now.In(Seoul).Format("15:04")
-	return refuse(RuleAd, t, from+"-08:00", "%s from %s to 08:00 Seoul time; it is %s", what, from, t)
+	return refuse(RuleAd, t, from+"-08:00", "%s from %s to 08:00 Seoul time; it is %s", what, from, t).about("ad")
 }
 
 func firstRunes(s string, n int) string {
@@ -92,10 +133,6 @@ func firstRunes(s string, n int) string {
 		n--
 	}
 	return s
-}
-
-func formatRate(c *customer.Customer) string {
-	return strconv.FormatFloat(c.Rate, 'g', -1, 64) + " messages/s (burst " + itoa(c.Burst) + ")"
 }
 
 func validImageURL(u string) bool {

@@ -1,5 +1,7 @@
 package door
 
+import "time"
+
 // Rule names, shared with the upstream protocol's status codes: a refusal's
 // Rule is always one of these. OK, STORE_UNAVAILABLE and SHUTTING_DOWN are
 // not refusals (the door never returns them) but belong to the same
@@ -36,6 +38,17 @@ type Refusal struct {
 	Reason string // e.g. "SMS text is 92 EUC-KR bytes, limit 80"
 	Value  string // the measured or offending value, e.g. "92"
 	Limit  string // the limit it broke, e.g. "80"; may be empty
+
+	// For the upstream protocol's answer: the request field the refusal is
+	// about ("text", "subject", "title", "sender", "recipient", "sender_key",
+	// "template_code", "image_url", "product", "fallback", "ad"), the
+	// numeric forms of Value and Limit where they are numbers (lengths in
+	// the product's unit; for THROTTLED the rate in messages/s as Max), and
+	// for THROTTLED how long until the customer's bucket has a token.
+	Field      string
+	Measured   int64
+	Max        int64
+	RetryAfter time.Duration
 }
 
 // Error is "RULE: reason", e.g. "TOO_LONG: SMS text is 92 EUC-KR bytes, limit 80".
