@@ -54,5 +54,6 @@
 // or no UDH at all and the reference, total and sequence number for the
 // sar_msg_ref_num, sar_total_segments and sar_segment_seqnum TLVs. A part
 // never ends inside a surrogate pair, a GSM escape pair or an EUC-KR double
-// byte: Split only cuts between runes.
+// byte: Split only cuts between runes. [ParseUDH] reads the header back from
+// a received short_message.
 package coding
