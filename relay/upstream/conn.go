@@ -15,7 +15,7 @@ import (
 
 // conn is one upstream connection. Its goroutines, all waited for in serve:
 //
-//	serve (bind, then the reader) ─┬─► submitQ ─► SubmitWorkers workers ─┐
+//	serve (bind, then the reader) ─┬─► submitQ ─► ≤ SubmitWorkers workers ┐
 //	                               ├─► acks ────► reporter ──────────────┼─► out ─► writer ─► socket
 //	                               └─ pong, errors ──────────────────────┘
 //
@@ -40,7 +40,7 @@ type conn struct {
 
 	out     chan *[]byte // encoded frames for the writer
 	slots   chan struct{}
-	submitQ chan pendingSubmit
+	submitQ submitQueue
 	acks    chan []uint64
 
 	quit      chan struct{} // closed by drain or abort: stop reading
@@ -98,6 +98,9 @@ func (c *conn) serve() {
 	// One absolute deadline for the handshake and the bind: a client that
 	// trickles bytes cannot hold the connection longer.
 	c.raw.SetDeadline(time.Now().Add(cfg.BindTimeout))
+	if c.stopping() { // drained before the deadline above was set
+		return
+	}
 	if cfg.TLS != nil {
 		tc := tls.Server(c.raw, cfg.TLS)
 		if err := tc.HandshakeContext(c.ctx); err != nil {
@@ -115,21 +118,19 @@ func (c *conn) serve() {
 
 	c.out = make(chan *[]byte, 256)
 	c.slots = make(chan struct{}, cfg.MaxInFlight)
-	c.submitQ = make(chan pendingSubmit, cfg.MaxInFlight)
 	c.acks = make(chan []uint64, 64)
 
 	var writer, workers, reporter sync.WaitGroup
 	writer.Go(c.writeLoop)
-	for range cfg.SubmitWorkers {
-		workers.Go(c.submitLoop)
-	}
+	c.submitQ.maxWorkers = cfg.SubmitWorkers
+	c.submitQ.start = func() { workers.Go(c.submitLoop) }
 	src := c.srv.h.Reports(c.sess)
 	reportStop := make(chan struct{})
 	reporter.Go(func() { c.reportLoop(src, reportStop) })
 
 	final := c.readLoop()
 
-	close(c.submitQ)
+	// The reader has stopped queueing: the workers finish the queue and exit.
 	workers.Wait()
 	close(reportStop)
 	reporter.Wait()

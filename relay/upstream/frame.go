@@ -25,6 +25,10 @@ const HeaderLen = 4
 // DefaultMaxFrameSize is the largest frame body accepted unless configured.
 const DefaultMaxFrameSize = 64 << 10
 
+// readBufferSize is the stream buffer of a FrameReader: a few dozen typical
+// submits per read, and small enough for ten thousand idle connections.
+const readBufferSize = 8 << 10
+
 // Errors of the framing layer.
 var (
 	ErrFrameTooLarge = errors.New("upstream: frame too large")
@@ -62,7 +66,7 @@ func NewFrameReader(r io.Reader, max int) *FrameReader {
 	}
 	br, ok := r.(*bufio.Reader)
 	if !ok {
-		br = bufio.NewReaderSize(r, 32<<10)
+		br = bufio.NewReaderSize(r, readBufferSize)
 	}
 	return &FrameReader{r: br, max: max}
 }

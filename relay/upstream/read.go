@@ -42,7 +42,7 @@ func (c *conn) readLoop() *upstreampb.Frame {
 				return nil
 			}
 			m.inFlight.Inc()
-			c.submitQ <- pendingSubmit{seq: f.Seq, req: req}
+			c.submitQ.push(pendingSubmit{seq: f.Seq, req: req})
 		case *upstreampb.Frame_ReportAck:
 			if op.ReportAck == nil || len(op.ReportAck.ReportSeqs) == 0 {
 				continue

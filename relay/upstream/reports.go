@@ -24,7 +24,7 @@ func (c *conn) reportLoop(src ReportSource, stop <-chan struct{}) {
 		}
 	}
 	max := c.srv.cfg.MaxUnackedReports
-	unacked := make(map[uint64]struct{}, max)
+	unacked := make(map[uint64]struct{})
 	var after uint64
 	var retry <-chan time.Time
 	for {

@@ -261,7 +261,16 @@ func TestPipelinedOutOfOrder(t *testing.T) {
 	var releaseOnce sync.Once
 	// The batch holding ref 0 waits until half of all submits are answered
 	// by the other workers, so its answer comes back long after theirs.
+	var running, maxRunning atomic.Int64
 	h.hold = func(reqs []*upstreampb.Submit) {
+		now := running.Add(1)
+		defer running.Add(-1)
+		for {
+			m := maxRunning.Load()
+			if now <= m || maxRunning.CompareAndSwap(m, now) {
+				break
+			}
+		}
 		for _, r := range reqs {
 			if r.ClientRef == "0" {
 				close(zeroSeen)
@@ -311,5 +320,8 @@ func TestPipelinedOutOfOrder(t *testing.T) {
 	}
 	if pos := zeroAt.Load(); pos < n/4 {
 		t.Fatalf("first submit answered at position %d: not out of order", pos)
+	}
+	if m := maxRunning.Load(); m > 4 || m < 2 {
+		t.Fatalf("%d handler calls at once on one connection, want 2..4", m)
 	}
 }

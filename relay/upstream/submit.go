@@ -4,40 +4,28 @@ import (
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
 
-// submitLoop is one of the connection's fixed submit workers. It takes
-// every submit that is waiting (up to MaxBatch) and hands them to the
-// Handler in one call, so a daemon that group-commits pays one sync for a
-// whole burst; several workers per connection keep the store busy while
-// one batch waits for its sync, and their answers come back out of order.
+// submitLoop is one of the connection's submit workers (at most
+// SubmitWorkers run at once, started by the queue). It takes every submit
+// that is waiting (up to MaxBatch) and hands them to the Handler in one
+// call, so a daemon that group-commits pays one sync for a whole burst;
+// several workers per connection keep a batch forming while another waits
+// for its sync, and their answers come back out of order.
 func (c *conn) submitLoop() {
 	maxBatch := c.srv.cfg.MaxBatch
-	batch := make([]pendingSubmit, 0, maxBatch)
-	reqs := make([]*upstreampb.Submit, 0, maxBatch)
-	resps := make([]*upstreampb.SubmitResp, 0, maxBatch)
+	var batch []pendingSubmit
+	var reqs []*upstreampb.Submit
+	var resps []*upstreampb.SubmitResp
 	for {
-		p, ok := <-c.submitQ
-		if !ok {
+		var ok bool
+		if batch, ok = c.submitQ.take(batch[:0], maxBatch); !ok {
 			return
 		}
-		batch = append(batch[:0], p)
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case p, ok := <-c.submitQ:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, p)
-			default:
-				break fill
-			}
-		}
-		c.runBatch(batch, reqs[:0], resps[:0])
+		reqs, resps = c.runBatch(batch, reqs[:0], resps[:0])
 		clear(batch)
 	}
 }
 
-func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps []*upstreampb.SubmitResp) {
+func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps []*upstreampb.SubmitResp) ([]*upstreampb.Submit, []*upstreampb.SubmitResp) {
 	m := c.srv.m
 	n := len(batch)
 	defer func() {
@@ -49,7 +37,7 @@ func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps 
 	if c.aborted.Load() {
 		// Nobody can read the answers; the client resubmits with the same
 		// client references.
-		return
+		return reqs, resps
 	}
 	for _, p := range batch {
 		reqs = append(reqs, p.req)
@@ -75,4 +63,5 @@ func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps 
 	m.submits.Add(n)
 	m.framesOut.Add(n)
 	c.out <- b
+	return reqs, resps
 }

@@ -37,7 +37,7 @@ func (c *conn) send(f *upstreampb.Frame) {
 // writeLoop writes queued frames through one buffer and flushes when
 // nothing more is queued, so a burst of answers goes out in few syscalls.
 func (c *conn) writeLoop() {
-	bw := bufio.NewWriterSize(c.rw, 64<<10)
+	bw := bufio.NewWriterSize(c.rw, 16<<10)
 	timeout := c.srv.cfg.WriteTimeout
 	failed := false
 	armed := false
