@@ -1,0 +1,122 @@
+package upstream
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// ErrUnknownValue is returned for an enum value this version does not know;
+// the daemon answers it INVALID_REQUEST.
+var ErrUnknownValue = errors.New("upstream: unknown enum value")
+
+// The wire enums share their numbers with the domain model; these checks
+// fail to compile if either side is renumbered.
+var (
+	_ = [1]struct{}{}[int(upstreampb.Product_PRODUCT_AUTO)-int(message.ProductAuto)]
+	_ = [1]struct{}{}[int(upstreampb.Product_PRODUCT_PAYMENT_ALIMTALK)-int(message.ProductPaymentAlimTalk)]
+	_ = [1]struct{}{}[int(upstreampb.Fallback_FALLBACK_AUTO)-int(message.FallbackAuto)]
+	_ = [1]struct{}{}[int(upstreampb.ResultSource_SOURCE_KAKAO)-int(message.SourceKakao)]
+)
+
+// ProductFromPB maps a wire product to the domain's, "auto" included.
+func ProductFromPB(p upstreampb.Product) (message.Product, error) {
+	if p <= upstreampb.Product_PRODUCT_UNSPECIFIED || p > upstreampb.Product_PRODUCT_AUTO {
+		return message.ProductUnknown, fmt.Errorf("%w: product %d", ErrUnknownValue, p)
+	}
+	return message.Product(p), nil
+}
+
+// ProductToPB maps a domain product to the wire's.
+func ProductToPB(p message.Product) upstreampb.Product {
+	if p > message.ProductAuto {
+		return upstreampb.Product_PRODUCT_UNSPECIFIED
+	}
+	return upstreampb.Product(p)
+}
+
+// FallbackFromPB maps a wire fallback policy to the domain's.
+func FallbackFromPB(f upstreampb.Fallback) (message.Fallback, error) {
+	if f < upstreampb.Fallback_FALLBACK_NONE || f > upstreampb.Fallback_FALLBACK_AUTO {
+		return message.FallbackNone, fmt.Errorf("%w: fallback %d", ErrUnknownValue, f)
+	}
+	return message.Fallback(f), nil
+}
+
+// FinalStateToPB maps a final domain state; any other state is unspecified.
+func FinalStateToPB(s message.State) upstreampb.FinalState {
+	switch s {
+	case message.StateDelivered:
+		return upstreampb.FinalState_DELIVERED
+	case message.StateFailed:
+		return upstreampb.FinalState_FAILED
+	case message.StateExpired:
+		return upstreampb.FinalState_EXPIRED
+	}
+	return upstreampb.FinalState_FINAL_STATE_UNSPECIFIED
+}
+
+// MessageFromSubmit builds the message a Submit asks for, before any check
+// at the door. Subject carries the LMS subject, or the Kakao title for a
+// Kakao product.
+func MessageFromSubmit(customer string, s *upstreampb.Submit) (message.Message, error) {
+	p, err := ProductFromPB(s.Product)
+	if err != nil {
+		return message.Message{}, err
+	}
+	fb, err := FallbackFromPB(s.Fallback)
+	if err != nil {
+		return message.Message{}, err
+	}
+	subject := s.Subject
+	if p.Kakao() && s.Title != "" {
+		subject = s.Title
+	}
+	return message.Message{
+		Customer:  customer,
+		ClientRef: s.ClientRef,
+		Product:   p,
+		Sender:    s.Sender,
+		Recipient: s.Recipient,
+		Text:      s.Text,
+		Subject:   subject,
+		Kakao: message.Kakao{
+			SenderKey:    s.SenderKey,
+			TemplateCode: s.TemplateCode,
+			Buttons:      s.ButtonsJson,
+			ImageURL:     s.ImageUrl,
+			Ad:           s.Ad,
+		},
+		Fallback: fb,
+		Truncate: s.Truncate,
+	}, nil
+}
+
+// NewReport builds the status report of a message in a final state.
+func NewReport(m *message.Message, reportSeq uint64) *upstreampb.Report {
+	return &upstreampb.Report{
+		ReportSeq:    reportSeq,
+		MessageId:    m.ID.String(),
+		ClientRef:    m.ClientRef,
+		Customer:     m.Customer,
+		State:        FinalStateToPB(m.State),
+		ResultSource: upstreampb.ResultSource(m.Result.Source),
+		ResultCode:   m.Result.Code,
+		ResultReason: m.Result.Reason,
+		Billed:       ProductToPB(m.Billed),
+		AcceptedAtMs: unixMilli(m.AcceptedAt),
+		SentAtMs:     unixMilli(m.SentAt),
+		FinalAtMs:    unixMilli(m.FinalAt),
+		Product:      ProductToPB(m.Product),
+	}
+}
+
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}

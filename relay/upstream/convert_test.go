@@ -1,0 +1,73 @@
+package upstream
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+func TestProductNamesAgree(t *testing.T) {
+	for _, p := range append(message.Products, message.ProductAuto) {
+		wp := ProductToPB(p)
+		if got, want := wp.String(), "PRODUCT_"+upper(p.String()); got != want {
+			t.Errorf("%v: wire name %s, want %s", p, got, want)
+		}
+		back, err := ProductFromPB(wp)
+		if err != nil || back != p {
+			t.Errorf("%v: back %v %v", p, back, err)
+		}
+	}
+	if _, err := ProductFromPB(upstreampb.Product(99)); !errors.Is(err, ErrUnknownValue) {
+		t.Errorf("product 99: %v", err)
+	}
+	if _, err := ProductFromPB(upstreampb.Product_PRODUCT_UNSPECIFIED); !errors.Is(err, ErrUnknownValue) {
+		t.Errorf("unspecified product: %v", err)
+	}
+	for f := message.FallbackNone; f <= message.FallbackAuto; f++ {
+		wf := upstreampb.Fallback(f)
+		if got, want := wf.String(), "FALLBACK_"+upper(f.String()); got != want {
+			t.Errorf("%v: wire name %s, want %s", f, got, want)
+		}
+	}
+	if _, err := FallbackFromPB(upstreampb.Fallback(7)); !errors.Is(err, ErrUnknownValue) {
+		t.Errorf("fallback 7: %v", err)
+	}
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+func TestMessageFromSubmitAndReport(t *testing.T) {
+	s := &upstreampb.Submit{ClientRef: "r1", Product: upstreampb.Product_PRODUCT_ALIMTALK, Sender: "15884954",
+		Recipient: "01012345678", Text: "t", Title: "title", Subject: "ignored", SenderKey: "sk", TemplateCode: "T1",
+		ButtonsJson: "[]", Fallback: upstreampb.Fallback_FALLBACK_LMS, Truncate: true}
+	m, err := MessageFromSubmit("c1", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Product != message.ProductAlimTalk || m.Subject != "title" || m.Kakao.TemplateCode != "T1" ||
+		m.Fallback != message.FallbackLMS || !m.Truncate || m.Customer != "c1" {
+		t.Fatalf("%+v", m)
+	}
+	m.ID = 0x0123456789abcdef
+	m.State = message.StateDelivered
+	m.Billed = message.ProductSMS
+	m.Result = message.Result{Source: message.SourceReceipt, Code: "DELIVRD"}
+	m.AcceptedAt = time.UnixMilli(1764147600123)
+	r := NewReport(&m, 42)
+	if r.MessageId != "0123456789abcdef" || r.State != upstreampb.FinalState_DELIVERED ||
+		r.Billed != upstreampb.Product_PRODUCT_SMS || r.ResultSource != upstreampb.ResultSource_SOURCE_RECEIPT ||
+		r.AcceptedAtMs != 1764147600123 || r.SentAtMs != 0 || r.ReportSeq != 42 {
+		t.Fatalf("%v", r)
+	}
+}
