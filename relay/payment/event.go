@@ -1,0 +1,133 @@
+package payment
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// Kind is what happened to a payment.
+type Kind uint8
+
+// Event kinds; the values equal upstreampb.PaymentEventKind.
+const (
+	KindUnknown        Kind = 0
+	KindApproval       Kind = 1 // 승인완료
+	KindCancellation   Kind = 2 // 취소완료
+	KindVAccountIssued Kind = 3 // 가상계좌 채번
+	KindDeposit        Kind = 4 // 입금완료 (virtual account)
+)
+
+var kindNames = [...]string{"unknown", "approval_completed", "cancellation_completed", "vaccount_issued", "deposit_completed"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// Method is how the buyer paid.
+type Method uint8
+
+// Payment methods; the values equal upstreampb.PaymentMethod.
+const (
+	MethodUnknown         Method = 0
+	MethodCard            Method = 1 // 신용카드
+	MethodVirtualAccount  Method = 2 // 가상계좌
+	MethodAccountTransfer Method = 3 // 계좌이체
+	MethodMobile          Method = 4 // 휴대폰결제
+)
+
+var methodNames = [...]string{"unknown", "card", "virtual_account", "account_transfer", "mobile"}
+
+// methodLabels are what #{method} renders to.
+var methodLabels = [...]string{"", "신용카드", "가상계좌", "계좌이체", "휴대폰결제"}
+
+func (m Method) String() string {
+	if int(m) < len(methodNames) {
+		return methodNames[m]
+	}
+	return fmt.Sprintf("method(%d)", uint8(m))
+}
+
+// Label is the Korean name of the method, as shown to people.
+func (m Method) Label() string {
+	if m > MethodUnknown && int(m) < len(methodLabels) {
+		return methodLabels[m]
+	}
+	return ""
+}
+
+// Event is one payment event from the payment system.
+type Event struct {
+	ID          string // unique per payment system
+	MID         string
+	Kind        Kind
+	Method      Method
+	Amount      int64 // won
+	OrderID     string
+	OrderName   string
+	BuyerNumber string
+	At          time.Time
+
+	// Virtual account details, for #{bank}, #{account} and #{due};
+	// optional.
+	Bank    string
+	Account string
+	DueAt   time.Time
+}
+
+// FromProto converts an upstream PaymentEvent.
+func FromProto(p *upstreampb.PaymentEvent) Event {
+	return Event{
+		ID:          p.GetEventId(),
+		MID:         p.GetMid(),
+		Kind:        Kind(p.GetKind()),
+		Method:      Method(p.GetMethod()),
+		Amount:      p.GetAmount(),
+		OrderID:     p.GetOrderId(),
+		OrderName:   p.GetOrderName(),
+		BuyerNumber: p.GetBuyerNumber(),
+		At:          time.UnixMilli(p.GetTimeMs()),
+	}
+}
+
+// Validate checks the fields every event needs.
+func (e *Event) Validate() error {
+	switch {
+	case e.ID == "":
+		return fmt.Errorf("%w: no event id", ErrEvent)
+	case e.MID == "":
+		return fmt.Errorf("%w: event %s: no MID", ErrEvent, e.ID)
+	case e.Kind == KindUnknown || int(e.Kind) >= len(kindNames):
+		return fmt.Errorf("%w: event %s: unknown kind %d", ErrEvent, e.ID, e.Kind)
+	case e.Method == MethodUnknown || int(e.Method) >= len(methodNames):
+		return fmt.Errorf("%w: event %s: unknown payment method %d", ErrEvent, e.ID, e.Method)
+	case e.Amount < 0:
+		return fmt.Errorf("%w: event %s: negative amount %d", ErrEvent, e.ID, e.Amount)
+	case (e.Kind == KindVAccountIssued || e.Kind == KindDeposit) && e.Method != MethodVirtualAccount:
+		return fmt.Errorf("%w: event %s: %s for a %s payment; only virtual accounts have it", ErrEvent, e.ID, e.Kind, e.Method)
+	}
+	return nil
+}
+
+// notice is what the event tells people, or "" for nothing (see the table
+// in the package doc).
+func (e *Event) notice() Notice {
+	switch e.Kind {
+	case KindApproval:
+		if e.Method == MethodVirtualAccount {
+			return "" // approval of a virtual account is its deposit
+		}
+		return NoticeApproval
+	case KindDeposit:
+		return NoticeApproval
+	case KindVAccountIssued:
+		return NoticeVAccountIssued
+	case KindCancellation:
+		return NoticeCancellation
+	}
+	return ""
+}
