@@ -41,8 +41,9 @@ type Checker struct {
 	passed  [message.ProductAuto + 1]*metrics.Counter
 }
 
-// New makes a Checker; cfg must be valid.
+// New makes a Checker; zero limits in cfg take their defaults.
 func New(cfg Config, opts Options) (*Checker, error) {
+	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -162,7 +163,7 @@ func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Produc
 		if n > k.cfg.LMSBytes {
 			return 0, tooLong("text", "LMS text", n, k.cfg.LMSBytes, "EUC-KR bytes")
 		}
-		if req.Subject == "" && explicit == message.ProductLMS && k.cfg.LMSSubjectRequired {
+		if req.Subject == "" && explicit == message.ProductLMS && !k.cfg.LMSSubjectOptional {
 			return 0, refuse(RuleMissingField, "subject", "", "an LMS needs a subject").about("subject")
 		}
 		sn, err := euckrLen(req.Subject)

@@ -247,8 +247,20 @@ func TestThrottle(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	if err := (&Config{}).Validate(); err == nil {
-		t.Fatal("zero config valid")
+	if err := (&Config{}).Validate(); err != nil {
+		t.Fatalf("zero config (all defaults): %v", err)
+	}
+	if err := (&Config{SMSBytes: 20}).Validate(); err == nil {
+		t.Fatal("20-byte SMS accepted")
+	}
+	partial := Config{SMSBytes: 90}
+	partial.SetDefaults()
+	if want := DefaultConfig(); partial.LMSBytes != want.LMSBytes || partial.SMSBytes != 90 || partial.AlimTalkTitleChars != 50 {
+		t.Fatalf("SetDefaults: %+v", partial)
+	}
+	k, err := New(Config{SMSBytes: 90}, Options{})
+	if err != nil || k.Config() != partial {
+		t.Fatalf("New with a partial config: %+v, %v", k.Config(), err)
 	}
 	c := DefaultConfig()
 	if err := c.Validate(); err != nil {
@@ -312,5 +324,17 @@ func BenchmarkCheckRefused(b *testing.B) {
 		if _, r := k.Check(c, req, noon); r == nil {
 			b.Fatal("accepted")
 		}
+	}
+}
+
+func TestLMSSubjectOptional(t *testing.T) {
+	req := sms("hi")
+	req.Product = message.ProductLMS
+	if _, r := newChecker(t, nil).Check(testCustomer(), req, noon); r == nil || r.Rule != RuleMissingField {
+		t.Fatalf("default: %v", r)
+	}
+	k := newChecker(t, func(c *Config) { c.LMSSubjectOptional = true })
+	if p, r := k.Check(testCustomer(), req, noon); r != nil || p != message.ProductLMS {
+		t.Fatalf("optional: %v %v", p, r)
 	}
 }

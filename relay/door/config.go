@@ -22,9 +22,10 @@ type Config struct {
 	// commonly take a 40-byte subject (20 Hangul syllables); some take
 	// more, hence the setting.
 	LMSSubjectBytes int `toml:"lms_subject_bytes"`
-	// LMSSubjectRequired refuses an LMS requested explicitly without a
-	// subject. An LMS chosen by product auto never needs one.
-	LMSSubjectRequired bool `toml:"lms_subject_required"`
+	// LMSSubjectOptional accepts an LMS requested explicitly without a
+	// subject; by default it is refused (MISSING_FIELD). An LMS chosen by
+	// product auto never needs one.
+	LMSSubjectOptional bool `toml:"lms_subject_optional"`
 	// KakaoChars limits AlimTalk and FriendTalk text (Art. 2-4, 2-5).
 	KakaoChars int `toml:"kakao_chars"`
 	// FriendTalkImageChars limits the text of an image FriendTalk.
@@ -40,15 +41,33 @@ func DefaultConfig() Config {
 		SMSBytes:             80,
 		LMSBytes:             2000,
 		LMSSubjectBytes:      40,
-		LMSSubjectRequired:   true,
 		KakaoChars:           1000,
 		FriendTalkImageChars: 400,
 		AlimTalkTitleChars:   50,
 	}
 }
 
-// Validate checks that the limits make sense together.
+// SetDefaults fills every zero limit with its default, so a `[door]` table
+// may name only what it changes (e.g. sms_bytes = 90).
+func (c *Config) SetDefaults() {
+	d := DefaultConfig()
+	for _, f := range []struct{ v, def *int }{
+		{&c.SMSBytes, &d.SMSBytes}, {&c.LMSBytes, &d.LMSBytes},
+		{&c.LMSSubjectBytes, &d.LMSSubjectBytes}, {&c.KakaoChars, &d.KakaoChars},
+		{&c.FriendTalkImageChars, &d.FriendTalkImageChars}, {&c.AlimTalkTitleChars, &d.AlimTalkTitleChars},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+}
+
+// Validate checks that the limits, with defaults for those left zero,
+// make sense together.
 func (c *Config) Validate() error {
+	cfg := *c
+	cfg.SetDefaults()
+	c = &cfg
 	var errs []error
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...)))
