@@ -112,7 +112,7 @@ func (s *Store) commitGroup(group []*op) error {
 			}
 		}
 	case !b.Empty():
-		if err := b.Commit(pebble.Sync); err != nil {
+		if err := commitSynced(b); err != nil {
 			commitErr = fmt.Errorf("store: commit: %w", err)
 			for i := range errs {
 				if errs[i] == nil {
@@ -159,3 +159,10 @@ func (w *writer) load(id message.ID) (*rec, error) {
 
 func (w *writer) set(key, value []byte) error { return w.b.Set(key, value, nil) }
 func (w *writer) del(key []byte) error        { return w.b.Delete(key, nil) }
+
+// commitSynced commits b with a synced WAL write. A fatal Pebble error
+// becomes an error here.
+func commitSynced(b *pebble.Batch) (err error) {
+	defer catchFatal(&err)
+	return b.Commit(pebble.Sync)
+}

@@ -153,9 +153,14 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		s.wg.Wait()
-		s.closeErr = s.db.Close()
+		s.closeErr = s.closeDB()
 	})
 	return s.closeErr
+}
+
+func (s *Store) closeDB() (err error) {
+	defer catchFatal(&err)
+	return s.db.Close()
 }
 
 // pebbleLogger sends Pebble's log lines to the injected logger.
@@ -169,8 +174,27 @@ func (l pebbleLogger) Errorf(format string, args ...any) {
 	l.log.Error("pebble: " + fmt.Sprintf(format, args...))
 }
 
+// Fatalf must not return. It panics with a pebbleFatal, which the commit
+// goroutine turns into an error for every waiting writer and a store that
+// refuses further writes (Pebble gives up on a failed WAL write or sync, and
+// so do we: the caller must reopen).
 func (l pebbleLogger) Fatalf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	l.log.Error("pebble: fatal: " + msg)
-	panic("pebble: " + msg)
+	panic(pebbleFatal{msg})
+}
+
+type pebbleFatal struct{ msg string }
+
+func (f pebbleFatal) Error() string { return "store: pebble: " + f.msg }
+
+// catchFatal turns a pebbleFatal panic into *err; any other panic goes on.
+func catchFatal(err *error) {
+	if r := recover(); r != nil {
+		f, ok := r.(pebbleFatal)
+		if !ok {
+			panic(r)
+		}
+		*err = f
+	}
 }

@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/msgrelay/relay/relay/message"
+)
+
+func TestExpiryAcrossReopen(t *testing.T) {
+	c := newClock()
+	fs := vfs.NewMem()
+	s := openTest(t, fs, c)
+	ctx := context.Background()
+	var ids []message.ID
+	for i := range 5 {
+		id := mustAccept(t, s, sms("c1", string(rune('a'+i))))
+		toSent(t, s, id, string(rune('A'+i)), c.Now())
+		ids = append(ids, id)
+		c.Add(time.Hour)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Down for two days; the deadlines are wall-clock and survive.
+	c.Add(message.ResultWindow - 3*time.Hour)
+	s = openTest(t, fs, c)
+	defer s.Close()
+	open := 0
+	if _, err := s.Recover(func(m *message.Message) error { open++; return nil }); err != nil || open != 5 {
+		t.Fatalf("recovered %d, %v", open, err)
+	}
+	// Deadlines of the first two (sent at +0h, +1h) have passed by now (+47h).
+	got, err := s.ExpireDue(ctx, c.Now(), 1)
+	if err != nil || len(got) != 1 || got[0] != ids[0] {
+		t.Fatalf("first bounded batch: %v %v", got, err)
+	}
+	got, err = s.ExpireDue(ctx, c.Now(), 10)
+	if err != nil || len(got) != 2 || got[0] != ids[1] || got[1] != ids[2] {
+		t.Fatalf("second batch: %v %v (want %v)", got, err, ids[1:3])
+	}
+	if got, _ := s.ExpireDue(ctx, c.Now(), 10); len(got) != 0 {
+		t.Fatalf("expired again: %v", got)
+	}
+	m, _ := s.Get(ids[0])
+	if m.State != message.StateExpired || m.Result != ExpiredResult || !m.FinalAt.Equal(c.Now()) {
+		t.Fatalf("expired message %+v", m)
+	}
+	reps, _ := s.Reports("c1", 0, 10)
+	if len(reps) != 3 || reps[0].State != message.StateExpired || reps[0].ID != ids[0] {
+		t.Fatalf("reports %+v", reps)
+	}
+	mustVerify(t, s)
+}
+
+func TestOutboxAcrossReopen(t *testing.T) {
+	c := newClock()
+	fs := vfs.NewMem()
+	s := openTest(t, fs, c)
+	ctx := context.Background()
+	for i := range 6 {
+		id := mustAccept(t, s, sms("c1", string(rune('a'+i))))
+		if err := s.MarkQueued(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Fail(ctx, id, message.Result{Source: message.SourceRelay, Code: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reps, err := s.Reports("c1", 0, 4)
+	if err != nil || len(reps) != 4 || reps[0].Seq != 1 || reps[3].Seq != 4 {
+		t.Fatalf("first page %+v %v", reps, err)
+	}
+	if err := s.AckReports(ctx, "c1", 1, 2, 4); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = openTest(t, fs, c)
+	defer s.Close()
+	reps, _ = s.Reports("c1", 0, 10)
+	var seqs []uint64
+	for _, r := range reps {
+		seqs = append(seqs, r.Seq)
+	}
+	if len(seqs) != 3 || seqs[0] != 3 || seqs[1] != 5 || seqs[2] != 6 {
+		t.Fatalf("after ack and reopen: %v", seqs)
+	}
+	if reps, _ = s.Reports("c1", 5, 10); len(reps) != 1 || reps[0].Seq != 6 {
+		t.Fatalf("after seq 5: %+v", reps)
+	}
+	// Sequences keep growing after every report was acknowledged.
+	s.AckReports(ctx, "c1", 3, 5, 6)
+	id := mustAccept(t, s, sms("c1", "z"))
+	s.MarkQueued(ctx, id)
+	s.Fail(ctx, id, message.Result{})
+	if reps, _ = s.Reports("c1", 0, 10); len(reps) != 1 || reps[0].Seq != 7 {
+		t.Fatalf("new report %+v", reps)
+	}
+}

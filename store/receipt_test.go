@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/msgrelay/relay/relay/message"
+)
+
+var delivrd = message.Result{Source: message.SourceReceipt, Code: "DELIVRD"}
+
+func TestParkedReceiptAppliedOnSubmitResp(t *testing.T) {
+	c := newClock()
+	fs := vfs.NewMem()
+	s := openTest(t, fs, c)
+	ctx := context.Background()
+	id := mustAccept(t, s, sms("c1", "p"))
+	if err := s.MarkQueued(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSending(ctx, id, "skt"); err != nil {
+		t.Fatal(err)
+	}
+	// The receipt overtakes the submit_sm_resp.
+	rc := Receipt{Carrier: "skt", CarrierMsgID: "0A1B", Delivered: true, Final: true, Result: delivrd, At: c.Now()}
+	if out, err := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: "0A1B", Final: false}); err != nil || out != OutcomeParked {
+		t.Fatalf("interim receipt: %v %v", out, err)
+	}
+	if out, err := s.ApplyReceipt(ctx, rc); err != nil || out != OutcomeParked {
+		t.Fatalf("final receipt: %v %v", out, err)
+	}
+	if out, err := s.ApplyReceipt(ctx, rc); err != nil || out != OutcomeDuplicate {
+		t.Fatalf("parked twice: %v %v", out, err)
+	}
+	// Parked durably: it survives a restart.
+	s.Close()
+	s = openTest(t, fs, c)
+	defer s.Close()
+	st, err := s.RecordSubmitResp(ctx, id, "skt", "0A1B", c.Now())
+	if err != nil || st != message.StateDelivered {
+		t.Fatalf("submit resp with parked receipt: %v %v", st, err)
+	}
+	m, _ := s.Get(id)
+	if m.Result != delivrd || m.Billed != message.ProductSMS {
+		t.Fatalf("delivered message: %+v", m)
+	}
+	mustVerify(t, s)
+	if n, err := s.DropStaleParked(ctx, c.Now().Add(100*time.Hour), 10); err != nil || n != 0 {
+		t.Fatalf("parked receipt left behind: %d %v", n, err)
+	}
+}
+
+func TestDuplicateAndLateReceiptsChangeNothing(t *testing.T) {
+	c := newClock()
+	s := openTest(t, nil, c)
+	defer s.Close()
+	ctx := context.Background()
+	a := mustAccept(t, s, sms("c1", "a"))
+	b := mustAccept(t, s, sms("c1", "b"))
+	toSent(t, s, a, "A", c.Now())
+	toSent(t, s, b, "B", c.Now())
+	rc := Receipt{Carrier: "skt", CarrierMsgID: "A", Delivered: true, Final: true, Result: delivrd}
+	if out, err := s.ApplyReceipt(ctx, rc); err != nil || out != OutcomeApplied {
+		t.Fatalf("%v %v", out, err)
+	}
+	before, _ := s.Get(a)
+	reports, _ := s.Reports("c1", 0, 100)
+	for range 3 {
+		if out, err := s.ApplyReceipt(ctx, rc); err != nil || out != OutcomeDuplicate {
+			t.Fatalf("duplicate: %v %v", out, err)
+		}
+		failed := rc
+		failed.Delivered = false
+		if out, err := s.ApplyReceipt(ctx, failed); err != nil || out != OutcomeDuplicate {
+			t.Fatalf("contradicting duplicate: %v %v", out, err)
+		}
+	}
+	after, _ := s.Get(a)
+	if *after != *before {
+		t.Fatal("duplicate receipt changed the message")
+	}
+	if r2, _ := s.Reports("c1", 0, 100); len(r2) != len(reports) {
+		t.Fatalf("duplicate receipt added reports: %d → %d", len(reports), len(r2))
+	}
+	month := billingMonth(c.Now())
+	if n, _ := s.MonthCounts("c1", month); n[message.ProductSMS] != 1 {
+		t.Fatalf("billed %v, want 1 sms", n)
+	}
+	// b expires, then its receipt arrives late.
+	c.Add(message.ResultWindow)
+	ids, err := s.ExpireDue(ctx, c.Now(), 10)
+	if err != nil || len(ids) != 1 || ids[0] != b {
+		t.Fatalf("ExpireDue: %v %v", ids, err)
+	}
+	late := Receipt{Carrier: "skt", CarrierMsgID: "B", Delivered: true, Final: true}
+	if out, err := s.ApplyReceipt(ctx, late); err != nil || out != OutcomeLate {
+		t.Fatalf("late: %v %v", out, err)
+	}
+	if m, _ := s.Get(b); m.State != message.StateExpired || m.Result != ExpiredResult {
+		t.Fatalf("late receipt changed %+v", m)
+	}
+	if n, _ := s.MonthCounts("c1", month); n[message.ProductSMS] != 1 {
+		t.Fatalf("late receipt billed: %v", n)
+	}
+	mustVerify(t, s)
+}
+
+func TestStaleParkedDropped(t *testing.T) {
+	c := newClock()
+	s := openTest(t, nil, c)
+	defer s.Close()
+	ctx := context.Background()
+	for _, id := range []string{"X", "Y"} {
+		if out, err := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: id, Final: true}); err != nil || out != OutcomeParked {
+			t.Fatal(out, err)
+		}
+		c.Add(time.Hour)
+	}
+	n, err := s.DropStaleParked(ctx, c.Now().Add(message.ResultWindow-90*time.Minute), 10)
+	if err != nil || n != 1 {
+		t.Fatalf("dropped %d, %v; want only the older one", n, err)
+	}
+	if got := s.m.parkedUnknown.Get(); got != 1 {
+		t.Fatalf("unknown receipts counted %d", got)
+	}
+	// The younger one is still parked and applies when its id arrives.
+	id := mustAccept(t, s, sms("c1", "y"))
+	toSentState, err := func() (message.State, error) {
+		if err := s.MarkQueued(ctx, id); err != nil {
+			return 0, err
+		}
+		if err := s.MarkSending(ctx, id, "skt"); err != nil {
+			return 0, err
+		}
+		return s.RecordSubmitResp(ctx, id, "skt", "Y", c.Now())
+	}()
+	if err != nil || toSentState != message.StateFailed {
+		t.Fatalf("younger parked receipt: %v %v", toSentState, err)
+	}
+}
