@@ -28,7 +28,8 @@ type Customer struct {
 	Advertising bool              // may send advertising FriendTalk
 
 	// Rate is the customer's sustained rate in messages per second and Burst
-	// the token bucket's depth.
+	// the token bucket's depth. [Load] always sets both; a Customer built
+	// by hand with Rate 0 is not rate limited.
 	Rate  float64
 	Burst int
 

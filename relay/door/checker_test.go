@@ -238,6 +238,14 @@ func TestThrottle(t *testing.T) {
 			t.Fatalf("raised rate, message %d: %v", i, r)
 		}
 	}
+	// A customer built without a rate is not limited.
+	free := testCustomer()
+	free.ID, free.Rate, free.Burst = "free", 0, 0
+	for i := range 10 {
+		if _, r := k.Check(free, sms("hi"), noon); r != nil {
+			t.Fatalf("unlimited customer, message %d: %v", i, r)
+		}
+	}
 	// Another customer has its own bucket.
 	other := testCustomer()
 	other.ID, other.Rate, other.Burst = "other", 1, 1
