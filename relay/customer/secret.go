@@ -12,7 +12,7 @@ import (
 )
 
 // DefaultIterations is the PBKDF2 iteration count [HashSecret] uses when
-// given 0: about 30 ms of one core per bind, a cost paid once per
+// given 0: about 25 ms of one core per bind, a cost paid once per
 // connection; operators wanting more set it in the hash they store.
 const DefaultIterations = 100_000
 
