@@ -31,20 +31,6 @@
 // same error ([ErrAuth]), so neither timing nor the answer reveals which ids
 // exist.
 //
-// A customer's secret is stored only as a PBKDF2-HMAC-SHA256 hash with a
-// per-customer random salt, in the form
-//
-//	pbkdf2-sha256$<iterations>$<salt, base64 raw std>$<key, base64 raw std>
-//
-// PBKDF2 is in the standard library (crypto/pbkdf2), is FIPS-approved, and
-// costs an attacker who steals the configuration the full iteration count per
-// guess even if an operator chose a weak secret; SHA-256 alone would be safe
-// only for secrets the relay generated itself. Authentication happens once
-// per bind, not per message, so its cost
-// is paid rarely (about 25 ms of one core at [DefaultIterations]). The comparison is constant time, and an unknown customer id
-// costs the same work as a wrong secret and returns the same error
-// ([ErrAuth]), so neither timing nor the answer reveals which ids exist.
-//
-// A customer's [Customer.LogValue] omits the hash; the plain secret is never
-// kept at all.
+// A customer's [Customer.LogValue] (and its String, for fmt) omits the hash;
+// the plain secret is never kept at all.
 package customer
