@@ -1,0 +1,137 @@
+// Command relayctl talks to a running relay: it checks a configuration
+// file and sends a message, printing its final report.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"time"
+
+	"github.com/msgrelay/relay/relay"
+	"github.com/msgrelay/relay/relay/upstream/client"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+const usage = `usage:
+  relayctl send [flags]         send one message and wait for its final report
+  relayctl check-config FILE    validate a relayd configuration file`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "send":
+		err = send(os.Args[2:])
+	case "check-config":
+		if len(os.Args) != 3 {
+			fmt.Fprintln(os.Stderr, usage)
+			os.Exit(2)
+		}
+		_, err = relay.LoadConfig(os.Args[2])
+		if err == nil {
+			fmt.Println("valid")
+		}
+	default:
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "relayctl:", err)
+		os.Exit(1)
+	}
+}
+
+func send(args []string) error {
+	fs := flag.NewFlagSet("send", flag.ExitOnError)
+	addr := fs.String("addr", "127.0.0.1:7600", "relay upstream address")
+	cust := fs.String("customer", "demo", "customer id")
+	secret := fs.String("secret", os.Getenv("RELAY_SECRET"), "customer secret (default $RELAY_SECRET)")
+	product := fs.String("product", "auto", "sms, lms, auto, alimtalk, friendtalk_text, friendtalk_image")
+	from := fs.String("from", "0212345678", "sender number")
+	to := fs.String("to", "01012345678", "recipient number")
+	text := fs.String("text", "안녕하세요. 주문하신 상품이 발송되었습니다.", "message text")
+	subject := fs.String("subject", "", "LMS subject or Kakao title")
+	ref := fs.String("ref", "", "client reference (default: a new one)")
+	senderKey := fs.String("sender-key", "", "Kakao sender profile key")
+	template := fs.String("template", "", "AlimTalk template code")
+	fallback := fs.String("fallback", "none", "Kakao fallback: none, sms, lms, auto")
+	wait := fs.Duration("wait", 2*time.Minute, "how long to wait for the final report (0: do not wait)")
+	_ = fs.Parse(args)
+
+	p, ok := upstreampb.Product_value["PRODUCT_"+upper(*product)]
+	if !ok {
+		return fmt.Errorf("unknown product %q", *product)
+	}
+	fb, ok := upstreampb.Fallback_value["FALLBACK_"+upper(*fallback)]
+	if !ok {
+		return fmt.Errorf("unknown fallback %q", *fallback)
+	}
+	if *ref == "" {
+		*ref = "relayctl-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	reports := make(chan *upstreampb.Report, 16)
+	c, err := client.Dial(ctx, *addr, client.Options{
+		Customer: *cust, Secret: *secret, ClientName: "relayctl",
+		OnReport: func(r *upstreampb.Report) { reports <- r },
+	})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	resp, err := c.Submit(ctx, &upstreampb.Submit{
+		ClientRef: *ref, Product: upstreampb.Product(p), Sender: *from, Recipient: *to,
+		Text: *text, Subject: *subject, Title: *subject, SenderKey: *senderKey, TemplateCode: *template,
+		Fallback: upstreampb.Fallback(fb),
+	})
+	if err != nil {
+		return err
+	}
+	printJSON("submit", resp)
+	if resp.Status != upstreampb.Status_OK {
+		return fmt.Errorf("refused: %s", resp.Reason)
+	}
+	if *wait == 0 {
+		return nil
+	}
+	deadline := time.After(*wait)
+	for {
+		select {
+		case r := <-reports:
+			if r.MessageId != resp.MessageId {
+				continue // an older message's report, acknowledged all the same
+			}
+			printJSON("report", r)
+			return nil
+		case <-deadline:
+			return fmt.Errorf("no final report for %s within %v", resp.MessageId, *wait)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 32
+		}
+	}
+	return string(b)
+}
+
+func printJSON(kind string, v any) {
+	b, _ := json.Marshal(v)
+	fmt.Printf("%s %s\n", kind, b)
+}

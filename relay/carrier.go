@@ -1,0 +1,138 @@
+package relay
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/smpp"
+	"github.com/msgrelay/relay/smpp/coding"
+	"github.com/msgrelay/relay/smpp/pdu"
+)
+
+// carrier is one SMSC: its binds (one smpp.Session each), the queue of
+// messages routed to it, and how it wants them encoded.
+type carrier struct {
+	name     string
+	cfg      CarrierConfig
+	sessions []*smpp.Session
+	q        *fifo
+	dc       coding.DataCoding
+	loc      *time.Location
+	validity string // relative validity_period, e.g. "000001230000000R"
+}
+
+func newCarrier(cc CarrierConfig, addr, password string, validity time.Duration,
+	onDeliver smpp.DeliverHandler, log *slog.Logger, set *metrics.Set) (*carrier, error) {
+	loc, err := time.LoadLocation(cc.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	c := &carrier{
+		name:     cc.Name,
+		cfg:      cc,
+		q:        newFIFO(),
+		dc:       coding.EUCKR,
+		loc:      loc,
+		validity: relativeValidity(validity),
+	}
+	if cc.DataCoding == "ucs2" {
+		c.dc = coding.UCS2
+	}
+	mode := smpp.BindTransceiver
+	if cc.Mode == "transmitter+receiver" {
+		mode = smpp.BindTxRx
+	}
+	for i := 0; i < cc.Binds; i++ {
+		s, err := smpp.Dial(smpp.Config{
+			Addr:                addr,
+			SystemID:            cc.SystemID,
+			Password:            password,
+			SystemType:          cc.SystemType,
+			Mode:                mode,
+			Window:              cc.Window,
+			ResponseTimeout:     cc.ResponseTimeout.D(),
+			EnquireLinkInterval: cc.EnquireLinkInterval.D(),
+			TPS:                 cc.TPS,
+			FailFast:            true,
+			OnDeliver:           onDeliver,
+			Logger:              log,
+			Metrics:             set,
+			Carrier:             cc.Name,
+			Name:                fmt.Sprintf("%s-%d", cc.Name, i+1),
+		})
+		if err != nil {
+			c.close(context.Background())
+			return nil, fmt.Errorf("carrier %q bind %d: %w", cc.Name, i+1, err)
+		}
+		c.sessions = append(c.sessions, s)
+	}
+	return c, nil
+}
+
+// live reports whether at least one bind is up.
+func (c *carrier) live() bool {
+	for _, s := range c.sessions {
+		if s.Bound() {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *carrier) close(ctx context.Context) {
+	for _, s := range c.sessions {
+		_ = s.Close(ctx)
+	}
+}
+
+// relativeValidity writes d as an SMPP relative time (YYMMDDhhmmss000R).
+func relativeValidity(d time.Duration) string {
+	s := int64(d / time.Second)
+	days, s := s/86400, s%86400
+	h, s := s/3600, s%3600
+	m, s := s/60, s%60
+	return fmt.Sprintf("0000%02d%02d%02d%02d000R", days, h, m, s)
+}
+
+// encode fills sm for one SMS or LMS leg. An SMS goes in short_message;
+// an LMS, up to 2,000 bytes, goes whole in message_payload, as one
+// message, never split into SMS parts.
+func (c *carrier) encode(m *message.Message, sm *pdu.SubmitSM) error {
+	*sm = pdu.SubmitSM{
+		Source:             pdu.Address{Addr: m.Sender},
+		Dest:               pdu.Address{TON: 0, NPI: 1, Addr: m.Recipient},
+		ValidityPeriod:     c.validity,
+		RegisteredDelivery: 1, // a final receipt, success or failure
+		DataCoding:         uint8(c.dc),
+	}
+	text, err := c.dc.Encode(m.Text)
+	if err != nil {
+		return err
+	}
+	product := m.Product
+	if m.Leg > 0 {
+		product = m.Billed // the fallback leg's product is recorded as billed-to-be
+	}
+	if product == message.ProductLMS || len(text) > pdu.MaxShortMessage {
+		if err := sm.TLVs.Add(pdu.TagMessagePayload, text); err != nil {
+			return err
+		}
+		if c.cfg.LMSSubjectTag != 0 && m.Subject != "" {
+			subj, err := c.dc.Encode(m.Subject)
+			if err != nil {
+				return err
+			}
+			if err := sm.TLVs.Add(pdu.Tag(c.cfg.LMSSubjectTag), subj); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	sm.ShortMessage = text
+	return nil
+}

@@ -1,0 +1,83 @@
+package relay
+
+import (
+	"context"
+	"sync"
+
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// fifo is a queue of messages with any number of consumers that block in
+// pop. It holds only messages that are already durable: losing its content
+// (a crash) loses nothing, since recovery rebuilds it from the store.
+type fifo struct {
+	wake chan struct{} // capacity 1: "there may be something to pop"
+
+	mu struct {
+		sync.Mutex
+		items []*message.Message
+		head  int
+	}
+}
+
+func newFIFO() *fifo { return &fifo{wake: make(chan struct{}, 1)} }
+
+func (q *fifo) push(ms ...*message.Message) {
+	if len(ms) == 0 {
+		return
+	}
+	q.mu.Lock()
+	q.mu.items = append(q.mu.items, ms...)
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *fifo) signal() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pop blocks until a message is there or ctx ends.
+func (q *fifo) pop(ctx context.Context) (*message.Message, bool) {
+	for {
+		if m, more, ok := q.tryPop(); ok {
+			if more {
+				q.signal() // hand the wake-up on to the next consumer
+			}
+			return m, true
+		}
+		select {
+		case <-q.wake:
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+}
+
+func (q *fifo) tryPop() (m *message.Message, more, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.mu.head == len(q.mu.items) {
+		return nil, false, false
+	}
+	m = q.mu.items[q.mu.head]
+	q.mu.items[q.mu.head] = nil
+	q.mu.head++
+	switch {
+	case q.mu.head == len(q.mu.items):
+		q.mu.items, q.mu.head = q.mu.items[:0], 0
+	case q.mu.head > 4096 && q.mu.head > len(q.mu.items)/2:
+		n := copy(q.mu.items, q.mu.items[q.mu.head:])
+		clear(q.mu.items[n:])
+		q.mu.items, q.mu.head = q.mu.items[:n], 0
+	}
+	return m, q.mu.head < len(q.mu.items), true
+}
+
+func (q *fifo) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.mu.items) - q.mu.head
+}

@@ -1,0 +1,43 @@
+package relay
+
+import (
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+)
+
+// listenOps serves /metrics (Prometheus text), /healthz (the process
+// runs) and /readyz (it can take traffic: every carrier has a live bind).
+func (d *Daemon) listenOps() error {
+	if d.cfg.OpsListen == "" {
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		d.set.WritePrometheus(w)
+		metrics.WriteProcessMetrics(w)
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		for name, c := range d.carriers {
+			if !c.live() {
+				http.Error(w, "carrier "+name+" has no live bind", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		w.Write([]byte("ready\n"))
+	})
+	ln, err := net.Listen("tcp", d.cfg.OpsListen)
+	if err != nil {
+		return err
+	}
+	d.opsLn = ln
+	d.ops = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	d.background.Go(func() { _ = d.ops.Serve(ln) })
+	return nil
+}

@@ -1,0 +1,124 @@
+package relay
+
+import (
+	"context"
+	"sync"
+
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/upstream"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+	"github.com/msgrelay/relay/store"
+)
+
+// reportHub wakes the connections that push status reports. The reports
+// themselves live in the store's per-customer outbox until upstream
+// acknowledges them; the hub only says "look again". A wake-up is a
+// non-blocking send on a channel of capacity 1, so bursts coalesce.
+type reportHub struct {
+	mu struct {
+		sync.Mutex
+		subs map[*reportSource]struct{}
+	}
+}
+
+func newReportHub() *reportHub {
+	h := &reportHub{}
+	h.mu.subs = map[*reportSource]struct{}{}
+	return h
+}
+
+func (h *reportHub) notify() {
+	h.mu.Lock()
+	for s := range h.mu.subs {
+		select {
+		case s.ch <- struct{}{}:
+		default:
+		}
+	}
+	h.mu.Unlock()
+}
+
+func (h *reportHub) source(st *store.Store, customer string) *reportSource {
+	s := &reportSource{hub: h, st: st, customer: customer, ch: make(chan struct{}, 1)}
+	s.ch <- struct{}{} // look once at bind: the outbox may hold reports from before
+	h.mu.Lock()
+	h.mu.subs[s] = struct{}{}
+	h.mu.Unlock()
+	return s
+}
+
+// reportSource is one connection's view of its customer's outbox.
+type reportSource struct {
+	hub      *reportHub
+	st       *store.Store
+	customer string
+	ch       chan struct{}
+}
+
+var _ upstream.ReportSource = (*reportSource)(nil)
+
+func (s *reportSource) Notify() <-chan struct{} { return s.ch }
+
+func (s *reportSource) Next(ctx context.Context, after uint64, limit int) ([]*upstreampb.Report, error) {
+	rs, err := s.st.Reports(s.customer, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*upstreampb.Report, len(rs))
+	for i := range rs {
+		out[i] = s.toPB(&rs[i])
+	}
+	return out, nil
+}
+
+func (s *reportSource) toPB(r *store.Report) *upstreampb.Report {
+	p := &upstreampb.Report{
+		ReportSeq:    r.Seq,
+		MessageId:    r.ID.String(),
+		ClientRef:    r.ClientRef,
+		Customer:     s.customer,
+		State:        finalStatePB(r.State),
+		ResultSource: upstreampb.ResultSource(r.Result.Source),
+		ResultCode:   r.Result.Code,
+		ResultReason: r.Result.Reason,
+		AcceptedAtMs: r.ID.Time().UnixMilli(),
+		FinalAtMs:    r.FinalAt.UnixMilli(),
+	}
+	if r.State == message.StateDelivered {
+		p.Billed = upstreampb.Product(r.Billed)
+	}
+	// Sent time and product are on the record; a purged record still gives
+	// the report its state and result.
+	if m, err := s.st.Get(r.ID); err == nil {
+		p.Product = upstreampb.Product(m.Product)
+		if !m.SentAt.IsZero() {
+			p.SentAtMs = m.SentAt.UnixMilli()
+		}
+		if !m.AcceptedAt.IsZero() {
+			p.AcceptedAtMs = m.AcceptedAt.UnixMilli()
+		}
+	}
+	return p
+}
+
+func finalStatePB(s message.State) upstreampb.FinalState {
+	switch s {
+	case message.StateDelivered:
+		return upstreampb.FinalState_DELIVERED
+	case message.StateFailed:
+		return upstreampb.FinalState_FAILED
+	case message.StateExpired:
+		return upstreampb.FinalState_EXPIRED
+	}
+	return upstreampb.FinalState_FINAL_STATE_UNSPECIFIED
+}
+
+func (s *reportSource) Ack(ctx context.Context, seqs []uint64) error {
+	return s.st.AckReports(ctx, s.customer, seqs...)
+}
+
+func (s *reportSource) Close() {
+	s.hub.mu.Lock()
+	delete(s.hub.mu.subs, s)
+	s.hub.mu.Unlock()
+}
