@@ -136,9 +136,13 @@ func TestConnectionLimits(t *testing.T) {
 	if !errors.As(err, &se) || se.Status != upstreampb.Status_THROTTLED {
 		t.Fatalf("third connection of c1: %v", err)
 	}
+	waitFor(t, 5*time.Second, "refused connection gone", func() bool { return ts.NumConns() == 2 })
 	dial(t, ts.addr, client.Options{Customer: "c2", Secret: "other-secret", PingInterval: -1})
 	r := dialRaw(t, ts.addr) // the fourth connection is closed at once
 	r.closedWithin(2 * time.Second)
+	if ts.NumConns() != 3 {
+		t.Fatalf("%d connections, want 3", ts.NumConns())
+	}
 }
 
 func TestCloseAnswersInFlight(t *testing.T) {

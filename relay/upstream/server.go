@@ -213,3 +213,10 @@ func remoteAddr(nc net.Conn) netip.Addr {
 	}
 	return ap.Addr().Unmap()
 }
+
+// NumConns is the number of open connections, bound or not.
+func (s *Server) NumConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.mu.conns)
+}

@@ -37,12 +37,15 @@ func (c *conn) send(f *upstreampb.Frame) {
 // writeLoop writes queued frames through one buffer and flushes when
 // nothing more is queued, so a burst of answers goes out in few syscalls.
 func (c *conn) writeLoop() {
-	bw := bufio.NewWriterSize(c.rw, 16<<10)
+	var bw *bufio.Writer // made at the first frame: an idle connection holds no write buffer
 	timeout := c.srv.cfg.WriteTimeout
 	failed := false
 	armed := false
 	for b := range c.out {
 		if !failed {
+			if bw == nil {
+				bw = bufio.NewWriterSize(c.rw, 16<<10)
+			}
 			if !armed {
 				c.raw.SetWriteDeadline(time.Now().Add(timeout))
 				armed = true
@@ -66,7 +69,7 @@ func (c *conn) writeLoop() {
 			armed = false
 		}
 	}
-	if !failed {
+	if !failed && bw != nil {
 		bw.Flush()
 	}
 }
