@@ -99,15 +99,19 @@ func (p *peer) later(d time.Duration, q *pdu.PDU) {
 // receipt sends the receipt of message id after d, to the socket the
 // Behavior picks, twice if it says so.
 func (p *peer) receipt(sm *pdu.SubmitSM, id string, b Behavior, d time.Duration) {
-	to := p.s.receiver(p, b.ReceiptsElsewhere)
-	if to == nil {
-		p.s.receiptsDropped.Add(1)
-		return
-	}
 	fail := p.s.failNext()
 	submitted := p.s.cfg.Clock.Now()
 	body := p.s.receiptBody(sm, id, fail, submitted)
 	send := func() {
+		// The receiver is chosen when the receipt goes out, as an SMSC
+		// that stores receipts does: the submitting socket may have gone
+		// (the ESME restarted) while another bind of the same system_id
+		// is up.
+		to := p.s.receiver(p, b.ReceiptsElsewhere)
+		if to == nil {
+			p.s.receiptsDropped.Add(1)
+			return
+		}
 		for range 1 + btoi(b.DuplicateReceipts) {
 			if to.request(pdu.DeliverSMID, body) {
 				p.s.receipts.Add(1)
