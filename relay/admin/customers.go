@@ -1,0 +1,115 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// CustomerView is a customer as the API shows it.
+type CustomerView struct {
+	ID            string   `json:"id"`
+	Name          string   `json:"name"`
+	Suspended     bool     `json:"suspended"`
+	SuspendReason string   `json:"suspend_reason,omitempty"`
+	Products      []string `json:"products"`
+	Senders       []string `json:"senders"`
+	SenderKeys    []string `json:"sender_keys"`
+}
+
+// scope checks that who may act on the customer in the path; operatorOnly
+// refuses customer tokens.
+func scope(w http.ResponseWriter, r *http.Request, who Principal, operatorOnly bool) (string, bool) {
+	id := r.PathValue("customer")
+	if !who.may(id) || (operatorOnly && !who.Operator()) {
+		writeError(w, http.StatusForbidden, "this token may not do that for customer "+id)
+		return "", false
+	}
+	return id, true
+}
+
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, who Principal) {
+	id, ok := scope(w, r, who, false)
+	if !ok {
+		return
+	}
+	c := s.opts.Customers.Get(id)
+	if c == nil {
+		writeError(w, http.StatusNotFound, "no such customer")
+		return
+	}
+	v := CustomerView{ID: c.ID, Name: c.Name, Suspended: c.Suspended, SuspendReason: c.SuspendReason,
+		Senders: append([]string{}, c.Senders...), SenderKeys: append([]string{}, c.SenderKeys...)}
+	for _, p := range c.Products {
+		v.Products = append(v.Products, p.String())
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// change runs fn, audits it and answers: the customer view on success.
+func (s *Server) change(w http.ResponseWriter, r *http.Request, who Principal, action, target, detail string, fn func() error, ok func()) {
+	err := fn()
+	if aerr := s.audit(r, who, action, target, detail, err); aerr != nil {
+		writeError(w, http.StatusInternalServerError, "audit log unavailable: "+aerr.Error())
+		return
+	}
+	if err != nil {
+		writeError(w, changeStatus(err), err.Error())
+		return
+	}
+	ok()
+}
+
+func (s *Server) suspend(w http.ResponseWriter, r *http.Request, who Principal) {
+	id, ok := scope(w, r, who, true)
+	if !ok {
+		return
+	}
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if err := readJSON(r, &body); err != nil || body.Reason == "" {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("want {\"reason\": \"...\"} (%v)", err))
+		return
+	}
+	s.change(w, r, who, "customer.suspend", id, body.Reason,
+		func() error { return s.opts.Customers.Suspend(id, body.Reason) },
+		func() { s.getCustomer(w, r, who) })
+}
+
+func (s *Server) resume(w http.ResponseWriter, r *http.Request, who Principal) {
+	id, ok := scope(w, r, who, true)
+	if !ok {
+		return
+	}
+	s.change(w, r, who, "customer.resume", id, "",
+		func() error { return s.opts.Customers.Resume(id) },
+		func() { s.getCustomer(w, r, who) })
+}
+
+func (s *Server) addSender(w http.ResponseWriter, r *http.Request, who Principal) {
+	id, ok := scope(w, r, who, true)
+	if !ok {
+		return
+	}
+	var body struct {
+		Number string `json:"number"`
+	}
+	if err := readJSON(r, &body); err != nil || body.Number == "" {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("want {\"number\": \"...\"} (%v)", err))
+		return
+	}
+	s.change(w, r, who, "sender.add", id, body.Number,
+		func() error { return s.opts.Customers.AddSender(id, body.Number) },
+		func() { s.getCustomer(w, r, who) })
+}
+
+func (s *Server) removeSender(w http.ResponseWriter, r *http.Request, who Principal) {
+	id, ok := scope(w, r, who, true)
+	if !ok {
+		return
+	}
+	num := r.PathValue("number")
+	s.change(w, r, who, "sender.remove", id, num,
+		func() error { return s.opts.Customers.RemoveSender(id, num) },
+		func() { s.getCustomer(w, r, who) })
+}

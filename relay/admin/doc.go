@@ -1,0 +1,67 @@
+// Package admin is the relay's administration HTTP server: a JSON API for
+// operators and customers, and server-rendered merchant pages
+// (가맹점관리자시스템, terms Art. 2-9), on net/http.
+//
+// # Who may do what
+//
+// Every request carries a token (API: "Authorization: Bearer <token>";
+// pages: a session cookie made at sign-in). A token is either an operator
+// token, which sees every customer, or a customer token, which sees only
+// its own customer's data: another customer's message answers 404, as if
+// it did not exist, and another customer's path answers 403.
+//
+//	action                                   operator  customer (own data)
+//	message lookup (id, client ref,             yes       yes
+//	  recipient + time range, time range)
+//	statement (JSON, CSV), export (CSV)         yes       yes
+//	payment subscriptions: read                 yes       yes
+//	merchant recipient numbers: add, remove     yes       yes
+//	payment subscriptions: put, remove          yes       no
+//	sender numbers: add, remove                 yes       no (number ownership is verified first)
+//	suspend, resume                             yes       no
+//
+// Personal data: a customer sees its own recipients and texts in full.
+// Operators see recipient numbers masked (010****5678) and no message text;
+// they can still look a message up by the full recipient number.
+//
+// Tokens are long random strings, so a stored SHA-256 of each suffices
+// ("sha256:<hex>"); a token may also come in plain from an environment
+// variable or a file. A presented token is hashed and compared, in constant
+// time, with every configured hash.
+//
+// Every change, and every refused change, is written to the [AuditLog]
+// (who, when, what, outcome) before the answer is sent; [FileAudit] writes
+// JSON lines and fsyncs each one.
+//
+// # API
+//
+//	GET    /api/v1/messages/{id}
+//	GET    /api/v1/messages?customer=C&client_ref=R
+//	GET    /api/v1/messages?customer=C&recipient=N&from=T&to=T[&state=S][&limit=L]
+//	GET    /api/v1/messages?customer=C&from=T&to=T[&state=S][&limit=L]
+//	GET    /api/v1/customers/{customer}
+//	POST   /api/v1/customers/{customer}/suspend          {"reason": "..."}
+//	POST   /api/v1/customers/{customer}/resume
+//	POST   /api/v1/customers/{customer}/senders          {"number": "..."}
+//	DELETE /api/v1/customers/{customer}/senders/{number}
+//	GET    /api/v1/customers/{customer}/statements/{month}[?format=csv]
+//	GET    /api/v1/customers/{customer}/export?from=T&to=T   (CSV)
+//	GET    /api/v1/payments[?customer=C]
+//	GET    /api/v1/payments/{mid}
+//	PUT    /api/v1/payments/{mid}                        subscription JSON
+//	DELETE /api/v1/payments/{mid}
+//	POST   /api/v1/payments/{mid}/recipients             {"number": "..."}
+//	DELETE /api/v1/payments/{mid}/recipients/{number}
+//
+// Times (T) are RFC 3339 or YYYY-MM-DD (a day in KST). Errors are
+// {"error": "..."} with a status code.
+//
+// # Pages
+//
+// /ui/ signs in with a token (form POST) and sets a session cookie
+// (HttpOnly, SameSite=Strict, Secure when served over TLS); the session
+// lives in memory for [Config].SessionTTL. SameSite=Strict is also what
+// keeps other sites from posting forms with the cookie. /ui/messages
+// searches by number, date range and state; /ui/statement shows a month's
+// statement.
+package admin

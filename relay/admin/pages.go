@@ -1,0 +1,176 @@
+package admin
+
+import (
+	"embed"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/settle"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"kst": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(kst).Format("2006-01-02 15:04:05")
+	},
+}).ParseFS(templateFS, "templates/*.html"))
+
+// cookieName is the session cookie of the merchant pages.
+const cookieName = "relay_session"
+
+func (s *Server) pageRoutes() {
+	s.mux.HandleFunc("GET /ui/{$}", s.signInPage)
+	s.mux.HandleFunc("POST /ui/signin", s.signIn)
+	s.mux.HandleFunc("POST /ui/signout", s.signOut)
+	s.mux.HandleFunc("GET /ui/messages", s.pageAuth(s.messagesPage))
+	s.mux.HandleFunc("GET /ui/statement", s.pageAuth(s.statementPage))
+}
+
+func (s *Server) render(w http.ResponseWriter, code int, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; style-src 'unsafe-inline'")
+	w.WriteHeader(code)
+	if err := pages.ExecuteTemplate(w, name, data); err != nil {
+		s.log.Warn("page render failed", "page", name, "err", err)
+	}
+}
+
+func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, http.StatusOK, "signin.html", map[string]string{})
+}
+
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+	s.requests.Inc()
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	who, err := s.opts.Tokens.Authenticate(r.PostFormValue("token"))
+	if err != nil {
+		s.authFailed.Inc()
+		s.render(w, http.StatusUnauthorized, "signin.html", map[string]string{"Error": "The token is not valid."})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName, Value: s.sessions.create(who), Path: "/ui/",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		MaxAge: int(s.opts.Config.sessionTTL() / time.Second),
+	})
+	http.Redirect(w, r, "/ui/messages", http.StatusSeeOther)
+}
+
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(cookieName); err == nil {
+		s.sessions.remove(c.Value)
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/ui/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, "/ui/", http.StatusSeeOther)
+}
+
+func (s *Server) pageAuth(h func(http.ResponseWriter, *http.Request, Principal)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Inc()
+		c, err := r.Cookie(cookieName)
+		if err != nil {
+			http.Redirect(w, r, "/ui/", http.StatusSeeOther)
+			return
+		}
+		who, ok := s.sessions.get(c.Value)
+		if !ok {
+			http.Redirect(w, r, "/ui/", http.StatusSeeOther)
+			return
+		}
+		h(w, r, who)
+	}
+}
+
+type messagesData struct {
+	Who      Principal
+	Customer string
+	Number   string
+	From, To string
+	State    string
+	States   []string
+	Searched bool
+	Messages []MessageView
+	Error    string
+	Month    string
+}
+
+func (s *Server) messagesPage(w http.ResponseWriter, r *http.Request, who Principal) {
+	v := r.URL.Query()
+	d := messagesData{Who: who, Customer: v.Get("customer"), Number: v.Get("recipient"),
+		From: v.Get("from"), To: v.Get("to"), State: v.Get("state"),
+		Month: s.now().In(kst).Format("2006-01")}
+	for st := message.StateAccepted; st <= message.StateExpired; st++ {
+		d.States = append(d.States, st.String())
+	}
+	if d.Customer == "" {
+		d.Customer = who.Customer
+	}
+	if d.From == "" {
+		d.From = s.now().In(kst).AddDate(0, 0, -7).Format(time.DateOnly)
+	}
+	if d.To == "" {
+		d.To = s.now().In(kst).Format(time.DateOnly)
+	}
+	if v.Has("from") {
+		d.Searched = true
+		q, code, err := s.parseQuery(r, who)
+		if err == nil {
+			var msgs []*message.Message
+			msgs, err = s.find(q)
+			for _, m := range msgs {
+				d.Messages = append(d.Messages, viewOf(m, who))
+			}
+		}
+		if err != nil {
+			d.Error = err.Error()
+			if code == 0 {
+				code = http.StatusInternalServerError
+			}
+			s.render(w, code, "messages.html", d)
+			return
+		}
+	}
+	s.render(w, http.StatusOK, "messages.html", d)
+}
+
+type statementData struct {
+	Who       Principal
+	Customer  string
+	Month     string
+	Statement *settle.Statement
+	Error     string
+}
+
+func (s *Server) statementPage(w http.ResponseWriter, r *http.Request, who Principal) {
+	d := statementData{Who: who, Customer: r.URL.Query().Get("customer"), Month: r.URL.Query().Get("month")}
+	if d.Customer == "" {
+		d.Customer = who.Customer
+	}
+	if d.Month == "" {
+		d.Month = s.now().In(kst).Format("2006-01")
+	}
+	code := http.StatusOK
+	switch {
+	case d.Customer == "":
+		d.Error, code = "customer is required", http.StatusBadRequest
+	case !who.may(d.Customer):
+		d.Error, code = "this sign-in may not see customer "+d.Customer, http.StatusForbidden
+	default:
+		st, err := s.opts.Settler.FromCounter(s.opts.Store, d.Customer, d.Month)
+		if err != nil {
+			d.Error, code = err.Error(), http.StatusBadRequest
+		}
+		d.Statement = st
+	}
+	s.render(w, code, "statement.html", d)
+}
