@@ -24,7 +24,7 @@ func (c *conn) bind() bool {
 	m.framesIn.Inc()
 	b := f.GetBind()
 	if b == nil {
-		m.bindsFailed.Inc()
+		m.bind(upstreampb.Status_UNAUTHENTICATED)
 		c.writeDirect(&upstreampb.Frame{Seq: f.Seq, Op: &upstreampb.Frame_Error{Error: &upstreampb.Error{
 			Status: upstreampb.Status_UNAUTHENTICATED, Reason: "bind first",
 		}}})
@@ -40,11 +40,12 @@ func (c *conn) bind() bool {
 		MaxInFlight:  uint32(cfg.MaxInFlight),
 		MaxFrameSize: uint32(cfg.MaxFrameSize),
 	}
+	m.bind(status)
 	if status != upstreampb.Status_OK {
-		m.bindsFailed.Inc()
-		c.log.Info("bind refused", "customer", b.Customer, "client", b.ClientName, "status", status.String(), "reason", reason)
+		if c.srv.logs.Allow() { // a flood of bad binds is counted, not logged line by line
+			c.log.Info("bind refused", "customer", b.Customer, "client", b.ClientName, "status", status.String(), "reason", reason)
+		}
 	} else {
-		m.bindsOK.Inc()
 		c.log.Info("bound", "customer", b.Customer, "client", b.ClientName, "version", resp.Version)
 	}
 	ok := c.writeDirect(&upstreampb.Frame{Seq: f.Seq, Op: &upstreampb.Frame_BindResp{BindResp: resp}})

@@ -149,7 +149,7 @@ func TestCloseAnswersInFlight(t *testing.T) {
 	h := newFakeHandler()
 	entered := make(chan struct{}, 1)
 	release := make(chan struct{})
-	h.hold = func([]*upstreampb.Submit) {
+	h.hold = func(context.Context, []*upstreampb.Submit) {
 		select {
 		case entered <- struct{}{}:
 		default:
@@ -238,5 +238,33 @@ func TestTLS(t *testing.T) {
 	defer cancel()
 	if _, err := client.Dial(ctx, ts.addr, c1); err == nil {
 		t.Fatal("plain client bound to a TLS server")
+	}
+}
+
+func TestCloseForcedWhenHandlerOutlivesDeadline(t *testing.T) {
+	h := newFakeHandler()
+	entered := make(chan struct{}, 1)
+	cancelled := make(chan struct{})
+	h.hold = func(ctx context.Context, _ []*upstreampb.Submit) {
+		entered <- struct{}{}
+		<-ctx.Done() // a store that never syncs
+		close(cancelled)
+	}
+	ts := startServer(t, upstream.Config{}, h)
+	c := dial(t, ts.addr, c1)
+	failed := make(chan error, 1)
+	go func() {
+		_, err := c.Submit(context.Background(), submitFrame(0, "stuck").GetSubmit())
+		failed <- err
+	}()
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := ts.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Close = %v, want deadline exceeded", err)
+	}
+	<-cancelled
+	if err := <-failed; err == nil {
+		t.Fatal("stuck submit answered")
 	}
 }

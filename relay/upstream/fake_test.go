@@ -19,7 +19,7 @@ type fakeHandler struct {
 	secrets map[string]string
 	auths   atomic.Int64
 	// hold, when set, is called with each batch before it is answered.
-	hold func(reqs []*upstreampb.Submit)
+	hold func(ctx context.Context, reqs []*upstreampb.Submit)
 
 	mu struct {
 		sync.Mutex
@@ -47,7 +47,7 @@ func (h *fakeHandler) Authenticate(ctx context.Context, customer, secret string,
 
 func (h *fakeHandler) SubmitBatch(ctx context.Context, s upstream.Session, reqs []*upstreampb.Submit, resps []*upstreampb.SubmitResp) {
 	if h.hold != nil {
-		h.hold(reqs)
+		h.hold(ctx, reqs)
 	}
 	for i, r := range reqs {
 		if r.Recipient == "" {

@@ -38,7 +38,9 @@ type Handler interface {
 	// example until a group commit is synced); the server calls it from a
 	// fixed number of workers per connection, with every submit that was
 	// waiting when the worker became free, up to Config.MaxBatch. It must
-	// not keep reqs or resps after it returns.
+	// not keep reqs or resps after it returns, and it must return soon after
+	// ctx is cancelled (the connection died, or Close gave up waiting); a
+	// status left unset is answered STORE_UNAVAILABLE.
 	SubmitBatch(ctx context.Context, s Session, reqs []*upstreampb.Submit, resps []*upstreampb.SubmitResp)
 
 	// Reports returns the source of status reports for a bound session, or

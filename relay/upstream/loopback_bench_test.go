@@ -26,7 +26,7 @@ func BenchmarkLoopbackGroupCommit(b *testing.B) {
 	g := newGroupCommit(time.Millisecond)
 	defer g.stop()
 	h := newFakeHandler()
-	h.hold = func([]*upstreampb.Submit) { g.commit() }
+	h.hold = func(context.Context, []*upstreampb.Submit) { g.commit() }
 	runLoopback(b, h, 1024)
 }
 

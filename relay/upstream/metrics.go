@@ -2,16 +2,18 @@ package upstream
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
 
 // serverMetrics are created once per server, in the set the caller gives.
 type serverMetrics struct {
 	conns       *metrics.Counter // open connections (inc/dec)
 	connRefused *metrics.Counter
-	bindsOK     *metrics.Counter
-	bindsFailed *metrics.Counter
+	binds       map[upstreampb.Status]*metrics.Counter // by answer: ok, unauthenticated, throttled, ...
 	framesIn    *metrics.Counter
 	framesOut   *metrics.Counter
 	frameErrors *metrics.Counter
@@ -23,11 +25,10 @@ type serverMetrics struct {
 
 func newServerMetrics(set *metrics.Set, name string) *serverMetrics {
 	l := fmt.Sprintf(`{server=%q}`, name)
-	return &serverMetrics{
+	m := &serverMetrics{
 		conns:       set.NewCounter("relay_upstream_connections" + l),
 		connRefused: set.NewCounter("relay_upstream_connections_refused_total" + l),
-		bindsOK:     set.NewCounter(fmt.Sprintf(`relay_upstream_binds_total{server=%q,result="ok"}`, name)),
-		bindsFailed: set.NewCounter(fmt.Sprintf(`relay_upstream_binds_total{server=%q,result="failed"}`, name)),
+		binds:       make(map[upstreampb.Status]*metrics.Counter),
 		framesIn:    set.NewCounter("relay_upstream_frames_in_total" + l),
 		framesOut:   set.NewCounter("relay_upstream_frames_out_total" + l),
 		frameErrors: set.NewCounter("relay_upstream_frame_errors_total" + l),
@@ -35,5 +36,21 @@ func newServerMetrics(set *metrics.Set, name string) *serverMetrics {
 		submits:     set.NewCounter("relay_upstream_submits_total" + l),
 		reportsOut:  set.NewCounter("relay_upstream_reports_sent_total" + l),
 		reportsAck:  set.NewCounter("relay_upstream_reports_acked_total" + l),
+	}
+	for st := range upstreampb.Status_name {
+		if st == 0 {
+			continue
+		}
+		status := upstreampb.Status(st)
+		m.binds[status] = set.NewCounter(fmt.Sprintf(`relay_upstream_binds_total{server=%q,result=%q}`,
+			name, strings.ToLower(status.String())))
+	}
+	return m
+}
+
+// bind counts a bind answered with st.
+func (m *serverMetrics) bind(st upstreampb.Status) {
+	if c := m.binds[st]; c != nil {
+		c.Inc()
 	}
 }

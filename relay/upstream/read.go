@@ -81,7 +81,9 @@ func (c *conn) readFailed(err error) *upstreampb.Frame {
 		return nil
 	case errors.Is(err, ErrFrameTooLarge), errors.Is(err, ErrEmptyFrame), errors.Is(err, ErrBadFrame):
 		c.srv.m.frameErrors.Inc()
-		c.log.Info("bad frame; closing", "customer", c.customer, "err", err)
+		if c.srv.logs.Allow() {
+			c.log.Info("bad frame; closing", "customer", c.customer, "err", err)
+		}
 		return errorFrame(0, upstreampb.Status_INVALID_REQUEST, err.Error())
 	default:
 		c.srv.m.frameErrors.Inc()

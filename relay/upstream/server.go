@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+	"golang.org/x/time/rate"
 )
 
 // ErrServerClosed is returned by Serve after Close.
@@ -24,6 +25,7 @@ type Server struct {
 	log  *slog.Logger
 	m    *serverMetrics
 	auth *authLimiter
+	logs *rate.Limiter // for log lines a peer can cause at will
 
 	ctx    context.Context // parent of every connection's context
 	cancel context.CancelFunc
@@ -54,6 +56,7 @@ func NewServer(cfg Config, h Handler, logger *slog.Logger, set *metrics.Set) (*S
 		log:  logger.With("component", "upstream"),
 		m:    newServerMetrics(set, cfg.Name),
 		auth: newAuthLimiter(cfg.AuthFailRate, cfg.AuthFailBurst, cfg.Now),
+		logs: rate.NewLimiter(10, 20),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mu.listeners = make(map[net.Listener]struct{})

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -43,15 +44,29 @@ func (s *syncBuffer) String() string {
 
 type testServer struct {
 	*upstream.Server
-	addr string
-	logs *syncBuffer
+	addr    string
+	logs    *syncBuffer
+	metrics *metrics.Set
+}
+
+// metric returns the metrics text line that starts with name, or "".
+func (ts *testServer) metric(name string) string {
+	var b bytes.Buffer
+	ts.metrics.WritePrometheus(&b)
+	for _, line := range strings.Split(b.String(), "\n") {
+		if strings.HasPrefix(line, name+" ") {
+			return line
+		}
+	}
+	return ""
 }
 
 func startServer(t testing.TB, cfg upstream.Config, h upstream.Handler) *testServer {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := upstream.NewServer(cfg, h, logger, metrics.NewSet())
+	set := metrics.NewSet()
+	srv, err := upstream.NewServer(cfg, h, logger, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +86,7 @@ func startServer(t testing.TB, cfg upstream.Config, h upstream.Handler) *testSer
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return &testServer{Server: srv, addr: ln.Addr().String(), logs: logs}
+	return &testServer{Server: srv, addr: ln.Addr().String(), logs: logs, metrics: set}
 }
 
 func dial(t testing.TB, addr string, opt client.Options) *client.Client {
@@ -187,6 +202,17 @@ func TestBindAndSubmit(t *testing.T) {
 	if err := c.Ping(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	for name, want := range map[string]string{
+		`relay_upstream_binds_total{server="upstream",result="ok"}`: "1",
+		`relay_upstream_submits_total{server="upstream"}`:           "2",
+		`relay_upstream_frames_in_total{server="upstream"}`:         "4",
+		`relay_upstream_submits_in_flight{server="upstream"}`:       "0",
+		`relay_upstream_connections{server="upstream"}`:             "1",
+	} {
+		if got := ts.metric(name); got != name+" "+want {
+			t.Errorf("metric %q, want %s", got, want)
+		}
+	}
 }
 
 func TestUnsupportedVersion(t *testing.T) {
@@ -262,7 +288,7 @@ func TestPipelinedOutOfOrder(t *testing.T) {
 	// The batch holding ref 0 waits until half of all submits are answered
 	// by the other workers, so its answer comes back long after theirs.
 	var running, maxRunning atomic.Int64
-	h.hold = func(reqs []*upstreampb.Submit) {
+	h.hold = func(_ context.Context, reqs []*upstreampb.Submit) {
 		now := running.Add(1)
 		defer running.Add(-1)
 		for {

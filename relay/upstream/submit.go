@@ -28,8 +28,9 @@ func (c *conn) submitLoop() {
 func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps []*upstreampb.SubmitResp) ([]*upstreampb.Submit, []*upstreampb.SubmitResp) {
 	m := c.srv.m
 	n := len(batch)
+	// The window slots are freed after the answers are queued: until then
+	// the reader may not take more.
 	defer func() {
-		m.inFlight.Add(-n)
 		for range n {
 			<-c.slots
 		}
@@ -37,6 +38,7 @@ func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps 
 	if c.aborted.Load() {
 		// Nobody can read the answers; the client resubmits with the same
 		// client references.
+		m.inFlight.Add(-n)
 		return reqs, resps
 	}
 	for _, p := range batch {
@@ -62,6 +64,7 @@ func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps 
 	clear(resps)
 	m.submits.Add(n)
 	m.framesOut.Add(n)
+	m.inFlight.Add(-n) // before the answers can reach the client
 	c.out <- b
 	return reqs, resps
 }
