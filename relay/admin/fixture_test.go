@@ -50,17 +50,16 @@ func (a *memAudit) all() []Entry {
 }
 
 type fixture struct {
-	t        *testing.T
-	base     string
-	st       *store.Store
-	reg      *customer.Registry
-	pay      *payment.Registry
-	audit    *memAudit
-	persist  *[]string // customer registry observer calls
-	now      time.Time
-	ids      map[string]message.ID // by client ref
-	settler  *settle.Settler
-	stopOnce func()
+	t       *testing.T
+	base    string
+	st      *store.Store
+	reg     *customer.Registry
+	pay     *payment.Registry
+	audit   *memAudit
+	persist *[]string // customer registry observer calls
+	now     time.Time
+	ids     map[string]message.ID // by client ref
+	settler *settle.Settler
 }
 
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
