@@ -173,7 +173,7 @@ func (d *Daemon) bindCarriers() error {
 	}
 	d.disp = &dispatcher{
 		st: d.st, cfg: d.cfg.Dispatch, router: router, carriers: d.carriers, reports: d.hub,
-		log: d.log, m: d.m, now: d.opts.Now, pending: newFIFO(), later: newDelay(d.opts.Now),
+		log: d.log, m: d.m, now: d.opts.Now, pending: newFIFO(), later: newDelay(time.Now), // backoffs are relative: monotonic time, not the wall clock
 	}
 	d.set.NewGauge(`relay_dispatch_queue_depth`, func() float64 { return float64(d.disp.depth()) })
 	return nil
@@ -202,7 +202,14 @@ func (d *Daemon) simulate(cc *CarrierConfig, password string) (*smpptest.Server,
 
 func (d *Daemon) recoverOpen() error {
 	var open []*message.Message
+	waiting := 0
 	stats, err := d.st.Recover(func(m *message.Message) error {
+		if m.State.AwaitingResult() {
+			// The carrier or Kakao has it: the receipt (or the expiry at
+			// the deadline) finishes it. Sending again would duplicate.
+			waiting++
+			return nil
+		}
 		c := *m
 		open = append(open, &c)
 		return nil
@@ -210,7 +217,8 @@ func (d *Daemon) recoverOpen() error {
 	if err != nil {
 		return err
 	}
-	d.log.Info("relay: recovered open messages", "open", stats.Open, "scan", stats.Took)
+	d.log.Info("relay: recovered open messages", "open", stats.Open, "to_send", len(open),
+		"awaiting_result", waiting, "scan", stats.Took)
 	stopCtx, stop := context.WithCancel(context.Background())
 	sendCtx, stopSend := context.WithCancel(context.Background())
 	d.stop, d.stopSend = stop, stopSend

@@ -65,6 +65,16 @@ func (p *peer) close(reset bool) {
 	})
 }
 
+// closed reports whether the socket is gone.
+func (p *peer) closed() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // send queues q for the writer; false once the socket is closed.
 func (p *peer) send(q *pdu.PDU) bool {
 	if p.halfOpen.Load() {

@@ -252,7 +252,7 @@ func (s *Server) failNext() bool {
 
 // receiver picks the socket a receipt for a submit on from goes to.
 func (s *Server) receiver(from *peer, elsewhere bool) *peer {
-	if from.receives() && !elsewhere {
+	if from.receives() && !elsewhere && !from.closed() {
 		return from
 	}
 	s.mu.Lock()
@@ -262,7 +262,7 @@ func (s *Server) receiver(from *peer, elsewhere bool) *peer {
 			return p
 		}
 	}
-	if from.receives() {
+	if from.receives() && !from.closed() {
 		return from
 	}
 	return nil
