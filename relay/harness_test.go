@@ -3,8 +3,8 @@ package relay
 import (
 	"context"
 	"io"
-	"os"
 	"log/slog"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
