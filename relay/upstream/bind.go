@@ -18,6 +18,10 @@ func (c *conn) bind() bool {
 		if !errors.Is(err, io.EOF) {
 			m.frameErrors.Inc()
 		}
+		if errors.Is(err, ErrFrameTooLarge) || errors.Is(err, ErrBadFrame) || errors.Is(err, ErrEmptyFrame) {
+			// Not this protocol, or a broken client: say so before closing.
+			c.writeDirect(errorFrame(0, upstreampb.Status_INVALID_REQUEST, err.Error()))
+		}
 		c.log.Debug("no bind", "err", err)
 		return false
 	}

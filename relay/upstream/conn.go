@@ -137,6 +137,10 @@ func (c *conn) serve() {
 	if src != nil {
 		src.Close()
 	}
+	if final == nil && c.draining.Load() {
+		// Tell the client why, so it reconnects elsewhere or later.
+		final = errorFrame(0, upstreampb.Status_SHUTTING_DOWN, "relay shutting down")
+	}
 	if final != nil && !c.aborted.Load() {
 		c.send(final)
 	}

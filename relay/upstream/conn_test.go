@@ -91,21 +91,25 @@ func TestBindTimeoutClosesSlowloris(t *testing.T) {
 }
 
 func TestIdleConnectionClosed(t *testing.T) {
-	ts := startServer(t, upstream.Config{IdleTimeout: 300 * time.Millisecond}, newFakeHandler())
+	ts := startServer(t, upstream.Config{IdleTimeout: time.Second}, newFakeHandler())
 	r := dialRaw(t, ts.addr)
 	if resp := r.bind("c1", "right-secret"); resp.Status != upstreampb.Status_OK {
 		t.Fatalf("bind: %v", resp)
 	}
 	// Pings keep it open past the idle time...
-	for i := range 4 {
+	start := time.Now()
+	for i := range 7 {
 		r.send(&upstreampb.Frame{Seq: uint32(10 + i), Op: &upstreampb.Frame_Ping{Ping: &upstreampb.Ping{}}})
 		if f := r.read(); f.GetPong() == nil || f.Seq != uint32(10+i) {
 			t.Fatalf("ping %d: %v", i, f)
 		}
-		time.Sleep(100 * time.Millisecond) // pacing the client side, not waiting for a result
+		time.Sleep(200 * time.Millisecond) // pacing the client side, not waiting for a result
+	}
+	if time.Since(start) < 1200*time.Millisecond {
+		t.Fatal("pings did not outlast the idle time")
 	}
 	// ...then silence closes it.
-	r.closedWithin(2 * time.Second)
+	r.closedWithin(3 * time.Second)
 }
 
 func TestOversizeFrameClosed(t *testing.T) {
@@ -124,7 +128,11 @@ func TestGarbageBeforeBindClosed(t *testing.T) {
 	ts := startServer(t, upstream.Config{}, newFakeHandler())
 	r := dialRaw(t, ts.addr)
 	r.nc.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
-	r.closedWithin(2 * time.Second)
+	f := r.read()
+	if e := f.GetError(); e == nil || e.Status != upstreampb.Status_INVALID_REQUEST {
+		t.Fatalf("got %v, want Error INVALID_REQUEST", f)
+	}
+	r.closedWithin(time.Second)
 }
 
 func TestConnectionLimits(t *testing.T) {
@@ -190,6 +198,10 @@ func TestCloseAnswersInFlight(t *testing.T) {
 	case <-c.Done():
 	case <-time.After(5 * time.Second):
 		t.Fatal("client not told of the close")
+	}
+	var se *client.StatusError
+	if !errors.As(c.Err(), &se) || se.Status != upstreampb.Status_SHUTTING_DOWN || !se.Temporary() {
+		t.Fatalf("client error %v, want SHUTTING_DOWN", c.Err())
 	}
 }
 
