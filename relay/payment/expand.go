@@ -18,14 +18,17 @@ const FallbackSender = "15884954"
 // all. It depends on nothing else, so a repeated event maps to the same
 // references and the store refuses it as a duplicate.
 func ClientRef(eventID string, a Audience, recipient string) string {
-	h := sha256.New()
-	h.Write([]byte(eventID))
-	h.Write([]byte{0})
-	h.Write([]byte(a))
-	h.Write([]byte{0})
-	h.Write([]byte(recipient))
-	var sum [sha256.Size]byte
-	return "pay-" + hex.EncodeToString(h.Sum(sum[:0])[:16])
+	var buf [128]byte
+	b := append(buf[:0], eventID...)
+	b = append(b, 0)
+	b = append(b, a...)
+	b = append(b, 0)
+	b = append(b, recipient...)
+	sum := sha256.Sum256(b)
+	var out [4 + 32]byte
+	copy(out[:], "pay-")
+	hex.Encode(out[4:], sum[:16])
+	return string(out[:])
 }
 
 // Expand turns one event into the payment AlimTalk messages sub asks for,
@@ -45,7 +48,7 @@ func Expand(ev Event, sub *Subscription) ([]message.Message, error) {
 	if n == "" {
 		return nil, nil
 	}
-	var out []message.Message
+	out := make([]message.Message, 0, len(sub.Merchant.Recipients)+1)
 	if sub.Subscribed(AudienceMerchant, n) {
 		t := sub.Template(AudienceMerchant, n)
 		for _, r := range sub.Merchant.Recipients {

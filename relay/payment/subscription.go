@@ -191,8 +191,19 @@ func (s *Subscription) clone() *Subscription {
 	return &d
 }
 
+// normalizeNumber removes '-' and spaces; it returns s itself when there
+// are none.
 func normalizeNumber(s string) string {
-	return strings.NewReplacer("-", "", " ", "").Replace(s)
+	if !strings.ContainsAny(s, "- ") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '-' && s[i] != ' ' {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
 }
 
 // validMobile accepts Korean mobile numbers, digits only: 010 and the
