@@ -78,16 +78,29 @@ func (b *bind) current() (*conn, chan struct{}) {
 	return b.mu.cur, b.mu.bound
 }
 
+// setConn publishes c unless it already died. Lock order: b.mu, then c.mu.
 func (b *bind) setConn(c *conn) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if c != nil {
-		b.mu.cur = c
-		close(b.mu.bound)
+	c.mu.Lock()
+	dead := c.mu.err != nil
+	c.mu.Unlock()
+	if dead {
 		return
 	}
-	b.mu.cur = nil
-	b.mu.bound = make(chan struct{})
+	b.mu.cur = c
+	close(b.mu.bound)
+}
+
+// dropConn unpublishes c, if it is still the bind's conn, the moment it
+// dies, so that no request is handed to a dead socket.
+func (b *bind) dropConn(c *conn) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.mu.cur == c {
+		b.mu.cur = nil
+		b.mu.bound = make(chan struct{})
+	}
 }
 
 // finish resolves cl and frees its window slot.
@@ -144,7 +157,7 @@ func (b *bind) serve(c *conn) {
 	case <-b.stop:
 		c.fail(ErrClosed)
 	}
-	b.setConn(nil)
+	b.dropConn(c)
 	b.m.up.Set(0)
 	b.m.drops.Inc()
 	c.mu.Lock()

@@ -1,7 +1,6 @@
 package smpp
 
 import (
-	"sync"
 	"time"
 
 	"github.com/msgrelay/relay/smpp/pdu"
@@ -21,12 +20,6 @@ type call struct {
 	err     error
 }
 
-var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
-
-func getCall() *call { return callPool.Get().(*call) }
-
-// putCall recycles c; only the caller that received on done may do so.
-func putCall(c *call) {
-	c.resp, c.err = nil, nil
-	callPool.Put(c)
-}
+// newCall makes a call. Calls are not pooled: a pooled done channel made
+// in one synctest bubble would not be durably blocking in another.
+func newCall() *call { return &call{done: make(chan struct{}, 1)} }

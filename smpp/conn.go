@@ -82,6 +82,7 @@ func (c *conn) fail(err error) {
 	pending := c.mu.pending
 	c.mu.pending = nil
 	c.mu.Unlock()
+	c.b.dropConn(c)
 	close(c.done)
 	c.stop()
 	_ = c.nc.Close()
@@ -96,7 +97,7 @@ func (c *conn) send(p *pdu.PDU, cl *call) error {
 		c.mu.Lock()
 		if c.mu.err != nil {
 			c.mu.Unlock()
-			return &RequestError{Command: p.Command, Sequence: p.Sequence, Err: ErrConnLost}
+			return errNotSent
 		}
 		cl.seq, cl.cmd, cl.sent = p.Sequence, p.Command, time.Now()
 		c.mu.pending[p.Sequence] = cl
@@ -134,6 +135,11 @@ func (c *conn) writeLoop() {
 		select {
 		case p = <-c.out:
 		case <-c.done:
+			return
+		}
+		if p == closeMarker {
+			_ = w.Flush()
+			c.fail(errPeerUnbound)
 			return
 		}
 		var err error
@@ -218,7 +224,7 @@ func (c *conn) dispatch(p *pdu.PDU) bool {
 	case cmd == pdu.UnbindID:
 		c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.UnbindRespID, Sequence: p.Sequence}})
 		c.b.log.Info("smpp: SMSC unbound", "bind", c.b.name)
-		c.closeAfterFlush(errPeerUnbound)
+		c.reply(closeMarker)
 		return false
 	case cmd == pdu.AlertNotificationID || cmd == pdu.OutbindID:
 		// No response exists for these; nothing to do on a bound session.
@@ -229,21 +235,14 @@ func (c *conn) dispatch(p *pdu.PDU) bool {
 	return true
 }
 
+// errNotSent: the conn died before the request was registered; nothing
+// was written, so the caller may wait for the next bind.
+var errNotSent = errors.New("smpp: connection closed before sending")
+
 var errPeerUnbound = errors.New("smpp: SMSC sent unbind")
 
-// closeAfterFlush gives the writer a moment to send what is queued (the
-// unbind_resp) before the socket closes.
-func (c *conn) closeAfterFlush(err error) {
-	deadline := time.Now().Add(c.b.cfg.ResponseTimeout)
-	for len(c.out) > 0 && time.Now().Before(deadline) {
-		select {
-		case <-c.done:
-			return
-		case <-time.After(time.Millisecond):
-		}
-	}
-	c.fail(err)
-}
+// closeMarker, queued to the writer, makes it flush and close the conn.
+var closeMarker = &pdu.PDU{}
 
 func (c *conn) handleLoop() {
 	defer c.wg.Done()
@@ -303,14 +302,13 @@ func (c *conn) keepAlive() {
 		if probe != nil {
 			select {
 			case <-probe.done:
-				putCall(probe)
 				probe = nil
 			default:
 				continue
 			}
 		}
 		if now.Sub(time.Unix(0, c.lastRead.Load())) >= cfg.EnquireLinkInterval {
-			probe = getCall()
+			probe = newCall()
 			p := &pdu.PDU{Header: pdu.Header{Command: pdu.EnquireLinkID, Sequence: c.b.nextSeq()}}
 			if err := c.send(p, probe); err != nil {
 				return

@@ -1,8 +1,11 @@
 package smpp_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,8 +31,8 @@ func fastConfig(addr string) smpp.Config {
 		SystemID:            "relay",
 		Password:            "secret",
 		Window:              16,
-		ResponseTimeout:     300 * time.Millisecond,
-		EnquireLinkInterval: 200 * time.Millisecond,
+		ResponseTimeout:     2 * time.Second,
+		EnquireLinkInterval: time.Second,
 		ReconnectMin:        10 * time.Millisecond,
 		ReconnectMax:        40 * time.Millisecond,
 	}
@@ -78,4 +81,38 @@ func ctxT(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// metricValue reads one metric of the session by name prefix.
+func metricValue(t *testing.T, s *smpp.Session, prefix string) float64 {
+	t.Helper()
+	var buf bytes.Buffer
+	s.Metrics().WritePrometheus(&buf)
+	for line := range strings.Lines(buf.String()) {
+		if strings.HasPrefix(line, prefix) {
+			f := strings.Fields(line)
+			v, err := strconv.ParseFloat(f[len(f)-1], 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("no metric %s in\n%s", prefix, buf.String())
+	return 0
+}
+
+// newSessionAsync starts a session without waiting for its bind.
+func newSessionAsync(t *testing.T, cfg smpp.Config) *smpp.Session {
+	t.Helper()
+	s, err := smpp.NewSession(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = s.Close(ctx)
+	})
+	return s
 }

@@ -158,7 +158,7 @@ func (s *Session) do(ctx context.Context, cmd pdu.CommandID, body pdu.Body) (*pd
 	case <-b.stop:
 		return nil, ErrClosed
 	}
-	cl := getCall()
+	cl := newCall()
 	cl.windowd = true
 	p, err := s.send(ctx, b, cmd, body, cl)
 	if err != nil {
@@ -188,7 +188,6 @@ func (s *Session) send(ctx context.Context, b *bind, cmd pdu.CommandID, body pdu
 	release := func(err error) (*pdu.PDU, error) {
 		cl.windowd = false
 		<-b.win
-		putCall(cl)
 		return nil, err
 	}
 	if s.closing.Load() {
@@ -197,12 +196,19 @@ func (s *Session) send(ctx context.Context, b *bind, cmd pdu.CommandID, body pdu
 	if err := b.thr.Wait(ctx); err != nil {
 		return release(err)
 	}
-	var c *conn
+	p := &pdu.PDU{Header: pdu.Header{Command: cmd}, Body: body}
 	for {
-		var bound chan struct{}
-		c, bound = b.current()
+		c, bound := b.current()
 		if c != nil {
-			break
+			p.Sequence = b.nextSeq()
+			err := c.send(p, cl)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, errNotSent) {
+				return release(err)
+			}
+			continue // c died under us; wait for the next one
 		}
 		if s.cfg.FailFast {
 			return release(ErrNotBound)
@@ -215,14 +221,9 @@ func (s *Session) send(ctx context.Context, b *bind, cmd pdu.CommandID, body pdu
 			return release(ErrClosed)
 		}
 	}
-	p := &pdu.PDU{Header: pdu.Header{Command: cmd, Sequence: b.nextSeq()}, Body: body}
-	if err := c.send(p, cl); err != nil {
-		return release(err)
-	}
 	select {
 	case <-cl.done:
 		resp, err := cl.resp, cl.err
-		putCall(cl)
 		if err != nil {
 			return nil, err
 		}
@@ -278,7 +279,7 @@ func (s *Session) unbind(ctx context.Context, b *bind) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ResponseTimeout)
 	defer cancel()
-	cl := getCall()
+	cl := newCall()
 	p := &pdu.PDU{Header: pdu.Header{Command: pdu.UnbindID, Sequence: b.nextSeq()}}
 	if err := c.send(p, cl); err != nil {
 		return

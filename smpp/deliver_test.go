@@ -1,0 +1,91 @@
+package smpp_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/smpp"
+	"github.com/msgrelay/relay/smpp/pdu"
+	"github.com/msgrelay/relay/smpp/smpptest"
+)
+
+func TestDeliverRespOnlyAfterHandlerAccepts(t *testing.T) {
+	srv := newServer(t, smpptest.Config{})
+	cfg := fastConfig(srv.Addr())
+	release := make(chan error)
+	got := make(chan *pdu.DeliverSM, 4)
+	cfg.OnDeliver = func(ctx context.Context, d *pdu.DeliverSM) error {
+		got <- d
+		select {
+		case err := <-release:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s := newSession(t, cfg)
+	m := sm(1)
+	m.RegisteredDelivery = 1
+	r, err := s.Submit(ctxT(t, 2*time.Second), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d *pdu.DeliverSM
+	select {
+	case d = <-got:
+	case <-time.After(2 * time.Second):
+		t.Fatal("no receipt reached the handler")
+	}
+	if id, _ := d.TLVs.ReceiptedMessageID(); id != r.MessageID || d.ESMClass&0x3C != 0x04 {
+		t.Fatalf("receipt for %q (esm %#x), want %q", id, d.ESMClass, r.MessageID)
+	}
+	// The handler holds the receipt: no deliver_sm_resp may have gone out.
+	// Give the client a chance to misbehave: an enquire_link round trip
+	// through the same socket comes after anything it wrote before.
+	time.Sleep(50 * time.Millisecond)
+	if st := srv.Stats(); st.DeliverAcks+st.DeliverNacks != 0 {
+		t.Fatalf("deliver_sm_resp sent before the handler returned: %+v", st)
+	}
+	release <- nil
+	waitFor(t, 2*time.Second, "deliver_sm_resp", func() bool { return srv.Stats().DeliverAcks == 1 })
+
+	// A handler error answers with an error status, so the SMSC redelivers.
+	if _, err := s.Submit(ctxT(t, 2*time.Second), m); err != nil {
+		t.Fatal(err)
+	}
+	<-got
+	release <- errors.New("store unavailable")
+	waitFor(t, 2*time.Second, "deliver_sm_resp with error", func() bool { return srv.Stats().DeliverNacks == 1 })
+}
+
+func TestTxRxReceiptsOnReceiver(t *testing.T) {
+	srv := newServer(t, smpptest.Config{})
+	cfg := fastConfig(srv.Addr())
+	cfg.Mode = smpp.BindTxRx
+	got := make(chan string, 8)
+	cfg.OnDeliver = func(ctx context.Context, d *pdu.DeliverSM) error {
+		id, _ := d.TLVs.ReceiptedMessageID()
+		got <- id
+		return nil
+	}
+	s := newSession(t, cfg)
+	if now, _ := srv.OpenSockets("relay"); now != 2 {
+		t.Fatalf("open sockets = %d, want 2", now)
+	}
+	m := sm(1)
+	m.RegisteredDelivery = 1
+	r, err := s.Submit(ctxT(t, 2*time.Second), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case id := <-got:
+		if id != r.MessageID {
+			t.Fatalf("receipt for %q, want %q", id, r.MessageID)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("no receipt on the receiver bind")
+	}
+}
