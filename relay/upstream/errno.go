@@ -1,7 +1,12 @@
 package upstream
 
-import "syscall"
+import (
+	"errors"
+	"syscall"
+)
 
-// errTooManyFiles is the accept error worth waiting out: the process is at
-// its file limit and closing connections will free some.
-var errTooManyFiles = syscall.EMFILE
+// tooManyFiles reports an accept error worth waiting out: the process or
+// the system is at its file limit, and closing connections frees some.
+func tooManyFiles(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)
+}

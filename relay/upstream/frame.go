@@ -91,22 +91,37 @@ func (fr *FrameReader) Read(f *upstreampb.Frame) error {
 	if uint64(n) > uint64(fr.max) {
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, n, fr.max)
 	}
-	if cap(fr.buf) < int(n) {
-		fr.buf = make([]byte, n)
-	}
-	body := fr.buf[:n]
-	if _, err := io.ReadFull(fr.r, body); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+	var body []byte
+	if int(n) <= fr.r.Size() {
+		// The common case: decode straight from the stream buffer. Decoded
+		// frames never alias it (strings and bytes are copied).
+		b, err := fr.r.Peek(int(n))
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
 		}
-		return err
+		body = b
+		defer fr.r.Discard(int(n))
+	} else {
+		if cap(fr.buf) < int(n) {
+			fr.buf = make([]byte, n)
+		}
+		body = fr.buf[:n]
+		if _, err := io.ReadFull(fr.r, body); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		if cap(fr.buf) > DefaultMaxFrameSize {
+			// One large frame does not pin a large buffer for the connection's life.
+			fr.buf = nil
+		}
 	}
 	if err := proto.Unmarshal(body, f); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadFrame, err)
-	}
-	if cap(fr.buf) > DefaultMaxFrameSize && n < 4096 {
-		// One large frame does not pin a large buffer for the connection's life.
-		fr.buf = nil
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -33,6 +34,8 @@ func TestFrameRoundTrip(t *testing.T) {
 			State: upstreampb.FinalState_DELIVERED, Billed: upstreampb.Product_PRODUCT_SMS, FinalAtMs: 1764147600000}}},
 		{Seq: 3, Op: &upstreampb.Frame_ReportAck{ReportAck: &upstreampb.ReportAck{ReportSeqs: []uint64{1, 2, 3}}}},
 		{Seq: 4, Op: &upstreampb.Frame_Ping{Ping: &upstreampb.Ping{}}},
+		// Larger than the stream buffer: read through the body buffer.
+		{Seq: 6, Op: &upstreampb.Frame_Submit{Submit: &upstreampb.Submit{Text: strings.Repeat("가나다", 4000)}}},
 		{Seq: 5, Op: &upstreampb.Frame_PaymentEvent{PaymentEvent: &upstreampb.PaymentEvent{
 			EventId: "ev1", Mid: "mid01", Kind: upstreampb.PaymentEventKind_VIRTUAL_ACCOUNT_ISSUED,
 			Method: upstreampb.PaymentMethod_VIRTUAL_ACCOUNT, Amount: 15000}}},
