@@ -1,0 +1,148 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Config is one scenario. The zero value is not useful; start from
+// DefaultConfig and change what the scenario needs.
+type Config struct {
+	// Addr of a running relayd; empty runs an in-process relay with
+	// simulated carriers in a temporary data directory.
+	Addr string
+	// Customer and Secret authenticate against a running relayd. In
+	// process, the harness makes its own customers.
+	Customer, Secret string
+	// PID of the running relayd, to read its peak RSS; 0 skips it.
+	PID int
+
+	// Conns is the number of upstream connections; Window the submits in
+	// flight on each.
+	Conns, Window int
+	// Customers in process: connections are spread over this many
+	// customers (each customer's reports go to its own connections).
+	// Default 1.
+	Customers int
+	// Messages to send; when Duration is set instead, the load runs that
+	// long (Messages then caps it if it is also set).
+	Messages int
+	Duration time.Duration
+	// Mix is the product mix.
+	Mix Mix
+	// Sender is the registered sender number; SenderKey the Kakao sender
+	// profile and Template the AlimTalk template code.
+	Sender, SenderKey, Template string
+	// Drain bounds the wait for final reports after the last submit.
+	Drain time.Duration
+
+	// Carriers are the simulated SMSCs of the in-process relay.
+	Carriers CarrierConfig
+	// Kakao is the simulated Kakao endpoint of the in-process relay.
+	Kakao KakaoConfig
+
+	// Logger receives the in-process relay's logs; nil discards them.
+	Logger *slog.Logger
+
+	// Progress, if set, is called about every ProgressEvery with the
+	// figures so far, from one goroutine.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+}
+
+// Mix weighs the products sent; weights need not sum to anything.
+type Mix struct {
+	SMS, LMS, AlimTalk, FriendTalk int
+	// AlimTalkFallback is the share (0..1) of AlimTalk sent with an SMS
+	// fallback requested.
+	AlimTalkFallback float64
+}
+
+func (m Mix) total() int { return m.SMS + m.LMS + m.AlimTalk + m.FriendTalk }
+
+// Kakao reports whether the mix needs the Kakao channel.
+func (m Mix) Kakao() bool { return m.AlimTalk+m.FriendTalk > 0 }
+
+// CarrierConfig shapes the simulated carriers.
+type CarrierConfig struct {
+	Count int // carriers; default 2
+	Binds int // sessions per carrier; default 2
+	// Window is the relay's submit window per bind; default 64.
+	Window int
+	// TPS per bind (the relay's limit and the SMSC's); 0 is unlimited.
+	TPS int
+	// ReceiptDelay between submit_sm_resp and the receipt.
+	ReceiptDelay time.Duration
+	// FailRatio is the share of receipts that report UNDELIV.
+	FailRatio float64
+}
+
+// KakaoConfig shapes the simulated Kakao endpoint. It takes effect once
+// the daemon has a Kakao channel; see kakao.go.
+type KakaoConfig struct {
+	Latency time.Duration
+	// FailRatio is the share of Kakao sends answered with a failure code
+	// (which falls back to SMS when the message asks for it).
+	FailRatio float64
+}
+
+// DefaultConfig is the bar's scenario: 200,000 SMS over 4 upstream
+// connections to 2 carriers × 2 binds, a receipt for every message.
+func DefaultConfig() Config {
+	return Config{
+		Conns:     4,
+		Window:    512,
+		Customers: 1,
+		Messages:  200_000,
+		Mix:       Mix{SMS: 1},
+		Sender:    "0212345678",
+		SenderKey: "bench-profile",
+		Template:  "BENCH_ORDER_01",
+		Drain:     60 * time.Second,
+		Carriers:  CarrierConfig{Count: 2, Binds: 2, Window: 64},
+		Kakao:     KakaoConfig{Latency: 20 * time.Millisecond},
+
+		ProgressEvery: time.Second,
+	}
+}
+
+// Errors of the harness.
+var (
+	ErrConfig  = errors.New("bench: bad config")
+	ErrNoKakao = errors.New("bench: the in-process relay has no Kakao channel yet; set the Kakao mix to 0 or run against a relayd with -addr")
+)
+
+// Validate reports a scenario that cannot run.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Conns < 1 || c.Window < 1 {
+		errs = append(errs, fmt.Errorf("conns %d, window %d: must be positive", c.Conns, c.Window))
+	}
+	if c.Messages < 0 || c.Duration < 0 || (c.Messages == 0 && c.Duration == 0) {
+		errs = append(errs, errors.New("give a message count or a duration"))
+	}
+	if c.Mix.total() <= 0 || c.Mix.SMS < 0 || c.Mix.LMS < 0 || c.Mix.AlimTalk < 0 || c.Mix.FriendTalk < 0 {
+		errs = append(errs, fmt.Errorf("mix %+v: weights must be non-negative and not all zero", c.Mix))
+	}
+	if c.Addr != "" && c.Customer == "" {
+		errs = append(errs, errors.New("a remote relay needs a customer and secret"))
+	}
+	if c.Addr == "" {
+		cc := c.Carriers
+		if cc.Count < 1 || cc.Binds < 1 || cc.Window < 1 || cc.TPS < 0 {
+			errs = append(errs, fmt.Errorf("carriers %+v: count, binds and window must be positive", cc))
+		}
+		if cc.FailRatio < 0 || cc.FailRatio > 1 || c.Kakao.FailRatio < 0 || c.Kakao.FailRatio > 1 {
+			errs = append(errs, errors.New("fail ratios must be in [0,1]"))
+		}
+		if c.Customers < 1 {
+			errs = append(errs, fmt.Errorf("customers %d: must be positive", c.Customers))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrConfig, errors.Join(errs...))
+	}
+	return nil
+}

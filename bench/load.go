@@ -1,0 +1,95 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/msgrelay/relay/relay/upstream/client"
+)
+
+// load is the generator: Conns connections, Window submitting goroutines
+// on each, drawing message indexes from one counter until the count or
+// the duration is reached.
+type load struct {
+	cfg      *Config
+	t        *tracker
+	clients  []*client.Client
+	next     atomic.Int64 // next message index
+	sent     atomic.Int64
+	end      time.Time // zero for a count run
+	draining atomic.Bool
+}
+
+func dialAll(ctx context.Context, c *Config, addr string, creds func(i int) (string, string), t *tracker) ([]*client.Client, error) {
+	var cs []*client.Client
+	for i := range c.Conns {
+		id, secret := creds(i)
+		cl, err := client.Dial(ctx, addr, client.Options{
+			Customer: id, Secret: secret, ClientName: fmt.Sprintf("relaybench-%d", i+1),
+			Window: c.Window, PingInterval: -1, OnReport: t.report,
+		})
+		if err != nil {
+			for _, cl := range cs {
+				cl.Close()
+			}
+			return nil, fmt.Errorf("bench: connection %d: %w", i+1, err)
+		}
+		cs = append(cs, cl)
+	}
+	return cs, nil
+}
+
+// take returns the next message index, or false when the run is done.
+func (l *load) take(ctx context.Context) (int, bool) {
+	if ctx.Err() != nil || (!l.end.IsZero() && time.Now().After(l.end)) {
+		return 0, false
+	}
+	i := int(l.next.Add(1) - 1)
+	if l.cfg.Messages > 0 && i >= l.cfg.Messages {
+		return 0, false
+	}
+	return i, true
+}
+
+func (l *load) run(ctx context.Context) {
+	if l.cfg.Duration > 0 {
+		l.end = time.Now().Add(l.cfg.Duration)
+	}
+	var wg sync.WaitGroup
+	for _, cl := range l.clients {
+		for range l.cfg.Window {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				l.worker(ctx, cl)
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+func (l *load) worker(ctx context.Context, cl *client.Client) {
+	for {
+		i, ok := l.take(ctx)
+		if !ok {
+			return
+		}
+		s := l.cfg.message(i, l.t.ref(i))
+		l.t.sent(i)
+		l.sent.Add(1)
+		r, err := cl.Submit(ctx, s)
+		if err != nil {
+			l.t.errors.Add(1)
+			select {
+			case <-cl.Done():
+				return // this connection is gone; the others carry on
+			default:
+				continue
+			}
+		}
+		l.t.answered(i, r)
+	}
+}

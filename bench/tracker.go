@@ -1,0 +1,125 @@
+package bench
+
+import (
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// tracker follows every message of a run by its index, which is also the
+// tail of its client reference ("<run>-<index>"). Entries live in chunks
+// allocated as the run reaches them, so a duration run needs no cap fixed
+// in advance.
+type tracker struct {
+	run    string
+	start  time.Time
+	chunks [trackChunks]atomic.Pointer[trackChunk]
+
+	accepted, refused, errors        atomic.Int64
+	delivered, failed, expired       atomic.Int64
+	finals, duplicates, doubleBilled atomic.Int64
+	foreign                          atomic.Int64 // reports of other runs
+	lastFinal                        atomic.Int64 // ns since start
+
+	acceptLat, reportLat hist
+}
+
+const (
+	trackChunkBits = 16
+	trackChunks    = 1024 // 67 M messages
+)
+
+type trackChunk [1 << trackChunkBits]entry
+
+type entry struct {
+	sentAt     atomic.Int64 // ns since start, when the submit went out
+	accepted   atomic.Bool
+	finals     atomic.Int32
+	billedSeq  atomic.Uint64 // report_seq of the first delivered report
+	billedMore atomic.Bool
+}
+
+func newTracker(run string) *tracker { return &tracker{run: run, start: time.Now()} }
+
+func (t *tracker) entry(i int) *entry {
+	c := i >> trackChunkBits
+	if c >= trackChunks {
+		return nil
+	}
+	p := t.chunks[c].Load()
+	if p == nil {
+		t.chunks[c].CompareAndSwap(nil, new(trackChunk))
+		p = t.chunks[c].Load()
+	}
+	return &p[i&(1<<trackChunkBits-1)]
+}
+
+func (t *tracker) ref(i int) string { return t.run + "-" + strconv.Itoa(i) }
+
+func (t *tracker) since() int64 { return int64(time.Since(t.start)) }
+
+func (t *tracker) sent(i int) { t.entry(i).sentAt.Store(t.since()) }
+
+func (t *tracker) answered(i int, r *upstreampb.SubmitResp) {
+	e := t.entry(i)
+	if r.Status != upstreampb.Status_OK {
+		t.refused.Add(1)
+		return
+	}
+	t.acceptLat.Record(time.Duration(t.since() - e.sentAt.Load()))
+	e.accepted.Store(true)
+	t.accepted.Add(1)
+}
+
+// report counts one status report. A second final report of the same
+// message is a duplicate (redelivery is allowed, and counted); a second
+// delivered report under another report_seq is a second bill.
+func (t *tracker) report(r *upstreampb.Report) {
+	rest, ok := strings.CutPrefix(r.ClientRef, t.run+"-")
+	i, err := strconv.Atoi(rest)
+	if !ok || err != nil || i < 0 {
+		t.foreign.Add(1)
+		return
+	}
+	e := t.entry(i)
+	if e == nil {
+		t.foreign.Add(1)
+		return
+	}
+	if r.State == upstreampb.FinalState_DELIVERED {
+		if !e.billedSeq.CompareAndSwap(0, r.ReportSeq) && e.billedSeq.Load() != r.ReportSeq && !e.billedMore.Swap(true) {
+			t.doubleBilled.Add(1)
+		}
+	}
+	if e.finals.Add(1) > 1 {
+		t.duplicates.Add(1)
+		return
+	}
+	now := t.since()
+	t.reportLat.Record(time.Duration(now - e.sentAt.Load()))
+	t.finals.Add(1)
+	t.lastFinal.Store(now)
+	switch r.State {
+	case upstreampb.FinalState_DELIVERED:
+		t.delivered.Add(1)
+	case upstreampb.FinalState_FAILED:
+		t.failed.Add(1)
+	case upstreampb.FinalState_EXPIRED:
+		t.expired.Add(1)
+	}
+}
+
+// lost counts accepted messages among the first n with no final report.
+func (t *tracker) lost(n int) int64 {
+	var lost int64
+	for i := 0; i < n; i++ {
+		e := t.entry(i)
+		if e != nil && e.accepted.Load() && e.finals.Load() == 0 {
+			lost++
+		}
+	}
+	return lost
+}

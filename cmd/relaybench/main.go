@@ -1,0 +1,164 @@
+// Command relaybench runs a load scenario against an in-process relay with
+// simulated carriers, or against a running relayd (-addr), and prints the
+// figures: a summary table, or one JSON object with -json.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/msgrelay/relay/bench"
+)
+
+func main() {
+	c := bench.DefaultConfig()
+	flag.StringVar(&c.Addr, "addr", "", "upstream address of a running relayd; empty runs an in-process relay")
+	flag.StringVar(&c.Customer, "customer", "", "customer id (with -addr)")
+	flag.StringVar(&c.Secret, "secret", os.Getenv("RELAYBENCH_SECRET"), "customer secret (with -addr; default $RELAYBENCH_SECRET)")
+	flag.IntVar(&c.PID, "pid", 0, "pid of the relayd, to read its peak RSS (with -addr)")
+	flag.IntVar(&c.Conns, "conns", c.Conns, "upstream connections")
+	flag.IntVar(&c.Window, "window", c.Window, "submits in flight per connection")
+	flag.IntVar(&c.Customers, "customers", c.Customers, "customers the connections are spread over (in process)")
+	flag.IntVar(&c.Messages, "n", c.Messages, "messages to send (0 with -duration: no cap)")
+	flag.DurationVar(&c.Duration, "duration", 0, "send for this long instead of a count")
+	flag.DurationVar(&c.Drain, "drain", c.Drain, "longest wait for final reports after the last submit")
+	mix := flag.String("mix", "sms=1", "product weights, e.g. sms=6,lms=2,alimtalk=1,friendtalk=1")
+	flag.Float64Var(&c.Mix.AlimTalkFallback, "alimtalk-fallback", 0, "share of AlimTalk sent with SMS/LMS fallback")
+	flag.StringVar(&c.Sender, "sender", c.Sender, "registered sender number")
+	flag.StringVar(&c.SenderKey, "sender-key", c.SenderKey, "Kakao sender profile key")
+	flag.StringVar(&c.Template, "template", c.Template, "AlimTalk template code")
+	flag.IntVar(&c.Carriers.Count, "carriers", c.Carriers.Count, "simulated carriers")
+	flag.IntVar(&c.Carriers.Binds, "binds", c.Carriers.Binds, "binds per carrier")
+	flag.IntVar(&c.Carriers.Window, "bind-window", c.Carriers.Window, "relay window per bind")
+	flag.IntVar(&c.Carriers.TPS, "tps", 0, "submit rate per bind (0: unlimited)")
+	flag.DurationVar(&c.Carriers.ReceiptDelay, "receipt-delay", 0, "delay from submit_sm_resp to receipt")
+	flag.Float64Var(&c.Carriers.FailRatio, "fail-ratio", 0, "share of receipts that report UNDELIV")
+	flag.DurationVar(&c.Kakao.Latency, "kakao-latency", c.Kakao.Latency, "simulated Kakao answer time")
+	flag.Float64Var(&c.Kakao.FailRatio, "kakao-fail-ratio", 0, "share of Kakao sends that fail")
+	asJSON := flag.Bool("json", false, "print one JSON object")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile (in-process: relay and loader)")
+	memProfile := flag.String("memprofile", "", "write a heap profile at the end")
+	verbose := flag.Bool("v", false, "log the in-process relay at info level to stderr")
+	flag.Parse()
+
+	var err error
+	if c.Mix, err = parseMix(*mix, c.Mix.AlimTalkFallback); err != nil {
+		fmt.Fprintln(os.Stderr, "relaybench:", err)
+		os.Exit(2)
+	}
+	if *verbose {
+		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	c.Progress = progressPrinter(!*asJSON)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "relaybench:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "relaybench:", err)
+			os.Exit(1)
+		}
+	}
+	res, err := bench.Run(ctx, c)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		if f, ferr := os.Create(*memProfile); ferr == nil {
+			runtime.GC()
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "relaybench:", err)
+		os.Exit(1)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		_ = enc.Encode(res)
+	} else {
+		res.WriteTable(os.Stdout)
+	}
+	if res.Lost > 0 || res.DoubleBilled > 0 || res.BillingMismatch > 0 {
+		os.Exit(3)
+	}
+}
+
+func parseMix(s string, fallback float64) (bench.Mix, error) {
+	m := bench.Mix{AlimTalkFallback: fallback}
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		var n int
+		if _, err := fmt.Sscan(v, &n); !ok || err != nil {
+			return m, fmt.Errorf("mix %q: want product=weight", part)
+		}
+		switch strings.ToLower(k) {
+		case "sms":
+			m.SMS = n
+		case "lms":
+			m.LMS = n
+		case "alimtalk":
+			m.AlimTalk = n
+		case "friendtalk":
+			m.FriendTalk = n
+		default:
+			return m, fmt.Errorf("mix: unknown product %q", k)
+		}
+	}
+	return m, nil
+}
+
+// progressPrinter draws a bar on a terminal (stderr) and plain lines
+// otherwise; nothing when quiet.
+func progressPrinter(show bool) func(bench.Progress) {
+	if !show {
+		return nil
+	}
+	fi, err := os.Stderr.Stat()
+	tty := err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return func(p bench.Progress) {
+		phase := "sending"
+		if p.Draining {
+			phase = "draining"
+		}
+		line := fmt.Sprintf("%6.1fs %-8s sent %d accepted %d reports %d",
+			p.Elapsed.Seconds(), phase, p.Sent, p.Accepted, p.Reports)
+		if !tty {
+			fmt.Fprintln(os.Stderr, line)
+			return
+		}
+		frac := 0.0
+		switch {
+		case p.Draining && p.Accepted > 0:
+			frac = float64(p.Reports) / float64(p.Accepted)
+		case p.Target > 0:
+			frac = float64(p.Sent) / float64(p.Target)
+		}
+		frac = min(max(frac, 0), 1)
+		const width = 30
+		n := int(frac * width)
+		fmt.Fprintf(os.Stderr, "\r[%s%s] %3.0f%% %s", strings.Repeat("#", n), strings.Repeat(".", width-n), frac*100, line)
+		if p.Draining && p.Reports >= p.Accepted {
+			fmt.Fprintln(os.Stderr)
+		}
+	}
+}
+
+var _ = time.Second
