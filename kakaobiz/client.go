@@ -191,6 +191,12 @@ func (c *Client) exchange(ctx context.Context, path string, body []byte) (exchan
 	var stale string
 	for refreshed := false; ; refreshed = true {
 		auth, err := c.tok.authorization(ctx, stale)
+		if errors.Is(err, ErrCredentials) {
+			// Our configuration: decided like a 401 that survived a refresh.
+			c.log.Error("kakao token refused", "err", err)
+			d, _ := classifyHTTP(401)
+			return exchanged{decision: d, status: 401}, nil
+		}
 		if err != nil {
 			code := codeConn
 			if errors.Is(err, ErrTimeout) {

@@ -18,6 +18,8 @@ var (
 	ErrTransport = errors.New("kakaobiz: transport error")
 	// ErrToken means no access token could be obtained.
 	ErrToken = errors.New("kakaobiz: token request failed")
+	// ErrCredentials means the token endpoint refused the client id/secret.
+	ErrCredentials = errors.New("kakaobiz: client credentials rejected")
 	// ErrNotFound is returned by Lookup for a serial Kakao does not know.
 	ErrNotFound = errors.New("kakaobiz: serial not found")
 	// ErrRetriesExhausted wraps the last error when Send gave up retrying;

@@ -3,15 +3,16 @@ package kakaobiz
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/msgrelay/relay/kakaobiz/internal/flatjson"
 )
 
 // answer is the body of a send or lookup answer (see the package doc).
 type answer struct {
-	Code       string `json:"code"`
-	Message    string `json:"message"`
-	UID        string `json:"uid"`
-	CID        string `json:"cid"`
-	ReceivedAt string `json:"received_at"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	UID     string `json:"uid"`
+	CID     string `json:"cid"`
 }
 
 // Longest code and message kept from an answer.
@@ -21,13 +22,46 @@ const (
 )
 
 // parseAnswer decodes a send or lookup answer. body belongs to the caller's
-// response buffer; every string in the result is a copy.
+// response buffer; every string in the result is a copy. Members of other
+// names are skipped; a known member that is not a string (or null) makes
+// the answer malformed, as encoding/json would.
 func parseAnswer(body []byte) (answer, error) {
 	var a answer
-	if err := json.Unmarshal(body, &a); err != nil {
+	var badKey string
+	err := flatjson.Scan(body, func(k []byte, v flatjson.Value) bool {
+		var dst *string
+		switch string(k) {
+		case "code":
+			dst = &a.Code
+		case "message":
+			dst = &a.Message
+		case "uid":
+			dst = &a.UID
+		case "cid":
+			dst = &a.CID
+		default:
+			return true
+		}
+		switch v.Kind {
+		case flatjson.String:
+			if s, ok := knownCodes[string(v.Raw)]; ok && dst == &a.Code {
+				*dst = s // no allocation for the common codes
+			} else {
+				*dst = v.Str()
+			}
+		case flatjson.Null:
+		default:
+			badKey = string(k)
+			return false
+		}
+		return true
+	})
+	switch {
+	case err != nil:
 		return answer{}, fmt.Errorf("%w: %v", ErrBadResponse, err)
-	}
-	if a.Code == "" || len(a.Code) > maxCodeLen {
+	case badKey != "":
+		return answer{}, fmt.Errorf("%w: %q is not a string", ErrBadResponse, badKey)
+	case a.Code == "" || len(a.Code) > maxCodeLen:
 		return answer{}, fmt.Errorf("%w: missing or oversized code", ErrBadResponse)
 	}
 	if len(a.Message) > maxMessageLen {
@@ -35,6 +69,9 @@ func parseAnswer(body []byte) (answer, error) {
 	}
 	return a, nil
 }
+
+// knownCodes interns the codes seen on every call.
+var knownCodes = map[string]string{"1000": "1000", "3005": "3005", "3018": "3018", "3019": "3019", "3020": "3020", "3021": "3021"}
 
 // tokenAnswer is the token endpoint's answer.
 type tokenAnswer struct {

@@ -91,6 +91,10 @@ func (t *tokenSource) fetch(ctx context.Context) (auth string, expires time.Time
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("%w: %w", ErrToken, err)
 	}
+	if status == 400 || status == 401 || status == 403 {
+		t.c.m.tokenFailures.Inc()
+		return "", time.Time{}, fmt.Errorf("%w: %w: http %d", ErrToken, ErrCredentials, status)
+	}
 	if status != 200 {
 		t.c.m.tokenFailures.Inc()
 		return "", time.Time{}, fmt.Errorf("%w: http %d", ErrToken, status)

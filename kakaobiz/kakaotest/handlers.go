@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/msgrelay/relay/kakaobiz/internal/flatjson"
 )
 
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
@@ -75,7 +77,7 @@ func (s *Server) authorized(ctx *fasthttp.RequestCtx) bool {
 
 // sendBody is the part of a send request the server looks at.
 type sendBody struct {
-	MessageType  string `json:"message_type"`
+	MessageType  string
 	SenderKey    string `json:"sender_key"`
 	CID          string `json:"cid"`
 	TemplateCode string `json:"template_code"`
@@ -84,13 +86,38 @@ type sendBody struct {
 	AdFlag       string `json:"ad_flag"`
 }
 
+func (b *sendBody) parse(body []byte) error {
+	return flatjson.Scan(body, func(k []byte, v flatjson.Value) bool {
+		if v.Kind != flatjson.String {
+			return true
+		}
+		switch string(k) {
+		case "message_type":
+			b.MessageType = v.Str()
+		case "sender_key":
+			b.SenderKey = v.Str()
+		case "cid":
+			b.CID = v.Str()
+		case "template_code":
+			b.TemplateCode = v.Str()
+		case "phone_number":
+			b.PhoneNumber = v.Str()
+		case "message":
+			b.Message = v.Str()
+		case "ad_flag":
+			b.AdFlag = v.Str()
+		}
+		return true
+	})
+}
+
 func (s *Server) send(ctx *fasthttp.RequestCtx) {
 	if !s.authorized(ctx) {
 		return
 	}
 	s.st.sends.Add(1)
 	var b sendBody
-	if err := json.Unmarshal(ctx.PostBody(), &b); err != nil {
+	if err := b.parse(ctx.PostBody()); err != nil {
 		s.st.rejected.Add(1)
 		answer(ctx, fasthttp.StatusBadRequest, `{"code":"4000","message":"body is not JSON"}`)
 		return
