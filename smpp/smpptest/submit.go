@@ -1,12 +1,12 @@
 package smpptest
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/msgrelay/relay/smpp/pdu"
+	"github.com/msgrelay/relay/smpp/receipt"
 )
 
 // submit answers one submit_sm, misbehaving as the Behavior says; the
@@ -136,9 +136,9 @@ func btoi(b bool) int {
 
 // receiptBody builds the deliver_sm of a receipt.
 func (s *Server) receiptBody(sm *pdu.SubmitSM, id string, fail bool, submitted time.Time) *pdu.DeliverSM {
-	stat, state, errCode, dlvrd := "DELIVRD", pdu.StateDelivered, "000", "001"
+	stat, state, errCode, dlvrd := receipt.StatDelivered, pdu.StateDelivered, "000", 1
 	if fail {
-		stat, state, errCode, dlvrd = "UNDELIV", pdu.StateUndeliverable, "001", "000"
+		stat, state, errCode, dlvrd = receipt.StatUndeliverable, pdu.StateUndeliverable, "001", 0
 	}
 	rid := id
 	if s.cfg.ReceiptOtherBase {
@@ -161,9 +161,12 @@ func (s *Server) receiptBody(sm *pdu.SubmitSM, id string, fail bool, submitted t
 		if sm.DataCoding != 0 && sm.DataCoding != 1 && sm.DataCoding != 3 {
 			text = nil // the text: field is 7-bit ASCII; do not echo binary
 		}
-		when := s.cfg.Clock.Now().UTC().Format("0601021504")
-		d.ShortMessage = fmt.Appendf(nil, "id:%s sub:001 dlvrd:%s submit date:%s done date:%s stat:%s err:%s text:%s",
-			rid, dlvrd, submitted.UTC().Format("0601021504"), when, stat, errCode, text)
+		r := receipt.Receipt{
+			ID: rid, Sub: 1, Dlvrd: dlvrd, Stat: stat, Err: errCode, Text: string(text),
+			Submitted: submitted.Truncate(time.Minute),
+			Done:      s.cfg.Clock.Now().Truncate(time.Minute),
+		}
+		d.ShortMessage = receipt.Format(nil, r, time.UTC)
 	}
 	if s.cfg.Receipts != ReceiptText {
 		_ = d.TLVs.SetReceiptedMessageID(rid)
