@@ -71,7 +71,7 @@ func TestRecordFrozenV1(t *testing.T) {
 
 func TestSideValuesRoundTrip(t *testing.T) {
 	rp := Report{ID: 9, ClientRef: "r", State: message.StateDelivered, Billed: message.ProductSMS,
-		Result: message.Result{Source: message.SourceReceipt, Code: "DELIVRD", Reason: "ok"},
+		Result:  message.Result{Source: message.SourceReceipt, Code: "DELIVRD", Reason: "ok"},
 		FinalAt: time.Unix(1e9, 5).UTC()}
 	var gotR Report
 	if err := decodeReport(encodeReport(&rp), &gotR); err != nil || gotR != rp {

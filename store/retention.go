@@ -21,15 +21,24 @@ var purgeCursorKey = metaKey("purge-cursor")
 // this one stopped. It returns how many messages it purged.
 func (s *Store) PurgeBefore(ctx context.Context, cutoff time.Time) (int, error) {
 	end := msgKey(idFloor(cutoff))
+	pos, err := s.purgeCursor()
+	if err != nil {
+		return 0, err
+	}
+	var pinned message.ID // first message seen that is not final yet
 	total := 0
 	for {
-		cursor, err := s.purgeCursor()
+		ids, last, firstOpen, full, err := s.purgeCandidates(msgKey(pos), end)
 		if err != nil {
 			return total, err
 		}
-		ids, next, full, err := s.purgeCandidates(msgKey(cursor), end)
-		if err != nil {
-			return total, err
+		if pinned == 0 {
+			pinned = firstOpen
+		}
+		pos = last + 1
+		cursor := pos
+		if pinned != 0 {
+			cursor = pinned // a later call must revisit it
 		}
 		n := 0
 		err = s.do(ctx, func(w *writer) error {
@@ -56,7 +65,7 @@ func (s *Store) PurgeBefore(ctx context.Context, cutoff time.Time) (int, error) 
 				}
 				n++
 			}
-			c := next.Bytes()
+			c := cursor.Bytes()
 			return w.set(purgeCursorKey, c[:])
 		})
 		if err != nil {
@@ -95,40 +104,34 @@ func (s *Store) purgeCursor() (message.ID, error) {
 }
 
 // purgeCandidates scans up to PurgeStep records in [lower, upper) and
-// returns the final, unpurged ones, where the next scan should start (the
-// first message not yet final, which a later pass must revisit), and
-// whether the step was full.
-func (s *Store) purgeCandidates(lower, upper []byte) (ids []message.ID, next message.ID, full bool, err error) {
+// returns the final, unpurged ones, the last id scanned, the first id not
+// final (0 if none) and whether the step was full.
+func (s *Store) purgeCandidates(lower, upper []byte) (ids []message.ID, last, firstOpen message.ID, full bool, err error) {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
-		return nil, 0, false, err
+		return nil, 0, 0, false, err
 	}
 	defer it.Close()
-	next = idAt(lower)
-	pinned := false // a message not final holds the cursor back
+	last = idAt(lower) - 1
 	scanned := 0
 	var r rec
 	for ok := it.First(); ok && scanned < s.opts.PurgeStep; ok = it.Next() {
 		scanned++
-		id := idAt(it.Key())
+		last = idAt(it.Key())
 		r = rec{}
 		if err := decodeRecord(it.Value(), &r); err != nil {
-			return nil, 0, false, fmt.Errorf("message %s: %w", id, err)
+			return nil, 0, 0, false, fmt.Errorf("message %s: %w", last, err)
 		}
-		if !r.State.Final() {
-			if !pinned {
-				next, pinned = id, true
+		switch {
+		case !r.State.Final():
+			if firstOpen == 0 {
+				firstOpen = last
 			}
-			continue
-		}
-		if !pinned {
-			next = id + 1
-		}
-		if !r.Purged {
-			ids = append(ids, id)
+		case !r.Purged:
+			ids = append(ids, last)
 		}
 	}
-	return ids, next, scanned == s.opts.PurgeStep, it.Error()
+	return ids, last, firstOpen, scanned == s.opts.PurgeStep, it.Error()
 }
 
 // PurgeCustomer removes every record of one customer (contract end,

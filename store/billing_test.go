@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// TestBillOnceEqualsRecount: a random mix of deliveries, failures,
+// duplicate receipts, retried transitions and expiries across a month
+// boundary (in Seoul) bills exactly what a recount of the records says.
+func TestBillOnceEqualsRecount(t *testing.T) {
+	c := newClock()
+	// 2026-11-30 23:00 Seoul: deliveries straddle the month boundary.
+	c.Add(time.Date(2026, 11, 30, 14, 0, 0, 0, time.UTC).Sub(c.Now()))
+	s := openTest(t, nil, c)
+	defer s.Close()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(7, 7))
+	products := []message.Product{message.ProductSMS, message.ProductLMS, message.ProductAlimTalk}
+	delivered := 0
+	for i := range 300 {
+		m := sms(fmt.Sprint("c", i%2), fmt.Sprint(i))
+		m.Product = products[rng.IntN(len(products))]
+		id := mustAccept(t, s, m)
+		cmid := fmt.Sprint("M", i)
+		s.MarkQueued(ctx, id)
+		s.MarkSending(ctx, id, "skt")
+		if _, err := s.RecordSubmitResp(ctx, id, "skt", cmid, c.Now()); err != nil {
+			t.Fatal(err)
+		}
+		rc := Receipt{Carrier: "skt", CarrierMsgID: cmid, Final: true, Delivered: rng.IntN(3) > 0}
+		switch rng.IntN(4) {
+		case 0: // a receipt delivered twice
+			s.ApplyReceipt(ctx, rc)
+			s.ApplyReceipt(ctx, rc)
+		case 1: // a transition retried after an unknown outcome
+			s.ApplyReceipt(ctx, rc)
+			s.Deliver(ctx, id, message.Result{}, c.Now())
+		case 2:
+			s.ApplyReceipt(ctx, rc)
+		case 3: // left to expire
+			rc.Delivered = false
+		}
+		if rc.Delivered {
+			delivered++
+		}
+		c.Add(37 * time.Second)
+	}
+	c.Add(message.ResultWindow)
+	for {
+		ids, err := s.ExpireDue(ctx, c.Now(), 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) == 0 {
+			break
+		}
+	}
+	total := 0
+	for _, cust := range []string{"c0", "c1"} {
+		for _, month := range []string{"2026-11", "2026-12"} {
+			got, err := s.MonthCounts(cust, month)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.Recount(cust, month)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s %s: counters %v, recount %v", cust, month, got, want)
+			}
+			for _, n := range got {
+				total += int(n)
+			}
+		}
+	}
+	if total != delivered {
+		t.Fatalf("billed %d, delivered %d", total, delivered)
+	}
+	if nov, _ := s.MonthCounts("c0", "2026-11"); len(nov) == 0 {
+		t.Fatal("nothing billed in November: the boundary case did not happen")
+	}
+	if dec, _ := s.MonthCounts("c0", "2026-12"); len(dec) == 0 {
+		t.Fatal("nothing billed in December (Seoul)")
+	}
+	mustVerify(t, s)
+}
