@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -135,6 +136,9 @@ func (p *peer) writeLoop() {
 		if buf, err = o.p.AppendTo(buf[:0]); err != nil {
 			p.s.cfg.Logger.Error("smpptest: encode", "err", err)
 			continue
+		}
+		if len(p.out) == 0 {
+			runtime.Gosched() // let the batch grow before a write
 		}
 		if _, err = w.Write(buf); err == nil && (len(p.out) == 0 || o.close) {
 			err = w.Flush()
