@@ -37,8 +37,6 @@ func parseAnswer(body []byte) (answer, error) {
 			dst = &a.Message
 		case "uid":
 			dst = &a.UID
-		case "cid":
-			dst = &a.CID
 		default:
 			return true
 		}

@@ -31,6 +31,12 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	}
 }
 
+func answerBytes(ctx *fasthttp.RequestCtx, status int, body []byte) {
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(body) // copies
+}
+
 func answer(ctx *fasthttp.RequestCtx, status int, body string) {
 	ctx.SetStatusCode(status)
 	ctx.SetContentType("application/json")
@@ -75,15 +81,16 @@ func (s *Server) authorized(ctx *fasthttp.RequestCtx) bool {
 	return ok
 }
 
-// sendBody is the part of a send request the server looks at.
+// sendBody is the part of a send request the server looks at. Only the
+// cid is copied; the rest is checked while the request is alive.
 type sendBody struct {
-	MessageType  string
-	SenderKey    string `json:"sender_key"`
-	CID          string `json:"cid"`
-	TemplateCode string `json:"template_code"`
-	PhoneNumber  string `json:"phone_number"`
-	Message      string `json:"message"`
-	AdFlag       string `json:"ad_flag"`
+	CID       string
+	phone     [20]byte
+	phoneLen  int
+	typeOK    bool
+	hasKey    bool
+	hasText   bool
+	hasTarget bool
 }
 
 func (b *sendBody) parse(body []byte) error {
@@ -93,22 +100,26 @@ func (b *sendBody) parse(body []byte) error {
 		}
 		switch string(k) {
 		case "message_type":
-			b.MessageType = v.Str()
+			switch string(v.Raw) {
+			case "AT", "AI", "FT", "FI":
+				b.typeOK = true
+			}
 		case "sender_key":
-			b.SenderKey = v.Str()
+			b.hasKey = len(v.Raw) > 0
 		case "cid":
 			b.CID = v.Str()
-		case "template_code":
-			b.TemplateCode = v.Str()
 		case "phone_number":
-			b.PhoneNumber = v.Str()
+			b.hasTarget = len(v.Raw) > 0 && len(v.Raw) <= len(b.phone)
+			b.phoneLen = copy(b.phone[:], v.Raw)
 		case "message":
-			b.Message = v.Str()
-		case "ad_flag":
-			b.AdFlag = v.Str()
+			b.hasText = len(v.Raw) > 0
 		}
 		return true
 	})
+}
+
+func (b *sendBody) valid() bool {
+	return b.CID != "" && b.typeOK && b.hasKey && b.hasTarget && b.hasText
 }
 
 func (s *Server) send(ctx *fasthttp.RequestCtx) {
@@ -122,8 +133,7 @@ func (s *Server) send(ctx *fasthttp.RequestCtx) {
 		answer(ctx, fasthttp.StatusBadRequest, `{"code":"4000","message":"body is not JSON"}`)
 		return
 	}
-	if b.CID == "" || b.SenderKey == "" || b.PhoneNumber == "" || b.Message == "" ||
-		(b.MessageType != "AT" && b.MessageType != "AI" && b.MessageType != "FT" && b.MessageType != "FI") {
+	if !b.valid() {
 		s.st.rejected.Add(1)
 		answer(ctx, fasthttp.StatusBadRequest, `{"code":"4001","message":"missing or invalid field"}`)
 		return
@@ -137,10 +147,17 @@ func (s *Server) send(ctx *fasthttp.RequestCtx) {
 		uid := r.uid
 		s.mu.Unlock()
 		s.st.duplicates.Add(1)
-		answer(ctx, fasthttp.StatusConflict, `{"code":"4090","message":"duplicated cid","cid":`+quote(b.CID)+`,"uid":"`+uid+`"}`)
+		ab := getBuf()
+		defer putBuf(ab)
+		*ab = append(*ab, `{"code":"4090","message":"duplicated cid","cid":`...)
+		*ab = flatjson.AppendQuote(*ab, b.CID)
+		*ab = append(*ab, `,"uid":"K`...)
+		*ab = strconv.AppendUint(*ab, uid, 10)
+		*ab = append(*ab, `"}`...)
+		answerBytes(ctx, fasthttp.StatusConflict, *ab)
 		return
 	}
-	outcome := s.pickLocked(b.PhoneNumber)
+	outcome := s.pickLocked(b.phone[:b.phoneLen])
 	var rec *record
 	switch outcome {
 	case OutcomeHTTP500, OutcomeHTTP503, OutcomeHTTP429, OutcomeHuge:
@@ -183,7 +200,7 @@ func (s *Server) send(ctx *fasthttp.RequestCtx) {
 	default:
 		if rec == nil {
 			s.st.rejected.Add(1)
-			answer(ctx, fasthttp.StatusBadRequest, `{"code":"`+outcome+`","message":"request refused","cid":`+quote(b.CID)+`}`)
+			answer(ctx, fasthttp.StatusBadRequest, `{"code":"`+outcome+`","message":"request refused","cid":`+string(flatjson.AppendQuote(nil, b.CID))+`}`)
 			return
 		}
 		s.answerRecord(ctx, b.CID, rec)
@@ -194,8 +211,21 @@ func (s *Server) answerRecord(ctx *fasthttp.RequestCtx, cid string, r *record) {
 	s.mu.Lock()
 	code := s.currentLocked(r)
 	s.mu.Unlock()
-	answer(ctx, fasthttp.StatusOK, `{"code":"`+code+`","message":"`+message(code)+`","uid":"`+r.uid+
-		`","cid":`+quote(cid)+`,"received_at":"`+s.cfg.Now().Format("2006-01-02T15:04:05Z07:00")+`"}`)
+	ab := getBuf()
+	defer putBuf(ab)
+	b := append(*ab, `{"code":"`...)
+	b = append(b, code...)
+	b = append(b, `","message":"`...)
+	b = append(b, message(code)...)
+	b = append(b, `","uid":"K`...)
+	b = strconv.AppendUint(b, r.uid, 10)
+	b = append(b, `","cid":`...)
+	b = flatjson.AppendQuote(b, cid)
+	b = append(b, `,"received_at":"`...)
+	b = s.cfg.Now().AppendFormat(b, "2006-01-02T15:04:05Z07:00")
+	b = append(b, `"}`...)
+	*ab = b
+	answerBytes(ctx, fasthttp.StatusOK, b)
 }
 
 func (s *Server) lookup(ctx *fasthttp.RequestCtx) {
@@ -224,7 +254,7 @@ func (s *Server) lookup(ctx *fasthttp.RequestCtx) {
 }
 
 // pickLocked chooses a send's outcome: bursts, then Force, then the mix.
-func (s *Server) pickLocked(recipient string) string {
+func (s *Server) pickLocked(recipient []byte) string {
 	if len(s.mu.bursts) > 0 {
 		b := &s.mu.bursts[0]
 		b.n--
@@ -234,7 +264,7 @@ func (s *Server) pickLocked(recipient string) string {
 		}
 		return o
 	}
-	if o, ok := s.cfg.Force[recipient]; ok {
+	if o, ok := s.cfg.Force[string(recipient)]; ok {
 		return o
 	}
 	total := 0
@@ -253,7 +283,7 @@ func (s *Server) pickLocked(recipient string) string {
 
 func (s *Server) acceptLocked(cid, code string) *record {
 	s.mu.seq++
-	r := &record{uid: "K" + strconv.FormatUint(s.mu.seq, 10), code: code}
+	r := &record{uid: s.mu.seq, code: code}
 	if code == "3005" {
 		r.final = s.cfg.FinalCode
 		r.finalAt = s.cfg.Now().Add(s.cfg.FinalAfter)
@@ -289,9 +319,4 @@ func message(code string) string {
 	default:
 		return "result " + code
 	}
-}
-
-func quote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }

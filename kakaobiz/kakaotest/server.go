@@ -50,7 +50,7 @@ type Server struct {
 }
 
 type record struct {
-	uid     string
+	uid     uint64 // shown as "K<uid>"
 	code    string
 	final   string    // for 3005: the code a lookup shows after finalAt
 	finalAt time.Time // zero: code is final
@@ -191,14 +191,31 @@ func (s *Server) wait(d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
+	t, _ := timerPool.Get().(*time.Timer)
+	if t == nil {
+		t = time.NewTimer(d)
+	} else {
+		t.Reset(d)
+	}
+	defer func() { t.Stop(); timerPool.Put(t) }()
 	select {
 	case <-t.C:
 		return true
 	case <-s.stop:
 		return false
 	}
+}
+
+// timerPool keeps the latency timers: one per request in flight otherwise.
+var timerPool sync.Pool
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	*b = (*b)[:0]
+	bufPool.Put(b)
 }
 
 // Run serves until ctx is done: the simulated server as a process.
