@@ -29,6 +29,7 @@ func main() {
 	flag.IntVar(&cfg.IDBase, "id-base", 16, "message id base: 16 or 10")
 	flag.IntVar(&cfg.IDWidth, "id-width", 0, "zero-pad message ids to this many digits")
 	flag.BoolVar(&cfg.IDUpper, "id-upper", false, "upper-case hex message ids")
+	flag.Uint64Var(&cfg.IDStart, "id-start", 1, "number of the first message id")
 	flag.BoolVar(&cfg.ReceiptOtherBase, "receipt-other-base", false, "write receipt ids in the other base")
 	flag.DurationVar(&cfg.ReceiptDelay, "receipt-delay", 0, "delay between submit_sm_resp and receipt")
 	flag.Float64Var(&cfg.FailRatio, "fail-ratio", 0, "share of receipts that report UNDELIV (0..1)")

@@ -38,8 +38,11 @@ type Config struct {
 	IDBase  int
 	IDWidth int
 	IDUpper bool
+	// IDStart is the number of the first message id (default 1).
+	IDStart uint64
 	// ReceiptOtherBase writes the id in receipts in the other base (the
-	// hex id's decimal value, or the reverse), as some carriers do.
+	// hex id's decimal value, or the reverse), unpadded and lower-case, as
+	// some carriers do.
 	ReceiptOtherBase bool
 
 	// Receipts is the receipt format; receipts go only to submits whose
@@ -121,6 +124,9 @@ func (realClock) AfterFunc(d time.Duration, f func()) func() bool {
 func (c Config) withDefaults() Config {
 	if c.IDBase != 10 {
 		c.IDBase = 16
+	}
+	if c.IDStart == 0 {
+		c.IDStart = 1
 	}
 	if c.MaxRecorded <= 0 {
 		c.MaxRecorded = 10000

@@ -78,6 +78,7 @@ func NewServer(cfg Config) (*Server, error) {
 // hands it (net.Pipe ends, for tests on fake time).
 func NewUnstarted(cfg Config) *Server {
 	s := &Server{cfg: cfg.withDefaults()}
+	s.ids.Store(s.cfg.IDStart - 1)
 	s.mu.peers = make(map[*peer]struct{})
 	s.mu.open = make(map[string]int)
 	s.mu.maxOpen = make(map[string]int)

@@ -143,9 +143,7 @@ func (s *Server) receiptBody(sm *pdu.SubmitSM, id string, fail bool, submitted t
 	rid := id
 	if s.cfg.ReceiptOtherBase {
 		n, _ := strconv.ParseUint(id, s.cfg.IDBase, 64)
-		other := s.cfg
-		other.IDBase = 26 - s.cfg.IDBase // 10 ↔ 16
-		rid = other.formatIDWith(n)
+		rid = strconv.FormatUint(n, 26-s.cfg.IDBase) // 10 ↔ 16
 	}
 	d := &pdu.DeliverSM{
 		Source:     sm.Dest,

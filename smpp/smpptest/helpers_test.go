@@ -1,0 +1,115 @@
+package smpptest_test
+
+import (
+	"bufio"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/smpp/pdu"
+	"github.com/msgrelay/relay/smpp/smpptest"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// esme is a bare client driven by the test, one PDU at a time.
+type esme struct {
+	t   *testing.T
+	nc  net.Conn
+	rd  *pdu.Reader
+	seq uint32
+}
+
+func start(t *testing.T, cfg smpptest.Config) *smpptest.Server {
+	t.Helper()
+	srv, err := smpptest.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func dial(t *testing.T, srv *smpptest.Server) *esme {
+	t.Helper()
+	nc, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	return &esme{t: t, nc: nc, rd: pdu.NewReader(bufio.NewReader(nc), 0)}
+}
+
+func (e *esme) send(cmd pdu.CommandID, body pdu.Body) uint32 {
+	e.t.Helper()
+	e.seq++
+	b, err := (&pdu.PDU{Header: pdu.Header{Command: cmd, Sequence: e.seq}, Body: body}).AppendTo(nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.nc.Write(b); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.seq
+}
+
+func (e *esme) respond(p *pdu.PDU) {
+	e.t.Helper()
+	q := &pdu.PDU{Header: pdu.Header{Command: p.Command.Response(), Sequence: p.Sequence}}
+	if p.Command == pdu.DeliverSMID {
+		q.Body = &pdu.DeliverSMResp{}
+	}
+	b, err := q.AppendTo(nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.nc.Write(b); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *esme) read() *pdu.PDU {
+	e.t.Helper()
+	p, err := e.rd.Read()
+	if err != nil {
+		e.t.Fatalf("read: %v", err)
+	}
+	return p
+}
+
+func (e *esme) bind(kind pdu.CommandID, id, pw string) pdu.Status {
+	e.t.Helper()
+	seq := e.send(kind, &pdu.Bind{Kind: kind, SystemID: id, Password: pw, InterfaceVersion: 0x34})
+	p := e.read()
+	if p.Command != kind.Response() || p.Sequence != seq {
+		e.t.Fatalf("bind answered with %s seq %d", p.Command, p.Sequence)
+	}
+	return p.Status
+}
+
+func (e *esme) submit(registered bool) uint32 {
+	e.t.Helper()
+	sm := &pdu.SubmitSM{
+		Source:       pdu.Address{Addr: "15884954"},
+		Dest:         pdu.Address{Addr: "01012345678"},
+		ShortMessage: []byte("hello"),
+	}
+	if registered {
+		sm.RegisteredDelivery = 1
+	}
+	return e.send(pdu.SubmitSMID, sm)
+}
+
+// manualClock fires AfterFunc callbacks only when the test says so.
+type manualClock struct {
+	now     time.Time
+	pending []func()
+}
+
+func (c *manualClock) Now() time.Time { return c.now }
+func (c *manualClock) AfterFunc(_ time.Duration, f func()) func() bool {
+	c.pending = append(c.pending, f)
+	return func() bool { return false }
+}

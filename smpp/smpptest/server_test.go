@@ -1,0 +1,251 @@
+package smpptest_test
+
+import (
+	"errors"
+	"io"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/smpp/pdu"
+	"github.com/msgrelay/relay/smpp/receipt"
+	"github.com/msgrelay/relay/smpp/smpptest"
+)
+
+func TestBindCredentialsAndLimits(t *testing.T) {
+	srv := start(t, smpptest.Config{Users: map[string]string{"relay": "secret"}, MaxBinds: 1})
+	if st := dial(t, srv).bind(pdu.BindTransceiverID, "relay", "wrong"); st != pdu.StatusInvPaswd {
+		t.Fatalf("wrong password: %s", st)
+	}
+	if st := dial(t, srv).bind(pdu.BindTransceiverID, "nobody", "x"); st != pdu.StatusInvSysID {
+		t.Fatalf("unknown system_id: %s", st)
+	}
+	a := dial(t, srv)
+	if st := a.bind(pdu.BindTransmitterID, "relay", "secret"); st != pdu.StatusOK {
+		t.Fatalf("bind: %s", st)
+	}
+	if st := a.bind(pdu.BindTransmitterID, "relay", "secret"); st != pdu.StatusAlyBnd {
+		t.Fatalf("second bind on one socket: %s", st)
+	}
+	if st := dial(t, srv).bind(pdu.BindReceiverID, "relay", "secret"); st != pdu.StatusAlyBnd {
+		t.Fatalf("bind over MaxBinds: %s", st)
+	}
+	if now, most := srv.OpenSockets("relay"); now != 1 || most != 1 {
+		t.Fatalf("open sockets %d, most %d", now, most)
+	}
+	if st := srv.Stats(); st.Binds != 1 || st.BindsRefused != 4 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestIDsAndReceiptInOtherBase(t *testing.T) {
+	srv := start(t, smpptest.Config{IDBase: 16, IDUpper: true, IDWidth: 8, IDStart: 0xABCDEF, ReceiptOtherBase: true})
+	e := dial(t, srv)
+	e.bind(pdu.BindTransceiverID, "relay", "")
+	seq := e.submit(true)
+	resp := e.read()
+	id := resp.Body.(*pdu.SubmitSMResp).MessageID
+	if resp.Sequence != seq || id != "00ABCDEF" {
+		t.Fatalf("resp seq %d id %q", resp.Sequence, id)
+	}
+	d := e.read()
+	dsm := d.Body.(*pdu.DeliverSM)
+	tlvID, _ := dsm.TLVs.ReceiptedMessageID()
+	r, err := receipt.Parse(string(dsm.ShortMessage), receipt.TLVs{}, nil)
+	if err != nil || r.ID != "11259375" || tlvID != "11259375" || r.Stat != receipt.StatDelivered || dsm.ESMClass != 0x04 {
+		t.Fatalf("receipt %q (tlv id %q): %+v %v", dsm.ShortMessage, tlvID, r, err)
+	}
+	e.respond(d)
+	e.submit(false)
+	if id := e.read().Body.(*pdu.SubmitSMResp).MessageID; id != "00ABCDF0" {
+		t.Fatalf("second id %q", id)
+	}
+}
+
+func TestFailureMixIsRepeatable(t *testing.T) {
+	stats := func() string {
+		srv := start(t, smpptest.Config{FailRatio: 0.5, Seed: 7, Receipts: smpptest.ReceiptTLV})
+		e := dial(t, srv)
+		e.bind(pdu.BindTransceiverID, "relay", "")
+		out := ""
+		for range 20 {
+			e.submit(true)
+			e.read() // submit_sm_resp
+			st, _ := e.read().Body.(*pdu.DeliverSM).TLVs.MessageState()
+			out += strconv.Itoa(int(st))
+		}
+		return out
+	}
+	a, b := stats(), stats()
+	if a != b {
+		t.Fatalf("same seed, different mix: %s vs %s", a, b)
+	}
+	if !contains(a, '2') || !contains(a, '5') {
+		t.Fatalf("mix %s has not both DELIVERED and UNDELIVERABLE", a)
+	}
+}
+
+func contains(s string, c byte) bool {
+	for i := range len(s) {
+		if s[i] == c {
+			return true
+		}
+	}
+	return false
+}
+
+func TestReceiptOrderAndDuplicates(t *testing.T) {
+	srv := start(t, smpptest.Config{Behavior: smpptest.Behavior{ReceiptBeforeResp: true, DuplicateReceipts: true}})
+	e := dial(t, srv)
+	e.bind(pdu.BindTransceiverID, "relay", "")
+	e.submit(true)
+	for i, want := range []pdu.CommandID{pdu.DeliverSMID, pdu.DeliverSMID, pdu.SubmitSMRespID} {
+		if p := e.read(); p.Command != want {
+			t.Fatalf("PDU %d is %s, want %s", i, p.Command, want)
+		}
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	srv := start(t, smpptest.Config{Behavior: smpptest.Behavior{
+		NackEvery: 3, BusyEvery: 1, BusyBurst: 1, BusyStatus: pdu.StatusMsgQFul,
+	}})
+	e := dial(t, srv)
+	e.bind(pdu.BindTransceiverID, "relay", "")
+	var got []string
+	for range 4 {
+		e.submit(false)
+		p := e.read()
+		got = append(got, p.Command.String()+"/"+p.Status.String())
+	}
+	want := []string{"submit_sm_resp/ESME_ROK", "submit_sm_resp/ESME_RMSGQFUL", "generic_nack/ESME_RSYSERR", "submit_sm_resp/ESME_RMSGQFUL"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("answers %v, want %v", got, want)
+		}
+	}
+}
+
+func TestTPSLimit(t *testing.T) {
+	clk := &manualClock{now: time.Unix(1_800_000_000, 0)}
+	srv := start(t, smpptest.Config{TPS: 3, Clock: clk})
+	e := dial(t, srv)
+	e.bind(pdu.BindTransceiverID, "relay", "")
+	var st []pdu.Status
+	for range 5 {
+		e.submit(false)
+		st = append(st, e.read().Status)
+	}
+	if st[2] != pdu.StatusOK || st[3] != pdu.StatusThrottled || st[4] != pdu.StatusThrottled {
+		t.Fatalf("statuses %v", st)
+	}
+	clk.now = clk.now.Add(time.Second)
+	e.submit(false)
+	if s := e.read().Status; s != pdu.StatusOK {
+		t.Fatalf("next second: %s", s)
+	}
+	if n := srv.Stats().Throttled; n != 2 {
+		t.Fatalf("throttled %d", n)
+	}
+}
+
+func TestDropAndDelayWithInjectedClock(t *testing.T) {
+	clk := &manualClock{now: time.Unix(1_800_000_000, 0)}
+	srv := start(t, smpptest.Config{Clock: clk, ReceiptDelay: time.Hour, Behavior: smpptest.Behavior{DropEvery: 2}})
+	e := dial(t, srv)
+	e.bind(pdu.BindTransceiverID, "relay", "")
+	e.submit(true) // answered, receipt in an hour
+	e.submit(true) // dropped
+	e.submit(true) // answered, receipt in an hour
+	for range 2 {
+		if p := e.read(); p.Command != pdu.SubmitSMRespID {
+			t.Fatalf("got %s", p.Command)
+		}
+	}
+	if n := len(clk.pending); n != 2 {
+		t.Fatalf("%d receipts scheduled, want 2", n)
+	}
+	clk.pending[0]()
+	if p := e.read(); p.Command != pdu.DeliverSMID {
+		t.Fatalf("got %s after the delay", p.Command)
+	}
+	if n := len(srv.Submitted()); n != 3 {
+		t.Fatalf("recorded %d submits", n)
+	}
+}
+
+func TestConnectionMisbehaviour(t *testing.T) {
+	t.Run("close", func(t *testing.T) {
+		srv := start(t, smpptest.Config{Behavior: smpptest.Behavior{CloseAfter: 2}})
+		e := dial(t, srv)
+		e.bind(pdu.BindTransceiverID, "relay", "")
+		e.submit(false)
+		e.read()
+		e.submit(false)
+		if _, err := e.rd.Read(); !errors.Is(err, io.EOF) {
+			t.Fatalf("read after CloseAfter: %v", err)
+		}
+	})
+	t.Run("reset", func(t *testing.T) {
+		srv := start(t, smpptest.Config{Behavior: smpptest.Behavior{ResetAfter: 1}})
+		e := dial(t, srv)
+		e.bind(pdu.BindTransceiverID, "relay", "")
+		e.submit(false)
+		if _, err := e.rd.Read(); !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("read after ResetAfter: %v", err)
+		}
+	})
+	t.Run("half-open", func(t *testing.T) {
+		srv := start(t, smpptest.Config{Behavior: smpptest.Behavior{HalfOpenAfter: 1}})
+		e := dial(t, srv)
+		e.bind(pdu.BindTransceiverID, "relay", "")
+		e.submit(false)
+		e.send(pdu.EnquireLinkID, nil)
+		_ = e.nc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if p, err := e.rd.Read(); err == nil {
+			t.Fatalf("half-open socket answered %s", p.Command)
+		}
+	})
+	t.Run("enquire and unbind", func(t *testing.T) {
+		srv := start(t, smpptest.Config{Behavior: smpptest.Behavior{EnquireLinkEvery: 20 * time.Millisecond, UnbindAfter: 1}})
+		e := dial(t, srv)
+		e.bind(pdu.BindTransceiverID, "relay", "")
+		e.submit(false)
+		var unbound bool
+		for !unbound {
+			p := e.read()
+			switch p.Command {
+			case pdu.EnquireLinkID:
+				e.respond(p)
+			case pdu.UnbindID:
+				e.respond(p)
+				unbound = true
+			}
+		}
+		if _, err := e.rd.Read(); err == nil {
+			t.Fatal("socket still open after unbind_resp")
+		}
+	})
+}
+
+func TestReceiptsElsewhere(t *testing.T) {
+	srv := start(t, smpptest.Config{Behavior: smpptest.Behavior{ReceiptsElsewhere: true}})
+	tx, rx := dial(t, srv), dial(t, srv)
+	tx.bind(pdu.BindTransceiverID, "relay", "")
+	rx.bind(pdu.BindReceiverID, "relay", "")
+	tx.submit(true)
+	id := tx.read().Body.(*pdu.SubmitSMResp).MessageID
+	d := rx.read()
+	if got, _ := d.Body.(*pdu.DeliverSM).TLVs.ReceiptedMessageID(); got != id {
+		t.Fatalf("receipt on the other bind for %q, want %q", got, id)
+	}
+	rx.respond(d)
+	deadline := time.Now().Add(2 * time.Second)
+	for srv.Stats().DeliverAcks != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("deliver_sm_resp not counted")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
