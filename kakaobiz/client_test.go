@@ -1,9 +1,11 @@
 package kakaobiz_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,6 +208,10 @@ func TestInvalidRequests(t *testing.T) {
 		func(r *kakaobiz.Request) { r.Buttons = []byte(`[{`) },
 		func(r *kakaobiz.Request) { r.Type, r.ImageURL = kakaobiz.FriendTalkImage, "" },
 		func(r *kakaobiz.Request) { r.Text = "" },
+		func(r *kakaobiz.Request) { r.Text = strings.Repeat("가", 1001) },
+		func(r *kakaobiz.Request) {
+			r.Type, r.TemplateCode, r.ImageURL, r.Text = kakaobiz.FriendTalkImage, "", "https://x/1.jpg", strings.Repeat("a", 401)
+		},
 	}
 	for i, mod := range bad {
 		r := alimTalk("x", "01012345678")
@@ -236,5 +242,17 @@ func TestClosedClient(t *testing.T) {
 	e.cli.Close()
 	if _, err := e.cli.Send(ctxT(t), alimTalk("c1", "01012345678")); !errors.Is(err, kakaobiz.ErrClosed) {
 		t.Fatalf("err %v, want ErrClosed", err)
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	e := newEnv(t, kakaotest.Config{}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.cli.Send(ctx, alimTalk("cx", "01012345678")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	if st := e.srv.Stats(); st.Sends != 0 {
+		t.Fatalf("%d sends with a cancelled context", st.Sends)
 	}
 }

@@ -87,4 +87,24 @@
 // A 409 duplicate means Kakao already holds the message: Send never sends it
 // again; it looks the cid up and returns that result with Duplicate set. If
 // the lookup has no final answer yet the Decision is Wait.
+//
+// # Using it
+//
+//	c, err := kakaobiz.New(kakaobiz.Config{BaseURL: …, ClientID: …, ClientSecret: …})
+//	res, err := c.Send(ctx, &kakaobiz.Request{Serial: id.String(), Type: kakaobiz.AlimTalk, …})
+//	switch {
+//	case res.Action == kakaobiz.Delivered:    // final: bill the Kakao product
+//	case res.Action.FallsBack():              // new SMS/LMS leg (FallbackAlert also counted an alert)
+//	case res.Action == kakaobiz.Wait:         // keep kakao-sent; poll c.Lookup(ctx, serial)
+//	case res.Action == kakaobiz.Fail:         // final failure, reason in res.Reason
+//	default:                                  // Retry with err: requeue, same serial, later
+//	}
+//
+// Calls hold one of MaxConns slots for their HTTP exchange; callers beyond
+// that queue until their context ends. A context is checked before each
+// exchange and bounds its timeout, but an exchange in progress runs to its
+// answer or RequestTimeout. Answers are decoded without reflection
+// (internal/flatjson); bodies are copied out of fasthttp's buffers before
+// they are released. Request text limits: 1,000 characters, 400 for an
+// image FriendTalk.
 package kakaobiz

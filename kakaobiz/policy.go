@@ -32,6 +32,13 @@ func (a Action) String() string {
 	return "unknown"
 }
 
+// FallsBack reports whether the message should go out as SMS/LMS instead.
+func (a Action) FallsBack() bool { return a == Fallback || a == FallbackAlert }
+
+// Final reports whether the Kakao leg is over: delivered, failed, or to be
+// replaced by a fallback leg. Wait and Retry are not final.
+func (a Action) Final() bool { return a == Delivered || a == Fail || a.FallsBack() }
+
 // Decision is one answer classified: the action, the code it came from
 // ("1000", "3018", "http 503", "timeout", …) and why.
 type Decision struct {

@@ -60,6 +60,9 @@ func TestPolicyRowsReachable(t *testing.T) {
 }
 
 func TestActionString(t *testing.T) {
+	if !Fallback.FallsBack() || !FallbackAlert.Final() || Wait.Final() || Retry.Final() || Delivered.FallsBack() || !Fail.Final() {
+		t.Fatal("Action predicates")
+	}
 	if Delivered.String() != "delivered" || FallbackAlert.String() != "fallback_alert" || Action(99).String() != "unknown" {
 		t.Fatal("Action names")
 	}

@@ -39,7 +39,8 @@ type Request struct {
 // Limits of the wire fields.
 const (
 	maxSerialLen = 30
-	maxTextRunes = 1000
+	maxTextRunes = 1000 // AlimTalk, FriendTalk text
+	maxImageText = 400  // FriendTalk image
 )
 
 func (r *Request) validate() error {
@@ -72,6 +73,9 @@ func (r *Request) validate() error {
 	case FriendTalkImage:
 		if r.ImageURL == "" {
 			return bad("image FriendTalk needs an image URL")
+		}
+		if utf8.RuneCountInString(r.Text) > maxImageText {
+			return bad("image FriendTalk text over 400 characters")
 		}
 	default:
 		return bad("unknown message type " + string(r.Type))
