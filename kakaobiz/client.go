@@ -11,6 +11,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
+	"golang.org/x/time/rate"
 )
 
 // Client sends BizMessages over a bounded pool of connections. It is safe
@@ -24,6 +25,8 @@ type Client struct {
 	sem   chan struct{} // one slot per call in flight; MaxConns slots
 	tok   *tokenSource
 	m     *clientMetrics
+
+	alertLog rate.Sometimes
 
 	inflight atomic.Int64
 	waiting  atomic.Int64
@@ -62,6 +65,7 @@ func New(cfg Config) (*Client, error) {
 		host:  u.Host,
 		sem:   make(chan struct{}, cfg.MaxConns),
 	}
+	c.alertLog.Interval = time.Second
 	c.tok = newTokenSource(c)
 	c.m = newClientMetrics(c)
 	return c, nil
@@ -145,7 +149,11 @@ func (c *Client) finish(res Result) Result {
 	c.m.final[res.Action].Inc()
 	if res.Action == FallbackAlert {
 		c.m.operatorAlerts.Inc()
-		c.log.Warn("kakao answer needs an operator", "serial", res.Serial, "code", res.Code, "reason", res.Reason)
+		// Per-message log on a hot path: one a second; the counter has all.
+		c.alertLog.Do(func() {
+			c.log.Warn("kakao answer needs an operator", "serial", res.Serial, "code", res.Code,
+				"reason", res.Reason, "alerts_total", c.m.operatorAlerts.Get())
+		})
 	}
 	return res
 }

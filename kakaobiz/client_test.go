@@ -145,8 +145,11 @@ func TestRetryAfterHonoured(t *testing.T) {
 	if got, want := e.clock.Slept(), []time.Duration{7 * time.Second, 7 * time.Second}; !slices.Equal(got, want) {
 		t.Fatalf("slept %v, want %v", got, want)
 	}
-	if st := e.srv.Stats(); st.Sends != 3 || st.Billed != 1 {
+	if st := e.srv.Stats(); st.Sends != 3 || st.Billed != 1 || st.Accepted != 1 {
 		t.Fatalf("server %+v", st)
+	}
+	if code, ok := e.srv.Result("ra1"); !ok || code != "1000" {
+		t.Fatalf("server holds %q for the serial (found %v)", code, ok)
 	}
 }
 
