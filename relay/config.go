@@ -9,10 +9,13 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/msgrelay/relay/relay/admin"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/route"
+	"github.com/msgrelay/relay/relay/settle"
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/smpp/receipt"
 )
@@ -38,6 +41,18 @@ type Config struct {
 	// a simulated Kakao endpoint) for development: a carrier whose addr is
 	// "sim" is served by one.
 	Simulate SimulateConfig `toml:"simulate"`
+
+	// Admin is the admin API and merchant pages; no listen, no server.
+	Admin admin.Config `toml:"admin"`
+	// Settle prices the monthly statements.
+	Settle settle.Config `toml:"settle"`
+	// Payments are the per-MID payment AlimTalk subscriptions.
+	Payments []payment.Subscription `toml:"payment"`
+	// PaymentSource is the customer id of the payment system, which may
+	// send payment events for any MID.
+	PaymentSource string `toml:"payment_source"`
+	// Retention of personal data.
+	Retention RetentionConfig `toml:"retention"`
 
 	// ShutdownTimeout bounds the drain on SIGTERM. Default 20s.
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
@@ -165,6 +180,7 @@ func (c *Config) setDefaults() {
 	if c.Door == (door.Config{}) {
 		c.Door = door.DefaultConfig()
 	}
+	c.Retention.setDefaults()
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = Duration(20 * time.Second)
 	}
@@ -263,6 +279,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("dispatch.validity %v must be positive and leave room for a receipt inside the %v window",
 			d.Validity.D(), message.ResultWindow))
 	}
+	errs = append(errs, c.validateBusiness()...)
 	if c.Simulate.FailRatio < 0 || c.Simulate.FailRatio > 1 {
 		errs = append(errs, fmt.Errorf("simulate.fail_ratio %v not in [0,1]", c.Simulate.FailRatio))
 	}

@@ -24,9 +24,11 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"github.com/msgrelay/relay/relay/admin"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/route"
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/smpp/pdu"
@@ -62,6 +64,12 @@ type Daemon struct {
 	opsLn    net.Listener
 	sims     []*smpptest.Server
 	m        *relayMetrics
+	state    *runtimeState
+	payments *payment.Registry
+	audit    *admin.FileAudit
+	adminLn  net.Listener
+
+	stopAdmin context.CancelFunc
 
 	stop       context.CancelFunc // stops taking new work off the queues
 	stopSend   context.CancelFunc // ends sends still in flight
@@ -114,6 +122,9 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 	if err := step("listen ops", d.listenOps); err != nil {
 		return nil, err
 	}
+	if err := step("listen admin", d.listenAdmin); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -127,12 +138,17 @@ func (d *Daemon) openStore() error {
 }
 
 func (d *Daemon) loadCustomers() error {
+	state, err := loadRuntimeState(d.cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	d.state = state
 	cs, err := customer.Load(d.cfg.Customers, customer.LoadOptions{})
 	if err != nil {
 		return err
 	}
-	d.reg = customer.NewRegistry(cs, customer.Options{Logger: d.log})
-	return nil
+	d.reg = customer.NewRegistry(state.applyCustomers(cs), customer.Options{Observer: state, Logger: d.log})
+	return d.loadPayments()
 }
 
 func (d *Daemon) bindCarriers() error {
@@ -225,6 +241,7 @@ func (d *Daemon) recoverOpen() error {
 	d.disp.start(stopCtx, sendCtx, &d.g)
 	d.disp.enqueue(open...)
 	d.g.Go(func() { d.expiryLoop(stopCtx) })
+	d.g.Go(func() { d.retentionLoop(stopCtx) })
 	return nil
 }
 
@@ -233,7 +250,8 @@ func (d *Daemon) listenUpstream() error {
 	if err != nil {
 		return err
 	}
-	d.in = &ingress{reg: d.reg, door: dc, st: d.st, disp: d.disp, hub: d.hub, m: d.m, now: d.opts.Now}
+	d.in = &ingress{reg: d.reg, door: dc, st: d.st, disp: d.disp, hub: d.hub, m: d.m, now: d.opts.Now,
+		payments: d.paymentSubmitter(dc), paymentSource: d.cfg.PaymentSource}
 	ucfg := d.cfg.Upstream.server()
 	if d.cfg.Upstream.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(d.cfg.Upstream.TLSCert, d.cfg.Upstream.TLSKey)
@@ -337,7 +355,10 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		return nil
 	})
 	timed("wait for workers", func() error { d.stopSend(); d.g.Wait(); return nil })
-	timed("stop ops", func() error {
+	timed("stop ops and admin", func() error {
+		if d.stopAdmin != nil {
+			d.stopAdmin()
+		}
 		if d.ops != nil {
 			return d.ops.Shutdown(ctx)
 		}
@@ -346,6 +367,9 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	d.background.Wait()
 	for _, s := range d.sims {
 		s.Close()
+	}
+	if d.audit != nil {
+		timed("close audit log", d.audit.Close)
 	}
 	timed("close store", d.st.Close)
 	return errors.Join(errs...)
@@ -364,6 +388,9 @@ func (d *Daemon) abort() {
 	}
 	if d.ops != nil {
 		_ = d.ops.Shutdown(ctx)
+	}
+	if d.stopAdmin != nil {
+		d.stopAdmin()
 	}
 	for _, c := range d.carriers {
 		c.close(ctx)

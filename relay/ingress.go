@@ -9,6 +9,7 @@ import (
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 	"github.com/msgrelay/relay/store"
@@ -26,6 +27,9 @@ type ingress struct {
 	m       *relayMetrics
 	now     func() time.Time
 	closing atomic.Bool
+
+	payments      *payment.Submitter
+	paymentSource string
 }
 
 type session struct{ id string }

@@ -1,0 +1,202 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/msgrelay/relay/relay/admin"
+	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/payment"
+	"github.com/msgrelay/relay/relay/settle"
+	"github.com/msgrelay/relay/relay/upstream"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// RetentionConfig says how long personal data is kept (Art. 10-2): after
+// PersonalData, the text and recipient number of a final message are purged;
+// billing counters and an anonymised sending record stay (Art. 5-6).
+type RetentionConfig struct {
+	// PersonalData is how long after its final result a message keeps its
+	// text and recipient. Default 90 days.
+	PersonalData Duration `toml:"personal_data"`
+	// Every is how often the purge runs. Default 1h.
+	Every Duration `toml:"every"`
+}
+
+func (r *RetentionConfig) setDefaults() {
+	if r.PersonalData == 0 {
+		r.PersonalData = Duration(90 * 24 * time.Hour)
+	}
+	if r.Every == 0 {
+		r.Every = Duration(time.Hour)
+	}
+}
+
+func (c *Config) validateBusiness() []error {
+	var errs []error
+	if c.Admin.Listen != "" {
+		if err := c.Admin.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		if err := c.Settle.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("settle (the admin API produces statements): %w", err))
+		}
+	}
+	mids := map[string]bool{}
+	for i := range c.Payments {
+		p := &c.Payments[i]
+		if err := p.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("payment %q: %w", p.MID, err))
+		}
+		if mids[p.MID] {
+			errs = append(errs, fmt.Errorf("payment %q defined twice", p.MID))
+		}
+		mids[p.MID] = true
+	}
+	if c.Retention.PersonalData.D() < 0 || c.Retention.Every.D() <= 0 {
+		errs = append(errs, errors.New("retention: personal_data and every must be positive"))
+	}
+	return errs
+}
+
+func (d *Daemon) loadPayments() error {
+	subs := d.state.applyPayments(d.cfg.Payments)
+	reg, err := payment.NewRegistry(subs, payment.Options{Observer: d.state, Logger: d.log})
+	if err != nil {
+		return err
+	}
+	d.payments = reg
+	return nil
+}
+
+// paymentSubmitter turns payment events into messages that pass the door
+// and are accepted like any other.
+func (d *Daemon) paymentSubmitter(dc *door.Checker) *payment.Submitter {
+	return &payment.Submitter{
+		Registry: d.payments,
+		Store:    enqueueingAccepter{d},
+		Check: func(m *message.Message) error {
+			c := d.reg.Get(m.Customer)
+			if _, r := dc.Check(c, door.Request{
+				Product: m.Product, Sender: m.Sender, Recipient: m.Recipient, Text: m.Text,
+				Title: m.Subject, Kakao: m.Kakao, Fallback: m.Fallback, Truncate: m.Truncate,
+			}, d.opts.Now()); r != nil {
+				return r
+			}
+			return nil
+		},
+	}
+}
+
+// enqueueingAccepter stores a message and hands a new one to dispatch.
+type enqueueingAccepter struct{ d *Daemon }
+
+func (a enqueueingAccepter) Accept(ctx context.Context, m *message.Message) (message.ID, bool, error) {
+	id, dup, err := a.d.st.Accept(ctx, m)
+	if err != nil || dup {
+		return id, dup, err
+	}
+	c := *m
+	c.ID, c.State = id, message.StateAccepted
+	a.d.m.accepted[c.Product].Inc()
+	a.d.disp.enqueue(&c)
+	return id, dup, nil
+}
+
+// PaymentEvent answers a payment event from the payment system. The event's
+// MID must belong to the bound customer, or the customer must be the
+// configured payment source (the payment system itself).
+func (in *ingress) PaymentEvent(ctx context.Context, s upstream.Session, ev *upstreampb.PaymentEvent) *upstreampb.PaymentEventResp {
+	if in.payments == nil {
+		return &upstreampb.PaymentEventResp{Status: upstreampb.Status_INVALID_REQUEST, Reason: "payment AlimTalk is not configured"}
+	}
+	if in.closing.Load() {
+		return &upstreampb.PaymentEventResp{Status: upstreampb.Status_SHUTTING_DOWN, Reason: "the relay is shutting down"}
+	}
+	sub := in.payments.Registry.Get(ev.Mid)
+	if sub == nil || (sub.Customer != s.Customer() && s.Customer() != in.paymentSource) {
+		return &upstreampb.PaymentEventResp{Status: upstreampb.Status_INVALID_REQUEST,
+			Reason: fmt.Sprintf("MID %q has no payment AlimTalk subscription of customer %q", ev.Mid, s.Customer())}
+	}
+	return in.payments.Answer(ctx, ev)
+}
+
+func (d *Daemon) listenAdmin() error {
+	if d.cfg.Admin.Listen == "" {
+		return nil
+	}
+	tokens, err := admin.LoadTokens(d.cfg.Admin.Tokens, nil)
+	if err != nil {
+		return err
+	}
+	settler, err := settle.New(d.cfg.Settle)
+	if err != nil {
+		return err
+	}
+	var audit admin.AuditLog
+	if d.cfg.Admin.AuditFile != "" {
+		fa, err := admin.OpenFileAudit(d.cfg.Admin.AuditFile)
+		if err != nil {
+			return err
+		}
+		d.audit = fa
+		audit = fa
+	}
+	srv, err := admin.New(admin.Options{
+		Config: d.cfg.Admin, Tokens: tokens, Store: d.st, Customers: d.reg, Payments: d.payments,
+		Settler: settler, Audit: audit, Logger: d.log, Metrics: d.set, Now: d.opts.Now,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", d.cfg.Admin.Listen)
+	if err != nil {
+		return err
+	}
+	d.adminLn = ln
+	ctx, cancel := context.WithCancel(context.Background())
+	d.stopAdmin = cancel
+	d.background.Go(func() { _ = srv.Serve(ctx, ln) })
+	d.log.Info("relay: admin listening", "addr", ln.Addr().String())
+	return nil
+}
+
+// AdminAddr is the admin API and merchant pages, "" if disabled.
+func (d *Daemon) AdminAddr() string {
+	if d.adminLn == nil {
+		return ""
+	}
+	return d.adminLn.Addr().String()
+}
+
+// retentionLoop purges personal data of old final messages on a schedule.
+// The store purges in bounded batches, so traffic goes on meanwhile.
+func (d *Daemon) retentionLoop(ctx context.Context) {
+	t := time.NewTicker(d.cfg.Retention.Every.D())
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.PurgeNow(ctx)
+		}
+	}
+}
+
+// PurgeNow runs the retention purge once.
+func (d *Daemon) PurgeNow(ctx context.Context) int {
+	start := time.Now()
+	n, err := d.st.PurgeBefore(ctx, d.opts.Now().Add(-d.cfg.Retention.PersonalData.D()))
+	if err != nil {
+		d.log.Error("relay: retention purge", "err", err)
+	}
+	if n > 0 {
+		d.log.Info("relay: purged personal data of old messages", "count", n, "took", time.Since(start))
+	}
+	return n
+}

@@ -1,0 +1,183 @@
+package relay
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/payment"
+)
+
+// runtimeState keeps what operators change while the relay runs (sender
+// numbers, suspensions, payment subscriptions) so that a restart keeps it:
+// the configuration file is the starting point, these overrides win.
+//
+// It lives in data_dir/runtime.json, rewritten whole on every change
+// (write to a temporary file, fsync, rename, fsync the directory), before
+// the change takes effect: the registries call their observer first and
+// make no change if it fails.
+type runtimeState struct {
+	path string
+
+	mu struct {
+		sync.Mutex
+		doc stateDoc
+	}
+}
+
+type stateDoc struct {
+	Version   int                              `json:"version"`
+	Customers map[string]customerState         `json:"customers"`
+	Payments  map[string]*payment.Subscription `json:"payments"` // nil value: removed at run time
+}
+
+type customerState struct {
+	Senders       []string `json:"senders"`
+	Suspended     bool     `json:"suspended"`
+	SuspendReason string   `json:"suspend_reason,omitempty"`
+}
+
+func loadRuntimeState(dir string) (*runtimeState, error) {
+	s := &runtimeState{path: filepath.Join(dir, "runtime.json")}
+	s.mu.doc = stateDoc{Version: 1, Customers: map[string]customerState{}, Payments: map[string]*payment.Subscription{}}
+	b, err := os.ReadFile(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &s.mu.doc); err != nil {
+		return nil, fmt.Errorf("relay: %s: %w", s.path, err)
+	}
+	if s.mu.doc.Version != 1 {
+		return nil, fmt.Errorf("relay: %s: unknown version %d", s.path, s.mu.doc.Version)
+	}
+	if s.mu.doc.Customers == nil {
+		s.mu.doc.Customers = map[string]customerState{}
+	}
+	if s.mu.doc.Payments == nil {
+		s.mu.doc.Payments = map[string]*payment.Subscription{}
+	}
+	return s, nil
+}
+
+// applyCustomers overrides loaded customers with the saved state.
+func (s *runtimeState) applyCustomers(cs []*customer.Customer) []*customer.Customer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*customer.Customer, len(cs))
+	for i, c := range cs {
+		st, ok := s.mu.doc.Customers[c.ID]
+		if !ok {
+			out[i] = c
+			continue
+		}
+		n := *c
+		n.Senders = slices.Clone(st.Senders)
+		n.Suspended, n.SuspendReason = st.Suspended, st.SuspendReason
+		out[i] = &n
+	}
+	return out
+}
+
+// applyPayments overrides configured subscriptions with the saved state.
+func (s *runtimeState) applyPayments(subs []payment.Subscription) []payment.Subscription {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []payment.Subscription
+	seen := map[string]bool{}
+	for _, sub := range subs {
+		seen[sub.MID] = true
+		if saved, ok := s.mu.doc.Payments[sub.MID]; ok {
+			if saved != nil {
+				out = append(out, *saved)
+			}
+			continue
+		}
+		out = append(out, sub)
+	}
+	for mid, saved := range s.mu.doc.Payments {
+		if !seen[mid] && saved != nil {
+			out = append(out, *saved)
+		}
+	}
+	return out
+}
+
+// CustomerChanged persists a customer change before the registry makes it.
+func (s *runtimeState) CustomerChanged(_ customer.Change, c *customer.Customer) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev, had := s.mu.doc.Customers[c.ID]
+	s.mu.doc.Customers[c.ID] = customerState{Senders: slices.Clone(c.Senders), Suspended: c.Suspended, SuspendReason: c.SuspendReason}
+	if err := s.saveLocked(); err != nil {
+		if had {
+			s.mu.doc.Customers[c.ID] = prev
+		} else {
+			delete(s.mu.doc.Customers, c.ID)
+		}
+		return err
+	}
+	return nil
+}
+
+// SubscriptionChanged persists a payment subscription change.
+func (s *runtimeState) SubscriptionChanged(ch payment.Change, sub *payment.Subscription) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev, had := s.mu.doc.Payments[sub.MID]
+	if ch == payment.ChangeRemove {
+		s.mu.doc.Payments[sub.MID] = nil
+	} else {
+		c := *sub
+		s.mu.doc.Payments[sub.MID] = &c
+	}
+	if err := s.saveLocked(); err != nil {
+		if had {
+			s.mu.doc.Payments[sub.MID] = prev
+		} else {
+			delete(s.mu.doc.Payments, sub.MID)
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *runtimeState) saveLocked() error {
+	b, err := json.MarshalIndent(&s.mu.doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := s.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(s.path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
