@@ -140,7 +140,7 @@ func (c *conn) writeLoop() {
 		}
 		if p == closeMarker {
 			_ = w.Flush()
-			c.fail(errPeerUnbound)
+			c.fail(errClosedByUs)
 			return
 		}
 		var err error
@@ -174,10 +174,17 @@ func (c *conn) readLoop() {
 		p, err := c.rd.Read()
 		if err != nil {
 			var de *pdu.DecodeError
-			if errors.As(err, &de) && !de.Fatal {
+			if errors.As(err, &de) {
 				c.b.m.malformed.Inc()
-				c.answerMalformed(de)
-				continue
+				c.b.logErr("smpp: malformed PDU", err)
+				if !de.Fatal {
+					c.answerMalformed(de)
+					continue
+				}
+				// The framing is lost: say why, then close.
+				c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.GenericNackID, Status: de.Status, Sequence: de.Header.Sequence}})
+				c.reply(closeMarker)
+				return
 			}
 			c.fail(err)
 			return
@@ -189,16 +196,20 @@ func (c *conn) readLoop() {
 	}
 }
 
-// answerMalformed answers a PDU the decoder refused: its own *_resp with
-// the decoder's status for a request, generic_nack otherwise.
+// answerMalformed answers a PDU the decoder refused, with the status the
+// decoder chose: in the request's own *_resp when the command is a known
+// request, in generic_nack otherwise. A response we cannot read still
+// answers its request, as an error.
 func (c *conn) answerMalformed(de *pdu.DecodeError) {
-	cmd := de.Header.Command
-	if cmd.IsResponse() {
-		// A response we cannot read still answers its request, as an error.
-		c.resolve(de.Header.Sequence, nil, de)
-		return
+	h := de.Header
+	switch {
+	case h.Command.IsResponse():
+		c.resolve(h.Sequence, nil, de)
+	case h.Command.Known() && h.Command.Response() != pdu.GenericNackID:
+		c.reply(&pdu.PDU{Header: pdu.Header{Command: h.Command.Response(), Status: de.Status, Sequence: h.Sequence}})
+	default:
+		c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.GenericNackID, Status: de.Status, Sequence: h.Sequence}})
 	}
-	c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.GenericNackID, Status: de.Status, Sequence: de.Header.Sequence}})
 }
 
 func (c *conn) reply(p *pdu.PDU) {
@@ -245,7 +256,9 @@ func (c *conn) dispatch(p *pdu.PDU) bool {
 // was written, so the caller may wait for the next bind.
 var errNotSent = errors.New("smpp: connection closed before sending")
 
-var errPeerUnbound = errors.New("smpp: SMSC sent unbind")
+// errClosedByUs: the conn was closed after an unbind from the SMSC or a
+// PDU whose framing could not be trusted.
+var errClosedByUs = errors.New("smpp: SMSC unbound or broke framing")
 
 // closeMarker, queued to the writer, makes it flush and close the conn.
 var closeMarker = &pdu.PDU{}

@@ -18,6 +18,7 @@ type Session struct {
 	tx      *bind // submits go here; nil for a receiver-only session
 	binds   []*bind
 	closing atomic.Bool
+	closed  chan struct{} // closed when Close starts
 }
 
 // SubmitResp is a successful submit_sm_resp (or data_sm_resp).
@@ -39,7 +40,7 @@ func NewSession(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	s := &Session{cfg: cfg}
+	s := &Session{cfg: cfg, closed: make(chan struct{})}
 	switch cfg.Mode {
 	case BindTransceiver:
 		s.tx = newBind(cfg, pdu.BindTransceiverID, nameOr(cfg.Name, "trx"))
@@ -155,7 +156,7 @@ func (s *Session) do(ctx context.Context, cmd pdu.CommandID, body pdu.Body) (*pd
 	case b.win <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-b.stop:
+	case <-s.closed:
 		return nil, ErrClosed
 	}
 	cl := newCall()
@@ -217,7 +218,8 @@ func (s *Session) send(ctx context.Context, b *bind, cmd pdu.CommandID, body pdu
 		case <-bound:
 		case <-ctx.Done():
 			return release(ctx.Err())
-		case <-b.stop:
+		case <-s.closed:
+			// Nothing was sent; a closing session does not wait for a bind.
 			return release(ErrClosed)
 		}
 	}
@@ -249,6 +251,7 @@ func (s *Session) Close(ctx context.Context) error {
 	if s.closing.Swap(true) {
 		return ErrClosed
 	}
+	close(s.closed)
 	var drainErr error
 	if b := s.tx; b != nil {
 		// Taking every window slot proves nothing is in flight.

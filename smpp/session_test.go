@@ -77,3 +77,27 @@ func TestBadPasswordNeverBinds(t *testing.T) {
 		t.Fatalf("err = %v, want ErrNotBound", err)
 	}
 }
+
+func TestCloseDoesNotWaitForABindThatNeverComes(t *testing.T) {
+	srv := newServer(t, smpptest.Config{Users: map[string]string{"relay": "other"}})
+	s, err := smpp.NewSession(fastConfig(srv.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 1)
+	go func() {
+		_, err := s.Submit(ctxT(t, 10*time.Second), sm(1))
+		errs <- err
+	}()
+	waitFor(t, 3*time.Second, "a refused bind", func() bool { return srv.Stats().BindsRefused >= 1 })
+	start := time.Now()
+	if err := s.Close(ctxT(t, 5*time.Second)); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("Close took %v", d)
+	}
+	if err := <-errs; !errors.Is(err, smpp.ErrClosed) {
+		t.Fatalf("submit waiting for a bind: %v, want ErrClosed", err)
+	}
+}

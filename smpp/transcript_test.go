@@ -96,7 +96,7 @@ func TestAnswersSMSCRequestsAndGarbage(t *testing.T) {
 	r.expect(pdu.EnquireLinkRespID, pdu.StatusOK, 78)
 	r.write(header(pdu.SubmitSMID, 79, 0, 0)) // truncated body
 	p := r.read()
-	if p.Sequence != 79 || p.Status == pdu.StatusOK {
+	if p.Command != pdu.SubmitSMRespID || p.Sequence != 79 || p.Status == pdu.StatusOK {
 		t.Fatalf("truncated submit_sm answered with %s %s seq %d", p.Command, p.Status, p.Sequence)
 	}
 	// The SMSC unbinds: the ESME answers, closes, and binds again.
@@ -104,4 +104,11 @@ func TestAnswersSMSCRequestsAndGarbage(t *testing.T) {
 	r.expect(pdu.UnbindRespID, pdu.StatusOK, 80)
 	r2 := acceptRaw(t, ln)
 	r2.acceptBind()
+
+	// A command_length over the maximum breaks the framing: generic_nack,
+	// then a new socket.
+	r2.write(append(binary.BigEndian.AppendUint32(nil, 1<<30), header(pdu.SubmitSMID, 81)[4:]...))
+	r2.expect(pdu.GenericNackID, pdu.StatusInvCmdLen, 81)
+	r3 := acceptRaw(t, ln)
+	r3.acceptBind()
 }

@@ -63,6 +63,7 @@ func (p *peer) close(reset bool) {
 		}
 		close(p.done)
 		_ = p.nc.Close()
+		p.s.unbound(p)
 	})
 }
 

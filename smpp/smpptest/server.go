@@ -236,8 +236,14 @@ func (s *Server) gone(p *peer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.mu.peers, p)
+}
+
+// unbound takes p out of the open count the moment its socket closes.
+func (s *Server) unbound(p *peer) {
 	if id := p.systemID(); id != "" {
+		s.mu.Lock()
 		s.mu.open[id]--
+		s.mu.Unlock()
 	}
 }
 
