@@ -43,16 +43,16 @@ func NewSession(cfg Config) (*Session, error) {
 	s := &Session{cfg: cfg, closed: make(chan struct{})}
 	switch cfg.Mode {
 	case BindTransceiver:
-		s.tx = newBind(cfg, pdu.BindTransceiverID, nameOr(cfg.Name, "trx"))
+		s.tx = newBind(cfg, pdu.BindTransceiverID, bindName(cfg.Name, "trx", false))
 		s.binds = []*bind{s.tx}
 	case BindTransmitter:
-		s.tx = newBind(cfg, pdu.BindTransmitterID, nameOr(cfg.Name, "tx"))
+		s.tx = newBind(cfg, pdu.BindTransmitterID, bindName(cfg.Name, "tx", false))
 		s.binds = []*bind{s.tx}
 	case BindReceiver:
-		s.binds = []*bind{newBind(cfg, pdu.BindReceiverID, nameOr(cfg.Name, "rx"))}
+		s.binds = []*bind{newBind(cfg, pdu.BindReceiverID, bindName(cfg.Name, "rx", false))}
 	case BindTxRx:
-		s.tx = newBind(cfg, pdu.BindTransmitterID, nameOr(cfg.Name, "")+"tx")
-		s.binds = []*bind{s.tx, newBind(cfg, pdu.BindReceiverID, nameOr(cfg.Name, "")+"rx")}
+		s.tx = newBind(cfg, pdu.BindTransmitterID, bindName(cfg.Name, "tx", true))
+		s.binds = []*bind{s.tx, newBind(cfg, pdu.BindReceiverID, bindName(cfg.Name, "rx", true))}
 	}
 	for _, b := range s.binds {
 		b.wg.Add(1)
@@ -61,13 +61,16 @@ func NewSession(cfg Config) (*Session, error) {
 	return s, nil
 }
 
-func nameOr(name, def string) string {
-	if name != "" {
-		if def == "" || def == "tx" || def == "rx" || def == "trx" {
-			return name
-		}
+// bindName labels a bind's metrics and logs: Config.Name, or the role when
+// it is empty; the two binds of a pair add their role to the name.
+func bindName(name, role string, pair bool) string {
+	switch {
+	case name == "":
+		return role
+	case pair:
+		return name + "-" + role
 	}
-	return def
+	return name
 }
 
 // Metrics is the set the session's metrics live in.
