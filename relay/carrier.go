@@ -60,10 +60,18 @@ func newCarrier(cc CarrierConfig, addr, password string, validity time.Duration,
 			TPS:                 cc.TPS,
 			FailFast:            true,
 			OnDeliver:           onDeliver,
-			Logger:              log,
-			Metrics:             set,
-			Carrier:             cc.Name,
-			Name:                fmt.Sprintf("%s-%d", cc.Name, i+1),
+			// Each receipt waits for its synced store write before
+			// deliver_sm_resp; the group commit takes as many receipts per
+			// fsync as there are handlers waiting. A pool as large as the
+			// window keeps up with a full window of submits; the default
+			// of 4 caps receipts at 4 per fsync per bind, and once its
+			// queue fills the reader stalls, submit_sm_resp included.
+			HandlerWorkers: max(cc.Window, 4),
+			HandlerQueue:   4 * max(cc.Window, 64),
+			Logger:         log,
+			Metrics:        set,
+			Carrier:        cc.Name,
+			Name:           fmt.Sprintf("%s-%d", cc.Name, i+1),
 		})
 		if err != nil {
 			c.close(context.Background())
