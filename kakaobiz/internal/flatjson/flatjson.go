@@ -65,7 +65,6 @@ func Scan(b []byte, fn func(key []byte, v Value) bool) error {
 	if i < len(b) && b[i] == '}' {
 		return trailing(b, i+1)
 	}
-	var kbuf [64]byte
 	for {
 		if i >= len(b) || b[i] != '"' {
 			return ErrSyntax
@@ -76,7 +75,8 @@ func Scan(b []byte, fn func(key []byte, v Value) bool) error {
 		}
 		key := b[i+1 : kend]
 		if kesc || !utf8.Valid(key) {
-			key = AppendString(kbuf[:0], Value{Kind: String, Raw: key, esc: true})
+			key = AppendString(nil, Value{Kind: String, Raw: key, esc: true}) // rare
+
 		}
 		i = skipWS(b, kend+1)
 		if i >= len(b) || b[i] != ':' {
