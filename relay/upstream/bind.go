@@ -86,10 +86,12 @@ func (c *conn) authenticate(b *upstreampb.Bind) (upstreampb.Status, string) {
 		return upstreampb.Status_STORE_UNAVAILABLE, "temporarily unavailable"
 	}
 	customer := sess.Customer()
-	if !s.claimCustomer(customer) {
+	claims := s.claimCustomer(customer)
+	if claims == nil {
 		return upstreampb.Status_THROTTLED, "too many connections for this customer"
 	}
-	c.sess, c.customer = sess, customer
+	claims.join(c)
+	c.sess, c.customer, c.claims = sess, customer, claims
 	return upstreampb.Status_OK, ""
 }
 

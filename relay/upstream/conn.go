@@ -36,7 +36,9 @@ type conn struct {
 	cancel context.CancelFunc
 
 	sess     Session
-	customer string // set once counted in the server's per-customer map
+	customer string        // set once counted in the server's per-customer map
+	claims   *reportClaims // the customer's, shared by its connections
+	rewind   chan struct{} // another connection released reports: look again
 
 	out     chan *[]byte // encoded frames for the writer
 	slots   chan struct{}
@@ -62,6 +64,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		rw:     nc,
 		remote: remoteAddr(nc),
 		quit:   make(chan struct{}),
+		rewind: make(chan struct{}, 1),
 	}
 	c.log = s.log.With("remote", c.remote.String())
 	c.ctx, c.cancel = context.WithCancel(s.ctx)

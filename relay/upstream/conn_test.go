@@ -280,3 +280,74 @@ func TestCloseForcedWhenHandlerOutlivesDeadline(t *testing.T) {
 		t.Fatal("stuck submit answered")
 	}
 }
+
+// TestReportsSharedAmongConnections: a customer's reports go out once across
+// its connections, and what one connection held unacknowledged goes out on
+// another when it ends.
+func TestReportsSharedAmongConnections(t *testing.T) {
+	h := newFakeHandler()
+	ts := startServer(t, upstream.Config{MaxUnackedReports: 64}, h)
+	box := h.outbox("c1")
+
+	var mu sync.Mutex
+	seen := map[uint64]int{}
+	byConn := [2][]uint64{}
+	mk := func(i int) client.Options {
+		opt := c1
+		opt.ManualAck = true
+		opt.OnReport = func(r *upstreampb.Report) {
+			mu.Lock()
+			seen[r.ReportSeq]++
+			byConn[i] = append(byConn[i], r.ReportSeq)
+			mu.Unlock()
+		}
+		return opt
+	}
+	a := dial(t, ts.addr, mk(0))
+	b := dial(t, ts.addr, mk(1))
+	box.add(100)
+	total := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, c := range seen {
+			n += c
+		}
+		return n
+	}
+	// 2 × 64 window ≥ 100: all go out, each once.
+	waitFor(t, 5*time.Second, "100 reports", func() bool { return total() >= 100 })
+	mu.Lock()
+	for s, n := range seen {
+		if n != 1 {
+			t.Errorf("report %d sent %d times", s, n)
+		}
+	}
+	held := append([]uint64(nil), byConn[0]...)
+	mu.Unlock()
+	if t.Failed() {
+		return
+	}
+	// b acknowledges its share; a leaves without acknowledging: its share
+	// goes to b.
+	mu.Lock()
+	bShare := append([]uint64(nil), byConn[1]...)
+	mu.Unlock()
+	if err := b.Ack(bShare...); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "b's acks", func() bool { return box.unacked() == 100-len(bShare) })
+	a.Close()
+	waitFor(t, 5*time.Second, "a's share resent on b", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(byConn[1]) == len(bShare)+len(held)
+	})
+	mu.Lock()
+	resent := append([]uint64(nil), byConn[1][len(bShare):]...)
+	mu.Unlock()
+	if err := b.Ack(resent...); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "outbox empty", func() bool { return box.unacked() == 0 })
+}

@@ -10,10 +10,14 @@ import (
 const reportRetry = time.Second
 
 // reportLoop pushes the session's reports and passes acknowledgements back
-// to the source. At most MaxUnackedReports are out at once; a report sent
-// and not acknowledged on this connection is sent again on a later one
-// (the source keeps it until Ack).
+// to the source. At most MaxUnackedReports are out at once. A report is
+// pushed on one of the customer's connections at a time (reportClaims);
+// one sent and not acknowledged is sent again after the connection that
+// held it ends, on another connection or a later one (the source keeps it
+// until Ack).
 func (c *conn) reportLoop(src ReportSource, stop <-chan struct{}) {
+	unacked := make(map[uint64]struct{})
+	defer func() { c.claims.leave(c, unacked) }()
 	if src == nil {
 		for {
 			select {
@@ -24,8 +28,7 @@ func (c *conn) reportLoop(src ReportSource, stop <-chan struct{}) {
 		}
 	}
 	max := c.srv.cfg.MaxUnackedReports
-	unacked := make(map[uint64]struct{})
-	var after uint64
+	var after uint64 // the outbox is read past this seq
 	var retry <-chan time.Time
 	for {
 		if retry == nil && len(unacked) < max && !c.aborted.Load() {
@@ -42,6 +45,8 @@ func (c *conn) reportLoop(src ReportSource, stop <-chan struct{}) {
 		}
 		select {
 		case <-src.Notify():
+		case <-c.rewind:
+			after = 0
 		case <-retry:
 			retry = nil
 		case seqs := <-c.acks:
@@ -60,14 +65,25 @@ func (c *conn) reportLoop(src ReportSource, stop <-chan struct{}) {
 	}
 }
 
+// pushReports sends the reports no other connection holds and returns the
+// seq the outbox has been read to.
 func (c *conn) pushReports(reps []*upstreampb.Report, unacked map[uint64]struct{}, after uint64) uint64 {
+	for _, r := range reps {
+		if r != nil && r.ReportSeq > after {
+			after = r.ReportSeq // read past, whoever sends it
+		}
+	}
+	reps = c.claims.claim(c, reps)
+	if len(reps) == 0 {
+		return after
+	}
 	b := getBuf()
 	var op upstreampb.Frame_Report
 	f := upstreampb.Frame{Op: &op}
 	n := 0
 	for _, r := range reps {
-		if r == nil || r.ReportSeq <= after {
-			continue // the source broke its order; never send a seq twice here
+		if _, dup := unacked[r.ReportSeq]; dup {
+			continue // already out on this connection
 		}
 		op.Report = r
 		var err error
@@ -76,7 +92,6 @@ func (c *conn) pushReports(reps []*upstreampb.Report, unacked map[uint64]struct{
 			continue
 		}
 		unacked[r.ReportSeq] = struct{}{}
-		after = r.ReportSeq
 		n++
 	}
 	c.srv.m.reportsOut.Add(n)
@@ -85,20 +100,28 @@ func (c *conn) pushReports(reps []*upstreampb.Report, unacked map[uint64]struct{
 	return after
 }
 
+// ackReports records the client's acknowledgements of reports this
+// connection sent. The claims are let go only once the outbox has them,
+// so no other connection picks up a report that is being acknowledged.
 func (c *conn) ackReports(src ReportSource, seqs []uint64, unacked map[uint64]struct{}) {
 	valid := seqs[:0]
 	for _, s := range seqs {
 		if _, ok := unacked[s]; ok {
-			delete(unacked, s)
 			valid = append(valid, s)
 		}
 	}
 	if len(valid) == 0 {
 		return
 	}
-	c.srv.m.reportsAck.Add(len(valid))
 	if err := src.Ack(c.ctx, valid); err != nil {
-		// The outbox still has them: they come again on the next connection.
+		// The outbox still has them: they stay held here, and are sent
+		// again once this connection ends.
 		c.log.Warn("recording report acks failed", "customer", c.customer, "err", err)
+		return
 	}
+	for _, s := range valid {
+		delete(unacked, s)
+	}
+	c.claims.acked(c, valid)
+	c.srv.m.reportsAck.Add(len(valid))
 }

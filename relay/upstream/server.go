@@ -35,7 +35,7 @@ type Server struct {
 		closing     bool
 		listeners   map[net.Listener]struct{}
 		conns       map[*conn]struct{}
-		perCustomer map[string]int
+		perCustomer map[string]*customerConns
 	}
 	wg sync.WaitGroup // one per connection
 }
@@ -61,7 +61,7 @@ func NewServer(cfg Config, h Handler, logger *slog.Logger, set *metrics.Set) (*S
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mu.listeners = make(map[net.Listener]struct{})
 	s.mu.conns = make(map[*conn]struct{})
-	s.mu.perCustomer = make(map[string]int)
+	s.mu.perCustomer = make(map[string]*customerConns)
 	return s, nil
 }
 
@@ -128,8 +128,8 @@ func (s *Server) accept(nc net.Conn) {
 		c.serve()
 		s.mu.Lock()
 		delete(s.mu.conns, c)
-		if c.customer != "" {
-			if s.mu.perCustomer[c.customer]--; s.mu.perCustomer[c.customer] <= 0 {
+		if cc := s.mu.perCustomer[c.customer]; cc != nil && c.customer != "" {
+			if cc.n--; cc.n <= 0 {
 				delete(s.mu.perCustomer, c.customer)
 			}
 		}
@@ -138,16 +138,27 @@ func (s *Server) accept(nc net.Conn) {
 	}()
 }
 
-// claimCustomer counts a bound connection for customer, or reports that the
-// customer is at its limit.
-func (s *Server) claimCustomer(customer string) bool {
+// customerConns is what the server keeps per customer with a bound connection.
+type customerConns struct {
+	n      int
+	claims *reportClaims
+}
+
+// claimCustomer counts a bound connection for customer and returns the
+// customer's report claims, or nil when the customer is at its limit.
+func (s *Server) claimCustomer(customer string) *reportClaims {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.mu.perCustomer[customer] >= s.cfg.MaxConnsPerCustomer {
-		return false
+	cc := s.mu.perCustomer[customer]
+	if cc == nil {
+		cc = &customerConns{claims: newReportClaims()}
+		s.mu.perCustomer[customer] = cc
 	}
-	s.mu.perCustomer[customer]++
-	return true
+	if cc.n >= s.cfg.MaxConnsPerCustomer {
+		return nil
+	}
+	cc.n++
+	return cc.claims
 }
 
 func (s *Server) closing() bool {
