@@ -89,3 +89,32 @@ func TestTxRxReceiptsOnReceiver(t *testing.T) {
 		t.Fatal("no receipt on the receiver bind")
 	}
 }
+
+func TestReceiptBeforeSubmitResp(t *testing.T) {
+	srv := newServer(t, smpptest.Config{Behavior: smpptest.Behavior{ReceiptBeforeResp: true, DuplicateReceipts: true}})
+	cfg := fastConfig(srv.Addr())
+	got := make(chan string, 4)
+	cfg.OnDeliver = func(ctx context.Context, d *pdu.DeliverSM) error {
+		id, _ := d.TLVs.ReceiptedMessageID()
+		got <- id
+		return nil
+	}
+	s := newSession(t, cfg)
+	m := sm(1)
+	m.RegisteredDelivery = 1
+	r, err := s.Submit(ctxT(t, 2*time.Second), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the duplicate reaches the handler too: the relay dedups
+		select {
+		case id := <-got:
+			if id != r.MessageID {
+				t.Fatalf("receipt for %q, want %q", id, r.MessageID)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("receipt missing")
+		}
+	}
+	waitFor(t, 2*time.Second, "two deliver_sm_resp", func() bool { return srv.Stats().DeliverAcks == 2 })
+}

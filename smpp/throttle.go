@@ -85,11 +85,16 @@ func (t *throttle) recoverLocked(now time.Time) {
 	t.lim.SetLimitAt(now, t.mu.cur)
 }
 
-// SlowDown reacts to ESME_RTHROTTLED / ESME_RMSGQFUL.
+// SlowDown reacts to ESME_RTHROTTLED / ESME_RMSGQFUL. The answers to a
+// whole window can arrive throttled at once: only the first of them, the
+// one that starts a pause, halves the rate.
 func (t *throttle) SlowDown() {
 	now := time.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if now.Before(t.mu.until) {
+		return
+	}
 	t.mu.until = now.Add(t.pause)
 	t.mu.lastSlow = t.mu.until
 	if t.lim == nil {

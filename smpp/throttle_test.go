@@ -1,0 +1,52 @@
+package smpp
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+func TestBackoffDoublesWithJitter(t *testing.T) {
+	b := newBackoff(100*time.Millisecond, time.Second, 1)
+	for i, base := range []time.Duration{100, 200, 400, 800, 1000, 1000} {
+		base *= time.Millisecond
+		if d := b.Next(); d < base/2 || d >= base {
+			t.Fatalf("attempt %d: wait %v, want in [%v, %v)", i, d, base/2, base)
+		}
+	}
+	b.Reset()
+	if d := b.Next(); d >= 100*time.Millisecond {
+		t.Fatalf("after Reset: %v", d)
+	}
+}
+
+func TestThrottleHalvesOncePerPauseAndRecovers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		th := newThrottle(80, 1, 100*time.Millisecond)
+		for range 10 { // a window of throttled answers
+			th.SlowDown()
+		}
+		if l := th.Limit(); l != 40 {
+			t.Fatalf("limit after a burst of throttles = %v, want 40", l)
+		}
+		ctx := context.Background()
+		start := time.Now()
+		if err := th.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d < 100*time.Millisecond {
+			t.Fatalf("paused %v", d)
+		}
+		time.Sleep(150 * time.Millisecond)
+		_ = th.Wait(ctx)
+		if l := th.Limit(); l != 80 {
+			t.Fatalf("limit after a quiet pause = %v, want 80", l)
+		}
+		if newThrottle(0, 0, time.Second).Limit() != rate.Inf {
+			t.Fatal("TPS 0 is not unlimited")
+		}
+	})
+}
