@@ -37,6 +37,10 @@ type Config struct {
 	Routes    []route.Config    `toml:"route"`
 	Dispatch  DispatchConfig    `toml:"dispatch"`
 
+	// Kakao is the Kakao BizMessage channel; without base_url, Kakao
+	// products are refused by routing.
+	Kakao KakaoConfig `toml:"kakao"`
+
 	// Simulate starts in-process simulated carriers (and, once configured,
 	// a simulated Kakao endpoint) for development: a carrier whose addr is
 	// "sim" is served by one.
@@ -181,6 +185,7 @@ func (c *Config) setDefaults() {
 		c.Door = door.DefaultConfig()
 	}
 	c.Retention.setDefaults()
+	c.Kakao.setDefaults()
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = Duration(20 * time.Second)
 	}
@@ -280,6 +285,9 @@ func (c *Config) Validate() error {
 			d.Validity.D(), message.ResultWindow))
 	}
 	errs = append(errs, c.validateBusiness()...)
+	if err := c.Kakao.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Simulate.FailRatio < 0 || c.Simulate.FailRatio > 1 {
 		errs = append(errs, fmt.Errorf("simulate.fail_ratio %v not in [0,1]", c.Simulate.FailRatio))
 	}

@@ -66,6 +66,7 @@ type Daemon struct {
 	m        *relayMetrics
 	state    *runtimeState
 	payments *payment.Registry
+	kakao    *kakaoLeg
 	audit    *admin.FileAudit
 	adminLn  net.Listener
 
@@ -191,6 +192,13 @@ func (d *Daemon) bindCarriers() error {
 		st: d.st, cfg: d.cfg.Dispatch, router: router, carriers: d.carriers, reports: d.hub,
 		log: d.log, m: d.m, now: d.opts.Now, pending: newFIFO(), later: newDelay(time.Now), // backoffs are relative: monotonic time, not the wall clock
 	}
+	if d.cfg.Kakao.BaseURL != "" {
+		k, err := newKakaoLeg(d.cfg.Kakao, d)
+		if err != nil {
+			return fmt.Errorf("kakao: %w", err)
+		}
+		d.kakao, d.disp.kakao = k, k
+	}
 	d.set.NewGauge(`relay_dispatch_queue_depth`, func() float64 { return float64(d.disp.depth()) })
 	return nil
 }
@@ -221,9 +229,14 @@ func (d *Daemon) recoverOpen() error {
 	waiting := 0
 	stats, err := d.st.Recover(func(m *message.Message) error {
 		if m.State.AwaitingResult() {
-			// The carrier or Kakao has it: the receipt (or the expiry at
-			// the deadline) finishes it. Sending again would duplicate.
+			// The carrier or Kakao has it: the receipt, a Kakao lookup, or
+			// the expiry at the deadline finishes it. Sending again would
+			// duplicate.
 			waiting++
+			if m.State == message.StateKakaoSent && d.kakao != nil {
+				c := *m
+				d.kakao.await(&c)
+			}
 			return nil
 		}
 		c := *m
@@ -239,6 +252,9 @@ func (d *Daemon) recoverOpen() error {
 	sendCtx, stopSend := context.WithCancel(context.Background())
 	d.stop, d.stopSend = stop, stopSend
 	d.disp.start(stopCtx, sendCtx, &d.g)
+	if d.kakao != nil {
+		d.kakao.start(stopCtx, sendCtx, &d.g)
+	}
 	d.disp.enqueue(open...)
 	d.g.Go(func() { d.expiryLoop(stopCtx) })
 	d.g.Go(func() { d.retentionLoop(stopCtx) })
@@ -355,6 +371,9 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		return nil
 	})
 	timed("wait for workers", func() error { d.stopSend(); d.g.Wait(); return nil })
+	if d.kakao != nil {
+		d.kakao.close()
+	}
 	timed("stop ops and admin", func() error {
 		if d.stopAdmin != nil {
 			d.stopAdmin()
@@ -399,6 +418,12 @@ func (d *Daemon) abort() {
 	d.background.Wait()
 	for _, s := range d.sims {
 		s.Close()
+	}
+	if d.kakao != nil {
+		d.kakao.close()
+	}
+	if d.audit != nil {
+		_ = d.audit.Close()
 	}
 	if d.st != nil {
 		_ = d.st.Close()

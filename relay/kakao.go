@@ -1,0 +1,422 @@
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/kakaobiz"
+	"github.com/msgrelay/relay/kakaobiz/kakaotest"
+	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/smpp/coding"
+	"github.com/msgrelay/relay/store"
+)
+
+// KakaoConfig is the Kakao BizMessage channel.
+type KakaoConfig struct {
+	// BaseURL of the BizMessage API, or "sim" for an in-process simulated
+	// server (the dev configuration). Empty disables the channel.
+	BaseURL          string `toml:"base_url"`
+	ClientID         string `toml:"client_id"`
+	ClientSecret     string `toml:"client_secret"`
+	ClientSecretEnv  string `toml:"client_secret_env"`
+	ClientSecretFile string `toml:"client_secret_file"`
+	// MaxConns bounds the connections (and calls in flight) to the API.
+	MaxConns       int      `toml:"max_conns"`
+	RequestTimeout Duration `toml:"request_timeout"`
+	// Workers send Kakao messages; separate from the SMPP binds' workers,
+	// so a slow Kakao cannot slow SMS. Default 2 × max_conns.
+	Workers int `toml:"workers"`
+	// PollEvery is how often a 3005 (sent, receipt unconfirmed) is looked
+	// up until its final result. Default 1m.
+	PollEvery Duration `toml:"poll_every"`
+	// Simulate shapes the in-process server when base_url is "sim".
+	Simulate KakaoSimConfig `toml:"simulate"`
+}
+
+// KakaoSimConfig shapes the simulated Kakao server.
+type KakaoSimConfig struct {
+	Latency Duration `toml:"latency"`
+	// Mix is "code:weight,…", e.g. "1000:95,3018:5".
+	Mix string `toml:"mix"`
+}
+
+func (k *KakaoConfig) setDefaults() {
+	if k.MaxConns == 0 {
+		k.MaxConns = kakaobiz.DefaultMaxConns
+	}
+	if k.Workers == 0 {
+		k.Workers = 2 * k.MaxConns
+	}
+	if k.PollEvery == 0 {
+		k.PollEvery = Duration(time.Minute)
+	}
+}
+
+func (k *KakaoConfig) validate() error {
+	if k.BaseURL == "" {
+		return nil
+	}
+	if k.BaseURL != "sim" && !strings.HasPrefix(k.BaseURL, "http://") && !strings.HasPrefix(k.BaseURL, "https://") {
+		return fmt.Errorf("kakao.base_url %q: want http(s)://… or sim", k.BaseURL)
+	}
+	if k.Workers < 1 || k.MaxConns < 1 {
+		return errors.New("kakao: workers and max_conns must be positive")
+	}
+	if _, err := kakaotest.ParseMix(k.Simulate.Mix); k.Simulate.Mix != "" && err != nil {
+		return fmt.Errorf("kakao.simulate.mix: %w", err)
+	}
+	return nil
+}
+
+func (k *KakaoConfig) secret() (string, error) {
+	switch {
+	case k.ClientSecretFile != "":
+		b, err := os.ReadFile(k.ClientSecretFile)
+		return strings.TrimSpace(string(b)), err
+	case k.ClientSecretEnv != "":
+		v, ok := os.LookupEnv(k.ClientSecretEnv)
+		if !ok {
+			return "", fmt.Errorf("kakao: client_secret_env %s is not set", k.ClientSecretEnv)
+		}
+		return v, nil
+	}
+	return k.ClientSecret, nil
+}
+
+// kakaoLeg sends the Kakao leg of messages and decides, by the one policy
+// table in kakaobiz, whether a message is delivered, falls back to an
+// SMS/LMS leg of the same message, waits for its final result, is retried
+// with the same serial, or fails.
+type kakaoLeg struct {
+	cfg    KakaoConfig
+	client *kakaobiz.Client
+	sim    *kakaotest.Server
+	st     *store.Store
+	disp   *dispatcher
+	door   door.Config
+	log    *slog.Logger
+	now    func() time.Time
+	q      *fifo
+	later  *delay
+
+	sent, fellBack, failed, waited, retried *metrics.Counter
+
+	mu struct {
+		sync.Mutex
+		waiting map[message.ID]*message.Message // kakao-sent: polled until final
+	}
+}
+
+func newKakaoLeg(cfg KakaoConfig, d *Daemon) (*kakaoLeg, error) {
+	k := &kakaoLeg{cfg: cfg, st: d.st, disp: d.disp, door: d.cfg.Door, log: d.log, now: d.opts.Now,
+		q: newFIFO(), later: newDelay(time.Now)}
+	k.mu.waiting = map[message.ID]*message.Message{}
+	secret, err := cfg.secret()
+	if err != nil {
+		return nil, err
+	}
+	base, id := cfg.BaseURL, cfg.ClientID
+	if base == "sim" {
+		mix, _ := kakaotest.ParseMix(cfg.Simulate.Mix)
+		if id == "" {
+			id = "relay"
+		}
+		if secret == "" {
+			secret = "sim-secret"
+		}
+		k.sim, err = kakaotest.NewServer(kakaotest.Config{ClientID: id, ClientSecret: secret,
+			Latency: cfg.Simulate.Latency.D(), Mix: mix, Logger: d.log})
+		if err != nil {
+			return nil, err
+		}
+		base = k.sim.URL()
+		d.log.Info("relay: simulated Kakao BizMessage server", "url", base)
+	}
+	k.client, err = kakaobiz.New(kakaobiz.Config{BaseURL: base, ClientID: id, ClientSecret: secret,
+		Name: "kakao", MaxConns: cfg.MaxConns, RequestTimeout: cfg.RequestTimeout.D(), Logger: d.log})
+	if err != nil {
+		if k.sim != nil {
+			k.sim.Close()
+		}
+		return nil, err
+	}
+	set := d.set
+	k.sent = set.NewCounter(`relay_kakao_results_total{result="delivered"}`)
+	k.fellBack = set.NewCounter(`relay_kakao_results_total{result="fallback"}`)
+	k.failed = set.NewCounter(`relay_kakao_results_total{result="failed"}`)
+	k.waited = set.NewCounter(`relay_kakao_results_total{result="wait"}`)
+	k.retried = set.NewCounter(`relay_kakao_results_total{result="retry"}`)
+	set.NewGauge(`relay_kakao_queue_depth`, func() float64 { return float64(k.q.len() + k.later.len()) })
+	set.NewGauge(`relay_kakao_awaiting_result`, func() float64 {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		return float64(len(k.mu.waiting))
+	})
+	return k, nil
+}
+
+func (k *kakaoLeg) enqueue(m *message.Message) { k.q.push(m) }
+
+// await adds a recovered kakao-sent message to the poll set.
+func (k *kakaoLeg) await(m *message.Message) {
+	k.mu.Lock()
+	k.mu.waiting[m.ID] = m
+	k.mu.Unlock()
+}
+
+func (k *kakaoLeg) start(stop, sendCtx context.Context, g *group) {
+	g.Go(func() { k.later.run(stop, k.q) })
+	g.Go(func() { k.pollLoop(stop, sendCtx) })
+	for i := 0; i < k.cfg.Workers; i++ {
+		g.Go(func() {
+			for {
+				m, ok := k.q.pop(stop)
+				if !ok {
+					return
+				}
+				k.send(sendCtx, m)
+			}
+		})
+	}
+}
+
+func (k *kakaoLeg) close() {
+	k.client.Close()
+	if k.sim != nil {
+		k.sim.Close()
+	}
+}
+
+func kakaoType(m *message.Message) kakaobiz.MessageType {
+	switch m.Product {
+	case message.ProductFriendTalkText:
+		return kakaobiz.FriendTalk
+	case message.ProductFriendTalkImage:
+		return kakaobiz.FriendTalkImage
+	}
+	return kakaobiz.AlimTalk
+}
+
+func (k *kakaoLeg) send(ctx context.Context, m *message.Message) {
+	if err := k.markSending(ctx, m); err != nil {
+		k.disp.storeTrouble(m, "mark kakao-sending", err)
+		return
+	}
+	req := &kakaobiz.Request{
+		Serial: m.ID.String(), Type: kakaoType(m), SenderKey: m.Kakao.SenderKey,
+		TemplateCode: m.Kakao.TemplateCode, Recipient: m.Recipient, Text: m.Text, Title: m.Subject,
+		ImageURL: m.Kakao.ImageURL, Ad: m.Kakao.Ad,
+	}
+	if m.Kakao.Buttons != "" {
+		req.Buttons = json.RawMessage(m.Kakao.Buttons)
+	}
+	res, err := k.client.Send(ctx, req)
+	if ctx.Err() != nil {
+		return // shutting down: recovery sends it again with the same serial
+	}
+	k.decide(ctx, m, res, err)
+}
+
+// decide acts on a Kakao result for a message in kakao-sending or kakao-sent.
+func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.Result, err error) {
+	result := message.Result{Source: message.SourceKakao, Code: res.Code, Reason: res.Reason}
+	switch {
+	case err == nil && res.Action == kakaobiz.Delivered:
+		k.sent.Inc()
+		if err := k.st.Deliver(ctx, m.ID, result, k.now()); err != nil {
+			k.disp.storeTrouble(m, "deliver", err)
+			return
+		}
+		k.forget(m.ID)
+		k.disp.reports.notify()
+	case err == nil && res.Action.FallsBack():
+		k.fellBack.Inc()
+		k.forget(m.ID)
+		k.fallback(ctx, m, result)
+	case err == nil && res.Action == kakaobiz.Fail:
+		// Kakao refused the request itself (4xxx): neither Kakao nor a
+		// fallback can carry it as it is.
+		k.failed.Inc()
+		k.forget(m.ID)
+		k.disp.fail(ctx, m, result)
+	case errors.Is(err, kakaobiz.ErrInvalidRequest):
+		// Refused before sending (a field Kakao cannot take): sending it
+		// again would be refused again.
+		k.failed.Inc()
+		k.forget(m.ID)
+		k.disp.fail(ctx, m, message.Result{Source: message.SourceRelay, Code: "kakao-request", Reason: err.Error()})
+	case err == nil && res.Action == kakaobiz.Wait:
+		// 3005: on its way, receipt unconfirmed. No fallback now (the
+		// handset could get both); poll until final or the window ends.
+		k.waited.Inc()
+		if m.State == message.StateKakaoSending {
+			if _, err := k.st.RecordSubmitResp(ctx, m.ID, "kakao", m.ID.String(), k.now()); err != nil {
+				k.disp.storeTrouble(m, "record kakao-sent", err)
+				return
+			}
+			m.State = message.StateKakaoSent
+		}
+		k.await(m)
+	default:
+		// Transient (timeouts, 5xx, 429 past the client's own retries):
+		// the same serial goes again later, so Kakao cannot bill it twice.
+		k.retried.Inc()
+		if m.State == message.StateKakaoSent {
+			return // still polled
+		}
+		if err := k.st.Requeue(ctx, m.ID); err != nil {
+			k.disp.storeTrouble(m, "requeue kakao", err)
+			return
+		}
+		m.State = message.StateQueued
+		k.later.add(m, time.Now().Add(k.disp.backoff(int(m.Attempts))))
+	}
+}
+
+func (k *kakaoLeg) markSending(ctx context.Context, m *message.Message) error {
+	if m.State == message.StateKakaoSending {
+		return nil // recovered mid-call: send again with the same serial
+	}
+	if m.State == message.StateAccepted {
+		if err := k.st.MarkQueued(ctx, m.ID); err != nil {
+			return err
+		}
+		m.State = message.StateQueued
+	}
+	if err := k.st.Transition(ctx, m.ID, message.StateKakaoSending, func(r *message.Message) { r.Attempts++ }); err != nil {
+		return err
+	}
+	m.State = message.StateKakaoSending
+	m.Attempts++
+	return nil
+}
+
+// fallback starts the SMS/LMS leg of a message Kakao could not deliver.
+func (k *kakaoLeg) fallback(ctx context.Context, m *message.Message, kakaoRes message.Result) {
+	product, text, why := fallbackLeg(m, k.door)
+	if why == "" && m.Kakao.Ad && !door.AdSMSAllowed(k.now()) {
+		why = "AD_RULE: an advertising fallback SMS is not sent between 21:00 and 08:00 (Asia/Seoul)"
+	}
+	if why != "" {
+		kakaoRes.Reason += "; no fallback: " + why
+		k.disp.fail(ctx, m, kakaoRes)
+		return
+	}
+	if err := k.st.Fallback(ctx, m.ID, product); err != nil {
+		k.disp.storeTrouble(m, "fallback", err)
+		return
+	}
+	c := *m
+	c.State, c.Leg, c.Billed, c.Text = message.StateQueued, 1, product, text
+	k.disp.enqueue(&c)
+}
+
+// fallbackLeg chooses the product and text of the SMS/LMS leg, or says why
+// there is none. An image FriendTalk falls back with its text only.
+func fallbackLeg(m *message.Message, lim door.Config) (message.Product, string, string) {
+	text := m.Text
+	n, err := coding.EUCKRLen(text)
+	if err != nil {
+		return 0, "", err.Error()
+	}
+	sms, lms := lim.SMSBytes, lim.LMSBytes
+	switch m.Fallback {
+	case message.FallbackNone:
+		return 0, "", "the message has no fallback"
+	case message.FallbackSMS:
+		if n <= sms {
+			return message.ProductSMS, text, ""
+		}
+		if m.Truncate {
+			return message.ProductSMS, cutEUCKR(text, sms), ""
+		}
+		return 0, "", fmt.Sprintf("TOO_LONG: SMS fallback is %d EUC-KR bytes, limit %d", n, sms)
+	case message.FallbackLMS:
+	case message.FallbackAuto:
+		if n <= sms {
+			return message.ProductSMS, text, ""
+		}
+	}
+	if n <= lms {
+		return message.ProductLMS, text, ""
+	}
+	if m.Truncate {
+		return message.ProductLMS, cutEUCKR(text, lms), ""
+	}
+	return 0, "", fmt.Sprintf("TOO_LONG: LMS fallback is %d EUC-KR bytes, limit %d", n, lms)
+}
+
+// cutEUCKR cuts text to at most limit EUC-KR bytes, never inside a character.
+func cutEUCKR(text string, limit int) string {
+	n := 0
+	for i, r := range text {
+		w := 2
+		if r < 0x80 {
+			w = 1
+		}
+		if n+w > limit {
+			return text[:i]
+		}
+		n += w
+	}
+	return text
+}
+
+func (k *kakaoLeg) forget(id message.ID) {
+	k.mu.Lock()
+	delete(k.mu.waiting, id)
+	k.mu.Unlock()
+}
+
+// pollLoop looks up kakao-sent messages until their result is final. The
+// 48-hour expiry closes those that never get one.
+func (k *kakaoLeg) pollLoop(stop, ctx context.Context) {
+	t := time.NewTicker(k.cfg.PollEvery.D())
+	defer t.Stop()
+	for {
+		select {
+		case <-stop.Done():
+			return
+		case <-t.C:
+			k.PollNow(ctx)
+		}
+	}
+}
+
+// PollNow looks every waiting message up once.
+func (k *kakaoLeg) PollNow(ctx context.Context) {
+	k.mu.Lock()
+	ms := make([]*message.Message, 0, len(k.mu.waiting))
+	for _, m := range k.mu.waiting {
+		ms = append(ms, m)
+	}
+	k.mu.Unlock()
+	for _, m := range ms {
+		if ctx.Err() != nil {
+			return
+		}
+		cur, err := k.st.Get(m.ID)
+		if err != nil || cur.State != message.StateKakaoSent {
+			k.forget(m.ID) // expired or decided meanwhile
+			continue
+		}
+		res, err := k.client.Lookup(ctx, m.ID.String())
+		if err != nil {
+			continue // ask again next round
+		}
+		if res.Action == kakaobiz.Wait || res.Action == kakaobiz.Retry {
+			continue
+		}
+		k.decide(ctx, m, res, nil)
+	}
+}
