@@ -12,15 +12,15 @@
 // socket has returned, so a bind never has two sockets. While a socket is
 // bound it runs:
 //
-//	            Submit ──► window slot ──► rate ──► register seq ──► out chan
-//	                                                                  │
-//	  socket ◄── bufio.Writer (flushed when out is empty) ◄── writer ◄┘
-//	  socket ──► pdu.Reader ──► reader ─┬─► response: resolve the call
-//	                                    ├─► enquire_link, unbind: answer
-//	                                    └─► deliver_sm ──► queue ──► workers
-//	                                         (OnDeliver, then deliver_sm_resp)
-//	  keep-alive: enquire_link when idle; fails calls older than
-//	  ResponseTimeout; an unanswered enquire_link closes the socket.
+//	          Submit ──► window slot ──► rate ──► register seq ──► out chan
+//	                                                                │
+//	socket ◄── bufio.Writer (flushed when out is empty) ◄── writer ◄┘
+//	socket ──► pdu.Reader ──► reader ─┬─► response: resolve the call
+//	                                  ├─► enquire_link, unbind: answer
+//	                                  └─► deliver_sm ──► queue ──► workers
+//	                                       (OnDeliver, then deliver_sm_resp)
+//	keep-alive: enquire_link when idle; fails calls older than
+//	ResponseTimeout; an unanswered enquire_link closes the socket.
 //
 // No goroutine is started per message. Sequence numbers belong to the bind
 // (1 … 0x7FFFFFFF, then 1 again).

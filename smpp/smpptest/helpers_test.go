@@ -3,6 +3,7 @@ package smpptest_test
 import (
 	"bufio"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,12 +105,44 @@ func (e *esme) submit(registered bool) uint32 {
 
 // manualClock fires AfterFunc callbacks only when the test says so.
 type manualClock struct {
+	mu      sync.Mutex
 	now     time.Time
 	pending []func()
 }
 
-func (c *manualClock) Now() time.Time { return c.now }
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 func (c *manualClock) AfterFunc(_ time.Duration, f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.pending = append(c.pending, f)
 	return func() bool { return false }
+}
+
+// waitPending waits until n callbacks are scheduled and returns them.
+func (c *manualClock) waitPending(t *testing.T, n int) []func() {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		c.mu.Lock()
+		p := append([]func(){}, c.pending...)
+		c.mu.Unlock()
+		if len(p) >= n {
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d callbacks scheduled, want %d", len(p), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -140,7 +140,7 @@ func TestTPSLimit(t *testing.T) {
 	if st[2] != pdu.StatusOK || st[3] != pdu.StatusThrottled || st[4] != pdu.StatusThrottled {
 		t.Fatalf("statuses %v", st)
 	}
-	clk.now = clk.now.Add(time.Second)
+	clk.Add(time.Second)
 	e.submit(false)
 	if s := e.read().Status; s != pdu.StatusOK {
 		t.Fatalf("next second: %s", s)
@@ -163,10 +163,11 @@ func TestDropAndDelayWithInjectedClock(t *testing.T) {
 			t.Fatalf("got %s", p.Command)
 		}
 	}
-	if n := len(clk.pending); n != 2 {
-		t.Fatalf("%d receipts scheduled, want 2", n)
+	pending := clk.waitPending(t, 2)
+	if len(pending) != 2 {
+		t.Fatalf("%d receipts scheduled, want 2: the dropped submit got one", len(pending))
 	}
-	clk.pending[0]()
+	pending[0]()
 	if p := e.read(); p.Command != pdu.DeliverSMID {
 		t.Fatalf("got %s after the delay", p.Command)
 	}
