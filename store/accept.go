@@ -14,12 +14,16 @@ import (
 // already sent that reference, Accept writes nothing and returns the first
 // message's id with dup set. The store assigns the id, sets the state to
 // accepted and, if unset, the acceptance time; m itself is not modified.
-func (s *Store) Accept(ctx context.Context, m *message.Message) (id message.ID, dup bool, err error) {
+func (s *Store) Accept(ctx context.Context, m *message.Message) (message.ID, bool, error) {
 	if err := checkNew(m); err != nil {
 		return 0, false, err
 	}
 	r := &rec{Message: *m}
-	err = s.do(ctx, func(w *writer) error {
+	// Written by the pipeline; read only after do succeeds (if ctx ends
+	// first, the op may still run later).
+	var id message.ID
+	var dup bool
+	err := s.do(ctx, func(w *writer) error {
 		var err error
 		id, dup, err = w.accept(r)
 		return err

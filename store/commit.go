@@ -10,26 +10,33 @@ import (
 	"github.com/msgrelay/relay/relay/message"
 )
 
-// op is one write waiting for the commit goroutine. fn runs on that
-// goroutine, against the group's batch; it must check everything before it
+// op is one write waiting for the commit pipeline. fn runs on the build
+// goroutine against the group's batch; it must check everything before it
 // writes anything, and if it fails after writing, the whole group is
 // aborted rather than committed half-applied.
 type op struct {
 	fn   func(w *writer) error
-	done chan error // buffered 1: the commit loop never blocks on it
+	done chan error // buffered 1: the pipeline never blocks on it
 }
 
-// writer is what an op sees: the group's indexed batch (reads see the
-// writes of earlier ops in the same group, then committed data) and the
-// commit time.
+// group is the writes of many ops: one Pebble batch, one synced commit.
+type group struct {
+	ops  []*op
+	errs []error
+	b    *pebble.Batch
+	over overlay // what b writes, readable before b is committed
+}
+
+// writer is what an op sees: reads go to its group's writes, then to the
+// groups still being synced, then to Pebble; writes go to the group.
 type writer struct {
 	s   *Store
-	b   *pebble.Batch
+	g   *group
 	now time.Time
 }
 
-// do hands fn to the commit goroutine and waits until the batch that holds
-// its writes is synced, or fails.
+// do hands fn to the commit pipeline and waits until the batch that holds
+// its writes, and every batch before it, is synced; or until it fails.
 func (s *Store) do(ctx context.Context, fn func(w *writer) error) error {
 	o := &op{fn: fn, done: make(chan error, 1)}
 	select {
@@ -47,91 +54,135 @@ func (s *Store) do(ctx context.Context, fn func(w *writer) error) error {
 	}
 }
 
-// commitLoop is the only writer of the database. It takes every write that
-// is waiting, runs them in order against one indexed batch, commits the
-// batch with one synced write, and then answers every waiter.
-func (s *Store) commitLoop() {
+// buildLoop is the only goroutine that runs ops. It takes every write that
+// is waiting, runs them in order into one batch, and hands the batch to
+// syncLoop; while that batch syncs it builds the next one, whose reads see
+// the unsynced writes through the in-flight overlays.
+func (s *Store) buildLoop() {
 	defer s.wg.Done()
-	group := make([]*op, 0, s.opts.MaxGroup)
-	var failed error // sticky: after a failed commit nothing more is written
+	defer close(s.toSync)
 	for {
-		group = group[:0]
+		g := &group{ops: make([]*op, 0, 64)}
 		select {
 		case o := <-s.ops:
-			group = append(group, o)
+			g.ops = append(g.ops, o)
 		case <-s.stop:
 			return
 		}
 	gather:
-		for len(group) < s.opts.MaxGroup {
+		for len(g.ops) < s.opts.MaxGroup {
 			select {
 			case o := <-s.ops:
-				group = append(group, o)
+				g.ops = append(g.ops, o)
 			default:
 				break gather
 			}
 		}
-		if failed != nil {
-			for _, o := range group {
-				o.done <- fmt.Errorf("%w: %w", ErrFailed, failed)
-			}
-			continue
-		}
-		if err := s.commitGroup(group); err != nil {
-			failed = err
-			s.m.commitErrors.Inc()
-			s.log.Error("store: commit failed; refusing further writes", "err", err)
-		}
+		s.build(g)
+		s.mu.Lock()
+		s.mu.inflight = append(s.mu.inflight, g)
+		s.mu.Unlock()
+		s.toSync <- g
 	}
 }
 
-// commitGroup runs and commits one group and answers its ops. It returns an
-// error only when the commit itself failed.
-func (s *Store) commitGroup(group []*op) error {
-	start := time.Now()
-	b := s.db.NewIndexedBatch()
-	defer b.Close()
-	w := &writer{s: s, b: b, now: s.now()}
-	errs := make([]error, len(group))
-	var abort error
-	for i, o := range group {
-		before := b.Count()
-		errs[i] = o.fn(w)
-		if errs[i] != nil && b.Count() != before {
-			abort = errs[i] // half-applied: commit none of the group
-			break
+// build runs a group's ops into its batch.
+func (s *Store) build(g *group) {
+	g.b = s.db.NewBatch()
+	g.errs = make([]error, len(g.ops))
+	if err := s.failure(); err != nil {
+		for i := range g.errs {
+			g.errs[i] = fmt.Errorf("%w: %w", ErrFailed, err)
 		}
+		return
 	}
-	var commitErr error
-	switch {
-	case abort != nil:
-		s.log.Error("store: write failed half-way; batch aborted", "err", abort)
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = ErrAborted
-			}
-		}
-	case !b.Empty():
-		if err := commitSynced(b); err != nil {
-			commitErr = fmt.Errorf("store: commit: %w", err)
-			for i := range errs {
-				if errs[i] == nil {
-					errs[i] = commitErr
+	w := &writer{s: s, g: g, now: s.now()}
+	for i, o := range g.ops {
+		before := g.b.Count()
+		g.errs[i] = o.fn(w)
+		if g.errs[i] != nil && g.b.Count() != before {
+			// Half-applied: commit none of the group.
+			s.log.Error("store: write failed half-way; batch aborted", "err", g.errs[i])
+			for j := range g.errs {
+				if g.errs[j] == nil {
+					g.errs[j] = ErrAborted
 				}
 			}
+			g.b.Reset()
+			g.over = overlay{}
+			return
 		}
 	}
-	for i, o := range group {
-		o.done <- errs[i]
-	}
-	s.m.groupSize.Update(float64(len(group)))
-	s.m.commitSeconds.UpdateDuration(start)
-	return commitErr
 }
 
-// get reads key through the batch; the value is copied.
+// syncLoop commits groups in the order they were built, each with one
+// synced WAL write, and answers their ops. A group is answered only after
+// it and every group before it is synced, so no op (not even a duplicate
+// acceptance, which writes nothing) is acknowledged on unsynced data.
+func (s *Store) syncLoop() {
+	defer s.wg.Done()
+	for g := range s.toSync {
+		start := time.Now()
+		var err error
+		if prior := s.failure(); prior != nil {
+			err = fmt.Errorf("%w: %w", ErrFailed, prior)
+		} else if !g.b.Empty() {
+			if err = commitSynced(g.b); err != nil {
+				err = fmt.Errorf("store: commit: %w", err)
+				s.fail(err)
+			}
+		}
+		s.mu.Lock()
+		s.mu.inflight = s.mu.inflight[1:] // g is visible in Pebble now
+		s.mu.Unlock()
+		g.b.Close()
+		for i, o := range g.ops {
+			if g.errs[i] == nil {
+				g.errs[i] = err
+			}
+			o.done <- g.errs[i]
+		}
+		s.m.commits.Inc()
+		s.m.groupSize.Update(float64(len(g.ops)))
+		s.m.commitSeconds.UpdateDuration(start)
+	}
+}
+
+// fail makes every later write fail: after a failed sync nothing written
+// since the last good one can be trusted, so the store must be reopened.
+func (s *Store) fail(err error) {
+	s.mu.Lock()
+	if s.mu.failed == nil {
+		s.mu.failed = err
+		s.m.commitErrors.Inc()
+		s.log.Error("store: commit failed; refusing further writes", "err", err)
+	}
+	s.mu.Unlock()
+}
+
+func (s *Store) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mu.failed
+}
+
+// commitSynced commits b with a synced WAL write. A fatal Pebble error
+// becomes an error here.
+func commitSynced(b *pebble.Batch) (err error) {
+	defer catchFatal(&err)
+	return b.Commit(pebble.Sync)
+}
+
+// get reads key as the op would see it after every earlier write; the
+// value is a copy.
 func (w *writer) get(key []byte) ([]byte, bool, error) {
-	v, c, err := w.b.Get(key)
+	if v, found, ok := w.g.over.get(key); ok {
+		return v, found, nil
+	}
+	if v, found, ok := w.s.inflightGet(key); ok {
+		return v, found, nil
+	}
+	v, c, err := w.s.db.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
 	}
@@ -140,6 +191,19 @@ func (w *writer) get(key []byte) ([]byte, bool, error) {
 	}
 	v = append([]byte(nil), v...)
 	return v, true, c.Close()
+}
+
+// inflightGet looks key up in the groups built but not yet visible in
+// Pebble, newest first.
+func (s *Store) inflightGet(key []byte) (v []byte, found, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.mu.inflight) - 1; i >= 0; i-- {
+		if v, found, ok := s.mu.inflight[i].over.get(key); ok {
+			return v, found, true
+		}
+	}
+	return nil, false, false
 }
 
 func (w *writer) load(id message.ID) (*rec, error) {
@@ -157,12 +221,26 @@ func (w *writer) load(id message.ID) (*rec, error) {
 	return r, nil
 }
 
-func (w *writer) set(key, value []byte) error { return w.b.Set(key, value, nil) }
-func (w *writer) del(key []byte) error        { return w.b.Delete(key, nil) }
+func (w *writer) set(key, value []byte) error {
+	if err := w.g.b.Set(key, value, nil); err != nil {
+		return err
+	}
+	w.g.over.set(key, value)
+	return nil
+}
 
-// commitSynced commits b with a synced WAL write. A fatal Pebble error
-// becomes an error here.
-func commitSynced(b *pebble.Batch) (err error) {
-	defer catchFatal(&err)
-	return b.Commit(pebble.Sync)
+func (w *writer) del(key []byte) error {
+	if err := w.g.b.Delete(key, nil); err != nil {
+		return err
+	}
+	w.g.over.set(key, nil)
+	return nil
+}
+
+func (w *writer) delRange(start, end []byte) error {
+	if err := w.g.b.DeleteRange(start, end, nil); err != nil {
+		return err
+	}
+	w.g.over.delRange(start, end)
+	return nil
 }

@@ -51,6 +51,16 @@ func (l *lifecycle) run(ctx context.Context, worker int) error {
 			return err
 		}
 		l.ack(id, message.StateAccepted)
+		if i%7 == 0 { // a resubmission, acknowledged as the first id
+			again, dup, err := l.s.Accept(ctx, sms(fmt.Sprint("c", i%3), ref))
+			if err != nil {
+				return err
+			}
+			if !dup || again != id {
+				return fmt.Errorf("resubmission of %s: %s dup=%v", ref, again, dup)
+			}
+			l.ack(id, message.StateAccepted)
+		}
 		steps := []struct {
 			st message.State
 			do func() error

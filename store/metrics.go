@@ -18,6 +18,7 @@ type storeMetrics struct {
 	parkedUnknown *metrics.Counter
 	purged        *metrics.Counter
 	commitErrors  *metrics.Counter
+	commits       *metrics.Counter
 	groupSize     *metrics.Histogram
 	commitSeconds *metrics.Histogram
 	recoverOpen   *metrics.Counter
@@ -40,6 +41,7 @@ func newStoreMetrics(set *metrics.Set) *storeMetrics {
 		parkedUnknown: set.NewCounter(`relay_store_receipts_total{outcome="unknown"}`),
 		purged:        set.NewCounter(`relay_store_purged_records_total`),
 		commitErrors:  set.NewCounter(`relay_store_commit_errors_total`),
+		commits:       set.NewCounter(`relay_store_commits_total`),
 		groupSize:     set.NewHistogram(`relay_store_commit_group_writes`),
 		commitSeconds: set.NewHistogram(`relay_store_commit_seconds`),
 		recoverOpen:   set.NewCounter(`relay_store_recovered_open_total`),

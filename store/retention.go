@@ -164,7 +164,7 @@ func (s *Store) PurgeCustomer(ctx context.Context, customer string) (int, error)
 	err := s.do(ctx, func(w *writer) error {
 		for _, t := range [...]byte{tRef, tOutbox, tOutSeq, tBill, tRcpt, tCust} {
 			p := customerPrefix(t, customer)
-			if err := w.b.DeleteRange(p, prefixEnd(p), nil); err != nil {
+			if err := w.delRange(p, prefixEnd(p)); err != nil {
 				return err
 			}
 		}
@@ -202,7 +202,7 @@ func (w *writer) removeMessages(customer string, ids []message.ID) error {
 			}
 		}
 	}
-	return w.b.DeleteRange(custKey(customer, ids[0]), custKey(customer, ids[len(ids)-1]+1), nil)
+	return w.delRange(custKey(customer, ids[0]), custKey(customer, ids[len(ids)-1]+1))
 }
 
 // Export yields the sending record of every message accepted in [from, to),

@@ -83,9 +83,16 @@ type Store struct {
 	ids  message.IDGen
 	m    *storeMetrics
 
-	ops  chan *op // unbuffered: a send succeeds only into the commit loop
-	stop chan struct{}
-	wg   sync.WaitGroup
+	ops    chan *op    // unbuffered: a send succeeds only into buildLoop
+	toSync chan *group // unbuffered: at most one group waits while one syncs
+	stop   chan struct{}
+	wg     sync.WaitGroup
+
+	mu struct {
+		sync.Mutex
+		inflight []*group // built, not yet visible in Pebble, oldest first
+		failed   error    // sticky: the first failed commit
+	}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -111,13 +118,14 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
 	s := &Store{
-		db:   db,
-		opts: opts,
-		log:  opts.Logger,
-		now:  opts.Now,
-		m:    newStoreMetrics(opts.Metrics),
-		ops:  make(chan *op),
-		stop: make(chan struct{}),
+		db:     db,
+		opts:   opts,
+		log:    opts.Logger,
+		now:    opts.Now,
+		m:      newStoreMetrics(opts.Metrics),
+		ops:    make(chan *op),
+		toSync: make(chan *group),
+		stop:   make(chan struct{}),
 	}
 	s.ids.Now = opts.Now
 	last, err := s.lastID()
@@ -126,8 +134,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.ids.Observe(last)
-	s.wg.Add(1)
-	go s.commitLoop()
+	s.wg.Add(2)
+	go s.buildLoop()
+	go s.syncLoop()
 	return s, nil
 }
 

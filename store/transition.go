@@ -199,7 +199,10 @@ func (s *Store) RecordSubmitResp(ctx context.Context, id message.ID, carrier, ca
 		state = r.State
 		return err
 	})
-	return state, err
+	if err != nil {
+		return 0, err
+	}
+	return state, nil
 }
 
 // Requeue puts a message whose submit failed transiently back to queued

@@ -1,0 +1,49 @@
+package store
+
+import "bytes"
+
+// overlay records what one group writes, so that later ops (in the same
+// group, or in the next group while this one syncs) read it before Pebble
+// has it. A nil entry in puts is a deletion. Entries in puts are newer than
+// every range in dels: delRange removes the entries it covers.
+type overlay struct {
+	puts map[string][]byte
+	dels [][2][]byte
+}
+
+func (o *overlay) set(key, value []byte) {
+	if o.puts == nil {
+		o.puts = make(map[string][]byte)
+	}
+	if value == nil {
+		o.puts[string(key)] = nil
+		return
+	}
+	o.puts[string(key)] = append([]byte{}, value...)
+}
+
+func (o *overlay) delRange(start, end []byte) {
+	for k := range o.puts {
+		if k >= string(start) && k < string(end) {
+			delete(o.puts, k)
+		}
+	}
+	o.dels = append(o.dels, [2][]byte{bytes.Clone(start), bytes.Clone(end)})
+}
+
+// get says whether the overlay decides key (ok), and if so whether the key
+// exists (found) with which value.
+func (o *overlay) get(key []byte) (v []byte, found, ok bool) {
+	if v, ok := o.puts[string(key)]; ok {
+		if v == nil {
+			return nil, false, true
+		}
+		return append([]byte(nil), v...), true, true
+	}
+	for _, r := range o.dels {
+		if bytes.Compare(key, r[0]) >= 0 && bytes.Compare(key, r[1]) < 0 {
+			return nil, false, true
+		}
+	}
+	return nil, false, false
+}
