@@ -115,6 +115,9 @@ func (c *conn) serve() {
 	}
 	c.fr = NewFrameReader(c.rw, cfg.MaxFrameSize)
 	if !c.bind() {
+		if c.claims != nil { // bound, but the answer could not be written
+			c.claims.leave(c, nil)
+		}
 		return
 	}
 	c.raw.SetDeadline(time.Time{})

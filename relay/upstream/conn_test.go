@@ -90,28 +90,6 @@ func TestBindTimeoutClosesSlowloris(t *testing.T) {
 	r.closedWithin(2 * time.Second)
 }
 
-func TestIdleConnectionClosed(t *testing.T) {
-	ts := startServer(t, upstream.Config{IdleTimeout: time.Second}, newFakeHandler())
-	r := dialRaw(t, ts.addr)
-	if resp := r.bind("c1", "right-secret"); resp.Status != upstreampb.Status_OK {
-		t.Fatalf("bind: %v", resp)
-	}
-	// Pings keep it open past the idle time...
-	start := time.Now()
-	for i := range 7 {
-		r.send(&upstreampb.Frame{Seq: uint32(10 + i), Op: &upstreampb.Frame_Ping{Ping: &upstreampb.Ping{}}})
-		if f := r.read(); f.GetPong() == nil || f.Seq != uint32(10+i) {
-			t.Fatalf("ping %d: %v", i, f)
-		}
-		time.Sleep(200 * time.Millisecond) // pacing the client side, not waiting for a result
-	}
-	if time.Since(start) < 1200*time.Millisecond {
-		t.Fatal("pings did not outlast the idle time")
-	}
-	// ...then silence closes it.
-	r.closedWithin(3 * time.Second)
-}
-
 func TestOversizeFrameClosed(t *testing.T) {
 	ts := startServer(t, upstream.Config{MaxFrameSize: 1024}, newFakeHandler())
 	r := dialRaw(t, ts.addr)

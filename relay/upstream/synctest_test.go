@@ -1,0 +1,144 @@
+package upstream_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/relay/upstream"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// pipeListener hands the server in-memory connections, so timeouts can be
+// tested on the fake clock of a synctest bubble.
+type pipeListener struct {
+	conns  chan net.Conn
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newPipeListener() *pipeListener {
+	return &pipeListener{conns: make(chan net.Conn), closed: make(chan struct{})}
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
+
+func (l *pipeListener) dial() net.Conn {
+	server, client := net.Pipe()
+	l.conns <- server
+	return client
+}
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "pipe" }
+
+// inBubble runs a server on a pipe listener inside a synctest bubble.
+func inBubble(t *testing.T, cfg upstream.Config, f func(t *testing.T, ln *pipeListener)) {
+	synctest.Test(t, func(t *testing.T) {
+		srv, err := upstream.NewServer(cfg, newFakeHandler(), slog.New(slog.DiscardHandler), metrics.NewSet())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln := newPipeListener()
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(ln) }()
+		f(t, ln)
+		if err := srv.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-served; !errors.Is(err, upstream.ErrServerClosed) {
+			t.Fatal(err)
+		}
+	})
+}
+
+func pipeBind(t *testing.T, nc net.Conn) *upstream.FrameReader {
+	t.Helper()
+	b, _ := upstream.AppendFrame(nil, &upstreampb.Frame{Seq: 1, Op: &upstreampb.Frame_Bind{Bind: &upstreampb.Bind{
+		Customer: "c1", Secret: "right-secret", Version: upstream.Version}}})
+	if _, err := nc.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	fr := upstream.NewFrameReader(nc, 0)
+	var f upstreampb.Frame
+	if err := fr.Read(&f); err != nil || f.GetBindResp().GetStatus() != upstreampb.Status_OK {
+		t.Fatalf("bind: %v %v", &f, err)
+	}
+	return fr
+}
+
+// closedAfter reads until the server closes nc and returns how long that took.
+func closedAfter(nc net.Conn) time.Duration {
+	start := time.Now()
+	io.Copy(io.Discard, nc)
+	return time.Since(start)
+}
+
+func TestBindDeadlineOnFakeClock(t *testing.T) {
+	inBubble(t, upstream.Config{BindTimeout: 5 * time.Second}, func(t *testing.T, ln *pipeListener) {
+		nc := ln.dial()
+		defer nc.Close()
+		start := time.Now()
+		// A slowloris: one byte of the length prefix every second.
+		go func() {
+			for range 3 {
+				if _, err := nc.Write([]byte{0}); err != nil {
+					return
+				}
+				time.Sleep(time.Second)
+			}
+		}()
+		io.Copy(io.Discard, nc)
+		if d := time.Since(start); d != 5*time.Second {
+			t.Fatalf("closed after %v, want the 5s bind deadline", d)
+		}
+	})
+}
+
+func TestIdleTimeoutOnFakeClock(t *testing.T) {
+	inBubble(t, upstream.Config{IdleTimeout: 90 * time.Second}, func(t *testing.T, ln *pipeListener) {
+		nc := ln.dial()
+		defer nc.Close()
+		fr := pipeBind(t, nc)
+		// Pings every 60 s keep it open for 5 minutes...
+		for i := range 5 {
+			time.Sleep(60 * time.Second)
+			b, _ := upstream.AppendFrame(nil, &upstreampb.Frame{Seq: uint32(i + 2), Op: &upstreampb.Frame_Ping{Ping: &upstreampb.Ping{}}})
+			if _, err := nc.Write(b); err != nil {
+				t.Fatalf("ping %d: %v", i, err)
+			}
+			var f upstreampb.Frame
+			if err := fr.Read(&f); err != nil || f.GetPong() == nil {
+				t.Fatalf("pong %d: %v %v", i, &f, err)
+			}
+		}
+		// ...then 90 s of silence closes it, to the second.
+		if d := closedAfter(nc); d != 90*time.Second {
+			t.Fatalf("closed after %v of silence, want 90s", d)
+		}
+	})
+}
