@@ -101,3 +101,33 @@ func TestCloseDoesNotWaitForABindThatNeverComes(t *testing.T) {
 		t.Fatalf("submit waiting for a bind: %v, want ErrClosed", err)
 	}
 }
+
+func TestQueryCancelAndDataSM(t *testing.T) {
+	srv := newServer(t, smpptest.Config{ReceiptDelay: time.Hour})
+	s := newSession(t, fastConfig(srv.Addr()))
+	ctx := ctxT(t, 3*time.Second)
+	m := sm(1)
+	m.RegisteredDelivery = 1
+	r, err := s.Submit(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := s.QuerySM(ctx, &pdu.QuerySM{MessageID: r.MessageID, Source: m.Source})
+	if err != nil || q.MessageState != pdu.StateEnroute {
+		t.Fatalf("query_sm: %+v, %v", q, err)
+	}
+	if err := s.CancelSM(ctx, &pdu.CancelSM{MessageID: r.MessageID, Source: m.Source, Dest: m.Dest}); err != nil {
+		t.Fatalf("cancel_sm: %v", err)
+	}
+	if err := s.CancelSM(ctx, &pdu.CancelSM{MessageID: r.MessageID, Source: m.Source, Dest: m.Dest}); !errors.Is(err, pdu.StatusCancelFail) {
+		t.Fatalf("second cancel_sm: %v, want ESME_RCANCELFAIL", err)
+	}
+	if _, err := s.QuerySM(ctx, &pdu.QuerySM{MessageID: "nope"}); !errors.Is(err, pdu.StatusQueryFail) {
+		t.Fatalf("query_sm of an unknown id: %v", err)
+	}
+	d := &pdu.DataSM{Source: m.Source, Dest: m.Dest}
+	_ = d.TLVs.SetMessagePayload([]byte("payload"))
+	if r, err := s.DataSM(ctx, d); err != nil || r.MessageID == "" {
+		t.Fatalf("data_sm: %+v, %v", r, err)
+	}
+}

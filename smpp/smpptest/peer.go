@@ -171,6 +171,12 @@ func (p *peer) handle(q *pdu.PDU) {
 		p.bind(q)
 	case pdu.SubmitSMID:
 		p.submit(q)
+	case pdu.QuerySMID:
+		p.query(q)
+	case pdu.CancelSMID:
+		p.cancel(q)
+	case pdu.DataSMID:
+		p.data(q)
 	case pdu.EnquireLinkID:
 		p.s.enquires.Add(1)
 		p.send(&pdu.PDU{Header: pdu.Header{Command: pdu.EnquireLinkRespID, Sequence: q.Sequence}})

@@ -40,6 +40,7 @@ type Server struct {
 		behavior Behavior
 		rnd      *rand.Rand
 		recorded []Submitted
+		states   map[string]pdu.MessageState // for query_sm, cancel_sm
 		timers   map[uint64]func() bool
 		timerID  uint64
 	}
@@ -257,7 +258,9 @@ func (s *Server) failNext() bool {
 	return s.mu.rnd.Float64() < s.cfg.FailRatio
 }
 
-// receiver picks the socket a receipt for a submit on from goes to.
+// receiver picks the socket a receipt for a submit on from goes to: from
+// itself while it is open and can receive (unless elsewhere), otherwise
+// another open receiving socket of the same system_id, otherwise from.
 func (s *Server) receiver(from *peer, elsewhere bool) *peer {
 	if from.receives() && !elsewhere && !from.closed() {
 		return from
@@ -265,11 +268,11 @@ func (s *Server) receiver(from *peer, elsewhere bool) *peer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for p := range s.mu.peers {
-		if p != from && p.receives() && p.systemID() == from.systemID() {
+		if p != from && p.receives() && !p.closed() && p.systemID() == from.systemID() {
 			return p
 		}
 	}
-	if from.receives() && !from.closed() {
+	if from.receives() {
 		return from
 	}
 	return nil

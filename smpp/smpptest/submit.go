@@ -48,6 +48,7 @@ func (p *peer) submit(q *pdu.PDU) {
 	sm := q.Body.(*pdu.SubmitSM)
 	id := p.s.formatID(p.s.ids.Add(1), false)
 	p.s.record(Submitted{SystemID: p.systemID(), MessageID: id, SM: sm})
+	p.s.setState(id, pdu.StateEnroute)
 	if b.DropEvery > 0 && n%b.DropEvery == 0 {
 		return // accepted, never answered
 	}
@@ -101,8 +102,9 @@ func (p *peer) later(d time.Duration, q *pdu.PDU) {
 func (p *peer) receipt(sm *pdu.SubmitSM, id string, b Behavior, d time.Duration) {
 	fail := p.s.failNext()
 	submitted := p.s.cfg.Clock.Now()
-	body := p.s.receiptBody(sm, id, fail, submitted)
 	send := func() {
+		body := p.s.receiptBody(sm, id, fail, submitted) // a cancel_sm may have come
+
 		// The receiver is chosen when the receipt goes out, as an SMSC
 		// that stores receipts does: the submitting socket may have gone
 		// (the ESME restarted) while another bind of the same system_id
@@ -140,6 +142,10 @@ func (s *Server) receiptBody(sm *pdu.SubmitSM, id string, fail bool, submitted t
 	if fail {
 		stat, state, errCode, dlvrd = receipt.StatUndeliverable, pdu.StateUndeliverable, "001", 0
 	}
+	if cur, _ := s.state(id); cur == pdu.StateDeleted {
+		stat, state, errCode, dlvrd = receipt.StatDeleted, pdu.StateDeleted, "000", 0
+	}
+	s.setState(id, state)
 	rid := id
 	if s.cfg.ReceiptOtherBase {
 		n, _ := strconv.ParseUint(id, s.cfg.IDBase, 64)
