@@ -2,6 +2,7 @@ package upstream_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -82,6 +83,8 @@ type fakeOutbox struct {
 	reports map[uint64]*upstreampb.Report // unacked
 	views   []*fakeView
 	acked   []uint64
+	// failNext makes that many Next calls fail.
+	failNext atomic.Int32
 }
 
 func (o *fakeOutbox) add(n int) {
@@ -123,6 +126,10 @@ type fakeView struct {
 func (v *fakeView) Notify() <-chan struct{} { return v.notify }
 
 func (v *fakeView) Next(ctx context.Context, after uint64, limit int) ([]*upstreampb.Report, error) {
+	if v.o.failNext.Load() > 0 {
+		v.o.failNext.Add(-1)
+		return nil, errors.New("outbox unavailable")
+	}
 	v.o.mu.Lock()
 	defer v.o.mu.Unlock()
 	var seqs []uint64

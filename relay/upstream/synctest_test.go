@@ -57,9 +57,12 @@ func (pipeAddr) Network() string { return "pipe" }
 func (pipeAddr) String() string  { return "pipe" }
 
 // inBubble runs a server on a pipe listener inside a synctest bubble.
-func inBubble(t *testing.T, cfg upstream.Config, f func(t *testing.T, ln *pipeListener)) {
+func inBubble(t *testing.T, cfg upstream.Config, h upstream.Handler, f func(t *testing.T, ln *pipeListener)) {
 	synctest.Test(t, func(t *testing.T) {
-		srv, err := upstream.NewServer(cfg, newFakeHandler(), slog.New(slog.DiscardHandler), metrics.NewSet())
+		if h == nil {
+			h = newFakeHandler()
+		}
+		srv, err := upstream.NewServer(cfg, h, slog.New(slog.DiscardHandler), metrics.NewSet())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +102,7 @@ func closedAfter(nc net.Conn) time.Duration {
 }
 
 func TestBindDeadlineOnFakeClock(t *testing.T) {
-	inBubble(t, upstream.Config{BindTimeout: 5 * time.Second}, func(t *testing.T, ln *pipeListener) {
+	inBubble(t, upstream.Config{BindTimeout: 5 * time.Second}, nil, func(t *testing.T, ln *pipeListener) {
 		nc := ln.dial()
 		defer nc.Close()
 		start := time.Now()
@@ -120,7 +123,7 @@ func TestBindDeadlineOnFakeClock(t *testing.T) {
 }
 
 func TestIdleTimeoutOnFakeClock(t *testing.T) {
-	inBubble(t, upstream.Config{IdleTimeout: 90 * time.Second}, func(t *testing.T, ln *pipeListener) {
+	inBubble(t, upstream.Config{IdleTimeout: 90 * time.Second}, nil, func(t *testing.T, ln *pipeListener) {
 		nc := ln.dial()
 		defer nc.Close()
 		fr := pipeBind(t, nc)
@@ -139,6 +142,27 @@ func TestIdleTimeoutOnFakeClock(t *testing.T) {
 		// ...then 90 s of silence closes it, to the second.
 		if d := closedAfter(nc); d != 90*time.Second {
 			t.Fatalf("closed after %v of silence, want 90s", d)
+		}
+	})
+}
+
+func TestReportSourceFailureRetried(t *testing.T) {
+	h := newFakeHandler()
+	box := h.outbox("c1")
+	box.failNext.Store(2)
+	box.add(1)
+	inBubble(t, upstream.Config{}, h, func(t *testing.T, ln *pipeListener) {
+		nc := ln.dial()
+		defer nc.Close()
+		start := time.Now()
+		fr := pipeBind(t, nc)
+		var f upstreampb.Frame
+		if err := fr.Read(&f); err != nil || f.GetReport().GetReportSeq() != 1 {
+			t.Fatalf("report: %v %v", &f, err)
+		}
+		// Two failed reads of the outbox, one second apart each.
+		if d := time.Since(start); d != 2*time.Second {
+			t.Fatalf("report after %v, want 2s", d)
 		}
 	})
 }
