@@ -5,25 +5,23 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/msgrelay/relay/relay"
 	"github.com/msgrelay/relay/relay/customer"
-	"github.com/msgrelay/relay/relay/door"
-	"github.com/msgrelay/relay/relay/route"
-	"github.com/msgrelay/relay/smpp/receipt"
 	"github.com/msgrelay/relay/smpp/smpptest"
 )
 
-// inproc is a relay in this process with simulated carriers, in a
-// temporary data directory removed at close.
+// inproc is a relay in this process with simulated carriers (and the
+// daemon's own simulated Kakao server), in a temporary data directory
+// removed at close.
 type inproc struct {
 	dir    string
 	sims   []*smpptest.Server
 	d      *relay.Daemon
-	cfg    *relay.Config
-	kakao  func() // stops the simulated Kakao endpoint, if any
 	secret string
 }
 
@@ -32,9 +30,6 @@ const benchSecret = "bench-secret-not-for-production"
 func customerID(i int) string { return "bench" + strconv.Itoa(i+1) }
 
 func startInproc(c *Config, log *slog.Logger) (_ *inproc, err error) {
-	if c.Mix.Kakao() && kakaoHook == nil {
-		return nil, ErrNoKakao
-	}
 	p := &inproc{secret: benchSecret}
 	defer func() {
 		if err != nil {
@@ -44,36 +39,6 @@ func startInproc(c *Config, log *slog.Logger) (_ *inproc, err error) {
 	if p.dir, err = os.MkdirTemp("", "relaybench-"); err != nil {
 		return nil, err
 	}
-	hash, err := customer.HashSecret(benchSecret, customer.MinIterations)
-	if err != nil {
-		return nil, err
-	}
-	cfg := &relay.Config{
-		DataDir:         p.dir,
-		Upstream:        relay.UpstreamConfig{Listen: "127.0.0.1:0", MaxConnsPerCustomer: c.Conns + 1},
-		Door:            door.DefaultConfig(),
-		ShutdownTimeout: relay.Duration(20 * time.Second),
-		Dispatch: relay.DispatchConfig{
-			MaxAttempts: 5,
-			RetryMin:    relay.Duration(10 * time.Millisecond),
-			RetryMax:    relay.Duration(time.Second),
-			Validity:    relay.Duration(47 * time.Hour),
-			ExpiryScan:  relay.Duration(10 * time.Second),
-		},
-	}
-	for i := range c.Customers {
-		cfg.Customers = append(cfg.Customers, customer.Config{
-			ID: customerID(i), Name: "Bench " + strconv.Itoa(i+1), SecretHash: hash,
-			Products: []string{"sms", "lms", "alimtalk", "friendtalk_text"},
-			Senders:  []string{c.Sender}, SenderKeys: []string{c.SenderKey},
-			Rate: 10_000_000, Burst: 10_000_000,
-		})
-	}
-	hexIDs := receipt.IDFormat{}
-	if err := hexIDs.UnmarshalText([]byte("hex")); err != nil {
-		return nil, err
-	}
-	var weighted []route.Weighted
 	for i := range c.Carriers.Count {
 		sim, err := smpptest.NewServer(smpptest.Config{
 			Users:        map[string]string{"relay": "pw"},
@@ -89,29 +54,60 @@ func startInproc(c *Config, log *slog.Logger) (_ *inproc, err error) {
 			return nil, err
 		}
 		p.sims = append(p.sims, sim)
-		name := "carrier" + strconv.Itoa(i+1)
-		cfg.Carriers = append(cfg.Carriers, relay.CarrierConfig{
-			Name: name, Addr: sim.Addr(), SystemID: "relay", Password: "pw",
-			Mode: "transceiver", Binds: c.Carriers.Binds, Window: c.Carriers.Window,
-			TPS: float64(c.Carriers.TPS), DataCoding: "ksc5601", TimeZone: "Asia/Seoul",
-			RespIDs: hexIDs, ReceiptIDs: hexIDs,
-		})
-		weighted = append(weighted, route.Weighted{Name: name, Weight: 1})
 	}
-	cfg.Routes = []route.Config{{Carriers: weighted}}
-	if c.Mix.Kakao() {
-		if p.kakao, err = kakaoHook(cfg, c.Kakao, c.SenderKey, c.Template); err != nil {
-			return nil, err
-		}
+	text, err := p.configText(c)
+	if err != nil {
+		return nil, err
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("bench: relay config: %w", err)
+	// The relay reads its configuration as relayd does, defaults and
+	// validation included.
+	path := filepath.Join(p.dir, "relay.toml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		return nil, err
 	}
-	p.cfg = cfg
-	if p.d, err = relay.Start(cfg, relay.Options{Logger: log}); err != nil {
+	cfg, err := relay.LoadConfig(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	if p.d, err = relay.Start(cfg, relay.Options{Logger: log, Metrics: c.Metrics}); err != nil {
 		return nil, err
 	}
 	return p, p.waitBound(c.Carriers.Binds)
+}
+
+// configText writes the relay's configuration for the scenario as TOML.
+func (p *inproc) configText(c *Config) (string, error) {
+	hash, err := customer.HashSecret(benchSecret, customer.MinIterations)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	w("data_dir = %q", filepath.Join(p.dir, "data"))
+	w("[upstream]\nlisten = \"127.0.0.1:0\"\nmax_conns_per_customer = %d", c.Conns+1)
+	w("[dispatch]\nretry_min = \"10ms\"\nretry_max = \"1s\"")
+	if c.Mix.Kakao() {
+		mix := c.Kakao.Mix
+		if mix == "" {
+			mix = "1000:1"
+		}
+		w("[kakao]\nbase_url = \"sim\"\n[kakao.simulate]\nlatency = %q\nmix = %q", c.Kakao.Latency.String(), mix)
+	}
+	for i := range c.Customers {
+		w("[[customer]]\nid = %q\nname = \"Bench %d\"\nsecret_hash = %q", customerID(i), i+1, hash)
+		w("products = [\"sms\", \"lms\", \"alimtalk\", \"friendtalk_text\"]")
+		w("senders = [%q]\nsender_keys = [%q]\nrate = 10000000.0\nburst = 10000000", c.Sender, c.SenderKey)
+	}
+	var names []string
+	for i, sim := range p.sims {
+		name := "carrier" + strconv.Itoa(i+1)
+		names = append(names, fmt.Sprintf("{name = %q, weight = 1}", name))
+		w("[[carrier]]\nname = %q\naddr = %q\nsystem_id = \"relay\"\npassword = \"pw\"", name, sim.Addr())
+		w("binds = %d\nwindow = %d\ntps = %d.0\nresp_ids = \"hex\"\nreceipt_ids = \"hex\"",
+			c.Carriers.Binds, c.Carriers.Window, c.Carriers.TPS)
+	}
+	w("[[route]]\ncarriers = [%s]", strings.Join(names, ", "))
+	return b.String(), nil
 }
 
 // waitBound polls the simulated SMSCs until every bind is up.
@@ -140,9 +136,6 @@ func (p *inproc) close(ctx context.Context) error {
 	var err error
 	if p.d != nil {
 		err = p.d.Shutdown(ctx)
-	}
-	if p.kakao != nil {
-		p.kakao()
 	}
 	for _, s := range p.sims {
 		s.Close()

@@ -3,6 +3,8 @@ package bench
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -25,6 +27,9 @@ type Result struct {
 	// billing counters and a recount of delivered records (0 when they
 	// agree), and the counters against the delivered reports.
 	BillingMismatch int64 `json:"billing_mismatch"`
+	// Billed counts delivered messages by the product they were billed
+	// as (a Kakao message that fell back is billed as SMS or LMS).
+	Billed map[string]int64 `json:"billed"`
 
 	AcceptedPerS float64 `json:"accepted_per_s"`
 	ReportsPerS  float64 `json:"reports_per_s"`
@@ -66,6 +71,9 @@ func (r *Result) WriteTable(w io.Writer) {
 	row("duplicate reports", "%d", r.DuplicateReports)
 	row("double billed", "%d", r.DoubleBilled)
 	row("billing mismatch", "%d", r.BillingMismatch)
+	for _, p := range slices.Sorted(maps.Keys(r.Billed)) {
+		row("billed as "+p, "%d", r.Billed[p])
+	}
 	row("accepted/s", "%.0f", r.AcceptedPerS)
 	row("final reports/s", "%.0f", r.ReportsPerS)
 	row("accept p50/p99/p99.9", "%.2f / %.2f / %.2f ms", r.AcceptP50ms, r.AcceptP99ms, r.AcceptP999ms)

@@ -14,7 +14,10 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
 
 // Run plays one scenario and returns its figures. The error is for a
@@ -23,6 +26,9 @@ import (
 func Run(ctx context.Context, c Config) (Result, error) {
 	if err := c.Validate(); err != nil {
 		return Result{}, err
+	}
+	if c.Customers == 0 {
+		c.Customers = c.Conns
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -59,7 +65,7 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	t.start = time.Now() // from the first submit, not from start-up
 	l.run(ctx)
 	sendTook := time.Since(t.start)
-	draining(&c, l)
+	l.draining.Store(true)
 	drain(ctx, c.Drain, t)
 	total := time.Since(t.start)
 	stopProgress()
@@ -69,6 +75,12 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	res.Accepted, res.Refused, res.Errors = t.accepted.Load(), t.refused.Load(), t.errors.Load()
 	res.Delivered, res.Failed, res.Expired = t.delivered.Load(), t.failed.Load(), t.expired.Load()
 	res.Lost = t.lost(sent)
+	res.Billed = map[string]int64{}
+	for p := range t.billed {
+		if n := t.billed[p].Load(); n > 0 {
+			res.Billed[strings.ToLower(strings.TrimPrefix(upstreampb.Product(p).String(), "PRODUCT_"))] = n
+		}
+	}
 	res.DuplicateReports, res.DoubleBilled = t.duplicates.Load(), t.doubleBilled.Load()
 	res.AcceptedPerS = float64(res.Accepted) / sendTook.Seconds()
 	if last := time.Duration(t.lastFinal.Load()); last > 0 {
@@ -136,8 +148,6 @@ func progress(c *Config, l *load) (stop func()) {
 	}()
 	return func() { close(done); <-finished }
 }
-
-func draining(c *Config, l *load) { l.draining.Store(true) }
 
 // checkBilling compares, for each customer, the store's billing counters
 // with a recount of the delivered records and with the delivered reports.

@@ -21,8 +21,9 @@ type tracker struct {
 	accepted, refused, errors        atomic.Int64
 	delivered, failed, expired       atomic.Int64
 	finals, duplicates, doubleBilled atomic.Int64
-	foreign                          atomic.Int64 // reports of other runs
-	lastFinal                        atomic.Int64 // ns since start
+	foreign                          atomic.Int64    // reports of other runs
+	billed                           [8]atomic.Int64 // delivered, by the product billed
+	lastFinal                        atomic.Int64    // ns since start
 
 	acceptLat, reportLat hist
 }
@@ -105,6 +106,9 @@ func (t *tracker) report(r *upstreampb.Report) {
 	switch r.State {
 	case upstreampb.FinalState_DELIVERED:
 		t.delivered.Add(1)
+		if int(r.Billed) < len(t.billed) {
+			t.billed[r.Billed].Add(1)
+		}
 	case upstreampb.FinalState_FAILED:
 		t.failed.Add(1)
 	case upstreampb.FinalState_EXPIRED:

@@ -15,7 +15,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syscall"
-	"time"
+
+	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/msgrelay/relay/bench"
 )
@@ -28,7 +29,7 @@ func main() {
 	flag.IntVar(&c.PID, "pid", 0, "pid of the relayd, to read its peak RSS (with -addr)")
 	flag.IntVar(&c.Conns, "conns", c.Conns, "upstream connections")
 	flag.IntVar(&c.Window, "window", c.Window, "submits in flight per connection")
-	flag.IntVar(&c.Customers, "customers", c.Customers, "customers the connections are spread over (in process)")
+	flag.IntVar(&c.Customers, "customers", c.Customers, "customers the connections are spread over, in process (0: one per connection)")
 	flag.IntVar(&c.Messages, "n", c.Messages, "messages to send (0 with -duration: no cap)")
 	flag.DurationVar(&c.Duration, "duration", 0, "send for this long instead of a count")
 	flag.DurationVar(&c.Drain, "drain", c.Drain, "longest wait for final reports after the last submit")
@@ -44,10 +45,11 @@ func main() {
 	flag.DurationVar(&c.Carriers.ReceiptDelay, "receipt-delay", 0, "delay from submit_sm_resp to receipt")
 	flag.Float64Var(&c.Carriers.FailRatio, "fail-ratio", 0, "share of receipts that report UNDELIV")
 	flag.DurationVar(&c.Kakao.Latency, "kakao-latency", c.Kakao.Latency, "simulated Kakao answer time")
-	flag.Float64Var(&c.Kakao.FailRatio, "kakao-fail-ratio", 0, "share of Kakao sends that fail")
+	flag.StringVar(&c.Kakao.Mix, "kakao-mix", c.Kakao.Mix, "simulated Kakao result codes, code:weight,… (3018 falls back to SMS/LMS)")
 	asJSON := flag.Bool("json", false, "print one JSON object")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile (in-process: relay and loader)")
 	memProfile := flag.String("memprofile", "", "write a heap profile at the end")
+	metricsOut := flag.String("metrics-out", "", "write the in-process relay's metrics (Prometheus text) here at the end")
 	verbose := flag.Bool("v", false, "log the in-process relay at info level to stderr")
 	flag.Parse()
 
@@ -60,6 +62,9 @@ func main() {
 		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	c.Progress = progressPrinter(!*asJSON)
+	if *metricsOut != "" {
+		c.Metrics = metrics.NewSet()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -83,6 +88,12 @@ func main() {
 		if f, ferr := os.Create(*memProfile); ferr == nil {
 			runtime.GC()
 			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
+	if *metricsOut != "" {
+		if f, ferr := os.Create(*metricsOut); ferr == nil {
+			c.Metrics.WritePrometheus(f)
 			f.Close()
 		}
 	}
@@ -160,5 +171,3 @@ func progressPrinter(show bool) func(bench.Progress) {
 		}
 	}
 }
-
-var _ = time.Second

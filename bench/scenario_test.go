@@ -1,0 +1,69 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// fasthttp's process-wide janitors (the Kakao client's idle-connection
+// cleaner, the simulated server's date updater) outlive any one relay.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*HostClient).connsCleaner"),
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"))
+}
+
+// TestShortScenario proves the harness end to end on a few thousand
+// messages: every accepted message gets one final result, nothing is lost
+// or billed twice. It asserts no speed.
+func TestShortScenario(t *testing.T) {
+	cases := []struct {
+		name string
+		mod  func(*Config)
+	}{
+		{"sms", func(c *Config) {}},
+		{"mixed with failures", func(c *Config) {
+			c.Mix = Mix{SMS: 6, LMS: 2, AlimTalk: 1, FriendTalk: 1, AlimTalkFallback: 1}
+			c.Kakao = KakaoConfig{Latency: time.Millisecond, Mix: "1000:80,3018:20"}
+			c.Carriers.FailRatio = 0.1
+			c.Customers = 1 // several connections of one customer
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			c.Messages, c.Conns, c.Window = 2000, 2, 64
+			c.Drain = 15 * time.Second
+			tc.mod(&c)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			r, err := Run(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Sent != 2000 || r.Accepted != 2000 {
+				t.Errorf("sent %d, accepted %d of 2000", r.Sent, r.Accepted)
+			}
+			if r.Lost != 0 || r.DoubleBilled != 0 || r.BillingMismatch != 0 {
+				t.Errorf("lost %d, double billed %d, billing mismatch %d", r.Lost, r.DoubleBilled, r.BillingMismatch)
+			}
+			if r.Delivered+r.Failed+r.Expired != r.Accepted {
+				t.Errorf("delivered %d + failed %d + expired %d != accepted %d", r.Delivered, r.Failed, r.Expired, r.Accepted)
+			}
+			var billed int64
+			for _, n := range r.Billed {
+				billed += n
+			}
+			if billed != r.Delivered {
+				t.Errorf("billed %v, delivered %d", r.Billed, r.Delivered)
+			}
+			if r.AcceptP99ms <= 0 || r.ReportP50ms <= 0 {
+				t.Errorf("no latencies: %+v", r)
+			}
+		})
+	}
+}
