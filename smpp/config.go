@@ -90,8 +90,10 @@ type Config struct {
 	// acknowledges everything.
 	OnDeliver DeliverHandler
 	// HandlerWorkers run OnDeliver per bind (default 4); HandlerQueue
-	// deliver_sm wait for a worker (default 256). When both are busy the
-	// reader stops reading, which pushes back on the SMSC through TCP.
+	// deliver_sm wait for a worker (default 256). When both are full a
+	// deliver_sm is answered ESME_RX_T_APPN at once (the SMSC delivers it
+	// again later) so that the reader never stalls: a stalled reader would
+	// hold up submit_sm_resp and enquire_link_resp too.
 	HandlerWorkers int
 	HandlerQueue   int
 

@@ -235,8 +235,13 @@ func (c *conn) dispatch(p *pdu.PDU) bool {
 		}
 		select {
 		case c.deliv <- p:
-		case <-c.done:
-			return false
+		default:
+			// Workers and queue are full: refuse for now rather than stop
+			// reading, which would hold up submit_sm_resp too. The SMSC
+			// delivers again later; nothing is lost.
+			c.b.m.deliverBusy.Inc()
+			c.b.logErr("smpp: deliver_sm queue full, answering ESME_RX_T_APPN", errDeliverBusy)
+			c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.DeliverSMRespID, Status: pdu.StatusRxTAppn, Sequence: p.Sequence}})
 		}
 	case cmd == pdu.UnbindID:
 		c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.UnbindRespID, Sequence: p.Sequence}})
@@ -259,6 +264,8 @@ var errNotSent = errors.New("smpp: connection closed before sending")
 // errClosedByUs: the conn was closed after an unbind from the SMSC or a
 // PDU whose framing could not be trusted.
 var errClosedByUs = errors.New("smpp: SMSC unbound or broke framing")
+
+var errDeliverBusy = errors.New("smpp: deliver_sm handlers busy")
 
 // closeMarker, queued to the writer, makes it flush and close the conn.
 var closeMarker = &pdu.PDU{}

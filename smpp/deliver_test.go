@@ -118,3 +118,31 @@ func TestReceiptBeforeSubmitResp(t *testing.T) {
 	}
 	waitFor(t, 2*time.Second, "two deliver_sm_resp", func() bool { return srv.Stats().DeliverAcks == 2 })
 }
+
+func TestFullHandlerQueueRefusesWithoutStallingSubmits(t *testing.T) {
+	srv := newServer(t, smpptest.Config{})
+	cfg := fastConfig(srv.Addr())
+	cfg.HandlerWorkers, cfg.HandlerQueue = 1, 1
+	release := make(chan struct{})
+	cfg.OnDeliver = func(ctx context.Context, d *pdu.DeliverSM) error {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+	s := newSession(t, cfg)
+	m := sm(1)
+	m.RegisteredDelivery = 1
+	for range 5 { // receipts 3..5 find worker and queue taken
+		if _, err := s.Submit(ctxT(t, 2*time.Second), m); err != nil {
+			t.Fatalf("submit while handlers are stuck: %v", err)
+		}
+	}
+	waitFor(t, 2*time.Second, "refused receipts", func() bool { return srv.Stats().DeliverNacks == 3 })
+	close(release)
+	waitFor(t, 2*time.Second, "accepted receipts", func() bool { return srv.Stats().DeliverAcks == 2 })
+	if v := metricValue(t, s, "relay_smpp_deliver_sm_refused_busy_total"); v != 3 {
+		t.Fatalf("refused counter = %v", v)
+	}
+}

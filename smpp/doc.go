@@ -53,7 +53,8 @@
 //
 // Receipts and mobile-originated messages go to Config.OnDeliver on a
 // fixed pool of workers per bind behind a bounded queue; when both are full
-// the reader stops reading and TCP pushes back on the SMSC. deliver_sm_resp
+// the deliver_sm is refused with ESME_RX_T_APPN (the SMSC retries it), so
+// the reader never waits on a handler. deliver_sm_resp
 // is written only after the handler returned nil, so the relay can make a
 // receipt durable first; an error answers ESME_RX_T_APPN (or the pdu.Status
 // it wraps) and the SMSC delivers again later.

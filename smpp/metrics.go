@@ -14,18 +14,19 @@ type bindMetrics struct {
 	set    *metrics.Set
 	labels string
 
-	up         *metrics.Gauge
-	binds      *metrics.Counter // successful binds
-	drops      *metrics.Counter // bound sockets lost
-	bindFail   *metrics.Counter
-	deadPeer   *metrics.Counter
-	throttled  *metrics.Counter
-	malformed  *metrics.Counter
-	late       *metrics.Counter
-	delivered  *metrics.Counter
-	deliverErr *metrics.Counter
-	latency    *metrics.Histogram
-	submitOK   *metrics.Counter
+	up          *metrics.Gauge
+	binds       *metrics.Counter // successful binds
+	drops       *metrics.Counter // bound sockets lost
+	bindFail    *metrics.Counter
+	deadPeer    *metrics.Counter
+	throttled   *metrics.Counter
+	malformed   *metrics.Counter
+	late        *metrics.Counter
+	delivered   *metrics.Counter
+	deliverErr  *metrics.Counter
+	deliverBusy *metrics.Counter
+	latency     *metrics.Histogram
+	submitOK    *metrics.Counter
 
 	mu struct {
 		sync.Mutex
@@ -46,6 +47,7 @@ func newBindMetrics(set *metrics.Set, carrier, name string, b *bind) *bindMetric
 	m.late = set.GetOrCreateCounter(`relay_smpp_unmatched_responses_total{` + l + `}`)
 	m.delivered = set.GetOrCreateCounter(`relay_smpp_deliver_sm_total{` + l + `}`)
 	m.deliverErr = set.GetOrCreateCounter(`relay_smpp_deliver_sm_handler_errors_total{` + l + `}`)
+	m.deliverBusy = set.GetOrCreateCounter(`relay_smpp_deliver_sm_refused_busy_total{` + l + `}`)
 	m.latency = set.GetOrCreateHistogram(`relay_smpp_response_seconds{` + l + `}`)
 	m.submitOK = set.GetOrCreateCounter(`relay_smpp_submits_total{` + l + `,status="ESME_ROK"}`)
 	set.GetOrCreateGauge(`relay_smpp_window_used{`+l+`}`, func() float64 { return float64(len(b.win)) })
