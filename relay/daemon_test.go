@@ -119,8 +119,8 @@ func TestRefusalsNameRuleAndValue(t *testing.T) {
 		status upstreampb.Status
 		reason string
 	}{
-		{"product", &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_FRIENDTALK_TEXT, SenderKey: "key-1",
-			Recipient: "01012345678", Text: "x"}, upstreampb.Status_PRODUCT_NOT_ALLOWED, "friendtalk"},
+		{"product", &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_PAYMENT_ALIMTALK, SenderKey: "key-1",
+			TemplateCode: "T", Recipient: "01012345678", Text: "x"}, upstreampb.Status_PRODUCT_NOT_ALLOWED, "payment"},
 		{"sender", &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Sender: "0299998888",
 			Recipient: "01012345678", Text: "x"}, upstreampb.Status_SENDER_NOT_REGISTERED, "0299998888"},
 		{"recipient", &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Sender: "0212345678",

@@ -14,6 +14,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/msgrelay/relay/kakaobiz/kakaotest"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/route"
@@ -23,7 +24,17 @@ import (
 	"github.com/msgrelay/relay/smpp/smpptest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// fasthttp's janitors (the Kakao client's idle-connection cleaner, the
+// simulated server's worker-pool cleaner) sleep out their period after
+// Close and then exit holding nothing; its date updater is one process-wide
+// goroutine it never stops.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*HostClient).connsCleaner"),
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"),
+	)
+}
 
 const testSecret = "s3cret-for-tests"
 
@@ -41,8 +52,9 @@ type harness struct {
 	t    *testing.T
 	cfg  *Config
 	d    *Daemon
-	sims map[string]*smpptest.Server
-	now  *manualClock
+	sims  map[string]*smpptest.Server
+	kakao *kakaotest.Server
+	now   *manualClock
 
 	noBindWait bool
 }
@@ -114,6 +126,7 @@ type setup struct {
 	cfg        *Config
 	sims       map[string]*smpptest.Config
 	noBindWait bool         // carriers are expected to stay down
+	kakao      *kakaotest.Config // a simulated Kakao server, when set
 	clock      *manualClock // the daemon's wall clock, for SMSCs that should share it
 }
 
@@ -132,8 +145,8 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		Door:     door.DefaultConfig(),
 		Customers: []customer.Config{{
 			ID: "shop", Name: "Shop", SecretHash: testHash,
-			Products: []string{"sms", "lms", "alimtalk"},
-			Senders:  []string{"0212345678"}, SenderKeys: []string{"key-1"},
+			Products: []string{"sms", "lms", "alimtalk", "friendtalk_text", "friendtalk_image"},
+			Senders:  []string{"0212345678"}, SenderKeys: []string{"key-1"}, Advertising: true,
 			Rate: 100000,
 		}, {
 			ID: "other", Name: "Other", SecretHash: testHash,
@@ -154,6 +167,17 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		o(su)
 	}
 	h.noBindWait = su.noBindWait
+	if su.kakao != nil {
+		su.kakao.ClientID, su.kakao.ClientSecret = "relay", "kakao-secret"
+		ks, err := kakaotest.NewServer(*su.kakao)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(ks.Close)
+		h.kakao = ks
+		cfg.Kakao = KakaoConfig{BaseURL: ks.URL(), ClientID: "relay", ClientSecret: "kakao-secret",
+			MaxConns: 8, RequestTimeout: Duration(time.Second), PollEvery: Duration(time.Hour)}
+	}
 	for name, sc := range simCfg {
 		s, err := smpptest.NewServer(*sc)
 		if err != nil {

@@ -157,11 +157,7 @@ func newKakaoLeg(cfg KakaoConfig, d *Daemon) (*kakaoLeg, error) {
 	k.waited = set.NewCounter(`relay_kakao_results_total{result="wait"}`)
 	k.retried = set.NewCounter(`relay_kakao_results_total{result="retry"}`)
 	set.NewGauge(`relay_kakao_queue_depth`, func() float64 { return float64(k.q.len() + k.later.len()) })
-	set.NewGauge(`relay_kakao_awaiting_result`, func() float64 {
-		k.mu.Lock()
-		defer k.mu.Unlock()
-		return float64(len(k.mu.waiting))
-	})
+	set.NewGauge(`relay_kakao_awaiting_result`, func() float64 { return float64(k.awaiting()) })
 	return k, nil
 }
 
@@ -172,6 +168,13 @@ func (k *kakaoLeg) await(m *message.Message) {
 	k.mu.Lock()
 	k.mu.waiting[m.ID] = m
 	k.mu.Unlock()
+}
+
+// awaiting counts the messages polled for a final result.
+func (k *kakaoLeg) awaiting() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.mu.waiting)
 }
 
 func (k *kakaoLeg) start(stop, sendCtx context.Context, g *group) {
