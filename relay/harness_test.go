@@ -49,9 +49,9 @@ var testHash = func() string {
 // harness runs a daemon against simulated SMSCs the test controls, over
 // real loopback TCP. The SMSCs outlive the daemon, so a test can restart it.
 type harness struct {
-	t    *testing.T
-	cfg  *Config
-	d    *Daemon
+	t     *testing.T
+	cfg   *Config
+	d     *Daemon
 	sims  map[string]*smpptest.Server
 	kakao *kakaotest.Server
 	now   *manualClock
@@ -125,9 +125,9 @@ func (c *manualClock) Advance(d time.Duration) {
 type setup struct {
 	cfg        *Config
 	sims       map[string]*smpptest.Config
-	noBindWait bool         // carriers are expected to stay down
+	noBindWait bool              // carriers are expected to stay down
 	kakao      *kakaotest.Config // a simulated Kakao server, when set
-	clock      *manualClock // the daemon's wall clock, for SMSCs that should share it
+	clock      *manualClock      // the daemon's wall clock, for SMSCs that should share it
 }
 
 type harnessOpt func(*setup)
