@@ -9,6 +9,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/msgrelay/relay/relay/message"
 )
@@ -107,13 +108,19 @@ func Open(dir string, opts Options) (*Store, error) {
 	opts.setDefaults()
 	cache := pebble.NewCache(opts.CacheSize)
 	defer cache.Unref()
-	db, err := pebble.Open(dir, &pebble.Options{
+	popts := &pebble.Options{
 		FS:                 opts.FS,
 		Cache:              cache,
 		Logger:             pebbleLogger{opts.Logger},
-		MemTableSize:       64 << 20,
+		MemTableSize:       16 << 20, // measured: 64 MiB tables made reads of fresh records slow
 		FormatMajorVersion: pebble.FormatNewest,
-	})
+	}
+	// Most point reads look for keys that are not there (a new client
+	// reference, a receipt not yet recorded): bloom filters skip the tables.
+	for i := range popts.Levels {
+		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	db, err := pebble.Open(dir, popts)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
