@@ -24,7 +24,7 @@ type conn struct {
 	b     *bind
 	nc    net.Conn
 	rd    *pdu.Reader
-	out   chan *pdu.PDU
+	out   chan frame
 	deliv chan *pdu.PDU
 	done  chan struct{}
 	ctx   context.Context // canceled with done; handed to handlers
@@ -45,7 +45,7 @@ func newConn(b *bind, nc net.Conn, rd *pdu.Reader) *conn {
 		b:     b,
 		nc:    nc,
 		rd:    rd,
-		out:   make(chan *pdu.PDU, b.cfg.Window+b.cfg.HandlerQueue+16),
+		out:   make(chan frame, b.cfg.Window+b.cfg.HandlerQueue+16),
 		deliv: make(chan *pdu.PDU, b.cfg.HandlerQueue),
 		done:  make(chan struct{}),
 	}
@@ -92,12 +92,18 @@ func (c *conn) fail(err error) {
 	}
 }
 
-// send registers cl (if not nil) and queues p for the writer.
+// send encodes p, registers cl (if not nil) and queues p for the writer.
+// The caller's body is not touched after send returns.
 func (c *conn) send(p *pdu.PDU, cl *call) error {
+	f, err := encode(p)
+	if err != nil {
+		return err
+	}
 	if cl != nil {
 		c.mu.Lock()
 		if c.mu.err != nil {
 			c.mu.Unlock()
+			f.free()
 			return errNotSent
 		}
 		cl.seq, cl.cmd, cl.sent = p.Sequence, p.Command, time.Now()
@@ -105,10 +111,11 @@ func (c *conn) send(p *pdu.PDU, cl *call) error {
 		c.mu.Unlock()
 	}
 	select {
-	case c.out <- p:
+	case c.out <- f:
 		return nil
 	case <-c.done:
 		// fail resolves cl if it was registered before the conn died.
+		f.free()
 		return nil
 	}
 }
@@ -130,27 +137,21 @@ func (c *conn) resolve(seq uint32, p *pdu.PDU, err error) bool {
 func (c *conn) writeLoop() {
 	defer c.wg.Done()
 	w := bufio.NewWriterSize(c.nc, 64<<10)
-	buf := make([]byte, 0, 512)
 	for {
-		var p *pdu.PDU
+		var f frame
 		select {
-		case p = <-c.out:
+		case f = <-c.out:
 		case <-c.done:
 			return
 		}
-		if p == closeMarker {
+		if f.b == nil { // closeFrame
 			_ = w.Flush()
 			c.fail(errClosedByUs)
 			return
 		}
-		var err error
-		buf, err = p.AppendTo(buf[:0])
+		_, err := w.Write(*f.b)
+		f.free()
 		if err != nil {
-			// Only a body the caller built wrong gets here: fail that call.
-			c.resolve(p.Sequence, nil, err)
-			continue
-		}
-		if _, err := w.Write(buf); err != nil {
 			c.fail(err)
 			return
 		}
@@ -183,7 +184,7 @@ func (c *conn) readLoop() {
 				}
 				// The framing is lost: say why, then close.
 				c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.GenericNackID, Status: de.Status, Sequence: de.Header.Sequence}})
-				c.reply(closeMarker)
+				c.queue(frame{})
 				return
 			}
 			c.fail(err)
@@ -212,10 +213,21 @@ func (c *conn) answerMalformed(de *pdu.DecodeError) {
 	}
 }
 
+// reply queues a PDU that expects no answer.
 func (c *conn) reply(p *pdu.PDU) {
+	f, err := encode(p)
+	if err != nil {
+		c.b.logErr("smpp: cannot encode reply", err)
+		return
+	}
+	c.queue(f)
+}
+
+func (c *conn) queue(f frame) {
 	select {
-	case c.out <- p:
+	case c.out <- f:
 	case <-c.done:
+		f.free()
 	}
 }
 
@@ -246,7 +258,7 @@ func (c *conn) dispatch(p *pdu.PDU) bool {
 	case cmd == pdu.UnbindID:
 		c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.UnbindRespID, Sequence: p.Sequence}})
 		c.b.log.Info("smpp: SMSC unbound", "bind", c.b.name)
-		c.reply(closeMarker)
+		c.queue(frame{})
 		return false
 	case cmd == pdu.AlertNotificationID || cmd == pdu.OutbindID:
 		// No response exists for these; nothing to do on a bound session.
@@ -266,9 +278,6 @@ var errNotSent = errors.New("smpp: connection closed before sending")
 var errClosedByUs = errors.New("smpp: SMSC unbound or broke framing")
 
 var errDeliverBusy = errors.New("smpp: deliver_sm handlers busy")
-
-// closeMarker, queued to the writer, makes it flush and close the conn.
-var closeMarker = &pdu.PDU{}
 
 func (c *conn) handleLoop() {
 	defer c.wg.Done()

@@ -131,3 +131,25 @@ func TestQueryCancelAndDataSM(t *testing.T) {
 		t.Fatalf("data_sm: %+v, %v", r, err)
 	}
 }
+
+func TestUnencodableSubmitFailsAtOnce(t *testing.T) {
+	srv := newServer(t, smpptest.Config{})
+	cfg := fastConfig(srv.Addr())
+	cfg.Window = 1
+	s := newSession(t, cfg)
+	bad := sm(1)
+	bad.ShortMessage = make([]byte, 300) // over 254: must go in message_payload
+	for range 3 {                        // the window slot comes back each time
+		_, err := s.Submit(ctxT(t, time.Second), bad)
+		var st pdu.Status
+		if err == nil || errors.As(err, &st) || smpp.Temporary(err) {
+			t.Fatalf("err = %v, want the codec's permanent error", err)
+		}
+	}
+	if _, err := s.Submit(ctxT(t, time.Second), sm(2)); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Stats().Submits; n != 1 {
+		t.Fatalf("server saw %d submits", n)
+	}
+}
