@@ -12,9 +12,9 @@
 // socket has returned, so a bind never has two sockets. While a socket is
 // bound it runs:
 //
-//	          Submit ──► window slot ──► rate ──► register seq ──► out chan
-//	                                                                │
-//	socket ◄── bufio.Writer (flushed when out is empty) ◄── writer ◄┘
+//	          Submit ──► window slot ──► rate ──► encode, register seq ──► out
+//	                                                                    │
+//	socket ◄── bufio.Writer (flushed when out is empty) ◄── writer ◄────┘
 //	socket ──► pdu.Reader ──► reader ─┬─► response: resolve the call
 //	                                  ├─► enquire_link, unbind: answer
 //	                                  └─► deliver_sm ──► queue ──► workers
