@@ -42,6 +42,8 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	s = strings.Replace(s, `data_dir = "data/dev"`, `data_dir = "`+filepath.Join(dir, "data")+`"`, 1)
 	s = strings.Replace(s, `listen = "127.0.0.1:7600"`, `listen = "127.0.0.1:0"`, 1)
 	s = strings.Replace(s, `ops_listen = "127.0.0.1:7601"`, `ops_listen = ""`, 1)
+	s = strings.Replace(s, `listen = "127.0.0.1:7602"`, `listen = "127.0.0.1:0"`, 1)
+	s = strings.Replace(s, `audit_file = "data/dev/audit.jsonl"`, `audit_file = "`+filepath.Join(dir, "audit.jsonl")+`"`, 1)
 	path := filepath.Join(dir, "dev.toml")
 	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
 		t.Fatal(err)
