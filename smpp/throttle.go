@@ -49,27 +49,39 @@ func (t *throttle) empty(now time.Time) {
 	}
 }
 
-// Wait blocks until one submit may go, or ctx ends.
+// Wait blocks until one submit may go, or ctx ends. A token taken while a
+// pause began (other submits waiting in the bucket when the SMSC said
+// "throttled") does not let its submit through the pause: it waits again.
 func (t *throttle) Wait(ctx context.Context) error {
-	t.mu.Lock()
-	until := t.mu.until
-	if t.mu.throttled {
-		t.recoverLocked(time.Now())
-	}
-	t.mu.Unlock()
-	if d := time.Until(until); d > 0 {
-		tm := time.NewTimer(d)
-		select {
-		case <-tm.C:
-		case <-ctx.Done():
-			tm.Stop()
-			return ctx.Err()
+	for {
+		t.mu.Lock()
+		until := t.mu.until
+		if t.mu.throttled {
+			t.recoverLocked(time.Now())
+		}
+		t.mu.Unlock()
+		if d := time.Until(until); d > 0 {
+			tm := time.NewTimer(d)
+			select {
+			case <-tm.C:
+			case <-ctx.Done():
+				tm.Stop()
+				return ctx.Err()
+			}
+		}
+		if t.lim == nil {
+			return nil
+		}
+		if err := t.lim.Wait(ctx); err != nil {
+			return err
+		}
+		t.mu.Lock()
+		paused := time.Now().Before(t.mu.until)
+		t.mu.Unlock()
+		if !paused {
+			return nil
 		}
 	}
-	if t.lim == nil {
-		return nil
-	}
-	return t.lim.Wait(ctx)
 }
 
 func (t *throttle) recoverLocked(now time.Time) {

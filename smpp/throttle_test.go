@@ -50,3 +50,26 @@ func TestThrottleHalvesOncePerPauseAndRecovers(t *testing.T) {
 		}
 	})
 }
+
+func TestThrottlePauseHoldsWaitersAlreadyInTheBucket(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		th := newThrottle(10, 1, time.Second)
+		ctx := context.Background()
+		start := time.Now()
+		passed := make(chan time.Duration, 3)
+		for range 3 { // queued in the bucket: due at 100, 200, 300ms
+			go func() {
+				_ = th.Wait(ctx)
+				passed <- time.Since(start)
+			}()
+		}
+		synctest.Wait()
+		time.Sleep(50 * time.Millisecond)
+		th.SlowDown() // pause until 1.05s
+		for range 3 {
+			if d := <-passed; d < 1050*time.Millisecond {
+				t.Fatalf("a waiter went through the pause at %v", d)
+			}
+		}
+	})
+}
