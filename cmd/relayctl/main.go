@@ -7,9 +7,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/msgrelay/relay/relay"
@@ -19,6 +23,7 @@ import (
 
 const usage = `usage:
   relayctl send [flags]         send one message and wait for its final report
+  relayctl statement [flags]    print a customer's monthly statement (JSON or CSV)
   relayctl check-config FILE    validate a relayd configuration file`
 
 func main() {
@@ -30,6 +35,8 @@ func main() {
 	switch os.Args[1] {
 	case "send":
 		err = send(os.Args[2:])
+	case "statement":
+		err = statement(os.Args[2:])
 	case "check-config":
 		if len(os.Args) != 3 {
 			fmt.Fprintln(os.Stderr, usage)
@@ -134,4 +141,47 @@ func upper(s string) string {
 func printJSON(kind string, v any) {
 	b, _ := json.Marshal(v)
 	fmt.Printf("%s %s\n", kind, b)
+}
+
+// statement fetches a monthly statement from the admin API of a running
+// relay (the store belongs to the daemon while it runs).
+func statement(args []string) error {
+	fs := flag.NewFlagSet("statement", flag.ExitOnError)
+	addr := fs.String("admin", "127.0.0.1:7602", "relay admin API address")
+	cust := fs.String("customer", "", "customer id")
+	month := fs.String("month", time.Now().Format("2006-01"), "month, YYYY-MM")
+	format := fs.String("format", "json", "json or csv")
+	token := fs.String("token", os.Getenv("RELAY_ADMIN_TOKEN"), "admin token (default $RELAY_ADMIN_TOKEN)")
+	_ = fs.Parse(args)
+	if *cust == "" {
+		return fmt.Errorf("-customer is required")
+	}
+	if *format != "json" && *format != "csv" {
+		return fmt.Errorf("-format %q: want json or csv", *format)
+	}
+	u := url.URL{Scheme: "http", Host: *addr,
+		Path: "/api/v1/customers/" + url.PathEscape(*cust) + "/statements/" + url.PathEscape(*month)}
+	if *format == "csv" {
+		u.RawQuery = "format=csv"
+	}
+	req, err := http.NewRequest(http.MethodGet, u.String(), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+*token)
+	c := &http.Client{Timeout: 30 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(body)))
+	}
+	_, err = os.Stdout.Write(body)
+	return err
 }
