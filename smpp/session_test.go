@@ -153,3 +153,16 @@ func TestUnencodableSubmitFailsAtOnce(t *testing.T) {
 		t.Fatalf("server saw %d submits", n)
 	}
 }
+
+func TestReceiverOnlyCannotSubmit(t *testing.T) {
+	srv := newServer(t, smpptest.Config{})
+	cfg := fastConfig(srv.Addr())
+	cfg.Mode = smpp.BindReceiver
+	s := newSession(t, cfg)
+	if _, err := s.Submit(ctxT(t, time.Second), sm(1)); !errors.Is(err, smpp.ErrNoTransmitter) {
+		t.Fatalf("err = %v, want ErrNoTransmitter", err)
+	}
+	if now, _ := srv.OpenSockets("relay"); now != 1 {
+		t.Fatalf("open sockets %d", now)
+	}
+}
