@@ -64,10 +64,12 @@ func newCarrier(cc CarrierConfig, addr, password string, validity time.Duration,
 			// deliver_sm_resp; the group commit takes as many receipts per
 			// fsync as there are handlers waiting. A pool as large as the
 			// window keeps up with a full window of submits; the default
-			// of 4 caps receipts at 4 per fsync per bind, and once its
-			// queue fills the reader stalls, submit_sm_resp included.
+			// of 4 capped receipts at 4 per fsync per bind. The queue
+			// absorbs bursts (receipts of a whole window arriving at once)
+			// that would otherwise be refused with ESME_RX_T_APPN and
+			// depend on the SMSC delivering them again.
 			HandlerWorkers: max(cc.Window, 4),
-			HandlerQueue:   4 * max(cc.Window, 64),
+			HandlerQueue:   16 * max(cc.Window, 64),
 			Logger:         log,
 			Metrics:        set,
 			Carrier:        cc.Name,
