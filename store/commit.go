@@ -24,7 +24,8 @@ type group struct {
 	ops  []*op
 	errs []error
 	b    *pebble.Batch
-	over overlay // what b writes, readable before b is committed
+	over overlay   // what b writes, readable before b is committed
+	now  time.Time // the commit time its ops see
 }
 
 // writer is what an op sees: reads go to its group's writes, then to the
@@ -54,65 +55,81 @@ func (s *Store) do(ctx context.Context, fn func(w *writer) error) error {
 	}
 }
 
-// buildLoop is the only goroutine that runs ops. It takes every write that
-// is waiting, runs them in order into one batch, and hands the batch to
-// syncLoop; while that batch syncs it builds the next one, whose reads see
-// the unsynced writes through the in-flight overlays.
+// buildLoop is the only goroutine that runs ops. It runs each op as it
+// arrives into the current group, and hands the group to syncLoop as soon
+// as syncLoop is free; so a group holds every write that arrived while the
+// previous one synced. Reads see unsynced groups through their overlays.
 func (s *Store) buildLoop() {
 	defer s.wg.Done()
-	defer close(s.toSync)
+	defer close(s.buildDone)
+	cur := s.newGroup()
 	for {
-		g := &group{ops: make([]*op, 0, 64)}
+		ops, ready := s.ops, s.ready
+		if len(cur.ops) >= s.opts.MaxGroup {
+			ops = nil // full: wait for the syncer
+		}
+		if len(cur.ops) == 0 {
+			ready = nil // nothing to hand over
+		}
 		select {
-		case o := <-s.ops:
-			g.ops = append(g.ops, o)
+		case o := <-ops:
+			s.run(cur, o)
+		case <-ready:
+			s.handOver(cur)
+			cur = s.newGroup()
 		case <-s.stop:
+			if len(cur.ops) > 0 {
+				<-s.ready // received ops are committed and answered
+				s.handOver(cur)
+			}
 			return
 		}
-	gather:
-		for len(g.ops) < s.opts.MaxGroup {
-			select {
-			case o := <-s.ops:
-				g.ops = append(g.ops, o)
-			default:
-				break gather
-			}
-		}
-		s.build(g)
-		s.mu.Lock()
-		s.mu.inflight = append(s.mu.inflight, g)
-		s.mu.Unlock()
-		s.toSync <- g
 	}
 }
 
-// build runs a group's ops into its batch.
-func (s *Store) build(g *group) {
-	g.b = s.db.NewBatch()
-	g.errs = make([]error, len(g.ops))
+// handOver publishes g to readers as in flight, then to the syncer, which
+// is waiting for it: no op built after this can miss g's writes.
+func (s *Store) handOver(g *group) {
+	s.mu.Lock()
+	s.mu.inflight = append(s.mu.inflight, g)
+	s.mu.Unlock()
+	s.toSync <- g
+}
+
+func (s *Store) newGroup() *group {
+	return &group{b: s.db.NewBatch()}
+}
+
+// run runs one op into the group. An op that fails after writing aborts
+// the group: its ops are answered with their errors or ErrAborted, and the
+// group starts empty.
+func (s *Store) run(g *group, o *op) {
 	if err := s.failure(); err != nil {
-		for i := range g.errs {
-			g.errs[i] = fmt.Errorf("%w: %w", ErrFailed, err)
-		}
+		o.done <- fmt.Errorf("%w: %w", ErrFailed, err)
 		return
 	}
-	w := &writer{s: s, g: g, now: s.now()}
-	for i, o := range g.ops {
-		before := g.b.Count()
-		g.errs[i] = o.fn(w)
-		if g.errs[i] != nil && g.b.Count() != before {
-			// Half-applied: commit none of the group.
-			s.log.Error("store: write failed half-way; batch aborted", "err", g.errs[i])
-			for j := range g.errs {
-				if g.errs[j] == nil {
-					g.errs[j] = ErrAborted
-				}
-			}
-			g.b.Reset()
-			g.over = overlay{}
-			return
-		}
+	if len(g.ops) == 0 {
+		// The group is first published to ops (for the syncer) when handed
+		// over; before that only this goroutine touches it.
+		g.now = s.now()
 	}
+	before := g.b.Count()
+	w := writer{s: s, g: g, now: g.now}
+	err := o.fn(&w)
+	g.ops = append(g.ops, o)
+	g.errs = append(g.errs, err)
+	if err == nil || g.b.Count() == before {
+		return
+	}
+	s.log.Error("store: write failed half-way; batch aborted", "err", err)
+	for i, o := range g.ops {
+		if g.errs[i] == nil {
+			g.errs[i] = ErrAborted
+		}
+		o.done <- g.errs[i]
+	}
+	g.b.Reset()
+	g.ops, g.errs, g.over = g.ops[:0], g.errs[:0], overlay{}
 }
 
 // syncLoop commits groups in the order they were built, each with one
@@ -121,7 +138,13 @@ func (s *Store) build(g *group) {
 // acceptance, which writes nothing) is acknowledged on unsynced data.
 func (s *Store) syncLoop() {
 	defer s.wg.Done()
-	for g := range s.toSync {
+	for {
+		select {
+		case s.ready <- struct{}{}:
+		case <-s.buildDone:
+			return
+		}
+		g := <-s.toSync
 		start := time.Now()
 		var err error
 		if prior := s.failure(); prior != nil {

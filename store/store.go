@@ -84,10 +84,12 @@ type Store struct {
 	ids  message.IDGen
 	m    *storeMetrics
 
-	ops    chan *op    // unbuffered: a send succeeds only into buildLoop
-	toSync chan *group // unbuffered: at most one group waits while one syncs
-	stop   chan struct{}
-	wg     sync.WaitGroup
+	ops       chan *op      // unbuffered: a send succeeds only into buildLoop
+	ready     chan struct{} // the syncer is free for the next group
+	toSync    chan *group   // buffered 1: the group handed over on ready
+	buildDone chan struct{} // closed when buildLoop has returned
+	stop      chan struct{}
+	wg        sync.WaitGroup
 
 	mu struct {
 		sync.Mutex
@@ -125,14 +127,16 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
 	s := &Store{
-		db:     db,
-		opts:   opts,
-		log:    opts.Logger,
-		now:    opts.Now,
-		m:      newStoreMetrics(opts.Metrics),
-		ops:    make(chan *op),
-		toSync: make(chan *group),
-		stop:   make(chan struct{}),
+		db:        db,
+		opts:      opts,
+		log:       opts.Logger,
+		now:       opts.Now,
+		m:         newStoreMetrics(opts.Metrics),
+		ops:       make(chan *op),
+		ready:     make(chan struct{}),
+		toSync:    make(chan *group, 1),
+		buildDone: make(chan struct{}),
+		stop:      make(chan struct{}),
 	}
 	s.ids.Now = opts.Now
 	last, err := s.lastID()
