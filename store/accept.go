@@ -54,7 +54,7 @@ func checkNew(m *message.Message) error {
 	return nil
 }
 
-// accept runs on the commit goroutine.
+// accept runs on buildLoop.
 func (w *writer) accept(r *rec) (message.ID, bool, error) {
 	var rk []byte
 	if r.ClientRef != "" {

@@ -196,8 +196,8 @@ func commitSynced(b *pebble.Batch) (err error) {
 	return b.Commit(pebble.Sync)
 }
 
-// get reads key as the op would see it after every earlier write; the
-// value is a copy.
+// get reads key as the op would see it after every earlier write. The
+// value must not be modified.
 func (w *writer) get(key []byte) ([]byte, bool, error) {
 	if v, found, ok := w.g.over.get(key); ok {
 		return v, found, nil
@@ -256,7 +256,7 @@ func (w *writer) del(key []byte) error {
 	if err := w.g.b.Delete(key, nil); err != nil {
 		return err
 	}
-	w.g.over.set(key, nil)
+	w.g.over.del(key)
 	return nil
 }
 

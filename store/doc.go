@@ -6,8 +6,8 @@
 // # Promises
 //
 //   - A write returns only after its batch is synced to disk. Writes from
-//     concurrent callers are gathered by one commit goroutine into one Pebble
-//     batch and one fsync (group commit); nothing is written with NoSync.
+//     concurrent callers share one Pebble batch and one fsync (group commit);
+//     nothing is written with NoSync.
 //   - Each write (an acceptance, a transition, a receipt, an expiry, a purge
 //     step) is one atomic batch that updates the message record and every
 //     index it touches. A crash leaves either all of it or none of it.
@@ -31,11 +31,28 @@
 //	reps, err := s.Reports(customer, afterSeq, 100)    // outbox, in order
 //	err = s.AckReports(ctx, customer, seq...)
 //	counts, err := s.MonthCounts(customer, "2026-11")
+//	n, err := s.PurgeBefore(ctx, cutoff)               // retention
+//	n, err := s.PurgeCustomer(ctx, customer)           // contract end
+//	for m, err := range s.Export(from, to) { ... }      // sending records
 //
-// The commit goroutine serialises all writes, so read-modify-write of a
-// record, a counter or a sequence needs no further locking. Reads (Get,
-// ByClientRef, Reports, MonthCounts, ...) go straight to Pebble and see only
-// committed, synced data.
+// # Commit pipeline
+//
+//	callers ──do(op)──▶ buildLoop ──group──▶ syncLoop ──Commit(Sync)──▶ Pebble
+//	   ▲                (runs ops in order      (one group at a time,      │
+//	   └──────────────── into the batch)         in build order)  ◀────────┘
+//	                  answers after the group and every earlier one is synced
+//
+// One goroutine (buildLoop) runs every write, one at a time, so
+// read-modify-write of a record, a counter or a sequence needs no locks.
+// It runs each write as it arrives into the current group and hands the
+// group to the sync goroutine the moment that one is free; while a group
+// syncs, the next one fills. Writes read through the overlays of groups not
+// yet visible in Pebble (overlay.go), and nobody is answered before their
+// group and every earlier group is synced, so not even a duplicate
+// acceptance (which writes nothing) is acknowledged on unsynced data. After
+// a failed commit every later write fails with ErrFailed until the store is
+// reopened. Reads (Get, ByClientRef, Reports, MonthCounts, ...) go straight
+// to Pebble and see only committed, synced data.
 //
 // A context cancelled while a write waits for its sync returns ctx.Err(); the
 // write may still have been committed. Acceptance is idempotent on the client
@@ -91,5 +108,5 @@
 // and drops their rcpt index entries. [Store.PurgeCustomer] removes
 // everything of one customer: message records in bounded batches, then each
 // customer-keyed table with one range deletion. Both go through the commit
-// goroutine one bounded step at a time, so writes continue between steps.
+// pipeline one bounded step at a time, so writes continue between steps.
 package store

@@ -5,21 +5,30 @@ import "bytes"
 // overlay records what one group writes, so that later ops (in the same
 // group, or in the next group while this one syncs) read it before Pebble
 // has it. A nil entry in puts is a deletion. Entries in puts are newer than
-// every range in dels: delRange removes the entries it covers.
+// every range in dels: delRange removes the entries it covers. Values are
+// kept and returned without copying: nobody modifies a value once written.
 type overlay struct {
 	puts map[string][]byte
 	dels [][2][]byte
 }
+
+var empty = []byte{}
 
 func (o *overlay) set(key, value []byte) {
 	if o.puts == nil {
 		o.puts = make(map[string][]byte)
 	}
 	if value == nil {
-		o.puts[string(key)] = nil
-		return
+		value = empty // an empty value, not a deletion
 	}
-	o.puts[string(key)] = append([]byte{}, value...)
+	o.puts[string(key)] = value
+}
+
+func (o *overlay) del(key []byte) {
+	if o.puts == nil {
+		o.puts = make(map[string][]byte)
+	}
+	o.puts[string(key)] = nil
 }
 
 func (o *overlay) delRange(start, end []byte) {
@@ -38,7 +47,7 @@ func (o *overlay) get(key []byte) (v []byte, found, ok bool) {
 		if v == nil {
 			return nil, false, true
 		}
-		return append([]byte(nil), v...), true, true
+		return v, true, true
 	}
 	for _, r := range o.dels {
 		if bytes.Compare(key, r[0]) >= 0 && bytes.Compare(key, r[1]) < 0 {

@@ -14,9 +14,11 @@ func TestOverlay(t *testing.T) {
 	check("a", "", false, false)
 	o.set([]byte("a"), []byte("1"))
 	o.set([]byte("b"), []byte("2"))
-	o.set([]byte("c"), nil) // deletion
+	o.del([]byte("c"))
+	o.set([]byte("d"), nil) // an empty value, not a deletion
 	check("a", "1", true, true)
 	check("c", "", false, true)
+	check("d", "", true, true)
 	o.delRange([]byte("a"), []byte("b"))
 	check("a", "", false, true) // covered by the range
 	check("b", "2", true, true) // end is exclusive

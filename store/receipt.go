@@ -91,7 +91,7 @@ func (s *Store) countOutcome(o Outcome) {
 	}
 }
 
-// applyReceipt runs on the commit goroutine.
+// applyReceipt runs on buildLoop.
 func (w *writer) applyReceipt(r *rec, rc Receipt) (Outcome, error) {
 	switch {
 	case r.State == message.StateExpired:

@@ -61,7 +61,7 @@ func decodeReport(b []byte, rp *Report) error {
 }
 
 // appendReport writes the report of a final transition and the customer's
-// new last sequence. Runs on the commit goroutine, inside move.
+// new last sequence. Runs on buildLoop, inside move.
 func (w *writer) appendReport(m *message.Message, seq uint64) error {
 	rp := Report{
 		ID: m.ID, ClientRef: m.ClientRef, State: m.State,

@@ -174,7 +174,7 @@ func (s *Store) PurgeCustomer(ctx context.Context, customer string) (int, error)
 }
 
 // removeMessages deletes the records of ids (ascending) and their
-// per-message index entries. Runs on the commit goroutine.
+// per-message index entries. Runs on buildLoop.
 func (w *writer) removeMessages(customer string, ids []message.ID) error {
 	recs := make([]*rec, 0, len(ids))
 	for _, id := range ids {

@@ -101,7 +101,7 @@ type Store struct {
 	closeErr  error
 }
 
-// Open opens (or creates) the store in dir. It starts the commit goroutine;
+// Open opens (or creates) the store in dir. It starts the commit pipeline;
 // call Close to stop it. Call Recover next to get the messages to dispatch.
 func Open(dir string, opts Options) (*Store, error) {
 	if err := opts.Validate(); err != nil {
@@ -167,8 +167,8 @@ func (s *Store) lastID() (message.ID, error) {
 	return id, it.Close()
 }
 
-// Close stops the commit goroutine, failing writes still waiting with
-// ErrClosed, and closes Pebble.
+// Close stops the commit pipeline (writes it has taken are committed and
+// answered; writes not yet taken fail with ErrClosed) and closes Pebble.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)

@@ -13,7 +13,7 @@ import (
 // message.CheckTransition, applies mutate (which may set any field but the
 // id, customer, client reference, product, recipient and state), and then
 // writes the record and every index the change touches. It reads everything
-// it needs before it writes anything. Runs on the commit goroutine.
+// it needs before it writes anything. Runs on buildLoop.
 func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) error {
 	if err := message.CheckTransition(r.State, to); err != nil {
 		w.s.m.illegal.Inc()
