@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
@@ -99,4 +101,41 @@ func TestInjectedReadErrorsReachTheCaller(t *testing.T) {
 		t.Fatalf("after failed read: %+v %v", m, err)
 	}
 	mustVerify(t, s)
+}
+
+// TestRandomWALErrorsUnderLoad: concurrent writers, WAL writes failing at a
+// random moment; every write that was acknowledged survives, the rest
+// returned errors.
+func TestRandomWALErrorsUnderLoad(t *testing.T) {
+	for seed := range int64(4) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			mem := vfs.NewMem()
+			inj := errorfs.ErrInjected.If(errorfs.And(errorfs.Writes, errorfs.PathMatch("db/*.log"), errorfs.Randomly(0.02, seed)))
+			s, err := Open("db", Options{FS: errorfs.Wrap(mem, inj), Logger: discardLogger()})
+			if err != nil {
+				t.Skipf("open failed under injection: %v", err)
+			}
+			l := &lifecycle{s: s, tick: make(chan struct{}, 1)}
+			l.mu.acked = make(map[message.ID]message.State)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var wg sync.WaitGroup
+			errs := make([]error, 8)
+			for w := range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[w] = l.run(ctx, w)
+				}()
+			}
+			wg.Wait()
+			for _, err := range errs {
+				if err == nil {
+					t.Fatal("a writer stopped without an error")
+				}
+			}
+			s.Close()
+			checkAcked(t, mem, l.snapshot())
+		})
+	}
 }
