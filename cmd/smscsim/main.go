@@ -32,6 +32,8 @@ func main() {
 	flag.Uint64Var(&cfg.IDStart, "id-start", 1, "number of the first message id")
 	flag.BoolVar(&cfg.ReceiptOtherBase, "receipt-other-base", false, "write receipt ids in the other base")
 	flag.DurationVar(&cfg.ReceiptDelay, "receipt-delay", 0, "delay between submit_sm_resp and receipt")
+	flag.DurationVar(&cfg.RedeliverDelay, "redeliver-delay", 0, "resend a refused receipt after this long (0: 1s)")
+	flag.IntVar(&cfg.MaxRedeliveries, "max-redeliveries", 0, "times a refused receipt is resent (0: 3, negative: never)")
 	flag.Float64Var(&cfg.FailRatio, "fail-ratio", 0, "share of receipts that report UNDELIV (0..1)")
 	flag.IntVar(&cfg.TPS, "tps", 0, "submit_sm per second per socket before ESME_RTHROTTLED (0: no cap)")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of the failure mix")

@@ -52,6 +52,11 @@ type Config struct {
 	ReceiptDelay time.Duration
 	// FailRatio is the share of receipts that report UNDELIV, 0..1.
 	FailRatio float64
+	// RedeliverDelay and MaxRedeliveries: a receipt refused with an error
+	// deliver_sm_resp is sent again after RedeliverDelay (default 1s), at
+	// most MaxRedeliveries times (default 3; negative: never).
+	RedeliverDelay  time.Duration
+	MaxRedeliveries int
 	// TPS caps submit_sm per second per socket; over it the SMSC answers
 	// ESME_RTHROTTLED. Zero is no cap.
 	TPS int
@@ -130,6 +135,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxRecorded <= 0 {
 		c.MaxRecorded = 10000
+	}
+	if c.RedeliverDelay <= 0 {
+		c.RedeliverDelay = time.Second
+	}
+	if c.MaxRedeliveries == 0 {
+		c.MaxRedeliveries = 3
 	}
 	if c.MaxPending <= 0 {
 		c.MaxPending = 100000

@@ -30,8 +30,9 @@ type peer struct {
 
 	mu struct {
 		sync.Mutex
-		systemID string
-		kind     pdu.CommandID
+		systemID    string
+		kind        pdu.CommandID
+		outstanding map[uint32]outstanding // deliver_sm sent, not yet answered
 	}
 }
 
@@ -188,11 +189,7 @@ func (p *peer) handle(q *pdu.PDU) {
 	case pdu.UnbindRespID:
 		p.close(false)
 	case pdu.DeliverSMRespID:
-		if q.Status == pdu.StatusOK {
-			p.s.deliverAcks.Add(1)
-		} else {
-			p.s.deliverNacks.Add(1)
-		}
+		p.delivered(q)
 	case pdu.EnquireLinkRespID, pdu.GenericNackID:
 	default:
 		if !q.Command.IsResponse() {

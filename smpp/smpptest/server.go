@@ -29,7 +29,7 @@ type Server struct {
 
 	binds, bindsRefused, submits, throttled atomic.Int64
 	receipts, receiptsDropped, deliverAcks  atomic.Int64
-	deliverNacks, enquires                  atomic.Int64
+	deliverNacks, enquires, redelivered     atomic.Int64
 
 	mu struct {
 		sync.Mutex
@@ -60,6 +60,7 @@ type Stats struct {
 	Receipts, ReceiptsDrop int64 // receipts sent; dropped (no receiver, MaxPending)
 	DeliverAcks            int64 // deliver_sm_resp with ESME_ROK
 	DeliverNacks           int64 // deliver_sm_resp with an error status
+	Redelivered            int64 // receipts sent again after a refusal
 	EnquireLinks           int64 // enquire_link received
 	Open                   int   // bound sockets now
 }
@@ -175,6 +176,7 @@ func (s *Server) Stats() Stats {
 		Submits: s.submits.Load(), Throttled: s.throttled.Load(),
 		Receipts: s.receipts.Load(), ReceiptsDrop: s.receiptsDropped.Load(),
 		DeliverAcks: s.deliverAcks.Load(), DeliverNacks: s.deliverNacks.Load(),
+		Redelivered:  s.redelivered.Load(),
 		EnquireLinks: s.enquires.Load(), Open: open,
 	}
 }

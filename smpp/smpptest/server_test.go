@@ -250,3 +250,36 @@ func TestReceiptsElsewhere(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestRefusedReceiptIsRedelivered(t *testing.T) {
+	clk := &manualClock{now: time.Unix(1_800_000_000, 0)}
+	srv := start(t, smpptest.Config{Clock: clk, MaxRedeliveries: 1})
+	e := dial(t, srv)
+	e.bind(pdu.BindTransceiverID, "relay", "")
+	e.submit(true)
+	id := e.read().Body.(*pdu.SubmitSMResp).MessageID
+	refuse := func() {
+		d := e.read()
+		if got, _ := d.Body.(*pdu.DeliverSM).TLVs.ReceiptedMessageID(); d.Command != pdu.DeliverSMID || got != id {
+			t.Fatalf("got %s for %q, want the receipt of %q", d.Command, got, id)
+		}
+		b, _ := (&pdu.PDU{Header: pdu.Header{Command: pdu.DeliverSMRespID, Status: pdu.StatusRxTAppn, Sequence: d.Sequence}}).AppendTo(nil)
+		if _, err := e.nc.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refuse()
+	clk.waitPending(t, 1)[0]() // RedeliverDelay passes
+	refuse()
+	// MaxRedeliveries reached: nothing more is scheduled.
+	e.send(pdu.EnquireLinkID, nil)
+	if p := e.read(); p.Command != pdu.EnquireLinkRespID {
+		t.Fatalf("got %s", p.Command)
+	}
+	if p := clk.waitPending(t, 1); len(p) != 1 {
+		t.Fatalf("%d redeliveries scheduled, want 1", len(p))
+	}
+	if st := srv.Stats(); st.Redelivered != 1 || st.DeliverNacks != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+}

@@ -115,7 +115,7 @@ func (p *peer) receipt(sm *pdu.SubmitSM, id string, b Behavior, d time.Duration)
 			return
 		}
 		for range 1 + btoi(b.DuplicateReceipts) {
-			if to.request(pdu.DeliverSMID, body) {
+			if to.deliver(body, 0) {
 				p.s.receipts.Add(1)
 			}
 		}

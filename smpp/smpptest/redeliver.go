@@ -1,0 +1,54 @@
+package smpptest
+
+import (
+	"github.com/msgrelay/relay/smpp/pdu"
+)
+
+// An SMSC keeps a receipt until the ESME accepts it. The server remembers
+// each deliver_sm it sent until its deliver_sm_resp; one refused (any
+// error status) is sent again after Config.RedeliverDelay, on whichever
+// receiving socket of the system_id is open then, up to
+// Config.MaxRedeliveries times. A socket that closes forgets what it had
+// outstanding, as the receipt would then be redelivered by a real SMSC on
+// its own schedule; tests that need that use Kick and count.
+
+type outstanding struct {
+	d       *pdu.DeliverSM
+	attempt int
+}
+
+// deliver sends d as a deliver_sm on p and remembers it.
+func (p *peer) deliver(d *pdu.DeliverSM, attempt int) bool {
+	seq := p.seq.Add(1)
+	p.mu.Lock()
+	if p.mu.outstanding == nil {
+		p.mu.outstanding = make(map[uint32]outstanding)
+	}
+	if len(p.mu.outstanding) < p.s.cfg.MaxPending {
+		p.mu.outstanding[seq] = outstanding{d: d, attempt: attempt}
+	}
+	p.mu.Unlock()
+	return p.send(&pdu.PDU{Header: pdu.Header{Command: pdu.DeliverSMID, Sequence: seq}, Body: d})
+}
+
+// delivered handles a deliver_sm_resp.
+func (p *peer) delivered(q *pdu.PDU) {
+	p.mu.Lock()
+	o, ok := p.mu.outstanding[q.Sequence]
+	delete(p.mu.outstanding, q.Sequence)
+	p.mu.Unlock()
+	if q.Status == pdu.StatusOK {
+		p.s.deliverAcks.Add(1)
+		return
+	}
+	p.s.deliverNacks.Add(1)
+	if !ok || p.s.cfg.MaxRedeliveries < 0 || o.attempt >= p.s.cfg.MaxRedeliveries {
+		return
+	}
+	p.s.schedule(p.s.cfg.RedeliverDelay, func() {
+		to := p.s.receiver(p, false)
+		if to != nil && to.deliver(o.d, o.attempt+1) {
+			p.s.redelivered.Add(1)
+		}
+	})
+}
