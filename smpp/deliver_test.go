@@ -42,9 +42,11 @@ func TestDeliverRespOnlyAfterHandlerAccepts(t *testing.T) {
 		t.Fatalf("receipt for %q (esm %#x), want %q", id, d.ESMClass, r.MessageID)
 	}
 	// The handler holds the receipt: no deliver_sm_resp may have gone out.
-	// Give the client a chance to misbehave: an enquire_link round trip
-	// through the same socket comes after anything it wrote before.
-	time.Sleep(50 * time.Millisecond)
+	// A submit round trip flushes anything the session wrote before the
+	// handler was called (the writer keeps order, and so does the server).
+	if _, err := s.Submit(ctxT(t, 2*time.Second), sm(2)); err != nil {
+		t.Fatal(err)
+	}
 	if st := srv.Stats(); st.DeliverAcks+st.DeliverNacks != 0 {
 		t.Fatalf("deliver_sm_resp sent before the handler returned: %+v", st)
 	}

@@ -86,13 +86,13 @@ func TestOneSocketPerBindAcrossDrops(t *testing.T) {
 					t.Fatalf("submit %d: %v, want ErrConnLost", i, err)
 				}
 			}
-			for range 5 {
-				srv.Kick("relay") // the receiver drops too
-				time.Sleep(5 * time.Millisecond)
-			}
 			want := 1
 			if mode == smpp.BindTxRx {
 				want = 2
+			}
+			for range 5 {
+				waitFor(t, 3*time.Second, "rebound", func() bool { now, _ := srv.OpenSockets("relay"); return now == want })
+				srv.Kick("relay") // the receiver drops too
 			}
 			waitFor(t, 3*time.Second, "rebound", func() bool { now, _ := srv.OpenSockets("relay"); return now == want })
 			if _, most := srv.OpenSockets("relay"); most != want {
