@@ -244,11 +244,19 @@ func (w *writer) load(id message.ID) (*rec, error) {
 	return r, nil
 }
 
+// readTables are the tables ops read with get; only their writes need to
+// go into the overlay. The others (open, due, outbox, rcpt, cust) are
+// written by ops and read only by scans of committed data.
+var readTables = [256]bool{tMsg: true, tRef: true, tDLR: true, tParked: true,
+	tOutSeq: true, tBill: true, tMeta: true}
+
 func (w *writer) set(key, value []byte) error {
 	if err := w.g.b.Set(key, value, nil); err != nil {
 		return err
 	}
-	w.g.over.set(key, value)
+	if readTables[key[0]] {
+		w.g.over.set(key, value)
+	}
 	return nil
 }
 
@@ -256,7 +264,9 @@ func (w *writer) del(key []byte) error {
 	if err := w.g.b.Delete(key, nil); err != nil {
 		return err
 	}
-	w.g.over.del(key)
+	if readTables[key[0]] {
+		w.g.over.del(key)
+	}
 	return nil
 }
 
