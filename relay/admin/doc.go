@@ -46,6 +46,7 @@
 //	DELETE /api/v1/customers/{customer}/senders/{number}
 //	GET    /api/v1/customers/{customer}/statements/{month}[?format=csv]
 //	GET    /api/v1/customers/{customer}/export?from=T&to=T   (CSV)
+//	POST   /api/v1/customers/{customer}/purge            {"confirm": "<customer>"}, operators only
 //	GET    /api/v1/payments[?customer=C]
 //	GET    /api/v1/payments/{mid}
 //	PUT    /api/v1/payments/{mid}                        subscription JSON

@@ -145,6 +145,7 @@ func (s *Server) routes() {
 	api("DELETE /api/v1/customers/{customer}/senders/{number}", s.removeSender)
 	api("GET /api/v1/customers/{customer}/statements/{month}", s.statement)
 	api("GET /api/v1/customers/{customer}/export", s.export)
+	api("POST /api/v1/customers/{customer}/purge", s.purgeCustomer)
 	api("GET /api/v1/payments", s.listPayments)
 	api("GET /api/v1/payments/{mid}", s.getPayment)
 	api("PUT /api/v1/payments/{mid}", s.putPayment)
