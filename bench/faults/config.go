@@ -1,0 +1,85 @@
+package faults
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/msgrelay/relay/relay/customer"
+)
+
+// Secret is the upstream secret of the suite's customers. It is looked
+// for in the relay's logs: it must never appear there.
+const Secret = "faults-Secret-7f3a9c-never-logged"
+
+// CarrierPassword is the SMPP password the relay binds with; it must not
+// appear in logs either.
+const CarrierPassword = "pw5be1x9"
+
+// Setup is the relay configuration of a scenario, written as relayd's TOML.
+type Setup struct {
+	DataDir   string
+	Customers []string // ids; all share Secret
+	Carriers  []*Carrier
+	Binds     int     // per carrier; default 2
+	Window    int     // per bind; default 64
+	TPS       float64 // per bind; 0 unlimited
+	// ResponseTimeout and EnquireLink of the SMPP sessions; zero keeps the
+	// relay's defaults.
+	ResponseTimeout, EnquireLink time.Duration
+	// Extra is appended to the file verbatim (more sections).
+	Extra string
+}
+
+// Write writes the TOML file at path.
+func (s *Setup) Write(path string) error {
+	text, err := s.Text()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(text), 0o600)
+}
+
+// Text is the configuration as TOML.
+func (s *Setup) Text() (string, error) {
+	hash, err := customer.HashSecret(Secret, customer.MinIterations)
+	if err != nil {
+		return "", err
+	}
+	binds, window := s.Binds, s.Window
+	if binds == 0 {
+		binds = 2
+	}
+	if window == 0 {
+		window = 64
+	}
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	w("data_dir = %q\nshutdown_timeout = \"5s\"", filepath.Clean(s.DataDir))
+	w("[upstream]\nlisten = \"127.0.0.1:0\"\nmax_conns_per_customer = 64")
+	w("[dispatch]\nretry_min = \"10ms\"\nretry_max = \"500ms\"\nexpiry_scan = \"1s\"")
+	for _, id := range s.Customers {
+		w("[[customer]]\nid = %q\nname = %q\nsecret_hash = %q", id, id, hash)
+		w("products = [\"sms\", \"lms\", \"alimtalk\", \"friendtalk_text\"]")
+		w("senders = [\"0212345678\"]\nsender_keys = [\"faults-key\"]\nrate = 10000000.0\nburst = 10000000")
+	}
+	var names []string
+	for _, c := range s.Carriers {
+		names = append(names, fmt.Sprintf("{name = %q, weight = 1}", c.Name))
+		w("[[carrier]]\nname = %q\naddr = %q\nsystem_id = \"relay\"\npassword = %q", c.Name, c.Addr(), CarrierPassword)
+		w("binds = %d\nwindow = %d\ntps = %.1f\nresp_ids = \"hex\"\nreceipt_ids = \"hex\"", binds, window, s.TPS)
+		if s.ResponseTimeout > 0 {
+			w("response_timeout = %q", s.ResponseTimeout.String())
+		}
+		if s.EnquireLink > 0 {
+			w("enquire_link_interval = %q", s.EnquireLink.String())
+		}
+	}
+	if len(names) > 0 {
+		w("[[route]]\ncarriers = [%s]", strings.Join(names, ", "))
+	}
+	b.WriteString(s.Extra)
+	return b.String(), nil
+}

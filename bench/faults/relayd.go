@@ -1,0 +1,174 @@
+package faults
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Errors of the helpers.
+var (
+	ErrNotListening = errors.New("faults: relayd did not start listening")
+	ErrExited       = errors.New("faults: relayd exited")
+)
+
+var build struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+// BuildRelayd builds cmd/relayd once per process into a temporary
+// directory and returns the binary's path.
+func BuildRelayd() (string, error) {
+	build.once.Do(func() {
+		dir, err := os.MkdirTemp("", "relayd-faults-")
+		if err != nil {
+			build.err = err
+			return
+		}
+		bin := filepath.Join(dir, "relayd")
+		cmd := exec.Command("go", "build", "-o", bin, "./cmd/relayd")
+		cmd.Dir = moduleRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			build.err = fmt.Errorf("faults: build relayd: %w\n%s", err, out)
+			return
+		}
+		build.bin = bin
+	})
+	return build.bin, build.err
+}
+
+// moduleRoot is the repository root, two levels above this package.
+func moduleRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Relayd is one run of the relay binary. Its log (stderr) is kept whole,
+// for grepping; a new Relayd is started for each restart.
+type Relayd struct {
+	cmd     *exec.Cmd
+	Addr    string // upstream listen address, from the log
+	Started time.Time
+	done    chan struct{}
+
+	mu struct {
+		sync.Mutex
+		logs bytes.Buffer
+	}
+}
+
+var listenRE = regexp.MustCompile(`upstream listening" addr=(\S+)`)
+
+// StartRelayd runs bin with the config and waits until it listens
+// upstream (30 s at most). Logs of every run are appended to logTo when
+// set.
+func StartRelayd(bin, config string, logTo io.Writer) (*Relayd, error) {
+	r := &Relayd{cmd: exec.Command(bin, "-config", config), done: make(chan struct{})}
+	stderr, err := r.cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	r.Started = time.Now()
+	if err := r.cmd.Start(); err != nil {
+		return nil, err
+	}
+	addr := make(chan string, 1)
+	go func() {
+		defer close(r.done)
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			r.mu.Lock()
+			r.mu.logs.WriteString(line + "\n")
+			r.mu.Unlock()
+			if logTo != nil {
+				fmt.Fprintln(logTo, line)
+			}
+			if m := listenRE.FindStringSubmatch(line); m != nil {
+				select {
+				case addr <- m[1]:
+				default:
+				}
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+		_ = r.cmd.Wait()
+	}()
+	select {
+	case r.Addr = <-addr:
+		return r, nil
+	case <-r.done:
+		return nil, fmt.Errorf("%w before listening:\n%s", ErrExited, r.Logs())
+	case <-time.After(30 * time.Second):
+		r.Kill()
+		return nil, fmt.Errorf("%w in 30s:\n%s", ErrNotListening, r.Logs())
+	}
+}
+
+// PID is the process id.
+func (r *Relayd) PID() int { return r.cmd.Process.Pid }
+
+// Logs is everything the run wrote to stderr so far.
+func (r *Relayd) Logs() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.mu.logs.String()
+}
+
+// Kill sends SIGKILL and waits for the process to be gone.
+func (r *Relayd) Kill() {
+	_ = r.cmd.Process.Signal(syscall.SIGKILL)
+	<-r.done
+}
+
+// Stop sends SIGTERM and waits up to d for a clean exit; it returns the
+// exit error (nil for status 0) or ErrExited wrapped if it had to kill.
+func (r *Relayd) Stop(d time.Duration) error {
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-r.done:
+		if st := r.cmd.ProcessState; st != nil && !st.Success() {
+			return fmt.Errorf("%w: %s", ErrExited, st)
+		}
+		return nil
+	case <-time.After(d):
+		r.Kill()
+		return fmt.Errorf("%w: not within %v of SIGTERM, killed", ErrExited, d)
+	}
+}
+
+// Exited is closed when the process has ended.
+func (r *Relayd) Exited() <-chan struct{} { return r.done }
+
+// RSSMiB reads the process's current resident set from /proc, 0 if gone.
+func RSSMiB(pid int) float64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseFloat(f[0], 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}
