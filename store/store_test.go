@@ -196,3 +196,20 @@ func TestKakaoFallbackBilledAsSMS(t *testing.T) {
 	}
 	mustVerify(t, s)
 }
+
+func TestWritesAfterCloseFail(t *testing.T) {
+	s := openTest(t, nil, nil)
+	id := mustAccept(t, s, sms("c1", "x"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Accept(context.Background(), sms("c1", "y")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Accept after Close: %v", err)
+	}
+	if err := s.MarkQueued(context.Background(), id); !errors.Is(err, ErrClosed) {
+		t.Fatalf("MarkQueued after Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}

@@ -141,7 +141,11 @@ func (w *writer) counter(key []byte) (uint64, error) {
 func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 // Transition moves message id to state to, applying mutate first (see
-// move). It is the general form of the verbs below.
+// move). It is the general form of the verbs below. mutate runs on the
+// store's write goroutine: it must be quick and must not call the store.
+// Retrying a transition that did commit (after a timeout or a crash)
+// returns an error wrapping message.ErrIllegalTransition and changes
+// nothing; Get tells the caller where the message is.
 func (s *Store) Transition(ctx context.Context, id message.ID, to message.State, mutate func(*message.Message)) error {
 	return s.do(ctx, func(w *writer) error {
 		r, err := w.load(id)
