@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
@@ -18,14 +19,14 @@ func (s *Store) Accept(ctx context.Context, m *message.Message) (message.ID, boo
 	if err := checkNew(m); err != nil {
 		return 0, false, err
 	}
-	r := &rec{Message: *m}
+	a := prepare(m, s.now())
 	// Written by the pipeline; read only after do succeeds (if ctx ends
 	// first, the op may still run later).
 	var id message.ID
 	var dup bool
 	err := s.do(ctx, func(w *writer) error {
 		var err error
-		id, dup, err = w.accept(r)
+		id, dup, err = w.accept(a)
 		return err
 	})
 	if err != nil {
@@ -54,12 +55,42 @@ func checkNew(m *message.Message) error {
 	return nil
 }
 
+// acceptance is a new message encoded by the caller, off the write
+// goroutine, with a zero id; the write goroutine checks the reference,
+// assigns the id and writes it into the record and the keys.
+type acceptance struct {
+	ref    []byte   // ref index key; nil without a client reference
+	record []byte   // the record; id at [1:9]
+	keys   [][]byte // msg, open, cust and rcpt keys, each ending in the id
+}
+
+func prepare(m *message.Message, now time.Time) *acceptance {
+	r := rec{Message: *m}
+	r.ID = 0
+	r.State = message.StateAccepted
+	if r.AcceptedAt.IsZero() {
+		r.AcceptedAt = now
+	}
+	r.Attempts, r.Leg = 0, 0
+	r.SentAt, r.FinalAt = time.Time{}, time.Time{}
+	r.Carrier, r.CarrierMsgID = "", ""
+	r.Result = message.Result{}
+	r.Billed = message.ProductUnknown
+	a := &acceptance{record: encodeRecord(nil, &r)}
+	if m.ClientRef != "" {
+		a.ref = refKey(m.Customer, m.ClientRef)
+	}
+	a.keys = append(a.keys, msgKey(0), openKey(0), custKey(m.Customer, 0))
+	if m.Recipient != "" {
+		a.keys = append(a.keys, rcptKey(m.Customer, m.Recipient, 0))
+	}
+	return a
+}
+
 // accept runs on buildLoop.
-func (w *writer) accept(r *rec) (message.ID, bool, error) {
-	var rk []byte
-	if r.ClientRef != "" {
-		rk = refKey(r.Customer, r.ClientRef)
-		v, ok, err := w.get(rk)
+func (w *writer) accept(a *acceptance) (message.ID, bool, error) {
+	if a.ref != nil {
+		v, ok, err := w.get(a.ref)
 		if err != nil {
 			return 0, false, err
 		}
@@ -70,36 +101,25 @@ func (w *writer) accept(r *rec) (message.ID, bool, error) {
 			return idAt(v), true, nil
 		}
 	}
-	m := &r.Message
-	m.ID = w.s.ids.Next()
-	m.State = message.StateAccepted
-	if m.AcceptedAt.IsZero() {
-		m.AcceptedAt = w.now
+	id := w.s.ids.Next()
+	binary.BigEndian.PutUint64(a.record[1:9], uint64(id))
+	for _, k := range a.keys {
+		binary.BigEndian.PutUint64(k[len(k)-8:], uint64(id))
 	}
-	m.Attempts, m.Leg = 0, 0
-	m.SentAt, m.FinalAt = time.Time{}, time.Time{}
-	m.Carrier, m.CarrierMsgID = "", ""
-	m.Result = message.Result{}
-	m.Billed = message.ProductUnknown
-	id := m.ID.Bytes()
-	if rk != nil {
-		if err := w.set(rk, id[:]); err != nil {
+	if a.ref != nil {
+		b := id.Bytes()
+		if err := w.set(a.ref, b[:]); err != nil {
 			return 0, false, err
 		}
 	}
-	if err := w.set(openKey(m.ID), nil); err != nil {
-		return 0, false, err
-	}
-	if err := w.set(custKey(m.Customer, m.ID), nil); err != nil {
-		return 0, false, err
-	}
-	if m.Recipient != "" {
-		if err := w.set(rcptKey(m.Customer, m.Recipient, m.ID), nil); err != nil {
+	for i, k := range a.keys {
+		v := []byte(nil)
+		if i == 0 {
+			v = a.record
+		}
+		if err := w.set(k, v); err != nil {
 			return 0, false, err
 		}
 	}
-	if err := w.set(msgKey(m.ID), encodeRecord(nil, r)); err != nil {
-		return 0, false, err
-	}
-	return m.ID, false, nil
+	return id, false, nil
 }

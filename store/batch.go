@@ -19,24 +19,25 @@ type Accepted struct {
 // a repeated client reference, also inside the batch, returns the first id),
 // at the cost of one fsync for the whole batch. out must have len(ms).
 func (s *Store) AcceptBatch(ctx context.Context, ms []*message.Message, out []Accepted) error {
-	recs := make([]rec, len(ms))
+	recs := make([]*acceptance, len(ms))
+	now := s.now()
 	for i, m := range ms {
 		out[i] = Accepted{}
 		if err := checkNew(m); err != nil {
 			out[i].Err = err
 			continue
 		}
-		recs[i].Message = *m
+		recs[i] = prepare(m, now)
 	}
 	err := s.do(ctx, func(w *writer) error {
 		for i := range recs {
 			if out[i].Err != nil {
 				continue
 			}
-			id, dup, err := w.accept(&recs[i])
+			id, dup, err := w.accept(recs[i])
 			if err != nil {
 				// A failure after earlier writes of this op aborts the whole
-				// group (commitGroup), so no message is half-accepted.
+				// group (Store.run), so no message is half-accepted.
 				return err
 			}
 			out[i].ID, out[i].Dup = id, dup
