@@ -140,3 +140,30 @@ func TestStaleParkedDropped(t *testing.T) {
 		t.Fatalf("younger parked receipt: %v %v", toSentState, err)
 	}
 }
+
+// TestCarrierIDReused: a carrier reuses a message id after a while; the
+// receipt goes to the message that recorded it last.
+func TestCarrierIDReused(t *testing.T) {
+	c := newClock()
+	s := openTest(t, nil, c)
+	defer s.Close()
+	ctx := context.Background()
+	a := mustAccept(t, s, sms("c1", "a"))
+	toSent(t, s, a, "R1", c.Now())
+	if out, _ := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: "R1", Delivered: true, Final: true}); out != OutcomeApplied {
+		t.Fatal(out)
+	}
+	b := mustAccept(t, s, sms("c1", "b"))
+	toSent(t, s, b, "R1", c.Now())
+	mustVerify(t, s)
+	if out, _ := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: "R1", Delivered: false, Final: true}); out != OutcomeApplied {
+		t.Fatal(out)
+	}
+	if m, _ := s.Get(b); m.State != message.StateFailed {
+		t.Fatalf("second holder of the id: %s", m.State)
+	}
+	if m, _ := s.Get(a); m.State != message.StateDelivered {
+		t.Fatalf("first holder changed: %s", m.State)
+	}
+	mustVerify(t, s)
+}

@@ -24,7 +24,7 @@ func (s *Store) Verify() error {
 	want := make(map[string]bool) // index keys the records need
 	have := make(map[string]bool) // index keys present
 	bills := make(map[string]uint64)
-	final := make(map[message.ID]bool)
+	dlrOwners := make(map[string][]message.ID)
 	var problems []string
 	bad := func(format string, args ...any) {
 		if len(problems) < 10 {
@@ -46,13 +46,19 @@ func (s *Store) Verify() error {
 				continue
 			}
 			m := &r.Message
-			final[m.ID] = m.State.Final()
 			id := m.ID.Bytes()
 			if m.ClientRef != "" {
 				want[string(refKey(m.Customer, m.ClientRef))+"="+string(id[:])] = true
 			}
 			if m.CarrierMsgID != "" {
-				want[string(dlrKey(tDLR, m.Carrier, m.CarrierMsgID))+"="+string(id[:])] = true
+				// Carriers reuse message ids after a while: the entry names
+				// the latest message that recorded the id, and must name any
+				// message still waiting for its receipt.
+				k := string(dlrKey(tDLR, m.Carrier, m.CarrierMsgID))
+				dlrOwners[k] = append(dlrOwners[k], m.ID)
+				if m.State.AwaitingResult() {
+					want[k+"="+string(id[:])] = true
+				}
 			}
 			if !m.State.Final() {
 				want[string(openKey(m.ID))+"="] = true
@@ -67,7 +73,17 @@ func (s *Store) Verify() error {
 			if m.State == message.StateDelivered {
 				bills[string(billKey(m.Customer, billingMonth(m.FinalAt), m.Billed))]++
 			}
-		case tRef, tDLR, tOpen, tDue, tCust, tRcpt:
+		case tDLR:
+			ok := false
+			for _, id := range dlrOwners[string(k)] {
+				b := id.Bytes()
+				ok = ok || string(b[:]) == string(v)
+			}
+			if !ok {
+				bad("receipt index %x names %x, not a message with that id", k, v)
+			}
+			delete(want, string(k)+"="+string(v))
+		case tRef, tOpen, tDue, tCust, tRcpt:
 			have[string(k)+"="+string(v)] = true
 		case tBill:
 			if len(v) != 8 || binary.BigEndian.Uint64(v) != bills[string(k)] {
