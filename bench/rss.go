@@ -31,3 +31,14 @@ func peakRSSMiB(pid int) float64 {
 	}
 	return 0
 }
+
+// loadAvg is the 1-minute load average from /proc/loadavg, 0 if absent.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _, _ := strings.Cut(string(b), " ")
+	v, _ := strconv.ParseFloat(f, 64)
+	return v
+}

@@ -89,6 +89,7 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	res.AcceptP50ms, res.AcceptP99ms, res.AcceptP999ms = ms(t.acceptLat.Quantile(0.5)), ms(t.acceptLat.Quantile(0.99)), ms(t.acceptLat.Quantile(0.999))
 	res.ReportP50ms, res.ReportP99ms = ms(t.reportLat.Quantile(0.5)), ms(t.reportLat.Quantile(0.99))
 	res.SendSeconds, res.TotalSeconds = sendTook.Seconds(), total.Seconds()
+	res.LoadAvg = loadAvg()
 	if p != nil {
 		res.RelayPeakRSSMiB = peakRSSMiB(0)
 		if err := p.checkBilling(&c, &res); err != nil {

@@ -1,0 +1,174 @@
+package faults
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/smpp/pdu"
+	"github.com/msgrelay/relay/smpp/smpptest"
+)
+
+// carrierRig is an in-process relay with one simulated carrier.
+type carrierRig struct {
+	t   *testing.T
+	p     *Inproc
+	c     *Carrier
+	dir   string
+	bound int // sockets the carrier lets be bound at once
+}
+
+// newCarrierRig starts the relay and waits for bound sockets at the
+// carrier (fewer than the binds when the carrier caps them).
+func newCarrierRig(t *testing.T, scfg smpptest.Config, s Setup, bound int) *carrierRig {
+	t.Helper()
+	scfg.Users = map[string]string{"relay": CarrierPassword}
+	if scfg.MaxRecorded == 0 {
+		scfg.MaxRecorded = 100_000
+	}
+	c, err := NewCarrier("alpha", scfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	dir := t.TempDir()
+	s.DataDir, s.Customers, s.Carriers = dir+"/data", []string{"shop"}, []*Carrier{c}
+	if s.Binds == 0 {
+		s.Binds = 2
+	}
+	p, err := StartInproc(dir, &s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &carrierRig{t: t, p: p, c: c, dir: dir, bound: bound}
+	t.Cleanup(func() {
+		if r.p != nil {
+			_ = r.p.Shutdown()
+		}
+	})
+	if err := WaitBound(s.Carriers, bound, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (r *carrierRig) loader(prefix string, n int, rate float64) *Loader {
+	addr := r.p.D.UpstreamAddr()
+	return &Loader{Addr: func() string { return addr }, Customer: "shop", Prefix: prefix,
+		Conns: 2, Window: 32, Messages: n, Rate: rate}
+}
+
+// run sends l's messages, calling during (if set) once the load is under
+// way, waits for every final report, stops the relay and judges.
+func (r *carrierRig) run(l *Loader, settle time.Duration, during func()) Verdict {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); l.Run(ctx) }()
+	if during != nil {
+		during()
+	}
+	wg.Wait()
+	if !l.WaitSettled(ctx, settle, time.Minute) {
+		r.t.Errorf("only %d of %d accepted messages got a final report", l.Finals(), l.Accepted())
+	}
+	if now, _ := r.c.Server().OpenSockets("relay"); now != r.bound {
+		r.t.Errorf("%d sockets open after the fault, want one per bind (%d)", now, r.bound)
+	}
+	if err := r.p.Shutdown(); err != nil {
+		r.t.Error(err)
+	}
+	r.p = nil
+	v, err := Check(r.dir+"/data", []string{"shop"}, l, []*Carrier{r.c})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if v.Lost != 0 || v.DoubleBilled != 0 || v.BillingMismatch != 0 || v.ConflictingReports != 0 || v.MissingReports != 0 {
+		r.t.Errorf("%v; examples %v", v, v.Examples)
+	}
+	if v.Accepted != l.Messages {
+		r.t.Errorf("accepted %d of %d", v.Accepted, l.Messages)
+	}
+	return v
+}
+
+// waitFor polls cond every millisecond for up to d.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) time.Duration {
+	t.Helper()
+	t0 := time.Now()
+	for !cond() {
+		if time.Since(t0) > d {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(time.Millisecond) // polling sockets and counters
+	}
+	return time.Since(t0)
+}
+
+// TestCarrierFaults runs the carrier's misbehaviours one at a time under
+// load. Pass for each: every message final and delivered (the carrier
+// fails none, so no message may fail because of throttling, nacks or lost
+// links), none billed twice, one socket per bind at the end, handset
+// copies no more than what the fault left unanswered.
+func TestCarrierFaults(t *testing.T) {
+	n := Pick(600, 20_000)
+	cases := []struct {
+		name string
+		scfg smpptest.Config
+		// fault is switched on once the load runs, and off after the
+		// relay has bound again
+		fault *smpptest.Behavior
+		// always is the misbehaviour of the whole run
+		always smpptest.Behavior
+		// dupShare bounds the handset copies as a share of submits
+		dupShare float64
+	}{
+		{name: "bind dropped mid-window", fault: &smpptest.Behavior{CloseAfter: 30}, dupShare: 0.2},
+		{name: "reset mid-window", fault: &smpptest.Behavior{ResetAfter: 30}, dupShare: 0.2},
+		{name: "generic_nack 1%", always: smpptest.Behavior{NackEvery: 100}},
+		{name: "withheld responses 10%", always: smpptest.Behavior{DropEvery: 10}, dupShare: 0.12},
+		{name: "throttled bursts 20%", always: smpptest.Behavior{BusyEvery: 8, BusyBurst: 2}},
+		{name: "queue full bursts 20%", always: smpptest.Behavior{BusyEvery: 8, BusyBurst: 2, BusyStatus: pdu.StatusMsgQFul}},
+		{name: "ESME_RALYBND on rebind", scfg: smpptest.Config{MaxBinds: 1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.scfg.Behavior = tc.always
+			s := Setup{Binds: 2, ResponseTimeout: 500 * time.Millisecond, EnquireLink: time.Second}
+			bound := 2
+			if tc.scfg.MaxBinds > 0 {
+				bound = tc.scfg.MaxBinds // the other bind keeps getting ESME_RALYBND
+			}
+			r := newCarrierRig(t, tc.scfg, s, bound)
+			l := r.loader("cf", n, 1000)
+			var during func()
+			if tc.fault != nil {
+				during = func() {
+					waitFor(t, "load under way", 10*time.Second, func() bool { return r.c.Stats().Submits > 20 })
+					srv := r.c.Server()
+					before := srv.Stats().Binds
+					srv.SetBehavior(*tc.fault)
+					waitFor(t, "a rebind after the fault", 10*time.Second, func() bool { return srv.Stats().Binds > before })
+					srv.SetBehavior(smpptest.Behavior{})
+				}
+			}
+			v := r.run(l, 5*time.Second, during)
+			st := r.c.Stats()
+			if v.Failed != 0 {
+				t.Errorf("%d messages failed; the carrier failed none", v.Failed)
+			}
+			if limit := int(tc.dupShare * float64(st.Submits)); v.HandsetDuplicates > limit {
+				t.Errorf("handset duplicates %d > %d", v.HandsetDuplicates, limit)
+			}
+			_, most := r.c.Server().OpenSockets("relay")
+			t.Logf("%v submits=%d throttled=%d binds=%d refused_binds=%d most_sockets=%d",
+				v, st.Submits, st.Throttled, st.Binds, st.BindsRefused, most)
+			if most > bound {
+				t.Errorf("%d sockets at once, configured %d binds", most, bound)
+			}
+		})
+	}
+}
