@@ -166,3 +166,74 @@ func TestReportSourceFailureRetried(t *testing.T) {
 		}
 	})
 }
+
+func TestWindowFullStopsReading(t *testing.T) {
+	h := newFakeHandler()
+	var release chan struct{} // made in the bubble, so waiting on it is durable
+	h.hold = func(ctx context.Context, _ []*upstreampb.Submit) {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+	}
+	inBubble(t, upstream.Config{MaxInFlight: 8, SubmitWorkers: 2, MaxBatch: 2}, h, func(t *testing.T, ln *pipeListener) {
+		release = make(chan struct{})
+		nc := ln.dial()
+		defer nc.Close()
+		fr := pipeBind(t, nc)
+		var written sync.WaitGroup
+		var mu sync.Mutex
+		n := 0
+		written.Go(func() {
+			for i := range 200 {
+				b, _ := upstream.AppendFrame(nil, submitFrame(uint32(i+2), "r"))
+				if _, err := nc.Write(b); err != nil {
+					return
+				}
+				mu.Lock()
+				n++
+				mu.Unlock()
+			}
+		})
+		synctest.Wait() // everyone blocked: the writer on a server that stopped reading
+		mu.Lock()
+		stuck := n
+		mu.Unlock()
+		if stuck >= 200 || stuck < 8 {
+			t.Fatalf("%d of 200 submits written with a window of 8", stuck)
+		}
+		close(release)
+		answers := 0
+		for answers < 200 {
+			var f upstreampb.Frame
+			if err := fr.Read(&f); err != nil {
+				t.Fatalf("after %d answers: %v", answers, err)
+			}
+			if f.GetSubmitResp() != nil {
+				answers++
+			}
+		}
+		written.Wait()
+	})
+}
+
+func TestClientNotReadingIsCutAfterWriteTimeout(t *testing.T) {
+	inBubble(t, upstream.Config{WriteTimeout: 30 * time.Second}, nil, func(t *testing.T, ln *pipeListener) {
+		nc := ln.dial()
+		defer nc.Close()
+		pipeBind(t, nc)
+		ping, _ := upstream.AppendFrame(nil, &upstreampb.Frame{Seq: 2, Op: &upstreampb.Frame_Ping{Ping: &upstreampb.Ping{}}})
+		if _, err := nc.Write(ping); err != nil { // its Pong is never read
+			t.Fatal(err)
+		}
+		time.Sleep(29 * time.Second)
+		if _, err := nc.Write(ping); err != nil {
+			t.Fatalf("cut before the write timeout: %v", err)
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if _, err := nc.Write(ping); err == nil {
+			t.Fatal("still open after the write timeout")
+		}
+	})
+}
