@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -66,4 +67,32 @@ func TestShortScenario(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRemoteMode runs the load against a relay "at an address" (one this
+// test starts), as -addr does against relayd: billing is then judged from
+// the reports alone.
+func TestRemoteMode(t *testing.T) {
+	c := DefaultConfig()
+	c.Customers, c.Conns = 1, 1
+	p, err := startInproc(&c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close(context.Background())
+	r := DefaultConfig()
+	r.Addr, r.Customer, r.Secret = p.d.UpstreamAddr(), customerID(0), p.secret
+	r.Messages, r.Conns, r.Window, r.Drain = 1000, 2, 32, 15*time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := Run(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != r.Addr || res.Accepted != 1000 || res.Delivered != 1000 || res.Lost != 0 || res.DoubleBilled != 0 {
+		t.Errorf("remote run: %+v", res)
+	}
+	// Two connections of one customer both read its outbox: redelivery
+	// is allowed and counted, never billed twice.
+	t.Logf("duplicate reports over 2 connections of one customer: %d", res.DuplicateReports)
 }

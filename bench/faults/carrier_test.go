@@ -65,16 +65,21 @@ func (r *carrierRig) run(l *Loader, settle time.Duration, during func()) Verdict
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	lctx, stopListen := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); l.Run(ctx) }()
+	wg.Add(2)
+	loaded := make(chan struct{})
+	go func() { defer wg.Done(); defer close(loaded); l.Run(ctx) }()
+	go func() { defer wg.Done(); l.Listen(lctx) }()
 	if during != nil {
 		during()
 	}
-	wg.Wait()
+	<-loaded
 	if !l.WaitSettled(ctx, settle, time.Minute) {
 		r.t.Errorf("only %d of %d accepted messages got a final report", l.Finals(), l.Accepted())
 	}
+	stopListen()
+	wg.Wait()
 	if now, _ := r.c.Server().OpenSockets("relay"); now != r.bound {
 		r.t.Errorf("%d sockets open after the fault, want one per bind (%d)", now, r.bound)
 	}
