@@ -52,9 +52,11 @@ type conn struct {
 	abortOnce sync.Once
 }
 
+// pendingSubmit is a Submit, or a PaymentEvent, waiting for a worker.
 type pendingSubmit struct {
 	seq uint32
 	req *upstreampb.Submit
+	pay *upstreampb.PaymentEvent
 }
 
 func newConn(s *Server, nc net.Conn) *conn {

@@ -36,13 +36,9 @@ func (c *conn) readLoop() *upstreampb.Frame {
 			if req == nil {
 				req = &upstreampb.Submit{}
 			}
-			select {
-			case c.slots <- struct{}{}:
-			case <-c.quit:
+			if !c.enqueue(pendingSubmit{seq: f.Seq, req: req}) {
 				return nil
 			}
-			m.inFlight.Inc()
-			c.submitQ.push(pendingSubmit{seq: f.Seq, req: req})
 		case *upstreampb.Frame_ReportAck:
 			if op.ReportAck == nil || len(op.ReportAck.ReportSeqs) == 0 {
 				continue
@@ -57,7 +53,19 @@ func (c *conn) readLoop() *upstreampb.Frame {
 		case *upstreampb.Frame_Unbind:
 			return &upstreampb.Frame{Seq: f.Seq, Op: &upstreampb.Frame_UnbindResp{UnbindResp: &upstreampb.UnbindResp{}}}
 		case *upstreampb.Frame_PaymentEvent:
-			c.paymentEvent(f.Seq, op.PaymentEvent)
+			ev := op.PaymentEvent
+			if ev == nil {
+				ev = &upstreampb.PaymentEvent{}
+			}
+			if _, ok := c.srv.h.(PaymentHandler); !ok {
+				c.send(&upstreampb.Frame{Seq: f.Seq, Op: &upstreampb.Frame_PaymentEventResp{PaymentEventResp: &upstreampb.PaymentEventResp{
+					Status: upstreampb.Status_INVALID_REQUEST, Reason: "payment events are not taken here",
+				}}})
+				continue
+			}
+			if !c.enqueue(pendingSubmit{seq: f.Seq, pay: ev}) {
+				return nil
+			}
 		case *upstreampb.Frame_Bind:
 			c.send(errorFrame(f.Seq, upstreampb.Status_INVALID_REQUEST, "already bound"))
 		default:
@@ -92,16 +100,17 @@ func (c *conn) readFailed(err error) *upstreampb.Frame {
 	}
 }
 
-func (c *conn) paymentEvent(seq uint32, ev *upstreampb.PaymentEvent) {
-	ph, ok := c.srv.h.(PaymentHandler)
-	if !ok || ev == nil {
-		c.send(&upstreampb.Frame{Seq: seq, Op: &upstreampb.Frame_PaymentEventResp{PaymentEventResp: &upstreampb.PaymentEventResp{
-			Status: upstreampb.Status_INVALID_REQUEST, Reason: "payment events are not taken yet",
-		}}})
-		return
+// enqueue takes a slot of the window, waiting while it is full, and queues
+// p for a worker. It returns false if the connection stopped meanwhile.
+func (c *conn) enqueue(p pendingSubmit) bool {
+	select {
+	case c.slots <- struct{}{}:
+	case <-c.quit:
+		return false
 	}
-	resp := ph.PaymentEvent(c.ctx, c.sess, ev)
-	c.send(&upstreampb.Frame{Seq: seq, Op: &upstreampb.Frame_PaymentEventResp{PaymentEventResp: resp}})
+	c.srv.m.inFlight.Inc()
+	c.submitQ.push(p)
+	return true
 }
 
 func errorFrame(seq uint32, st upstreampb.Status, reason string) *upstreampb.Frame {

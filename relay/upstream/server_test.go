@@ -351,3 +351,48 @@ func TestPipelinedOutOfOrder(t *testing.T) {
 		t.Fatalf("%d handler calls at once on one connection, want 2..4", m)
 	}
 }
+
+// payHandler is the fake handler that also takes payment events.
+type payHandler struct{ *fakeHandler }
+
+func (payHandler) PaymentEvent(ctx context.Context, s upstream.Session, ev *upstreampb.PaymentEvent) *upstreampb.PaymentEventResp {
+	if ev.EventId == "" {
+		return &upstreampb.PaymentEventResp{Status: upstreampb.Status_MISSING_FIELD, Reason: "event_id"}
+	}
+	return &upstreampb.PaymentEventResp{Status: upstreampb.Status_OK, MessageIds: []string{"pay-" + ev.EventId}}
+}
+
+func TestPaymentEvents(t *testing.T) {
+	ev := &upstreampb.PaymentEvent{EventId: "e1", Mid: "mid01", Kind: upstreampb.PaymentEventKind_APPROVAL_COMPLETED,
+		Method: upstreampb.PaymentMethod_CARD, Amount: 15000, BuyerNumber: "01012345678"}
+
+	plain := startServer(t, upstream.Config{}, newFakeHandler())
+	resp, err := dial(t, plain.addr, c1).PaymentEvent(context.Background(), ev)
+	if err != nil || resp.Status != upstreampb.Status_INVALID_REQUEST {
+		t.Fatalf("without a payment handler: %v %v", resp, err)
+	}
+
+	ts := startServer(t, upstream.Config{}, payHandler{newFakeHandler()})
+	c := dial(t, ts.addr, c1)
+	var wg sync.WaitGroup
+	for i := range 50 { // payment events and submits share the window
+		wg.Go(func() {
+			if i%2 == 0 {
+				resp, err := c.PaymentEvent(context.Background(), ev)
+				if err != nil || resp.Status != upstreampb.Status_OK || len(resp.MessageIds) != 1 || resp.MessageIds[0] != "pay-e1" {
+					t.Errorf("payment event: %v %v", resp, err)
+				}
+				return
+			}
+			resp, err := c.Submit(context.Background(), submitFrame(0, strconv.Itoa(i)).GetSubmit())
+			if err != nil || resp.MessageId != "id-"+strconv.Itoa(i) {
+				t.Errorf("submit: %v %v", resp, err)
+			}
+		})
+	}
+	wg.Wait()
+	bad, err := c.PaymentEvent(context.Background(), &upstreampb.PaymentEvent{})
+	if err != nil || bad.Status != upstreampb.Status_MISSING_FIELD {
+		t.Fatalf("refused event: %v %v", bad, err)
+	}
+}

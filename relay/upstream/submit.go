@@ -7,7 +7,7 @@ import (
 // submitLoop is one of the connection's submit workers (at most
 // SubmitWorkers run at once, started by the queue). It takes every submit
 // that is waiting (up to MaxBatch) and hands them to the Handler in one
-// call, so a daemon that group-commits pays one sync for a whole burst;
+// call (payment events, which share the queue and the window, one by one), so a daemon that group-commits pays one sync for a whole burst;
 // several workers per connection keep a batch forming while another waits
 // for its sync, and their answers come back out of order.
 func (c *conn) submitLoop() {
@@ -42,29 +42,54 @@ func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps 
 		return reqs, resps
 	}
 	for _, p := range batch {
-		reqs = append(reqs, p.req)
-		resps = append(resps, &upstreampb.SubmitResp{})
+		if p.pay == nil {
+			reqs = append(reqs, p.req)
+			resps = append(resps, &upstreampb.SubmitResp{})
+		}
 	}
-	c.srv.h.SubmitBatch(c.ctx, c.sess, reqs, resps)
+	if len(reqs) > 0 {
+		c.srv.h.SubmitBatch(c.ctx, c.sess, reqs, resps)
+	}
 	b := getBuf()
 	var op upstreampb.Frame_SubmitResp
 	f := upstreampb.Frame{Op: &op}
-	for i, p := range batch {
-		r := resps[i]
+	j := 0
+	for _, p := range batch {
+		var err error
+		if p.pay != nil {
+			pf := upstreampb.Frame{Seq: p.seq, Op: &upstreampb.Frame_PaymentEventResp{PaymentEventResp: c.payment(p.pay)}}
+			if *b, err = AppendFrame(*b, &pf); err != nil {
+				c.log.Error("cannot encode payment event response", "err", err)
+			}
+			continue
+		}
+		r := resps[j]
+		j++
 		if r.Status == upstreampb.Status_STATUS_UNSPECIFIED {
 			r.Status, r.Reason = upstreampb.Status_STORE_UNAVAILABLE, "no answer"
 		}
 		f.Seq, op.SubmitResp = p.seq, r
-		var err error
 		if *b, err = AppendFrame(*b, &f); err != nil {
 			c.log.Error("cannot encode submit response", "err", err)
 		}
 	}
 	clear(reqs)
 	clear(resps)
-	m.submits.Add(n)
+	m.submits.Add(len(reqs))
 	m.framesOut.Add(n)
 	m.inFlight.Add(-n) // before the answers can reach the client
 	c.out <- b
 	return reqs, resps
+}
+
+// payment answers one payment event through the PaymentHandler.
+func (c *conn) payment(ev *upstreampb.PaymentEvent) *upstreampb.PaymentEventResp {
+	resp := c.srv.h.(PaymentHandler).PaymentEvent(c.ctx, c.sess, ev)
+	if resp == nil {
+		resp = &upstreampb.PaymentEventResp{}
+	}
+	if resp.Status == upstreampb.Status_STATUS_UNSPECIFIED {
+		resp.Status, resp.Reason = upstreampb.Status_STORE_UNAVAILABLE, "no answer"
+	}
+	return resp
 }

@@ -144,3 +144,19 @@ func (c *Client) answer(f *upstreampb.Frame) {
 		cl.ch <- f
 	}
 }
+
+// PaymentEvent sends one payment event and waits for the relay's answer; it
+// counts against the window like a submit.
+func (c *Client) PaymentEvent(ctx context.Context, ev *upstreampb.PaymentEvent) (*upstreampb.PaymentEventResp, error) {
+	f, err := c.roundTrip(ctx, &upstreampb.Frame{Op: &upstreampb.Frame_PaymentEvent{PaymentEvent: ev}}, true)
+	if err != nil {
+		return nil, err
+	}
+	switch op := f.Op.(type) {
+	case *upstreampb.Frame_PaymentEventResp:
+		return op.PaymentEventResp, nil
+	case *upstreampb.Frame_Error:
+		return nil, &StatusError{Op: "payment event", Status: op.Error.Status, Reason: op.Error.Reason}
+	}
+	return nil, fmt.Errorf("%w: payment event answered with %T", ErrBadSeq, f.Op)
+}
