@@ -353,8 +353,9 @@ func (ResultSource) EnumDescriptor() ([]byte, []int) {
 	return file_upstream_proto_rawDescGZIP(), []int{4}
 }
 
-// PaymentEvent is reserved: defined now, answered INVALID_REQUEST until the
-// relay generates payment AlimTalk from it.
+// PaymentEvent is a payment system's event; the relay turns it into payment
+// AlimTalk messages. A relay that does not take payment events answers
+// INVALID_REQUEST.
 type PaymentEventKind int32
 
 const (
