@@ -48,7 +48,7 @@ func (l *load) take(ctx context.Context) (int, bool) {
 		return 0, false
 	}
 	i := int(l.next.Add(1) - 1)
-	if l.cfg.Messages > 0 && i >= l.cfg.Messages {
+	if (l.cfg.Messages > 0 && i >= l.cfg.Messages) || i >= trackChunks<<trackChunkBits {
 		return 0, false
 	}
 	return i, true
