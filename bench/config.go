@@ -34,6 +34,10 @@ type Config struct {
 	// long (Messages then caps it if it is also set).
 	Messages int
 	Duration time.Duration
+	// Rate caps the offered load in submits per second over all
+	// connections; 0 sends as fast as the windows allow. A rate run shows
+	// whether the relay sustains a load rather than how fast it queues one.
+	Rate float64
 	// Mix is the product mix.
 	Mix Mix
 	// Sender is the registered sender number; SenderKey the Kakao sender
@@ -127,6 +131,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Messages < 0 || c.Duration < 0 || (c.Messages == 0 && c.Duration == 0) {
 		errs = append(errs, errors.New("give a message count or a duration"))
+	}
+	if c.Rate < 0 {
+		errs = append(errs, fmt.Errorf("rate %v: must not be negative", c.Rate))
 	}
 	if c.Mix.total() <= 0 || c.Mix.SMS < 0 || c.Mix.LMS < 0 || c.Mix.AlimTalk < 0 || c.Mix.FriendTalk < 0 {
 		errs = append(errs, fmt.Errorf("mix %+v: weights must be non-negative and not all zero", c.Mix))

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/msgrelay/relay/relay/upstream/client"
 )
 
@@ -21,6 +23,7 @@ type load struct {
 	sent     atomic.Int64
 	end      time.Time // zero for a count run
 	draining atomic.Bool
+	limit    *rate.Limiter // nil: no cap
 }
 
 func dialAll(ctx context.Context, c *Config, addr string, creds func(i int) (string, string), t *tracker) ([]*client.Client, error) {
@@ -47,6 +50,9 @@ func (l *load) take(ctx context.Context) (int, bool) {
 	if ctx.Err() != nil || (!l.end.IsZero() && time.Now().After(l.end)) {
 		return 0, false
 	}
+	if l.limit != nil && l.limit.Wait(ctx) != nil {
+		return 0, false
+	}
 	i := int(l.next.Add(1) - 1)
 	if (l.cfg.Messages > 0 && i >= l.cfg.Messages) || i >= trackChunks<<trackChunkBits {
 		return 0, false
@@ -57,6 +63,9 @@ func (l *load) take(ctx context.Context) (int, bool) {
 func (l *load) run(ctx context.Context) {
 	if l.cfg.Duration > 0 {
 		l.end = time.Now().Add(l.cfg.Duration)
+	}
+	if l.cfg.Rate > 0 {
+		l.limit = rate.NewLimiter(rate.Limit(l.cfg.Rate), max(1, int(l.cfg.Rate/100)))
 	}
 	var wg sync.WaitGroup
 	for _, cl := range l.clients {

@@ -32,6 +32,7 @@ func main() {
 	flag.IntVar(&c.Customers, "customers", c.Customers, "customers the connections are spread over, in process (0: one per connection)")
 	flag.IntVar(&c.Messages, "n", c.Messages, "messages to send (0 with -duration: no cap)")
 	flag.DurationVar(&c.Duration, "duration", 0, "send for this long instead of a count")
+	flag.Float64Var(&c.Rate, "rate", 0, "offered submits per second over all connections (0: as fast as the windows allow)")
 	flag.DurationVar(&c.Drain, "drain", c.Drain, "longest wait for final reports after the last submit")
 	mix := flag.String("mix", "sms=1", "product weights, e.g. sms=6,lms=2,alimtalk=1,friendtalk=1")
 	flag.Float64Var(&c.Mix.AlimTalkFallback, "alimtalk-fallback", 0, "share of AlimTalk sent with SMS/LMS fallback")
