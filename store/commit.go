@@ -55,6 +55,12 @@ func (s *Store) do(ctx context.Context, fn func(w *writer) error) error {
 	}
 }
 
+// barrier returns once every write taken before it is synced: a read
+// followed by a barrier has seen only durable data.
+func (s *Store) barrier(ctx context.Context) error {
+	return s.do(ctx, func(*writer) error { return nil })
+}
+
 // buildLoop is the only goroutine that runs ops. It runs each op as it
 // arrives into the current group, and hands the group to syncLoop as soon
 // as syncLoop is free; so a group holds every write that arrived while the

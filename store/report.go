@@ -77,7 +77,8 @@ func (w *writer) appendReport(m *message.Message, seq uint64) error {
 }
 
 // Reports lists up to limit unacknowledged reports of a customer with a
-// sequence greater than afterSeq, in order.
+// sequence greater than afterSeq, in order. It returns only reports that
+// are synced to disk.
 func (s *Store) Reports(customer string, afterSeq uint64, limit int) ([]Report, error) {
 	prefix := customerPrefix(tOutbox, customer)
 	it, err := s.db.NewIter(&pebble.IterOptions{
@@ -99,7 +100,15 @@ func (s *Store) Reports(customer string, afterSeq uint64, limit int) ([]Report, 
 		}
 		out = append(out, rp)
 	}
-	return out, it.Close()
+	if err := it.Close(); err != nil {
+		return nil, err
+	}
+	// Pebble shows a write before its fsync; a report goes upstream, so
+	// wait until what was read is durable.
+	if err := s.barrier(context.Background()); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // AckReports removes acknowledged reports from a customer's outbox.
