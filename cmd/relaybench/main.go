@@ -55,10 +55,12 @@ func main() {
 	flag.Parse()
 
 	var err error
-	if c.Mix, err = parseMix(*mix, c.Mix.AlimTalkFallback); err != nil {
+	fallback := c.Mix.AlimTalkFallback
+	if c.Mix, err = bench.ParseMix(*mix); err != nil {
 		fmt.Fprintln(os.Stderr, "relaybench:", err)
 		os.Exit(2)
 	}
+	c.Mix.AlimTalkFallback = fallback
 	if *verbose {
 		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
@@ -111,30 +113,6 @@ func main() {
 	if res.Lost > 0 || res.DoubleBilled > 0 || res.BillingMismatch > 0 {
 		os.Exit(3)
 	}
-}
-
-func parseMix(s string, fallback float64) (bench.Mix, error) {
-	m := bench.Mix{AlimTalkFallback: fallback}
-	for _, part := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		var n int
-		if _, err := fmt.Sscan(v, &n); !ok || err != nil {
-			return m, fmt.Errorf("mix %q: want product=weight", part)
-		}
-		switch strings.ToLower(k) {
-		case "sms":
-			m.SMS = n
-		case "lms":
-			m.LMS = n
-		case "alimtalk":
-			m.AlimTalk = n
-		case "friendtalk":
-			m.FriendTalk = n
-		default:
-			return m, fmt.Errorf("mix: unknown product %q", k)
-		}
-	}
-	return m, nil
 }
 
 // progressPrinter draws a bar on a terminal (stderr) and plain lines
