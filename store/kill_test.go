@@ -94,7 +94,7 @@ func TestKillDuringLoad(t *testing.T) {
 	acked := make(map[message.ID]message.State)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
 	for cycle := range cycles {
-		killAfter := 50 + rng.IntN(1500) // acknowledged lines before the kill
+		killAfter := 20 + rng.IntN(600) // acknowledged lines before the kill
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, crashCycleEnv+"="+strconv.Itoa(cycle))
 		var stderr strings.Builder
