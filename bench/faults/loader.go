@@ -86,14 +86,27 @@ func (l *Loader) Run(ctx context.Context) {
 
 func (l *Loader) worker(ctx context.Context, conn *redial, lim *rate.Limiter) {
 	for ctx.Err() == nil {
-		i := int(l.next.Add(1) - 1)
-		if i >= l.Messages {
+		i, ok := l.take()
+		if !ok {
 			return
 		}
 		if lim != nil && lim.Wait(ctx) != nil {
 			return
 		}
 		l.submit(ctx, conn, i)
+	}
+}
+
+// take is the next message index; Messages may grow between Runs.
+func (l *Loader) take() (int, bool) {
+	for {
+		i := l.next.Load()
+		if i >= int64(l.Messages) {
+			return 0, false
+		}
+		if l.next.CompareAndSwap(i, i+1) {
+			return int(i), true
+		}
 	}
 }
 

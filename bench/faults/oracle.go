@@ -33,6 +33,9 @@ type Verdict struct {
 	HandsetDuplicates, HandsetMax int
 	// Examples of lost messages, for the failure message.
 	Examples []string
+	// FailedCodes counts the failed messages by result code, those closed
+	// by the expiry excluded.
+	FailedCodes map[string]int
 }
 
 func (v Verdict) String() string {
@@ -95,6 +98,12 @@ func Check(dir string, customers []string, l *Loader, carriers []*Carrier) (Verd
 			delivered++
 		} else {
 			v.Failed++
+			if m.Result.Code != "expired" {
+				if v.FailedCodes == nil {
+					v.FailedCodes = map[string]int{}
+				}
+				v.FailedCodes[m.Result.Code+" "+m.Result.Reason]++
+			}
 		}
 		rs := reports[sid]
 		if len(rs) == 0 {
