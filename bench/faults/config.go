@@ -29,6 +29,8 @@ type Setup struct {
 	// ResponseTimeout and EnquireLink of the SMPP sessions; zero keeps the
 	// relay's defaults.
 	ResponseTimeout, EnquireLink time.Duration
+	// Upstream is more keys of the [upstream] table, verbatim.
+	Upstream string
 	// Extra is appended to the file verbatim (more sections).
 	Extra string
 }
@@ -58,7 +60,7 @@ func (s *Setup) Text() (string, error) {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	w("data_dir = %q\nshutdown_timeout = \"5s\"", filepath.Clean(s.DataDir))
-	w("[upstream]\nlisten = \"127.0.0.1:0\"\nmax_conns_per_customer = 64")
+	w("[upstream]\nlisten = \"127.0.0.1:0\"\nmax_conns_per_customer = 64\n%s", s.Upstream)
 	w("[dispatch]\nretry_min = \"10ms\"\nretry_max = \"500ms\"\nexpiry_scan = \"1s\"")
 	for _, id := range s.Customers {
 		w("[[customer]]\nid = %q\nname = %q\nsecret_hash = %q", id, id, hash)

@@ -1,0 +1,288 @@
+package faults
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/msgrelay/relay/relay/upstream/client"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+	"github.com/msgrelay/relay/smpp/smpptest"
+)
+
+// closedWithin reads from c until the relay closes it; it reports how long
+// that took, and fails the test past d.
+func closedWithin(t *testing.T, c net.Conn, d time.Duration) time.Duration {
+	t.Helper()
+	t0 := time.Now()
+	_ = c.SetReadDeadline(t0.Add(d + time.Second))
+	_, err := io.Copy(io.Discard, c)
+	took := time.Since(t0)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Errorf("connection still open after %v", took)
+	} else if took > d {
+		t.Errorf("connection closed after %v > %v", took, d)
+	}
+	return took
+}
+
+func frame(f *upstreampb.Frame) []byte {
+	body, err := proto.Marshal(f)
+	if err != nil {
+		panic(err)
+	}
+	return binary.BigEndian.AppendUint32(nil, uint32(len(body))) // then the body
+}
+
+// TestBadInputAtTheDoor throws what a hostile or broken peer sends at the
+// relayd binary's upstream port. Pass: each bad connection is refused or
+// closed within a second of the fault (slowloris and idle ones within the
+// bind timeout), wrong secrets are throttled per source, the relay's RSS
+// stays ≤ 1 GiB, it still serves a good client afterwards, and no secret
+// appears in its log.
+func TestBadInputAtTheDoor(t *testing.T) {
+	SkipShort(t)
+	bin, err := BuildRelayd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCarrier("alpha", smpptest.Config{Users: map[string]string{"relay": CarrierPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	dir := t.TempDir()
+	const bindTimeout = time.Second
+	s := &Setup{DataDir: filepath.Join(dir, "data"), Customers: []string{"shop"}, Carriers: []*Carrier{c},
+		Upstream: "bind_timeout = \"1s\"\nmax_conns = 12000"}
+	cfg := filepath.Join(dir, "relay.toml")
+	if err := s.Write(cfg); err != nil {
+		t.Fatal(err)
+	}
+	r, err := StartRelayd(bin, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Kill()
+	dial := func(t *testing.T) net.Conn {
+		t.Helper()
+		nc, err := net.Dial("tcp", r.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nc
+	}
+
+	t.Run("garbage frame", func(t *testing.T) {
+		nc := dial(t)
+		defer nc.Close()
+		junk := make([]byte, 256)
+		_, _ = rand.Read(junk)
+		binary.BigEndian.PutUint32(junk, 252) // a whole frame of nonsense
+		_, _ = nc.Write(junk)
+		closedWithin(t, nc, time.Second)
+	})
+	t.Run("garbage, frame never completes", func(t *testing.T) {
+		nc := dial(t)
+		defer nc.Close()
+		junk := make([]byte, 256)
+		_, _ = rand.Read(junk)
+		binary.BigEndian.PutUint32(junk, 60000) // the rest never comes
+		_, _ = nc.Write(junk)
+		closedWithin(t, nc, bindTimeout+500*time.Millisecond)
+	})
+	t.Run("oversized frame", func(t *testing.T) {
+		nc := dial(t)
+		defer nc.Close()
+		_, _ = nc.Write([]byte{0xff, 0xff, 0xff, 0xf0})
+		closedWithin(t, nc, time.Second)
+	})
+	t.Run("submit before bind", func(t *testing.T) {
+		nc := dial(t)
+		defer nc.Close()
+		f := &upstreampb.Frame{Seq: 1, Op: &upstreampb.Frame_Submit{Submit: &upstreampb.Submit{ClientRef: "x", Text: "hi"}}}
+		body, _ := proto.Marshal(f)
+		_, _ = nc.Write(append(frame(f), body...))
+		closedWithin(t, nc, time.Second)
+	})
+	t.Run("slowloris", func(t *testing.T) {
+		nc := dial(t)
+		defer nc.Close()
+		f := &upstreampb.Frame{Seq: 1, Op: &upstreampb.Frame_Bind{Bind: &upstreampb.Bind{Customer: "shop", Secret: Secret}}}
+		body, _ := proto.Marshal(f)
+		msg := append(frame(f), body...)
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { // one byte every 100 ms: never a whole bind in time
+			defer wg.Done()
+			tk := time.NewTicker(100 * time.Millisecond)
+			defer tk.Stop()
+			for _, b := range msg {
+				select {
+				case <-stop:
+					return
+				case <-tk.C:
+				}
+				if _, err := nc.Write([]byte{b}); err != nil {
+					return
+				}
+			}
+		}()
+		closedWithin(t, nc, bindTimeout+time.Second)
+		close(stop)
+		wg.Wait()
+	})
+	t.Run("wrong secrets", func(t *testing.T) {
+		var refused, throttled int
+		for i := range 12 {
+			t0 := time.Now()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			cl, err := client.Dial(ctx, r.Addr, client.Options{Customer: "shop", Secret: "guess-" + strings.Repeat("x", i) + "-wrong"})
+			cancel()
+			if err == nil {
+				cl.Close()
+				t.Fatal("a wrong secret was accepted")
+			}
+			var se *client.StatusError
+			switch {
+			case errors.As(err, &se) && se.Status == upstreampb.Status_UNAUTHENTICATED:
+				refused++
+			case errors.As(err, &se) && se.Status == upstreampb.Status_THROTTLED:
+				throttled++
+			default:
+				t.Errorf("attempt %d: %v", i, err)
+			}
+			if d := time.Since(t0); d > time.Second {
+				t.Errorf("attempt %d answered after %v", i, d)
+			}
+		}
+		t.Logf("wrong secrets: %d refused, %d throttled", refused, throttled)
+		if throttled == 0 {
+			t.Error("12 wrong secrets in a row from one address were never throttled")
+		}
+	})
+	t.Run("unauthenticated flood", func(t *testing.T) {
+		n := Pick(300, 3000)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var worst time.Duration
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				nc, err := net.Dial("tcp", r.Addr)
+				if err != nil {
+					return
+				}
+				defer nc.Close()
+				f := &upstreampb.Frame{Seq: 1, Op: &upstreampb.Frame_Submit{Submit: &upstreampb.Submit{ClientRef: "x"}}}
+				body, _ := proto.Marshal(f)
+				_, _ = nc.Write(append(frame(f), body...))
+				t0 := time.Now()
+				_ = nc.SetReadDeadline(t0.Add(5 * time.Second))
+				_, _ = io.Copy(io.Discard, nc)
+				mu.Lock()
+				worst = max(worst, time.Since(t0))
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		t.Logf("%d unauthenticated connections, the slowest closed after %v", n, worst)
+		if worst > time.Second {
+			t.Errorf("an unauthenticated connection lived %v > 1s", worst)
+		}
+	})
+	t.Run("idle connections", func(t *testing.T) {
+		want := Pick(2000, 10_000)
+		n := raiseFDLimit(t, want)
+		conns := make([]net.Conn, 0, n)
+		defer func() {
+			for _, nc := range conns {
+				nc.Close()
+			}
+		}()
+		for range n {
+			nc, err := net.Dial("tcp", r.Addr)
+			if err != nil {
+				t.Logf("dial %d: %v", len(conns), err)
+				break
+			}
+			conns = append(conns, nc)
+		}
+		rss := RSSMiB(r.PID())
+		t0 := time.Now()
+		var open int
+		for _, nc := range conns {
+			_ = nc.SetReadDeadline(t0.Add(bindTimeout + 2*time.Second))
+			if _, err := nc.Read(make([]byte, 1)); err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					open++
+				}
+			}
+		}
+		t.Logf("%d idle connections (wanted %d), relay RSS with them open %.0f MiB, all closed %v after the last dial, still open %d",
+			len(conns), want, rss, time.Since(t0).Round(time.Millisecond), open)
+		if open > 0 {
+			t.Errorf("%d idle connections outlived the bind timeout", open)
+		}
+		if rss > 1024 {
+			t.Errorf("relay RSS %.0f MiB > 1 GiB", rss)
+		}
+	})
+	t.Run("still serves", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		cl, err := client.Dial(ctx, r.Addr, client.Options{Customer: "shop", Secret: Secret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cl.Close()
+		resp, err := cl.Submit(ctx, &upstreampb.Submit{ClientRef: "after", Product: upstreampb.Product_PRODUCT_SMS,
+			Sender: "0212345678", Recipient: "01098765432", Text: "still here"})
+		if err != nil || resp.Status != upstreampb.Status_OK {
+			t.Fatalf("%v %v", resp, err)
+		}
+	})
+	if err := r.Stop(10 * time.Second); err != nil {
+		t.Error(err)
+	}
+	logs := r.Logs()
+	for _, secret := range []string{Secret, CarrierPassword, "-wrong"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("%q appears in the relay's log", secret)
+		}
+	}
+}
+
+// raiseFDLimit lifts this process's open-file limit towards n + 200 (the
+// relay's own limit is the same, inherited) and returns how many
+// connections fit.
+func raiseFDLimit(t *testing.T, n int) int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Logf("getrlimit: %v", err)
+		return min(n, 500)
+	}
+	if lim.Cur < uint64(n+200) {
+		lim.Cur = min(lim.Max, uint64(n+200))
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			t.Logf("setrlimit: %v", err)
+		}
+		_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	}
+	return min(n, int(lim.Cur)-200)
+}
