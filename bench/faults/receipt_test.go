@@ -1,0 +1,40 @@
+package faults
+
+import (
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/smpp/smpptest"
+)
+
+// TestReceiptFaults runs the receipt misbehaviours under load. Pass for
+// each: every message correlated (delivered: the carrier fails none),
+// exactly one final state, none billed twice, every deliver_sm answered
+// with ESME_ROK (DeliverAcks = Receipts, no nacks).
+func TestReceiptFaults(t *testing.T) {
+	n := Pick(500, 20_000)
+	cases := []struct {
+		name string
+		scfg smpptest.Config
+	}{
+		{"receipt before submit_sm_resp", smpptest.Config{Behavior: smpptest.Behavior{ReceiptBeforeResp: true}}},
+		{"every receipt twice", smpptest.Config{Behavior: smpptest.Behavior{DuplicateReceipts: true}}},
+		{"receipts on another bind", smpptest.Config{Behavior: smpptest.Behavior{ReceiptsElsewhere: true}}},
+		{"ids upper case, zero padded", smpptest.Config{IDUpper: true, IDWidth: 16}},
+		{"late answers, early receipts", smpptest.Config{Behavior: smpptest.Behavior{ReceiptBeforeResp: true, RespDelay: 300 * time.Millisecond}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newCarrierRig(t, tc.scfg, Setup{Binds: 2}, 2)
+			v := r.run(r.loader("rf", n, 2000), 3*time.Second, nil)
+			st := r.c.Stats()
+			t.Logf("%v receipts=%d acks=%d nacks=%d", v, st.Receipts, st.DeliverAcks, st.DeliverNacks)
+			if v.Delivered != n || v.ExpiredByWindow != 0 {
+				t.Errorf("delivered %d of %d, %d left without a correlated receipt", v.Delivered, n, v.ExpiredByWindow)
+			}
+			if st.DeliverNacks != 0 || st.DeliverAcks != st.Receipts {
+				t.Errorf("deliver_sm: %d sent, %d acked, %d refused", st.Receipts, st.DeliverAcks, st.DeliverNacks)
+			}
+		})
+	}
+}
