@@ -43,6 +43,9 @@ type Options struct {
 	Now func() time.Time
 	// Metrics is where every component registers; nil means a new set.
 	Metrics *metrics.Set
+	// StoreOptions, when set, adjusts the store's options before it opens
+	// (fault tests inject a failing or slow file system through its FS).
+	StoreOptions func(*store.Options)
 }
 
 // Daemon is a running relay.
@@ -130,7 +133,11 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 }
 
 func (d *Daemon) openStore() error {
-	st, err := store.Open(d.cfg.DataDir, store.Options{Now: d.opts.Now, Logger: d.log, Metrics: d.set})
+	o := store.Options{Now: d.opts.Now, Logger: d.log, Metrics: d.set}
+	if d.opts.StoreOptions != nil {
+		d.opts.StoreOptions(&o)
+	}
+	st, err := store.Open(d.cfg.DataDir, o)
 	if err != nil {
 		return err
 	}
