@@ -2,6 +2,8 @@ package faults
 
 import (
 	"context"
+
+	"github.com/msgrelay/relay/relay"
 	"sync"
 	"testing"
 	"time"
@@ -37,7 +39,7 @@ func newCarrierRig(t *testing.T, scfg smpptest.Config, s Setup, bound int) *carr
 	if s.Binds == 0 {
 		s.Binds = 2
 	}
-	p, err := StartInproc(dir, &s, nil)
+	p, err := StartInproc(dir, &s, relay.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

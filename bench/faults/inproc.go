@@ -22,8 +22,8 @@ type Inproc struct {
 }
 
 // StartInproc writes s to dir/relay.toml, loads it as relayd does and
-// starts the daemon. now, when set, is the daemon's wall clock.
-func StartInproc(dir string, s *Setup, now func() time.Time) (*Inproc, error) {
+// starts the daemon with opts (its Logger is replaced by the capture).
+func StartInproc(dir string, s *Setup, opts relay.Options) (*Inproc, error) {
 	path := filepath.Join(dir, "relay.toml")
 	if err := s.Write(path); err != nil {
 		return nil, err
@@ -34,7 +34,8 @@ func StartInproc(dir string, s *Setup, now func() time.Time) (*Inproc, error) {
 	}
 	p := &Inproc{Setup: s, logs: &lockedBuffer{}}
 	log := slog.New(slog.NewTextHandler(p.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if p.D, err = relay.Start(cfg, relay.Options{Logger: log, Now: now}); err != nil {
+	opts.Logger = log
+	if p.D, err = relay.Start(cfg, opts); err != nil {
 		return nil, err
 	}
 	return p, nil

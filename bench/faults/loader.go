@@ -44,6 +44,7 @@ type Loader struct {
 		byID    map[string]int                     // relay id → index
 		reports map[string][]upstreampb.FinalState // relay id → final states reported
 		refusal map[upstreampb.Status]int
+		redo    []int // indexes whose submit a cancelled Run left unanswered
 	}
 }
 
@@ -97,8 +98,17 @@ func (l *Loader) worker(ctx context.Context, conn *redial, lim *rate.Limiter) {
 	}
 }
 
-// take is the next message index; Messages may grow between Runs.
+// take is the next message index: first those a cancelled Run left
+// unanswered, then new ones; Messages may grow between Runs.
 func (l *Loader) take() (int, bool) {
+	l.mu.Lock()
+	if n := len(l.mu.redo); n > 0 {
+		i := l.mu.redo[n-1]
+		l.mu.redo = l.mu.redo[:n-1]
+		l.mu.Unlock()
+		return i, true
+	}
+	l.mu.Unlock()
 	for {
 		i := l.next.Load()
 		if i >= int64(l.Messages) {
@@ -117,6 +127,15 @@ func (l *Loader) submit(ctx context.Context, conn *redial, i int) {
 	if l.Product == upstreampb.Product_PRODUCT_ALIMTALK {
 		s.SenderKey, s.TemplateCode = "faults-key", "FAULTS_01"
 	}
+	defer func() {
+		if ctx.Err() != nil {
+			l.mu.Lock()
+			if _, ok := l.mu.ids[i]; !ok {
+				l.mu.redo = append(l.mu.redo, i)
+			}
+			l.mu.Unlock()
+		}
+	}()
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		if attempt > 0 {
 			l.retries.Add(1)
