@@ -185,16 +185,18 @@ func (d *dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.S
 	}
 }
 
-// send submits one leg of a message and records the answer.
+// send submits one leg of a message and records the answer. Nothing is
+// written before the submit: the leg is recorded once, after the carrier's
+// answer (MarkSent moves it through queued and sending in the same batch).
+// A crash in between leaves the message open, and recovery sends it again,
+// which a write of "sending" before the submit would not have avoided
+// either. Attempts are counted in memory and persisted with the send.
 func (d *dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *message.Message, sm *pdu.SubmitSM) {
-	if err := d.markSending(ctx, m, c.name); err != nil {
-		d.storeTrouble(m, "mark sending", err)
-		return
-	}
 	if err := c.encode(m, sm); err != nil {
 		d.fail(ctx, m, message.Result{Source: message.SourceRelay, Code: "encode", Reason: err.Error()})
 		return
 	}
+	m.Attempts++
 	start := time.Now()
 	resp, err := s.Submit(ctx, sm)
 	v, res := classifySubmit(ctx, err)
@@ -202,7 +204,7 @@ func (d *dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	switch v {
 	case verdictSent:
 		id := receipt.Normalize(resp.MessageID, c.cfg.RespIDs)
-		st, err := d.st.RecordSubmitResp(ctx, m.ID, c.name, id, d.now())
+		st, err := d.st.MarkSent(ctx, m.ID, c.name, id, d.now())
 		if err != nil {
 			d.storeTrouble(m, "record submit_sm_resp", err)
 			return
@@ -216,18 +218,11 @@ func (d *dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 			d.fail(ctx, m, res)
 			return
 		}
-		if err := d.st.Requeue(ctx, m.ID); err != nil {
-			d.storeTrouble(m, "requeue", err)
-			return
-		}
-		m.State = message.StateQueued
-		d.later.add(m, d.now().Add(d.backoff(int(m.Attempts))))
+		d.later.add(m, time.Now().Add(d.backoff(int(m.Attempts))))
+	case verdictBusy:
+		m.Attempts-- // the carrier took nothing: the attempt does not count
+		d.later.add(m, time.Now().Add(d.backoff(1)))
 	case verdictReroute:
-		if err := d.st.Requeue(ctx, m.ID); err != nil {
-			d.storeTrouble(m, "requeue", err)
-			return
-		}
-		m.State = message.StateQueued
 		m.Attempts-- // nothing was sent: the attempt does not count
 		d.enqueue(m)
 	case verdictFail:
@@ -236,31 +231,6 @@ func (d *dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 		// Shutting down with the outcome unknown: the message stays open in
 		// the store and is sent again after the restart.
 	}
-}
-
-// markSending records that a leg is about to go out; an accepted message
-// passes through queued on the way.
-func (d *dispatcher) markSending(ctx context.Context, m *message.Message, carrier string) error {
-	if m.State == message.StateAccepted {
-		if err := d.st.MarkQueued(ctx, m.ID); err != nil {
-			return err
-		}
-		m.State = message.StateQueued
-	}
-	if m.State == message.StateSending {
-		// Recovered mid-send: the outcome of the last attempt is unknown.
-		if err := d.st.Requeue(ctx, m.ID); err != nil {
-			return err
-		}
-		m.State = message.StateQueued
-	}
-	if err := d.st.MarkSending(ctx, m.ID, carrier); err != nil {
-		return err
-	}
-	m.State = message.StateSending
-	m.Carrier = carrier
-	m.Attempts++
-	return nil
 }
 
 func (d *dispatcher) fail(ctx context.Context, m *message.Message, res message.Result) {

@@ -31,7 +31,7 @@ type relayMetrics struct {
 }
 
 var verdictNames = map[verdict]string{
-	verdictSent: "sent", verdictRetry: "retry", verdictReroute: "reroute",
+	verdictSent: "sent", verdictRetry: "retry", verdictBusy: "throttled", verdictReroute: "reroute",
 	verdictFail: "failed", verdictAbandoned: "abandoned",
 }
 

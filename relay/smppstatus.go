@@ -16,6 +16,7 @@ type verdict uint8
 const (
 	verdictSent      verdict = iota + 1 // the carrier took it: await the receipt
 	verdictRetry                        // try again later, same carrier if it is still up
+	verdictBusy                         // the carrier is busy: try again later, not counted as an attempt
 	verdictReroute                      // nothing was sent: route again now
 	verdictFail                         // permanent: the message fails with the carrier's status
 	verdictAbandoned                    // shutting down: leave it to recovery
@@ -36,8 +37,9 @@ func classifySubmit(ctx context.Context, err error) (verdict, message.Result) {
 		switch st {
 		case pdu.StatusThrottled, pdu.StatusMsgQFul:
 			// The carrier is busy, not refusing: the session has already
-			// slowed its bucket. Never a reason to fail a message.
-			return verdictRetry, res
+			// slowed its bucket. Never a reason to fail a message, so it
+			// does not count against the attempt bound.
+			return verdictBusy, res
 		case pdu.StatusSysErr, pdu.StatusSubmitFail, pdu.StatusDeliveryFailure,
 			pdu.StatusRxTAppn, pdu.StatusUnknownErr:
 			// Generic trouble on the carrier's side; worth a bounded retry.

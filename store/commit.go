@@ -136,6 +136,7 @@ func (s *Store) run(g *group, o *op) {
 	}
 	g.b.Reset()
 	g.ops, g.errs, g.over = g.ops[:0], g.errs[:0], overlay{}
+	s.hot.reset() // it holds the aborted writes
 }
 
 // syncLoop commits groups in the order they were built, each with one
@@ -205,6 +206,9 @@ func commitSynced(b *pebble.Batch) (err error) {
 // get reads key as the op would see it after every earlier write. The
 // value must not be modified.
 func (w *writer) get(key []byte) ([]byte, bool, error) {
+	if v, found, ok := w.s.hot.get(key); ok {
+		return v, found, nil
+	}
 	if v, found, ok := w.g.over.get(key); ok {
 		return v, found, nil
 	}
@@ -262,6 +266,7 @@ func (w *writer) set(key, value []byte) error {
 	}
 	if readTables[key[0]] {
 		w.g.over.set(key, value)
+		w.s.hot.set(key, value, true)
 	}
 	return nil
 }
@@ -272,6 +277,7 @@ func (w *writer) del(key []byte) error {
 	}
 	if readTables[key[0]] {
 		w.g.over.del(key)
+		w.s.hot.set(key, nil, false)
 	}
 	return nil
 }
@@ -281,5 +287,6 @@ func (w *writer) delRange(start, end []byte) error {
 		return err
 	}
 	w.g.over.delRange(start, end)
+	w.s.hot.reset()
 	return nil
 }

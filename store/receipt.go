@@ -161,7 +161,11 @@ func decodeParked(b []byte, p *parkedReceipt) error {
 
 // parked returns the receipt parked under a carrier id, or nil.
 func (w *writer) parked(carrier, carrierMsgID string) (*parkedReceipt, error) {
-	v, ok, err := w.get(dlrKey(tParked, carrier, carrierMsgID))
+	key := dlrKey(tParked, carrier, carrierMsgID)
+	if w.s.hot.noParked(key) {
+		return nil, nil
+	}
+	v, ok, err := w.get(key)
 	if err != nil || !ok {
 		return nil, err
 	}

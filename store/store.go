@@ -84,6 +84,8 @@ type Store struct {
 	ids  message.IDGen
 	m    *storeMetrics
 
+	hot hotCache // builder goroutine only
+
 	ops       chan *op      // unbuffered: a send succeeds only into buildLoop
 	ready     chan struct{} // the syncer is free for the next group
 	toSync    chan *group   // buffered 1: the group handed over on ready
@@ -145,6 +147,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.ids.Observe(last)
+	if err := s.hot.loadParked(db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.wg.Add(2)
 	go s.buildLoop()
 	go s.syncLoop()

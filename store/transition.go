@@ -242,3 +242,40 @@ func (s *Store) Deliver(ctx context.Context, id message.ID, res message.Result, 
 		m.Result, m.FinalAt = res, at
 	})
 }
+
+// MarkSent records, in one batch, that a carrier accepted an SMS/LMS leg
+// the store last saw as accepted, queued or sending: the message moves
+// through each state in between (every step checked by the state machine),
+// attempts grows by one, and the receipt index and result deadline are
+// written as RecordSubmitResp writes them. It lets the dispatcher write a
+// leg once, after its submit_sm_resp, instead of before and after: a crash
+// between the submit and this write leaves the message open, and recovery
+// sends it again, as it would from sending.
+func (s *Store) MarkSent(ctx context.Context, id message.ID, carrier, carrierMsgID string, sentAt time.Time) (message.State, error) {
+	var state message.State
+	err := s.do(ctx, func(w *writer) error {
+		r, err := w.load(id)
+		if err != nil {
+			return err
+		}
+		if r.State == message.StateAccepted {
+			if err := w.move(r, message.StateQueued, nil); err != nil {
+				return err
+			}
+		}
+		if r.State == message.StateQueued {
+			if err := w.move(r, message.StateSending, func(m *message.Message) {
+				m.Attempts++
+				m.Carrier, m.CarrierMsgID = carrier, ""
+			}); err != nil {
+				return err
+			}
+		}
+		err = w.move(r, message.StateSent, func(m *message.Message) {
+			m.Carrier, m.CarrierMsgID, m.SentAt = carrier, carrierMsgID, sentAt
+		})
+		state = r.State
+		return err
+	})
+	return state, err
+}

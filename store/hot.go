@@ -1,0 +1,89 @@
+package store
+
+import "github.com/cockroachdb/pebble/v2"
+
+// hotCache holds the newest value the builder wrote for recently written
+// keys of the tables ops read back (records, indexes, counters), so that
+// the next transition of a message just accepted or just sent does not
+// search Pebble's memtables for it. Only the builder goroutine touches it.
+//
+// Every value it holds is one the builder wrote after everything before it,
+// so a hit is the key's newest value, committed or still in flight. An
+// aborted group and a range deletion reset it. It is two generations of a
+// map: when the newer one reaches hotGeneration entries it becomes the
+// older one, and the older one is dropped, which bounds its size.
+type hotCache struct {
+	cur, old map[string]hotValue
+
+	// parked is every key of the parked-receipt table while parkedKnown:
+	// receipts are parked rarely, but every new carrier id is looked up
+	// there, and a miss in Pebble costs a memtable search.
+	parked      map[string]struct{}
+	parkedKnown bool
+}
+
+type hotValue struct {
+	v     []byte
+	found bool // false: the key was deleted
+}
+
+// hotGeneration bounds one generation; a few seconds of traffic at the
+// rates the relay runs, a few tens of MiB at most.
+const hotGeneration = 1 << 17
+
+func (c *hotCache) get(key []byte) (v []byte, found, ok bool) {
+	if hv, ok := c.cur[string(key)]; ok {
+		return hv.v, hv.found, true
+	}
+	if hv, ok := c.old[string(key)]; ok {
+		return hv.v, hv.found, true
+	}
+	return nil, false, false
+}
+
+func (c *hotCache) set(key, v []byte, found bool) {
+	if key[0] == tParked && c.parkedKnown {
+		if found {
+			c.parked[string(key)] = struct{}{}
+		} else {
+			delete(c.parked, string(key))
+		}
+	}
+	if c.cur == nil {
+		c.cur = make(map[string]hotValue, hotGeneration)
+	}
+	if len(c.cur) >= hotGeneration {
+		c.old, c.cur = c.cur, make(map[string]hotValue, hotGeneration)
+	}
+	c.cur[string(key)] = hotValue{v: v, found: found}
+}
+
+// reset forgets everything; the parked keys are no longer known either,
+// so lookups go to Pebble again.
+func (c *hotCache) reset() { c.cur, c.old, c.parked, c.parkedKnown = nil, nil, nil, false }
+
+// noParked reports whether key is surely not a parked receipt.
+func (c *hotCache) noParked(key []byte) bool {
+	if !c.parkedKnown {
+		return false
+	}
+	_, ok := c.parked[string(key)]
+	return !ok
+}
+
+// loadParked reads the parked-receipt keys at open.
+func (c *hotCache) loadParked(db *pebble.DB) error {
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{tParked}, UpperBound: []byte{tParked + 1}})
+	if err != nil {
+		return err
+	}
+	c.parked = map[string]struct{}{}
+	for ok := it.First(); ok; ok = it.Next() {
+		c.parked[string(it.Key())] = struct{}{}
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	c.parkedKnown = true
+	return nil
+}
