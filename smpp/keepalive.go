@@ -25,14 +25,22 @@ func (c *conn) keepAlive() {
 		}
 		now := time.Now()
 		if expired := c.expired(now); expired != nil {
+			// Every expired call is answered, the probe last: expired took
+			// them out of pending, so failing the conn first would leave
+			// the others waiting forever.
+			dead := false
 			for _, cl := range expired {
 				if cl == probe {
-					c.b.m.deadPeer.Inc()
-					c.b.log.Warn("smpp: enquire_link unanswered, closing", "bind", c.b.name)
-					c.fail(&RequestError{Command: pdu.EnquireLinkID, Sequence: cl.seq, Err: ErrTimeout})
-					return
+					dead = true
+					continue
 				}
 				c.b.finish(cl, nil, &RequestError{Command: cl.cmd, Sequence: cl.seq, Err: ErrTimeout})
+			}
+			if dead {
+				c.b.m.deadPeer.Inc()
+				c.b.log.Warn("smpp: enquire_link unanswered, closing", "bind", c.b.name)
+				c.fail(&RequestError{Command: pdu.EnquireLinkID, Sequence: probe.seq, Err: ErrTimeout})
+				return
 			}
 		}
 		if probe != nil {
