@@ -91,7 +91,7 @@ func (p *inproc) configText(c *Config) (string, error) {
 		if mix == "" {
 			mix = "1000:1"
 		}
-		w("[kakao]\nbase_url = \"sim\"\n[kakao.simulate]\nlatency = %q\nmix = %q", c.Kakao.Latency.String(), mix)
+		w("[kakao]\nbase_url = \"sim\"\nmax_conns = 256\n[kakao.simulate]\nlatency = %q\nmix = %q", c.Kakao.Latency.String(), mix)
 	}
 	for i := range c.Customers {
 		w("[[customer]]\nid = %q\nname = \"Bench %d\"\nsecret_hash = %q", customerID(i), i+1, hash)

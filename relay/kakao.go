@@ -210,11 +210,11 @@ func kakaoType(m *message.Message) kakaobiz.MessageType {
 	return kakaobiz.AlimTalk
 }
 
+// send calls Kakao for one message. Nothing is written before the call:
+// the serial id is the message id, so a crash mid-call and a resend after
+// recovery cannot make Kakao deliver or bill it twice; the leg is written
+// once, with the answer that decided it.
 func (k *kakaoLeg) send(ctx context.Context, m *message.Message) {
-	if err := k.markSending(ctx, m); err != nil {
-		k.disp.storeTrouble(m, "mark kakao-sending", err)
-		return
-	}
 	req := &kakaobiz.Request{
 		Serial: m.ID.String(), Type: kakaoType(m), SenderKey: m.Kakao.SenderKey,
 		TemplateCode: m.Kakao.TemplateCode, Recipient: m.Recipient, Text: m.Text, Title: m.Subject,
@@ -223,6 +223,7 @@ func (k *kakaoLeg) send(ctx context.Context, m *message.Message) {
 	if m.Kakao.Buttons != "" {
 		req.Buttons = json.RawMessage(m.Kakao.Buttons)
 	}
+	m.Attempts++
 	res, err := k.client.Send(ctx, req)
 	if ctx.Err() != nil {
 		return // shutting down: recovery sends it again with the same serial
@@ -230,13 +231,32 @@ func (k *kakaoLeg) send(ctx context.Context, m *message.Message) {
 	k.decide(ctx, m, res, err)
 }
 
-// decide acts on a Kakao result for a message in kakao-sending or kakao-sent.
+// path is the states a message the relay last saw in from passes on its
+// way to to: a Kakao leg goes through kakao-sending unless it is there or
+// past it already.
+func path(from, to message.State) []message.State {
+	switch from {
+	case message.StateAccepted:
+		return []message.State{message.StateQueued, message.StateKakaoSending, to}
+	case message.StateQueued:
+		return []message.State{message.StateKakaoSending, to}
+	}
+	return []message.State{to}
+}
+
+// decide acts on a Kakao result for a message, writing its new state once.
 func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.Result, err error) {
 	result := message.Result{Source: message.SourceKakao, Code: res.Code, Reason: res.Reason}
 	switch {
 	case err == nil && res.Action == kakaobiz.Delivered:
 		k.sent.Inc()
-		if err := k.st.Deliver(ctx, m.ID, result, k.now()); err != nil {
+		now := k.now()
+		if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateDelivered), func(r *message.Message) {
+			r.Result, r.FinalAt = result, now
+			if r.SentAt.IsZero() {
+				r.SentAt = now
+			}
+		}); err != nil {
 			k.disp.storeTrouble(m, "deliver", err)
 			return
 		}
@@ -262,8 +282,11 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 		// 3005: on its way, receipt unconfirmed. No fallback now (the
 		// handset could get both); poll until final or the window ends.
 		k.waited.Inc()
-		if m.State == message.StateKakaoSending {
-			if _, err := k.st.RecordSubmitResp(ctx, m.ID, "kakao", m.ID.String(), k.now()); err != nil {
+		if m.State != message.StateKakaoSent {
+			now, serial := k.now(), m.ID.String()
+			if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSent), func(r *message.Message) {
+				r.Carrier, r.CarrierMsgID, r.SentAt = "kakao", serial, now
+			}); err != nil {
 				k.disp.storeTrouble(m, "record kakao-sent", err)
 				return
 			}
@@ -273,35 +296,13 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 	default:
 		// Transient (timeouts, 5xx, 429 past the client's own retries):
 		// the same serial goes again later, so Kakao cannot bill it twice.
+		// Nothing is written: the store still has the state it had.
 		k.retried.Inc()
 		if m.State == message.StateKakaoSent {
 			return // still polled
 		}
-		if err := k.st.Requeue(ctx, m.ID); err != nil {
-			k.disp.storeTrouble(m, "requeue kakao", err)
-			return
-		}
-		m.State = message.StateQueued
 		k.later.add(m, time.Now().Add(k.disp.backoff(int(m.Attempts))))
 	}
-}
-
-func (k *kakaoLeg) markSending(ctx context.Context, m *message.Message) error {
-	if m.State == message.StateKakaoSending {
-		return nil // recovered mid-call: send again with the same serial
-	}
-	if m.State == message.StateAccepted {
-		if err := k.st.MarkQueued(ctx, m.ID); err != nil {
-			return err
-		}
-		m.State = message.StateQueued
-	}
-	if err := k.st.Transition(ctx, m.ID, message.StateKakaoSending, func(r *message.Message) { r.Attempts++ }); err != nil {
-		return err
-	}
-	m.State = message.StateKakaoSending
-	m.Attempts++
-	return nil
 }
 
 // fallback starts the SMS/LMS leg of a message Kakao could not deliver.
@@ -315,7 +316,11 @@ func (k *kakaoLeg) fallback(ctx context.Context, m *message.Message, kakaoRes me
 		k.disp.fail(ctx, m, kakaoRes)
 		return
 	}
-	if err := k.st.Fallback(ctx, m.ID, product); err != nil {
+	if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateQueued), func(r *message.Message) {
+		r.Leg++
+		r.Billed = product
+		r.Carrier, r.CarrierMsgID, r.SentAt = "", "", time.Time{}
+	}); err != nil {
 		k.disp.storeTrouble(m, "fallback", err)
 		return
 	}

@@ -279,3 +279,49 @@ func (s *Store) MarkSent(ctx context.Context, id message.ID, carrier, carrierMsg
 	})
 	return state, err
 }
+
+// Advance moves a message the caller last saw in state from along path,
+// one checked step after another, in one batch; mutate (which may be nil)
+// applies at the last step, and a step into kakao-sending or sending counts
+// an attempt. It lets a channel write a leg once, after the answer that
+// decided it, instead of once per intermediate state. If the message is no
+// longer in from (a receipt or the expiry got there first), nothing is
+// written and the error wraps message.ErrIllegalTransition.
+func (s *Store) Advance(ctx context.Context, id message.ID, from message.State, path []message.State, mutate func(*message.Message)) error {
+	return s.do(ctx, func(w *writer) error {
+		r, err := w.load(id)
+		if err != nil {
+			return err
+		}
+		if r.State != from {
+			return fmt.Errorf("store: message %s is %s, not %s: %w", id, r.State, from, message.ErrIllegalTransition)
+		}
+		// Check the whole path before writing: a refusal half-way would
+		// abort the group, and with it other callers' writes.
+		at := from
+		for _, to := range path {
+			if err := message.CheckTransition(at, to); err != nil {
+				return fmt.Errorf("store: message %s: %w", id, err)
+			}
+			at = to
+		}
+		for i, to := range path {
+			var f func(*message.Message)
+			if i == len(path)-1 {
+				f = mutate
+			}
+			counts := to == message.StateSending || to == message.StateKakaoSending
+			if err := w.move(r, to, func(m *message.Message) {
+				if counts {
+					m.Attempts++
+				}
+				if f != nil {
+					f(m)
+				}
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
