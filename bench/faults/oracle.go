@@ -54,6 +54,11 @@ func (v Verdict) String() string {
 // of each customer must agree with a recount. carriers' recorded submits
 // give the handset duplicates. The store is changed (expiry) and closed.
 func Check(dir string, customers []string, l *Loader, carriers []*Carrier) (Verdict, error) {
+	return CheckAll(dir, customers, carriers, l)
+}
+
+// CheckAll is Check over the messages of several loaders (products).
+func CheckAll(dir string, customers []string, carriers []*Carrier, loaders ...*Loader) (Verdict, error) {
 	st, err := store.Open(dir, store.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return Verdict{}, fmt.Errorf("faults: open store: %w", err)
@@ -74,8 +79,15 @@ func Check(dir string, customers []string, l *Loader, carriers []*Carrier) (Verd
 			break
 		}
 	}
-	ids := l.IDs()
-	reports := l.Reports()
+	ids, reports := map[string]string{}, map[string][]upstreampb.FinalState{}
+	for _, l := range loaders {
+		for i, id := range l.IDs() {
+			ids[fmt.Sprintf("%s#%d", l.Prefix, i)] = id
+		}
+		for id, rs := range l.Reports() {
+			reports[id] = rs
+		}
+	}
 	v.Accepted = len(ids)
 	var delivered int64
 	for i, sid := range ids {
@@ -91,7 +103,7 @@ func Check(dir string, customers []string, l *Loader, carriers []*Carrier) (Verd
 				if m != nil {
 					state = m.State.String()
 				}
-				v.Examples = append(v.Examples, fmt.Sprintf("#%d %s %s (%v)", i, sid, state, err))
+				v.Examples = append(v.Examples, fmt.Sprintf("%s %s %s (%v)", i, sid, state, err))
 			}
 			continue
 		}
@@ -155,7 +167,11 @@ func Check(dir string, customers []string, l *Loader, carriers []*Carrier) (Verd
 	if int64(recounted) > delivered {
 		v.UnackedDelivered = int64(recounted) - delivered
 	}
-	v.HandsetDuplicates, v.HandsetMax = handsetCopies(l, carriers)
+	for _, l := range loaders {
+		d, m := handsetCopies(l, carriers)
+		v.HandsetDuplicates += d
+		v.HandsetMax = max(v.HandsetMax, m)
+	}
 	return v, nil
 }
 

@@ -27,7 +27,7 @@ type killRig struct {
 	runs     []*Relayd
 }
 
-func newKillRig(t *testing.T, binds, window int, receiptDelay time.Duration) *killRig {
+func newKillRig(t *testing.T, binds, window int, receiptDelay time.Duration, extra string) *killRig {
 	t.Helper()
 	SkipShort(t)
 	bin, err := BuildRelayd()
@@ -48,7 +48,7 @@ func newKillRig(t *testing.T, binds, window int, receiptDelay time.Duration) *ki
 	}
 	dir := t.TempDir()
 	k.setup = &Setup{DataDir: filepath.Join(dir, "data"), Customers: []string{"shop"},
-		Carriers: k.carriers, Binds: binds, Window: window}
+		Carriers: k.carriers, Binds: binds, Window: window, Extra: extra}
 	k.cfg = filepath.Join(dir, "relay.toml")
 	if err := k.setup.Write(k.cfg); err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func (k *killRig) logs() string {
 func TestSIGKILLLoop(t *testing.T) {
 	cycles := Pick(5, 50)
 	const binds, window = 2, 32
-	k := newKillRig(t, binds, window, 300*time.Millisecond)
+	k := newKillRig(t, binds, window, 300*time.Millisecond, "")
 	l := &Loader{Addr: func() string { return k.addr.Load().(string) }, Customer: "shop",
 		Prefix: "kill" + time.Now().Format("150405"), Conns: 4, Window: 32,
 		Messages: cycles * 1500, Rate: 2500}
