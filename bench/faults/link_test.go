@@ -2,7 +2,6 @@ package faults
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -16,17 +15,10 @@ import (
 // interval + response timeout (+ 500 ms for the rebind itself), every
 // message is delivered exactly once, one socket per bind afterwards.
 //
-// Known bug (smpp/keepalive.go): when the unanswered enquire_link and a
-// submit expire in the same keep-alive tick and the probe comes first in
-// the expired list, keepAlive returns after failing the conn while the
-// submit, already removed from pending, is never finished: the relay's
-// Submit never returns, the message stays "sending" and its window slot
-// is held until shutdown. It fails about half the runs; set
-// RELAY_FAULTS_KNOWN_BUGS=1 to run it.
+// This found a bug, since fixed in smpp: a submit that expired in the same
+// keep-alive tick as the unanswered enquire_link was never finished, and
+// its message stayed "sending".
 func TestDeadLinkDetected(t *testing.T) {
-	if os.Getenv("RELAY_FAULTS_KNOWN_BUGS") == "" {
-		t.Skip("known bug: smpp keepAlive drops a submit that expires in the same tick as the unanswered enquire_link (message stuck in sending)")
-	}
 	const el, rt = time.Second, 700 * time.Millisecond
 	for _, idle := range []bool{false, true} {
 		name := "half-open mid-window"
@@ -64,9 +56,10 @@ func TestDeadLinkDetected(t *testing.T) {
 			<-done
 			t.Logf("dead link closed after %v, rebound after %v (enquire_link %v + response timeout %v); enquire_links before %d",
 				found.Round(time.Millisecond), rebound.Round(time.Millisecond), el, rt, els)
-			// The keep-alive looks every min(el, rt)/4.
-			if limit := el + rt + rt/4 + 100*time.Millisecond; found > limit {
-				t.Errorf("dead link noticed after %v > enquire_link %v + response timeout %v (+ one keep-alive tick, 100ms)", found, el, rt)
+			// The keep-alive looks every min(el, rt)/4: once to see the
+			// idle link, once to see the probe expired.
+			if limit := el + rt + 2*(rt/4) + 150*time.Millisecond; found > limit {
+				t.Errorf("dead link noticed after %v > enquire_link %v + response timeout %v (+ two keep-alive ticks, 150ms)", found, el, rt)
 			}
 			v := r.run(l, 3*time.Second, nil)
 			if v.Delivered != l.Messages || v.HandsetDuplicates != 0 {
