@@ -34,6 +34,11 @@ type writer struct {
 	s   *Store
 	g   *group
 	now time.Time
+
+	// interim is set while an op moves a message through states it does
+	// not stop in: move then skips writing the record, which the op's
+	// last move writes as it ends up.
+	interim bool
 }
 
 // do hands fn to the commit pipeline and waits until the batch that holds

@@ -65,8 +65,10 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	}
 
 	// Then writes; an error from here on aborts the whole group.
-	if err := w.set(msgKey(m.ID), encodeRecord(nil, r)); err != nil {
-		return err
+	if !w.interim {
+		if err := w.set(msgKey(m.ID), encodeRecord(nil, r)); err != nil {
+			return err
+		}
 	}
 	if old.CarrierMsgID != "" && (m.Carrier != old.Carrier || m.CarrierMsgID != old.CarrierMsgID) {
 		if err := w.del(dlrKey(tDLR, old.Carrier, old.CarrierMsgID)); err != nil {
@@ -258,6 +260,9 @@ func (s *Store) MarkSent(ctx context.Context, id message.ID, carrier, carrierMsg
 		if err != nil {
 			return err
 		}
+		// The steps before sent write no record of their own: the batch
+		// writes the record once, as it ends up.
+		w.interim = true
 		if r.State == message.StateAccepted {
 			if err := w.move(r, message.StateQueued, nil); err != nil {
 				return err
@@ -271,6 +276,7 @@ func (s *Store) MarkSent(ctx context.Context, id message.ID, carrier, carrierMsg
 				return err
 			}
 		}
+		w.interim = false
 		err = w.move(r, message.StateSent, func(m *message.Message) {
 			m.Carrier, m.CarrierMsgID, m.SentAt = carrier, carrierMsgID, sentAt
 		})
@@ -311,6 +317,7 @@ func (s *Store) Advance(ctx context.Context, id message.ID, from message.State, 
 				f = mutate
 			}
 			counts := to == message.StateSending || to == message.StateKakaoSending
+			w.interim = i < len(path)-1 // the record is written once, at the last step
 			if err := w.move(r, to, func(m *message.Message) {
 				if counts {
 					m.Attempts++
