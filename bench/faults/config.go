@@ -29,6 +29,9 @@ type Setup struct {
 	// ResponseTimeout and EnquireLink of the SMPP sessions; zero keeps the
 	// relay's defaults.
 	ResponseTimeout, EnquireLink time.Duration
+	// RespIDs and ReceiptIDs are the carriers' id formats
+	// (receipt.ParseIDFormat); default "hex" both.
+	RespIDs, ReceiptIDs string
 	// Upstream is more keys of the [upstream] table, verbatim.
 	Upstream string
 	// Extra is appended to the file verbatim (more sections).
@@ -67,11 +70,18 @@ func (s *Setup) Text() (string, error) {
 		w("products = [\"sms\", \"lms\", \"alimtalk\", \"friendtalk_text\"]")
 		w("senders = [\"0212345678\"]\nsender_keys = [\"faults-key\"]\nrate = 10000000.0\nburst = 10000000")
 	}
+	respIDs, receiptIDs := s.RespIDs, s.ReceiptIDs
+	if respIDs == "" {
+		respIDs = "hex"
+	}
+	if receiptIDs == "" {
+		receiptIDs = "hex"
+	}
 	var names []string
 	for _, c := range s.Carriers {
 		names = append(names, fmt.Sprintf("{name = %q, weight = 1}", c.Name))
 		w("[[carrier]]\nname = %q\naddr = %q\nsystem_id = \"relay\"\npassword = %q", c.Name, c.Addr(), CarrierPassword)
-		w("binds = %d\nwindow = %d\ntps = %.1f\nresp_ids = \"hex\"\nreceipt_ids = \"hex\"", binds, window, s.TPS)
+		w("binds = %d\nwindow = %d\ntps = %.1f\nresp_ids = %q\nreceipt_ids = %q", binds, window, s.TPS, respIDs, receiptIDs)
 		if s.ResponseTimeout > 0 {
 			w("response_timeout = %q", s.ResponseTimeout.String())
 		}

@@ -14,18 +14,22 @@ import (
 func TestReceiptFaults(t *testing.T) {
 	n := Pick(500, 20_000)
 	cases := []struct {
-		name string
-		scfg smpptest.Config
+		name  string
+		scfg  smpptest.Config
+		setup Setup
 	}{
-		{"receipt before submit_sm_resp", smpptest.Config{Behavior: smpptest.Behavior{ReceiptBeforeResp: true}}},
-		{"every receipt twice", smpptest.Config{Behavior: smpptest.Behavior{DuplicateReceipts: true}}},
-		{"receipts on another bind", smpptest.Config{Behavior: smpptest.Behavior{ReceiptsElsewhere: true}}},
-		{"ids upper case, zero padded", smpptest.Config{IDUpper: true, IDWidth: 16}},
-		{"late answers, early receipts", smpptest.Config{Behavior: smpptest.Behavior{ReceiptBeforeResp: true, RespDelay: 300 * time.Millisecond}}},
+		{"receipt before submit_sm_resp", smpptest.Config{Behavior: smpptest.Behavior{ReceiptBeforeResp: true}}, Setup{}},
+		{"every receipt twice", smpptest.Config{Behavior: smpptest.Behavior{DuplicateReceipts: true}}, Setup{}},
+		{"receipts on another bind", smpptest.Config{Behavior: smpptest.Behavior{ReceiptsElsewhere: true}}, Setup{}},
+		{"ids upper case, zero padded", smpptest.Config{IDUpper: true, IDWidth: 16}, Setup{}},
+		{"receipt ids in decimal, answers in hex", smpptest.Config{ReceiptOtherBase: true, IDWidth: 10},
+			Setup{RespIDs: "hex", ReceiptIDs: "decimal"}},
+		{"late answers, early receipts", smpptest.Config{Behavior: smpptest.Behavior{ReceiptBeforeResp: true, RespDelay: 300 * time.Millisecond}}, Setup{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newCarrierRig(t, tc.scfg, Setup{Binds: 2}, 2)
+			tc.setup.Binds = 2
+			r := newCarrierRig(t, tc.scfg, tc.setup, 2)
 			v := r.run(r.loader("rf", n, 2000), 3*time.Second, nil)
 			st := r.c.Stats()
 			t.Logf("%v receipts=%d acks=%d nacks=%d", v, st.Receipts, st.DeliverAcks, st.DeliverNacks)
