@@ -31,6 +31,7 @@ const (
 	diskOK int32 = iota
 	diskFull
 	diskSlow
+	diskSyncErr
 )
 
 func (d *disk) String() string { return "switchable disk" }
@@ -42,6 +43,11 @@ func (d *disk) MaybeError(op errorfs.Op) error {
 		case errorfs.OpCreate, errorfs.OpFileWrite, errorfs.OpFileWriteAt, errorfs.OpFileSync,
 			errorfs.OpFileSyncData, errorfs.OpFileSyncTo, errorfs.OpFileFlush, errorfs.OpFilePreallocate:
 			return fmt.Errorf("injected: %w", syscall.ENOSPC)
+		}
+	case diskSyncErr:
+		switch op.Kind {
+		case errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo:
+			return fmt.Errorf("injected: %w", syscall.EIO)
 		}
 	case diskSlow:
 		switch op.Kind {
@@ -74,6 +80,7 @@ func diskRig(t *testing.T, d *disk) (*Carrier, string, *Setup) {
 // twice.
 func TestDiskFull(t *testing.T) {
 	d := &disk{}
+	const mode = diskFull
 	c, dir, s := diskRig(t, d)
 	p, err := StartInproc(dir, s, d.options())
 	if err != nil {
@@ -94,7 +101,7 @@ func TestDiskFull(t *testing.T) {
 	l.Run(ctx)
 	before := l.Accepted()
 
-	d.mode.Store(diskFull)
+	d.mode.Store(mode)
 	l.Messages += 200
 	fctx, fcancel := context.WithTimeout(ctx, 2*time.Second)
 	l.Run(fctx) // retries STORE_UNAVAILABLE until the deadline

@@ -77,7 +77,13 @@ var listenRE = regexp.MustCompile(`upstream listening" addr=(\S+)`)
 // upstream (30 s at most). Logs of every run are appended to logTo when
 // set.
 func StartRelayd(bin, config string, logTo io.Writer) (*Relayd, error) {
-	r := &Relayd{cmd: exec.Command(bin, "-config", config), done: make(chan struct{})}
+	return StartCmd(exec.Command(bin, "-config", config), logTo)
+}
+
+// StartCmd runs cmd, a relay that logs like relayd on stderr, and waits
+// until it listens upstream.
+func StartCmd(cmd *exec.Cmd, logTo io.Writer) (*Relayd, error) {
+	r := &Relayd{cmd: cmd, done: make(chan struct{})}
 	stderr, err := r.cmd.StderrPipe()
 	if err != nil {
 		return nil, err
@@ -151,6 +157,13 @@ func (r *Relayd) Stop(d time.Duration) error {
 		return fmt.Errorf("%w: not within %v of SIGTERM, killed", ErrExited, d)
 	}
 }
+
+// Signal sends sig to the process.
+func (r *Relayd) Signal(sig os.Signal) error { return r.cmd.Process.Signal(sig) }
+
+// ExitCode is the exit status once Exited is closed (-1 if killed by a
+// signal).
+func (r *Relayd) ExitCode() int { return r.cmd.ProcessState.ExitCode() }
 
 // Exited is closed when the process has ended.
 func (r *Relayd) Exited() <-chan struct{} { return r.done }
