@@ -87,15 +87,21 @@ func (s *reportSource) toPB(r *store.Report) *upstreampb.Report {
 	if r.State == message.StateDelivered {
 		p.Billed = upstreampb.Product(r.Billed)
 	}
-	// Sent time and product are on the record; a purged record still gives
-	// the report its state and result.
-	if m, err := s.st.Get(r.ID); err == nil {
-		p.Product = upstreampb.Product(m.Product)
-		if !m.SentAt.IsZero() {
-			p.SentAtMs = m.SentAt.UnixMilli()
-		}
-		if !m.AcceptedAt.IsZero() {
-			p.AcceptedAtMs = m.AcceptedAt.UnixMilli()
+	p.Product = upstreampb.Product(r.Product)
+	if !r.AcceptedAt.IsZero() {
+		p.AcceptedAtMs = r.AcceptedAt.UnixMilli()
+	}
+	if !r.SentAt.IsZero() {
+		p.SentAtMs = r.SentAt.UnixMilli()
+	}
+	if r.Product == message.ProductUnknown {
+		// Written before reports carried product and times: read them from
+		// the record, if it is still there.
+		if m, err := s.st.Get(r.ID); err == nil {
+			p.Product = upstreampb.Product(m.Product)
+			if !m.SentAt.IsZero() {
+				p.SentAtMs = m.SentAt.UnixMilli()
+			}
 		}
 	}
 	return p

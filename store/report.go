@@ -20,6 +20,12 @@ type Report struct {
 	Result    message.Result
 	FinalAt   time.Time
 	Billed    message.Product
+
+	// Product, AcceptedAt and SentAt are zero in reports written by a
+	// release before they were kept (version 1).
+	Product    message.Product
+	AcceptedAt time.Time
+	SentAt     time.Time
 }
 
 // reportV1 is the version byte of an outbox value:
@@ -28,22 +34,34 @@ type Report struct {
 //	client ref │ code │ reason      (strings: uvarint length + bytes)
 //
 // Part of the on-disk format.
-const reportV1 = 1
+//
+// reportV2 appends what a report names besides its result, so that sending
+// it upstream needs no read of the message record:
+//
+//	02 │ …as v1… │ product(1) │ accepted at varint ns │ sent at varint ns
+const (
+	reportV1 = 1
+	reportV2 = 2
+)
 
 func encodeReport(rp *Report) []byte {
-	b := make([]byte, 0, 32+len(rp.ClientRef)+len(rp.Result.Code)+len(rp.Result.Reason))
-	b = append(b, reportV1)
+	b := make([]byte, 0, 48+len(rp.ClientRef)+len(rp.Result.Code)+len(rp.Result.Reason))
+	b = append(b, reportV2)
 	b = binary.BigEndian.AppendUint64(b, uint64(rp.ID))
 	b = append(b, byte(rp.State), byte(rp.Billed), byte(rp.Result.Source))
 	b = appendTime(b, rp.FinalAt)
 	b = appendField(b, rp.ClientRef)
 	b = appendField(b, rp.Result.Code)
-	return appendField(b, rp.Result.Reason)
+	b = appendField(b, rp.Result.Reason)
+	b = append(b, byte(rp.Product))
+	b = appendTime(b, rp.AcceptedAt)
+	return appendTime(b, rp.SentAt)
 }
 
 func decodeReport(b []byte, rp *Report) error {
 	d := decoder{b: b}
-	if d.byte1() != reportV1 {
+	v := d.byte1()
+	if v != reportV1 && v != reportV2 {
 		return ErrCorrupt
 	}
 	rp.ID = message.ID(d.u64())
@@ -54,6 +72,11 @@ func decodeReport(b []byte, rp *Report) error {
 	rp.ClientRef = d.str()
 	rp.Result.Code = d.str()
 	rp.Result.Reason = d.str()
+	if v == reportV2 {
+		rp.Product = message.Product(d.byte1())
+		rp.AcceptedAt = d.time()
+		rp.SentAt = d.time()
+	}
 	if d.err != nil || len(d.b) != 0 {
 		return ErrCorrupt
 	}
@@ -66,6 +89,7 @@ func (w *writer) appendReport(m *message.Message, seq uint64) error {
 	rp := Report{
 		ID: m.ID, ClientRef: m.ClientRef, State: m.State,
 		Result: m.Result, FinalAt: m.FinalAt, Billed: m.Billed,
+		Product: m.Product, AcceptedAt: m.AcceptedAt, SentAt: m.SentAt,
 	}
 	if m.State != message.StateDelivered {
 		rp.Billed = message.ProductUnknown

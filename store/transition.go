@@ -283,7 +283,12 @@ func (s *Store) MarkSent(ctx context.Context, id message.ID, carrier, carrierMsg
 		state = r.State
 		return err
 	})
-	return state, err
+	if err != nil {
+		// do may return on ctx while the op still runs: only a completed
+		// op's state may be read.
+		return 0, err
+	}
+	return state, nil
 }
 
 // Advance moves a message the caller last saw in state from along path,
