@@ -29,9 +29,12 @@ func (s *Store) AcceptBatch(ctx context.Context, ms []*message.Message, out []Ac
 		}
 		recs[i] = prepare(m, now)
 	}
+	// The op writes only into res: do may return on ctx while the op still
+	// runs, and then out must not be shared with it.
+	res := make([]Accepted, len(ms))
 	err := s.do(ctx, func(w *writer) error {
 		for i := range recs {
-			if out[i].Err != nil {
+			if recs[i] == nil {
 				continue
 			}
 			id, dup, err := w.accept(recs[i])
@@ -40,7 +43,7 @@ func (s *Store) AcceptBatch(ctx context.Context, ms []*message.Message, out []Ac
 				// group (Store.run), so no message is half-accepted.
 				return err
 			}
-			out[i].ID, out[i].Dup = id, dup
+			res[i].ID, res[i].Dup = id, dup
 		}
 		return nil
 	})
@@ -51,6 +54,11 @@ func (s *Store) AcceptBatch(ctx context.Context, ms []*message.Message, out []Ac
 			}
 		}
 		return err
+	}
+	for i := range out {
+		if out[i].Err == nil {
+			out[i] = res[i]
+		}
 	}
 	for i := range out {
 		switch {
