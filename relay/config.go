@@ -180,6 +180,10 @@ func LoadConfig(path string) (*Config, error) {
 	return &c, nil
 }
 
+// SetDefaults fills every setting left zero with its default, as LoadConfig
+// does; for configurations built in code.
+func (c *Config) SetDefaults() { c.setDefaults() }
+
 func (c *Config) setDefaults() {
 	if c.Door == (door.Config{}) {
 		c.Door = door.DefaultConfig()

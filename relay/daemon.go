@@ -46,6 +46,8 @@ type Options struct {
 	// StoreOptions, when set, adjusts the store's options before it opens
 	// (fault tests inject a failing or slow file system through its FS).
 	StoreOptions func(*store.Options)
+	// Started, when set, is called by Run once the relay takes traffic.
+	Started func(*Daemon)
 }
 
 // Daemon is a running relay.
@@ -444,8 +446,22 @@ func Run(ctx context.Context, cfg *Config, opts Options) error {
 	if err != nil {
 		return err
 	}
-	<-ctx.Done()
+	if opts.Started != nil {
+		opts.Started(d)
+	}
+	var failed error
+	select {
+	case <-ctx.Done():
+	case <-d.st.Failed():
+		// A commit failed (disk full, I/O error): the store refuses every
+		// write until it is reopened. Exit non-zero so the supervisor
+		// restarts the relay, which replays what was synced and resumes;
+		// nothing acknowledged is lost, since nothing is acknowledged
+		// before its commit.
+		failed = errors.New("relay: the store failed a commit; exiting so a restart can recover it")
+		d.log.Error(failed.Error())
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.D())
 	defer cancel()
-	return d.Shutdown(sctx)
+	return errors.Join(failed, d.Shutdown(sctx))
 }

@@ -191,9 +191,15 @@ func (s *Store) fail(err error) {
 		s.mu.failed = err
 		s.m.commitErrors.Inc()
 		s.log.Error("store: commit failed; refusing further writes", "err", err)
+		close(s.failed)
 	}
 	s.mu.Unlock()
 }
+
+// Failed is closed when a commit has failed: from then on the store refuses
+// every write, and only reopening it (which replays what was synced) brings
+// it back. The daemon exits on it so that its supervisor restarts it.
+func (s *Store) Failed() <-chan struct{} { return s.failed }
 
 func (s *Store) failure() error {
 	s.mu.Lock()

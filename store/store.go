@@ -91,6 +91,7 @@ type Store struct {
 	toSync    chan *group   // buffered 1: the group handed over on ready
 	buildDone chan struct{} // closed when buildLoop has returned
 	stop      chan struct{}
+	failed    chan struct{} // closed by fail
 	wg        sync.WaitGroup
 
 	mu struct {
@@ -139,6 +140,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		toSync:    make(chan *group, 1),
 		buildDone: make(chan struct{}),
 		stop:      make(chan struct{}),
+		failed:    make(chan struct{}),
 	}
 	s.ids.Now = opts.Now
 	last, err := s.lastID()
