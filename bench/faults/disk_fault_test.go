@@ -3,7 +3,6 @@ package faults
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -15,7 +14,6 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 
 	"github.com/msgrelay/relay/relay"
-	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 	"github.com/msgrelay/relay/smpp/smpptest"
 	"github.com/msgrelay/relay/store"
 )
@@ -71,97 +69,6 @@ func diskRig(t *testing.T, d *disk) (*Carrier, string, *Setup) {
 	t.Cleanup(c.Close)
 	dir := t.TempDir()
 	return c, dir, &Setup{DataDir: dir + "/data", Customers: []string{"shop"}, Carriers: []*Carrier{c}, Binds: 2}
-}
-
-// TestDiskFull fills the disk under load. Pass: no submit is acknowledged
-// after the failed commit (the answer is STORE_UNAVAILABLE, with a
-// reason); once the disk has room again the relay takes messages again,
-// at the latest after a restart; nothing acknowledged is lost or billed
-// twice.
-func TestDiskFull(t *testing.T) {
-	d := &disk{}
-	const mode = diskFull
-	c, dir, s := diskRig(t, d)
-	p, err := StartInproc(dir, s, d.options())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if p != nil {
-			_ = p.Shutdown()
-		}
-	}()
-	if err := WaitBound(s.Carriers, 2, 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	addr := p.D.UpstreamAddr()
-	l := &Loader{Addr: func() string { return addr }, Customer: "shop", Prefix: "disk", Conns: 2, Window: 16, Messages: 200, Rate: 2000}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	l.Run(ctx)
-	before := l.Accepted()
-
-	d.mode.Store(mode)
-	l.Messages += 200
-	fctx, fcancel := context.WithTimeout(ctx, 2*time.Second)
-	l.Run(fctx) // retries STORE_UNAVAILABLE until the deadline
-	fcancel()
-	during := l.Accepted() - before
-	unavailable := l.Refusals()[upstreampb.Status_STORE_UNAVAILABLE]
-	t.Logf("disk full: %d more acknowledged (before the first failed commit), %d answers STORE_UNAVAILABLE", during, unavailable)
-	if unavailable == 0 {
-		t.Fatal("no STORE_UNAVAILABLE while every write failed")
-	}
-	if during >= 200 {
-		t.Fatal("every submit was acknowledged while the disk was full")
-	}
-
-	d.mode.Store(diskOK)
-	rctx, rcancel := context.WithTimeout(ctx, 3*time.Second)
-	l.Run(rctx)
-	rcancel()
-	resumed := l.Accepted() - before - during
-	t.Logf("disk has room again: %d acknowledged in 3 s without a restart", resumed)
-	if resumed == 0 {
-		// The store stays failed until reopened, and the daemon neither
-		// reopens it nor exits: it answers STORE_UNAVAILABLE until an
-		// operator restarts it.
-		msg := "known bug: after a failed commit the relay neither resumes when the disk recovers nor exits; it refuses until restarted"
-		if os.Getenv("RELAY_FAULTS_KNOWN_BUGS") != "" {
-			t.Error(msg)
-		} else {
-			t.Log(msg)
-		}
-	}
-
-	if err := p.Shutdown(); err != nil {
-		t.Logf("shutdown with a failed store: %v", err)
-	}
-	p = nil
-	if p, err = StartInproc(dir, s, relay.Options{}); err != nil {
-		t.Fatalf("restart after the disk recovered: %v", err)
-	}
-	addr = p.D.UpstreamAddr()
-	lctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); l.Listen(lctx) }()
-	l.Run(ctx)
-	l.WaitSettled(ctx, 3*time.Second, 30*time.Second)
-	stop()
-	wg.Wait()
-	if err := p.Shutdown(); err != nil {
-		t.Error(err)
-	}
-	p = nil
-	v, err := Check(s.DataDir, s.Customers, l, []*Carrier{c})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%v", v)
-	if v.Accepted != l.Messages || v.Lost != 0 || v.DoubleBilled != 0 || v.BillingMismatch != 0 || len(v.FailedCodes) != 0 {
-		t.Errorf("after the restart: %v failed=%v examples=%v", v, v.FailedCodes, v.Examples)
-	}
 }
 
 // TestSlowDisk makes every sync take a second while upstream floods.
