@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -24,8 +25,8 @@ const (
 )
 
 // TestDiskChild is not a test of its own: the disk tests run this binary
-// again with it, as a relay process whose disk breaks on SIGUSR1 and
-// recovers on SIGUSR2. Pebble panics when it cannot sync a WAL it
+// again with it, as a relay process (relay.Run, as relayd runs it) whose
+// disk breaks on SIGUSR1 and recovers on SIGUSR2. Pebble panics when it cannot sync a WAL it
 // rotates, which would take the test process down with it.
 func TestDiskChild(t *testing.T) {
 	path := os.Getenv(childConfigEnv)
@@ -40,27 +41,23 @@ func TestDiskChild(t *testing.T) {
 	d := &disk{}
 	opts := d.options()
 	opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	dm, err := relay.Start(cfg, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
 	sig := make(chan os.Signal, 4)
-	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM)
-	for s := range sig {
-		switch s {
-		case syscall.SIGUSR1:
-			d.mode.Store(int32(mode))
-			continue
-		case syscall.SIGUSR2:
-			d.mode.Store(diskOK)
-			continue
+	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGUSR2)
+	go func() { // lives as long as this child process
+		for s := range sig {
+			if s == syscall.SIGUSR1 {
+				d.mode.Store(int32(mode))
+			} else {
+				d.mode.Store(diskOK)
+			}
 		}
-		break
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := dm.Shutdown(ctx); err != nil {
-		os.Exit(3)
+	}()
+	// As relayd does: Run, and a non-zero exit when it returns an error.
+	if err := relay.Run(ctx, cfg, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "relay child: exit:", err)
+		os.Exit(1)
 	}
 	os.Exit(0)
 }
@@ -125,7 +122,11 @@ func diskFault(t *testing.T, mode int32) {
 			return false
 		}
 	}
-	t.Logf("disk failing: %d more acknowledged, %d STORE_UNAVAILABLE, relay exited: %v", during, unavailable, exited())
+	code := 0
+	if exited() {
+		code = r.ExitCode()
+	}
+	t.Logf("disk failing: %d more acknowledged, %d STORE_UNAVAILABLE, relay exited: %v (status %d)", during, unavailable, exited(), code)
 	if exited() && r.ExitCode() == 0 {
 		t.Error("the relay exited with status 0 after its disk failed")
 	}
@@ -144,14 +145,7 @@ func diskFault(t *testing.T, mode int32) {
 		resumed := l.Accepted() - before - during
 		t.Logf("disk healthy again: %d acknowledged in 3 s without a restart", resumed)
 		if resumed == 0 && !exited() {
-			// The store stays failed until reopened, and the daemon neither
-			// reopens it nor exits: it refuses until an operator restarts it.
-			msg := "known bug: after a failed commit the relay neither resumes when the disk recovers nor exits; it refuses until restarted"
-			if os.Getenv("RELAY_FAULTS_KNOWN_BUGS") != "" {
-				t.Error(msg)
-			} else {
-				t.Log(msg)
-			}
+			t.Error("after a failed commit the relay neither resumes when the disk recovers nor exits; it refuses until restarted")
 		}
 	}
 	r.Kill()
