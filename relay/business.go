@@ -173,21 +173,6 @@ func (d *Daemon) AdminAddr() string {
 	return d.adminLn.Addr().String()
 }
 
-// retentionLoop purges personal data of old final messages on a schedule.
-// The store purges in bounded batches, so traffic goes on meanwhile.
-func (d *Daemon) retentionLoop(ctx context.Context) {
-	t := time.NewTicker(d.cfg.Retention.Every.D())
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			d.PurgeNow(ctx)
-		}
-	}
-}
-
 // PurgeNow runs the retention purge once.
 func (d *Daemon) PurgeNow(ctx context.Context) int {
 	start := time.Now()

@@ -265,8 +265,12 @@ func (d *Daemon) recoverOpen() error {
 		d.kakao.start(stopCtx, sendCtx, &d.g)
 	}
 	d.disp.enqueue(open...)
-	d.g.Go(func() { d.expiryLoop(stopCtx) })
-	d.g.Go(func() { d.retentionLoop(stopCtx) })
+	d.g.Go(func() {
+		every(stopCtx, d.cfg.Dispatch.ExpiryScan.D(), func(ctx context.Context) { d.ExpireNow(ctx) })
+	})
+	d.g.Go(func() {
+		every(stopCtx, d.cfg.Retention.Every.D(), func(ctx context.Context) { d.PurgeNow(ctx) })
+	})
 	return nil
 }
 
@@ -319,15 +323,17 @@ func (d *Daemon) Customers() *customer.Registry { return d.reg }
 // Simulators are the in-process SMSCs of carriers configured as "sim".
 func (d *Daemon) Simulators() []*smpptest.Server { return d.sims }
 
-func (d *Daemon) expiryLoop(ctx context.Context) {
-	t := time.NewTicker(d.cfg.Dispatch.ExpiryScan.D())
+// every runs f every period until ctx ends: the expiry scan, and the
+// retention purge (which deletes in bounded batches, so traffic goes on).
+func every(ctx context.Context, period time.Duration, f func(context.Context)) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			d.ExpireNow(ctx)
+			f(ctx)
 		}
 	}
 }

@@ -77,7 +77,7 @@ func (s *reportSource) toPB(r *store.Report) *upstreampb.Report {
 		MessageId:    r.ID.String(),
 		ClientRef:    r.ClientRef,
 		Customer:     s.customer,
-		State:        finalStatePB(r.State),
+		State:        upstream.FinalStateToPB(r.State),
 		ResultSource: upstreampb.ResultSource(r.Result.Source),
 		ResultCode:   r.Result.Code,
 		ResultReason: r.Result.Reason,
@@ -105,18 +105,6 @@ func (s *reportSource) toPB(r *store.Report) *upstreampb.Report {
 		}
 	}
 	return p
-}
-
-func finalStatePB(s message.State) upstreampb.FinalState {
-	switch s {
-	case message.StateDelivered:
-		return upstreampb.FinalState_DELIVERED
-	case message.StateFailed:
-		return upstreampb.FinalState_FAILED
-	case message.StateExpired:
-		return upstreampb.FinalState_EXPIRED
-	}
-	return upstreampb.FinalState_FINAL_STATE_UNSPECIFIED
 }
 
 func (s *reportSource) Ack(ctx context.Context, seqs []uint64) error {
