@@ -16,6 +16,7 @@ import (
 // message's id with dup set. The store assigns the id, sets the state to
 // accepted and, if unset, the acceptance time; m itself is not modified.
 func (s *Store) Accept(ctx context.Context, m *message.Message) (message.ID, bool, error) {
+	s.refs.begin()
 	if err := checkNew(m); err != nil {
 		return 0, false, err
 	}
@@ -89,7 +90,7 @@ func prepare(m *message.Message, now time.Time) *acceptance {
 
 // accept runs on buildLoop.
 func (w *writer) accept(a *acceptance) (message.ID, bool, error) {
-	if a.ref != nil {
+	if a.ref != nil && w.s.refs.mayContain(a.ref) {
 		v, ok, err := w.get(a.ref)
 		if err != nil {
 			return 0, false, err

@@ -19,6 +19,7 @@ type Accepted struct {
 // a repeated client reference, also inside the batch, returns the first id),
 // at the cost of one fsync for the whole batch. out must have len(ms).
 func (s *Store) AcceptBatch(ctx context.Context, ms []*message.Message, out []Accepted) error {
+	s.refs.begin()
 	recs := make([]*acceptance, len(ms))
 	now := s.now()
 	for i, m := range ms {

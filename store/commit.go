@@ -275,6 +275,9 @@ func (w *writer) set(key, value []byte) error {
 	if err := w.g.b.Set(key, value, nil); err != nil {
 		return err
 	}
+	if key[0] == tRef {
+		w.s.refs.add(key)
+	}
 	if readTables[key[0]] {
 		w.g.over.set(key, value)
 		w.s.hot.set(key, value, true)

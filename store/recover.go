@@ -18,6 +18,7 @@ type RecoveryStats struct {
 // It reads only the open table and those records, however many final
 // messages the store holds. fn must not keep the pointer.
 func (s *Store) Recover(fn func(*message.Message) error) (RecoveryStats, error) {
+	defer s.refs.begin() // the reference filter's scan waits for this one
 	start := time.Now()
 	idx, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tOpen}, UpperBound: []byte{tOpen + 1}})
 	if err != nil {

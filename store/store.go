@@ -84,7 +84,8 @@ type Store struct {
 	ids  message.IDGen
 	m    *storeMetrics
 
-	hot hotCache // builder goroutine only
+	hot  hotCache   // builder goroutine only
+	refs *refFilter // client references that may exist
 
 	ops       chan *op      // unbuffered: a send succeeds only into buildLoop
 	ready     chan struct{} // the syncer is free for the next group
@@ -153,9 +154,23 @@ func Open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s.wg.Add(2)
+	s.refs = newRefFilter()
+	s.wg.Add(3)
 	go s.buildLoop()
 	go s.syncLoop()
+	go func() {
+		defer s.wg.Done()
+		// The scan waits for recovery (or the first acceptance), so that
+		// it does not slow the restart.
+		select {
+		case <-s.refs.start:
+		case <-s.stop:
+			return
+		}
+		if err := s.refs.fill(db, s.stop); err != nil {
+			s.log.Warn("store: reference filter not filled; lookups go to disk", "err", err)
+		}
+	}()
 	return s, nil
 }
 
