@@ -3,6 +3,7 @@ package admin
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -123,6 +124,9 @@ func (b *browser) call(session, method string, params any, out any) {
 	select {
 	case rep := <-ch:
 		if rep.Error != nil {
+			if method == "Runtime.evaluate" && strings.Contains(rep.Error.Message, "navigated or closed") {
+				panic(errNavigated) // eval retries on the next page
+			}
 			b.t.Fatalf("%s: %s", method, rep.Error.Message)
 		}
 		if out != nil {
@@ -149,7 +153,15 @@ func (b *browser) eval(expr string) string {
 			Text string `json:"text"`
 		} `json:"exceptionDetails"`
 	}
-	b.call(b.session, "Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true}, &res)
+	// A page that navigates while an expression runs (a form submit's
+	// redirect landing late) fails the evaluation; the expression is asked
+	// again of the page that is there now, a few times.
+	for try := 0; ; try++ {
+		if b.evalOnce(expr, &res) || try == 20 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if res.ExceptionDetails != nil {
 		b.t.Fatalf("eval %q: %s", expr, res.ExceptionDetails.Text)
 	}
@@ -157,6 +169,22 @@ func (b *browser) eval(expr string) string {
 		return ""
 	}
 	return fmt.Sprint(res.Result.Value)
+}
+
+var errNavigated = errors.New("page navigated during evaluation")
+
+// evalOnce evaluates expr once; false if the page navigated meanwhile.
+func (b *browser) evalOnce(expr string, res any) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r != errNavigated {
+				panic(r)
+			}
+			ok = false
+		}
+	}()
+	b.call(b.session, "Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true}, res)
+	return true
 }
 
 // waitFor polls expr until it is "true", up to 20 seconds.
