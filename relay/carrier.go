@@ -27,7 +27,7 @@ type carrier struct {
 }
 
 func newCarrier(cc CarrierConfig, addr, password string, validity time.Duration,
-	onDeliver smpp.DeliverHandler, log *slog.Logger, set *metrics.Set) (*carrier, error) {
+	onDeliver func(*carrier) smpp.DeliverHandler, log *slog.Logger, set *metrics.Set) (*carrier, error) {
 	loc, err := time.LoadLocation(cc.TimeZone)
 	if err != nil {
 		return nil, err
@@ -43,6 +43,7 @@ func newCarrier(cc CarrierConfig, addr, password string, validity time.Duration,
 	if cc.DataCoding == "ucs2" {
 		c.dc = coding.UCS2
 	}
+	deliver := onDeliver(c) // built before any bind can deliver
 	mode := smpp.BindTransceiver
 	if cc.Mode == "transmitter+receiver" {
 		mode = smpp.BindTxRx
@@ -59,7 +60,7 @@ func newCarrier(cc CarrierConfig, addr, password string, validity time.Duration,
 			EnquireLinkInterval: cc.EnquireLinkInterval.D(),
 			TPS:                 cc.TPS,
 			FailFast:            true,
-			OnDeliver:           onDeliver,
+			OnDeliver:           deliver,
 			// Each receipt waits for its synced store write before
 			// deliver_sm_resp; the group commit takes as many receipts per
 			// fsync as there are handlers waiting. A pool as large as the
@@ -109,10 +110,12 @@ func relativeValidity(d time.Duration) string {
 	return fmt.Sprintf("0000%02d%02d%02d%02d000R", days, h, m, s)
 }
 
-// encode fills sm for one SMS or LMS leg. An SMS goes in short_message;
-// an LMS, up to 2,000 bytes, goes whole in message_payload, as one
-// message, never split into SMS parts.
-func (c *carrier) encode(m *message.Message, sm *pdu.SubmitSM) error {
+// encode fills sm for one SMS or LMS leg, encoding the text into buf (the
+// worker's own, reused for every submit: Submit does not keep sm after it
+// returns) and returning buf for the next one. An SMS goes in
+// short_message; an LMS, up to 2,000 bytes, goes whole in message_payload,
+// as one message, never split into SMS parts.
+func (c *carrier) encode(m *message.Message, sm *pdu.SubmitSM, buf []byte) ([]byte, error) {
 	*sm = pdu.SubmitSM{
 		Source:             pdu.Address{Addr: m.Sender},
 		Dest:               pdu.Address{TON: 0, NPI: 1, Addr: m.Recipient},
@@ -120,9 +123,9 @@ func (c *carrier) encode(m *message.Message, sm *pdu.SubmitSM) error {
 		RegisteredDelivery: 1, // a final receipt, success or failure
 		DataCoding:         uint8(c.dc),
 	}
-	text, err := c.dc.Encode(m.Text)
+	text, err := c.dc.AppendEncode(buf[:0], m.Text)
 	if err != nil {
-		return err
+		return buf, err
 	}
 	product := m.Product
 	if m.Leg > 0 {
@@ -130,19 +133,19 @@ func (c *carrier) encode(m *message.Message, sm *pdu.SubmitSM) error {
 	}
 	if product == message.ProductLMS || len(text) > pdu.MaxShortMessage {
 		if err := sm.TLVs.Add(pdu.TagMessagePayload, text); err != nil {
-			return err
+			return text, err
 		}
 		if c.cfg.LMSSubjectTag != 0 && m.Subject != "" {
 			subj, err := c.dc.Encode(m.Subject)
 			if err != nil {
-				return err
+				return text, err
 			}
 			if err := sm.TLVs.Add(pdu.Tag(c.cfg.LMSSubjectTag), subj); err != nil {
-				return err
+				return text, err
 			}
 		}
-		return nil
+		return text, nil
 	}
 	sm.ShortMessage = text
-	return nil
+	return text, nil
 }

@@ -31,7 +31,6 @@ import (
 	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/route"
 	"github.com/msgrelay/relay/relay/upstream"
-	"github.com/msgrelay/relay/smpp/pdu"
 	"github.com/msgrelay/relay/smpp/smpptest"
 	"github.com/msgrelay/relay/store"
 )
@@ -181,10 +180,7 @@ func (d *Daemon) bindCarriers() error {
 			}
 			addr = sim.Addr()
 		}
-		var c *carrier
-		c, err = newCarrier(cc, addr, pw, d.cfg.Dispatch.Validity.D(),
-			func(ctx context.Context, dm *pdu.DeliverSM) error { return corr.handler(c)(ctx, dm) },
-			d.log, d.set)
+		c, err := newCarrier(cc, addr, pw, d.cfg.Dispatch.Validity.D(), corr.handler, d.log, d.set)
 		if err != nil {
 			return err
 		}

@@ -173,6 +173,7 @@ func (d *dispatcher) failNow(m *message.Message, res message.Result) {
 
 func (d *dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.Session) {
 	var sm pdu.SubmitSM
+	var buf []byte // encoded text, reused
 	for {
 		if err := s.WaitBound(stop); err != nil {
 			return
@@ -181,7 +182,7 @@ func (d *dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.S
 		if !ok {
 			return
 		}
-		d.send(sendCtx, c, s, m, &sm)
+		buf = d.send(sendCtx, c, s, m, &sm, buf)
 	}
 }
 
@@ -191,23 +192,26 @@ func (d *dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.S
 // A crash in between leaves the message open, and recovery sends it again,
 // which a write of "sending" before the submit would not have avoided
 // either. Attempts are counted in memory and persisted with the send.
-func (d *dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *message.Message, sm *pdu.SubmitSM) {
-	if err := c.encode(m, sm); err != nil {
+func (d *dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *message.Message, sm *pdu.SubmitSM, buf []byte) []byte {
+	buf, err := c.encode(m, sm, buf)
+	if err != nil {
 		d.fail(ctx, m, message.Result{Source: message.SourceRelay, Code: "encode", Reason: err.Error()})
-		return
+		return buf
 	}
-	m.Attempts++
 	start := time.Now()
 	resp, err := s.Submit(ctx, sm)
 	v, res := classifySubmit(ctx, err)
 	d.m.submit(c.name, v, time.Since(start))
+	if v == verdictSent || v == verdictRetry || v == verdictFail {
+		m.Attempts++ // the carrier saw it; busy and reroute took nothing
+	}
 	switch v {
 	case verdictSent:
 		id := receipt.Normalize(resp.MessageID, c.cfg.RespIDs)
 		st, err := d.st.MarkSent(ctx, m.ID, c.name, id, d.now())
 		if err != nil {
 			d.storeTrouble(m, "record submit_sm_resp", err)
-			return
+			return buf
 		}
 		if st.Final() { // a parked receipt was waiting for this id
 			d.reports.notify()
@@ -216,14 +220,12 @@ func (d *dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 		if int(m.Attempts) >= d.cfg.MaxAttempts {
 			res.Reason = "gave up after " + itoa(int(m.Attempts)) + " attempts: " + res.Reason
 			d.fail(ctx, m, res)
-			return
+			return buf
 		}
 		d.later.add(m, time.Now().Add(d.backoff(int(m.Attempts))))
 	case verdictBusy:
-		m.Attempts-- // the carrier took nothing: the attempt does not count
 		d.later.add(m, time.Now().Add(d.backoff(1)))
 	case verdictReroute:
-		m.Attempts-- // nothing was sent: the attempt does not count
 		d.enqueue(m)
 	case verdictFail:
 		d.fail(ctx, m, res)
@@ -231,6 +233,7 @@ func (d *dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 		// Shutting down with the outcome unknown: the message stays open in
 		// the store and is sent again after the restart.
 	}
+	return buf
 }
 
 func (d *dispatcher) fail(ctx context.Context, m *message.Message, res message.Result) {

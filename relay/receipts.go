@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/smpp"
 	"github.com/msgrelay/relay/smpp/pdu"
 	"github.com/msgrelay/relay/smpp/receipt"
 	"github.com/msgrelay/relay/store"
@@ -24,7 +26,7 @@ type correlator struct {
 	log     *rateLog
 }
 
-func (r *correlator) handler(c *carrier) func(ctx context.Context, d *pdu.DeliverSM) error {
+func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 	return func(ctx context.Context, d *pdu.DeliverSM) error {
 		if d.ESMClass&0x3C != 0x04 {
 			// A mobile-originated message: the relay carries none upstream
@@ -84,27 +86,32 @@ func (r *correlator) handler(c *carrier) func(ctx context.Context, d *pdu.Delive
 	}
 }
 
-// rateLog logs at most one line per key and interval; the rest are counted
-// by metrics.
+// rateLog logs at most one line per message text and interval; the rest
+// are counted by metrics.
 type rateLog struct {
 	log   *slog.Logger
 	every time.Duration
-	last  map[string]time.Time
-	mu    chan struct{}
+
+	mu struct {
+		sync.Mutex
+		last map[string]time.Time
+	}
 }
 
 func newRateLog(log *slog.Logger, every time.Duration) *rateLog {
-	return &rateLog{log: log, every: every, last: map[string]time.Time{}, mu: make(chan struct{}, 1)}
+	l := &rateLog{log: log, every: every}
+	l.mu.last = map[string]time.Time{}
+	return l
 }
 
 func (l *rateLog) Warn(msg string, args ...any) {
-	l.mu <- struct{}{}
 	now := time.Now()
-	ok := now.Sub(l.last[msg]) >= l.every
+	l.mu.Lock()
+	ok := now.Sub(l.mu.last[msg]) >= l.every
 	if ok {
-		l.last[msg] = now
+		l.mu.last[msg] = now
 	}
-	<-l.mu
+	l.mu.Unlock()
 	if ok {
 		l.log.Warn(msg, args...)
 	}

@@ -72,39 +72,21 @@ func (s *reportSource) Next(ctx context.Context, after uint64, limit int) ([]*up
 }
 
 func (s *reportSource) toPB(r *store.Report) *upstreampb.Report {
-	p := &upstreampb.Report{
-		ReportSeq:    r.Seq,
-		MessageId:    r.ID.String(),
-		ClientRef:    r.ClientRef,
-		Customer:     s.customer,
-		State:        upstream.FinalStateToPB(r.State),
-		ResultSource: upstreampb.ResultSource(r.Result.Source),
-		ResultCode:   r.Result.Code,
-		ResultReason: r.Result.Reason,
-		AcceptedAtMs: r.ID.Time().UnixMilli(),
-		FinalAtMs:    r.FinalAt.UnixMilli(),
-	}
-	if r.State == message.StateDelivered {
-		p.Billed = upstreampb.Product(r.Billed)
-	}
-	p.Product = upstreampb.Product(r.Product)
-	if !r.AcceptedAt.IsZero() {
-		p.AcceptedAtMs = r.AcceptedAt.UnixMilli()
-	}
-	if !r.SentAt.IsZero() {
-		p.SentAtMs = r.SentAt.UnixMilli()
+	m := message.Message{
+		ID: r.ID, ClientRef: r.ClientRef, Customer: s.customer, State: r.State, Result: r.Result,
+		Billed: r.Billed, Product: r.Product, AcceptedAt: r.AcceptedAt, SentAt: r.SentAt, FinalAt: r.FinalAt,
 	}
 	if r.Product == message.ProductUnknown {
 		// Written before reports carried product and times: read them from
 		// the record, if it is still there.
-		if m, err := s.st.Get(r.ID); err == nil {
-			p.Product = upstreampb.Product(m.Product)
-			if !m.SentAt.IsZero() {
-				p.SentAtMs = m.SentAt.UnixMilli()
-			}
+		if rec, err := s.st.Get(r.ID); err == nil {
+			m.Product, m.AcceptedAt, m.SentAt = rec.Product, rec.AcceptedAt, rec.SentAt
 		}
 	}
-	return p
+	if m.AcceptedAt.IsZero() {
+		m.AcceptedAt = r.ID.Time() // ids are time-ordered
+	}
+	return upstream.NewReport(&m, r.Seq)
 }
 
 func (s *reportSource) Ack(ctx context.Context, seqs []uint64) error {
