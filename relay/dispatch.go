@@ -188,7 +188,7 @@ func (d *dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.S
 
 // send submits one leg of a message and records the answer. Nothing is
 // written before the submit: the leg is recorded once, after the carrier's
-// answer (MarkSent moves it through queued and sending in the same batch).
+// answer (Store.Advance moves it through queued and sending in one batch).
 // A crash in between leaves the message open, and recovery sends it again,
 // which a write of "sending" before the submit would not have avoided
 // either. Attempts are counted in memory and persisted with the send.
@@ -208,7 +208,9 @@ func (d *dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	switch v {
 	case verdictSent:
 		id := receipt.Normalize(resp.MessageID, c.cfg.RespIDs)
-		st, err := d.st.MarkSent(ctx, m.ID, c.name, id, d.now())
+		now := d.now()
+		st, err := d.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateSending, message.StateSent),
+			func(r *message.Message) { r.Carrier, r.CarrierMsgID, r.SentAt = c.name, id, now })
 		if err != nil {
 			d.storeTrouble(m, "record submit_sm_resp", err)
 			return buf

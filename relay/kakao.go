@@ -232,14 +232,14 @@ func (k *kakaoLeg) send(ctx context.Context, m *message.Message) {
 }
 
 // path is the states a message the relay last saw in from passes on its
-// way to to: a Kakao leg goes through kakao-sending unless it is there or
-// past it already.
-func path(from, to message.State) []message.State {
+// way to to: a leg goes through queued and its sending state (sending,
+// kakao-sending) unless it is there or past it already.
+func path(from, sending, to message.State) []message.State {
 	switch from {
 	case message.StateAccepted:
-		return []message.State{message.StateQueued, message.StateKakaoSending, to}
+		return []message.State{message.StateQueued, sending, to}
 	case message.StateQueued:
-		return []message.State{message.StateKakaoSending, to}
+		return []message.State{sending, to}
 	}
 	return []message.State{to}
 }
@@ -251,7 +251,7 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 	case err == nil && res.Action == kakaobiz.Delivered:
 		k.sent.Inc()
 		now := k.now()
-		if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateDelivered), func(r *message.Message) {
+		if _, err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateDelivered), func(r *message.Message) {
 			r.Result, r.FinalAt = result, now
 			if r.SentAt.IsZero() {
 				r.SentAt = now
@@ -284,7 +284,7 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 		k.waited.Inc()
 		if m.State != message.StateKakaoSent {
 			now, serial := k.now(), m.ID.String()
-			if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSent), func(r *message.Message) {
+			if _, err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateKakaoSent), func(r *message.Message) {
 				r.Carrier, r.CarrierMsgID, r.SentAt = "kakao", serial, now
 			}); err != nil {
 				k.disp.storeTrouble(m, "record kakao-sent", err)
@@ -316,7 +316,7 @@ func (k *kakaoLeg) fallback(ctx context.Context, m *message.Message, kakaoRes me
 		k.disp.fail(ctx, m, kakaoRes)
 		return
 	}
-	if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateQueued), func(r *message.Message) {
+	if _, err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateQueued), func(r *message.Message) {
 		r.Leg++
 		r.Billed = product
 		r.Carrier, r.CarrierMsgID, r.SentAt = "", "", time.Time{}

@@ -245,61 +245,20 @@ func (s *Store) Deliver(ctx context.Context, id message.ID, res message.Result, 
 	})
 }
 
-// MarkSent records, in one batch, that a carrier accepted an SMS/LMS leg
-// the store last saw as accepted, queued or sending: the message moves
-// through each state in between (every step checked by the state machine),
-// attempts grows by one, and the receipt index and result deadline are
-// written as RecordSubmitResp writes them. It lets the dispatcher write a
-// leg once, after its submit_sm_resp, instead of before and after: a crash
-// between the submit and this write leaves the message open, and recovery
-// sends it again, as it would from sending.
-func (s *Store) MarkSent(ctx context.Context, id message.ID, carrier, carrierMsgID string, sentAt time.Time) (message.State, error) {
-	var state message.State
-	err := s.do(ctx, func(w *writer) error {
-		r, err := w.load(id)
-		if err != nil {
-			return err
-		}
-		// The steps before sent write no record of their own: the batch
-		// writes the record once, as it ends up.
-		w.interim = true
-		if r.State == message.StateAccepted {
-			if err := w.move(r, message.StateQueued, nil); err != nil {
-				return err
-			}
-		}
-		if r.State == message.StateQueued {
-			if err := w.move(r, message.StateSending, func(m *message.Message) {
-				m.Attempts++
-				m.Carrier, m.CarrierMsgID = carrier, ""
-			}); err != nil {
-				return err
-			}
-		}
-		w.interim = false
-		err = w.move(r, message.StateSent, func(m *message.Message) {
-			m.Carrier, m.CarrierMsgID, m.SentAt = carrier, carrierMsgID, sentAt
-		})
-		state = r.State
-		return err
-	})
-	if err != nil {
-		// do may return on ctx while the op still runs: only a completed
-		// op's state may be read.
-		return 0, err
-	}
-	return state, nil
-}
-
 // Advance moves a message the caller last saw in state from along path,
-// one checked step after another, in one batch; mutate (which may be nil)
-// applies at the last step, and a step into kakao-sending or sending counts
-// an attempt. It lets a channel write a leg once, after the answer that
-// decided it, instead of once per intermediate state. If the message is no
+// one checked step after another, in one batch, writing the record once;
+// mutate (which may be nil) applies at the last step, and a step into
+// kakao-sending or sending counts an attempt. It lets a channel write a leg
+// once, after the answer that decided it, instead of once per intermediate
+// state: a crash between the send and this write leaves the message open,
+// and recovery sends it again, as it would from sending. It returns the
+// state the message ends in (a receipt parked under a newly recorded
+// carrier id is applied in the same batch). If the message is no
 // longer in from (a receipt or the expiry got there first), nothing is
 // written and the error wraps message.ErrIllegalTransition.
-func (s *Store) Advance(ctx context.Context, id message.ID, from message.State, path []message.State, mutate func(*message.Message)) error {
-	return s.do(ctx, func(w *writer) error {
+func (s *Store) Advance(ctx context.Context, id message.ID, from message.State, path []message.State, mutate func(*message.Message)) (message.State, error) {
+	var state message.State
+	err := s.do(ctx, func(w *writer) error {
 		r, err := w.load(id)
 		if err != nil {
 			return err
@@ -334,6 +293,11 @@ func (s *Store) Advance(ctx context.Context, id message.ID, from message.State, 
 				return err
 			}
 		}
+		state = r.State // final already, if a parked receipt was waiting
 		return nil
 	})
+	if err != nil {
+		return 0, err // do may return on ctx while the op still runs
+	}
+	return state, nil
 }
