@@ -25,7 +25,7 @@ func (s *Store) Accept(ctx context.Context, m *message.Message) (message.ID, boo
 	// first, the op may still run later).
 	var id message.ID
 	var dup bool
-	err := s.do(ctx, func(w *writer) error {
+	err := s.doFirst(ctx, func(w *writer) error {
 		var err error
 		id, dup, err = w.accept(a)
 		return err

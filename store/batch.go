@@ -33,7 +33,7 @@ func (s *Store) AcceptBatch(ctx context.Context, ms []*message.Message, out []Ac
 	// The op writes only into res: do may return on ctx while the op still
 	// runs, and then out must not be shared with it.
 	res := make([]Accepted, len(ms))
-	err := s.do(ctx, func(w *writer) error {
+	err := s.doFirst(ctx, func(w *writer) error {
 		for i := range recs {
 			if recs[i] == nil {
 				continue

@@ -17,6 +17,11 @@ import (
 type op struct {
 	fn   func(w *writer) error
 	done chan error // buffered 1: the pipeline never blocks on it
+
+	// first: answered before the other ops of its group. An acceptance
+	// has a client waiting on the other end; a group can wake hundreds of
+	// goroutines at once, and the ones woken first run first.
+	first bool
 }
 
 // group is the writes of many ops: one Pebble batch, one synced commit.
@@ -26,7 +31,16 @@ type group struct {
 	b    *pebble.Batch
 	over overlay   // what b writes, readable before b is committed
 	now  time.Time // the commit time its ops see
+
+	// counters holds the group's writes to counter keys (billing counts,
+	// report sequences), which many ops of a group rewrite: only the last
+	// value of each goes into b, when the group is handed over.
+	counters map[string][]byte
+	writes   int // writes by the group's ops, counters included
 }
+
+// counterTables are the tables whose keys ops rewrite many times a group.
+var counterTables = [256]bool{tOutSeq: true, tBill: true}
 
 // writer is what an op sees: reads go to its group's writes, then to the
 // groups still being synced, then to Pebble; writes go to the group.
@@ -44,7 +58,15 @@ type writer struct {
 // do hands fn to the commit pipeline and waits until the batch that holds
 // its writes, and every batch before it, is synced; or until it fails.
 func (s *Store) do(ctx context.Context, fn func(w *writer) error) error {
-	o := &op{fn: fn, done: make(chan error, 1)}
+	return s.doOp(ctx, &op{fn: fn, done: make(chan error, 1)})
+}
+
+// doFirst is do for a write whose caller is answered first in its group.
+func (s *Store) doFirst(ctx context.Context, fn func(w *writer) error) error {
+	return s.doOp(ctx, &op{fn: fn, done: make(chan error, 1), first: true})
+}
+
+func (s *Store) doOp(ctx context.Context, o *op) error {
 	select {
 	case s.ops <- o:
 	case <-s.stop:
@@ -101,6 +123,12 @@ func (s *Store) buildLoop() {
 // handOver publishes g to readers as in flight, then to the syncer, which
 // is waiting for it: no op built after this can miss g's writes.
 func (s *Store) handOver(g *group) {
+	for k, v := range g.counters {
+		if err := g.b.Set([]byte(k), v, nil); err != nil {
+			s.fail(fmt.Errorf("store: batch: %w", err)) // the group is answered with it
+			break
+		}
+	}
 	s.mu.Lock()
 	s.mu.inflight = append(s.mu.inflight, g)
 	s.mu.Unlock()
@@ -124,12 +152,12 @@ func (s *Store) run(g *group, o *op) {
 		// over; before that only this goroutine touches it.
 		g.now = s.now()
 	}
-	before := g.b.Count()
+	before := g.writes
 	w := writer{s: s, g: g, now: g.now}
 	err := o.fn(&w)
 	g.ops = append(g.ops, o)
 	g.errs = append(g.errs, err)
-	if err == nil || g.b.Count() == before {
+	if err == nil || g.writes == before {
 		return
 	}
 	s.log.Error("store: write failed half-way; batch aborted", "err", err)
@@ -141,6 +169,7 @@ func (s *Store) run(g *group, o *op) {
 	}
 	g.b.Reset()
 	g.ops, g.errs, g.over = g.ops[:0], g.errs[:0], overlay{}
+	g.counters, g.writes = nil, 0
 	s.hot.reset() // it holds the aborted writes
 }
 
@@ -171,11 +200,16 @@ func (s *Store) syncLoop() {
 		s.mu.inflight = s.mu.inflight[1:] // g is visible in Pebble now
 		s.mu.Unlock()
 		g.b.Close()
-		for i, o := range g.ops {
-			if g.errs[i] == nil {
-				g.errs[i] = err
+		for _, first := range [...]bool{true, false} {
+			for i, o := range g.ops {
+				if o.first != first {
+					continue
+				}
+				if g.errs[i] == nil {
+					g.errs[i] = err
+				}
+				o.done <- g.errs[i]
 			}
-			o.done <- g.errs[i]
 		}
 		s.m.commits.Inc()
 		s.m.groupSize.Update(float64(len(g.ops)))
@@ -272,9 +306,15 @@ var readTables = [256]bool{tMsg: true, tRef: true, tDLR: true, tParked: true,
 	tOutSeq: true, tBill: true, tMeta: true}
 
 func (w *writer) set(key, value []byte) error {
-	if err := w.g.b.Set(key, value, nil); err != nil {
+	if counterTables[key[0]] {
+		if w.g.counters == nil {
+			w.g.counters = make(map[string][]byte)
+		}
+		w.g.counters[string(key)] = value
+	} else if err := w.g.b.Set(key, value, nil); err != nil {
 		return err
 	}
+	w.g.writes++
 	if key[0] == tRef {
 		w.s.refs.add(key)
 	}
@@ -286,9 +326,11 @@ func (w *writer) set(key, value []byte) error {
 }
 
 func (w *writer) del(key []byte) error {
+	delete(w.g.counters, string(key))
 	if err := w.g.b.Delete(key, nil); err != nil {
 		return err
 	}
+	w.g.writes++
 	if readTables[key[0]] {
 		w.g.over.del(key)
 		w.s.hot.set(key, nil, false)
@@ -297,9 +339,15 @@ func (w *writer) del(key []byte) error {
 }
 
 func (w *writer) delRange(start, end []byte) error {
+	for k := range w.g.counters {
+		if k >= string(start) && k < string(end) {
+			delete(w.g.counters, k)
+		}
+	}
 	if err := w.g.b.DeleteRange(start, end, nil); err != nil {
 		return err
 	}
+	w.g.writes++
 	w.g.over.delRange(start, end)
 	w.s.hot.reset()
 	return nil

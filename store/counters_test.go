@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"testing"
+
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// Counters that many ops of one group rewrite go into the batch once, with
+// their last value; a range deletion later in the group still wins.
+func TestCountersOncePerGroup(t *testing.T) {
+	c := newClock()
+	s := openTest(t, nil, c)
+	defer s.Close()
+	ctx := context.Background()
+	ids := make([]message.ID, 5)
+	for i := range ids {
+		ids[i] = mustAccept(t, s, sms("shop", string(rune('a'+i))))
+	}
+	deliver := func(w *writer, id message.ID) error {
+		for _, to := range []message.State{message.StateQueued, message.StateSending, message.StateSent, message.StateDelivered} {
+			r, err := w.load(id)
+			if err != nil {
+				return err
+			}
+			if err := w.move(r, to, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	counterKeys := func(w *writer) (n int) {
+		r := w.g.b.Reader()
+		for {
+			_, k, _, ok, err := r.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				return n
+			}
+			if counterTables[k[0]] {
+				n++
+			}
+		}
+	}
+	entries := -1
+	err := s.do(ctx, func(w *writer) error {
+		for _, id := range ids[:3] {
+			if err := deliver(w, id); err != nil {
+				return err
+			}
+		}
+		entries = counterKeys(w)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	month := c.Now().Format("2006-01")
+	counts, err := s.MonthCounts("shop", month)
+	if err != nil || counts[message.ProductSMS] != 3 {
+		t.Fatalf("after three deliveries in one group: %v, %v; want 3 SMS", counts, err)
+	}
+	if entries != 0 {
+		t.Errorf("batch of three deliveries held %d counter writes before hand-over, want 0", entries)
+	}
+
+	err = s.do(ctx, func(w *writer) error {
+		for _, id := range ids[3:] {
+			if err := deliver(w, id); err != nil {
+				return err
+			}
+		}
+		p := customerPrefix(tBill, "shop")
+		return w.delRange(p, prefixEnd(p))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, err = s.MonthCounts("shop", month)
+	if err != nil || len(counts) != 0 {
+		t.Fatalf("billing counters deleted after two more deliveries in the same group: %v, %v; want none", counts, err)
+	}
+	seq, err := s.Reports("shop", 0, 10)
+	if err != nil || len(seq) != 5 || seq[4].Seq != 5 {
+		t.Fatalf("outbox: %d reports, %v; want 5, the last with seq 5", len(seq), err)
+	}
+}
