@@ -83,9 +83,30 @@ func (s *Store) doOp(ctx context.Context, o *op) error {
 }
 
 // barrier returns once every write taken before it is synced: a read
-// followed by a barrier has seen only durable data.
+// followed by a barrier has seen only durable data. It waits for the
+// groups handed to the syncer so far, without a write of its own: whatever
+// a read saw was applied by one of them.
 func (s *Store) barrier(ctx context.Context) error {
-	return s.do(ctx, func(*writer) error { return nil })
+	upTo := s.handed.Load()
+	for {
+		s.synced.Lock()
+		n, next := s.synced.n, s.synced.next
+		s.synced.Unlock()
+		if n >= upTo {
+			break
+		}
+		select {
+		case <-next:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.buildDone:
+			return ErrClosed
+		}
+	}
+	if err := s.failure(); err != nil {
+		return fmt.Errorf("%w: %w", ErrFailed, err)
+	}
+	return nil
 }
 
 // buildLoop is the only goroutine that runs ops. It runs each op as it
@@ -132,6 +153,7 @@ func (s *Store) handOver(g *group) {
 	s.mu.Lock()
 	s.mu.inflight = append(s.mu.inflight, g)
 	s.mu.Unlock()
+	s.handed.Add(1)
 	s.toSync <- g
 }
 
@@ -211,6 +233,11 @@ func (s *Store) syncLoop() {
 				o.done <- g.errs[i]
 			}
 		}
+		s.synced.Lock()
+		s.synced.n++
+		close(s.synced.next)
+		s.synced.next = make(chan struct{})
+		s.synced.Unlock()
 		s.m.commits.Inc()
 		s.m.groupSize.Update(float64(len(g.ops)))
 		s.m.commitSeconds.UpdateDuration(start)

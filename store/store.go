@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -104,6 +105,15 @@ type Store struct {
 	failed    chan struct{} // closed by fail
 	wg        sync.WaitGroup
 
+	// handed counts the groups handed to the syncer; synced.n those it has
+	// finished, and synced.next is closed when it finishes the next one.
+	handed atomic.Uint64
+	synced struct {
+		sync.Mutex
+		n    uint64
+		next chan struct{}
+	}
+
 	mu struct {
 		sync.Mutex
 		inflight []*group // built, not yet visible in Pebble, oldest first
@@ -164,6 +174,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		stop:      make(chan struct{}),
 		failed:    make(chan struct{}),
 	}
+	s.synced.next = make(chan struct{})
 	s.ids.Now = opts.Now
 	last, err := s.lastID()
 	if err != nil {
