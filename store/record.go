@@ -56,6 +56,20 @@ func encodeRecord(dst []byte, r *rec) []byte {
 	if r.Purged {
 		flags |= flagPurged
 	}
+	fields := [...]string{
+		m.Customer, m.ClientRef, m.Sender, m.Recipient, m.Text, m.Subject,
+		m.Kakao.SenderKey, m.Kakao.TemplateCode, m.Kakao.Buttons, m.Kakao.ImageURL,
+		m.Carrier, m.CarrierMsgID, m.Result.Code, m.Result.Reason,
+	}
+	if dst == nil {
+		// One allocation: the fixed part, three varint times and a
+		// uvarint, then each field with its length prefix.
+		n := 1 + 8 + 7 + binary.MaxVarintLen32 + 3*binary.MaxVarintLen64
+		for _, f := range fields {
+			n += binary.MaxVarintLen16 + len(f)
+		}
+		dst = make([]byte, 0, n)
+	}
 	dst = append(dst, recordV1)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(m.ID))
 	dst = append(dst, byte(m.State), byte(m.Product), byte(m.Billed),
@@ -64,12 +78,8 @@ func encodeRecord(dst []byte, r *rec) []byte {
 	dst = appendTime(dst, m.AcceptedAt)
 	dst = appendTime(dst, m.SentAt)
 	dst = appendTime(dst, m.FinalAt)
-	for _, s := range [...]string{
-		m.Customer, m.ClientRef, m.Sender, m.Recipient, m.Text, m.Subject,
-		m.Kakao.SenderKey, m.Kakao.TemplateCode, m.Kakao.Buttons, m.Kakao.ImageURL,
-		m.Carrier, m.CarrierMsgID, m.Result.Code, m.Result.Reason,
-	} {
-		dst = appendField(dst, s)
+	for _, f := range fields {
+		dst = appendField(dst, f)
 	}
 	return dst
 }
@@ -142,6 +152,19 @@ func (d *decoder) str() string {
 	return s
 }
 
+// strIn is str for a decoder whose remaining bytes, when it had base of
+// them left, were copied into rest: the string is a slice of rest.
+func (d *decoder) strIn(rest string, base int) string {
+	n := d.uvarint()
+	if d.err != nil || n > maxField || n > uint64(len(d.b)) {
+		d.fail()
+		return ""
+	}
+	off := base - len(d.b)
+	d.b = d.b[n:]
+	return rest[off : off+int(n)]
+}
+
 // decodeRecord decodes any record version this package has written.
 func decodeRecord(b []byte, r *rec) error {
 	d := decoder{b: b}
@@ -167,12 +190,14 @@ func decodeRecord(b []byte, r *rec) error {
 	m.AcceptedAt = d.time()
 	m.SentAt = d.time()
 	m.FinalAt = d.time()
+	// The strings share one allocation: the rest of the record.
+	rest, base := string(d.b), len(d.b)
 	for _, p := range [...]*string{
 		&m.Customer, &m.ClientRef, &m.Sender, &m.Recipient, &m.Text, &m.Subject,
 		&m.Kakao.SenderKey, &m.Kakao.TemplateCode, &m.Kakao.Buttons, &m.Kakao.ImageURL,
 		&m.Carrier, &m.CarrierMsgID, &m.Result.Code, &m.Result.Reason,
 	} {
-		*p = d.str()
+		*p = d.strIn(rest, base)
 	}
 	if d.err != nil {
 		return d.err
