@@ -134,9 +134,12 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 }
 
 func (d *Daemon) openStore() error {
-	o := store.Options{Now: d.opts.Now, Logger: d.log, Metrics: d.set}
+	o := store.Options{Now: d.opts.Now, Logger: d.log, Metrics: d.set, OnReports: d.hub.wake}
 	if d.opts.StoreOptions != nil {
 		d.opts.StoreOptions(&o)
+		if o.OnReports == nil {
+			o.OnReports = d.hub.wake
+		}
 	}
 	st, err := store.Open(d.cfg.DataDir, o)
 	if err != nil {
@@ -166,7 +169,7 @@ func (d *Daemon) bindCarriers() error {
 		names = append(names, cc.Name)
 	}
 	d.m = newRelayMetrics(d.set, names)
-	corr := &correlator{st: d.st, reports: d.hub, m: d.m, log: newRateLog(d.log, 10*time.Second)}
+	corr := &correlator{st: d.st, m: d.m, log: newRateLog(d.log, 10*time.Second)}
 	for _, cc := range d.cfg.Carriers {
 		addr := cc.Addr
 		pw, err := cc.password()
@@ -194,7 +197,7 @@ func (d *Daemon) bindCarriers() error {
 		return err
 	}
 	d.disp = &dispatcher{
-		st: d.st, cfg: d.cfg.Dispatch, router: router, carriers: d.carriers, reports: d.hub,
+		st: d.st, cfg: d.cfg.Dispatch, router: router, carriers: d.carriers,
 		log: d.log, m: d.m, now: d.opts.Now, pending: newFIFO(), later: newDelay(time.Now), // backoffs are relative: monotonic time, not the wall clock
 	}
 	if d.cfg.Kakao.BaseURL != "" {
@@ -351,7 +354,6 @@ func (d *Daemon) ExpireNow(ctx context.Context) int {
 	}
 	if total > 0 {
 		d.m.expired.Add(total)
-		d.hub.notify()
 		d.log.Info("relay: expired messages without a result", "count", total)
 	}
 	if _, err := d.st.DropStaleParked(ctx, d.opts.Now(), 512); err != nil {

@@ -30,7 +30,6 @@ type dispatcher struct {
 	cfg      DispatchConfig
 	router   *route.Router
 	carriers map[string]*carrier
-	reports  *reportHub
 	log      *slog.Logger
 	m        *relayMetrics
 	now      func() time.Time
@@ -209,14 +208,13 @@ func (d *dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	case verdictSent:
 		id := receipt.Normalize(resp.MessageID, c.cfg.RespIDs)
 		now := d.now()
-		st, err := d.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateSending, message.StateSent),
+		// A parked receipt waiting for this id makes the message final in
+		// the same write; the store wakes the report push.
+		_, err := d.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateSending, message.StateSent),
 			func(r *message.Message) { r.Carrier, r.CarrierMsgID, r.SentAt = c.name, id, now })
 		if err != nil {
 			d.storeTrouble(m, "record submit_sm_resp", err)
 			return buf
-		}
-		if st.Final() { // a parked receipt was waiting for this id
-			d.reports.notify()
 		}
 	case verdictRetry:
 		if int(m.Attempts) >= d.cfg.MaxAttempts {
@@ -244,7 +242,6 @@ func (d *dispatcher) fail(ctx context.Context, m *message.Message, res message.R
 		return
 	}
 	d.m.failedAtSend.Inc()
-	d.reports.notify()
 }
 
 // storeTrouble handles a store error on the send path. The message stays

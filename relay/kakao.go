@@ -261,7 +261,6 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 			return
 		}
 		k.forget(m.ID)
-		k.disp.reports.notify()
 	case err == nil && res.Action.FallsBack():
 		k.fellBack.Inc()
 		k.forget(m.ID)

@@ -20,10 +20,9 @@ import (
 // forget it. Any bind of the carrier may bring any receipt: the lookup key is
 // (carrier, normalised message id), not the bind.
 type correlator struct {
-	st      *store.Store
-	reports *reportHub
-	m       *relayMetrics
-	log     *rateLog
+	st  *store.Store
+	m   *relayMetrics
+	log *rateLog
 }
 
 func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
@@ -76,9 +75,6 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 			return err
 		}
 		r.m.receipt(c.name, out)
-		if out == store.OutcomeApplied {
-			r.reports.notify()
-		}
 		if out == store.OutcomeLate {
 			r.log.Warn("relay: receipt after the result window", "carrier", c.name, "id", rc.ID)
 		}

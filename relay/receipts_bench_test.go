@@ -71,7 +71,7 @@ func benchCorrelator(b *testing.B, n int) (func(context.Context, *pdu.DeliverSM)
 	default:
 	}
 	c := &carrier{name: "a", cfg: CarrierConfig{RespIDs: hexIDs(), ReceiptIDs: hexIDs()}, loc: time.UTC}
-	corr := &correlator{st: st, reports: newReportHub(), m: newRelayMetrics(metrics.NewSet(), []string{"a"}),
+	corr := &correlator{st: st, m: newRelayMetrics(metrics.NewSet(), []string{"a"}),
 		log: newRateLog(log, time.Minute)}
 	return corr.handler(c), st
 }

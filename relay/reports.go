@@ -12,24 +12,27 @@ import (
 
 // reportHub wakes the connections that push status reports. The reports
 // themselves live in the store's per-customer outbox until upstream
-// acknowledges them; the hub only says "look again". A wake-up is a
-// non-blocking send on a channel of capacity 1, so bursts coalesce.
+// acknowledges them; the hub only says "look again", and only to the
+// connections of the customer the store named after a commit
+// (store.Options.OnReports). A wake-up is a non-blocking send on a channel
+// of capacity 1, so bursts coalesce.
 type reportHub struct {
 	mu struct {
 		sync.Mutex
-		subs map[*reportSource]struct{}
+		subs map[string]map[*reportSource]struct{} // by customer
 	}
 }
 
 func newReportHub() *reportHub {
 	h := &reportHub{}
-	h.mu.subs = map[*reportSource]struct{}{}
+	h.mu.subs = map[string]map[*reportSource]struct{}{}
 	return h
 }
 
-func (h *reportHub) notify() {
+// wake tells the customer's connections that its outbox has new reports.
+func (h *reportHub) wake(customer string) {
 	h.mu.Lock()
-	for s := range h.mu.subs {
+	for s := range h.mu.subs[customer] {
 		select {
 		case s.ch <- struct{}{}:
 		default:
@@ -42,7 +45,10 @@ func (h *reportHub) source(st *store.Store, customer string) *reportSource {
 	s := &reportSource{hub: h, st: st, customer: customer, ch: make(chan struct{}, 1)}
 	s.ch <- struct{}{} // look once at bind: the outbox may hold reports from before
 	h.mu.Lock()
-	h.mu.subs[s] = struct{}{}
+	if h.mu.subs[customer] == nil {
+		h.mu.subs[customer] = map[*reportSource]struct{}{}
+	}
+	h.mu.subs[customer][s] = struct{}{}
 	h.mu.Unlock()
 	return s
 }
@@ -95,6 +101,9 @@ func (s *reportSource) Ack(ctx context.Context, seqs []uint64) error {
 
 func (s *reportSource) Close() {
 	s.hub.mu.Lock()
-	delete(s.hub.mu.subs, s)
+	delete(s.hub.mu.subs[s.customer], s)
+	if len(s.hub.mu.subs[s.customer]) == 0 {
+		delete(s.hub.mu.subs, s.customer)
+	}
 	s.hub.mu.Unlock()
 }

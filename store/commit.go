@@ -37,6 +37,8 @@ type group struct {
 	// value of each goes into b, when the group is handed over.
 	counters map[string][]byte
 	writes   int // writes by the group's ops, counters included
+
+	reported []string // customers the group added reports for
 }
 
 // counterTables are the tables whose keys ops rewrite many times a group.
@@ -191,7 +193,7 @@ func (s *Store) run(g *group, o *op) {
 	}
 	g.b.Reset()
 	g.ops, g.errs, g.over = g.ops[:0], g.errs[:0], overlay{}
-	g.counters, g.writes = nil, 0
+	g.counters, g.writes, g.reported = nil, 0, nil
 	s.hot.reset() // it holds the aborted writes
 }
 
@@ -238,6 +240,11 @@ func (s *Store) syncLoop() {
 		close(s.synced.next)
 		s.synced.next = make(chan struct{})
 		s.synced.Unlock()
+		if err == nil && s.opts.OnReports != nil {
+			for _, c := range g.reported {
+				s.opts.OnReports(c)
+			}
+		}
 		s.m.commits.Inc()
 		s.m.groupSize.Update(float64(len(g.ops)))
 		s.m.commitSeconds.UpdateDuration(start)

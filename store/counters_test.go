@@ -2,7 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"sync"
 	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/msgrelay/relay/relay/message"
 )
@@ -86,5 +92,68 @@ func TestCountersOncePerGroup(t *testing.T) {
 	seq, err := s.Reports("shop", 0, 10)
 	if err != nil || len(seq) != 5 || seq[4].Seq != 5 {
 		t.Fatalf("outbox: %d reports, %v; want 5, the last with seq 5", len(seq), err)
+	}
+}
+
+// OnReports names each customer that got reports, once per commit, after
+// the commit; an aborted group names nobody.
+func TestOnReportsAfterCommit(t *testing.T) {
+	c := newClock()
+	var mu sync.Mutex
+	var named []string
+	s, err := Open("db", Options{FS: vfs.NewMem(), Logger: discardLogger(), Now: c.Now, OnReports: func(customer string) {
+		mu.Lock()
+		named = append(named, customer)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	var ids []message.ID
+	for _, cust := range []string{"a", "a", "b"} {
+		id := mustAccept(t, s, sms(cust, "r"+strconv.Itoa(len(ids))))
+		toSent(t, s, id, "M"+strconv.Itoa(len(ids)), c.Now())
+		ids = append(ids, id)
+	}
+	fail := errors.New("half-way")
+	err = s.do(ctx, func(w *writer) error {
+		r, err := w.load(ids[0])
+		if err != nil {
+			return err
+		}
+		if err := w.move(r, message.StateDelivered, nil); err != nil {
+			return err
+		}
+		return fail // after writing: the group is aborted
+	})
+	if !errors.Is(err, fail) {
+		t.Fatalf("aborted op: %v", err)
+	}
+	mu.Lock()
+	if len(named) != 0 {
+		t.Fatalf("named %v for an aborted group", named)
+	}
+	mu.Unlock()
+	err = s.do(ctx, func(w *writer) error {
+		for _, id := range ids {
+			r, err := w.load(id)
+			if err != nil {
+				return err
+			}
+			if err := w.move(r, message.StateDelivered, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(named, []string{"a", "b"}) {
+		t.Fatalf("named %v, want [a b]", named)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -96,6 +97,9 @@ func (w *writer) appendReport(m *message.Message, seq uint64) error {
 	}
 	if err := w.set(outboxKey(m.Customer, seq), encodeReport(&rp)); err != nil {
 		return err
+	}
+	if !slices.Contains(w.g.reported, m.Customer) {
+		w.g.reported = append(w.g.reported, m.Customer)
 	}
 	return w.set(customerPrefix(tOutSeq, m.Customer), be64(seq))
 }

@@ -45,6 +45,12 @@ type Options struct {
 	// keys are more often written and deleted within one table. At most
 	// two are held at once.
 	MemTableSize int64
+
+	// OnReports, if set, is called with a customer after a commit that
+	// added reports to the customer's outbox, once per customer and
+	// commit, once they are durable. It runs on the store's commit
+	// goroutine: it must return quickly and must not call the store.
+	OnReports func(customer string)
 }
 
 // Validate reports options that cannot work.
