@@ -51,7 +51,10 @@
 // group and every earlier group is synced, so not even a duplicate
 // acceptance (which writes nothing) is acknowledged on unsynced data. After
 // a failed commit every later write fails with ErrFailed until the store is
-// reopened.
+// reopened. Counters that many writes of a group rewrite (billing counts,
+// report sequences) enter the batch once, with their last value, when the
+// group is handed over. Acceptances are answered first in their group: an
+// upstream client waits on each.
 //
 // Measured against the alternative of applying each group with Pebble's
 // ApplyNoSyncWait and waiting for the fsyncs in a second goroutine: the
@@ -60,7 +63,13 @@
 //
 // Reads (Get, ByClientRef, MonthCounts, ...) go straight to Pebble, which
 // shows a write a moment before its fsync completes. Reports, whose answers
-// leave the relay, waits until what it read is synced.
+// leave the relay, waits until the syncer has finished every group handed
+// to it before the read. After a commit that added reports, the store
+// names their customers to Options.OnReports.
+//
+// Pebble charges its memtables to the block cache, so the cache is sized
+// at CacheSize on top of two memtables; a cache no larger than the
+// memtables caches nothing.
 //
 // # Key layout
 //
