@@ -372,6 +372,21 @@ func (w *writer) del(key []byte) error {
 	return nil
 }
 
+// singleDel removes a key that was set exactly once since it was last
+// removed: the open key (set at acceptance, removed when the message is
+// final) and a due key (set on entering a state that waits for a result,
+// removed on leaving it; move never sets the key it already holds). Pebble
+// drops such a key and its removal together when they meet in a flush or
+// compaction, where a plain deletion leaves a tombstone to carry down to
+// the last level. Neither table is read by ops, so nothing is cached.
+func (w *writer) singleDel(key []byte) error {
+	if err := w.g.b.SingleDelete(key, nil); err != nil {
+		return err
+	}
+	w.g.writes++
+	return nil
+}
+
 func (w *writer) delRange(start, end []byte) error {
 	for k := range w.g.counters {
 		if k >= string(start) && k < string(end) {

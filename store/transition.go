@@ -83,7 +83,7 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	}
 	oldDue, newDue := dueOf(&old.Message), dueOf(m)
 	if oldDue != nil && string(oldDue) != string(newDue) {
-		if err := w.del(oldDue); err != nil {
+		if err := w.singleDel(oldDue); err != nil {
 			return err
 		}
 	}
@@ -93,7 +93,7 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 		}
 	}
 	if final {
-		if err := w.del(openKey(m.ID)); err != nil {
+		if err := w.singleDel(openKey(m.ID)); err != nil {
 			return err
 		}
 		if err := w.appendReport(m, seq+1); err != nil {
