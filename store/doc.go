@@ -109,7 +109,9 @@
 //	flags: bit 0 truncate, bit 1 kakao ad, bit 2 personal data purged.
 //
 // The open table lists every message that is not final, so recovery reads
-// only those, however large the store. The due table orders messages that
+// only those, however large the store. Open and due keys are set once per
+// removal and removed with SingleDelete, so a key and its removal vanish
+// together in a flush or compaction. The due table orders messages that
 // wait for a result by their deadline (sent time + [message.ResultWindow],
 // wall clock), so expiry survives restarts and scans only what is due.
 //
