@@ -113,7 +113,9 @@ func (in *ingress) SubmitBatch(ctx context.Context, s upstream.Session, reqs []*
 		return
 	}
 	out := make([]store.Accepted, len(msgs))
+	start := time.Now()
 	_ = in.st.AcceptBatch(ctx, msgs, out) // per-message errors are in out
+	in.m.acceptSec.UpdateDuration(start)
 	fresh := msgs[:0]
 	for j, a := range out {
 		r := resps[slot[j]]

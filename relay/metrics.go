@@ -25,6 +25,7 @@ type relayMetrics struct {
 	storeErrors       *metrics.Counter
 	mo                *metrics.Counter
 	receiptUnreadable *metrics.Counter
+	acceptSec         *metrics.Histogram // a batch of submits made durable
 
 	submits   map[string]map[verdict]*metrics.Counter
 	submitSec map[string]*metrics.Histogram
@@ -50,6 +51,7 @@ func newRelayMetrics(set *metrics.Set, carriers []string) *relayMetrics {
 		storeErrors:       set.NewCounter(`relay_store_errors_total`),
 		mo:                set.NewCounter(`relay_mo_messages_total`),
 		receiptUnreadable: set.NewCounter(`relay_receipts_unreadable_total`),
+		acceptSec:         set.NewHistogram(`relay_accept_store_seconds`),
 		submits:           map[string]map[verdict]*metrics.Counter{},
 		submitSec:         map[string]*metrics.Histogram{},
 		receipts:          map[string]map[store.Outcome]*metrics.Counter{},
