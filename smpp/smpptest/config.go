@@ -110,6 +110,9 @@ type Behavior struct {
 	// ReceiptsElsewhere sends receipts on another receiving socket of the
 	// same system_id when there is one.
 	ReceiptsElsewhere bool
+	// DropUnbound drops a receipt that finds no bound receiver, instead of
+	// keeping it for the system_id's next bind as an SMSC does.
+	DropUnbound bool
 }
 
 // Clock is the time the server uses for delays.

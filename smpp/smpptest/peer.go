@@ -65,6 +65,16 @@ func (p *peer) close(reset bool) {
 		close(p.done)
 		_ = p.nc.Close()
 		p.s.unbound(p)
+		// Receipts sent and not answered go out again on the next bind,
+		// as an SMSC that got no deliver_sm_resp does.
+		p.mu.Lock()
+		left := p.mu.outstanding
+		p.mu.outstanding = nil
+		id := p.mu.systemID
+		p.mu.Unlock()
+		for _, o := range left {
+			p.s.keepOrDrop(id, o.d)
+		}
 	})
 }
 
@@ -224,4 +234,7 @@ func (p *peer) bind(q *pdu.PDU) {
 	p.s.binds.Add(1)
 	resp.Body = &pdu.BindResp{Kind: q.Command.Response(), SystemID: "smpptest"}
 	p.send(resp)
+	if p.receives() {
+		p.s.goKept(p)
+	}
 }

@@ -28,7 +28,17 @@ func (p *peer) deliver(d *pdu.DeliverSM, attempt int) bool {
 		p.mu.outstanding[seq] = outstanding{d: d, attempt: attempt}
 	}
 	p.mu.Unlock()
-	return p.send(&pdu.PDU{Header: pdu.Header{Command: pdu.DeliverSMID, Sequence: seq}, Body: d})
+	if p.send(&pdu.PDU{Header: pdu.Header{Command: pdu.DeliverSMID, Sequence: seq}, Body: d}) {
+		return true
+	}
+	p.mu.Lock()
+	_, mine := p.mu.outstanding[seq] // else close has kept it already
+	delete(p.mu.outstanding, seq)
+	p.mu.Unlock()
+	if mine {
+		p.s.keepOrDrop(p.systemID(), d)
+	}
+	return false
 }
 
 // delivered handles a deliver_sm_resp.

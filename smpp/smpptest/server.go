@@ -43,6 +43,12 @@ type Server struct {
 		states   map[string]pdu.MessageState // for query_sm, cancel_sm
 		timers   map[uint64]func() bool
 		timerID  uint64
+
+		// kept holds receipts per system_id that found no bound receiver,
+		// or whose socket closed before their deliver_sm_resp; the next
+		// receiving bind of the system_id gets them.
+		kept  map[string][]*pdu.DeliverSM
+		nKept int
 	}
 }
 
@@ -58,6 +64,7 @@ type Stats struct {
 	Binds, BindsRefused    int64
 	Submits, Throttled     int64
 	Receipts, ReceiptsDrop int64 // receipts sent; dropped (no receiver, MaxPending)
+	ReceiptsKept           int64 // receipts waiting for a bind now
 	DeliverAcks            int64 // deliver_sm_resp with ESME_ROK
 	DeliverNacks           int64 // deliver_sm_resp with an error status
 	Redelivered            int64 // receipts sent again after a refusal
@@ -174,7 +181,7 @@ func (s *Server) Stats() Stats {
 	return Stats{
 		Binds: s.binds.Load(), BindsRefused: s.bindsRefused.Load(),
 		Submits: s.submits.Load(), Throttled: s.throttled.Load(),
-		Receipts: s.receipts.Load(), ReceiptsDrop: s.receiptsDropped.Load(),
+		Receipts: s.receipts.Load(), ReceiptsDrop: s.receiptsDropped.Load(), ReceiptsKept: s.keptNow(),
 		DeliverAcks: s.deliverAcks.Load(), DeliverNacks: s.deliverNacks.Load(),
 		Redelivered:  s.redelivered.Load(),
 		EnquireLinks: s.enquires.Load(), Open: open,
@@ -304,4 +311,68 @@ func (s *Server) schedule(delay time.Duration, f func()) bool {
 	s.mu.timers[id] = stop
 	s.mu.Unlock()
 	return true
+}
+
+// keep holds a receipt of systemID for its next receiving bind, within
+// MaxPending; false if there was no room.
+func (s *Server) keep(systemID string, d *pdu.DeliverSM) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mu.closed || systemID == "" || s.mu.nKept >= s.cfg.MaxPending {
+		return false
+	}
+	if s.mu.kept == nil {
+		s.mu.kept = map[string][]*pdu.DeliverSM{}
+	}
+	s.mu.kept[systemID] = append(s.mu.kept[systemID], d)
+	s.mu.nKept++
+	return true
+}
+
+func (s *Server) keptNow() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int64(s.mu.nKept)
+}
+
+// handOver sends p, just bound to receive, the receipts kept for its
+// system_id.
+func (s *Server) handOver(p *peer) {
+	id := p.systemID()
+	s.mu.Lock()
+	ds := s.mu.kept[id]
+	delete(s.mu.kept, id)
+	s.mu.nKept -= len(ds)
+	s.mu.Unlock()
+	for i, d := range ds {
+		if !p.deliver(d, 0) { // deliver kept d
+			for _, d := range ds[i+1:] {
+				s.keepOrDrop(id, d)
+			}
+			return
+		}
+		s.receipts.Add(1)
+	}
+}
+
+// goKept runs handOver for p on its own goroutine, counted in the
+// server's WaitGroup: a full socket must not stall p's reader.
+func (s *Server) goKept(p *peer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mu.closed || s.mu.nKept == 0 {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.handOver(p)
+	}()
+}
+
+// keepOrDrop keeps a receipt that could not go out, or counts it dropped.
+func (s *Server) keepOrDrop(systemID string, d *pdu.DeliverSM) {
+	if s.behavior().DropUnbound || !s.keep(systemID, d) {
+		s.receiptsDropped.Add(1)
+	}
 }

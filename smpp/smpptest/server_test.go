@@ -283,3 +283,56 @@ func TestRefusedReceiptIsRedelivered(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+// A receipt that falls due while no socket of its system_id can receive
+// is kept and goes out on the next receiving bind; so does one sent on a
+// socket that closed before answering it. DropUnbound drops them instead.
+func TestReceiptsKeptUntilTheNextBind(t *testing.T) {
+	for _, drop := range []bool{false, true} {
+		clk := &manualClock{now: time.Unix(1_800_000_000, 0)}
+		srv := start(t, smpptest.Config{Clock: clk, ReceiptDelay: time.Hour, Behavior: smpptest.Behavior{DropUnbound: drop}})
+		e := dial(t, srv)
+		e.bind(pdu.BindTransceiverID, "relay", "")
+		e.submit(true)
+		first := e.read().Body.(*pdu.SubmitSMResp).MessageID
+		e.submit(true)
+		second := e.read().Body.(*pdu.SubmitSMResp).MessageID
+		due := clk.waitPending(t, 2)
+		due[0]() // the first receipt goes out and is never answered
+		if p := e.read(); p.Command != pdu.DeliverSMID {
+			t.Fatalf("got %s", p.Command)
+		}
+		e.nc.Close()
+		waitStat(t, srv, func(st smpptest.Stats) bool { return st.Open == 0 })
+		due[1]() // the second falls due with nobody bound
+		if st := srv.Stats(); drop && st.ReceiptsDrop != 2 || !drop && st.ReceiptsKept != 2 {
+			t.Fatalf("drop=%v: stats %+v", drop, st)
+		}
+		if drop {
+			continue
+		}
+		again := dial(t, srv)
+		again.bind(pdu.BindReceiverID, "relay", "")
+		got := map[string]bool{}
+		for range 2 {
+			d := again.read()
+			id, _ := d.Body.(*pdu.DeliverSM).TLVs.ReceiptedMessageID()
+			got[id] = true
+			again.respond(d)
+		}
+		if !got[first] || !got[second] {
+			t.Fatalf("after rebinding got receipts %v, want %q and %q", got, first, second)
+		}
+		waitStat(t, srv, func(st smpptest.Stats) bool { return st.DeliverAcks == 2 && st.ReceiptsKept == 0 })
+	}
+}
+
+func waitStat(t *testing.T, srv *smpptest.Server, ok func(smpptest.Stats) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !ok(srv.Stats()); {
+		if time.Now().After(deadline) {
+			t.Fatalf("stats %+v", srv.Stats())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

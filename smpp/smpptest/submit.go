@@ -110,14 +110,16 @@ func (p *peer) receipt(sm *pdu.SubmitSM, id string, b Behavior, d time.Duration)
 		// (the ESME restarted) while another bind of the same system_id
 		// is up.
 		to := p.s.receiver(p, b.ReceiptsElsewhere)
-		if to == nil {
-			p.s.receiptsDropped.Add(1)
+		if to == nil || to.closed() {
+			p.s.keepOrDrop(p.systemID(), body)
 			return
 		}
 		for range 1 + btoi(b.DuplicateReceipts) {
 			if to.deliver(body, 0) {
 				p.s.receipts.Add(1)
 			}
+			// A receipt that could not be written is kept with the
+			// socket's unanswered ones when it closes.
 		}
 	}
 	if d <= 0 {
