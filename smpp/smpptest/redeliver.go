@@ -56,8 +56,7 @@ func (p *peer) delivered(q *pdu.PDU) {
 		return
 	}
 	p.s.schedule(p.s.cfg.RedeliverDelay, func() {
-		to := p.s.receiver(p, false)
-		if to != nil && to.deliver(o.d, o.attempt+1) {
+		if p.s.route(p, o.d, o.attempt+1, false) {
 			p.s.redelivered.Add(1)
 		}
 	})

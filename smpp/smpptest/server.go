@@ -370,6 +370,21 @@ func (s *Server) goKept(p *peer) {
 	}()
 }
 
+// route sends a receipt of a submit that came on from. The receiver is
+// chosen when the receipt goes out, as an SMSC that stores receipts does:
+// the submitting socket may have gone (the ESME restarted) while another
+// bind of the same system_id is up. With no receiver up, or one that
+// closes before the receipt is written, the receipt is kept for the next
+// bind (see keep). It reports whether the receipt went out.
+func (s *Server) route(from *peer, d *pdu.DeliverSM, attempt int, elsewhere bool) bool {
+	to := s.receiver(from, elsewhere)
+	if to == nil || to.closed() {
+		s.keepOrDrop(from.systemID(), d)
+		return false
+	}
+	return to.deliver(d, attempt) // keeps d itself if it cannot write it
+}
+
 // keepOrDrop keeps a receipt that could not go out, or counts it dropped.
 func (s *Server) keepOrDrop(systemID string, d *pdu.DeliverSM) {
 	if s.behavior().DropUnbound || !s.keep(systemID, d) {

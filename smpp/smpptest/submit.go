@@ -104,22 +104,10 @@ func (p *peer) receipt(sm *pdu.SubmitSM, id string, b Behavior, d time.Duration)
 	submitted := p.s.cfg.Clock.Now()
 	send := func() {
 		body := p.s.receiptBody(sm, id, fail, submitted) // a cancel_sm may have come
-
-		// The receiver is chosen when the receipt goes out, as an SMSC
-		// that stores receipts does: the submitting socket may have gone
-		// (the ESME restarted) while another bind of the same system_id
-		// is up.
-		to := p.s.receiver(p, b.ReceiptsElsewhere)
-		if to == nil || to.closed() {
-			p.s.keepOrDrop(p.systemID(), body)
-			return
-		}
 		for range 1 + btoi(b.DuplicateReceipts) {
-			if to.deliver(body, 0) {
+			if p.s.route(p, body, 0, b.ReceiptsElsewhere) {
 				p.s.receipts.Add(1)
 			}
-			// A receipt that could not be written is kept with the
-			// socket's unanswered ones when it closes.
 		}
 	}
 	if d <= 0 {
