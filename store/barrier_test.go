@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,12 +9,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
-// gateFS holds every sync of a write-ahead log while its gate is shut.
-type gateFS struct {
-	vfs.FS
-	g *gate
-}
-
+// gate holds whoever passes it while it is shut.
 type gate struct {
 	mu   sync.Mutex
 	open chan struct{} // closed while the gate is open
@@ -40,32 +34,6 @@ func (g *gate) pass() {
 	<-ch
 }
 
-func (fs gateFS) wrap(name string, f vfs.File, err error) (vfs.File, error) {
-	if err != nil || !strings.HasSuffix(name, ".log") {
-		return f, err
-	}
-	return gateFile{File: f, g: fs.g}, nil
-}
-
-func (fs gateFS) Create(name string, c vfs.DiskWriteCategory) (vfs.File, error) {
-	f, err := fs.FS.Create(name, c)
-	return fs.wrap(name, f, err)
-}
-
-func (fs gateFS) ReuseForWrite(old, name string, c vfs.DiskWriteCategory) (vfs.File, error) {
-	f, err := fs.FS.ReuseForWrite(old, name, c)
-	return fs.wrap(name, f, err)
-}
-
-type gateFile struct {
-	vfs.File
-	g *gate
-}
-
-func (f gateFile) Sync() error                       { f.g.pass(); return f.File.Sync() }
-func (f gateFile) SyncData() error                   { f.g.pass(); return f.File.SyncData() }
-func (f gateFile) SyncTo(length int64) (bool, error) { f.g.pass(); return f.File.SyncTo(length) }
-
 // Reports hands out only reports whose write is synced: Pebble shows a
 // write before its sync completes, and a report that leaves the relay
 // must not be lost by a crash.
@@ -73,7 +41,7 @@ func TestReportsWaitForTheirSync(t *testing.T) {
 	g := &gate{open: make(chan struct{})}
 	close(g.open)
 	c := newClock()
-	s, err := Open("db", Options{FS: gateFS{FS: vfs.NewMem(), g: g}, Logger: discardLogger(), Now: c.Now})
+	s, err := Open("db", Options{FS: walSyncFS{FS: vfs.NewMem(), onSync: g.pass}, Logger: discardLogger(), Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -140,29 +140,27 @@ func (d *decoder) time() time.Time {
 	return time.Unix(0, v).UTC()
 }
 
-// str checks the length against what is left before it allocates.
-func (d *decoder) str() string {
+// field reads a length-prefixed field, checking the length against what
+// is left before anything is copied.
+func (d *decoder) field() []byte {
 	n := d.uvarint()
 	if d.err != nil || n > maxField || n > uint64(len(d.b)) {
 		d.fail()
-		return ""
+		return nil
 	}
-	s := string(d.b[:n])
+	f := d.b[:n]
 	d.b = d.b[n:]
-	return s
+	return f
 }
+
+func (d *decoder) str() string { return string(d.field()) }
 
 // strIn is str for a decoder whose remaining bytes, when it had base of
 // them left, were copied into rest: the string is a slice of rest.
 func (d *decoder) strIn(rest string, base int) string {
-	n := d.uvarint()
-	if d.err != nil || n > maxField || n > uint64(len(d.b)) {
-		d.fail()
-		return ""
-	}
-	off := base - len(d.b)
-	d.b = d.b[n:]
-	return rest[off : off+int(n)]
+	f := d.field()
+	end := base - len(d.b)
+	return rest[end-len(f) : end]
 }
 
 // decodeRecord decodes any record version this package has written.

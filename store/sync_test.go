@@ -11,48 +11,38 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
-// syncCountFS counts syncs of write-ahead log files.
-type syncCountFS struct {
+// walSyncFS calls onSync before every sync of a write-ahead log file: to
+// count them, or to hold them.
+type walSyncFS struct {
 	vfs.FS
-	syncs *atomic.Int64
+	onSync func()
 }
 
-func (fs syncCountFS) wrap(name string, f vfs.File, err error) (vfs.File, error) {
+func (fs walSyncFS) wrap(name string, f vfs.File, err error) (vfs.File, error) {
 	if err != nil || !strings.HasSuffix(name, ".log") {
 		return f, err
 	}
-	return syncCountFile{File: f, syncs: fs.syncs}, nil
+	return walSyncFile{File: f, onSync: fs.onSync}, nil
 }
 
-func (fs syncCountFS) Create(name string, c vfs.DiskWriteCategory) (vfs.File, error) {
+func (fs walSyncFS) Create(name string, c vfs.DiskWriteCategory) (vfs.File, error) {
 	f, err := fs.FS.Create(name, c)
 	return fs.wrap(name, f, err)
 }
 
-func (fs syncCountFS) ReuseForWrite(old, name string, c vfs.DiskWriteCategory) (vfs.File, error) {
+func (fs walSyncFS) ReuseForWrite(old, name string, c vfs.DiskWriteCategory) (vfs.File, error) {
 	f, err := fs.FS.ReuseForWrite(old, name, c)
 	return fs.wrap(name, f, err)
 }
 
-type syncCountFile struct {
+type walSyncFile struct {
 	vfs.File
-	syncs *atomic.Int64
+	onSync func()
 }
 
-func (f syncCountFile) Sync() error {
-	f.syncs.Add(1)
-	return f.File.Sync()
-}
-
-func (f syncCountFile) SyncData() error {
-	f.syncs.Add(1)
-	return f.File.SyncData()
-}
-
-func (f syncCountFile) SyncTo(length int64) (bool, error) {
-	f.syncs.Add(1)
-	return f.File.SyncTo(length)
-}
+func (f walSyncFile) Sync() error                       { f.onSync(); return f.File.Sync() }
+func (f walSyncFile) SyncData() error                   { f.onSync(); return f.File.SyncData() }
+func (f walSyncFile) SyncTo(length int64) (bool, error) { f.onSync(); return f.File.SyncTo(length) }
 
 // TestEveryAckIsSynced: each acknowledged write is preceded by a WAL sync,
 // and a crash right after the acknowledgement (keeping only synced data)
@@ -60,7 +50,7 @@ func (f syncCountFile) SyncTo(length int64) (bool, error) {
 func TestEveryAckIsSynced(t *testing.T) {
 	mem := vfs.NewCrashableMem()
 	var syncs atomic.Int64
-	s := openTest(t, syncCountFS{FS: mem, syncs: &syncs}, newClock())
+	s := openTest(t, walSyncFS{FS: mem, onSync: func() { syncs.Add(1) }}, newClock())
 	defer s.Close()
 	ctx := context.Background()
 	for i := range 20 {
@@ -93,7 +83,7 @@ func TestEveryAckIsSynced(t *testing.T) {
 // fsyncs (group commit).
 func TestConcurrentAcceptsShareSyncs(t *testing.T) {
 	var syncs atomic.Int64
-	s, err := Open(t.TempDir(), Options{FS: syncCountFS{FS: vfs.Default, syncs: &syncs}, Logger: discardLogger()})
+	s, err := Open(t.TempDir(), Options{FS: walSyncFS{FS: vfs.Default, onSync: func() { syncs.Add(1) }}, Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
