@@ -115,14 +115,10 @@ func (s *runtimeState) applyPayments(subs []payment.Subscription) []payment.Subs
 func (s *runtimeState) CustomerChanged(_ customer.Change, c *customer.Customer) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	prev, had := s.mu.doc.Customers[c.ID]
-	s.mu.doc.Customers[c.ID] = customerState{Senders: slices.Clone(c.Senders), Suspended: c.Suspended, SuspendReason: c.SuspendReason}
+	undo := setUndoable(s.mu.doc.Customers, c.ID,
+		customerState{Senders: slices.Clone(c.Senders), Suspended: c.Suspended, SuspendReason: c.SuspendReason})
 	if err := s.saveLocked(); err != nil {
-		if had {
-			s.mu.doc.Customers[c.ID] = prev
-		} else {
-			delete(s.mu.doc.Customers, c.ID)
-		}
+		undo()
 		return err
 	}
 	return nil
@@ -132,22 +128,30 @@ func (s *runtimeState) CustomerChanged(_ customer.Change, c *customer.Customer) 
 func (s *runtimeState) SubscriptionChanged(ch payment.Change, sub *payment.Subscription) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	prev, had := s.mu.doc.Payments[sub.MID]
-	if ch == payment.ChangeRemove {
-		s.mu.doc.Payments[sub.MID] = nil
-	} else {
+	var v *payment.Subscription // nil records a removal
+	if ch != payment.ChangeRemove {
 		c := *sub
-		s.mu.doc.Payments[sub.MID] = &c
+		v = &c
 	}
+	undo := setUndoable(s.mu.doc.Payments, sub.MID, v)
 	if err := s.saveLocked(); err != nil {
-		if had {
-			s.mu.doc.Payments[sub.MID] = prev
-		} else {
-			delete(s.mu.doc.Payments, sub.MID)
-		}
+		undo()
 		return err
 	}
 	return nil
+}
+
+// setUndoable sets m[k] = v and returns what puts m[k] back as it was.
+func setUndoable[K comparable, V any](m map[K]V, k K, v V) (undo func()) {
+	prev, had := m[k]
+	m[k] = v
+	return func() {
+		if had {
+			m[k] = prev
+		} else {
+			delete(m, k)
+		}
+	}
 }
 
 func (s *runtimeState) saveLocked() error {
