@@ -66,57 +66,59 @@ func TestTxRxReceiptsOnReceiver(t *testing.T) {
 	srv := newServer(t, smpptest.Config{})
 	cfg := fastConfig(srv.Addr())
 	cfg.Mode = smpp.BindTxRx
-	got := make(chan string, 8)
+	got := receiptIDs(&cfg, 8)
+	s := newSession(t, cfg)
+	if now, _ := srv.OpenSockets("relay"); now != 2 {
+		t.Fatalf("open sockets = %d, want 2", now)
+	}
+	wantReceipt(t, got, submitForReceipt(t, s))
+}
+
+// receiptIDs makes cfg's handler accept every deliver_sm and pass on its
+// receipted message id.
+func receiptIDs(cfg *smpp.Config, buffer int) <-chan string {
+	got := make(chan string, buffer)
 	cfg.OnDeliver = func(ctx context.Context, d *pdu.DeliverSM) error {
 		id, _ := d.TLVs.ReceiptedMessageID()
 		got <- id
 		return nil
 	}
-	s := newSession(t, cfg)
-	if now, _ := srv.OpenSockets("relay"); now != 2 {
-		t.Fatalf("open sockets = %d, want 2", now)
-	}
+	return got
+}
+
+// submitForReceipt submits one message asking for a receipt and returns
+// its message id.
+func submitForReceipt(t *testing.T, s *smpp.Session) string {
+	t.Helper()
 	m := sm(1)
 	m.RegisteredDelivery = 1
 	r, err := s.Submit(ctxT(t, 2*time.Second), m)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r.MessageID
+}
+
+func wantReceipt(t *testing.T, got <-chan string, msgID string) {
+	t.Helper()
 	select {
 	case id := <-got:
-		if id != r.MessageID {
-			t.Fatalf("receipt for %q, want %q", id, r.MessageID)
+		if id != msgID {
+			t.Fatalf("receipt for %q, want %q", id, msgID)
 		}
 	case <-time.After(2 * time.Second):
-		t.Fatal("no receipt on the receiver bind")
+		t.Fatalf("no receipt for %q", msgID)
 	}
 }
 
 func TestReceiptBeforeSubmitResp(t *testing.T) {
 	srv := newServer(t, smpptest.Config{Behavior: smpptest.Behavior{ReceiptBeforeResp: true, DuplicateReceipts: true}})
 	cfg := fastConfig(srv.Addr())
-	got := make(chan string, 4)
-	cfg.OnDeliver = func(ctx context.Context, d *pdu.DeliverSM) error {
-		id, _ := d.TLVs.ReceiptedMessageID()
-		got <- id
-		return nil
-	}
+	got := receiptIDs(&cfg, 4)
 	s := newSession(t, cfg)
-	m := sm(1)
-	m.RegisteredDelivery = 1
-	r, err := s.Submit(ctxT(t, 2*time.Second), m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := submitForReceipt(t, s)
 	for range 2 { // the duplicate reaches the handler too: the relay dedups
-		select {
-		case id := <-got:
-			if id != r.MessageID {
-				t.Fatalf("receipt for %q, want %q", id, r.MessageID)
-			}
-		case <-time.After(2 * time.Second):
-			t.Fatal("receipt missing")
-		}
+		wantReceipt(t, got, id)
 	}
 	waitFor(t, 2*time.Second, "two deliver_sm_resp", func() bool { return srv.Stats().DeliverAcks == 2 })
 }
