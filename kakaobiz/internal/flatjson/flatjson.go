@@ -226,20 +226,14 @@ func scanNumber(b []byte, i int) (int, bool) {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
+		i = digits(b, i)
 	default:
 		return 0, false
 	}
 	if i < len(b) && b[i] == '.' {
-		i++
-		start := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == start {
-			return 0, false
+		start := i + 1
+		if i = digits(b, start); i == start {
+			return 0, false // a fraction needs a digit
 		}
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -248,14 +242,19 @@ func scanNumber(b []byte, i int) (int, bool) {
 			i++
 		}
 		start := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == start {
-			return 0, false
+		if i = digits(b, i); i == start {
+			return 0, false // an exponent needs a digit
 		}
 	}
 	return i, true
+}
+
+// digits returns where the run of decimal digits from i ends.
+func digits(b []byte, i int) int {
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // skipComposite validates the object or array at i and returns its end.
