@@ -40,15 +40,7 @@ func fastConfig(addr string) smpp.Config {
 
 func newSession(t *testing.T, cfg smpp.Config) *smpp.Session {
 	t.Helper()
-	s, err := smpp.NewSession(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = s.Close(ctx)
-	})
+	s := newSessionAsync(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.WaitBound(ctx); err != nil {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -79,12 +78,8 @@ func diskFault(t *testing.T, mode int32) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	dir := t.TempDir()
-	s := &Setup{DataDir: filepath.Join(dir, "data"), Customers: []string{"shop"}, Carriers: []*Carrier{c}, Binds: 2}
-	cfg := filepath.Join(dir, "relay.toml")
-	if err := s.Write(cfg); err != nil {
-		t.Fatal(err)
-	}
+	s := &Setup{Customers: []string{"shop"}, Carriers: []*Carrier{c}, Binds: 2}
+	cfg := writeSetup(t, s)
 	start := func() *Relayd {
 		t.Helper()
 		cmd := exec.Command(os.Args[0], "-test.run=^TestDiskChild$")

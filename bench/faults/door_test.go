@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -63,14 +62,9 @@ func TestBadInputAtTheDoor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	dir := t.TempDir()
 	const bindTimeout = time.Second
-	s := &Setup{DataDir: filepath.Join(dir, "data"), Customers: []string{"shop"}, Carriers: []*Carrier{c},
-		Upstream: "bind_timeout = \"1s\"\nmax_conns = 12000"}
-	cfg := filepath.Join(dir, "relay.toml")
-	if err := s.Write(cfg); err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeSetup(t, &Setup{Customers: []string{"shop"}, Carriers: []*Carrier{c},
+		Upstream: "bind_timeout = \"1s\"\nmax_conns = 12000"})
 	r, err := StartRelayd(bin, cfg, nil)
 	if err != nil {
 		t.Fatal(err)

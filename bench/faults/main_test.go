@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -14,4 +15,17 @@ func TestMain(m *testing.M) {
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"),
 	)
+}
+
+// writeSetup gives s a data directory under a fresh temporary directory,
+// writes its relay.toml beside it and returns that file's path.
+func writeSetup(t *testing.T, s *Setup) string {
+	t.Helper()
+	dir := t.TempDir()
+	s.DataDir = filepath.Join(dir, "data")
+	cfg := filepath.Join(dir, "relay.toml")
+	if err := s.Write(cfg); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

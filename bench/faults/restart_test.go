@@ -2,7 +2,6 @@ package faults
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -30,12 +29,8 @@ func TestRestartToFirstSend(t *testing.T) {
 		t.Cleanup(c.Close)
 		carriers = append(carriers, c)
 	}
-	dir := t.TempDir()
-	s := &Setup{DataDir: filepath.Join(dir, "data"), Customers: []string{"shop"}, Carriers: carriers, Binds: 2, Window: 64}
-	cfg := filepath.Join(dir, "relay.toml")
-	if err := s.Write(cfg); err != nil {
-		t.Fatal(err)
-	}
+	s := &Setup{Customers: []string{"shop"}, Carriers: carriers, Binds: 2, Window: 64}
+	cfg := writeSetup(t, s)
 	r, err := StartRelayd(bin, cfg, nil)
 	if err != nil {
 		t.Fatal(err)

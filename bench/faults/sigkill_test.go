@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,13 +45,8 @@ func newKillRig(t *testing.T, binds, window int, receiptDelay time.Duration, ext
 		t.Cleanup(c.Close)
 		k.carriers = append(k.carriers, c)
 	}
-	dir := t.TempDir()
-	k.setup = &Setup{DataDir: filepath.Join(dir, "data"), Customers: []string{"shop"},
-		Carriers: k.carriers, Binds: binds, Window: window, Extra: extra}
-	k.cfg = filepath.Join(dir, "relay.toml")
-	if err := k.setup.Write(k.cfg); err != nil {
-		t.Fatal(err)
-	}
+	k.setup = &Setup{Customers: []string{"shop"}, Carriers: k.carriers, Binds: binds, Window: window, Extra: extra}
+	k.cfg = writeSetup(t, k.setup)
 	k.start()
 	t.Cleanup(func() {
 		if k.r != nil {
