@@ -50,10 +50,7 @@ func TestSMSAndLMSEndToEnd(t *testing.T) {
 
 	// What the carrier got: EUC-KR text, the SMS in short_message, the LMS
 	// whole in message_payload, normalised numbers.
-	var got []smpptest.Submitted
-	for _, s := range h.sims {
-		got = append(got, s.Submitted()...)
-	}
+	got := h.carrierSubmits()
 	if len(got) != 2 {
 		t.Fatalf("carriers got %d submits, want 2", len(got))
 	}
@@ -99,11 +96,7 @@ func TestIdempotentResubmission(t *testing.T) {
 		t.Fatalf("other customer's submit: %v", r)
 	}
 	h.waitReport(o, r.MessageId)
-	n := 0
-	for _, s := range h.sims {
-		n += len(s.Submitted())
-	}
-	if n != 2 {
+	if n := len(h.carrierSubmits()); n != 2 {
 		t.Fatalf("carriers got %d submits, want 2 (no second message for the resubmission)", n)
 	}
 }

@@ -338,3 +338,12 @@ func (h *harness) counter(series string) uint64 {
 	}
 	return 0
 }
+
+// carrierSubmits is every submit_sm the simulated carriers received.
+func (h *harness) carrierSubmits() []smpptest.Submitted {
+	var all []smpptest.Submitted
+	for _, s := range h.sims {
+		all = append(all, s.Submitted()...)
+	}
+	return all
+}

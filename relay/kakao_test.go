@@ -43,10 +43,8 @@ func TestAlimTalkDeliveredAndBilledOnce(t *testing.T) {
 	if st := h.kakao.Stats(); st.Billed != 1 {
 		t.Fatalf("Kakao billed %d", st.Billed)
 	}
-	for _, s := range h.sims {
-		if n := len(s.Submitted()); n != 0 {
-			t.Fatalf("a delivered AlimTalk went to a carrier too (%d)", n)
-		}
+	if n := len(h.carrierSubmits()); n != 0 {
+		t.Fatalf("a delivered AlimTalk went to a carrier too (%d)", n)
 	}
 }
 
@@ -71,11 +69,9 @@ func TestKakaoFallbackIsANewLegBilledAsSMS(t *testing.T) {
 		t.Fatalf("no-fallback report %+v", rep)
 	}
 	var texts []string
-	for _, s := range h.sims {
-		for _, sub := range s.Submitted() {
-			txt, _ := coding.EUCKR.Decode(sub.SM.ShortMessage)
-			texts = append(texts, txt)
-		}
+	for _, sub := range h.carrierSubmits() {
+		txt, _ := coding.EUCKR.Decode(sub.SM.ShortMessage)
+		texts = append(texts, txt)
 	}
 	if len(texts) != 2 || !strings.Contains(texts[0], "발송") {
 		t.Fatalf("carriers got %q, want the two fallback texts", texts)
@@ -140,10 +136,8 @@ func TestKakao3005WaitsForTheFinalResult(t *testing.T) {
 	if rep.State != upstreampb.FinalState_DELIVERED || rep.Billed != upstreampb.Product_PRODUCT_ALIMTALK {
 		t.Fatalf("report %+v", rep)
 	}
-	for _, s := range h.sims {
-		if len(s.Submitted()) != 0 {
-			t.Fatal("a 3005 fell back to SMS")
-		}
+	if len(h.carrierSubmits()) != 0 {
+		t.Fatal("a 3005 fell back to SMS")
 	}
 }
 
@@ -172,10 +166,8 @@ func TestAdFallbackSMSNotSentAtNight(t *testing.T) {
 	if rep.State != upstreampb.FinalState_FAILED || !strings.Contains(rep.ResultReason, "AD_RULE") {
 		t.Fatalf("report %+v", rep)
 	}
-	for _, s := range h.sims {
-		if len(s.Submitted()) != 0 {
-			t.Fatal("an ad SMS went out at night")
-		}
+	if len(h.carrierSubmits()) != 0 {
+		t.Fatal("an ad SMS went out at night")
 	}
 	// And at 21:05 a new ad FriendTalk is refused at the door.
 	r2 := h.submit(u, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_FRIENDTALK_TEXT, SenderKey: "key-1",
