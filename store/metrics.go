@@ -19,6 +19,7 @@ type storeMetrics struct {
 	purged        *metrics.Counter
 	commitErrors  *metrics.Counter
 	commits       *metrics.Counter
+	gathered      *metrics.Counter
 	groupSize     *metrics.Histogram
 	commitSeconds *metrics.Histogram
 	recoverOpen   *metrics.Counter
@@ -42,6 +43,7 @@ func newStoreMetrics(set *metrics.Set) *storeMetrics {
 		purged:        set.NewCounter(`relay_store_purged_records_total`),
 		commitErrors:  set.NewCounter(`relay_store_commit_errors_total`),
 		commits:       set.NewCounter(`relay_store_commits_total`),
+		gathered:      set.NewCounter(`relay_store_commit_gathers_total`),
 		groupSize:     set.NewHistogram(`relay_store_commit_group_writes`),
 		commitSeconds: set.NewHistogram(`relay_store_commit_seconds`),
 		recoverOpen:   set.NewCounter(`relay_store_recovered_open_total`),
