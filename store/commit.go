@@ -393,8 +393,9 @@ func (w *writer) set(key, value []byte) error {
 		w.s.refs.add(key)
 	}
 	if readTables[key[0]] {
-		w.g.over.set(key, value)
-		w.s.hot.set(key, value, true)
+		k := string(key)
+		w.g.over.set(k, value)
+		w.s.hot.set(k, value, true)
 	}
 	return nil
 }
@@ -406,8 +407,9 @@ func (w *writer) del(key []byte) error {
 	}
 	w.g.writes++
 	if readTables[key[0]] {
-		w.g.over.del(key)
-		w.s.hot.set(key, nil, false)
+		k := string(key)
+		w.g.over.del(k)
+		w.s.hot.set(k, nil, false)
 	}
 	return nil
 }

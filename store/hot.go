@@ -43,12 +43,12 @@ func (c *hotCache) get(key []byte) (v []byte, found, ok bool) {
 	return nil, false, false
 }
 
-func (c *hotCache) set(key, v []byte, found bool) {
+func (c *hotCache) set(key string, v []byte, found bool) {
 	if key[0] == tParked && c.parkedKnown {
 		if found {
-			c.parked[string(key)] = struct{}{}
+			c.parked[key] = struct{}{}
 		} else {
-			delete(c.parked, string(key))
+			delete(c.parked, key)
 		}
 	}
 	if c.cur == nil {
@@ -57,7 +57,7 @@ func (c *hotCache) set(key, v []byte, found bool) {
 	if len(c.cur) >= hotGeneration {
 		c.old, c.cur = c.cur, make(map[string]hotValue, hotGeneration)
 	}
-	c.cur[string(key)] = hotValue{v: v, found: found}
+	c.cur[key] = hotValue{v: v, found: found}
 }
 
 // reset forgets everything; the parked keys are no longer known either,

@@ -14,21 +14,23 @@ type overlay struct {
 
 var empty = []byte{}
 
-func (o *overlay) set(key, value []byte) {
+// set and del take the key as a string: the writer converts it once for
+// the overlay and the hot cache.
+func (o *overlay) set(key string, value []byte) {
 	if o.puts == nil {
 		o.puts = make(map[string][]byte)
 	}
 	if value == nil {
 		value = empty // an empty value, not a deletion
 	}
-	o.puts[string(key)] = value
+	o.puts[key] = value
 }
 
-func (o *overlay) del(key []byte) {
+func (o *overlay) del(key string) {
 	if o.puts == nil {
 		o.puts = make(map[string][]byte)
 	}
-	o.puts[string(key)] = nil
+	o.puts[key] = nil
 }
 
 func (o *overlay) delRange(start, end []byte) {

@@ -12,10 +12,10 @@ func TestOverlay(t *testing.T) {
 		}
 	}
 	check("a", "", false, false)
-	o.set([]byte("a"), []byte("1"))
-	o.set([]byte("b"), []byte("2"))
-	o.del([]byte("c"))
-	o.set([]byte("d"), nil) // an empty value, not a deletion
+	o.set("a", []byte("1"))
+	o.set("b", []byte("2"))
+	o.del("c")
+	o.set("d", nil) // an empty value, not a deletion
 	check("a", "1", true, true)
 	check("c", "", false, true)
 	check("d", "", true, true)
@@ -23,6 +23,6 @@ func TestOverlay(t *testing.T) {
 	check("a", "", false, true) // covered by the range
 	check("b", "2", true, true) // end is exclusive
 	check("z", "", false, false)
-	o.set([]byte("a"), []byte("3")) // newer than the range
+	o.set("a", []byte("3")) // newer than the range
 	check("a", "3", true, true)
 }
