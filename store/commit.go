@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -61,13 +63,18 @@ type writer struct {
 // do hands fn to the commit pipeline and waits until the batch that holds
 // its writes, and every batch before it, is synced; or until it fails.
 func (s *Store) do(ctx context.Context, fn func(w *writer) error) error {
-	return s.doOp(ctx, &op{fn: fn, done: make(chan error, 1)})
+	return s.doOp(ctx, &op{fn: fn, done: doneChans.Get().(chan error)})
 }
 
 // doFirst is do for a write whose caller is answered first in its group.
 func (s *Store) doFirst(ctx context.Context, fn func(w *writer) error) error {
-	return s.doOp(ctx, &op{fn: fn, done: make(chan error, 1), first: true})
+	return s.doOp(ctx, &op{fn: fn, done: doneChans.Get().(chan error), first: true})
 }
+
+// doneChans recycles the answer channels of ops. The pipeline answers each
+// op exactly once, so a channel whose answer was received is empty and
+// nobody sends on it again; one whose caller gave up is not recycled.
+var doneChans = sync.Pool{New: func() any { return make(chan error, 1) }}
 
 func (s *Store) doOp(ctx context.Context, o *op) error {
 	select {
@@ -79,6 +86,7 @@ func (s *Store) doOp(ctx context.Context, o *op) error {
 	}
 	select {
 	case err := <-o.done:
+		doneChans.Put(o.done)
 		return err
 	case <-ctx.Done():
 		return ctx.Err() // the write may still commit; see the package doc
@@ -334,7 +342,9 @@ func (w *writer) get(key []byte) ([]byte, bool, error) {
 	if v, found, ok := w.s.inflightGet(key); ok {
 		return v, found, nil
 	}
-	v, c, err := w.s.db.Get(key)
+	// Pebble keeps the key it is given; a copy here lets the callers
+	// build their keys on the stack for the hits above.
+	v, c, err := w.s.db.Get(bytes.Clone(key))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
 	}

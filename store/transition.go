@@ -135,7 +135,7 @@ func (w *writer) counter(key []byte) (uint64, error) {
 		return 0, err
 	}
 	if len(v) != 8 {
-		return 0, fmt.Errorf("counter %x: %w", key, ErrCorrupt)
+		return 0, fmt.Errorf("counter %x: %w", string(key), ErrCorrupt) // a copy: key stays on the caller's stack
 	}
 	return binary.BigEndian.Uint64(v), nil
 }
