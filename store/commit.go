@@ -32,20 +32,18 @@ type group struct {
 	ops  []*op
 	errs []error
 	b    *pebble.Batch
-	over overlay   // what b writes, readable before b is committed
 	now  time.Time // the commit time its ops see
 
-	// counters holds the group's writes to counter keys (billing counts,
-	// report sequences), which many ops of a group rewrite: only the last
-	// value of each goes into b, when the group is handed over.
-	counters map[string][]byte
-	writes   int // writes by the group's ops, counters included
+	// over holds the group's writes to the tables ops read back, readable
+	// before b is committed. They go into b only when the group is handed
+	// over, the last value of each key: ops of one group rewrite the same
+	// counters (billing counts, report sequences) many times, and often a
+	// message's record too (its submit answer and its receipt).
+	over   overlay
+	writes int // writes by the group's ops
 
 	reported []string // customers the group added reports for
 }
-
-// counterTables are the tables whose keys ops rewrite many times a group.
-var counterTables = [256]bool{tOutSeq: true, tBill: true}
 
 // writer is what an op sees: reads go to its group's writes, then to the
 // groups still being synced, then to Pebble; writes go to the group.
@@ -194,8 +192,14 @@ func (s *Store) gather(g *group) {
 // handOver publishes g to readers as in flight, then to the syncer, which
 // is waiting for it: no op built after this can miss g's writes.
 func (s *Store) handOver(g *group) {
-	for k, v := range g.counters {
-		if err := g.b.Set([]byte(k), v, nil); err != nil {
+	for k, v := range g.over.puts {
+		var err error
+		if v == nil {
+			err = g.b.Delete([]byte(k), nil)
+		} else {
+			err = g.b.Set([]byte(k), v, nil)
+		}
+		if err != nil {
 			s.fail(fmt.Errorf("store: batch: %w", err)) // the group is answered with it
 			break
 		}
@@ -241,7 +245,7 @@ func (s *Store) run(g *group, o *op) {
 	}
 	g.b.Reset()
 	g.ops, g.errs, g.over = g.ops[:0], g.errs[:0], overlay{}
-	g.counters, g.writes, g.reported = nil, 0, nil
+	g.writes, g.reported = 0, nil
 	s.hot.reset() // it holds the aborted writes
 }
 
@@ -390,37 +394,27 @@ var readTables = [256]bool{tMsg: true, tRef: true, tDLR: true, tParked: true,
 	tOutSeq: true, tBill: true, tMeta: true}
 
 func (w *writer) set(key, value []byte) error {
-	if counterTables[key[0]] {
-		if w.g.counters == nil {
-			w.g.counters = make(map[string][]byte)
-		}
-		w.g.counters[string(key)] = value
-	} else if err := w.g.b.Set(key, value, nil); err != nil {
-		return err
-	}
-	w.g.writes++
 	if key[0] == tRef {
 		w.s.refs.add(key)
 	}
-	if readTables[key[0]] {
-		k := string(key)
-		w.g.over.set(k, value)
-		w.s.hot.set(k, value, true)
+	w.g.writes++
+	if !readTables[key[0]] {
+		return w.g.b.Set(key, value, nil)
 	}
+	k := string(key)
+	w.g.over.set(k, value) // into the batch at handOver
+	w.s.hot.set(k, value, true)
 	return nil
 }
 
 func (w *writer) del(key []byte) error {
-	delete(w.g.counters, string(key))
-	if err := w.g.b.Delete(key, nil); err != nil {
-		return err
-	}
 	w.g.writes++
-	if readTables[key[0]] {
-		k := string(key)
-		w.g.over.del(k)
-		w.s.hot.set(k, nil, false)
+	if !readTables[key[0]] {
+		return w.g.b.Delete(key, nil)
 	}
+	k := string(key)
+	w.g.over.del(k) // into the batch at handOver
+	w.s.hot.set(k, nil, false)
 	return nil
 }
 
@@ -440,11 +434,6 @@ func (w *writer) singleDel(key []byte) error {
 }
 
 func (w *writer) delRange(start, end []byte) error {
-	for k := range w.g.counters {
-		if k >= string(start) && k < string(end) {
-			delete(w.g.counters, k)
-		}
-	}
 	if err := w.g.b.DeleteRange(start, end, nil); err != nil {
 		return err
 	}

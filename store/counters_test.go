@@ -13,9 +13,10 @@ import (
 	"github.com/msgrelay/relay/relay/message"
 )
 
-// Counters that many ops of one group rewrite go into the batch once, with
-// their last value; a range deletion later in the group still wins.
-func TestCountersOncePerGroup(t *testing.T) {
+// Writes to the tables ops read back (records, counters, indexes) go into
+// the batch once per key and group, with their last value, when the group
+// is handed over; a range deletion later in the group still wins.
+func TestReadTableWritesOncePerGroup(t *testing.T) {
 	c := newClock()
 	s := openTest(t, nil, c)
 	defer s.Close()
@@ -36,7 +37,7 @@ func TestCountersOncePerGroup(t *testing.T) {
 		}
 		return nil
 	}
-	counterKeys := func(w *writer) (n int) {
+	readKeys := func(w *writer) (n int) {
 		r := w.g.b.Reader()
 		for {
 			_, k, _, ok, err := r.Next()
@@ -46,7 +47,7 @@ func TestCountersOncePerGroup(t *testing.T) {
 			if !ok {
 				return n
 			}
-			if counterTables[k[0]] {
+			if readTables[k[0]] {
 				n++
 			}
 		}
@@ -58,7 +59,7 @@ func TestCountersOncePerGroup(t *testing.T) {
 				return err
 			}
 		}
-		entries = counterKeys(w)
+		entries = readKeys(w)
 		return nil
 	})
 	if err != nil {
@@ -70,7 +71,12 @@ func TestCountersOncePerGroup(t *testing.T) {
 		t.Fatalf("after three deliveries in one group: %v, %v; want 3 SMS", counts, err)
 	}
 	if entries != 0 {
-		t.Errorf("batch of three deliveries held %d counter writes before hand-over, want 0", entries)
+		t.Errorf("batch of three deliveries held %d writes to read tables before hand-over, want 0", entries)
+	}
+	for _, id := range ids[:3] {
+		if m, err := s.Get(id); err != nil || m.State != message.StateDelivered {
+			t.Fatalf("message %s moved four times in one group: %v, %v; want delivered", id, m.State, err)
+		}
 	}
 
 	err = s.do(ctx, func(w *writer) error {
