@@ -4,14 +4,17 @@ import (
 	"github.com/msgrelay/relay/smpp/pdu"
 )
 
-// The server remembers the state of the last MaxRecorded messages for
-// query_sm and cancel_sm: ENROUTE when accepted, then the receipt's state.
+// The server remembers the state of at least the last MaxRecorded messages
+// for query_sm and cancel_sm: ENROUTE when accepted, then the receipt's
+// state. It keeps two generations: when the newer is full it becomes the
+// older, and the older is dropped.
 
 func (s *Server) setState(id string, st pdu.MessageState) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.mu.states == nil || len(s.mu.states) >= s.cfg.MaxRecorded {
-		s.mu.states = make(map[string]pdu.MessageState)
+	if _, ok := s.mu.states[id]; !ok && (s.mu.states == nil || len(s.mu.states) >= s.cfg.MaxRecorded) {
+		s.mu.oldStates = s.mu.states
+		s.mu.states = make(map[string]pdu.MessageState, s.cfg.MaxRecorded)
 	}
 	s.mu.states[id] = st
 }
@@ -19,7 +22,10 @@ func (s *Server) setState(id string, st pdu.MessageState) {
 func (s *Server) state(id string) (pdu.MessageState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.mu.states[id]
+	if st, ok := s.mu.states[id]; ok {
+		return st, true
+	}
+	st, ok := s.mu.oldStates[id]
 	return st, ok
 }
 

@@ -33,16 +33,17 @@ type Server struct {
 
 	mu struct {
 		sync.Mutex
-		closed   bool
-		peers    map[*peer]struct{}
-		open     map[string]int // bound sockets per system_id
-		maxOpen  map[string]int // high-water mark of open
-		behavior Behavior
-		rnd      *rand.Rand
-		recorded []Submitted
-		states   map[string]pdu.MessageState // for query_sm, cancel_sm
-		timers   map[uint64]func() bool
-		timerID  uint64
+		closed    bool
+		peers     map[*peer]struct{}
+		open      map[string]int // bound sockets per system_id
+		maxOpen   map[string]int // high-water mark of open
+		behavior  Behavior
+		rnd       *rand.Rand
+		recorded  []Submitted
+		states    map[string]pdu.MessageState // for query_sm, cancel_sm
+		oldStates map[string]pdu.MessageState // the generation before states
+		timers    map[uint64]func() bool
+		timerID   uint64
 
 		// kept holds receipts per system_id that found no bound receiver,
 		// or whose socket closed before their deliver_sm_resp; the next

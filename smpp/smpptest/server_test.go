@@ -336,3 +336,36 @@ func waitStat(t *testing.T, srv *smpptest.Server, ok func(smpptest.Stats) bool) 
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// query_sm knows at least the last MaxRecorded messages, and forgets older
+// ones.
+func TestQueryRemembersTheLastMessages(t *testing.T) {
+	srv := start(t, smpptest.Config{MaxRecorded: 4})
+	e := dial(t, srv)
+	e.bind(pdu.BindTransmitterID, "relay", "")
+	var ids []string
+	for range 9 {
+		seq := e.submit(false)
+		p := e.read()
+		if p.Command != pdu.SubmitSMRespID || p.Sequence != seq || p.Status != pdu.StatusOK {
+			t.Fatalf("submit answered with %s seq %d status %v", p.Command, p.Sequence, p.Status)
+		}
+		ids = append(ids, p.Body.(*pdu.SubmitSMResp).MessageID)
+	}
+	query := func(id string) pdu.Status {
+		seq := e.send(pdu.QuerySMID, &pdu.QuerySM{MessageID: id, Source: pdu.Address{Addr: "15884954"}})
+		p := e.read()
+		if p.Command != pdu.QuerySMRespID || p.Sequence != seq {
+			t.Fatalf("query_sm answered with %s seq %d", p.Command, p.Sequence)
+		}
+		return p.Status
+	}
+	for i, id := range ids[len(ids)-4:] {
+		if st := query(id); st != pdu.StatusOK {
+			t.Errorf("query_sm of message %d of the last 4: %v", i+1, st)
+		}
+	}
+	if st := query(ids[0]); st != pdu.StatusQueryFail {
+		t.Errorf("query_sm of the first of 9 messages, 4 remembered: %v, want ESME_RQUERYFAIL", st)
+	}
+}
