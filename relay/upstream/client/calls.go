@@ -18,6 +18,29 @@ func (c *Client) Submit(ctx context.Context, s *upstreampb.Submit) (*upstreampb.
 	if err != nil {
 		return nil, err
 	}
+	return submitAnswer(f)
+}
+
+// SubmitAsync sends one message without waiting for the answer: a
+// pipelining gateway submits from one goroutine instead of one per message
+// in flight. It blocks while Options.Window submits are in flight. Once it
+// returns nil, done is called exactly once, with what Submit would have
+// returned, on the client's read goroutine (or the one that found the
+// connection failed): it must be quick and must not wait on the client. An
+// error means the message was not sent and done is not called.
+func (c *Client) SubmitAsync(ctx context.Context, s *upstreampb.Submit, done func(*upstreampb.SubmitResp, error)) error {
+	cl := &call{windowed: true, then: func(f *upstreampb.Frame) {
+		if f == nil {
+			done(nil, c.Err())
+			return
+		}
+		done(submitAnswer(f))
+	}}
+	_, err := c.start(ctx, &upstreampb.Frame{Op: &upstreampb.Frame_Submit{Submit: s}}, cl)
+	return err
+}
+
+func submitAnswer(f *upstreampb.Frame) (*upstreampb.SubmitResp, error) {
 	switch op := f.Op.(type) {
 	case *upstreampb.Frame_SubmitResp:
 		return op.SubmitResp, nil
@@ -49,30 +72,10 @@ func (c *Client) Ack(seqs ...uint64) error {
 
 // roundTrip sends f under a fresh seq and waits for the frame answering it.
 func (c *Client) roundTrip(ctx context.Context, f *upstreampb.Frame, windowed bool) (*upstreampb.Frame, error) {
-	if windowed {
-		select {
-		case c.window <- struct{}{}:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-c.done:
-			return nil, c.Err()
-		}
-	}
 	cl := &call{ch: make(chan *upstreampb.Frame, 1), windowed: windowed}
-	c.mu.Lock()
-	if err := c.mu.err; err != nil {
-		c.mu.Unlock()
-		if windowed {
-			<-c.window
-		}
+	seq, err := c.start(ctx, f, cl)
+	if err != nil {
 		return nil, err
-	}
-	seq := c.nextSeqLocked()
-	c.mu.pending[seq] = cl
-	c.mu.Unlock()
-	f.Seq = seq
-	if err := c.sendFrame(f); err != nil {
-		return nil, err // fail() answered the call; the window no longer matters
 	}
 	select {
 	case r := <-cl.ch:
@@ -93,6 +96,49 @@ func (c *Client) roundTrip(ctx context.Context, f *upstreampb.Frame, windowed bo
 		return r, nil
 	}
 	return nil, c.Err()
+}
+
+// start takes a window slot for a windowed call, registers cl under a
+// fresh seq and sends f. Once cl is registered it is answered (by answer,
+// or by fail with nil), even when the send fails.
+func (c *Client) start(ctx context.Context, f *upstreampb.Frame, cl *call) (uint32, error) {
+	if cl.windowed {
+		select {
+		case c.window <- struct{}{}:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-c.done:
+			return 0, c.Err()
+		}
+	}
+	c.mu.Lock()
+	if err := c.mu.err; err != nil {
+		c.mu.Unlock()
+		if cl.windowed {
+			<-c.window
+		}
+		return 0, err
+	}
+	seq := c.nextSeqLocked()
+	c.mu.pending[seq] = cl
+	c.mu.Unlock()
+	f.Seq = seq
+	if err := c.sendFrame(f); err != nil {
+		c.mu.Lock()
+		unsent := c.mu.pending[seq] == cl
+		if unsent {
+			delete(c.mu.pending, seq) // a frame that did not encode
+		}
+		c.mu.Unlock()
+		if unsent && cl.windowed {
+			<-c.window
+		}
+		if unsent || cl.then == nil {
+			return 0, err
+		}
+		// The connection failed, and fail() answers the call.
+	}
+	return seq, nil
 }
 
 // nextSeqLocked returns a seq that is not 0 and not waiting for an answer.
@@ -140,7 +186,10 @@ func (c *Client) answer(f *upstreampb.Frame) {
 	if cl.windowed {
 		<-c.window
 	}
-	if !abandoned {
+	switch {
+	case cl.then != nil:
+		cl.then(f)
+	case !abandoned:
 		cl.ch <- f
 	}
 }

@@ -42,11 +42,13 @@ type Client struct {
 	wg           sync.WaitGroup
 }
 
-// call waits for the answer to one request.
+// call waits for the answer to one request: on ch, or in then (called
+// with nil when the connection fails first).
 type call struct {
 	ch        chan *upstreampb.Frame // capacity 1
-	windowed  bool                   // holds a window slot until answered
-	abandoned bool                   // the caller gave up; drop the answer
+	then      func(*upstreampb.Frame)
+	windowed  bool // holds a window slot until answered
+	abandoned bool // the caller gave up; drop the answer
 }
 
 // Dial connects to addr over TCP (and TLS when set) and binds.
@@ -169,6 +171,10 @@ func (c *Client) fail(err error) {
 	close(c.done)
 	c.nc.Close()
 	for _, cl := range pending {
+		if cl.then != nil {
+			cl.then(nil)
+			continue
+		}
 		select {
 		case cl.ch <- nil:
 		default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -286,5 +287,127 @@ func TestPingTimeoutEndsConnection(t *testing.T) {
 	case <-c.Done():
 	case <-time.After(5 * time.Second):
 		t.Fatal("unanswered ping did not end the connection")
+	}
+}
+
+// asyncResults collects SubmitAsync answers by client_ref, and fails the
+// test on a second answer for the same one.
+type asyncResults struct {
+	t  *testing.T
+	mu sync.Mutex
+	m  map[string]string // client_ref -> message id, or "error: ..."
+	wg sync.WaitGroup
+}
+
+func (r *asyncResults) submit(c *client.Client, ref string) {
+	r.t.Helper()
+	r.wg.Add(1)
+	err := c.SubmitAsync(context.Background(), &upstreampb.Submit{ClientRef: ref}, func(resp *upstreampb.SubmitResp, err error) {
+		defer r.wg.Done()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if _, twice := r.m[ref]; twice {
+			r.t.Errorf("%s answered twice", ref)
+		}
+		if err != nil {
+			r.m[ref] = "error: " + err.Error()
+			return
+		}
+		r.m[ref] = resp.MessageId
+	})
+	if err != nil {
+		r.wg.Done()
+		r.t.Errorf("SubmitAsync %s: %v", ref, err)
+	}
+}
+
+// One goroutine keeps a window of submits in flight; each answer reaches
+// its own callback once, whatever the order.
+func TestSubmitAsyncPipelines(t *testing.T) {
+	opt := opts
+	opt.Window = 3
+	c, p := connect(t, opt, 100)
+	res := &asyncResults{t: t, m: map[string]string{}}
+	refs := []string{"a", "b", "c", "d", "e"}
+	sent := make(chan struct{})
+	go func() {
+		for _, ref := range refs {
+			res.submit(c, ref)
+		}
+		close(sent)
+	}()
+	var got []*upstreampb.Frame
+	for range 3 {
+		got = append(got, p.read())
+	}
+	p.nc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	var extra upstreampb.Frame
+	if err := p.fr.Read(&extra); err == nil {
+		t.Fatalf("fourth submit sent with a window of 3: %v", &extra)
+	}
+	p.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i := len(got) - 1; i >= 0; i-- {
+		p.send(answer(got[i]))
+	}
+	for range 2 {
+		p.send(answer(p.read()))
+	}
+	<-sent
+	res.wg.Wait()
+	for _, ref := range refs {
+		if res.m[ref] != "id-"+ref {
+			t.Errorf("%s answered with %q", ref, res.m[ref])
+		}
+	}
+}
+
+// A lost connection answers every submit in flight with an error, once.
+func TestSubmitAsyncConnectionLoss(t *testing.T) {
+	c, p := connect(t, opts, 100)
+	res := &asyncResults{t: t, m: map[string]string{}}
+	res.submit(c, "x")
+	res.submit(c, "y")
+	p.read()
+	p.read()
+	p.nc.Close()
+	res.wg.Wait()
+	for _, ref := range []string{"x", "y"} {
+		if !strings.HasPrefix(res.m[ref], "error: ") {
+			t.Errorf("%s on a lost connection: %q", ref, res.m[ref])
+		}
+	}
+	<-c.Done()
+	if err := c.SubmitAsync(context.Background(), &upstreampb.Submit{}, func(*upstreampb.SubmitResp, error) {
+		t.Error("callback of a submit refused at once")
+	}); err == nil {
+		t.Fatal("SubmitAsync after loss succeeded")
+	}
+}
+
+// A submit that cannot be encoded (a string field that is not UTF-8) is
+// refused at once and gives its window slot back.
+func TestUnencodableSubmitFreesItsSlot(t *testing.T) {
+	opt := opts
+	opt.Window = 1
+	c, p := connect(t, opt, 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	bad := &upstreampb.Submit{ClientRef: "bad", Text: "\xff"}
+	if _, err := c.Submit(ctx, bad); err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Submit of invalid UTF-8: %v", err)
+	}
+	if err := c.SubmitAsync(ctx, bad, func(*upstreampb.SubmitResp, error) {
+		t.Error("callback of an unsent submit")
+	}); err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("SubmitAsync of invalid UTF-8: %v", err)
+	}
+	next := make(chan error, 1)
+	go func() {
+		_, err := c.Submit(ctx, &upstreampb.Submit{ClientRef: "ok"})
+		next <- err
+	}()
+	p.send(answer(p.read()))
+	if err := <-next; err != nil {
+		t.Fatalf("submit after two unencodable ones, window 1: %v", err)
 	}
 }
