@@ -10,11 +10,14 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/msgrelay/relay/relay/upstream/client"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
 
-// load is the generator: Conns connections, Window submitting goroutines
-// on each, drawing message indexes from one counter until the count or
-// the duration is reached.
+// load is the generator: Conns connections, each with one goroutine that
+// keeps Window submits in flight (the client's SubmitAsync), drawing
+// message indexes from one counter until the count or the duration is
+// reached. A goroutine per submit in flight would cost the loader, which
+// shares the machine with the relay, a wake-up per message.
 type load struct {
 	cfg      *Config
 	t        *tracker
@@ -67,20 +70,17 @@ func (l *load) run(ctx context.Context) {
 	if l.cfg.Rate > 0 {
 		l.limit = rate.NewLimiter(rate.Limit(l.cfg.Rate), max(1, int(l.cfg.Rate/100)))
 	}
-	var wg sync.WaitGroup
+	var senders, answers sync.WaitGroup
 	for _, cl := range l.clients {
-		for range l.cfg.Window {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				l.worker(ctx, cl)
-			}()
-		}
+		senders.Go(func() { l.sender(ctx, cl, &answers) })
 	}
-	wg.Wait()
+	senders.Wait()
+	answers.Wait()
 }
 
-func (l *load) worker(ctx context.Context, cl *client.Client) {
+// sender submits on one connection until the run is done; answers counts
+// the submits whose answer has not come yet.
+func (l *load) sender(ctx context.Context, cl *client.Client, answers *sync.WaitGroup) {
 	for {
 		i, ok := l.take(ctx)
 		if !ok {
@@ -89,16 +89,23 @@ func (l *load) worker(ctx context.Context, cl *client.Client) {
 		s := l.cfg.message(i, l.t.ref(i))
 		l.t.sent(i)
 		l.sent.Add(1)
-		r, err := cl.Submit(ctx, s)
+		answers.Add(1)
+		err := cl.SubmitAsync(ctx, s, func(r *upstreampb.SubmitResp, err error) {
+			defer answers.Done()
+			if err != nil {
+				l.t.errors.Add(1)
+				return
+			}
+			l.t.answered(i, r)
+		})
 		if err != nil {
+			answers.Done()
 			l.t.errors.Add(1)
 			select {
 			case <-cl.Done():
 				return // this connection is gone; the others carry on
 			default:
-				continue
 			}
 		}
-		l.t.answered(i, r)
 	}
 }
