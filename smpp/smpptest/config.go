@@ -91,8 +91,9 @@ type Behavior struct {
 	// ESME_RMSGQFUL for a full queue).
 	BusyEvery, BusyBurst int
 	BusyStatus           pdu.Status
-	// CloseAfter closes the socket when the Nth submit_sm arrives, leaving
-	// it and whatever else is in the window unanswered.
+	// CloseAfter closes the socket when its Nth submit_sm arrives (or the
+	// next one, on a connection already past N when the behaviour is set),
+	// leaving it and whatever else is in the window unanswered.
 	CloseAfter int
 	// ResetAfter does the same with a TCP reset (SO_LINGER 0).
 	ResetAfter int

@@ -188,6 +188,20 @@ func TestConnectionMisbehaviour(t *testing.T) {
 			t.Fatalf("read after CloseAfter: %v", err)
 		}
 	})
+	t.Run("close set on a connection past N", func(t *testing.T) {
+		srv := start(t, smpptest.Config{})
+		e := dial(t, srv)
+		e.bind(pdu.BindTransceiverID, "relay", "")
+		for range 3 {
+			e.submit(false)
+			e.read()
+		}
+		srv.SetBehavior(smpptest.Behavior{CloseAfter: 2})
+		e.submit(false)
+		if _, err := e.rd.Read(); !errors.Is(err, io.EOF) {
+			t.Fatalf("read after CloseAfter set past it: %v", err)
+		}
+	})
 	t.Run("reset", func(t *testing.T) {
 		srv := start(t, smpptest.Config{Behavior: smpptest.Behavior{ResetAfter: 1}})
 		e := dial(t, srv)

@@ -24,10 +24,10 @@ func (p *peer) submit(q *pdu.PDU) {
 	n := p.n
 	b := p.s.behavior()
 	switch {
-	case b.CloseAfter > 0 && n == b.CloseAfter:
+	case b.CloseAfter > 0 && n >= b.CloseAfter:
 		p.close(false)
 		return
-	case b.ResetAfter > 0 && n == b.ResetAfter:
+	case b.ResetAfter > 0 && n >= b.ResetAfter:
 		p.close(true)
 		return
 	case b.HalfOpenAfter > 0 && n >= b.HalfOpenAfter:
