@@ -46,15 +46,20 @@
 // read-modify-write of a record, a counter or a sequence needs no locks.
 // It runs each write as it arrives into the current group and hands the
 // group to the sync goroutine the moment that one is free; while a group
-// syncs, the next one fills. Writes read through the overlays of groups not
-// yet visible in Pebble (overlay.go), and nobody is answered before their
-// group and every earlier group is synced, so not even a duplicate
-// acceptance (which writes nothing) is acknowledged on unsynced data. After
-// a failed commit every later write fails with ErrFailed until the store is
-// reopened. Counters that many writes of a group rewrite (billing counts,
-// report sequences) enter the batch once, with their last value, when the
-// group is handed over. Acceptances are answered first in their group: an
-// upstream client waits on each.
+// syncs, the next one fills. When the store is busy, a group about to be
+// handed over first yields to the callers the last commit woke and takes
+// the writes they send, for up to Options.CommitDelay (gather): a synced
+// commit costs about the same CPU however many writes it carries. Writes
+// read through the overlays of groups not yet visible in Pebble
+// (overlay.go), and nobody is answered before their group and every
+// earlier group is synced, so not even a duplicate acceptance (which
+// writes nothing) is acknowledged on unsynced data. After a failed commit
+// every later write fails with ErrFailed until the store is reopened.
+// Keys of the tables writes read back (records, counters, indexes) enter
+// the batch once per group, with their last value, when the group is
+// handed over: many writes of a group rewrite the same counters, and a
+// message's submit answer and receipt often share a group. Acceptances are
+// answered first in their group: an upstream client waits on each.
 //
 // Measured against the alternative of applying each group with Pebble's
 // ApplyNoSyncWait and waiting for the fsyncs in a second goroutine: the
