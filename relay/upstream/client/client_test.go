@@ -93,6 +93,29 @@ func answer(f *upstreampb.Frame) *upstreampb.Frame {
 		Status: upstreampb.Status_OK, MessageId: "id-" + f.GetSubmit().ClientRef}}}
 }
 
+// answerWindow reads the window's worth of submits, checks that no more
+// come while none is answered, answers them in reverse order (each answer
+// lets one more in) and then answers the rest, total in all.
+func (p *peer) answerWindow(window, total int) {
+	p.t.Helper()
+	var got []*upstreampb.Frame
+	for range window {
+		got = append(got, p.read())
+	}
+	p.nc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	var extra upstreampb.Frame
+	if err := p.fr.Read(&extra); err == nil {
+		p.t.Fatalf("submit %d sent with a window of %d: %v", window+1, window, &extra)
+	}
+	p.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i := len(got) - 1; i >= 0; i-- {
+		p.send(answer(got[i]))
+	}
+	for range total - window {
+		p.send(answer(p.read()))
+	}
+}
+
 func TestAnswersMatchedBySeqAndWindowHeld(t *testing.T) {
 	opt := opts
 	opt.Window = 3
@@ -109,24 +132,7 @@ func TestAnswersMatchedBySeqAndWindowHeld(t *testing.T) {
 			errs <- err
 		})
 	}
-	var got []*upstreampb.Frame
-	for range 3 {
-		got = append(got, p.read())
-	}
-	// The window is full: nothing more arrives until an answer goes back.
-	p.nc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	var extra upstreampb.Frame
-	if err := p.fr.Read(&extra); err == nil {
-		t.Fatalf("fourth submit sent with a window of 3: %v", &extra)
-	}
-	p.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-	// Answer in reverse order; each answer lets one more in.
-	for i := len(got) - 1; i >= 0; i-- {
-		p.send(answer(got[i]))
-	}
-	for range 2 {
-		p.send(answer(p.read()))
-	}
+	p.answerWindow(3, len(refs))
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -336,22 +342,7 @@ func TestSubmitAsyncPipelines(t *testing.T) {
 		}
 		close(sent)
 	}()
-	var got []*upstreampb.Frame
-	for range 3 {
-		got = append(got, p.read())
-	}
-	p.nc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	var extra upstreampb.Frame
-	if err := p.fr.Read(&extra); err == nil {
-		t.Fatalf("fourth submit sent with a window of 3: %v", &extra)
-	}
-	p.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-	for i := len(got) - 1; i >= 0; i-- {
-		p.send(answer(got[i]))
-	}
-	for range 2 {
-		p.send(answer(p.read()))
-	}
+	p.answerWindow(3, len(refs))
 	<-sent
 	res.wg.Wait()
 	for _, ref := range refs {
