@@ -44,6 +44,13 @@ type Result struct {
 	// relayd, that process's (0 without its pid).
 	RelayPeakRSSMiB float64 `json:"relay_peak_rss_mib"`
 
+	// CPUPerMsgUs is the CPU time (user + system) spent from the first
+	// submit to the last final report, per message sent: in process the
+	// whole process, as for RSS; against a relayd, that process's (0
+	// without its pid). On a shared machine it varies less than the rates
+	// do, so it is the figure to compare trees by.
+	CPUPerMsgUs float64 `json:"cpu_us_per_msg"`
+
 	// LoadAvg is the machine's 1-minute load average at the end: figures
 	// taken while other work shares the cores are not comparable.
 	LoadAvg float64 `json:"load_avg_1m"`
@@ -83,6 +90,7 @@ func (r *Result) WriteTable(w io.Writer) {
 	row("accept p50/p99/p99.9", "%.2f / %.2f / %.2f ms", r.AcceptP50ms, r.AcceptP99ms, r.AcceptP999ms)
 	row("report p50/p99", "%.1f / %.1f ms", r.ReportP50ms, r.ReportP99ms)
 	row("relay peak RSS", "%.0f MiB", r.RelayPeakRSSMiB)
+	row("CPU per message", "%.1f µs", r.CPUPerMsgUs)
 	row("load average (1m)", "%.2f", r.LoadAvg)
 	row("send / total time", "%.2f s / %.2f s", r.SendSeconds, r.TotalSeconds)
 }

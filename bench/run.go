@@ -62,12 +62,18 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	}()
 	l := &load{cfg: &c, t: t, clients: clients}
 	stopProgress := progress(&c, l)
+	cpuPID := c.PID
+	if p != nil {
+		cpuPID = 0 // this process
+	}
+	cpu0 := cpuTime(cpuPID)
 	t.start = time.Now() // from the first submit, not from start-up
 	l.run(ctx)
 	sendTook := time.Since(t.start)
 	l.draining.Store(true)
 	drain(ctx, c.Drain, t)
 	total := time.Since(t.start)
+	cpu := cpuTime(cpuPID) - cpu0
 	stopProgress()
 
 	sent := int(l.sent.Load())
@@ -90,6 +96,9 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	res.ReportP50ms, res.ReportP99ms = ms(t.reportLat.Quantile(0.5)), ms(t.reportLat.Quantile(0.99))
 	res.SendSeconds, res.TotalSeconds = sendTook.Seconds(), total.Seconds()
 	res.LoadAvg = loadAvg()
+	if res.Sent > 0 && (p != nil || c.PID > 0) {
+		res.CPUPerMsgUs = float64(cpu.Microseconds()) / float64(res.Sent)
+	}
 	if p != nil {
 		res.RelayPeakRSSMiB = peakRSSMiB(0)
 		if err := p.checkBilling(&c, &res); err != nil {

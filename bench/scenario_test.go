@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -65,6 +66,9 @@ func TestShortScenario(t *testing.T) {
 			if r.AcceptP99ms <= 0 || r.ReportP50ms <= 0 {
 				t.Errorf("no latencies: %+v", r)
 			}
+			if r.CPUPerMsgUs <= 0 || r.RelayPeakRSSMiB <= 0 {
+				t.Errorf("no CPU per message or peak RSS: %+v", r)
+			}
 		})
 	}
 }
@@ -83,6 +87,7 @@ func TestRemoteMode(t *testing.T) {
 	r := DefaultConfig()
 	r.Addr, r.Customer, r.Secret = p.d.UpstreamAddr(), customerID(0), p.secret
 	r.Messages, r.Conns, r.Window, r.Drain = 1000, 2, 32, 15*time.Second
+	r.PID = os.Getpid() // the relay runs in this process: read it through /proc
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	res, err := Run(ctx, r)
@@ -91,6 +96,9 @@ func TestRemoteMode(t *testing.T) {
 	}
 	if res.Mode != r.Addr || res.Accepted != 1000 || res.Delivered != 1000 || res.Lost != 0 || res.DoubleBilled != 0 {
 		t.Errorf("remote run: %+v", res)
+	}
+	if res.CPUPerMsgUs <= 0 || res.RelayPeakRSSMiB <= 0 {
+		t.Errorf("remote run with the relay's pid: CPU per message %v, peak RSS %v", res.CPUPerMsgUs, res.RelayPeakRSSMiB)
 	}
 	// Two connections of one customer both read its outbox: redelivery
 	// is allowed and counted, never billed twice.
