@@ -210,7 +210,7 @@ func (d *dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 		now := d.now()
 		// A parked receipt waiting for this id makes the message final in
 		// the same write; the store wakes the report push.
-		_, err := d.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateSending, message.StateSent),
+		err := d.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateSending, message.StateSent),
 			func(r *message.Message) { r.Carrier, r.CarrierMsgID, r.SentAt = c.name, id, now })
 		if err != nil {
 			d.storeTrouble(m, "record submit_sm_resp", err)

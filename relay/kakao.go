@@ -251,7 +251,7 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 	case err == nil && res.Action == kakaobiz.Delivered:
 		k.sent.Inc()
 		now := k.now()
-		if _, err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateDelivered), func(r *message.Message) {
+		if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateDelivered), func(r *message.Message) {
 			r.Result, r.FinalAt = result, now
 			if r.SentAt.IsZero() {
 				r.SentAt = now
@@ -283,7 +283,7 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 		k.waited.Inc()
 		if m.State != message.StateKakaoSent {
 			now, serial := k.now(), m.ID.String()
-			if _, err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateKakaoSent), func(r *message.Message) {
+			if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateKakaoSent), func(r *message.Message) {
 				r.Carrier, r.CarrierMsgID, r.SentAt = "kakao", serial, now
 			}); err != nil {
 				k.disp.storeTrouble(m, "record kakao-sent", err)
@@ -315,7 +315,7 @@ func (k *kakaoLeg) fallback(ctx context.Context, m *message.Message, kakaoRes me
 		k.disp.fail(ctx, m, kakaoRes)
 		return
 	}
-	if _, err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateQueued), func(r *message.Message) {
+	if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateQueued), func(r *message.Message) {
 		r.Leg++
 		r.Billed = product
 		r.Carrier, r.CarrierMsgID, r.SentAt = "", "", time.Time{}

@@ -251,14 +251,12 @@ func (s *Store) Deliver(ctx context.Context, id message.ID, res message.Result, 
 // kakao-sending or sending counts an attempt. It lets a channel write a leg
 // once, after the answer that decided it, instead of once per intermediate
 // state: a crash between the send and this write leaves the message open,
-// and recovery sends it again, as it would from sending. It returns the
-// state the message ends in (a receipt parked under a newly recorded
-// carrier id is applied in the same batch). If the message is no
-// longer in from (a receipt or the expiry got there first), nothing is
-// written and the error wraps message.ErrIllegalTransition.
-func (s *Store) Advance(ctx context.Context, id message.ID, from message.State, path []message.State, mutate func(*message.Message)) (message.State, error) {
-	var state message.State
-	err := s.do(ctx, func(w *writer) error {
+// and recovery sends it again, as it would from sending. A receipt parked
+// under a newly recorded carrier id is applied in the same batch. If the
+// message is no longer in from (a receipt or the expiry got there first),
+// nothing is written and the error wraps message.ErrIllegalTransition.
+func (s *Store) Advance(ctx context.Context, id message.ID, from message.State, path []message.State, mutate func(*message.Message)) error {
+	return s.do(ctx, func(w *writer) error {
 		r, err := w.load(id)
 		if err != nil {
 			return err
@@ -293,11 +291,6 @@ func (s *Store) Advance(ctx context.Context, id message.ID, from message.State, 
 				return err
 			}
 		}
-		state = r.State // final already, if a parked receipt was waiting
 		return nil
 	})
-	if err != nil {
-		return 0, err // do may return on ctx while the op still runs
-	}
-	return state, nil
 }
