@@ -5,9 +5,10 @@ import "bytes"
 // overlay records what one group writes to the tables ops read back, so
 // that later ops (in the same group, or in the next group while this one
 // syncs) read it before Pebble has it; the group copies the last value of
-// each key into its batch when it is handed over. A nil entry in puts is a deletion. Entries in puts are newer than
-// every range in dels: delRange removes the entries it covers. Values are
-// kept and returned without copying: nobody modifies a value once written.
+// each key into its batch when it is handed over. A nil entry in puts is a
+// deletion. Entries in puts are newer than every range in dels: delRange
+// removes the entries it covers. Values are kept and returned without
+// copying: nobody modifies a value once written.
 type overlay struct {
 	puts map[string][]byte
 	dels [][2][]byte

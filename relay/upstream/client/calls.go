@@ -99,8 +99,9 @@ func (c *Client) roundTrip(ctx context.Context, f *upstreampb.Frame, windowed bo
 }
 
 // start takes a window slot for a windowed call, registers cl under a
-// fresh seq and sends f. Once cl is registered it is answered (by answer,
-// or by fail with nil), even when the send fails.
+// fresh seq and sends f. A frame that does not encode is unregistered, its
+// slot freed and its error returned; otherwise cl is answered, by answer,
+// or by fail with nil when the connection fails (even during the send).
 func (c *Client) start(ctx context.Context, f *upstreampb.Frame, cl *call) (uint32, error) {
 	if cl.windowed {
 		select {
