@@ -85,8 +85,9 @@ func decodeReport(b []byte, rp *Report) error {
 }
 
 // appendReport writes the report of a final transition and the customer's
-// new last sequence. Runs on buildLoop, inside move.
-func (w *writer) appendReport(m *message.Message, seq uint64) error {
+// new last sequence under seqKey (its tOutSeq key, which move has read).
+// Runs on buildLoop, inside move.
+func (w *writer) appendReport(m *message.Message, seqKey []byte, seq uint64) error {
 	rp := Report{
 		ID: m.ID, ClientRef: m.ClientRef, State: m.State,
 		Result: m.Result, FinalAt: m.FinalAt, Billed: m.Billed,
@@ -101,7 +102,7 @@ func (w *writer) appendReport(m *message.Message, seq uint64) error {
 	if !slices.Contains(w.g.reported, m.Customer) {
 		w.g.reported = append(w.g.reported, m.Customer)
 	}
-	return w.set(customerPrefix(tOutSeq, m.Customer), be64(seq))
+	return w.set(seqKey, be64(seq))
 }
 
 // Reports lists up to limit unacknowledged reports of a customer with a

@@ -43,14 +43,17 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 
 	// Reads first.
 	var seq, count uint64
+	var seqKey, billed []byte // read now, written below
 	final := to.Final() && !old.State.Final()
 	if final {
 		var err error
-		if seq, err = w.counter(customerPrefix(tOutSeq, m.Customer)); err != nil {
+		seqKey = customerPrefix(tOutSeq, m.Customer)
+		if seq, err = w.counter(seqKey); err != nil {
 			return err
 		}
 		if to == message.StateDelivered {
-			if count, err = w.counter(billKey(m.Customer, billingMonth(m.FinalAt), m.Billed)); err != nil {
+			billed = billKey(m.Customer, billingMonth(m.FinalAt), m.Billed)
+			if count, err = w.counter(billed); err != nil {
 				return err
 			}
 		}
@@ -96,11 +99,11 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 		if err := w.singleDel(openKey(m.ID)); err != nil {
 			return err
 		}
-		if err := w.appendReport(m, seq+1); err != nil {
+		if err := w.appendReport(m, seqKey, seq+1); err != nil {
 			return err
 		}
-		if to == message.StateDelivered {
-			if err := w.set(billKey(m.Customer, billingMonth(m.FinalAt), m.Billed), be64(count+1)); err != nil {
+		if billed != nil {
+			if err := w.set(billed, be64(count+1)); err != nil {
 				return err
 			}
 			w.s.m.delivered.Inc()
