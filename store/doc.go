@@ -111,7 +111,8 @@
 //	strings as uvarint length + bytes: customer, client ref, sender, recipient,
 //	text, subject, sender key, template code, buttons, image url, carrier,
 //	carrier msg id, result code, result reason.
-//	flags: bit 0 truncate, bit 1 kakao ad, bit 2 personal data purged.
+//	flags: bit 0 truncate, bit 1 kakao ad, bit 2 personal data purged, bits 3-4
+//	the ingress (0 upstream protocol, 1 SMPP, 2 HTTP).
 //
 // The open table lists every message that is not final, so recovery reads
 // only those, however large the store. Open and due keys are set once per

@@ -17,6 +17,11 @@ const (
 	flagTruncate = 1 << 0
 	flagKakaoAd  = 1 << 1
 	flagPurged   = 1 << 2
+
+	// Bits 3-4 hold the message's ingress; records written before it was
+	// kept read as the upstream protocol, which was then the only door.
+	flagIngressShift = 3
+	flagIngressMask  = 3 << flagIngressShift
 )
 
 // maxField bounds one string of a record; longer lengths are corruption.
@@ -56,6 +61,7 @@ func encodeRecord(dst []byte, r *rec) []byte {
 	if r.Purged {
 		flags |= flagPurged
 	}
+	flags |= byte(m.Ingress) << flagIngressShift & flagIngressMask
 	fields := [...]string{
 		m.Customer, m.ClientRef, m.Sender, m.Recipient, m.Text, m.Subject,
 		m.Kakao.SenderKey, m.Kakao.TemplateCode, m.Kakao.Buttons, m.Kakao.ImageURL,
@@ -206,5 +212,6 @@ func decodeRecord(b []byte, r *rec) error {
 	m.Truncate = flags&flagTruncate != 0
 	m.Kakao.Ad = flags&flagKakaoAd != 0
 	r.Purged = flags&flagPurged != 0
+	m.Ingress = message.Ingress(flags & flagIngressMask >> flagIngressShift)
 	return nil
 }

@@ -47,6 +47,22 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRecordIngress keeps each ingress beside the other flags; the frozen
+// record, written before the ingress was kept, reads as the upstream protocol.
+func TestRecordIngress(t *testing.T) {
+	for _, in := range []message.Ingress{message.IngressUpstream, message.IngressSMPP, message.IngressHTTP} {
+		r := fullRecord()
+		r.Ingress = in
+		var got rec
+		if err := decodeRecord(encodeRecord(nil, r), &got); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(&got, r) {
+			t.Fatalf("ingress %v: got %+v", in, got)
+		}
+	}
+}
+
 // TestRecordFrozenV1 decodes version-1 bytes written by the first release:
 // a later release must still read them.
 func TestRecordFrozenV1(t *testing.T) {

@@ -1,11 +1,14 @@
 package admin
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/msgrelay/relay/relay/message"
 )
 
 type listResp struct {
@@ -314,6 +317,24 @@ func TestMaskNumber(t *testing.T) {
 	for in, want := range map[string]string{"01012345678": "010****5678", "0212345678": "021***5678", "1234": "**34", "": ""} {
 		if got := MaskNumber(in); got != want {
 			t.Errorf("MaskNumber(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestMessageIngress shows the door each message came in by.
+func TestMessageIngress(t *testing.T) {
+	f := newFixture(t)
+	up := f.send("acme", "up-1", "sms", "01012345678", "", testNow.Add(-time.Hour))
+	m := &message.Message{Customer: "acme", ClientRef: "smpp-1", Product: message.ProductSMS, Ingress: message.IngressSMPP,
+		Sender: "0212345678", Recipient: "01012345678", Text: "hi", AcceptedAt: testNow.Add(-time.Hour)}
+	id, _, err := f.st.Accept(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want, id := range map[string]message.ID{"upstream": up, "smpp": id} {
+		var v MessageView
+		if code := f.do("GET", "/api/v1/messages/"+id.String(), acmeToken, "", &v); code != 200 || v.Ingress != want {
+			t.Fatalf("message %s: %d ingress %q, want %q", id, code, v.Ingress, want)
 		}
 	}
 }

@@ -14,6 +14,7 @@ type MessageView struct {
 	Customer   string     `json:"customer"`
 	ClientRef  string     `json:"client_ref,omitempty"`
 	Product    string     `json:"product"`
+	Ingress    string     `json:"ingress"`          // the door it came in by: upstream, smpp or http
 	Billed     string     `json:"billed,omitempty"` // the product billed on delivery
 	State      string     `json:"state"`
 	Final      bool       `json:"final"`
@@ -38,7 +39,7 @@ type Result struct {
 func viewOf(m *message.Message, who Principal) MessageView {
 	v := MessageView{
 		ID: m.ID.String(), Customer: m.Customer, ClientRef: m.ClientRef,
-		Product: m.Product.String(), State: m.State.String(), Final: m.State.Final(),
+		Product: m.Product.String(), Ingress: m.Ingress.String(), State: m.State.String(), Final: m.State.Final(),
 		Sender: m.Sender, Recipient: m.Recipient, Text: m.Text,
 		Attempts: m.Attempts, Leg: m.Leg,
 		AcceptedAt: timePtr(m.AcceptedAt), SentAt: timePtr(m.SentAt), FinalAt: timePtr(m.FinalAt),

@@ -10,6 +10,7 @@ type Message struct {
 	Customer  string // customer id (고객사)
 	ClientRef string // the customer's own reference; unique per customer when set
 	Product   Product
+	Ingress   Ingress // the door it came in by
 
 	Sender    string // sender number (발신번호), digits only
 	Recipient string // Korean mobile number, digits only
