@@ -288,11 +288,12 @@ func TestMerchantPagesInBrowser(t *testing.T) {
 	}
 
 	// The month's statement: 2 SMS × 9.90 + 0 LMS (the LMS failed) = 19.80
-	// → supply 19, VAT 1, total 20.
+	// → supply 19, VAT 1, total 20. Due 20 business days after 14 Dec,
+	// skipping Christmas and New Year's Day.
 	b.navigate(f.base + "/ui/statement?month=2026-11")
 	b.load("/ui/statement")
 	got := b.eval(`['supply','vat','total','billing','due'].map(id => document.getElementById(id).innerText).join(' ')`)
-	if got != "19 1 20 2026-12-14 2027-01-12" {
+	if got != "19 1 20 2026-12-14 2027-01-13" {
 		t.Fatalf("statement totals %q", got)
 	}
 

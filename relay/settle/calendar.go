@@ -2,36 +2,81 @@ package settle
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
-// Calendar tells business days: Monday to Friday, except holidays. Dates
-// are civil dates, held as midnight UTC.
+// Calendar tells business days: Monday to Friday, except the built-in
+// days off of [KoreanHolidays] for BuiltinFirstYear to BuiltinLastYear
+// and the days config adds, unless config removes them. Dates are civil
+// dates, held as midnight UTC.
 type Calendar struct {
-	holidays map[time.Time]bool
+	off map[time.Time]Holiday
 }
 
-// NewCalendar builds a calendar from holidays as "YYYY-MM-DD".
-func NewCalendar(holidays []string) (Calendar, error) {
-	c := Calendar{holidays: make(map[time.Time]bool, len(holidays))}
-	for _, h := range holidays {
-		d, err := time.Parse(time.DateOnly, h)
-		if err != nil {
-			return Calendar{}, fmt.Errorf("%w: holiday %q: want YYYY-MM-DD", ErrConfig, h)
+// NewCalendar builds the calendar: the built-in days off, plus add
+// ("YYYY-MM-DD": election days, new holidays, company days off), minus
+// remove (built-in days that are business days after all).
+func NewCalendar(add, remove []string) (Calendar, error) {
+	c := Calendar{off: make(map[time.Time]Holiday, 20*(BuiltinLastYear-BuiltinFirstYear+1))}
+	for y := BuiltinFirstYear; y <= BuiltinLastYear; y++ {
+		for _, h := range KoreanHolidays(y) {
+			if _, dup := c.off[h.Date]; !dup {
+				c.off[h.Date] = h
+			}
 		}
-		c.holidays[d] = true
+	}
+	for _, s := range remove {
+		d, err := parseDay(s, "not_holidays")
+		if err != nil {
+			return Calendar{}, err
+		}
+		if _, ok := c.off[d]; !ok {
+			return Calendar{}, fmt.Errorf("%w: not_holidays %q is not a day off of the built-in calendar", ErrConfig, s)
+		}
+		delete(c.off, d)
+	}
+	for _, s := range add {
+		d, err := parseDay(s, "holidays")
+		if err != nil {
+			return Calendar{}, err
+		}
+		if _, ok := c.off[d]; !ok {
+			c.off[d] = Holiday{Date: d, Name: "configured", Public: true}
+		}
 	}
 	return c, nil
+}
+
+func parseDay(s, field string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %s %q: want YYYY-MM-DD", ErrConfig, field, s)
+	}
+	return d, nil
 }
 
 // BusinessDay reports whether the civil date of d is a business day.
 func (c Calendar) BusinessDay(d time.Time) bool {
 	d = civil(d)
-	switch d.Weekday() {
-	case time.Saturday, time.Sunday:
+	if weekend(d) {
 		return false
 	}
-	return !c.holidays[d]
+	_, off := c.off[d]
+	return !off
+}
+
+// DaysOff returns the year's days off, built-in and configured, in date
+// order (weekends aside).
+func (c Calendar) DaysOff(year int) []Holiday {
+	var out []Holiday
+	for d, h := range c.off {
+		if d.Year() == year {
+			out = append(out, h)
+		}
+	}
+	slices.SortFunc(out, func(a, b Holiday) int { return a.Date.Compare(b.Date) })
+	return out
 }
 
 // NthBusinessDay returns the n-th (from 1) business day of a month.

@@ -135,6 +135,9 @@ func TestBillingDates(t *testing.T) {
 		// Jan 2027: 1 Jan (Fri) holiday, 2-3 weekend → 10th is 15 Jan. Due
 		// skips Seollal (8-9 Feb configured) → 16 Feb.
 		{"2026-12", "2027-01-15", "2027-02-16"},
+		// Feb 2027: 3·1절 is Monday 1 March; due skips Buddha's Birthday
+		// (13 May) but not 근로자의 날 (a Saturday).
+		{"2027-02", "2027-03-15", "2027-04-12"},
 	} {
 		st, err := s.Statement("acme", c.month, nil)
 		if err != nil {
@@ -144,8 +147,8 @@ func TestBillingDates(t *testing.T) {
 			t.Errorf("%s: billing %s due %s; want %s %s", c.month, st.BillingDate, st.DueDate, c.bill, c.due)
 		}
 	}
-	// Without the holidays the same months bill a day earlier.
-	plain, _ := NewCalendar(nil)
+	// Without 1 January the same month bills a day earlier.
+	plain, _ := NewCalendar(nil, []string{"2027-01-01"})
 	if d := plain.NthBusinessDay(2027, time.January, 10).Format(time.DateOnly); d != "2027-01-14" {
 		t.Errorf("no holidays: %s", d)
 	}

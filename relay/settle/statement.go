@@ -24,8 +24,13 @@ type Config struct {
 	// friendtalk_image, payment_alimtalk) to its unit price in won, VAT
 	// excluded, with at most two decimals.
 	Prices map[string]Price `toml:"prices" json:"prices"`
-	// Holidays are the non-weekend days off, "YYYY-MM-DD".
+	// Holidays are days off added to the built-in calendar, "YYYY-MM-DD":
+	// election days not in its table, newly legislated holidays, company
+	// days off.
 	Holidays []string `toml:"holidays" json:"holidays"`
+	// NotHolidays are days off of the built-in calendar that are business
+	// days after all (a holiday moved or abolished), "YYYY-MM-DD".
+	NotHolidays []string `toml:"not_holidays" json:"not_holidays"`
 }
 
 // Validate checks that every product has a price and every holiday parses.
@@ -58,7 +63,7 @@ func New(cfg Config) (*Settler, error) {
 			return nil, fmt.Errorf("%w: no unit price for %s", ErrConfig, p)
 		}
 	}
-	cal, err := NewCalendar(cfg.Holidays)
+	cal, err := NewCalendar(cfg.Holidays, cfg.NotHolidays)
 	if err != nil {
 		return nil, err
 	}
