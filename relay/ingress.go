@@ -80,6 +80,7 @@ func (in *ingress) SubmitBatch(ctx context.Context, s upstream.Session, reqs []*
 			Fallback: message.Fallback(req.Fallback),
 			Truncate: req.Truncate,
 		}
+		dr.Kakao.Ad = dr.IsAd() // an advertisement by its text is stored as one
 		product, refusal := in.door.Check(c, dr, now)
 		if refusal != nil {
 			if in.earlier(s.Customer(), req.ClientRef, resps[i]) {

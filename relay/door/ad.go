@@ -3,6 +3,8 @@ package door
 import (
 	"strings"
 	"time"
+
+	"github.com/msgrelay/relay/relay/customer"
 )
 
 // AdPrefix must open every advertising message.
@@ -64,4 +66,35 @@ func AdFriendTalkAllowed(now time.Time) bool {
 func AdSMSAllowed(now time.Time) bool {
 	m := minuteOfDay(now)
 	return m >= 8*60 && m < 21*60
+}
+
+// checkAd applies the rules every advertisement keeps, flagged or not: the
+// customer may advertise, the text opens with the prefix and carries the
+// free opt-out line (the relay never adds it), and the recipient has not
+// opted out of the customer's advertising. The night rules are the
+// caller's: they differ by product.
+func (k *Checker) checkAd(c *customer.Customer, req *Request) *Refusal {
+	text := req.Text
+	if !c.Advertising {
+		why := "flagged as advertising"
+		if !req.Kakao.Ad {
+			why = "its text opens with " + AdPrefix
+		}
+		return refuse(RuleAd, firstRunes(text, 8), "",
+			"customer %s may not send advertising; the message is an advertisement (%s)", c.ID, why).about("ad")
+	}
+	if !IsAdText(text) {
+		return refuse(RuleAd, firstRunes(text, 4), AdPrefix, "an advertisement must start with %q", AdPrefix).about("text")
+	}
+	if !hasOptOut(text) {
+		return refuse(RuleAd, "", "080", "an advertisement must carry a free opt-out number (무료거부/수신거부 080-XXX-XXXX); the relay does not add it").about("text")
+	}
+	if k.optOuts != nil {
+		var buf [maxRecipient]byte
+		if rcpt, ok := appendRecipient(buf[:0], req.Recipient); ok && k.optOuts.OptedOut(c.ID, string(rcpt)) {
+			return refuse(RuleOptedOut, string(rcpt), "",
+				"recipient %s has opted out of customer %s's advertising (080 수신거부)", rcpt, c.ID).about("recipient")
+		}
+	}
+	return nil
 }

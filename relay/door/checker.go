@@ -31,11 +31,22 @@ type Options struct {
 	// Metrics receives relay_door_refused_total{rule} and
 	// relay_door_passed_total{product}; nil means a private set.
 	Metrics *metrics.Set
+	// OptOuts, if set, is the customers' advertising opt-out lists (080
+	// 수신거부): an advertisement to a listed number is refused (OPTED_OUT).
+	OptOuts OptOuts
+}
+
+// OptOuts answers whether a recipient (normalised: digits only, 010…)
+// has opted out of a customer's advertising. It must be safe for
+// concurrent use and should not block.
+type OptOuts interface {
+	OptedOut(customer, recipient string) bool
 }
 
 // Checker applies the door's rules. It is safe for concurrent use.
 type Checker struct {
 	cfg     Config
+	optOuts OptOuts
 	buckets limiters
 	refused map[string]*metrics.Counter
 	passed  [message.ProductAuto + 1]*metrics.Counter
@@ -51,7 +62,7 @@ func New(cfg Config, opts Options) (*Checker, error) {
 	if set == nil {
 		set = metrics.NewSet()
 	}
-	k := &Checker{cfg: cfg, refused: make(map[string]*metrics.Counter, len(Rules))}
+	k := &Checker{cfg: cfg, optOuts: opts.OptOuts, refused: make(map[string]*metrics.Counter, len(Rules))}
 	for _, r := range Rules {
 		k.refused[r] = set.GetOrCreateCounter(`relay_door_refused_total{rule="` + r + `"}`)
 	}
@@ -174,8 +185,8 @@ func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Produc
 			return 0, tooLong("subject", "LMS subject", sn, k.cfg.LMSSubjectBytes, "EUC-KR bytes")
 		}
 	}
-	if req.Kakao.Ad {
-		if r := checkAdFormat(c, req.Text); r != nil {
+	if req.IsAd() {
+		if r := k.checkAd(c, req); r != nil {
 			return 0, r
 		}
 		if !AdSMSAllowed(now) {
@@ -220,6 +231,9 @@ func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Produ
 		if req.Kakao.Ad {
 			return refuse(RuleAd, "ad", "", "AlimTalk is informational only and cannot carry advertising (Art. 2-4)").about("ad")
 		}
+		if IsAdText(req.Text) {
+			return refuse(RuleAd, firstRunes(req.Text, 8), "", "AlimTalk is informational only and cannot carry advertising (Art. 2-4); the text opens as an advertisement").about("text")
+		}
 	case message.ProductFriendTalkText:
 		if req.Kakao.ImageURL != "" {
 			return refuse(RuleInvalidRequest, "image_url", "", "a text FriendTalk carries no image; send friendtalk_image").about("image_url")
@@ -233,8 +247,8 @@ func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Produ
 				"an image FriendTalk takes exactly 1 image, as one http(s) URL").about("image_url")
 		}
 	}
-	if req.Kakao.Ad {
-		if r := checkAdFormat(c, req.Text); r != nil {
+	if req.IsAd() {
+		if r := k.checkAd(c, req); r != nil {
 			return r
 		}
 		if !AdFriendTalkAllowed(now) {

@@ -34,7 +34,22 @@
 //	                       "(광고)" prefix, no free 080 opt-out number, or night
 //	                       time (FriendTalk 20:50–08:00, SMS 21:00–08:00 Seoul);
 //	                       AlimTalk is never advertising
+//	OPTED_OUT              an advertisement to a number on the customer's
+//	                       opt-out list (080 수신거부; [Options].OptOuts)
 //	THROTTLED              the customer's token bucket is empty; the rate is named
+//
+// # Advertising
+//
+// A message is an advertisement when it is flagged as one, or when its
+// text opens with "(광고)" as a reader sees it ([IsAdText]: after NFKC, so
+// full-width "（광고）" counts; leading whitespace and zero-width
+// characters skipped; spaces inside the brackets ignored; "[광고]" too),
+// whatever the flag says ([Request.IsAd]). Every advertisement needs the
+// customer's ad permission, the prefix, the free opt-out line (the relay
+// never adds it) and a recipient not on the customer's opt-out list, and
+// keeps the night rules. AlimTalk never carries one. The caller stores an
+// accepted message's ad flag as [Request.IsAd], so its Kakao leg and its
+// SMS fallback are sent as the advertisement it is.
 //
 // Product auto becomes SMS if the text fits the SMS limit (and the customer
 // may send SMS), otherwise LMS; an LMS chosen this way needs no subject.

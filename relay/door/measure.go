@@ -107,19 +107,6 @@ func checkRecipient(s string) *Refusal {
 		"recipient %q is not a Korean mobile number (010 + 8 digits, or 011/016/017/018/019 + 7 or 8 digits)", s).about("recipient")
 }
 
-func checkAdFormat(c *customer.Customer, text string) *Refusal {
-	if !c.Advertising {
-		return refuse(RuleAd, "ad", "", "customer %s may not send advertising", c.ID).about("ad")
-	}
-	if !strings.HasPrefix(text, AdPrefix) {
-		return refuse(RuleAd, firstRunes(text, 4), AdPrefix, "an advertisement must start with %q", AdPrefix).about("text")
-	}
-	if !hasOptOut(text) {
-		return refuse(RuleAd, "", "080", "an advertisement must carry a free opt-out number (무료거부/수신거부 080-XXX-XXXX)").about("text")
-	}
-	return nil
-}
-
 func nightRefusal(what string, now time.Time, from string) *Refusal {
 	t := now.In(Seoul).Format("15:04")
 	return refuse(RuleAd, t, from+"-08:00", "%s from %s to 08:00 Seoul time; it is %s", what, from, t).about("ad")

@@ -17,7 +17,9 @@ const (
 	RuleMissingField        = "MISSING_FIELD" // template code, sender profile, subject, image, text
 	RuleUnencodableText     = "UNENCODABLE_TEXT"
 	RuleThrottled           = "THROTTLED"
-	RuleAd                  = "AD_RULE" // advertising format or night time
+	RuleAd                  = "AD_RULE"           // advertising format or night time
+	RuleOptedOut            = "OPTED_OUT"         // an advertisement to a number on the customer's opt-out list
+	RuleTemplateMismatch    = "TEMPLATE_MISMATCH" // AlimTalk not matching a registered template
 	RuleInvalidRequest      = "INVALID_REQUEST"
 	RuleStoreUnavailable    = "STORE_UNAVAILABLE" // temporary: retry later
 	RuleShuttingDown        = "SHUTTING_DOWN"     // temporary: retry later
@@ -28,7 +30,7 @@ var Rules = []string{
 	RuleUnauthenticated, RuleCustomerSuspended, RuleProductNotAllowed,
 	RuleSenderNotRegistered, RuleRecipientInvalid, RuleTooLong,
 	RuleMissingField, RuleUnencodableText, RuleThrottled, RuleAd,
-	RuleInvalidRequest,
+	RuleInvalidRequest, RuleOptedOut, RuleTemplateMismatch,
 }
 
 // Refusal is why the door refused a message: the rule, a reason a person

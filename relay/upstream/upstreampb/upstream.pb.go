@@ -59,6 +59,9 @@ const (
 	Status_INVALID_REQUEST       Status = 12 // malformed request
 	Status_STORE_UNAVAILABLE     Status = 13 // temporary: not stored, retry later
 	Status_SHUTTING_DOWN         Status = 14 // temporary: not stored, retry on another connection later
+	Status_OPTED_OUT             Status = 15 // an advertisement to a number on the customer's opt-out list (080 수신거부)
+	Status_TEMPLATE_MISMATCH     Status = 16 // AlimTalk text or buttons not matching a registered template; reason names the position
+	Status_NOT_PAYMENT_SOURCE    Status = 17 // payment events from a customer that is not a configured payment source
 )
 
 // Enum value maps for Status.
@@ -79,6 +82,9 @@ var (
 		12: "INVALID_REQUEST",
 		13: "STORE_UNAVAILABLE",
 		14: "SHUTTING_DOWN",
+		15: "OPTED_OUT",
+		16: "TEMPLATE_MISMATCH",
+		17: "NOT_PAYMENT_SOURCE",
 	}
 	Status_value = map[string]int32{
 		"STATUS_UNSPECIFIED":    0,
@@ -96,6 +102,9 @@ var (
 		"INVALID_REQUEST":       12,
 		"STORE_UNAVAILABLE":     13,
 		"SHUTTING_DOWN":         14,
+		"OPTED_OUT":             15,
+		"TEMPLATE_MISMATCH":     16,
+		"NOT_PAYMENT_SOURCE":    17,
 	}
 )
 
@@ -364,6 +373,7 @@ const (
 	PaymentEventKind_CANCELLATION_COMPLETED         PaymentEventKind = 2
 	PaymentEventKind_VIRTUAL_ACCOUNT_ISSUED         PaymentEventKind = 3
 	PaymentEventKind_DEPOSIT_COMPLETED              PaymentEventKind = 4
+	PaymentEventKind_VIRTUAL_ACCOUNT_EXPIRED        PaymentEventKind = 5 // the deposit due date passed without a deposit
 )
 
 // Enum value maps for PaymentEventKind.
@@ -374,6 +384,7 @@ var (
 		2: "CANCELLATION_COMPLETED",
 		3: "VIRTUAL_ACCOUNT_ISSUED",
 		4: "DEPOSIT_COMPLETED",
+		5: "VIRTUAL_ACCOUNT_EXPIRED",
 	}
 	PaymentEventKind_value = map[string]int32{
 		"PAYMENT_EVENT_KIND_UNSPECIFIED": 0,
@@ -381,6 +392,7 @@ var (
 		"CANCELLATION_COMPLETED":         2,
 		"VIRTUAL_ACCOUNT_ISSUED":         3,
 		"DEPOSIT_COMPLETED":              4,
+		"VIRTUAL_ACCOUNT_EXPIRED":        5,
 	}
 )
 
@@ -1515,16 +1527,23 @@ func (x *Error) GetReason() string {
 }
 
 type PaymentEvent struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"` // unique per payment system; a repeat is OK + duplicate
-	Mid           string                 `protobuf:"bytes,2,opt,name=mid,proto3" json:"mid,omitempty"`
-	Kind          PaymentEventKind       `protobuf:"varint,3,opt,name=kind,proto3,enum=msgrelay.upstream.v1.PaymentEventKind" json:"kind,omitempty"`
-	Method        PaymentMethod          `protobuf:"varint,4,opt,name=method,proto3,enum=msgrelay.upstream.v1.PaymentMethod" json:"method,omitempty"`
-	Amount        int64                  `protobuf:"varint,5,opt,name=amount,proto3" json:"amount,omitempty"` // in won
-	OrderId       string                 `protobuf:"bytes,6,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	OrderName     string                 `protobuf:"bytes,7,opt,name=order_name,json=orderName,proto3" json:"order_name,omitempty"`
-	BuyerNumber   string                 `protobuf:"bytes,8,opt,name=buyer_number,json=buyerNumber,proto3" json:"buyer_number,omitempty"`
-	TimeMs        int64                  `protobuf:"varint,9,opt,name=time_ms,json=timeMs,proto3" json:"time_ms,omitempty"` // Unix milliseconds of the event
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	EventId     string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"` // unique per payment system; a repeat is OK + duplicate
+	Mid         string                 `protobuf:"bytes,2,opt,name=mid,proto3" json:"mid,omitempty"`
+	Kind        PaymentEventKind       `protobuf:"varint,3,opt,name=kind,proto3,enum=msgrelay.upstream.v1.PaymentEventKind" json:"kind,omitempty"`
+	Method      PaymentMethod          `protobuf:"varint,4,opt,name=method,proto3,enum=msgrelay.upstream.v1.PaymentMethod" json:"method,omitempty"`
+	Amount      int64                  `protobuf:"varint,5,opt,name=amount,proto3" json:"amount,omitempty"` // in won
+	OrderId     string                 `protobuf:"bytes,6,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	OrderName   string                 `protobuf:"bytes,7,opt,name=order_name,json=orderName,proto3" json:"order_name,omitempty"`
+	BuyerNumber string                 `protobuf:"bytes,8,opt,name=buyer_number,json=buyerNumber,proto3" json:"buyer_number,omitempty"`
+	TimeMs      int64                  `protobuf:"varint,9,opt,name=time_ms,json=timeMs,proto3" json:"time_ms,omitempty"` // Unix milliseconds of the event
+	// The virtual account, required for VIRTUAL_ACCOUNT_ISSUED,
+	// DEPOSIT_COMPLETED and VIRTUAL_ACCOUNT_EXPIRED (with amount); a missing
+	// one is refused as MISSING_FIELD naming it.
+	Bank          string `protobuf:"bytes,10,opt,name=bank,proto3" json:"bank,omitempty"`                                        // bank name, e.g. 국민은행
+	AccountNumber string `protobuf:"bytes,11,opt,name=account_number,json=accountNumber,proto3" json:"account_number,omitempty"` // as the bank writes it, e.g. 123-456-789012
+	AccountHolder string `protobuf:"bytes,12,opt,name=account_holder,json=accountHolder,proto3" json:"account_holder,omitempty"` // 예금주
+	DepositDueMs  int64  `protobuf:"varint,13,opt,name=deposit_due_ms,json=depositDueMs,proto3" json:"deposit_due_ms,omitempty"` // Unix milliseconds of the deposit due date (입금기한)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1618,6 +1637,34 @@ func (x *PaymentEvent) GetBuyerNumber() string {
 func (x *PaymentEvent) GetTimeMs() int64 {
 	if x != nil {
 		return x.TimeMs
+	}
+	return 0
+}
+
+func (x *PaymentEvent) GetBank() string {
+	if x != nil {
+		return x.Bank
+	}
+	return ""
+}
+
+func (x *PaymentEvent) GetAccountNumber() string {
+	if x != nil {
+		return x.AccountNumber
+	}
+	return ""
+}
+
+func (x *PaymentEvent) GetAccountHolder() string {
+	if x != nil {
+		return x.AccountHolder
+	}
+	return ""
+}
+
+func (x *PaymentEvent) GetDepositDueMs() int64 {
+	if x != nil {
+		return x.DepositDueMs
 	}
 	return 0
 }
@@ -1786,7 +1833,7 @@ const file_upstream_proto_rawDesc = "" +
 	"UnbindResp\"U\n" +
 	"\x05Error\x124\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x1c.msgrelay.upstream.v1.StatusR\x06status\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xc2\x02\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xca\x03\n" +
 	"\fPaymentEvent\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x10\n" +
 	"\x03mid\x18\x02 \x01(\tR\x03mid\x12:\n" +
@@ -1797,13 +1844,18 @@ const file_upstream_proto_rawDesc = "" +
 	"\n" +
 	"order_name\x18\a \x01(\tR\torderName\x12!\n" +
 	"\fbuyer_number\x18\b \x01(\tR\vbuyerNumber\x12\x17\n" +
-	"\atime_ms\x18\t \x01(\x03R\x06timeMs\"\x9f\x01\n" +
+	"\atime_ms\x18\t \x01(\x03R\x06timeMs\x12\x12\n" +
+	"\x04bank\x18\n" +
+	" \x01(\tR\x04bank\x12%\n" +
+	"\x0eaccount_number\x18\v \x01(\tR\raccountNumber\x12%\n" +
+	"\x0eaccount_holder\x18\f \x01(\tR\raccountHolder\x12$\n" +
+	"\x0edeposit_due_ms\x18\r \x01(\x03R\fdepositDueMs\"\x9f\x01\n" +
 	"\x10PaymentEventResp\x124\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x1c.msgrelay.upstream.v1.StatusR\x06status\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1c\n" +
 	"\tduplicate\x18\x03 \x01(\bR\tduplicate\x12\x1f\n" +
 	"\vmessage_ids\x18\x04 \x03(\tR\n" +
-	"messageIds*\xb2\x02\n" +
+	"messageIds*\xf0\x02\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x06\n" +
 	"\x02OK\x10\x01\x12\x13\n" +
@@ -1820,7 +1872,10 @@ const file_upstream_proto_rawDesc = "" +
 	"\aAD_RULE\x10\v\x12\x13\n" +
 	"\x0fINVALID_REQUEST\x10\f\x12\x15\n" +
 	"\x11STORE_UNAVAILABLE\x10\r\x12\x11\n" +
-	"\rSHUTTING_DOWN\x10\x0e*\xc5\x01\n" +
+	"\rSHUTTING_DOWN\x10\x0e\x12\r\n" +
+	"\tOPTED_OUT\x10\x0f\x12\x15\n" +
+	"\x11TEMPLATE_MISMATCH\x10\x10\x12\x16\n" +
+	"\x12NOT_PAYMENT_SOURCE\x10\x11*\xc5\x01\n" +
 	"\aProduct\x12\x17\n" +
 	"\x13PRODUCT_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vPRODUCT_SMS\x10\x01\x12\x0f\n" +
@@ -1847,13 +1902,14 @@ const file_upstream_proto_rawDesc = "" +
 	"\fSOURCE_RELAY\x10\x01\x12\x0f\n" +
 	"\vSOURCE_SMPP\x10\x02\x12\x12\n" +
 	"\x0eSOURCE_RECEIPT\x10\x03\x12\x10\n" +
-	"\fSOURCE_KAKAO\x10\x04*\x9d\x01\n" +
+	"\fSOURCE_KAKAO\x10\x04*\xba\x01\n" +
 	"\x10PaymentEventKind\x12\"\n" +
 	"\x1ePAYMENT_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12APPROVAL_COMPLETED\x10\x01\x12\x1a\n" +
 	"\x16CANCELLATION_COMPLETED\x10\x02\x12\x1a\n" +
 	"\x16VIRTUAL_ACCOUNT_ISSUED\x10\x03\x12\x15\n" +
-	"\x11DEPOSIT_COMPLETED\x10\x04*p\n" +
+	"\x11DEPOSIT_COMPLETED\x10\x04\x12\x1b\n" +
+	"\x17VIRTUAL_ACCOUNT_EXPIRED\x10\x05*p\n" +
 	"\rPaymentMethod\x12\x1e\n" +
 	"\x1aPAYMENT_METHOD_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04CARD\x10\x01\x12\x13\n" +
