@@ -122,18 +122,19 @@ func TestLookups(t *testing.T) {
 		}
 		return out
 	}
+	// Newest first.
 	eq := func(got []string, want string) {
 		t.Helper()
 		if strings.Join(got, " ") != want {
 			t.Errorf("got %q, want %q", strings.Join(got, " "), want)
 		}
 	}
-	eq(q("recipient=01011112222&from=2026-11-20&to=2026-11-20"), "d:delivered x:failed p:sent")
-	eq(q("recipient=01011112222&from=2026-11-20&to=2026-11-22"), "d:delivered x:failed p:sent late:delivered")
-	eq(q("recipient=01011112222&from=2026-11-20&to=2026-11-22&state=delivered"), "d:delivered late:delivered")
-	eq(q("from=2026-11-20&to=2026-11-20"), "d:delivered x:failed p:sent o:delivered")
-	eq(q("from=2026-11-20&to=2026-11-20&limit=2"), "d:delivered x:failed")
-	eq(q("from=2026-11-20T03:30:00Z&to=2026-11-20T05:30:00Z"), "x:failed p:sent")
+	eq(q("recipient=01011112222&from=2026-11-20&to=2026-11-20"), "p:sent x:failed d:delivered")
+	eq(q("recipient=01011112222&from=2026-11-20&to=2026-11-22"), "late:delivered p:sent x:failed d:delivered")
+	eq(q("recipient=01011112222&from=2026-11-20&to=2026-11-22&state=delivered"), "late:delivered d:delivered")
+	eq(q("from=2026-11-20&to=2026-11-20"), "o:delivered p:sent x:failed d:delivered")
+	eq(q("from=2026-11-20&to=2026-11-20&limit=2"), "o:delivered p:sent")
+	eq(q("from=2026-11-20T03:30:00Z&to=2026-11-20T05:30:00Z"), "p:sent x:failed")
 	for _, bad := range []string{"from=yesterday", "state=gone", "limit=-1", "from=2026-11-22&to=2026-11-20"} {
 		if code := f.do("GET", "/api/v1/messages?"+bad, acmeToken, "", nil); code != http.StatusBadRequest {
 			t.Errorf("%s: %d", bad, code)

@@ -272,7 +272,7 @@ func TestMerchantPagesInBrowser(t *testing.T) {
 		document.querySelector('#search button').click(); true`)
 	b.waitFor(`document.readyState === 'complete' && location.search.includes('recipient=') && document.getElementById('count') !== null`)
 	rows := b.eval(`Array.from(document.querySelectorAll('#results tr.msg')).map(r => r.dataset.id + ' ' + r.querySelector('.state').innerText).join('|')`)
-	if want := ok.String() + " delivered|" + bad.String() + " failed"; rows != want {
+	if want := bad.String() + " failed|" + ok.String() + " delivered"; rows != want { // newest first
 		t.Fatalf("rows %q, want %q", rows, want)
 	}
 	text := b.eval(`document.getElementById('results').innerText`)

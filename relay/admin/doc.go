@@ -36,9 +36,8 @@
 // # API
 //
 //	GET    /api/v1/messages/{id}
-//	GET    /api/v1/messages?customer=C&client_ref=R
-//	GET    /api/v1/messages?customer=C&recipient=N&from=T&to=T[&state=S][&limit=L]
-//	GET    /api/v1/messages?customer=C&from=T&to=T[&state=S][&limit=L]
+//	GET    /api/v1/messages?customer=C[&from=T][&to=T][&state=S][&product=P][&sender=N]
+//	         [&recipient=N][&client_ref=R][&limit=L][&before=ID|&after=ID]
 //	GET    /api/v1/customers/{customer}
 //	POST   /api/v1/customers/{customer}/suspend          {"reason": "..."}
 //	POST   /api/v1/customers/{customer}/resume
@@ -56,6 +55,22 @@
 //
 // Times (T) are RFC 3339 or YYYY-MM-DD (a day in KST). Errors are
 // {"error": "..."} with a status code.
+//
+// # History
+//
+// A search answers a customer's messages accepted in [from, to) (default:
+// the 30 days before now), newest first, with every filter (state;
+// product, sent or billed; sender; recipient; client_ref) applied before
+// the page is cut at limit (at most [Config].MaxResults):
+//
+//	{"messages": [...], "count": 5, "next": "<id>", "prev": "<id>", "total": 1234}
+//
+// next is the before= of the page of older messages, prev the after= of
+// the page of newer ones; each is absent at its end, and paging has no
+// length limit. total is given when counting costs no record reads: no
+// state, product or sender filter, at most 100,000 matches. A page reads
+// at most 50,000 index entries, so a filter that matches little may answer
+// a short page with a next cursor; keep following next.
 //
 // # Pages
 //

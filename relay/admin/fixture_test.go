@@ -64,7 +64,7 @@ type fixture struct {
 
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, opts ...func(*Options)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, now: testNow, audit: &memAudit{}, ids: map[string]message.ID{}}
 	st, err := store.Open(t.TempDir(), store.Options{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now }})
@@ -111,10 +111,14 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Options{
+	o := Options{
 		Tokens: toks, Store: st, Customers: f.reg, Payments: f.pay, Settler: f.settler, Audit: f.audit,
 		Now: func() time.Time { return f.now },
-	})
+	}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	srv, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,9 +147,15 @@ func newFixture(t *testing.T) *fixture {
 // "failed", or "" to leave it sent.
 func (f *fixture) send(cust, ref, product, recipient, final string, at time.Time) message.ID {
 	f.t.Helper()
+	return f.sendFrom("0212345678", cust, ref, product, recipient, final, at)
+}
+
+// sendFrom is send from a sender number.
+func (f *fixture) sendFrom(sender, cust, ref, product, recipient, final string, at time.Time) message.ID {
+	f.t.Helper()
 	ctx := context.Background()
 	p, _ := message.ParseProduct(product)
-	m := &message.Message{Customer: cust, ClientRef: ref, Product: p, Sender: "0212345678", Recipient: recipient,
+	m := &message.Message{Customer: cust, ClientRef: ref, Product: p, Sender: sender, Recipient: recipient,
 		Text: "hello " + ref, AcceptedAt: at}
 	if p.Kakao() {
 		m.Kakao.SenderKey, m.Kakao.TemplateCode = "sk", "T1"

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -97,110 +96,4 @@ func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, who Principa
 		return
 	}
 	writeJSON(w, http.StatusOK, viewOf(m, who))
-}
-
-// Query is a message search.
-type Query struct {
-	Customer  string
-	ClientRef string
-	Recipient string
-	From, To  time.Time
-	State     message.State // StateUnknown: any
-	Limit     int
-}
-
-// find runs a query for who. Customer scoping is checked by the caller.
-func (s *Server) find(q Query) ([]*message.Message, error) {
-	if q.ClientRef != "" {
-		m, err := s.opts.Store.ByClientRef(q.Customer, q.ClientRef)
-		if err != nil {
-			return nil, nil // not found is an empty answer
-		}
-		return []*message.Message{m}, nil
-	}
-	// Fetch up to the result cap and filter by state, then cut to limit.
-	fetch := s.opts.Config.maxResults()
-	var ids []message.ID
-	var err error
-	if q.Recipient != "" {
-		ids, err = s.opts.Store.ByRecipient(q.Customer, normalize(q.Recipient), q.From, q.To, fetch)
-	} else {
-		ids, err = s.opts.Store.ByTime(q.Customer, q.From, q.To, fetch)
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*message.Message, 0, min(len(ids), q.Limit))
-	for _, id := range ids {
-		m, err := s.opts.Store.Get(id)
-		if err != nil {
-			continue // purged between the index read and now
-		}
-		if m.Customer != q.Customer || (q.State != message.StateUnknown && m.State != q.State) {
-			continue
-		}
-		out = append(out, m)
-		if len(out) == q.Limit {
-			break
-		}
-	}
-	return out, nil
-}
-
-func normalize(n string) string {
-	b := make([]byte, 0, len(n))
-	for i := 0; i < len(n); i++ {
-		if n[i] != '-' && n[i] != ' ' {
-			b = append(b, n[i])
-		}
-	}
-	return string(b)
-}
-
-// parseQuery reads a search from URL values; the customer defaults to a
-// customer token's own.
-func (s *Server) parseQuery(r *http.Request, who Principal) (Query, int, error) {
-	v := r.URL.Query()
-	q := Query{Customer: v.Get("customer"), ClientRef: v.Get("client_ref"), Recipient: v.Get("recipient")}
-	if q.Customer == "" {
-		q.Customer = who.Customer
-	}
-	if q.Customer == "" {
-		return q, http.StatusBadRequest, errors.New("customer is required")
-	}
-	if !who.may(q.Customer) {
-		return q, http.StatusForbidden, ErrForbidden
-	}
-	var err error
-	if q.From, q.To, err = s.timeRange(v.Get("from"), v.Get("to")); err != nil {
-		return q, http.StatusBadRequest, err
-	}
-	if st := v.Get("state"); st != "" {
-		if q.State, err = message.ParseState(st); err != nil {
-			return q, http.StatusBadRequest, err
-		}
-	}
-	if q.Limit, err = s.limit(v.Get("limit")); err != nil {
-		return q, http.StatusBadRequest, err
-	}
-	return q, 0, nil
-}
-
-func (s *Server) findMessages(w http.ResponseWriter, r *http.Request, who Principal) {
-	q, code, err := s.parseQuery(r, who)
-	if err != nil {
-		writeError(w, code, err.Error())
-		return
-	}
-	msgs, err := s.find(q)
-	if err != nil {
-		s.log.Error("message lookup failed", "customer", q.Customer, "err", err)
-		writeError(w, http.StatusInternalServerError, "lookup failed")
-		return
-	}
-	views := make([]MessageView, len(msgs))
-	for i, m := range msgs {
-		views[i] = viewOf(m, who)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": views, "count": len(views)})
 }

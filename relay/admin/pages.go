@@ -125,9 +125,9 @@ func (s *Server) messagesPage(w http.ResponseWriter, r *http.Request, who Princi
 		d.Searched = true
 		q, code, err := s.parseQuery(r, who)
 		if err == nil {
-			var msgs []*message.Message
-			msgs, err = s.find(q)
-			for _, m := range msgs {
+			var p Page
+			p, err = s.find(q)
+			for _, m := range p.Messages {
 				d.Messages = append(d.Messages, viewOf(m, who))
 			}
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/settle"
+	"github.com/msgrelay/relay/store"
 )
 
 // Store is what the server reads from the message store; *store.Store
@@ -25,8 +26,8 @@ import (
 type Store interface {
 	Get(id message.ID) (*message.Message, error)
 	ByClientRef(customer, ref string) (*message.Message, error)
-	ByRecipient(customer, recipient string, from, to time.Time, limit int) ([]message.ID, error)
-	ByTime(customer string, from, to time.Time, limit int) ([]message.ID, error)
+	History(q store.HistoryQuery) (store.HistoryPage, error)
+	CountHistory(customer, recipient string, from, to time.Time, limit int) (int, bool, error)
 	MonthCounts(customer, month string) (map[message.Product]uint64, error)
 	Export(from, to time.Time) iter.Seq2[*message.Message, error]
 }
