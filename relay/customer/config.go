@@ -32,6 +32,16 @@ type Config struct {
 	Rate  float64 `toml:"rate"`  // messages per second; 0 means DefaultRate
 	Burst int     `toml:"burst"` // token bucket depth; 0 means one second's worth
 
+	// The HTTP API and report webhooks: APIKeys are the stored hashes
+	// ("sha256:<hex>", see HashAPIKey) of the customer's API keys;
+	// ReportURL, when set, receives its final reports, signed with
+	// WebhookSecrets (or the comma-separated secrets in the environment
+	// variable WebhookSecretsEnv), at most two at once for rotation.
+	APIKeys           []string `toml:"api_keys"`
+	ReportURL         string   `toml:"report_url"`
+	WebhookSecrets    []string `toml:"webhook_secrets"`
+	WebhookSecretsEnv string   `toml:"webhook_secrets_env"`
+
 	Suspended     bool   `toml:"suspended"`
 	SuspendReason string `toml:"suspend_reason"`
 }
@@ -46,6 +56,7 @@ func (c *Config) Validate() error {
 // ValidateAll validates each table and that no id is used twice.
 func ValidateAll(cfgs []Config) error {
 	seen := make(map[string]bool, len(cfgs))
+	keys := map[string]string{} // API key hash → customer
 	var errs []error
 	for i := range cfgs {
 		if err := cfgs[i].Validate(); err != nil {
@@ -55,6 +66,12 @@ func ValidateAll(cfgs []Config) error {
 			errs = append(errs, fmt.Errorf("%w: customer id %q used twice", ErrConfig, cfgs[i].ID))
 		}
 		seen[cfgs[i].ID] = true
+		for _, k := range cfgs[i].APIKeys {
+			if owner, dup := keys[k]; dup {
+				errs = append(errs, fmt.Errorf("%w: an API key of customer %q is also customer %q's", ErrConfig, cfgs[i].ID, owner))
+			}
+			keys[k] = cfgs[i].ID
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -155,6 +172,9 @@ func (c *Config) build(opts *LoadOptions) (*Customer, error) {
 			return nil, bad("empty sender key")
 		}
 		cu.SenderKeys = append(cu.SenderKeys, k)
+	}
+	if err := c.buildIngress(cu, opts); err != nil {
+		return nil, bad("%v", err)
 	}
 	if c.SecretHash != "" {
 		h, err := parseSecretHash(c.SecretHash)

@@ -33,7 +33,13 @@ type Customer struct {
 	Rate  float64
 	Burst int
 
-	secret secretHash
+	// ReportURL, when set, receives the customer's final reports as
+	// signed webhooks, instead of its upstream connections.
+	ReportURL string
+
+	secret         secretHash
+	apiKeys        []apiKeyHash // HTTP API keys
+	webhookSecrets []string     // report signing secrets, current first
 }
 
 // Allows reports whether the customer may send product p.
@@ -96,6 +102,8 @@ func (c *Customer) clone() *Customer {
 	d.Products = slices.Clone(c.Products)
 	d.Senders = slices.Clone(c.Senders)
 	d.SenderKeys = slices.Clone(c.SenderKeys)
+	d.apiKeys = slices.Clone(c.apiKeys)
+	d.webhookSecrets = slices.Clone(c.webhookSecrets)
 	return &d
 }
 

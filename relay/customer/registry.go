@@ -52,8 +52,9 @@ type Registry struct {
 }
 
 type snapshot struct {
-	byID  map[string]*Customer
-	dummy secretHash // verified against for unknown ids, to cost the same
+	byID     map[string]*Customer
+	byAPIKey map[apiKeyHash]*Customer
+	dummy    secretHash // verified against for unknown ids, to cost the same
 }
 
 // NewRegistry makes a registry holding customers (as built by [Load]).
@@ -78,9 +79,16 @@ func newSnapshot(m map[string]*Customer) *snapshot {
 	for _, c := range m {
 		iter = max(iter, c.secret.iter)
 	}
+	keys := map[apiKeyHash]*Customer{}
+	for _, c := range m {
+		for _, k := range c.apiKeys {
+			keys[k] = c
+		}
+	}
 	return &snapshot{
-		byID:  m,
-		dummy: secretHash{iter: iter, salt: make([]byte, saltLen), key: make([]byte, keyLen)},
+		byID:     m,
+		byAPIKey: keys,
+		dummy:    secretHash{iter: iter, salt: make([]byte, saltLen), key: make([]byte, keyLen)},
 	}
 }
 

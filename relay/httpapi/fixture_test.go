@@ -1,0 +1,162 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/store"
+)
+
+const (
+	demoKey  = "rly_test0demo0key0000000000000000"
+	otherKey = "rly_test0other0key000000000000000"
+)
+
+// doorAcceptor is the accept path in miniature, on the real door and the
+// real store: what the daemon's own acceptor does for the HTTP ingress.
+type doorAcceptor struct {
+	door *door.Checker
+	st   *store.Store
+	reg  *customer.Registry
+	now  func() time.Time
+}
+
+func (a *doorAcceptor) Accept(ctx context.Context, customerID string, subs []Submission, out []Outcome) {
+	c := a.reg.Get(customerID)
+	var msgs []*message.Message
+	var slot []int
+	for i, s := range subs {
+		p, ref := a.door.Check(c, s.Request, a.now())
+		if ref != nil {
+			out[i].Refusal = ref
+			continue
+		}
+		rcpt, _ := door.NormalizeRecipient(s.Request.Recipient)
+		msgs = append(msgs, &message.Message{Customer: customerID, ClientRef: s.Key, Product: p,
+			Ingress: message.IngressHTTP, Sender: customer.NormalizeNumber(s.Request.Sender),
+			Recipient: rcpt, Text: s.Request.Text, Subject: s.Request.Subject, Kakao: s.Request.Kakao,
+			Fallback: s.Request.Fallback, AcceptedAt: a.now()})
+		slot = append(slot, i)
+	}
+	res := make([]store.Accepted, len(msgs))
+	_ = a.st.AcceptBatch(ctx, msgs, res)
+	for j, r := range res {
+		if r.Err != nil {
+			out[slot[j]].Refusal = &door.Refusal{Rule: door.RuleStoreUnavailable, Reason: r.Err.Error(), RetryAfter: time.Second}
+			continue
+		}
+		out[slot[j]] = Outcome{ID: r.ID, Duplicate: r.Dup}
+	}
+}
+
+type mapKeys map[string]string
+
+func (k mapKeys) CustomerByAPIKey(key string) (string, bool) { c, ok := k[key]; return c, ok }
+
+type countingThrottle struct {
+	mu     sync.Mutex
+	failed map[netip.Addr]int
+	burst  int
+}
+
+func (t *countingThrottle) Allowed(a netip.Addr) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.failed[a] < t.burst
+}
+
+func (t *countingThrottle) Failed(a netip.Addr) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.failed[a]++
+}
+
+type fixture struct {
+	t        *testing.T
+	st       *store.Store
+	srv      *Server
+	http     *httptest.Server
+	throttle *countingThrottle
+}
+
+func newFixture(t *testing.T, cfg Config) *fixture {
+	t.Helper()
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	dk, err := door.New(door.DefaultConfig(), door.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := customer.Load([]customer.Config{
+		{ID: "demo", SecretEnv: "S", Products: []string{"sms", "lms", "alimtalk"},
+			Senders: []string{"0212345678"}, SenderKeys: []string{"demo-sender-key"}, Rate: 1000},
+		{ID: "other", SecretEnv: "S", Products: []string{"sms"}, Senders: []string{"0299998888"}, Rate: 1000},
+	}, customer.LoadOptions{Getenv: func(string) string { return "secret" }, Iterations: customer.MinIterations})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := customer.NewRegistry(cs, customer.Options{})
+	now := func() time.Time { return time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC) } // noon in Seoul
+	th := &countingThrottle{failed: map[netip.Addr]int{}, burst: 3}
+	srv, err := New(Options{Config: cfg,
+		Acceptor: &doorAcceptor{door: dk, st: st, reg: reg, now: now},
+		Keys:     mapKeys{demoKey: "demo", otherKey: "other"},
+		Messages: st, Throttle: th})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &fixture{t: t, st: st, srv: srv, http: hs, throttle: th}
+}
+
+// do sends a request and decodes the JSON answer into v (if not nil).
+func (f *fixture) do(method, path, key string, hdr map[string]string, body []byte, v any) *http.Response {
+	f.t.Helper()
+	req, err := http.NewRequest(method, f.http.URL+path, bytes.NewReader(body))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, val := range hdr {
+		req.Header.Set(k, val)
+	}
+	resp, err := f.http.Client().Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if v != nil {
+		if err := json.Unmarshal(b, v); err != nil {
+			f.t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, b, err)
+		}
+	}
+	return resp
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,163 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// Submission is one message of a request as the door takes it.
+type Submission struct {
+	Key     string // the idempotency key: the message's client reference
+	Request door.Request
+}
+
+// Outcome is what became of one submission: an id (Duplicate when the key
+// was sent before), or a refusal. Temporary conditions are refusals too,
+// with rule STORE_UNAVAILABLE or SHUTTING_DOWN and a RetryAfter.
+type Outcome struct {
+	ID        message.ID
+	Duplicate bool
+	Refusal   *door.Refusal
+}
+
+// Acceptor is the relay's one accept path: the door's checks for the
+// customer, then one durable AcceptBatch of what passed, recorded as come
+// in by the HTTP API. Accept fills out[i] for subs[i] and returns once the
+// accepted messages are synced; it must return soon after ctx ends.
+type Acceptor interface {
+	Accept(ctx context.Context, customer string, subs []Submission, out []Outcome)
+}
+
+// Keys finds the customer an API key belongs to.
+type Keys interface {
+	// CustomerByAPIKey returns the customer id of key, comparing only
+	// hashes, or false.
+	CustomerByAPIKey(key string) (string, bool)
+}
+
+// AuthThrottle slows down a source address that presents wrong keys; the
+// upstream protocol's throttle for wrong secrets implements it.
+type AuthThrottle interface {
+	Allowed(addr netip.Addr) bool
+	Failed(addr netip.Addr)
+}
+
+// Messages reads stored messages; *store.Store implements it.
+type Messages interface {
+	Get(id message.ID) (*message.Message, error)
+}
+
+// Options are a Server's collaborators.
+type Options struct {
+	Config   Config
+	Acceptor Acceptor
+	Keys     Keys
+	Messages Messages
+	Throttle AuthThrottle // nil: wrong keys are not throttled (tests only)
+	Logger   *slog.Logger // nil: no logs
+	Metrics  *metrics.Set // nil: a private set
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg  Config
+	opts Options
+	log  *slog.Logger
+	mux  *http.ServeMux
+	srv  *http.Server
+
+	requests   map[string]*metrics.Counter // by answer status class
+	authFailed *metrics.Counter
+	messages   *metrics.Counter
+	refused    *metrics.Counter
+	acceptSec  *metrics.Histogram
+}
+
+// New builds a server; it listens once Serve is called.
+func New(opts Options) (*Server, error) {
+	if opts.Acceptor == nil || opts.Keys == nil || opts.Messages == nil {
+		return nil, fmt.Errorf("%w: acceptor, keys and messages are required", ErrConfig)
+	}
+	cfg := opts.Config
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.SetDefaults()
+	set := opts.Metrics
+	if set == nil {
+		set = metrics.NewSet()
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, opts: opts, log: log, mux: http.NewServeMux(), requests: map[string]*metrics.Counter{}}
+	for _, class := range []string{"2xx", "4xx", "5xx"} {
+		s.requests[class] = set.GetOrCreateCounter(`relay_http_requests_total{status="` + class + `"}`)
+	}
+	s.authFailed = set.GetOrCreateCounter(`relay_http_auth_failed_total`)
+	s.messages = set.GetOrCreateCounter(`relay_http_messages_total{result="accepted"}`)
+	s.refused = set.GetOrCreateCounter(`relay_http_messages_total{result="refused"}`)
+	s.acceptSec = set.GetOrCreateHistogram(`relay_http_accept_seconds`)
+	s.mux.HandleFunc("POST /v1/messages", s.authed(s.postMessages))
+	s.mux.HandleFunc("GET /v1/messages/{id}", s.authed(s.getMessage))
+	s.mux.HandleFunc("GET /v1/openapi.json", serveOpenAPI)
+	s.srv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.ReadTimeout + 30*time.Second, // the durable accept happens in between
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// ServeHTTP routes a request and counts its answer.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+	s.mux.ServeHTTP(sw, r)
+	switch {
+	case sw.code >= 500:
+		s.requests["5xx"].Inc()
+	case sw.code >= 400:
+		s.requests["4xx"].Inc()
+	default:
+		s.requests["2xx"].Inc()
+	}
+}
+
+// Serve answers requests on ln until Shutdown; it returns nil after a
+// Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown stops taking requests and waits, until ctx ends, for those in
+// flight: their messages are answered once durable.
+func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
