@@ -42,8 +42,10 @@ func TestAPIKeysAndWebhook(t *testing.T) {
 		"url scheme":      func(c *Config) { c.ReportURL, c.WebhookSecrets = "ftp://x/", []string{"0123456789abcdef"} },
 		"url credentials": func(c *Config) { c.ReportURL, c.WebhookSecrets = "https://u:p@x/", []string{"0123456789abcdef"} },
 		"url no secret":   func(c *Config) { c.ReportURL = "https://x/" },
-		"three secrets":   func(c *Config) { c.WebhookSecrets = []string{"0123456789abcdef", "0123456789abcdeg", "0123456789abcdeh"} },
-		"short secret":    func(c *Config) { c.WebhookSecrets = []string{"short"} },
+		"three secrets": func(c *Config) {
+			c.WebhookSecrets = []string{"0123456789abcdef", "0123456789abcdeg", "0123456789abcdeh"}
+		},
+		"short secret": func(c *Config) { c.WebhookSecrets = []string{"short"} },
 	} {
 		cfg := base("c")
 		c(&cfg)
