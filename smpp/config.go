@@ -68,10 +68,14 @@ type Config struct {
 	// bind attempts; each wait is jittered to [d/2, d). Defaults 500ms, 30s.
 	ReconnectMin, ReconnectMax time.Duration
 
-	// TPS is the submit rate per transmitting bind; 0 means unlimited. The
-	// bucket starts empty on every bind, so a rebind cannot burst.
+	// TPS is the most submits per transmitting bind in any one second (a
+	// carrier counts per second); 0 means unlimited. The bucket starts
+	// empty on every bind, so a rebind cannot burst.
 	TPS float64
-	// Burst is the bucket size; default max(1, TPS/10).
+	// Burst is the bucket size; default 1 (evenly paced). A bucket of b
+	// lets b submits go at once after an idle spell, so to keep every
+	// second within TPS the steady rate is TPS − (b − 1). It must be
+	// below TPS.
 	Burst int
 	// ThrottlePause is how long submits stop after ESME_RTHROTTLED or
 	// ESME_RMSGQFUL; the rate is also halved and doubles back every
@@ -132,6 +136,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: bad Mode %d", ErrConfig, c.Mode)
 	case c.Window < 0 || c.TPS < 0 || c.Burst < 0 || c.MaxPDULen < 0:
 		return fmt.Errorf("%w: negative Window, TPS, Burst or MaxPDULen", ErrConfig)
+	case c.TPS > 0 && float64(c.Burst) >= c.TPS && c.Burst > 1:
+		return fmt.Errorf("%w: Burst %d not below TPS %v", ErrConfig, c.Burst, c.TPS)
 	case c.ReconnectMax != 0 && c.ReconnectMax < c.ReconnectMin:
 		return fmt.Errorf("%w: ReconnectMax < ReconnectMin", ErrConfig)
 	case c.MaxPDULen != 0 && c.MaxPDULen < 64:
@@ -159,7 +165,7 @@ func (c Config) withDefaults() Config {
 		c.ReconnectMax = c.ReconnectMin
 	}
 	if c.Burst == 0 {
-		c.Burst = max(1, int(c.TPS/10))
+		c.Burst = 1
 	}
 	if c.MaxPDULen == 0 {
 		c.MaxPDULen = 64 << 10

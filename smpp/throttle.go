@@ -13,6 +13,11 @@ import (
 // such an answer submits stop for pause, the rate is halved (down to a
 // floor of one per second), and it doubles back every pause without a new
 // throttle until it reaches the configured rate again.
+//
+// The bucket paces; the ceiling is kept by a log of the last TPS grants: a
+// submit goes only if the TPS-th one before it went a second ago or more.
+// Waiters that wake late (a busy machine) would otherwise all go at once
+// on reservations that fell due while they slept.
 type throttle struct {
 	lim   *rate.Limiter // nil: unlimited
 	base  rate.Limit
@@ -21,20 +26,27 @@ type throttle struct {
 	mu struct {
 		sync.Mutex
 		cur       rate.Limit
-		until     time.Time // submits wait until then
-		lastSlow  time.Time // last slow-down or recovery step
-		throttled bool      // cur < base
+		until     time.Time   // submits wait until then
+		lastSlow  time.Time   // last slow-down or recovery step
+		throttled bool        // cur < base
+		sent      []time.Time // ring of the last len(sent) grants; zero: free
+		next      int         // the oldest grant in sent
 	}
 }
 
+// A token bucket of rate r and size b grants up to r + b − 1 in a second
+// (b at once, then r − 1 more as they accrue); the carrier's ceiling is per
+// second, so the rate is tps − (burst − 1).
 func newThrottle(tps float64, burst int, pause time.Duration) *throttle {
 	t := &throttle{pause: pause}
 	if tps <= 0 {
 		return t
 	}
-	t.base = rate.Limit(tps)
+	burst = max(burst, 1)
+	t.base = rate.Limit(max(tps-float64(burst-1), 1))
 	t.lim = rate.NewLimiter(t.base, burst)
 	t.mu.cur = t.base
+	t.mu.sent = make([]time.Time, max(int(tps), 1))
 	t.empty(time.Now())
 	return t
 }
@@ -75,11 +87,28 @@ func (t *throttle) Wait(ctx context.Context) error {
 		if err := t.lim.Wait(ctx); err != nil {
 			return err
 		}
-		t.mu.Lock()
-		paused := time.Now().Before(t.mu.until)
-		t.mu.Unlock()
-		if !paused {
-			return nil
+		for {
+			t.mu.Lock()
+			now := time.Now()
+			if now.Before(t.mu.until) {
+				t.mu.Unlock()
+				break // a pause began: wait for it and a token again
+			}
+			free := t.mu.sent[t.mu.next].Add(time.Second)
+			if !now.Before(free) {
+				t.mu.sent[t.mu.next] = now
+				t.mu.next = (t.mu.next + 1) % len(t.mu.sent)
+				t.mu.Unlock()
+				return nil
+			}
+			t.mu.Unlock()
+			tm := time.NewTimer(free.Sub(now))
+			select {
+			case <-tm.C:
+			case <-ctx.Done():
+				tm.Stop()
+				return ctx.Err()
+			}
 		}
 	}
 }

@@ -2,6 +2,8 @@ package smpp
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -72,4 +74,49 @@ func TestThrottlePauseHoldsWaitersAlreadyInTheBucket(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestThrottleHoldsTPSInEverySecond: TPS is the carrier's ceiling for any
+// one second, the second after an idle spell (a full bucket) included, at
+// the default burst and at explicit ones; the sustained rate is
+// TPS − (Burst − 1).
+func TestThrottleHoldsTPSInEverySecond(t *testing.T) {
+	for _, burst := range []int{0, 1, 10} {
+		t.Run(fmt.Sprint("burst=", burst), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := Config{TPS: 100, Burst: burst}.withDefaults()
+				th := newThrottle(cfg.TPS, cfg.Burst, cfg.ThrottlePause)
+				time.Sleep(2 * time.Second) // idle: the bucket fills
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				defer cancel()
+				var mu sync.Mutex
+				var at []time.Time
+				var wg sync.WaitGroup
+				for range 64 { // a full window of workers, unlimited offer
+					wg.Go(func() {
+						for th.Wait(ctx) == nil {
+							mu.Lock()
+							at = append(at, time.Now())
+							mu.Unlock()
+						}
+					})
+				}
+				wg.Wait()
+				most, j := 0, 0
+				for i := range at {
+					for at[i].Sub(at[j]) >= time.Second {
+						j++
+					}
+					most = max(most, i-j+1)
+				}
+				t.Logf("burst %d: most %d, total %d", burst, most, len(at))
+				if most > 100 {
+					t.Errorf("burst %d: %d submits within one second, TPS 100", burst, most)
+				}
+				if sustained := 3 * (100 - max(burst, 1) + 1); len(at) < sustained*97/100 {
+					t.Errorf("burst %d: %d submits in 3 s at TPS 100: the pace is too slow", burst, len(at))
+				}
+			})
+		})
+	}
 }

@@ -14,8 +14,9 @@ type RateMeter struct {
 
 	mu struct {
 		sync.Mutex
-		at []time.Time
-		n  []int64
+		at    []time.Time
+		n     []int64
+		stall time.Duration // the longest the sampler was late
 	}
 }
 
@@ -41,10 +42,21 @@ func (m *RateMeter) loop() {
 	}
 }
 
+// sample reads the counter between two clock readings; a read that took
+// more than a millisecond (the sampler was descheduled) cannot be placed
+// in time and is dropped, lest it stretch or shrink a window.
 func (m *RateMeter) sample() {
+	t0 := time.Now()
 	n := m.read()
+	t1 := time.Now()
+	if t1.Sub(t0) > time.Millisecond {
+		return
+	}
 	m.mu.Lock()
-	m.mu.at = append(m.mu.at, time.Now())
+	if k := len(m.mu.at); k > 0 {
+		m.mu.stall = max(m.mu.stall, t0.Sub(m.mu.at[k-1])-5*time.Millisecond)
+	}
+	m.mu.at = append(m.mu.at, t0.Add(t1.Sub(t0)/2))
 	m.mu.n = append(m.mu.n, n)
 	m.mu.Unlock()
 }
@@ -72,4 +84,15 @@ func (m *RateMeter) MaxPerSecond() (int64, time.Time) {
 		}
 	}
 	return best, when
+}
+
+// Stall is the longest the sampler woke late: how long this process (and
+// with it a relay and carrier running in it) was kept off the CPU. Sends
+// held back by such a stall reach the carrier together when it ends, so a
+// window that holds a stall of d can count up to rate × d more than the
+// sender's pace.
+func (m *RateMeter) Stall() time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.mu.stall
 }

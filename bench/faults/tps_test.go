@@ -10,7 +10,10 @@ import (
 // TestCarrierRateHeld offers far more than the carrier's rate and drops
 // every bind in the middle. Pass: the submits the carrier counts in any
 // one-second window stay within binds × TPS × 1.05, right after the
-// rebind included, and nothing fails.
+// rebind included, and nothing fails. The relay keeps every second within
+// binds × TPS at the moment it sends (smpp's TestThrottleHoldsTPSInEverySecond);
+// what this process was kept off the CPU (the meter's Stall) bunches
+// arrivals at the carrier, so that much more is allowed.
 func TestCarrierRateHeld(t *testing.T) {
 	const binds, tps = 2, 100
 	n := Pick(1000, 10_000)
@@ -25,10 +28,12 @@ func TestCarrierRateHeld(t *testing.T) {
 	})
 	meter.Stop()
 	most, at := meter.MaxPerSecond()
-	limit := int64(float64(binds*tps) * 1.05)
-	t.Logf("carrier saw at most %d submits in one second (limit %d) at %s; %v", most, limit, at.Format("15:04:05.000"), v)
+	stall := meter.Stall()
+	limit := int64(float64(binds*tps) * (1.05 + stall.Seconds()))
+	t.Logf("carrier saw at most %d submits in one second (limit %d, stall %v) at %s; %v",
+		most, limit, stall, at.Format("15:04:05.000"), v)
 	if most > limit {
-		t.Errorf("carrier saw %d submits in one second > %d (binds × tps × 1.05)", most, limit)
+		t.Errorf("carrier saw %d submits in one second > %d (binds × tps × (1.05 + stall %v))", most, limit, stall)
 	}
 	if len(v.FailedCodes) != 0 {
 		t.Errorf("failed: %v", v.FailedCodes)
