@@ -196,12 +196,15 @@ func (s *Server) Close(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 	}
-	s.cancel()
+	// Abort before cancelling: a handler sees its ctx end only once its
+	// connection is marked aborted, so what it returns then is never
+	// written (runBatch checks), and the client sends it again.
 	s.mu.Lock()
 	for c := range s.mu.conns {
 		c.abort(ctx.Err())
 	}
 	s.mu.Unlock()
+	s.cancel()
 	<-done
 	return ctx.Err()
 }

@@ -50,6 +50,15 @@ func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps 
 	if len(reqs) > 0 {
 		c.srv.h.SubmitBatch(c.ctx, c.sess, reqs, resps)
 	}
+	if c.aborted.Load() {
+		// Aborted while the handler ran (Close gave up waiting for it): its
+		// answers were given under a cancelled ctx and must not reach the
+		// client, which sends the submits again on another connection.
+		clear(reqs)
+		clear(resps)
+		m.inFlight.Add(-n)
+		return reqs, resps
+	}
 	b := getBuf()
 	var op upstreampb.Frame_SubmitResp
 	f := upstreampb.Frame{Op: &op}
