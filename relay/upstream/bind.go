@@ -5,9 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/msgrelay/relay/relay/authguard"
+	"github.com/msgrelay/relay/relay/logcap"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
+
+// MaxCustomerLen is the longest customer id a Bind may carry; a longer one
+// is refused before anything is looked up or remembered.
+const MaxCustomerLen = 64
 
 // bind reads and answers the first frame; it reports whether the
 // connection is bound. Nothing but a Bind is taken before that.
@@ -36,6 +43,7 @@ func (c *conn) bind() bool {
 	}
 	status, reason := c.authenticate(b)
 	b.Secret = ""
+	c.srv.unpend(c)
 	cfg := &c.srv.cfg
 	resp := &upstreampb.BindResp{
 		Status:       status,
@@ -45,12 +53,14 @@ func (c *conn) bind() bool {
 		MaxFrameSize: uint32(cfg.MaxFrameSize),
 	}
 	m.bind(status)
+	// Customer and client name come from the peer: cut before logging.
 	if status != upstreampb.Status_OK {
-		if c.srv.logs.Allow() { // a flood of bad binds is counted, not logged line by line
-			c.log.Info("bind refused", "customer", b.Customer, "client", b.ClientName, "status", status.String(), "reason", reason)
+		if c.srv.logs.Allow("bind_refused", c.remote) { // per source: a flood hides only its own lines
+			c.log.Info("bind refused", "customer", logcap.Cut(b.Customer), "client", logcap.Cut(b.ClientName),
+				"status", status.String(), "reason", reason)
 		}
-	} else {
-		c.log.Info("bound", "customer", b.Customer, "client", b.ClientName, "version", resp.Version)
+	} else if c.srv.logs.Allow("bound", c.remote) {
+		c.log.Info("bound", "customer", logcap.Cut(b.Customer), "client", logcap.Cut(b.ClientName), "version", resp.Version)
 	}
 	ok := c.writeDirect(&upstreampb.Frame{Seq: f.Seq, Op: &upstreampb.Frame_BindResp{BindResp: resp}})
 	return ok && status == upstreampb.Status_OK
@@ -65,30 +75,38 @@ func (c *conn) authenticate(b *upstreampb.Bind) (upstreampb.Status, string) {
 	if b.Customer == "" {
 		return upstreampb.Status_UNAUTHENTICATED, "customer missing"
 	}
-	s := c.srv
-	if !s.auth.allowed(c.remote) {
-		return upstreampb.Status_THROTTLED, "too many failed binds from this address"
+	if len(b.Customer) > MaxCustomerLen {
+		return upstreampb.Status_INVALID_REQUEST, fmt.Sprintf("customer id of %d bytes, at most %d", len(b.Customer), MaxCustomerLen)
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, s.cfg.BindTimeout)
+	s := c.srv
+	// The whole bind shares one deadline: a check that cannot get its turn
+	// in the budget before then is refused rather than held.
+	ctx, cancel := context.WithDeadline(c.ctx, c.bindDeadline)
 	defer cancel()
+	attempt := authguard.Attempt{Account: b.Customer, Src: c.remote}
+	if err := s.auth.Admit(ctx, attempt); err != nil {
+		return upstreampb.Status_THROTTLED, strings.TrimPrefix(err.Error(), "authguard: ")
+	}
 	sess, err := s.h.Authenticate(ctx, b.Customer, b.Secret, c.remote)
 	switch {
 	case errors.Is(err, ErrUnauthenticated):
-		s.auth.failed(c.remote)
+		s.auth.Failed(attempt)
 		return upstreampb.Status_UNAUTHENTICATED, "wrong customer or secret"
 	case errors.Is(err, ErrCustomerSuspended):
+		s.auth.Succeeded(attempt)
 		return upstreampb.Status_CUSTOMER_SUSPENDED, "customer suspended"
 	case err != nil:
 		// Not the client's fault: it may bind again later.
-		c.log.Warn("authenticate failed", "customer", b.Customer, "err", err)
+		c.log.Warn("authenticate failed", "customer", logcap.Cut(b.Customer), "err", err)
 		return upstreampb.Status_STORE_UNAVAILABLE, "temporarily unavailable"
 	case sess == nil:
 		return upstreampb.Status_STORE_UNAVAILABLE, "temporarily unavailable"
 	}
+	s.auth.Succeeded(attempt)
 	customer := sess.Customer()
-	claims := s.claimCustomer(customer)
+	claims, refusal := s.claimBound(customer)
 	if claims == nil {
-		return upstreampb.Status_THROTTLED, "too many connections for this customer"
+		return upstreampb.Status_THROTTLED, refusal
 	}
 	claims.join(c)
 	c.sess, c.customer, c.claims = sess, customer, claims

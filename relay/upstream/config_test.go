@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/msgrelay/relay/relay/authguard"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -21,7 +23,8 @@ func TestConfigValidate(t *testing.T) {
 		{MaxConns: -1},
 		{MaxInFlight: -1},
 		{MaxInFlight: 2, SubmitWorkers: 3},
-		{AuthFailRate: -1},
+		{Auth: authguard.Config{FailRate: -1}},
+		{MaxPending: 4, MaxPendingPerSource: 5},
 	}
 	for _, c := range bad {
 		if err := c.Validate(); !errors.Is(err, ErrBadConfig) {

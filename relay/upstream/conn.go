@@ -29,11 +29,15 @@ type conn struct {
 	raw    net.Conn // the accepted socket: deadlines and Close
 	rw     net.Conn // raw, or the TLS conn over it: reads and writes
 	remote netip.Addr
+	src    netip.Prefix // remote's source, for the pending budget
 	log    *slog.Logger
 	fr     *FrameReader
 
 	ctx    context.Context // cancelled on abort and on a forced server close
 	cancel context.CancelFunc
+
+	unpended     bool      // out of the pending counts (guarded by srv.mu)
+	bindDeadline time.Time // the handshake and the bind end by then
 
 	sess     Session
 	customer string        // set once counted in the server's per-customer map
@@ -102,7 +106,8 @@ func (c *conn) serve() {
 	cfg := &c.srv.cfg
 	// One absolute deadline for the handshake and the bind: a client that
 	// trickles bytes cannot hold the connection longer.
-	c.raw.SetDeadline(time.Now().Add(cfg.BindTimeout))
+	c.bindDeadline = time.Now().Add(cfg.BindTimeout)
+	c.raw.SetDeadline(c.bindDeadline)
 	if c.stopping() { // drained before the deadline above was set
 		return
 	}

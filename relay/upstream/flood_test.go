@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msgrelay/relay/relay/authguard"
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
@@ -14,7 +15,7 @@ import (
 // the bind deadline, and the server holds none of them afterwards.
 func TestUnauthenticatedFlood(t *testing.T) {
 	const n = 300
-	ts := startServer(t, upstream.Config{BindTimeout: 300 * time.Millisecond}, newFakeHandler())
+	ts := startServer(t, upstream.Config{BindTimeout: 300 * time.Millisecond, MaxPendingPerSource: n}, newFakeHandler())
 	conns := make([]net.Conn, 0, n)
 	for range n {
 		nc, err := net.Dial("tcp", ts.addr)
@@ -45,7 +46,7 @@ func TestIdleConnectionsMemory(t *testing.T) {
 		t.Skip("opens 1,000 connections")
 	}
 	const n = 1000
-	ts := startServer(t, upstream.Config{MaxConnsPerCustomer: n}, newFakeHandler())
+	ts := startServer(t, upstream.Config{MaxConnsPerCustomer: n, MaxPendingPerSource: n, Auth: authguard.Config{CheckRate: 1e6, CheckBurst: n}}, newFakeHandler())
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)

@@ -11,23 +11,27 @@ import (
 
 // serverMetrics are created once per server, in the set the caller gives.
 type serverMetrics struct {
-	conns       *metrics.Counter // open connections (inc/dec)
-	connRefused *metrics.Counter
-	binds       map[upstreampb.Status]*metrics.Counter // by answer: ok, unauthenticated, throttled, ...
-	framesIn    *metrics.Counter
-	framesOut   *metrics.Counter
-	frameErrors *metrics.Counter
-	inFlight    *metrics.Counter // submits read and not yet answered (inc/dec)
-	submits     *metrics.Counter
-	reportsOut  *metrics.Counter
-	reportsAck  *metrics.Counter
+	conns   *metrics.Counter // open connections, bound or not (inc/dec)
+	pending *metrics.Counter // connections not yet bound (inc/dec)
+
+	// Connections closed at accept, by the rule: server closing, pending
+	// total, pending per source.
+	refusedClosing, refusedPending, refusedPendingSource *metrics.Counter
+	binds                                                map[upstreampb.Status]*metrics.Counter // by answer: ok, unauthenticated, throttled, ...
+	framesIn                                             *metrics.Counter
+	framesOut                                            *metrics.Counter
+	frameErrors                                          *metrics.Counter
+	inFlight                                             *metrics.Counter // submits read and not yet answered (inc/dec)
+	submits                                              *metrics.Counter
+	reportsOut                                           *metrics.Counter
+	reportsAck                                           *metrics.Counter
 }
 
 func newServerMetrics(set *metrics.Set, name string) *serverMetrics {
 	l := fmt.Sprintf(`{server=%q}`, name)
 	m := &serverMetrics{
 		conns:       set.NewCounter("relay_upstream_connections" + l),
-		connRefused: set.NewCounter("relay_upstream_connections_refused_total" + l),
+		pending:     set.NewCounter("relay_upstream_connections_pending" + l),
 		binds:       make(map[upstreampb.Status]*metrics.Counter),
 		framesIn:    set.NewCounter("relay_upstream_frames_in_total" + l),
 		framesOut:   set.NewCounter("relay_upstream_frames_out_total" + l),
@@ -37,6 +41,12 @@ func newServerMetrics(set *metrics.Set, name string) *serverMetrics {
 		reportsOut:  set.NewCounter("relay_upstream_reports_sent_total" + l),
 		reportsAck:  set.NewCounter("relay_upstream_reports_acked_total" + l),
 	}
+	refused := func(reason string) *metrics.Counter {
+		return set.NewCounter(fmt.Sprintf(`relay_upstream_connections_refused_total{server=%q,reason=%q}`, name, reason))
+	}
+	m.refusedClosing = refused("closing")
+	m.refusedPending = refused("pending_total")
+	m.refusedPendingSource = refused("pending_per_source")
 	for st := range upstreampb.Status_name {
 		if st == 0 {
 			continue

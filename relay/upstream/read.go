@@ -89,7 +89,7 @@ func (c *conn) readFailed(err error) *upstreampb.Frame {
 		return nil
 	case errors.Is(err, ErrFrameTooLarge), errors.Is(err, ErrEmptyFrame), errors.Is(err, ErrBadFrame):
 		c.srv.m.frameErrors.Inc()
-		if c.srv.logs.Allow() {
+		if c.srv.logs.Allow("bad_frame", c.remote) {
 			c.log.Info("bad frame; closing", "customer", c.customer, "err", err)
 		}
 		return errorFrame(0, upstreampb.Status_INVALID_REQUEST, err.Error())

@@ -3,6 +3,7 @@ package upstream
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
-	"golang.org/x/time/rate"
+
+	"github.com/msgrelay/relay/relay/authguard"
+	"github.com/msgrelay/relay/relay/logcap"
 )
 
 // ErrServerClosed is returned by Serve after Close.
@@ -24,8 +27,8 @@ type Server struct {
 	h    Handler
 	log  *slog.Logger
 	m    *serverMetrics
-	auth *authLimiter
-	logs *rate.Limiter // for log lines a peer can cause at will
+	auth *authguard.Guard
+	logs *logcap.Limiter // for log lines a peer can cause at will
 
 	ctx    context.Context // parent of every connection's context
 	cancel context.CancelFunc
@@ -35,6 +38,9 @@ type Server struct {
 		closing     bool
 		listeners   map[net.Listener]struct{}
 		conns       map[*conn]struct{}
+		pending     map[netip.Prefix]int // unbound connections per source
+		npending    int
+		bound       int
 		perCustomer map[string]*customerConns
 	}
 	wg sync.WaitGroup // one per connection
@@ -50,17 +56,21 @@ func NewServer(cfg Config, h Handler, logger *slog.Logger, set *metrics.Set) (*S
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if set == nil {
+		set = metrics.NewSet()
+	}
 	s := &Server{
 		cfg:  cfg,
 		h:    h,
 		log:  logger.With("component", "upstream"),
 		m:    newServerMetrics(set, cfg.Name),
-		auth: newAuthLimiter(cfg.AuthFailRate, cfg.AuthFailBurst, cfg.Now),
-		logs: rate.NewLimiter(10, 20),
+		auth: authguard.New(cfg.Auth),
 	}
+	s.logs = logcap.NewLimiter(set, cfg.Name, 1, 10)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mu.listeners = make(map[net.Listener]struct{})
 	s.mu.conns = make(map[*conn]struct{})
+	s.mu.pending = make(map[netip.Prefix]int)
 	s.mu.perCustomer = make(map[string]*customerConns)
 	return s, nil
 }
@@ -108,34 +118,77 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 }
 
-// accept registers nc and starts its goroutine, or closes it at once when
-// the server is at its connection limit or closing.
+// accept registers nc as pending (not yet bound) and starts its goroutine,
+// or closes it at once when the server is closing or the pending budget,
+// in total or for nc's source, is used up. Bound connections are counted
+// apart (claimBound), so unbound ones never take their places.
 func (s *Server) accept(nc net.Conn) {
+	src := authguard.Source(remoteAddr(nc))
 	s.mu.Lock()
-	if s.mu.closing || len(s.mu.conns) >= s.cfg.MaxConns {
+	var refused *metrics.Counter
+	switch {
+	case s.mu.closing:
+		refused = s.m.refusedClosing
+	case s.mu.npending >= s.cfg.MaxPending:
+		refused = s.m.refusedPending
+	case s.mu.pending[src] >= s.cfg.MaxPendingPerSource:
+		refused = s.m.refusedPendingSource
+	}
+	if refused != nil {
 		s.mu.Unlock()
-		s.m.connRefused.Inc()
+		refused.Inc()
+		if tc, ok := nc.(*net.TCPConn); ok {
+			tc.SetLinger(0) // a reset: no TIME_WAIT kept for a refused flood
+		}
 		nc.Close()
 		return
 	}
 	c := newConn(s, nc)
+	c.src = src
 	s.mu.conns[c] = struct{}{}
+	s.mu.pending[src]++
+	s.mu.npending++
 	s.wg.Add(1)
 	s.mu.Unlock()
 	s.m.conns.Inc()
+	s.m.pending.Inc()
 	go func() {
 		defer s.wg.Done()
 		c.serve()
 		s.mu.Lock()
 		delete(s.mu.conns, c)
-		if cc := s.mu.perCustomer[c.customer]; cc != nil && c.customer != "" {
-			if cc.n--; cc.n <= 0 {
-				delete(s.mu.perCustomer, c.customer)
+		s.unpendLocked(c)
+		if c.customer != "" {
+			s.mu.bound--
+			if cc := s.mu.perCustomer[c.customer]; cc != nil {
+				if cc.n--; cc.n <= 0 {
+					delete(s.mu.perCustomer, c.customer)
+				}
 			}
 		}
 		s.mu.Unlock()
 		s.m.conns.Dec()
 	}()
+}
+
+// unpendLocked takes c out of the pending counts, once.
+func (s *Server) unpendLocked(c *conn) {
+	if c.unpended {
+		return
+	}
+	c.unpended = true
+	if s.mu.pending[c.src]--; s.mu.pending[c.src] <= 0 {
+		delete(s.mu.pending, c.src)
+	}
+	s.mu.npending--
+	s.m.pending.Dec()
+}
+
+// unpend is called when c's bind is decided, either way.
+func (s *Server) unpend(c *conn) {
+	s.mu.Lock()
+	s.unpendLocked(c)
+	s.mu.Unlock()
 }
 
 // customerConns is what the server keeps per customer with a bound connection.
@@ -144,21 +197,26 @@ type customerConns struct {
 	claims *reportClaims
 }
 
-// claimCustomer counts a bound connection for customer and returns the
-// customer's report claims, or nil when the customer is at its limit.
-func (s *Server) claimCustomer(customer string) *reportClaims {
+// claimBound counts a bound connection for customer and returns the
+// customer's report claims, or "" and the rule that refused it: the
+// server's bound-connection limit or the customer's own.
+func (s *Server) claimBound(customer string) (*reportClaims, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.mu.bound >= s.cfg.MaxConns {
+		return nil, fmt.Sprintf("relay at its limit of %d bound connections", s.cfg.MaxConns)
+	}
 	cc := s.mu.perCustomer[customer]
 	if cc == nil {
 		cc = &customerConns{claims: newReportClaims()}
 		s.mu.perCustomer[customer] = cc
 	}
 	if cc.n >= s.cfg.MaxConnsPerCustomer {
-		return nil
+		return nil, fmt.Sprintf("customer at its limit of %d connections", s.cfg.MaxConnsPerCustomer)
 	}
 	cc.n++
-	return cc.claims
+	s.mu.bound++
+	return cc.claims, ""
 }
 
 func (s *Server) closing() bool {

@@ -17,6 +17,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"go.uber.org/goleak"
 
+	"github.com/msgrelay/relay/relay/authguard"
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/relay/upstream/client"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
@@ -237,7 +238,7 @@ func TestWrongSecretRateLimitedAndNeverLogged(t *testing.T) {
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	var clock atomic.Pointer[time.Time]
 	clock.Store(&now)
-	cfg := upstream.Config{AuthFailRate: 0.1, AuthFailBurst: 3, Now: func() time.Time { return *clock.Load() }}
+	cfg := upstream.Config{Auth: authguard.Config{FailRate: 0.1, FailBurst: 3, Now: func() time.Time { return *clock.Load() }}}
 	ts := startServer(t, cfg, h)
 	const wrong = "WRONG-secret-value-42"
 	for i := range 5 {
