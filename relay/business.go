@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/msgrelay/relay/relay/admin"
@@ -47,10 +48,20 @@ func (c *Config) validateBusiness() []error {
 		}
 	}
 	mids := map[string]bool{}
+	keys := map[string][]string{} // sender profiles by customer
+	for _, cu := range c.Customers {
+		keys[cu.ID] = cu.SenderKeys
+	}
+	if _, ok := keys[c.PaymentSource]; c.PaymentSource != "" && !ok {
+		errs = append(errs, fmt.Errorf("payment_source %q is not a customer", c.PaymentSource))
+	}
 	for i := range c.Payments {
 		p := &c.Payments[i]
 		if err := p.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("payment %q: %w", p.MID, err))
+		}
+		if owned, ok := keys[p.Customer]; !ok || !slices.Contains(owned, p.SenderKey) {
+			errs = append(errs, fmt.Errorf("payment %q: customer %q does not exist or does not own sender profile %q", p.MID, p.Customer, p.SenderKey))
 		}
 		if mids[p.MID] {
 			errs = append(errs, fmt.Errorf("payment %q defined twice", p.MID))
@@ -65,7 +76,7 @@ func (c *Config) validateBusiness() []error {
 
 func (d *Daemon) loadPayments() error {
 	subs := d.state.applyPayments(d.cfg.Payments)
-	reg, err := payment.NewRegistry(subs, payment.Options{Observer: d.state, Logger: d.log})
+	reg, err := payment.NewRegistry(subs, payment.Options{Observer: d.state, Logger: d.log, Owner: d.ownsSenderKey})
 	if err != nil {
 		return err
 	}
@@ -73,17 +84,35 @@ func (d *Daemon) loadPayments() error {
 	return nil
 }
 
+// ownsSenderKey checks that a payment subscription's customer exists and
+// owns its sender profile.
+func (d *Daemon) ownsSenderKey(customerID, key string) error {
+	c := d.reg.Get(customerID)
+	if c == nil {
+		return fmt.Errorf("no customer %q", customerID)
+	}
+	if !c.HasSenderKey(key) {
+		return fmt.Errorf("customer %q does not own sender profile %q", customerID, key)
+	}
+	return nil
+}
+
 // paymentSubmitter turns payment events into messages that pass the door
 // and are accepted like any other.
 func (d *Daemon) paymentSubmitter(dc *door.Checker) *payment.Submitter {
+	var sources []string
+	if d.cfg.PaymentSource != "" {
+		sources = []string{d.cfg.PaymentSource}
+	}
 	return &payment.Submitter{
 		Registry: d.payments,
+		Sources:  sources,
 		Store:    enqueueingAccepter{d},
 		Check: func(m *message.Message) error {
 			c := d.reg.Get(m.Customer)
 			if _, r := dc.Check(c, door.Request{
 				Product: m.Product, Sender: m.Sender, Recipient: m.Recipient, Text: m.Text,
-				Title: m.Subject, Kakao: m.Kakao, Fallback: m.Fallback, Truncate: m.Truncate,
+				Title: m.Subject, Kakao: m.Kakao, Fallback: m.Fallback, Truncate: m.Truncate, Payment: true,
 			}, d.opts.Now()); r != nil {
 				return r
 			}
@@ -107,9 +136,8 @@ func (a enqueueingAccepter) Accept(ctx context.Context, m *message.Message) (mes
 	return id, dup, nil
 }
 
-// PaymentEvent answers a payment event from the payment system. The event's
-// MID must belong to the bound customer, or the customer must be the
-// configured payment source (the payment system itself).
+// PaymentEvent answers a payment event: only a payment source (the payment
+// system) may push one, and only for a subscribed MID.
 func (in *ingress) PaymentEvent(ctx context.Context, s upstream.Session, ev *upstreampb.PaymentEvent) *upstreampb.PaymentEventResp {
 	if in.payments == nil {
 		return &upstreampb.PaymentEventResp{Status: upstreampb.Status_INVALID_REQUEST, Reason: "payment AlimTalk is not configured"}
@@ -117,12 +145,7 @@ func (in *ingress) PaymentEvent(ctx context.Context, s upstream.Session, ev *ups
 	if in.closing.Load() {
 		return &upstreampb.PaymentEventResp{Status: upstreampb.Status_SHUTTING_DOWN, Reason: "the relay is shutting down"}
 	}
-	sub := in.payments.Registry.Get(ev.Mid)
-	if sub == nil || (sub.Customer != s.Customer() && s.Customer() != in.paymentSource) {
-		return &upstreampb.PaymentEventResp{Status: upstreampb.Status_INVALID_REQUEST,
-			Reason: fmt.Sprintf("MID %q has no payment AlimTalk subscription of customer %q", ev.Mid, s.Customer())}
-	}
-	return in.payments.Answer(ctx, ev)
+	return in.payments.AnswerFrom(ctx, s.Customer(), ev)
 }
 
 func (d *Daemon) listenAdmin() error {

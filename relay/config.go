@@ -52,8 +52,9 @@ type Config struct {
 	Settle settle.Config `toml:"settle"`
 	// Payments are the per-MID payment AlimTalk subscriptions.
 	Payments []payment.Subscription `toml:"payment"`
-	// PaymentSource is the customer id of the payment system, which may
-	// send payment events for any MID.
+	// PaymentSource is the customer id of the payment system, the only
+	// customer that may push payment events (for any subscribed MID);
+	// merchants never may.
 	PaymentSource string `toml:"payment_source"`
 	// Retention of personal data.
 	Retention RetentionConfig `toml:"retention"`

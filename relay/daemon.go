@@ -279,7 +279,7 @@ func (d *Daemon) listenUpstream() error {
 		return err
 	}
 	d.in = &ingress{reg: d.reg, door: dc, st: d.st, disp: d.disp, hub: d.hub, m: d.m, now: d.opts.Now,
-		payments: d.paymentSubmitter(dc), paymentSource: d.cfg.PaymentSource}
+		payments: d.paymentSubmitter(dc)}
 	ucfg := d.cfg.Upstream.server()
 	if d.cfg.Upstream.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(d.cfg.Upstream.TLSCert, d.cfg.Upstream.TLSKey)

@@ -28,8 +28,7 @@ type ingress struct {
 	now     func() time.Time
 	closing atomic.Bool
 
-	payments      *payment.Submitter
-	paymentSource string
+	payments *payment.Submitter
 }
 
 type session struct{ id string }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/kakaobiz/kakaotest"
+	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
@@ -20,6 +21,9 @@ const (
 
 func withPayments(s *setup) {
 	s.cfg.Customers[0].Products = append(s.cfg.Customers[0].Products, "payment_alimtalk")
+	s.cfg.Customers = append(s.cfg.Customers, customer.Config{ID: "pg", Name: "Payment system", SecretHash: testHash,
+		Products: []string{"payment_alimtalk"}, Rate: 100000})
+	s.cfg.PaymentSource = "pg"
 	tpl := func(a payment.Audience, n payment.Notice, text string) payment.Template {
 		return payment.Template{Audience: a, Notice: n, Code: "PAY_" + string(a) + "_" + string(n), Text: text}
 	}
@@ -34,15 +38,20 @@ func withPayments(s *setup) {
 			tpl(payment.AudienceMerchant, payment.NoticeCancellation, "[취소] #{order_name} #{amount}"),
 			tpl(payment.AudienceBuyer, payment.NoticeApproval, "#{order_name} 결제 완료 #{amount}"),
 			tpl(payment.AudienceBuyer, payment.NoticeCancellation, "#{order_name} 결제 취소 #{amount}"),
-			tpl(payment.AudienceBuyer, payment.NoticeVAccountIssued, "#{order_name} 입금 계좌 안내 #{amount}"),
+			tpl(payment.AudienceBuyer, payment.NoticeVAccountIssued, "#{order_name} 입금 계좌 #{bank} #{account} 예금주 #{holder} 금액 #{amount} 기한 #{due}"),
 		},
 	}}
 }
 
 func paymentEvent(id string, kind upstreampb.PaymentEventKind, method upstreampb.PaymentMethod) *upstreampb.PaymentEvent {
-	return &upstreampb.PaymentEvent{EventId: id, Mid: "shop_mid", Kind: kind, Method: method, Amount: 12300,
+	ev := &upstreampb.PaymentEvent{EventId: id, Mid: "shop_mid", Kind: kind, Method: method, Amount: 12300,
 		OrderId: "order-" + id, OrderName: "겨울 코트", BuyerNumber: buyerPhone,
 		TimeMs: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC).UnixMilli()}
+	if method == upstreampb.PaymentMethod_VIRTUAL_ACCOUNT {
+		ev.Bank, ev.AccountNumber, ev.AccountHolder = "국민은행", "123-45-6789", "(주)샵"
+		ev.DepositDueMs = time.Date(2026, 11, 28, 15, 0, 0, 0, time.UTC).UnixMilli()
+	}
+	return ev
 }
 
 func (h *harness) payment(u *upstreamClient, ev *upstreampb.PaymentEvent) *upstreampb.PaymentEventResp {
@@ -61,9 +70,10 @@ func TestPaymentAlimTalkEndToEnd(t *testing.T) {
 		c.Force = map[string]string{} // filled below per case
 	}))
 	u := h.connect("shop")
+	pg := h.connect("pg")
 
 	// A card approval: one message to the merchant, one to the buyer.
-	r := h.payment(u, paymentEvent("ev-1", upstreampb.PaymentEventKind_APPROVAL_COMPLETED, upstreampb.PaymentMethod_CARD))
+	r := h.payment(pg, paymentEvent("ev-1", upstreampb.PaymentEventKind_APPROVAL_COMPLETED, upstreampb.PaymentMethod_CARD))
 	if r.Status != upstreampb.Status_OK || r.Duplicate || len(r.MessageIds) != 2 {
 		t.Fatalf("approval: %v", r)
 	}
@@ -78,7 +88,7 @@ func TestPaymentAlimTalkEndToEnd(t *testing.T) {
 		}
 	}
 	// The same event again creates nothing.
-	again := h.payment(u, paymentEvent("ev-1", upstreampb.PaymentEventKind_APPROVAL_COMPLETED, upstreampb.PaymentMethod_CARD))
+	again := h.payment(pg, paymentEvent("ev-1", upstreampb.PaymentEventKind_APPROVAL_COMPLETED, upstreampb.PaymentMethod_CARD))
 	if again.Status != upstreampb.Status_OK || !again.Duplicate || strings.Join(again.MessageIds, ",") != strings.Join(r.MessageIds, ",") {
 		t.Fatalf("repeated event: %v", again)
 	}
@@ -88,26 +98,48 @@ func TestPaymentAlimTalkEndToEnd(t *testing.T) {
 
 	// A virtual account: issuance tells the buyer where to pay; the
 	// "approval" notices wait for the deposit.
-	iss := h.payment(u, paymentEvent("ev-2", upstreampb.PaymentEventKind_VIRTUAL_ACCOUNT_ISSUED, upstreampb.PaymentMethod_VIRTUAL_ACCOUNT))
+	iss := h.payment(pg, paymentEvent("ev-2", upstreampb.PaymentEventKind_VIRTUAL_ACCOUNT_ISSUED, upstreampb.PaymentMethod_VIRTUAL_ACCOUNT))
 	if iss.Status != upstreampb.Status_OK || len(iss.MessageIds) != 1 {
 		t.Fatalf("issuance: %v", iss)
 	}
-	if m, _ := h.d.Store().Get(mustID(t, iss.MessageIds[0])); m.Recipient != buyerPhone {
-		t.Fatalf("issuance went to %s", m.Recipient)
+	if m, _ := h.d.Store().Get(mustID(t, iss.MessageIds[0])); m.Recipient != buyerPhone ||
+		!strings.Contains(m.Text, "국민은행 123-45-6789 예금주 (주)샵 금액 12,300원 기한 2026-11-29 00:00") {
+		t.Fatalf("issuance to %s: %q", m.Recipient, m.Text)
 	}
-	appr := h.payment(u, paymentEvent("ev-3", upstreampb.PaymentEventKind_APPROVAL_COMPLETED, upstreampb.PaymentMethod_VIRTUAL_ACCOUNT))
+	appr := h.payment(pg, paymentEvent("ev-3", upstreampb.PaymentEventKind_APPROVAL_COMPLETED, upstreampb.PaymentMethod_VIRTUAL_ACCOUNT))
 	if appr.Status != upstreampb.Status_OK || len(appr.MessageIds) != 0 {
 		t.Fatalf("a virtual account's approval event sent %v", appr)
 	}
-	dep := h.payment(u, paymentEvent("ev-4", upstreampb.PaymentEventKind_DEPOSIT_COMPLETED, upstreampb.PaymentMethod_VIRTUAL_ACCOUNT))
+	dep := h.payment(pg, paymentEvent("ev-4", upstreampb.PaymentEventKind_DEPOSIT_COMPLETED, upstreampb.PaymentMethod_VIRTUAL_ACCOUNT))
 	if dep.Status != upstreampb.Status_OK || len(dep.MessageIds) != 2 {
 		t.Fatalf("deposit: %v", dep)
 	}
 
 	// Another customer cannot send events for this MID.
 	o := h.connect("other")
-	if r := h.payment(o, paymentEvent("ev-5", upstreampb.PaymentEventKind_APPROVAL_COMPLETED, upstreampb.PaymentMethod_CARD)); r.Status != upstreampb.Status_INVALID_REQUEST {
+	if r := h.payment(o, paymentEvent("ev-5", upstreampb.PaymentEventKind_APPROVAL_COMPLETED, upstreampb.PaymentMethod_CARD)); r.Status != upstreampb.Status_NOT_PAYMENT_SOURCE {
 		t.Fatalf("foreign MID: %v", r)
+	}
+}
+
+// TestMerchantCannotForgePaymentNotice: the merchant itself pushing an
+// event for its own MID is refused, and nothing is sent (issue case: a
+// forged 99,999,999원 approval was delivered).
+func TestMerchantCannotForgePaymentNotice(t *testing.T) {
+	h := newHarness(t, withPayments, withKakao(func(c *kakaotest.Config) {}))
+	u := h.connect("shop")
+	ev := paymentEvent("forged", upstreampb.PaymentEventKind_APPROVAL_COMPLETED, upstreampb.PaymentMethod_CARD)
+	ev.Amount = 99999999
+	r := h.payment(u, ev)
+	if r.Status == upstreampb.Status_OK || len(r.MessageIds) != 0 || !strings.Contains(r.Reason, "payment source") {
+		t.Fatalf("forged event: %v", r)
+	}
+	// Nor can it submit a payment AlimTalk directly, with its fallback
+	// from the company's number.
+	resp := h.submit(u, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_PAYMENT_ALIMTALK, Recipient: buyerPhone,
+		Text: "[결제 승인] 99,999,999원", SenderKey: "key-1", TemplateCode: "PAY_merchant_approval", Fallback: upstreampb.Fallback_FALLBACK_AUTO})
+	if resp.Status != upstreampb.Status_PRODUCT_NOT_ALLOWED {
+		t.Fatalf("direct payment AlimTalk: %v", resp)
 	}
 }
 
@@ -116,7 +148,7 @@ func TestPaymentFallbackFromTheCompanyNumber(t *testing.T) {
 		c.Force = map[string]string{buyerPhone: "3019"} // the buyer cannot receive KakaoTalk
 	}))
 	u := h.connect("shop")
-	r := h.payment(u, paymentEvent("ev-fb", upstreampb.PaymentEventKind_CANCELLATION_COMPLETED, upstreampb.PaymentMethod_MOBILE))
+	r := h.payment(h.connect("pg"), paymentEvent("ev-fb", upstreampb.PaymentEventKind_CANCELLATION_COMPLETED, upstreampb.PaymentMethod_MOBILE))
 	if r.Status != upstreampb.Status_OK || len(r.MessageIds) != 2 {
 		t.Fatalf("cancellation: %v", r)
 	}

@@ -24,6 +24,10 @@ type Request struct {
 	Kakao     message.Kakao // sender key, template code, image, ad flag
 	Fallback  message.Fallback
 	Truncate  bool // a fallback may be cut to its limit instead of refused
+	// Payment marks a payment AlimTalk the relay built from a payment
+	// event; product payment AlimTalk passes only with it, so no customer
+	// submits one (with its fallback from the company's number) directly.
+	Payment bool
 }
 
 // Options are a Checker's collaborators.
@@ -112,6 +116,9 @@ func (k *Checker) check(c *customer.Customer, req *Request, now time.Time) (mess
 		return 0, refuse(RuleInvalidRequest, p.String(), "", "unknown product %s", p).about("product")
 	case !c.Allows(p):
 		return 0, notAllowed(c, p)
+	case p == message.ProductPaymentAlimTalk && !req.Payment:
+		return 0, refuse(RuleProductNotAllowed, p.String(), "",
+			"%s is sent only from the payment system's payment events, not submitted", p).about("product")
 	}
 	if req.Text == "" {
 		return 0, refuse(RuleMissingField, "text", "", "the message text is empty").about("text")

@@ -2,9 +2,15 @@
 // messages (결제 알림톡).
 //
 // A payment system pushes events: approval completed (승인완료), cancellation
-// completed (취소완료), virtual account issued (가상계좌 채번) and deposit
-// completed (입금완료), for card, virtual account, account transfer and mobile
-// payments. Per MID (적용 MID) a [Subscription] names the customer that is
+// completed (취소완료), virtual account issued (가상계좌 채번), deposit
+// completed (입금완료) and virtual account expired unpaid (입금기한 만료), for
+// card, virtual account, account transfer and mobile payments. Only the
+// payment system may ([Submitter].Sources, config payment_source): a
+// merchant never pushes events, not even for its own MIDs. A virtual
+// account's events carry its bank, account number, holder and deposit due
+// date, and their templates must show all of them and the amount.
+//
+// Per MID (적용 MID) a [Subscription] names the customer that is
 // billed, the Kakao sender profile, and two audiences:
 //
 //   - merchant (가맹점 대상): approval and/or cancellation, sent to 1..20
@@ -24,7 +30,10 @@
 //	approval completed       virtual account   nothing: for a virtual account
 //	                                           approval is the buyer's deposit
 //	virtual account issued   virtual account   vaccount_issued (buyer only)
-//	deposit completed        virtual account   approval
+//	deposit completed        virtual account   vaccount_deposited where the
+//	                                           audience subscribes to it,
+//	                                           otherwise approval
+//	virtual account expired  virtual account   vaccount_expired (buyer only)
 //	cancellation completed   any               cancellation
 //
 // # Idempotency

@@ -12,14 +12,15 @@ type Kind uint8
 
 // Event kinds; the values equal upstreampb.PaymentEventKind.
 const (
-	KindUnknown        Kind = 0
-	KindApproval       Kind = 1 // 승인완료
-	KindCancellation   Kind = 2 // 취소완료
-	KindVAccountIssued Kind = 3 // 가상계좌 채번
-	KindDeposit        Kind = 4 // 입금완료 (virtual account)
+	KindUnknown         Kind = 0
+	KindApproval        Kind = 1 // 승인완료
+	KindCancellation    Kind = 2 // 취소완료
+	KindVAccountIssued  Kind = 3 // 가상계좌 채번
+	KindDeposit         Kind = 4 // 입금완료 (virtual account)
+	KindVAccountExpired Kind = 5 // 입금기한 만료 (virtual account, not paid)
 )
 
-var kindNames = [...]string{"unknown", "approval_completed", "cancellation_completed", "vaccount_issued", "deposit_completed"}
+var kindNames = [...]string{"unknown", "approval_completed", "cancellation_completed", "vaccount_issued", "deposit_completed", "vaccount_expired"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -72,12 +73,34 @@ type Event struct {
 	BuyerNumber string
 	At          time.Time
 
-	// Virtual account details, for #{bank}, #{account} and #{due};
-	// optional.
+	// The virtual account, for #{bank}, #{account}, #{holder} and #{due}:
+	// required by the virtual-account kinds ([Kind.VirtualAccount]).
 	Bank    string
 	Account string
+	Holder  string // 예금주
 	DueAt   time.Time
 }
+
+// VirtualAccount reports whether events of kind k are about a virtual
+// account and carry its details.
+func (k Kind) VirtualAccount() bool {
+	return k == KindVAccountIssued || k == KindDeposit || k == KindVAccountExpired
+}
+
+// MissingFieldError is an event without a field its kind needs. It
+// matches ErrEvent.
+type MissingFieldError struct {
+	Event string
+	Kind  Kind
+	Field string // the protocol's name, e.g. "account_holder"
+}
+
+func (e *MissingFieldError) Error() string {
+	return fmt.Sprintf("%v: event %s: a %s event needs %s", ErrEvent, e.Event, e.Kind, e.Field)
+}
+
+// Is makes errors.Is(err, ErrEvent) hold.
+func (e *MissingFieldError) Is(target error) bool { return target == ErrEvent }
 
 // FromProto converts an upstream PaymentEvent.
 func FromProto(p *upstreampb.PaymentEvent) Event {
@@ -91,7 +114,19 @@ func FromProto(p *upstreampb.PaymentEvent) Event {
 		OrderName:   p.GetOrderName(),
 		BuyerNumber: p.GetBuyerNumber(),
 		At:          time.UnixMilli(p.GetTimeMs()),
+		Bank:        p.GetBank(),
+		Account:     p.GetAccountNumber(),
+		Holder:      p.GetAccountHolder(),
+		DueAt:       unixMilli(p.GetDepositDueMs()),
 	}
+}
+
+// unixMilli is the time of ms, or the zero time for 0 (not given).
+func unixMilli(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
 }
 
 // Validate checks the fields every event needs.
@@ -107,15 +142,28 @@ func (e *Event) Validate() error {
 		return fmt.Errorf("%w: event %s: unknown payment method %d", ErrEvent, e.ID, e.Method)
 	case e.Amount < 0:
 		return fmt.Errorf("%w: event %s: negative amount %d", ErrEvent, e.ID, e.Amount)
-	case (e.Kind == KindVAccountIssued || e.Kind == KindDeposit) && e.Method != MethodVirtualAccount:
+	case e.Kind.VirtualAccount() && e.Method != MethodVirtualAccount:
 		return fmt.Errorf("%w: event %s: %s for a %s payment; only virtual accounts have it", ErrEvent, e.ID, e.Kind, e.Method)
+	}
+	if e.Kind.VirtualAccount() {
+		for _, f := range [...]struct {
+			missing bool
+			name    string
+		}{
+			{e.Bank == "", "bank"}, {e.Account == "", "account_number"}, {e.Holder == "", "account_holder"},
+			{e.Amount <= 0, "amount"}, {e.DueAt.IsZero(), "deposit_due_ms"},
+		} {
+			if f.missing {
+				return &MissingFieldError{Event: e.ID, Kind: e.Kind, Field: f.name}
+			}
+		}
 	}
 	return nil
 }
 
-// notice is what the event tells people, or "" for nothing (see the table
-// in the package doc).
-func (e *Event) notice() Notice {
+// notice is what the event tells audience a of sub, or "" for nothing
+// (see the table in the package doc).
+func (e *Event) notice(sub *Subscription, a Audience) Notice {
 	switch e.Kind {
 	case KindApproval:
 		if e.Method == MethodVirtualAccount {
@@ -123,9 +171,14 @@ func (e *Event) notice() Notice {
 		}
 		return NoticeApproval
 	case KindDeposit:
+		if sub.Subscribed(a, NoticeVAccountDeposited) {
+			return NoticeVAccountDeposited
+		}
 		return NoticeApproval
 	case KindVAccountIssued:
 		return NoticeVAccountIssued
+	case KindVAccountExpired:
+		return NoticeVAccountExpired
 	case KindCancellation:
 		return NoticeCancellation
 	}

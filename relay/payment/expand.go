@@ -44,18 +44,14 @@ func Expand(ev Event, sub *Subscription) ([]message.Message, error) {
 	if ev.MID != sub.MID {
 		return nil, fmt.Errorf("%w: event %s is for MID %q, subscription for %q", ErrEvent, ev.ID, ev.MID, sub.MID)
 	}
-	n := ev.notice()
-	if n == "" {
-		return nil, nil
-	}
 	out := make([]message.Message, 0, len(sub.Merchant.Recipients)+1)
-	if sub.Subscribed(AudienceMerchant, n) {
+	if n := ev.notice(sub, AudienceMerchant); n != "" && sub.Subscribed(AudienceMerchant, n) {
 		t := sub.Template(AudienceMerchant, n)
 		for _, r := range sub.Merchant.Recipients {
 			out = append(out, build(&ev, sub, t, AudienceMerchant, normalizeNumber(r)))
 		}
 	}
-	if sub.Subscribed(AudienceBuyer, n) {
+	if n := ev.notice(sub, AudienceBuyer); n != "" && sub.Subscribed(AudienceBuyer, n) {
 		buyer := normalizeNumber(ev.BuyerNumber)
 		if !validMobile(buyer) {
 			return nil, fmt.Errorf("%w: event %s: buyer number %q is not a Korean mobile number", ErrEvent, ev.ID, ev.BuyerNumber)

@@ -49,7 +49,7 @@ text = "#{order_name} 결제취소 #{amount}"
 audience = "buyer"
 event = "vaccount_issued"
 code = "B_VACC"
-text = "#{bank} #{account} 으로 #{amount} 입금해 주세요"
+text = "#{bank} #{account} (예금주 #{holder}) 으로 #{amount}을 #{due}까지 입금해 주세요"
 `
 
 func sample(t testing.TB) Subscription {
@@ -76,6 +76,7 @@ func event(kind Kind, method Method) Event {
 		ID: "ev-1", MID: "shop001m", Kind: kind, Method: method, Amount: 12300,
 		OrderID: "o-9", OrderName: "커피 2잔", BuyerNumber: "010-5555-6666",
 		At: time.Date(2026, 11, 26, 1, 2, 0, 0, time.UTC), Bank: "국민", Account: "123-456",
+		Holder: "(주)커피", DueAt: time.Date(2026, 11, 28, 14, 59, 0, 0, time.UTC),
 	}
 }
 
@@ -214,7 +215,7 @@ func TestRender(t *testing.T) {
 		t.Fatalf("text %q, want %q", got, want)
 	}
 	msgs, _ = Expand(event(KindVAccountIssued, MethodVirtualAccount), &sub)
-	if got, want := msgs[0].Text, "국민 123-456 으로 12,300원 입금해 주세요"; got != want {
+	if got, want := msgs[0].Text, "국민 123-456 (예금주 (주)커피) 으로 12,300원을 2026-11-28 23:59까지 입금해 주세요"; got != want {
 		t.Fatalf("text %q, want %q", got, want)
 	}
 }

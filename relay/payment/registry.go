@@ -41,14 +41,18 @@ func (f ObserverFunc) SubscriptionChanged(change Change, s *Subscription) error 
 type Options struct {
 	Observer Observer     // may be nil
 	Logger   *slog.Logger // may be nil: no logs
+	// Owner, if set, checks that a subscription's customer exists and owns
+	// its sender profile; a subscription it refuses is not taken (ErrConfig).
+	Owner func(customer, senderKey string) error
 }
 
 // Registry holds the subscriptions by MID: read lock-free, written
 // copy-on-write, effective for the next event.
 type Registry struct {
-	snap atomic.Pointer[map[string]*Subscription]
-	obs  Observer
-	log  *slog.Logger
+	snap  atomic.Pointer[map[string]*Subscription]
+	obs   Observer
+	owner func(customer, senderKey string) error
+	log   *slog.Logger
 
 	mu struct {
 		sync.Mutex // serialises writers; readers never take it
@@ -58,7 +62,7 @@ type Registry struct {
 // NewRegistry validates subs and makes a registry of them. A MID listed
 // twice is an error.
 func NewRegistry(subs []Subscription, opts Options) (*Registry, error) {
-	r := &Registry{obs: opts.Observer, log: opts.Logger}
+	r := &Registry{obs: opts.Observer, log: opts.Logger, owner: opts.Owner}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -66,7 +70,7 @@ func NewRegistry(subs []Subscription, opts Options) (*Registry, error) {
 	for i := range subs {
 		s := subs[i].clone()
 		s.Normalize()
-		if err := s.Validate(); err != nil {
+		if err := r.validate(s); err != nil {
 			return nil, err
 		}
 		if m[s.MID] != nil {
@@ -76,6 +80,20 @@ func NewRegistry(subs []Subscription, opts Options) (*Registry, error) {
 	}
 	r.snap.Store(&m)
 	return r, nil
+}
+
+// validate checks s's own rules and, with an Owner, its customer and
+// sender profile.
+func (r *Registry) validate(s *Subscription) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if r.owner != nil {
+		if err := r.owner(s.Customer, s.SenderKey); err != nil {
+			return fmt.Errorf("%w: MID %q: %v", ErrConfig, s.MID, err)
+		}
+	}
+	return nil
 }
 
 // Get returns the subscription of mid, or nil. It never blocks. The
@@ -118,7 +136,7 @@ func (r *Registry) Expand(ev Event) ([]message.Message, error) {
 func (r *Registry) Put(s Subscription) error {
 	c := s.clone()
 	c.Normalize()
-	if err := c.Validate(); err != nil {
+	if err := r.validate(c); err != nil {
 		return err
 	}
 	return r.update(c.MID, ChangePut, true, func(*Subscription) (*Subscription, error) { return c, nil })

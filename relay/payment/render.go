@@ -17,6 +17,7 @@ var Placeholders = map[string]string{
 	"method":     "the payment method: 신용카드, 가상계좌, 계좌이체, 휴대폰결제",
 	"bank":       "the virtual account's bank",
 	"account":    "the virtual account number",
+	"holder":     "the virtual account's holder (예금주)",
 	"due":        "the virtual account's deposit deadline, 2006-01-02 15:04 (KST)",
 	"time":       "when the event happened, 2006-01-02 15:04 (KST)",
 }
@@ -86,6 +87,8 @@ func value(name string, ev *Event) string {
 		return ev.Bank
 	case "account":
 		return ev.Account
+	case "holder":
+		return ev.Holder
 	case "due":
 		return formatTime(ev.DueAt)
 	case "time":

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
+	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
@@ -24,6 +26,25 @@ type Submitter struct {
 	// messages accepted before it stay accepted, and a retry of the event
 	// finds them as duplicates.
 	Check func(*message.Message) error
+	// Sources are the customers that may push payment events: the payment
+	// systems (config payment_source). A merchant never may, not even for
+	// its own MIDs: a notice of a payment must come from the payment system.
+	Sources []string
+}
+
+// AnswerFrom answers event pe pushed by customer from: refused with
+// NOT_PAYMENT_SOURCE unless from is one of Sources, and INVALID_REQUEST
+// naming the MID unless the MID has a subscription; otherwise as [Answer].
+func (s *Submitter) AnswerFrom(ctx context.Context, from string, pe *upstreampb.PaymentEvent) *upstreampb.PaymentEventResp {
+	if !slices.Contains(s.Sources, from) {
+		return &upstreampb.PaymentEventResp{Status: upstreampb.Status_NOT_PAYMENT_SOURCE,
+			Reason: fmt.Sprintf("NOT_PAYMENT_SOURCE: customer %q is not a payment source; payment events come only from the payment system", from)}
+	}
+	if s.Registry.Get(pe.GetMid()) == nil {
+		return &upstreampb.PaymentEventResp{Status: upstreampb.Status_INVALID_REQUEST,
+			Reason: fmt.Sprintf("INVALID_REQUEST: MID %q has no payment AlimTalk subscription", pe.GetMid())}
+	}
+	return s.Answer(ctx, pe)
 }
 
 // Submit expands ev and accepts its messages in order. It returns the
@@ -55,24 +76,39 @@ func (s *Submitter) Submit(ctx context.Context, ev Event) (ids []message.ID, dup
 }
 
 // Answer submits a protocol event and builds its answer: OK with the ids
-// (and duplicate for a repeated event), INVALID_REQUEST for an event or MID
-// the relay cannot use, STORE_UNAVAILABLE when storing failed (retry).
+// (and duplicate for a repeated event); MISSING_FIELD naming a field the
+// event's kind needs; the door's rule when a message is refused there
+// (CUSTOMER_SUSPENDED naming the merchant, ...); INVALID_REQUEST for an
+// event or MID the relay cannot use; STORE_UNAVAILABLE when storing failed
+// (retry).
 func (s *Submitter) Answer(ctx context.Context, pe *upstreampb.PaymentEvent) *upstreampb.PaymentEventResp {
 	ids, dup, err := s.Submit(ctx, FromProto(pe))
 	if err != nil {
-		// Only a store failure is worth a retry; an event, a MID or a
-		// refusal at the door fails the same way again.
-		st := upstreampb.Status_INVALID_REQUEST
-		if isStoreErr(err) {
-			st = upstreampb.Status_STORE_UNAVAILABLE
-		}
-		return &upstreampb.PaymentEventResp{Status: st, Reason: err.Error()}
+		return &upstreampb.PaymentEventResp{Status: errStatus(err), Reason: err.Error()}
 	}
 	resp := &upstreampb.PaymentEventResp{Status: upstreampb.Status_OK, Duplicate: dup}
 	for _, id := range ids {
 		resp.MessageIds = append(resp.MessageIds, id.String())
 	}
 	return resp
+}
+
+// errStatus classifies a failed event. Only a store failure is worth a
+// retry; an event, a MID or a refusal at the door fails the same way again.
+func errStatus(err error) upstreampb.Status {
+	var missing *MissingFieldError
+	var refusal *door.Refusal
+	switch {
+	case isStoreErr(err):
+		return upstreampb.Status_STORE_UNAVAILABLE
+	case errors.As(err, &missing):
+		return upstreampb.Status_MISSING_FIELD
+	case errors.As(err, &refusal):
+		if st, ok := upstreampb.Status_value[refusal.Rule]; ok {
+			return upstreampb.Status(st)
+		}
+	}
+	return upstreampb.Status_INVALID_REQUEST
 }
 
 type storeErr struct{ error }

@@ -31,6 +31,21 @@ const (
 	NoticeApproval       Notice = "approval"        // 승인완료 (deposit for a virtual account)
 	NoticeCancellation   Notice = "cancellation"    // 취소완료
 	NoticeVAccountIssued Notice = "vaccount_issued" // 가상계좌 채번, buyer only
+
+	// NoticeVAccountDeposited tells of a deposit into a virtual account
+	// (입금완료) with the account's details; an audience without it hears
+	// of a deposit by its approval notice.
+	NoticeVAccountDeposited Notice = "vaccount_deposited"
+	// NoticeVAccountExpired tells that the deposit due date passed unpaid
+	// (입금기한 만료), buyer only.
+	NoticeVAccountExpired Notice = "vaccount_expired"
+)
+
+// vaccountNotices are the notices about a virtual account; their templates
+// must show every one of vaccountPlaceholders.
+var (
+	vaccountNotices      = []Notice{NoticeVAccountIssued, NoticeVAccountDeposited, NoticeVAccountExpired}
+	vaccountPlaceholders = []string{"bank", "account", "holder", "amount", "due"}
 )
 
 // Subscription is the payment AlimTalk setup of one MID: a `[[payment]]`
@@ -49,14 +64,14 @@ type Subscription struct {
 
 // MerchantAudience chooses the merchant's notices and where they go.
 type MerchantAudience struct {
-	Events     []Notice `toml:"events" json:"events"`         // subset of approval, cancellation
+	Events     []Notice `toml:"events" json:"events"`         // subset of approval, cancellation, vaccount_deposited
 	Recipients []string `toml:"recipients" json:"recipients"` // 1..20 mobile numbers when Events is set
 }
 
 // BuyerAudience chooses the buyer's notices; they go to the event's buyer
 // number.
 type BuyerAudience struct {
-	Events []Notice `toml:"events" json:"events"` // subset of approval, cancellation, vaccount_issued
+	Events []Notice `toml:"events" json:"events"` // subset of approval, cancellation and the vaccount_ notices
 }
 
 // Template is the approved AlimTalk template of one (audience, notice).
@@ -110,10 +125,11 @@ func (s *Subscription) Validate() error {
 	if s.SenderKey == "" {
 		return bad("no sender profile key")
 	}
-	if err := checkEvents(s.Merchant.Events, NoticeApproval, NoticeCancellation); err != nil {
+	if err := checkEvents(s.Merchant.Events, NoticeApproval, NoticeCancellation, NoticeVAccountDeposited); err != nil {
 		return bad("merchant events: %v", err)
 	}
-	if err := checkEvents(s.Buyer.Events, NoticeApproval, NoticeCancellation, NoticeVAccountIssued); err != nil {
+	if err := checkEvents(s.Buyer.Events, NoticeApproval, NoticeCancellation, NoticeVAccountIssued,
+		NoticeVAccountDeposited, NoticeVAccountExpired); err != nil {
 		return bad("buyer events: %v", err)
 	}
 	if s.Subscribed(AudienceBuyer, NoticeCancellation) && !s.Subscribed(AudienceBuyer, NoticeApproval) {
@@ -153,6 +169,13 @@ func (s *Subscription) Validate() error {
 		}
 		if err := checkPlaceholders(t.Text); err != nil {
 			return bad("template %s/%s: %v", t.Audience, t.Notice, err)
+		}
+		if slices.Contains(vaccountNotices, t.Notice) {
+			for _, p := range vaccountPlaceholders {
+				if !strings.Contains(t.Text, "#{"+p+"}") {
+					return bad("template %s/%s must show #{%s}: a virtual-account notice shows the bank, account, holder, amount and due date", t.Audience, t.Notice, p)
+				}
+			}
 		}
 	}
 	for _, a := range []Audience{AudienceMerchant, AudienceBuyer} {
