@@ -3,6 +3,7 @@ package customer
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -41,6 +42,14 @@ type Config struct {
 	ReportURL         string   `toml:"report_url"`
 	WebhookSecrets    []string `toml:"webhook_secrets"`
 	WebhookSecretsEnv string   `toml:"webhook_secrets_env"`
+	// The SMPP server's bind: SMPPPasswordHash is the stored hash (the
+	// secret's form) of the customer's SMPP password, at most 8 characters
+	// as SMPP 3.4 allows; without it the customer cannot bind over SMPP.
+	// SMPPNetworks, when set, are the only source networks it may bind
+	// from; SMPPBinds caps its open binds (0: the server's default).
+	SMPPPasswordHash string   `toml:"smpp_password_hash"`
+	SMPPNetworks     []string `toml:"smpp_networks"`
+	SMPPBinds        int      `toml:"smpp_binds"`
 
 	Suspended     bool   `toml:"suspended"`
 	SuspendReason string `toml:"suspend_reason"`
@@ -176,6 +185,24 @@ func (c *Config) build(opts *LoadOptions) (*Customer, error) {
 	if err := c.buildIngress(cu, opts); err != nil {
 		return nil, bad("%v", err)
 	}
+	if c.SMPPPasswordHash != "" {
+		h, err := parseSecretHash(c.SMPPPasswordHash)
+		if err != nil {
+			return nil, bad("smpp_password_hash: %v", err)
+		}
+		cu.smppPassword = h
+	}
+	for _, n := range c.SMPPNetworks {
+		p, err := netip.ParsePrefix(n)
+		if err != nil {
+			return nil, bad("smpp_networks: %q is not a network such as 10.1.2.0/24", n)
+		}
+		cu.SMPPNetworks = append(cu.SMPPNetworks, p.Masked())
+	}
+	if c.SMPPBinds < 0 {
+		return nil, bad("smpp_binds must not be negative")
+	}
+	cu.SMPPBinds = c.SMPPBinds
 	if c.SecretHash != "" {
 		h, err := parseSecretHash(c.SecretHash)
 		if err != nil {

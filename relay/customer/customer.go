@@ -2,6 +2,7 @@ package customer
 
 import (
 	"log/slog"
+	"net/netip"
 	"slices"
 
 	"github.com/msgrelay/relay/relay/message"
@@ -37,9 +38,30 @@ type Customer struct {
 	// signed webhooks, instead of its upstream connections.
 	ReportURL string
 
+	// SMPPNetworks, when not empty, are the only source networks the
+	// customer may bind over SMPP from; SMPPBinds caps its open SMPP binds
+	// (0: the server's default).
+	SMPPNetworks []netip.Prefix
+	SMPPBinds    int
+
 	secret         secretHash
+	smppPassword   secretHash   // zero: no SMPP bind
 	apiKeys        []apiKeyHash // HTTP API keys
 	webhookSecrets []string     // report signing secrets, current first
+}
+
+// SMPPFrom reports whether the customer may bind over SMPP from addr.
+func (c *Customer) SMPPFrom(addr netip.Addr) bool {
+	if len(c.SMPPNetworks) == 0 {
+		return true
+	}
+	addr = addr.Unmap()
+	for _, p := range c.SMPPNetworks {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // Allows reports whether the customer may send product p.
@@ -104,6 +126,7 @@ func (c *Customer) clone() *Customer {
 	d.SenderKeys = slices.Clone(c.SenderKeys)
 	d.apiKeys = slices.Clone(c.apiKeys)
 	d.webhookSecrets = slices.Clone(c.webhookSecrets)
+	d.SMPPNetworks = slices.Clone(c.SMPPNetworks)
 	return &d
 }
 

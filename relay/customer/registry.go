@@ -77,7 +77,7 @@ func newSnapshot(m map[string]*Customer) *snapshot {
 	// id costs at least as much work as a known one.
 	iter := MinIterations
 	for _, c := range m {
-		iter = max(iter, c.secret.iter)
+		iter = max(iter, c.secret.iter, c.smppPassword.iter)
 	}
 	keys := map[apiKeyHash]*Customer{}
 	for _, c := range m {
@@ -119,6 +119,23 @@ func (r *Registry) Authenticate(id, secret string) (*Customer, error) {
 		return nil, ErrAuth
 	}
 	if !c.secret.verify(secret) {
+		return nil, ErrAuth
+	}
+	return c, nil
+}
+
+// AuthenticateSMPP is Authenticate for the SMPP server's bind: it checks
+// password against the customer's SMPP password (see
+// Config.SMPPPasswordHash), at the same cost and with the same answer for
+// an unknown id, a customer without an SMPP password and a wrong one.
+func (r *Registry) AuthenticateSMPP(id, password string) (*Customer, error) {
+	s := r.snap.Load()
+	c := s.byID[id]
+	if c == nil || c.smppPassword.iter == 0 {
+		s.dummy.verify(password)
+		return nil, ErrAuth
+	}
+	if !c.smppPassword.verify(password) {
 		return nil, ErrAuth
 	}
 	return c, nil
