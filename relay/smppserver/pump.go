@@ -1,0 +1,255 @@
+package smppserver
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/smpp/pdu"
+	"github.com/msgrelay/relay/store"
+)
+
+// maxReceiptBackoff caps the wait between two offers of a refused receipt.
+const maxReceiptBackoff = 10 * time.Minute
+
+// pump sends one customer's receipts over its receiver and transceiver
+// binds, from the store's durable report outbox: a receipt leaves the
+// outbox only when the ESME has answered its deliver_sm with ESME_ROK. One
+// refused, unanswered or lost with its socket is offered again, with a
+// growing pause, on whichever bind has room, until ReceiptMaxAge after the
+// final result. A customer's receipts left unacknowledged when its last
+// bind goes are read again from the outbox by its next bind.
+type pump struct {
+	srv      *Server
+	customer string
+	kick     chan struct{} // capacity 1: a bind came or went, or an answer came
+	stop     chan struct{}
+
+	mu struct {
+		sync.Mutex
+		conns   []*conn
+		next    int // round robin over conns
+		results []delivered
+	}
+}
+
+type delivered struct {
+	seq uint64
+	ok  bool
+}
+
+// flight is a receipt the pump holds: out on a bind, or waiting to go
+// again at due.
+type flight struct {
+	rp       store.Report
+	m        *message.Message
+	out      bool
+	attempts int
+	due      time.Time
+}
+
+// joinPump adds a receiving bind to its customer's pump, starting it.
+func (s *Server) joinPump(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.mu.pumps[c.customer]
+	if p == nil {
+		p = &pump{srv: s, customer: c.customer, kick: make(chan struct{}, 1), stop: make(chan struct{})}
+		s.mu.pumps[c.customer] = p
+		s.wg.Add(1)
+		go p.run()
+	}
+	p.mu.Lock()
+	p.mu.conns = append(p.mu.conns, c)
+	p.mu.Unlock()
+	p.poke()
+}
+
+// leavePump takes a bind out of its customer's pump, stopping the pump
+// with the last one. Receipts out on c come back as failed (failPending).
+func (s *Server) leavePump(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.mu.pumps[c.customer]
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.mu.conns = slices.DeleteFunc(p.mu.conns, func(o *conn) bool { return o == c })
+	last := len(p.mu.conns) == 0
+	p.mu.Unlock()
+	if last {
+		delete(s.mu.pumps, c.customer)
+		close(p.stop)
+	}
+}
+
+func (p *pump) poke() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (p *pump) result(seq uint64, ok bool) {
+	p.mu.Lock()
+	p.mu.results = append(p.mu.results, delivered{seq, ok})
+	p.mu.Unlock()
+	p.poke()
+}
+
+// pick returns a bind with room for one more receipt, round robin, and
+// how many binds there are.
+func (p *pump) pick() (*conn, int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.mu.conns)
+	for i := range n {
+		c := p.mu.conns[(p.mu.next+i)%n]
+		if c.deliverRoom() {
+			p.mu.next = (p.mu.next + i + 1) % n
+			return c, n
+		}
+	}
+	return nil, n
+}
+
+func (p *pump) run() {
+	s := p.srv
+	defer s.wg.Done()
+	wake, unwatch := s.be.Watch(p.customer)
+	if unwatch != nil {
+		defer unwatch()
+	}
+	if wake == nil {
+		return // the customer gets its reports another way
+	}
+	ctx := s.ctx
+	flights := make(map[uint64]*flight)
+	var after uint64 // the outbox is read past this seq
+	var acks []uint64
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		now := s.cfg.Now()
+		p.mu.Lock()
+		results := p.mu.results
+		p.mu.results = nil
+		p.mu.Unlock()
+		for _, r := range results {
+			f := flights[r.seq]
+			if f == nil || !f.out {
+				continue
+			}
+			f.out = false
+			if r.ok {
+				acks = append(acks, r.seq)
+				continue
+			}
+			s.m.receiptRefused.Inc()
+			f.attempts++
+			f.due = now.Add(min(s.cfg.ReceiptRetry<<min(f.attempts-1, 20), maxReceiptBackoff))
+		}
+		if len(acks) > 0 {
+			if err := s.be.AckReports(ctx, p.customer, acks...); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				s.log.Warn("recording receipt acks failed", "customer", p.customer, "err", err)
+			} else {
+				s.m.receiptAcked.Add(len(acks))
+				for _, seq := range acks {
+					delete(flights, seq)
+				}
+				acks = acks[:0]
+			}
+		}
+		out := 0
+		var next time.Time
+		for seq, f := range flights {
+			switch {
+			case f.out:
+				out++
+			case f.rp.FinalAt.Add(s.cfg.ReceiptMaxAge).Before(now) && !slices.Contains(acks, seq):
+				s.m.receiptGiveUp.Inc() // left in the outbox for any other reader
+				delete(flights, seq)
+			case !f.due.After(now) && !slices.Contains(acks, seq):
+				if p.send(f) {
+					out++
+				} else if next.IsZero() || f.due.Before(next) {
+					next = now.Add(s.cfg.ReceiptRetry)
+				}
+			case next.IsZero() || f.due.Before(next):
+				next = f.due
+			}
+		}
+		_, binds := p.pick()
+		room := s.cfg.DeliverWindow*binds - out
+		if room > 0 && len(flights) < 4*s.cfg.DeliverWindow*max(binds, 1) {
+			n, err := p.read(ctx, flights, &after, room, now)
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("reading the report outbox failed", "customer", p.customer, "err", err)
+				next = now.Add(s.cfg.ReceiptRetry)
+			} else if n == room {
+				continue // there may be more
+			}
+		}
+		if !next.IsZero() {
+			timer.Reset(max(next.Sub(now), time.Millisecond))
+		}
+		select {
+		case <-wake:
+		case <-p.kick:
+		case <-timer.C:
+		case <-p.stop:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// read takes up to limit reports past *after from the outbox, keeps those
+// of messages that came in by SMPP, and sends them. It returns how many
+// reports it read.
+func (p *pump) read(ctx context.Context, flights map[uint64]*flight, after *uint64, limit int, now time.Time) (int, error) {
+	s := p.srv
+	rs, err := s.be.Reports(p.customer, *after, limit)
+	if err != nil {
+		return 0, err
+	}
+	for i := range rs {
+		rp := rs[i]
+		*after = max(*after, rp.Seq)
+		if flights[rp.Seq] != nil || rp.FinalAt.Add(s.cfg.ReceiptMaxAge).Before(now) {
+			continue
+		}
+		m, err := s.be.Message(rp.ID)
+		if err != nil || m == nil || m.Ingress != message.IngressSMPP {
+			continue // not ours to tell: the upstream protocol reads it
+		}
+		f := &flight{rp: rp, m: m, due: now}
+		flights[rp.Seq] = f
+		p.send(f)
+	}
+	return len(rs), nil
+}
+
+// send offers f on a bind with room; false when none has.
+func (p *pump) send(f *flight) bool {
+	c, _ := p.pick()
+	if c == nil {
+		return false
+	}
+	seq := f.rp.Seq
+	f.out = true
+	ok := c.request(receiptPDU(&f.rp, f.m), true, func(resp *pdu.PDU) {
+		p.result(seq, resp != nil && resp.Status == pdu.StatusOK)
+	})
+	if ok {
+		p.srv.m.receiptSent.Inc()
+	}
+	return true // a failed write comes back through the result
+}

@@ -1,0 +1,115 @@
+package smppserver
+
+import (
+	"errors"
+	"time"
+
+	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/smpp/coding"
+	"github.com/msgrelay/relay/smpp/pdu"
+)
+
+// esm_class bits (SMPP 3.4 5.2.12); part of the wire format.
+const (
+	esmTypeMask = 0x3C // message type: must be 0 (default) in a submit
+	esmUDHI     = 0x40 // short_message starts with a user data header
+	esmReceipt  = 0x04 // message type "delivery receipt", in deliver_sm
+)
+
+// piece is one decoded submit: a whole message, or one part of a
+// concatenated one waiting for its siblings.
+type piece struct {
+	sender, recipient string
+	dc                coding.DataCoding
+	payload           []byte // the text's octets, UDH removed
+	part              bool
+	concat            coding.Concat
+}
+
+// submitFields are the fields submit_sm and data_sm share.
+type submitFields struct {
+	src, dst           pdu.Address
+	esmClass           uint8
+	schedule, validity string
+	dataCoding         uint8
+	sm                 []byte
+	tlvs               pdu.TLVs
+}
+
+func fieldsOfSubmit(b *pdu.SubmitSM) submitFields {
+	return submitFields{b.Source, b.Dest, b.ESMClass, b.ScheduleDeliveryTime, b.ValidityPeriod, b.DataCoding, b.ShortMessage, b.TLVs}
+}
+
+func fieldsOfData(b *pdu.DataSM) submitFields {
+	return submitFields{src: b.Source, dst: b.Dest, esmClass: b.ESMClass, dataCoding: b.DataCoding, tlvs: b.TLVs}
+}
+
+// readSubmit checks what SMPP says about a submit before the door sees it:
+// the numbers, the times, the coding, the concatenation. now is the
+// acceptance time, from which the message's 48-hour deadline counts.
+func readSubmit(f submitFields, now time.Time) (piece, pdu.Status) {
+	var p piece
+	var st pdu.Status
+	if p.sender, st = nationalNumber(f.src, pdu.StatusInvSrcTON, pdu.StatusInvSrcAdr); st != pdu.StatusOK {
+		return p, st
+	}
+	if p.recipient, st = nationalNumber(f.dst, pdu.StatusInvDstTON, pdu.StatusInvDstAdr); st != pdu.StatusOK {
+		return p, st
+	}
+	if f.esmClass&esmTypeMask != 0 {
+		return p, pdu.StatusInvEsmClass
+	}
+	deadline := now.Add(message.ResultWindow)
+	if t, err := parseTime(f.schedule, now); err != nil || t.After(deadline) {
+		return p, pdu.StatusInvSched // beyond the 48-hour result window
+	}
+	if t, err := parseTime(f.validity, now); err != nil || t.After(deadline) || (!t.IsZero() && !t.After(now)) {
+		return p, pdu.StatusInvExpiry
+	}
+	p.dc = coding.DataCoding(f.dataCoding).Alphabet()
+	switch p.dc {
+	case coding.GSM7, coding.IA5, coding.Latin1, coding.UCS2, coding.EUCKR:
+	default:
+		return p, pdu.StatusSubmitFail // binary or an alphabet Korean phones are not sent in
+	}
+	payload := f.sm
+	if mp, ok := f.tlvs.MessagePayload(); ok {
+		if len(payload) > 0 {
+			return p, pdu.StatusInvOptParamVal // short_message and message_payload both set
+		}
+		payload = mp
+	}
+	if f.esmClass&esmUDHI != 0 {
+		_, rest, c, ok, err := coding.ParseUDH(payload)
+		if err != nil {
+			return p, pdu.StatusInvEsmClass // UDHI set over a header that does not parse
+		}
+		payload, p.concat, p.part = rest, c, ok
+	} else if ref, ok := f.tlvs.SarMsgRefNum(); ok {
+		total, ok1 := f.tlvs.SarTotalSegments()
+		seq, ok2 := f.tlvs.SarSegmentSeqnum()
+		if !ok1 || !ok2 || total == 0 || seq == 0 || seq > total {
+			return p, pdu.StatusInvOptParamVal
+		}
+		p.concat, p.part = coding.Concat{Ref: ref, Total: total, Seq: seq, Ref16: true}, true
+	}
+	if p.part && p.concat.Total == 1 {
+		p.part = false
+	}
+	p.payload = payload
+	return p, pdu.StatusOK
+}
+
+// request decodes a whole message's text and makes the door's request:
+// product auto, so the door picks SMS or LMS by the EUC-KR length.
+func (p *piece) request() (door.Request, pdu.Status) {
+	text, err := p.dc.Decode(p.payload)
+	if err != nil {
+		if errors.Is(err, coding.ErrUnsupported) {
+			return door.Request{}, pdu.StatusSubmitFail
+		}
+		return door.Request{}, pdu.StatusInvMsgLen // octets that are not text in the coding
+	}
+	return door.Request{Product: message.ProductAuto, Sender: p.sender, Recipient: p.recipient, Text: text}, pdu.StatusOK
+}
