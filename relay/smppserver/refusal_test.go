@@ -1,0 +1,212 @@
+package smppserver
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/smpp"
+	"github.com/msgrelay/relay/smpp/pdu"
+)
+
+func sms(from, to string) *pdu.SubmitSM {
+	return &pdu.SubmitSM{Source: pdu.Address{TON: 0, NPI: 1, Addr: from}, Dest: pdu.Address{TON: 0, NPI: 1, Addr: to},
+		ShortMessage: []byte("hello")}
+}
+
+// TestSubmitRefusals: each rule of the door and of SMPP answers with its
+// own command_status, and nothing refused is stored.
+func TestSubmitRefusals(t *testing.T) {
+	h := newHarness(t, Config{})
+	s := h.esme("demo", "demopass", smpp.BindTransceiver, nil)
+	abs := func(d time.Duration) string { // an absolute SMPP time, UTC
+		return time.Now().UTC().Add(d).Format("060102150405") + "000+"
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*pdu.SubmitSM)
+		want pdu.Status
+	}{
+		{"unregistered sender", func(sm *pdu.SubmitSM) { sm.Source.Addr = "0299990000" }, pdu.StatusInvSrcAdr},
+		{"alphanumeric sender", func(sm *pdu.SubmitSM) { sm.Source = pdu.Address{TON: 5, Addr: "SHOP"} }, pdu.StatusInvSrcTON},
+		{"foreign sender", func(sm *pdu.SubmitSM) { sm.Source = pdu.Address{TON: 1, Addr: "12125550100"} }, pdu.StatusInvSrcAdr},
+		{"foreign recipient", func(sm *pdu.SubmitSM) { sm.Dest = pdu.Address{TON: 1, Addr: "447700900000"} }, pdu.StatusInvDstAdr},
+		{"abbreviated recipient", func(sm *pdu.SubmitSM) { sm.Dest.TON = 6 }, pdu.StatusInvDstTON},
+		{"not a mobile", func(sm *pdu.SubmitSM) { sm.Dest.Addr = "0212345678" }, pdu.StatusInvDstAdr},
+		{"empty text", func(sm *pdu.SubmitSM) { sm.ShortMessage = nil }, pdu.StatusInvMsgLen},
+		{"over the LMS limit", func(sm *pdu.SubmitSM) {
+			sm.ShortMessage = nil
+			_ = sm.TLVs.SetMessagePayload([]byte(strings.Repeat("a", 2001)))
+		}, pdu.StatusInvMsgLen},
+		{"odd UCS2", func(sm *pdu.SubmitSM) { sm.DataCoding, sm.ShortMessage = 0x08, []byte{0xAC} }, pdu.StatusInvMsgLen},
+		{"binary", func(sm *pdu.SubmitSM) { sm.DataCoding = 0x04 }, pdu.StatusSubmitFail},
+		{"schedule beyond 48 h", func(sm *pdu.SubmitSM) { sm.ScheduleDeliveryTime = abs(49 * time.Hour) }, pdu.StatusInvSched},
+		{"relative schedule beyond 48 h", func(sm *pdu.SubmitSM) { sm.ScheduleDeliveryTime = "000003000000000R" }, pdu.StatusInvSched},
+		{"validity beyond 48 h", func(sm *pdu.SubmitSM) { sm.ValidityPeriod = "000002010000000R" }, pdu.StatusInvExpiry},
+		{"validity past", func(sm *pdu.SubmitSM) { sm.ValidityPeriod = abs(-time.Hour) }, pdu.StatusInvExpiry},
+		{"bad time", func(sm *pdu.SubmitSM) { sm.ValidityPeriod = "26130100000000+" + "0" }, pdu.StatusInvExpiry},
+		{"receipt type", func(sm *pdu.SubmitSM) { sm.ESMClass = 0x04 }, pdu.StatusInvEsmClass},
+		{"broken UDH", func(sm *pdu.SubmitSM) { sm.ESMClass, sm.ShortMessage = 0x40, []byte{9, 0, 3} }, pdu.StatusInvEsmClass},
+	} {
+		sm := sms("0212345678", "01012345678")
+		tc.edit(sm)
+		if id, st := submit(t, s, sm); st != tc.want {
+			t.Errorf("%s: %v (id %q), want %v", tc.name, st, id, tc.want)
+		}
+	}
+	if n := len(h.accepted); n != 0 {
+		t.Fatalf("%d refused messages were accepted", n)
+	}
+	// Inside the window, they are taken.
+	for _, edit := range []func(*pdu.SubmitSM){
+		func(sm *pdu.SubmitSM) { sm.ScheduleDeliveryTime = abs(47 * time.Hour) },
+		func(sm *pdu.SubmitSM) { sm.ValidityPeriod = "000001000000000R" },
+		func(sm *pdu.SubmitSM) { sm.Dest = pdu.Address{TON: 1, Addr: "+821012345678"} },
+		func(sm *pdu.SubmitSM) { sm.Source = pdu.Address{TON: 2, Addr: "02-1234-5678"} },
+		func(sm *pdu.SubmitSM) { // KS C 5601, 82 EUC-KR bytes: an LMS
+			sm.DataCoding, sm.ShortMessage = 0x0E, append([]byte("ab"), []byte(strings.Repeat("\xb0\xa1", 40))...)
+		},
+	} {
+		sm := sms("0212345678", "01012345678")
+		edit(sm)
+		if _, st := submit(t, s, sm); st != pdu.StatusOK {
+			t.Errorf("%+v: %v", sm, st)
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.accepted) != 5 || h.accepted[4].Product.String() != "lms" || h.accepted[2].Recipient != "01012345678" {
+		t.Fatalf("accepted %+v", h.accepted)
+	}
+}
+
+// TestThrottled: over the customer's rate the answer is ESME_RTHROTTLED.
+func TestThrottled(t *testing.T) {
+	h := newHarness(t, Config{})
+	s := h.esme("slow", "slowpass", smpp.BindTransmitter, nil)
+	if _, st := submit(t, s, sms("0299998888", "01012345678")); st != pdu.StatusOK {
+		t.Fatal(st)
+	}
+	// The client pauses after a throttle; one refusal is enough.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := s.Submit(ctx, sms("0299998888", "01012345678"))
+	var st pdu.Status
+	if !errors.As(err, &st) || st != pdu.StatusThrottled {
+		t.Fatalf("second submit: %v, want ESME_RTHROTTLED", err)
+	}
+}
+
+// rawBind binds over a plain socket and returns the bind response status.
+func rawBind(t *testing.T, addr string, kind pdu.CommandID, systemID, password string) (net.Conn, pdu.Status) {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	b, err := (&pdu.PDU{Header: pdu.Header{Command: kind, Sequence: 1},
+		Body: &pdu.Bind{Kind: kind, SystemID: systemID, Password: password, InterfaceVersion: 0x34}}).AppendTo(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nc.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	p, err := pdu.NewReader(nc, 0).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Command != kind.Response() || p.Sequence != 1 {
+		t.Fatalf("answer %v", p.Header)
+	}
+	return nc, p.Status
+}
+
+// TestBindRefusals: wrong password, unknown system_id, a network the
+// customer does not allow, the bind cap; submits on a receiver bind.
+func TestBindRefusals(t *testing.T) {
+	h := newHarness(t, Config{})
+	for _, tc := range []struct {
+		id, pw string
+		want   pdu.Status
+	}{
+		{"demo", "wrong", pdu.StatusInvPaswd},
+		{"nobody", "demopass", pdu.StatusInvPaswd},
+		{"demo", "", pdu.StatusInvPaswd},
+		{"lan", "lanpass", pdu.StatusBindFail}, // only from 10.0.0.0/8
+		{"demo", "demopass", pdu.StatusOK},
+		{"demo", "demopass", pdu.StatusOK},
+		{"demo", "demopass", pdu.StatusOK},
+		{"demo", "demopass", pdu.StatusBindFail}, // smpp_binds = 3
+	} {
+		if _, st := rawBind(t, h.addr, pdu.BindTransceiverID, tc.id, tc.pw); st != tc.want {
+			t.Errorf("bind %s/%s: %v, want %v", tc.id, tc.pw, st, tc.want)
+		}
+	}
+}
+
+func TestSubmitOnReceiverBind(t *testing.T) {
+	h := newHarness(t, Config{})
+	nc, st := rawBind(t, h.addr, pdu.BindReceiverID, "slow", "slowpass")
+	if st != pdu.StatusOK {
+		t.Fatal(st)
+	}
+	b, _ := (&pdu.PDU{Header: pdu.Header{Command: pdu.SubmitSMID, Sequence: 2}, Body: sms("0299998888", "01012345678")}).AppendTo(nil)
+	if _, err := nc.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	p, err := pdu.NewReader(nc, 0).Read()
+	if err != nil || p.Command != pdu.SubmitSMRespID || p.Status != pdu.StatusInvBnd {
+		t.Fatalf("submit on a receiver: %v %v", p, err)
+	}
+}
+
+// TestEnquireLinkAndUnbind: the server answers enquire_link, probes an
+// idle ESME itself, and answers unbind before it closes.
+func TestEnquireLinkAndUnbind(t *testing.T) {
+	h := newHarness(t, Config{EnquireLink: 50 * time.Millisecond})
+	nc, st := rawBind(t, h.addr, pdu.BindTransceiverID, "slow", "slowpass")
+	if st != pdu.StatusOK {
+		t.Fatal(st)
+	}
+	rd := pdu.NewReader(nc, 0)
+	write := func(p *pdu.PDU) {
+		b, _ := p.AppendTo(nil)
+		if _, err := nc.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(&pdu.PDU{Header: pdu.Header{Command: pdu.EnquireLinkID, Sequence: 7}})
+	sawResp, sawProbe := false, false
+	for !sawResp || !sawProbe {
+		p, err := rd.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case p.Command == pdu.EnquireLinkRespID && p.Sequence == 7:
+			sawResp = true
+		case p.Command == pdu.EnquireLinkID:
+			sawProbe = true
+			write(&pdu.PDU{Header: pdu.Header{Command: pdu.EnquireLinkRespID, Sequence: p.Sequence}})
+		}
+	}
+	write(&pdu.PDU{Header: pdu.Header{Command: pdu.UnbindID, Sequence: 8}})
+	for {
+		p, err := rd.Read()
+		if err != nil {
+			t.Fatalf("no unbind_resp: %v", err)
+		}
+		if p.Command == pdu.UnbindRespID && p.Sequence == 8 {
+			break
+		}
+	}
+	if _, err := rd.Read(); err == nil {
+		t.Fatal("the socket stayed open after unbind")
+	}
+}
