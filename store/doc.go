@@ -96,6 +96,7 @@
 //	0x09 bill    │09│ str customer │ month "YYYY-MM" │ product(1) │  count(8)
 //	0x0a rcpt    │0a│ str customer │ str recipient │ id(8) │  empty
 //	0x0b cust    │0b│ str customer │ id(8) │                 empty
+//	0x0c stmt    │0c│ str customer │ month "YYYY-MM" │ version(2) │  issued statement
 //	0x0f meta    │0f│ name │                                 per name
 //
 // All integers are big-endian. Values begin with a version byte; a reader
@@ -113,6 +114,10 @@
 //	carrier msg id, result code, result reason.
 //	flags: bit 0 truncate, bit 1 kakao ad, bit 2 personal data purged, bits 3-4
 //	the ingress (0 upstream protocol, 1 SMPP, 2 HTTP).
+//
+// An issued statement (stmt) is the caller's encoding after a version
+// byte (1); version 0 of a month holds the number of its latest version
+// (2 bytes). Versions are only added, never changed or removed.
 //
 // The open table lists every message that is not final, so recovery reads
 // only those, however large the store. Open and due keys are set once per

@@ -20,6 +20,7 @@ const (
 	tBill   byte = 0x09
 	tRcpt   byte = 0x0a
 	tCust   byte = 0x0b
+	tStmt   byte = 0x0c
 	tMeta   byte = 0x0f
 )
 

@@ -23,7 +23,8 @@ import (
 
 const usage = `usage:
   relayctl send [flags]         send one message and wait for its final report
-  relayctl statement [flags]    print a customer's monthly statement (JSON or CSV)
+  relayctl statement [flags]    print a customer's monthly statement (JSON or CSV): the issued
+                                one, or a preview; -issue / -reissue REASON issues it
   relayctl check-config FILE    validate a relayd configuration file`
 
 func main() {
@@ -152,6 +153,9 @@ func statement(args []string) error {
 	month := fs.String("month", time.Now().Format("2006-01"), "month, YYYY-MM")
 	format := fs.String("format", "json", "json or csv")
 	token := fs.String("token", os.Getenv("RELAY_ADMIN_TOKEN"), "admin token (default $RELAY_ADMIN_TOKEN)")
+	issue := fs.Bool("issue", false, "issue the month's statement (operators; the month must be over)")
+	reissue := fs.String("reissue", "", "issue an issued month again, for this reason (operators; audited, both kept)")
+	version := fs.Int("version", 0, "an earlier issued version (default: the latest, or a preview if never issued)")
 	_ = fs.Parse(args)
 	if *cust == "" {
 		return fmt.Errorf("-customer is required")
@@ -161,10 +165,20 @@ func statement(args []string) error {
 	}
 	u := url.URL{Scheme: "http", Host: *addr,
 		Path: "/api/v1/customers/" + url.PathEscape(*cust) + "/statements/" + url.PathEscape(*month)}
+	q := url.Values{}
 	if *format == "csv" {
-		u.RawQuery = "format=csv"
+		q.Set("format", "csv")
 	}
-	req, err := http.NewRequest(http.MethodGet, u.String(), nil)
+	if *version > 0 {
+		q.Set("version", strconv.Itoa(*version))
+	}
+	u.RawQuery = q.Encode()
+	method, reqBody := http.MethodGet, ""
+	if *issue || *reissue != "" {
+		b, _ := json.Marshal(map[string]any{"reissue": *reissue != "", "reason": *reissue})
+		method, reqBody, u.Path, u.RawQuery = http.MethodPost, string(b), u.Path+"/issue", ""
+	}
+	req, err := http.NewRequest(method, u.String(), strings.NewReader(reqBody))
 	if err != nil {
 		return err
 	}

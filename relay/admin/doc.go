@@ -14,6 +14,7 @@
 //	message lookup (id, client ref,             yes       yes
 //	  recipient + time range, time range)
 //	statement (JSON, CSV), export (CSV)         yes       yes
+//	statement: issue, reissue                   yes       no
 //	payment subscriptions: read                 yes       yes
 //	merchant recipient numbers: add, remove     yes       yes
 //	payment subscriptions: put, remove          yes       no
@@ -43,7 +44,8 @@
 //	POST   /api/v1/customers/{customer}/resume
 //	POST   /api/v1/customers/{customer}/senders          {"number": "..."}
 //	DELETE /api/v1/customers/{customer}/senders/{number}
-//	GET    /api/v1/customers/{customer}/statements/{month}[?format=csv]
+//	GET    /api/v1/customers/{customer}/statements/{month}[?version=N][&format=csv]
+//	POST   /api/v1/customers/{customer}/statements/{month}/issue  {} or {"reissue": true, "reason": "..."}, operators only
 //	GET    /api/v1/customers/{customer}/export?from=T&to=T   (CSV)
 //	POST   /api/v1/customers/{customer}/purge            {"confirm": "<customer>"}, operators only
 //	GET    /api/v1/payments[?customer=C]
@@ -55,6 +57,22 @@
 //
 // Times (T) are RFC 3339 or YYYY-MM-DD (a day in KST). Errors are
 // {"error": "..."} with a status code.
+//
+// # Statements
+//
+// A month's statement is either issued or a preview. GET answers the
+// latest issued version ("status": "issued", "version", "issued_at",
+// "issued_by", and a reissue's "reason"; the X-Statement-Versions header
+// counts the versions, ?version=N reads an earlier one), or, for a month
+// never issued, a preview computed now from the billing counters and the
+// prices in force during the month ("status": "preview"), with its billing
+// and due dates. Issuing needs the month to be over in KST and stores the
+// statement in the store; it never changes after. Issuing an issued month
+// again answers 409 unless the body says {"reissue": true, "reason":
+// "..."}: the new version is computed from today's counters and prices,
+// the earlier ones stay readable, and both actions are audited
+// (statement.issue, statement.reissue). The statement page shows the same
+// and says which it is.
 //
 // # History
 //

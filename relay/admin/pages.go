@@ -166,7 +166,7 @@ func (s *Server) statementPage(w http.ResponseWriter, r *http.Request, who Princ
 	case !who.may(d.Customer):
 		d.Error, code = "this sign-in may not see customer "+d.Customer, http.StatusForbidden
 	default:
-		st, err := s.opts.Settler.FromCounter(s.opts.Store, d.Customer, d.Month)
+		st, _, err := s.statementOf(d.Customer, d.Month, 0)
 		if err != nil {
 			d.Error, code = err.Error(), http.StatusBadRequest
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/payment"
+	"github.com/msgrelay/relay/store"
 )
 
 // maxBody bounds a JSON request body.
@@ -35,7 +36,7 @@ func changeStatus(err error) int {
 		errors.Is(err, customer.ErrNotFound), errors.Is(err, payment.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, customer.ErrTooManySenders), errors.Is(err, payment.ErrTooManyRecipients),
-		errors.Is(err, customer.ErrDuplicate):
+		errors.Is(err, customer.ErrDuplicate), errors.Is(err, errStatement), errors.Is(err, store.ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, customer.ErrConfig), errors.Is(err, customer.ErrBadNumber), errors.Is(err, payment.ErrConfig):
 		return http.StatusBadRequest

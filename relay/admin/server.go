@@ -29,6 +29,8 @@ type Store interface {
 	History(q store.HistoryQuery) (store.HistoryPage, error)
 	CountHistory(customer, recipient string, from, to time.Time, limit int) (int, bool, error)
 	MonthCounts(customer, month string) (map[message.Product]uint64, error)
+	IssueStatement(ctx context.Context, customer, month string, seen int, body []byte) (int, error)
+	IssuedStatements(customer, month string) ([][]byte, error)
 	Export(from, to time.Time) iter.Seq2[*message.Message, error]
 }
 
@@ -145,6 +147,7 @@ func (s *Server) routes() {
 	api("POST /api/v1/customers/{customer}/senders", s.addSender)
 	api("DELETE /api/v1/customers/{customer}/senders/{number}", s.removeSender)
 	api("GET /api/v1/customers/{customer}/statements/{month}", s.statement)
+	api("POST /api/v1/customers/{customer}/statements/{month}/issue", s.issueStatement)
 	api("GET /api/v1/customers/{customer}/export", s.export)
 	api("POST /api/v1/customers/{customer}/purge", s.purgeCustomer)
 	api("GET /api/v1/payments", s.listPayments)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"time"
 )
 
 // bom is the UTF-8 byte order mark the CSV starts with.
@@ -39,9 +40,25 @@ func (st *Statement) WriteCSV(w io.Writer) error {
 		sum("total", "합계", st.Total),
 		[]string{st.Customer, st.Month, "billing_date", "청구일", "", "", st.BillingDate},
 		[]string{st.Customer, st.Month, "due_date", "납부기한", "", "", st.DueDate},
+		[]string{st.Customer, st.Month, "status", "상태", "", "", st.statusText()},
 	)
 	if err := cw.WriteAll(rows); err != nil {
 		return err
 	}
 	return cw.Error()
+}
+
+// statusText is "preview", or "issued v2 2026-12-03T10:00:00+09:00 by ops".
+func (st *Statement) statusText() string {
+	if st.Status != StatusIssued {
+		return st.Status
+	}
+	s := st.Status + " v" + strconv.Itoa(st.Version)
+	if st.IssuedAt != nil {
+		s += " " + st.IssuedAt.Format(time.RFC3339)
+	}
+	if st.IssuedBy != "" {
+		s += " by " + st.IssuedBy
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package settle
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -64,6 +65,11 @@ func (p *Price) UnmarshalText(b []byte) error {
 
 // MarshalJSON writes the price as a JSON number with two decimals.
 func (p Price) MarshalJSON() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalJSON reads a JSON number (as MarshalJSON writes it) or string.
+func (p *Price) UnmarshalJSON(b []byte) error {
+	return p.UnmarshalText(bytes.Trim(b, `"`))
+}
 
 // UnmarshalTOML takes an integer, a float or a string.
 func (p *Price) UnmarshalTOML(v any) error {

@@ -195,10 +195,10 @@ func TestOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1+6+5 || rows[6][2] != "payment_alimtalk" || rows[6][3] != "결제 알림톡" || rows[6][6] != "56.00" {
+	if len(rows) != 1+6+6 || rows[6][2] != "payment_alimtalk" || rows[6][3] != "결제 알림톡" || rows[6][6] != "56.00" {
 		t.Fatalf("rows: %q", rows)
 	}
-	if rows[9][2] != "total" || rows[9][6] != "126" || rows[10][6] != "2026-12-14" {
+	if rows[9][2] != "total" || rows[9][6] != "126" || rows[10][6] != "2026-12-14" || rows[12][6] != "preview" {
 		t.Fatalf("summary rows: %q", rows[7:])
 	}
 }

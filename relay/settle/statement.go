@@ -22,8 +22,13 @@ const RoundingRule = "supply = floor(sum of count x unit price) in won; VAT = fl
 type Config struct {
 	// Prices maps every product name (sms, lms, alimtalk, friendtalk_text,
 	// friendtalk_image, payment_alimtalk) to its unit price in won, VAT
-	// excluded, with at most two decimals.
+	// excluded, with at most two decimals: the prices from the beginning.
+	// Change them with a PriceChange, never in place: a month not issued
+	// yet is priced again from the configuration.
 	Prices map[string]Price `toml:"prices" json:"prices"`
+	// PriceChanges are the later prices, each from the first day of a
+	// month, for all customers or one.
+	PriceChanges []PriceChange `toml:"price_change" json:"price_changes,omitempty"`
 	// Holidays are days off added to the built-in calendar, "YYYY-MM-DD":
 	// election days not in its table, newly legislated holidays, company
 	// days off.
@@ -41,22 +46,20 @@ func (c *Config) Validate() error {
 
 // Settler makes statements.
 type Settler struct {
-	prices map[message.Product]Price
-	cal    Calendar
+	prices  map[message.Product]Price // the base prices
+	changes []priceChange             // by date
+	cal     Calendar
 }
 
 // New builds a Settler from its configuration.
 func New(cfg Config) (*Settler, error) {
-	s := &Settler{prices: make(map[message.Product]Price, len(message.Products))}
-	for name, p := range cfg.Prices {
-		prod, err := message.ParseProduct(name)
-		if err != nil || prod == message.ProductAuto {
-			return nil, fmt.Errorf("%w: price for unknown product %q", ErrConfig, name)
-		}
-		if p < 0 {
-			return nil, fmt.Errorf("%w: negative price for %s", ErrConfig, name)
-		}
-		s.prices[prod] = p
+	prices, err := parsePrices(cfg.Prices)
+	if err != nil {
+		return nil, err
+	}
+	s := &Settler{prices: prices}
+	if s.changes, err = parseChanges(cfg.PriceChanges); err != nil {
+		return nil, err
 	}
 	for _, p := range message.Products {
 		if _, ok := s.prices[p]; !ok {
@@ -74,19 +77,32 @@ func New(cfg Config) (*Settler, error) {
 // Calendar returns the business-day calendar.
 func (s *Settler) Calendar() Calendar { return s.cal }
 
+// Statement statuses.
+const (
+	StatusPreview = "preview" // computed now from the counters and the prices in force; may still change
+	StatusIssued  = "issued"  // stored when issued; never changes
+)
+
 // Statement is one customer's bill for one month.
 type Statement struct {
-	Customer    string `json:"customer"`
-	Month       string `json:"month"`        // "YYYY-MM"
-	Lines       []Line `json:"lines"`        // one per product, in message.Products order
-	Messages    uint64 `json:"messages"`     // successes in all
-	Supply      int64  `json:"supply"`       // 공급가액, won
-	VAT         int64  `json:"vat"`          // 부가세, won
-	Total       int64  `json:"total"`        // 합계, won
-	BillingDate string `json:"billing_date"` // "YYYY-MM-DD"
-	DueDate     string `json:"due_date"`     // "YYYY-MM-DD"
-	Currency    string `json:"currency"`     // "KRW"
-	Rounding    string `json:"rounding"`     // RoundingRule
+	Customer string `json:"customer"`
+	Month    string `json:"month"`  // "YYYY-MM"
+	Status   string `json:"status"` // StatusPreview or StatusIssued
+	// Set on an issued statement: its version (1, then one more for each
+	// reissue), when and by whom, and why it was reissued.
+	Version     int        `json:"version,omitempty"`
+	IssuedAt    *time.Time `json:"issued_at,omitempty"`
+	IssuedBy    string     `json:"issued_by,omitempty"`
+	Reason      string     `json:"reason,omitempty"`
+	Lines       []Line     `json:"lines"`        // one per product, in message.Products order
+	Messages    uint64     `json:"messages"`     // successes in all
+	Supply      int64      `json:"supply"`       // 공급가액, won
+	VAT         int64      `json:"vat"`          // 부가세, won
+	Total       int64      `json:"total"`        // 합계, won
+	BillingDate string     `json:"billing_date"` // "YYYY-MM-DD"
+	DueDate     string     `json:"due_date"`     // "YYYY-MM-DD"
+	Currency    string     `json:"currency"`     // "KRW"
+	Rounding    string     `json:"rounding"`     // RoundingRule
 }
 
 // Line is one product's successes.
@@ -119,10 +135,11 @@ func (s *Settler) Statement(customer, month string, counts map[message.Product]u
 			return nil, fmt.Errorf("%w: count for %s, which is not billed", ErrCounts, p)
 		}
 	}
-	st := &Statement{Customer: customer, Month: month, Currency: "KRW", Rounding: RoundingRule}
+	st := &Statement{Customer: customer, Month: month, Status: StatusPreview, Currency: "KRW", Rounding: RoundingRule}
+	prices := s.Prices(customer, m)
 	var sum Price
 	for _, p := range message.Products {
-		n, price := counts[p], s.prices[p]
+		n, price := counts[p], prices[p]
 		hi, lo := bits.Mul64(n, uint64(price))
 		if hi != 0 || lo > 1<<62 {
 			return nil, fmt.Errorf("%w: %d × %s overflows", ErrCounts, n, price)
