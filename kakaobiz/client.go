@@ -105,6 +105,7 @@ func (c *Client) Send(ctx context.Context, r *Request) (Result, error) {
 		x, err := c.exchange(ctx, pathSend, body)
 		res.Decision, res.Status, res.UID, res.Message = x.decision, x.status, x.uid, x.message
 		c.m.results[x.decision.Action].Inc()
+		c.m.code(c.cfg.Name, x.decision)
 		if err != nil && ctx.Err() != nil {
 			return c.finish(res), ctx.Err()
 		}
@@ -170,6 +171,7 @@ func (c *Client) Lookup(ctx context.Context, serial string) (Result, error) {
 	}
 	var b [64]byte
 	x, err := c.exchange(ctx, pathLookup, appendLookup(b[:0], serial))
+	c.m.code(c.cfg.Name, x.decision)
 	res := Result{Serial: serial, Decision: x.decision, Status: x.status, UID: x.uid, Message: x.message}
 	if x.status == 404 {
 		return res, ErrNotFound

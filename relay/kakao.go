@@ -151,6 +151,7 @@ func newKakaoLeg(cfg KakaoConfig, d *Daemon) (*kakaoLeg, error) {
 		return nil, err
 	}
 	set := d.set
+	set.RegisterMetricsWriter(k.client.WritePrometheus)
 	k.sent = set.NewCounter(`relay_kakao_results_total{result="delivered"}`)
 	k.fellBack = set.NewCounter(`relay_kakao_results_total{result="fallback"}`)
 	k.failed = set.NewCounter(`relay_kakao_results_total{result="failed"}`)

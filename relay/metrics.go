@@ -25,12 +25,39 @@ type relayMetrics struct {
 	storeErrors       *metrics.Counter
 	mo                *metrics.Counter
 	receiptUnreadable *metrics.Counter
-	acceptSec         *metrics.Histogram // a batch of submits made durable
+	acceptSec         *metrics.PrometheusHistogram // a batch of submits made durable
 
 	submits   map[string]map[verdict]*metrics.Counter
-	submitSec map[string]*metrics.Histogram
+	submitSec map[string]*metrics.PrometheusHistogram
 	receipts  map[string]map[store.Outcome]*metrics.Counter
 }
+
+// metricHelp is the help text of the families the root package makes.
+var metricHelp = map[string]string{
+	"relay_accepted_total":                  "Messages accepted from customers, by product.",
+	"relay_accepted_duplicates_total":       "Submits answered with a message already accepted under the same client reference.",
+	"relay_refused_store_unavailable_total": "Submits refused because the store could not take them.",
+	"relay_failed_at_send_total":            "Messages failed by the relay at send time (no route, attempts used up, validity over).",
+	"relay_expired_total":                   "Messages expired by the relay's expiry scan without a final result.",
+	"relay_store_errors_total":              "Store writes the dispatcher or correlator could not make.",
+	"relay_mo_messages_total":               "Mobile-originated messages received from carriers.",
+	"relay_receipts_unreadable_total":       "Delivery receipts whose text could not be read.",
+	"relay_accept_store_seconds":            "Time to make one batch of accepted submits durable.",
+	"relay_submits_total":                   "Submit attempts to carriers, by carrier and what came of them.",
+	"relay_submit_seconds":                  "Time of a submit to a carrier, window wait included, for submits the carrier took.",
+	"relay_receipts_total":                  "Delivery receipts from carriers, by carrier and what the store did with them.",
+	"relay_kakao_results_total":             "Kakao sends by what the relay did with their answer.",
+	"relay_kakao_queue_depth":               "Kakao messages waiting to be sent, now or after a back-off.",
+	"relay_kakao_awaiting_result":           "Kakao messages sent whose result is still to be looked up.",
+	"relay_dispatch_queue_depth":            "SMS and LMS messages waiting for a carrier window.",
+}
+
+// Buckets: accepting a batch is one group commit; a submit waits for its
+// carrier's response, up to the response timeout.
+var (
+	acceptBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
+	submitBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+)
 
 var verdictNames = map[verdict]string{
 	verdictSent: "sent", verdictRetry: "retry", verdictBusy: "throttled", verdictReroute: "reroute",
@@ -51,9 +78,9 @@ func newRelayMetrics(set *metrics.Set, carriers []string) *relayMetrics {
 		storeErrors:       set.NewCounter(`relay_store_errors_total`),
 		mo:                set.NewCounter(`relay_mo_messages_total`),
 		receiptUnreadable: set.NewCounter(`relay_receipts_unreadable_total`),
-		acceptSec:         set.NewHistogram(`relay_accept_store_seconds`),
+		acceptSec:         set.NewPrometheusHistogramExt(`relay_accept_store_seconds`, acceptBuckets),
 		submits:           map[string]map[verdict]*metrics.Counter{},
-		submitSec:         map[string]*metrics.Histogram{},
+		submitSec:         map[string]*metrics.PrometheusHistogram{},
 		receipts:          map[string]map[store.Outcome]*metrics.Counter{},
 	}
 	for _, p := range message.Products {
@@ -64,7 +91,7 @@ func newRelayMetrics(set *metrics.Set, carriers []string) *relayMetrics {
 		for v, n := range verdictNames {
 			m.submits[c][v] = set.NewCounter(fmt.Sprintf(`relay_submits_total{carrier=%q,result=%q}`, c, n))
 		}
-		m.submitSec[c] = set.NewHistogram(fmt.Sprintf(`relay_submit_seconds{carrier=%q}`, c))
+		m.submitSec[c] = set.NewPrometheusHistogramExt(fmt.Sprintf(`relay_submit_seconds{carrier=%q}`, c), submitBuckets)
 		m.receipts[c] = map[store.Outcome]*metrics.Counter{}
 		for _, o := range outcomeList {
 			m.receipts[c][o] = set.NewCounter(fmt.Sprintf(`relay_receipts_total{carrier=%q,outcome=%q}`, c, o))

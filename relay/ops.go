@@ -5,7 +5,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/VictoriaMetrics/metrics"
+	"github.com/msgrelay/relay/kakaobiz"
+	"github.com/msgrelay/relay/relay/admin"
+	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/ops"
+	"github.com/msgrelay/relay/relay/upstream"
+	"github.com/msgrelay/relay/smpp"
+	"github.com/msgrelay/relay/store"
 )
 
 // listenOps serves /metrics (Prometheus text), /healthz (the process
@@ -14,11 +20,14 @@ func (d *Daemon) listenOps() error {
 	if d.cfg.OpsListen == "" {
 		return nil
 	}
+	ops.RegisterDataDir(d.set, d.cfg.DataDir)
+	exp := ops.NewExposition(true, metricHelp, ops.DiskHelp, smpp.MetricHelp, kakaobiz.MetricHelp,
+		store.MetricHelp, door.MetricHelp, upstream.MetricHelp, admin.MetricHelp)
+	exp.Add(d.set.WritePrometheus)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		d.set.WritePrometheus(w)
-		metrics.WriteProcessMetrics(w)
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		exp.WritePrometheus(w)
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

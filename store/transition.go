@@ -106,8 +106,8 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 			if err := w.set(billed, be64(count+1)); err != nil {
 				return err
 			}
-			w.s.m.delivered.Inc()
 		}
+		w.s.m.final(m, w.now)
 	}
 	w.s.m.transitions.Inc()
 	if parked != nil {

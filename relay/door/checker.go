@@ -56,6 +56,13 @@ type Checker struct {
 	passed  [message.ProductAuto + 1]*metrics.Counter
 }
 
+// MetricHelp is the help text of every family this package makes, for the
+// HELP lines of the exposition.
+var MetricHelp = map[string]string{
+	"relay_door_refused_total": "Messages refused at the door, by the rule they broke.",
+	"relay_door_passed_total":  "Messages that passed the door's checks, by product.",
+}
+
 // New makes a Checker; zero limits in cfg take their defaults.
 func New(cfg Config, opts Options) (*Checker, error) {
 	cfg.SetDefaults()

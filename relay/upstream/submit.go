@@ -38,7 +38,7 @@ func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps 
 	if c.aborted.Load() {
 		// Nobody can read the answers; the client resubmits with the same
 		// client references.
-		m.inFlight.Add(-n)
+		m.inFlight.Add(-float64(n))
 		return reqs, resps
 	}
 	for _, p := range batch {
@@ -56,7 +56,7 @@ func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps 
 		// client, which sends the submits again on another connection.
 		clear(reqs)
 		clear(resps)
-		m.inFlight.Add(-n)
+		m.inFlight.Add(-float64(n))
 		return reqs, resps
 	}
 	b := getBuf()
@@ -86,7 +86,7 @@ func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps 
 	clear(resps)
 	m.submits.Add(len(reqs))
 	m.framesOut.Add(n)
-	m.inFlight.Add(-n) // before the answers can reach the client
+	m.inFlight.Add(-float64(n)) // before the answers can reach the client
 	c.out <- b
 	return reqs, resps
 }
