@@ -10,6 +10,7 @@ import (
 
 	"github.com/msgrelay/relay/relay/admin"
 	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/settle"
@@ -97,17 +98,17 @@ func (d *Daemon) ownsSenderKey(customerID, key string) error {
 	return nil
 }
 
-// paymentSubmitter turns payment events into messages that pass the door
-// and are accepted like any other.
-func (d *Daemon) paymentSubmitter(dc *door.Checker) *payment.Submitter {
+// openPayments builds the path payment events take: expanded into messages
+// that pass the same door and are accepted like any other.
+func (d *Daemon) openPayments(dc *door.Checker) error {
 	var sources []string
 	if d.cfg.PaymentSource != "" {
 		sources = []string{d.cfg.PaymentSource}
 	}
-	return &payment.Submitter{
+	d.paySubmit = &payment.Submitter{
 		Registry: d.payments,
 		Sources:  sources,
-		Store:    enqueueingAccepter{d},
+		Store:    checkedAccepter{d.intake},
 		Check: func(m *message.Message) error {
 			c := d.reg.Get(m.Customer)
 			if _, r := dc.Check(c, door.Request{
@@ -119,30 +120,24 @@ func (d *Daemon) paymentSubmitter(dc *door.Checker) *payment.Submitter {
 			return nil
 		},
 	}
+	return nil
 }
 
-// enqueueingAccepter stores a message and hands a new one to dispatch.
-type enqueueingAccepter struct{ d *Daemon }
+// checkedAccepter is the accept path for messages the payment package
+// already checked at the door.
+type checkedAccepter struct{ in *intake.Intake }
 
-func (a enqueueingAccepter) Accept(ctx context.Context, m *message.Message) (message.ID, bool, error) {
-	id, dup, err := a.d.st.Accept(ctx, m)
-	if err != nil || dup {
-		return id, dup, err
-	}
-	c := *m
-	c.ID, c.State = id, message.StateAccepted
-	a.d.m.accepted[c.Product].Inc()
-	a.d.disp.enqueue(&c)
-	return id, dup, nil
+func (a checkedAccepter) Accept(ctx context.Context, m *message.Message) (message.ID, bool, error) {
+	return a.in.AcceptChecked(ctx, m)
 }
 
 // PaymentEvent answers a payment event: only a payment source (the payment
 // system) may push one, and only for a subscribed MID.
-func (in *ingress) PaymentEvent(ctx context.Context, s upstream.Session, ev *upstreampb.PaymentEvent) *upstreampb.PaymentEventResp {
+func (in *upstreamIngress) PaymentEvent(ctx context.Context, s upstream.Session, ev *upstreampb.PaymentEvent) *upstreampb.PaymentEventResp {
 	if in.payments == nil {
 		return &upstreampb.PaymentEventResp{Status: upstreampb.Status_INVALID_REQUEST, Reason: "payment AlimTalk is not configured"}
 	}
-	if in.closing.Load() {
+	if in.accept.Closing() {
 		return &upstreampb.PaymentEventResp{Status: upstreampb.Status_SHUTTING_DOWN, Reason: "the relay is shutting down"}
 	}
 	return in.payments.AnswerFrom(ctx, s.Customer(), ev)

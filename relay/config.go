@@ -3,21 +3,20 @@ package relay
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/msgrelay/relay/kakaobiz/kakaotest"
 	"github.com/msgrelay/relay/relay/admin"
 	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
-	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/route"
 	"github.com/msgrelay/relay/relay/settle"
 	"github.com/msgrelay/relay/relay/upstream"
-	"github.com/msgrelay/relay/smpp/receipt"
 )
 
 // Config is the daemon's configuration: one TOML file. Each package that
@@ -31,15 +30,15 @@ type Config struct {
 	// Ops serves /metrics, /healthz and /readyz; empty disables it.
 	OpsListen string `toml:"ops_listen"`
 
-	Door      door.Config       `toml:"door"`
-	Customers []customer.Config `toml:"customer"`
-	Carriers  []CarrierConfig   `toml:"carrier"`
-	Routes    []route.Config    `toml:"route"`
-	Dispatch  DispatchConfig    `toml:"dispatch"`
+	Door      door.Config              `toml:"door"`
+	Customers []customer.Config        `toml:"customer"`
+	Carriers  []dispatch.CarrierConfig `toml:"carrier"`
+	Routes    []route.Config           `toml:"route"`
+	Dispatch  dispatch.Config          `toml:"dispatch"`
 
 	// Kakao is the Kakao BizMessage channel; without base_url, Kakao
 	// products are refused by routing.
-	Kakao KakaoConfig `toml:"kakao"`
+	Kakao dispatch.KakaoConfig `toml:"kakao"`
 
 	// Simulate starts in-process simulated carriers (and, once configured,
 	// a simulated Kakao endpoint) for development: a carrier whose addr is
@@ -86,53 +85,6 @@ func (u UpstreamConfig) server() upstream.Config {
 		MaxConnsPerCustomer: u.MaxConnsPerCustomer,
 		MaxInFlight:         u.MaxInFlight,
 	}
-}
-
-// CarrierConfig is one carrier (SMSC) and its binds.
-type CarrierConfig struct {
-	Name string `toml:"name"`
-	// Addr is host:port, or "sim" for an in-process simulated SMSC.
-	Addr         string `toml:"addr"`
-	SystemID     string `toml:"system_id"`
-	Password     string `toml:"password"`
-	PasswordEnv  string `toml:"password_env"`
-	PasswordFile string `toml:"password_file"`
-	SystemType   string `toml:"system_type"`
-	// Mode is "transceiver" (default) or "transmitter+receiver".
-	Mode string `toml:"mode"`
-	// Binds is the number of sessions kept to this carrier. Default 1.
-	Binds int `toml:"binds"`
-	// Window is the requests outstanding per bind. Default 64.
-	Window int `toml:"window"`
-	// TPS is the submit rate per bind; 0 means unlimited.
-	TPS                 float64  `toml:"tps"`
-	ResponseTimeout     Duration `toml:"response_timeout"`
-	EnquireLinkInterval Duration `toml:"enquire_link_interval"`
-	// DataCoding of SMS/LMS text: "ksc5601" (0x0E, EUC-KR, default) or "ucs2".
-	DataCoding string `toml:"data_coding"`
-	// RespIDs and ReceiptIDs say how the carrier writes message ids in
-	// submit_sm_resp and in receipts (receipt.ParseIDFormat).
-	RespIDs    receipt.IDFormat `toml:"resp_ids"`
-	ReceiptIDs receipt.IDFormat `toml:"receipt_ids"`
-	// TimeZone of the dates in the carrier's receipts. Default Asia/Seoul.
-	TimeZone string `toml:"time_zone"`
-	// LMSSubjectTag is the vendor TLV the carrier takes an LMS subject in;
-	// 0 sends no subject.
-	LMSSubjectTag uint16 `toml:"lms_subject_tag"`
-}
-
-// DispatchConfig tunes sending and the result window.
-type DispatchConfig struct {
-	// MaxAttempts bounds the submits of one message leg. Default 5.
-	MaxAttempts int `toml:"max_attempts"`
-	// RetryMin and RetryMax bound the backoff between attempts.
-	RetryMin Duration `toml:"retry_min"`
-	RetryMax Duration `toml:"retry_max"`
-	// Validity is the validity period asked of the carrier; it must leave
-	// room for the final receipt inside the 48-hour window. Default 47h.
-	Validity Duration `toml:"validity"`
-	// ExpiryScan is how often overdue messages are closed. Default 10s.
-	ExpiryScan Duration `toml:"expiry_scan"`
 }
 
 // SimulateConfig drives the in-process simulated carriers.
@@ -190,43 +142,13 @@ func (c *Config) setDefaults() {
 		c.Door = door.DefaultConfig()
 	}
 	c.Retention.setDefaults()
-	c.Kakao.setDefaults()
+	c.Kakao.SetDefaults()
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = Duration(20 * time.Second)
 	}
-	d := &c.Dispatch
-	if d.MaxAttempts == 0 {
-		d.MaxAttempts = 5
-	}
-	if d.RetryMin == 0 {
-		d.RetryMin = Duration(200 * time.Millisecond)
-	}
-	if d.RetryMax == 0 {
-		d.RetryMax = Duration(30 * time.Second)
-	}
-	if d.Validity == 0 {
-		d.Validity = Duration(47 * time.Hour)
-	}
-	if d.ExpiryScan == 0 {
-		d.ExpiryScan = Duration(10 * time.Second)
-	}
+	c.Dispatch.SetDefaults()
 	for i := range c.Carriers {
-		cc := &c.Carriers[i]
-		if cc.Binds == 0 {
-			cc.Binds = 1
-		}
-		if cc.Window == 0 {
-			cc.Window = 64
-		}
-		if cc.DataCoding == "" {
-			cc.DataCoding = "ksc5601"
-		}
-		if cc.TimeZone == "" {
-			cc.TimeZone = "Asia/Seoul"
-		}
-		if cc.Mode == "" {
-			cc.Mode = "transceiver"
-		}
+		c.Carriers[i].SetDefaults()
 	}
 }
 
@@ -262,7 +184,7 @@ func (c *Config) Validate() error {
 	names := map[string]bool{}
 	for i := range c.Carriers {
 		cc := &c.Carriers[i]
-		if err := cc.validate(); err != nil {
+		if err := cc.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("carrier %q: %w", cc.Name, err))
 		}
 		if names[cc.Name] {
@@ -278,82 +200,18 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("route %d: %w", i+1, err))
 		}
 	}
-	d := c.Dispatch
-	if d.MaxAttempts < 1 {
-		errs = append(errs, fmt.Errorf("dispatch.max_attempts %d < 1", d.MaxAttempts))
-	}
-	if d.RetryMin > d.RetryMax {
-		errs = append(errs, errors.New("dispatch.retry_min > retry_max"))
-	}
-	if d.Validity.D() <= 0 || d.Validity.D() >= message.ResultWindow {
-		errs = append(errs, fmt.Errorf("dispatch.validity %v must be positive and leave room for a receipt inside the %v window",
-			d.Validity.D(), message.ResultWindow))
+	if err := c.Dispatch.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	errs = append(errs, c.validateBusiness()...)
-	if err := c.Kakao.validate(); err != nil {
+	if err := c.Kakao.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if _, err := kakaotest.ParseMix(c.Kakao.Simulate.Mix); c.Kakao.Simulate.Mix != "" && err != nil {
+		errs = append(errs, fmt.Errorf("kakao.simulate.mix: %w", err))
 	}
 	if c.Simulate.FailRatio < 0 || c.Simulate.FailRatio > 1 {
 		errs = append(errs, fmt.Errorf("simulate.fail_ratio %v not in [0,1]", c.Simulate.FailRatio))
 	}
 	return errors.Join(errs...)
-}
-
-func (cc *CarrierConfig) validate() error {
-	var errs []error
-	if cc.Name == "" {
-		errs = append(errs, errors.New("name is required"))
-	}
-	if cc.Addr == "" {
-		errs = append(errs, errors.New("addr is required (host:port, or sim)"))
-	}
-	if cc.SystemID == "" && cc.Addr != "sim" {
-		errs = append(errs, errors.New("system_id is required"))
-	}
-	n := 0
-	for _, s := range []string{cc.Password, cc.PasswordEnv, cc.PasswordFile} {
-		if s != "" {
-			n++
-		}
-	}
-	if n > 1 {
-		errs = append(errs, errors.New("give at most one of password, password_env, password_file"))
-	}
-	switch cc.Mode {
-	case "transceiver", "transmitter+receiver":
-	default:
-		errs = append(errs, fmt.Errorf("mode %q: want transceiver or transmitter+receiver", cc.Mode))
-	}
-	switch cc.DataCoding {
-	case "ksc5601", "ucs2":
-	default:
-		errs = append(errs, fmt.Errorf("data_coding %q: want ksc5601 or ucs2", cc.DataCoding))
-	}
-	if cc.Binds < 1 || cc.Window < 1 || cc.TPS < 0 {
-		errs = append(errs, fmt.Errorf("binds %d, window %d, tps %v: must be positive", cc.Binds, cc.Window, cc.TPS))
-	}
-	if _, err := time.LoadLocation(cc.TimeZone); err != nil {
-		errs = append(errs, fmt.Errorf("time_zone: %w", err))
-	}
-	return errors.Join(errs...)
-}
-
-// password resolves the carrier password from the file, environment or
-// config, in that order of preference.
-func (cc *CarrierConfig) password() (string, error) {
-	switch {
-	case cc.PasswordFile != "":
-		b, err := os.ReadFile(cc.PasswordFile)
-		if err != nil {
-			return "", fmt.Errorf("carrier %q: password_file: %w", cc.Name, err)
-		}
-		return strings.TrimSpace(string(b)), nil
-	case cc.PasswordEnv != "":
-		v, ok := os.LookupEnv(cc.PasswordEnv)
-		if !ok {
-			return "", fmt.Errorf("carrier %q: password_env %s is not set", cc.Name, cc.PasswordEnv)
-		}
-		return v, nil
-	}
-	return cc.Password, nil
 }

@@ -1,10 +1,10 @@
-// Package relay is the daemon: it wires the upstream protocol, the checks at
-// the door, the store, the dispatcher and the carriers' SMPP binds into one
-// process, and owns its start-up and shut-down order.
+// Package relay is the composition root: it reads the configuration, wires
+// the ingresses, the one accept path (relay/intake), the store and the
+// dispatcher (relay/dispatch) into one process, serves ops and admin, and
+// owns the start-up and shut-down order. It does no work of its own.
 //
-//	upstream ──TCP──▶ ingress ──▶ store ──▶ dispatcher ──▶ carrier binds ──▶ SMSCs
-//	         ◀─ reports (outbox) ─┘  ▲                          │
-//	                                 └──── correlator ◀── deliver_sm
+//	upstream ──TCP──▶ intake (door → store → enqueue) ──▶ dispatch ──▶ carriers, Kakao
+//	         ◀─ reports (store outbox, intake.Hub) ◀──────── correlator ◀── receipts
 //
 // Shutdown order, written once (Daemon.Shutdown): stop intake → stop
 // taking messages off the queues → drain the windows with a deadline →
@@ -20,16 +20,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/msgrelay/relay/relay/admin"
 	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
-	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/payment"
-	"github.com/msgrelay/relay/relay/route"
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/smpp/smpptest"
 	"github.com/msgrelay/relay/store"
@@ -56,30 +57,26 @@ type Daemon struct {
 	log  *slog.Logger
 	set  *metrics.Set
 
-	st       *store.Store
-	reg      *customer.Registry
-	carriers map[string]*carrier
-	disp     *dispatcher
-	in       *ingress
-	hub      *reportHub
-	up       *upstream.Server
-	upLn     net.Listener
-	ops      *http.Server
-	opsLn    net.Listener
-	sims     []*smpptest.Server
-	m        *relayMetrics
-	state    *runtimeState
-	payments *payment.Registry
-	kakao    *kakaoLeg
-	audit    *admin.FileAudit
-	adminLn  net.Listener
+	st        *store.Store
+	reg       *customer.Registry
+	sims      *simDialer
+	disp      *dispatch.Dispatcher
+	intake    *intake.Intake
+	hub       *intake.Hub
+	up        *upstream.Server
+	upLn      net.Listener
+	ops       *http.Server
+	opsLn     net.Listener
+	state     *runtimeState
+	payments  *payment.Registry
+	paySubmit *payment.Submitter
+	audit     *admin.FileAudit
+	adminLn   net.Listener
 
 	stopAdmin context.CancelFunc
+	stopPurge context.CancelFunc
 
-	stop       context.CancelFunc // stops taking new work off the queues
-	stopSend   context.CancelFunc // ends sends still in flight
-	g          group
-	background group // the listeners' Serve loops
+	background sync.WaitGroup // the listeners' Serve loops and the purge
 }
 
 // Start opens the store, binds to the carriers, recovers open messages and
@@ -94,8 +91,8 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 	if opts.Metrics == nil {
 		opts.Metrics = metrics.NewSet()
 	}
-	d := &Daemon{cfg: cfg, opts: opts, log: opts.Logger, set: opts.Metrics, hub: newReportHub(),
-		carriers: map[string]*carrier{}}
+	d := &Daemon{cfg: cfg, opts: opts, log: opts.Logger, set: opts.Metrics, hub: intake.NewHub(),
+		sims: &simDialer{cfg: cfg.Simulate, log: opts.Logger}}
 	defer func() {
 		if err != nil {
 			d.abort()
@@ -118,7 +115,13 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 	if err := step("bind carriers", d.bindCarriers); err != nil {
 		return nil, err
 	}
-	if err := step("recover open messages", d.recoverOpen); err != nil {
+	if err := step("recover open messages", d.disp.Recover); err != nil {
+		return nil, err
+	}
+	if err := step("start dispatch", d.startDispatch); err != nil {
+		return nil, err
+	}
+	if err := step("open intake", d.openIntake); err != nil {
 		return nil, err
 	}
 	if err := step("listen upstream", d.listenUpstream); err != nil {
@@ -134,11 +137,11 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 }
 
 func (d *Daemon) openStore() error {
-	o := store.Options{Now: d.opts.Now, Logger: d.log, Metrics: d.set, OnReports: d.hub.wake}
+	o := store.Options{Now: d.opts.Now, Logger: d.log, Metrics: d.set, OnReports: d.hub.Wake}
 	if d.opts.StoreOptions != nil {
 		d.opts.StoreOptions(&o)
 		if o.OnReports == nil {
-			o.OnReports = d.hub.wake
+			o.OnReports = d.hub.Wake
 		}
 	}
 	st, err := store.Open(d.cfg.DataDir, o)
@@ -164,122 +167,49 @@ func (d *Daemon) loadCustomers() error {
 }
 
 func (d *Daemon) bindCarriers() error {
-	names := make([]string, 0, len(d.cfg.Carriers))
-	for _, cc := range d.cfg.Carriers {
-		names = append(names, cc.Name)
-	}
-	d.m = newRelayMetrics(d.set, names)
-	corr := &correlator{st: d.st, m: d.m, log: newRateLog(d.log, 10*time.Second)}
-	for _, cc := range d.cfg.Carriers {
-		addr := cc.Addr
-		pw, err := cc.password()
-		if err != nil {
-			return err
-		}
-		if addr == "sim" {
-			sim, err := d.simulate(&cc, pw)
-			if err != nil {
-				return err
-			}
-			addr = sim.Addr()
-		}
-		c, err := newCarrier(cc, addr, pw, d.cfg.Dispatch.Validity.D(), corr.handler, d.log, d.set)
-		if err != nil {
-			return err
-		}
-		d.carriers[cc.Name] = c
-	}
-	router, err := route.New(d.cfg.Routes, func(name string) bool {
-		c := d.carriers[name]
-		return c != nil && c.live()
+	disp, err := dispatch.New(d.cfg.Dispatch, d.cfg.Carriers, d.cfg.Routes, d.cfg.Kakao, dispatch.Options{
+		Store: d.st, Logger: d.log, Metrics: d.set, Now: d.opts.Now, Door: d.cfg.Door, Dialer: d.sims,
 	})
 	if err != nil {
 		return err
 	}
-	d.disp = &dispatcher{
-		st: d.st, cfg: d.cfg.Dispatch, router: router, carriers: d.carriers,
-		log: d.log, m: d.m, now: d.opts.Now, pending: newFIFO(), later: newDelay(time.Now), // backoffs are relative: monotonic time, not the wall clock
-	}
-	if d.cfg.Kakao.BaseURL != "" {
-		k, err := newKakaoLeg(d.cfg.Kakao, d)
-		if err != nil {
-			return fmt.Errorf("kakao: %w", err)
-		}
-		d.kakao, d.disp.kakao = k, k
-	}
-	d.set.NewGauge(`relay_dispatch_queue_depth`, func() float64 { return float64(d.disp.depth()) })
+	d.disp = disp
 	return nil
 }
 
-// simulate starts an in-process simulated SMSC for a carrier whose addr is
-// "sim" (the dev configuration).
-func (d *Daemon) simulate(cc *CarrierConfig, password string) (*smpptest.Server, error) {
-	if cc.SystemID == "" {
-		cc.SystemID = "relay"
-	}
-	sim, err := smpptest.NewServer(smpptest.Config{
-		Users:        map[string]string{cc.SystemID: password},
-		Receipts:     smpptest.ReceiptBoth,
-		ReceiptDelay: d.cfg.Simulate.ReceiptDelay.D(),
-		FailRatio:    d.cfg.Simulate.FailRatio,
-		Logger:       d.log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	d.sims = append(d.sims, sim)
-	d.log.Info("relay: simulated SMSC", "carrier", cc.Name, "addr", sim.Addr())
-	return sim, nil
-}
-
-func (d *Daemon) recoverOpen() error {
-	var open []*message.Message
-	waiting := 0
-	stats, err := d.st.Recover(func(m *message.Message) error {
-		if m.State.AwaitingResult() {
-			// The carrier or Kakao has it: the receipt, a Kakao lookup, or
-			// the expiry at the deadline finishes it. Sending again would
-			// duplicate.
-			waiting++
-			if m.State == message.StateKakaoSent && d.kakao != nil {
-				c := *m
-				d.kakao.await(&c)
+// startDispatch starts sending, and the retention purge.
+func (d *Daemon) startDispatch() error {
+	d.disp.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	d.stopPurge = cancel
+	d.background.Go(func() {
+		t := time.NewTicker(d.cfg.Retention.Every.D())
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				d.PurgeNow(ctx)
 			}
-			return nil
 		}
-		c := *m
-		open = append(open, &c)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	d.log.Info("relay: recovered open messages", "open", stats.Open, "to_send", len(open),
-		"awaiting_result", waiting, "scan", stats.Took)
-	stopCtx, stop := context.WithCancel(context.Background())
-	sendCtx, stopSend := context.WithCancel(context.Background())
-	d.stop, d.stopSend = stop, stopSend
-	d.disp.start(stopCtx, sendCtx, &d.g)
-	if d.kakao != nil {
-		d.kakao.start(stopCtx, sendCtx, &d.g)
-	}
-	d.disp.enqueue(open...)
-	d.g.Go(func() {
-		every(stopCtx, d.cfg.Dispatch.ExpiryScan.D(), func(ctx context.Context) { d.ExpireNow(ctx) })
-	})
-	d.g.Go(func() {
-		every(stopCtx, d.cfg.Retention.Every.D(), func(ctx context.Context) { d.PurgeNow(ctx) })
 	})
 	return nil
 }
 
-func (d *Daemon) listenUpstream() error {
+// openIntake builds the one accept path every ingress shares.
+func (d *Daemon) openIntake() error {
 	dc, err := door.New(d.cfg.Door, door.Options{Metrics: d.set})
 	if err != nil {
 		return err
 	}
-	d.in = &ingress{reg: d.reg, door: dc, st: d.st, disp: d.disp, hub: d.hub, m: d.m, now: d.opts.Now,
-		payments: d.paymentSubmitter(dc)}
+	d.intake = intake.New(intake.Options{Customers: d.reg, Door: dc, Store: d.st, Enqueue: d.disp.Enqueue,
+		Now: d.opts.Now, Metrics: d.set})
+	return d.openPayments(dc)
+}
+
+func (d *Daemon) listenUpstream() error {
+	in := &upstreamIngress{reg: d.reg, accept: d.intake, st: d.st, hub: d.hub, payments: d.paySubmit}
 	ucfg := d.cfg.Upstream.server()
 	if d.cfg.Upstream.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(d.cfg.Upstream.TLSCert, d.cfg.Upstream.TLSKey)
@@ -288,7 +218,7 @@ func (d *Daemon) listenUpstream() error {
 		}
 		ucfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	up, err := upstream.NewServer(ucfg, d.in, d.log, d.set)
+	up, err := upstream.NewServer(ucfg, in, d.log, d.set)
 	if err != nil {
 		return err
 	}
@@ -320,47 +250,11 @@ func (d *Daemon) Store() *store.Store { return d.st }
 func (d *Daemon) Customers() *customer.Registry { return d.reg }
 
 // Simulators are the in-process SMSCs of carriers configured as "sim".
-func (d *Daemon) Simulators() []*smpptest.Server { return d.sims }
-
-// every runs f every period until ctx ends: the expiry scan, and the
-// retention purge (which deletes in bounded batches, so traffic goes on).
-func every(ctx context.Context, period time.Duration, f func(context.Context)) {
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			f(ctx)
-		}
-	}
-}
+func (d *Daemon) Simulators() []*smpptest.Server { return d.sims.smscs }
 
 // ExpireNow closes every message whose result window has passed, as the
 // periodic scan does.
-func (d *Daemon) ExpireNow(ctx context.Context) int {
-	total := 0
-	for {
-		ids, err := d.st.ExpireDue(ctx, d.opts.Now(), 512)
-		if err != nil {
-			d.log.Error("relay: expiry scan", "err", err)
-			break
-		}
-		total += len(ids)
-		if len(ids) < 512 {
-			break
-		}
-	}
-	if total > 0 {
-		d.m.expired.Add(total)
-		d.log.Info("relay: expired messages without a result", "count", total)
-	}
-	if _, err := d.st.DropStaleParked(ctx, d.opts.Now(), 512); err != nil {
-		d.log.Error("relay: dropping stale parked receipts", "err", err)
-	}
-	return total
-}
+func (d *Daemon) ExpireNow(ctx context.Context) int { return d.disp.ExpireNow(ctx) }
 
 // Shutdown drains and stops the relay in the one order that loses nothing.
 func (d *Daemon) Shutdown(ctx context.Context) error {
@@ -373,20 +267,12 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		d.log.Info("relay: stop: "+what, "took", time.Since(t).Round(time.Microsecond))
 	}
 	timed("stop intake", func() error {
-		d.in.closing.Store(true)
+		d.intake.Close()
 		return d.up.Close(ctx)
 	})
-	timed("stop dispatch", func() error { d.stop(); return nil })
-	timed("drain windows and unbind", func() error {
-		for _, c := range d.carriers {
-			c.close(ctx)
-		}
-		return nil
-	})
-	timed("wait for workers", func() error { d.stopSend(); d.g.Wait(); return nil })
-	if d.kakao != nil {
-		d.kakao.close()
-	}
+	timed("stop dispatch", func() error { d.disp.Stop(); d.stopPurge(); return nil })
+	timed("drain windows and unbind", func() error { d.disp.Unbind(ctx); return nil })
+	timed("wait for workers", func() error { d.disp.Wait(); return nil })
 	timed("stop ops and admin", func() error {
 		if d.stopAdmin != nil {
 			d.stopAdmin()
@@ -397,9 +283,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		return nil
 	})
 	d.background.Wait()
-	for _, s := range d.sims {
-		s.Close()
-	}
+	d.sims.close()
 	if d.audit != nil {
 		timed("close audit log", d.audit.Close)
 	}
@@ -409,12 +293,11 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 
 // abort undoes a failed Start.
 func (d *Daemon) abort() {
-	if d.stop != nil {
-		d.stop()
-		d.stopSend()
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
+	if d.intake != nil {
+		d.intake.Close()
+	}
 	if d.up != nil {
 		_ = d.up.Close(ctx)
 	}
@@ -424,17 +307,14 @@ func (d *Daemon) abort() {
 	if d.stopAdmin != nil {
 		d.stopAdmin()
 	}
-	for _, c := range d.carriers {
-		c.close(ctx)
+	if d.stopPurge != nil {
+		d.stopPurge()
 	}
-	d.g.Wait()
+	if d.disp != nil {
+		d.disp.Close(ctx)
+	}
 	d.background.Wait()
-	for _, s := range d.sims {
-		s.Close()
-	}
-	if d.kakao != nil {
-		d.kakao.close()
-	}
+	d.sims.close()
 	if d.audit != nil {
 		_ = d.audit.Close()
 	}

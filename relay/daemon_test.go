@@ -184,7 +184,7 @@ func TestFailoverWhileCarrierDown(t *testing.T) {
 	h := newHarness(t)
 	u := h.connect("shop")
 	h.sims["a"].Close() // carrier a is gone: its binds go down and stay down
-	h.waitFor("carrier a down", func() bool { return !h.d.carriers["a"].live() })
+	h.waitFor("carrier a down", func() bool { return !h.d.disp.Live("a") })
 	var ids []string
 	for i := 0; i < 20; i++ {
 		r := h.submit(u, sms(fmt.Sprint("f-", i), "failover"))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/msgrelay/relay/kakaobiz/kakaotest"
 	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/route"
 	"github.com/msgrelay/relay/relay/upstream/client"
@@ -152,7 +153,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 			ID: "other", Name: "Other", SecretHash: testHash,
 			Products: []string{"sms"}, Senders: []string{"0311112222"}, Rate: 100000,
 		}},
-		Carriers: []CarrierConfig{
+		Carriers: []dispatch.CarrierConfig{
 			{Name: "a", SystemID: "relay", Password: "pw", Binds: 2, Window: 16, RespIDs: hexIDs(), ReceiptIDs: hexIDs()},
 			{Name: "b", SystemID: "relay", Password: "pw", Binds: 1, Window: 16, RespIDs: hexIDs(), ReceiptIDs: hexIDs()},
 		},
@@ -160,7 +161,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 			Carriers: []route.Weighted{{Name: "a", Weight: 1}},
 			Failover: []string{"b"},
 		}},
-		Dispatch: DispatchConfig{RetryMin: Duration(time.Millisecond), RetryMax: Duration(10 * time.Millisecond)},
+		Dispatch: dispatch.Config{RetryMin: time.Millisecond, RetryMax: 10 * time.Millisecond},
 	}
 	su := &setup{cfg: cfg, sims: simCfg, clock: h.now}
 	for _, o := range opts {
@@ -175,8 +176,8 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		}
 		t.Cleanup(ks.Close)
 		h.kakao = ks
-		cfg.Kakao = KakaoConfig{BaseURL: ks.URL(), ClientID: "relay", ClientSecret: "kakao-secret",
-			MaxConns: 8, RequestTimeout: Duration(time.Second), PollEvery: Duration(time.Hour)}
+		cfg.Kakao = dispatch.KakaoConfig{BaseURL: ks.URL(), ClientID: "relay", ClientSecret: "kakao-secret",
+			MaxConns: 8, RequestTimeout: time.Second, PollEvery: time.Hour}
 	}
 	for name, sc := range simCfg {
 		s, err := smpptest.NewServer(*sc)
@@ -217,8 +218,8 @@ func (h *harness) start() {
 		return
 	}
 	h.waitFor("carriers bound", func() bool {
-		for _, c := range d.carriers {
-			if !c.live() {
+		for _, name := range d.disp.Carriers() {
+			if !d.disp.Live(name) {
 				return false
 			}
 		}

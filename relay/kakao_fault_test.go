@@ -82,20 +82,20 @@ func TestKakao3005WithoutFinalExpiresOnce(t *testing.T) {
 	})
 	for _, step := range []time.Duration{time.Hour, 23 * time.Hour, 23*time.Hour + 58*time.Minute} {
 		h.now.Advance(step)
-		h.d.kakao.PollNow(context.Background())
+		h.d.disp.PollKakao(context.Background())
 		if n := h.d.ExpireNow(context.Background()); n != 0 {
 			t.Fatalf("expired %d before 48 h", n)
 		}
 	}
 	h.now.Advance(3 * time.Minute)
-	h.d.kakao.PollNow(context.Background())
+	h.d.disp.PollKakao(context.Background())
 	h.d.ExpireNow(context.Background())
 	rep := h.waitReport(u, r.MessageId)
 	if rep.State != upstreampb.FinalState_EXPIRED || rep.Billed != upstreampb.Product_PRODUCT_UNSPECIFIED {
 		t.Fatalf("at 48h01m: %+v", rep)
 	}
 	h.now.Advance(time.Hour)
-	h.d.kakao.PollNow(context.Background())
+	h.d.disp.PollKakao(context.Background())
 	if n := u.reportCount(r.MessageId); n != 1 {
 		t.Fatalf("%d reports", n)
 	}

@@ -88,7 +88,7 @@ func TestKakaoFallbackIsANewLegBilledAsSMS(t *testing.T) {
 	if h.counter(`relay_kakao_alerts_total`) == 0 && h.counter(`relay_kakao_operator_alerts_total{client="kakao"}`) == 0 {
 		// The alert is counted by the Kakao client; make sure it is visible.
 		var b strings.Builder
-		h.d.kakao.client.WritePrometheus(&b)
+		h.d.set.WritePrometheus(&b)
 		if !strings.Contains(b.String(), "alert") {
 			t.Fatalf("no operator alert metric for a template mismatch:\n%s", b.String())
 		}
@@ -124,14 +124,14 @@ func TestKakao3005WaitsForTheFinalResult(t *testing.T) {
 	id := mustID(t, r.MessageId)
 	h.waitFor("kakao-sent", func() bool {
 		m, err := h.d.Store().Get(id)
-		return err == nil && m.State == message.StateKakaoSent && h.d.kakao.awaiting() == 1
+		return err == nil && m.State == message.StateKakaoSent && h.d.disp.KakaoAwaiting() == 1
 	})
-	h.d.kakao.PollNow(context.Background())
+	h.d.disp.PollKakao(context.Background())
 	if u.report(r.MessageId) != nil {
 		t.Fatal("a 3005 was reported before its final result")
 	}
 	h.now.Advance(11 * time.Minute)
-	h.d.kakao.PollNow(context.Background())
+	h.d.disp.PollKakao(context.Background())
 	rep := h.waitReport(u, r.MessageId)
 	if rep.State != upstreampb.FinalState_DELIVERED || rep.Billed != upstreampb.Product_PRODUCT_ALIMTALK {
 		t.Fatalf("report %+v", rep)
@@ -157,11 +157,11 @@ func TestAdFallbackSMSNotSentAtNight(t *testing.T) {
 	}
 	h.waitFor("kakao-sent", func() bool {
 		m, err := h.d.Store().Get(mustID(t, r.MessageId))
-		return err == nil && m.State == message.StateKakaoSent && h.d.kakao.awaiting() == 1
+		return err == nil && m.State == message.StateKakaoSent && h.d.disp.KakaoAwaiting() == 1
 	})
 	// It fails at 21:05: the SMS fallback of an ad may not go at night.
 	h.now.Advance(16 * time.Minute)
-	h.d.kakao.PollNow(context.Background())
+	h.d.disp.PollKakao(context.Background())
 	rep := h.waitReport(u, r.MessageId)
 	if rep.State != upstreampb.FinalState_FAILED || !strings.Contains(rep.ResultReason, "AD_RULE") {
 		t.Fatalf("report %+v", rep)

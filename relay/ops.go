@@ -7,7 +7,9 @@ import (
 
 	"github.com/msgrelay/relay/kakaobiz"
 	"github.com/msgrelay/relay/relay/admin"
+	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/ops"
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/smpp"
@@ -21,7 +23,7 @@ func (d *Daemon) listenOps() error {
 		return nil
 	}
 	ops.RegisterDataDir(d.set, d.cfg.DataDir)
-	exp := ops.NewExposition(true, metricHelp, ops.DiskHelp, smpp.MetricHelp, kakaobiz.MetricHelp,
+	exp := ops.NewExposition(true, intake.MetricHelp, dispatch.MetricHelp, ops.DiskHelp, smpp.MetricHelp, kakaobiz.MetricHelp,
 		store.MetricHelp, door.MetricHelp, upstream.MetricHelp, admin.MetricHelp)
 	exp.Add(d.set.WritePrometheus)
 	mux := http.NewServeMux()
@@ -33,8 +35,8 @@ func (d *Daemon) listenOps() error {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		for name, c := range d.carriers {
-			if !c.live() {
+		for _, name := range d.disp.Carriers() {
+			if !d.disp.Live(name) {
 				http.Error(w, "carrier "+name+" has no live bind", http.StatusServiceUnavailable)
 				return
 			}

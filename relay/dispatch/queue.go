@@ -1,8 +1,10 @@
-package relay
+package dispatch
 
 import (
+	"container/heap"
 	"context"
 	"sync"
+	"time"
 
 	"github.com/msgrelay/relay/relay/message"
 )
@@ -80,4 +82,78 @@ func (q *fifo) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return len(q.mu.items) - q.mu.head
+}
+
+// delay holds messages until their retry time.
+type delay struct {
+	wake chan struct{}
+	now  func() time.Time
+	mu   struct {
+		sync.Mutex
+		h delayHeap
+	}
+}
+
+func newDelay(now func() time.Time) *delay {
+	return &delay{wake: make(chan struct{}, 1), now: now}
+}
+
+func (l *delay) add(m *message.Message, at time.Time) {
+	l.mu.Lock()
+	heap.Push(&l.mu.h, delayed{m, at})
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *delay) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.mu.h.Len()
+}
+
+func (l *delay) run(ctx context.Context, out *fifo) {
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		l.mu.Lock()
+		wait := time.Hour
+		for l.mu.h.Len() > 0 {
+			next := l.mu.h[0]
+			if d := next.at.Sub(l.now()); d > 0 {
+				wait = d
+				break
+			}
+			heap.Pop(&l.mu.h)
+			out.push(next.m)
+		}
+		l.mu.Unlock()
+		t.Reset(wait)
+		select {
+		case <-t.C:
+		case <-l.wake:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+type delayed struct {
+	m  *message.Message
+	at time.Time
+}
+
+type delayHeap []delayed
+
+func (h delayHeap) Len() int           { return len(h) }
+func (h delayHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h delayHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *delayHeap) Push(x any)        { *h = append(*h, x.(delayed)) }
+func (h *delayHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

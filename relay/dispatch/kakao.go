@@ -1,4 +1,4 @@
-package relay
+package dispatch
 
 import (
 	"context"
@@ -6,92 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/msgrelay/relay/kakaobiz"
-	"github.com/msgrelay/relay/kakaobiz/kakaotest"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/smpp/coding"
 	"github.com/msgrelay/relay/store"
 )
-
-// KakaoConfig is the Kakao BizMessage channel.
-type KakaoConfig struct {
-	// BaseURL of the BizMessage API, or "sim" for an in-process simulated
-	// server (the dev configuration). Empty disables the channel.
-	BaseURL          string `toml:"base_url"`
-	ClientID         string `toml:"client_id"`
-	ClientSecret     string `toml:"client_secret"`
-	ClientSecretEnv  string `toml:"client_secret_env"`
-	ClientSecretFile string `toml:"client_secret_file"`
-	// MaxConns bounds the connections (and calls in flight) to the API.
-	MaxConns       int      `toml:"max_conns"`
-	RequestTimeout Duration `toml:"request_timeout"`
-	// Workers send Kakao messages; separate from the SMPP binds' workers,
-	// so a slow Kakao cannot slow SMS. Default 2 × max_conns.
-	Workers int `toml:"workers"`
-	// PollEvery is how often a 3005 (sent, receipt unconfirmed) is looked
-	// up until its final result. Default 1m.
-	PollEvery Duration `toml:"poll_every"`
-	// Simulate shapes the in-process server when base_url is "sim".
-	Simulate KakaoSimConfig `toml:"simulate"`
-}
-
-// KakaoSimConfig shapes the simulated Kakao server.
-type KakaoSimConfig struct {
-	Latency Duration `toml:"latency"`
-	// Mix is "code:weight,…", e.g. "1000:95,3018:5".
-	Mix string `toml:"mix"`
-}
-
-func (k *KakaoConfig) setDefaults() {
-	if k.MaxConns == 0 {
-		k.MaxConns = kakaobiz.DefaultMaxConns
-	}
-	if k.Workers == 0 {
-		k.Workers = 2 * k.MaxConns
-	}
-	if k.PollEvery == 0 {
-		k.PollEvery = Duration(time.Minute)
-	}
-}
-
-func (k *KakaoConfig) validate() error {
-	if k.BaseURL == "" {
-		return nil
-	}
-	if k.BaseURL != "sim" && !strings.HasPrefix(k.BaseURL, "http://") && !strings.HasPrefix(k.BaseURL, "https://") {
-		return fmt.Errorf("kakao.base_url %q: want http(s)://… or sim", k.BaseURL)
-	}
-	if k.Workers < 1 || k.MaxConns < 1 {
-		return errors.New("kakao: workers and max_conns must be positive")
-	}
-	if _, err := kakaotest.ParseMix(k.Simulate.Mix); k.Simulate.Mix != "" && err != nil {
-		return fmt.Errorf("kakao.simulate.mix: %w", err)
-	}
-	return nil
-}
-
-func (k *KakaoConfig) secret() (string, error) {
-	switch {
-	case k.ClientSecretFile != "":
-		b, err := os.ReadFile(k.ClientSecretFile)
-		return strings.TrimSpace(string(b)), err
-	case k.ClientSecretEnv != "":
-		v, ok := os.LookupEnv(k.ClientSecretEnv)
-		if !ok {
-			return "", fmt.Errorf("kakao: client_secret_env %s is not set", k.ClientSecretEnv)
-		}
-		return v, nil
-	}
-	return k.ClientSecret, nil
-}
 
 // kakaoLeg sends the Kakao leg of messages and decides, by the one policy
 // table in kakaobiz, whether a message is delivered, falls back to an
@@ -100,9 +25,8 @@ func (k *KakaoConfig) secret() (string, error) {
 type kakaoLeg struct {
 	cfg    KakaoConfig
 	client *kakaobiz.Client
-	sim    *kakaotest.Server
 	st     *store.Store
-	disp   *dispatcher
+	disp   *Dispatcher
 	door   door.Config
 	log    *slog.Logger
 	now    func() time.Time
@@ -117,40 +41,24 @@ type kakaoLeg struct {
 	}
 }
 
-func newKakaoLeg(cfg KakaoConfig, d *Daemon) (*kakaoLeg, error) {
-	k := &kakaoLeg{cfg: cfg, st: d.st, disp: d.disp, door: d.cfg.Door, log: d.log, now: d.opts.Now,
+func newKakaoLeg(cfg KakaoConfig, d *Dispatcher, opts Options) (*kakaoLeg, error) {
+	k := &kakaoLeg{cfg: cfg, st: d.st, disp: d, door: opts.Door, log: d.log, now: d.now,
 		q: newFIFO(), later: newDelay(time.Now)}
 	k.mu.waiting = map[message.ID]*message.Message{}
-	secret, err := cfg.secret()
+	secret, err := cfg.ResolveSecret()
 	if err != nil {
 		return nil, err
 	}
-	base, id := cfg.BaseURL, cfg.ClientID
-	if base == "sim" {
-		mix, _ := kakaotest.ParseMix(cfg.Simulate.Mix)
-		if id == "" {
-			id = "relay"
-		}
-		if secret == "" {
-			secret = "sim-secret"
-		}
-		k.sim, err = kakaotest.NewServer(kakaotest.Config{ClientID: id, ClientSecret: secret,
-			Latency: cfg.Simulate.Latency.D(), Mix: mix, Logger: d.log})
-		if err != nil {
-			return nil, err
-		}
-		base = k.sim.URL()
-		d.log.Info("relay: simulated Kakao BizMessage server", "url", base)
+	base, id, secret, err := opts.Dialer.Kakao(&cfg, cfg.ClientID, secret)
+	if err != nil {
+		return nil, err
 	}
 	k.client, err = kakaobiz.New(kakaobiz.Config{BaseURL: base, ClientID: id, ClientSecret: secret,
-		Name: "kakao", MaxConns: cfg.MaxConns, RequestTimeout: cfg.RequestTimeout.D(), Logger: d.log})
+		Name: "kakao", MaxConns: cfg.MaxConns, RequestTimeout: cfg.RequestTimeout, Logger: d.log})
 	if err != nil {
-		if k.sim != nil {
-			k.sim.Close()
-		}
 		return nil, err
 	}
-	set := d.set
+	set := opts.Metrics
 	set.RegisterMetricsWriter(k.client.WritePrometheus)
 	k.sent = set.NewCounter(`relay_kakao_results_total{result="delivered"}`)
 	k.fellBack = set.NewCounter(`relay_kakao_results_total{result="fallback"}`)
@@ -178,7 +86,7 @@ func (k *kakaoLeg) awaiting() int {
 	return len(k.mu.waiting)
 }
 
-func (k *kakaoLeg) start(stop, sendCtx context.Context, g *group) {
+func (k *kakaoLeg) start(stop, sendCtx context.Context, g *sync.WaitGroup) {
 	g.Go(func() { k.later.run(stop, k.q) })
 	g.Go(func() { k.pollLoop(stop, sendCtx) })
 	for i := 0; i < k.cfg.Workers; i++ {
@@ -196,9 +104,6 @@ func (k *kakaoLeg) start(stop, sendCtx context.Context, g *group) {
 
 func (k *kakaoLeg) close() {
 	k.client.Close()
-	if k.sim != nil {
-		k.sim.Close()
-	}
 }
 
 func kakaoType(m *message.Message) kakaobiz.MessageType {
@@ -326,7 +231,7 @@ func (k *kakaoLeg) fallback(ctx context.Context, m *message.Message, kakaoRes me
 	}
 	c := *m
 	c.State, c.Leg, c.Billed, c.Text = message.StateQueued, 1, product, text
-	k.disp.enqueue(&c)
+	k.disp.Enqueue(&c)
 }
 
 // fallbackLeg chooses the product and text of the SMS/LMS leg, or says why
@@ -389,7 +294,7 @@ func (k *kakaoLeg) forget(id message.ID) {
 // pollLoop looks up kakao-sent messages until their result is final. The
 // 48-hour expiry closes those that never get one.
 func (k *kakaoLeg) pollLoop(stop, ctx context.Context) {
-	t := time.NewTicker(k.cfg.PollEvery.D())
+	t := time.NewTicker(k.cfg.PollEvery)
 	defer t.Stop()
 	for {
 		select {

@@ -1,4 +1,4 @@
-package relay
+package dispatch
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/smpp/pdu"
+	"github.com/msgrelay/relay/smpp/receipt"
 	"github.com/msgrelay/relay/store"
 )
 
@@ -70,8 +71,10 @@ func benchCorrelator(b *testing.B, n int) (func(context.Context, *pdu.DeliverSM)
 		b.Fatal(err)
 	default:
 	}
-	c := &carrier{name: "a", cfg: CarrierConfig{RespIDs: hexIDs(), ReceiptIDs: hexIDs()}, loc: time.UTC}
-	corr := &correlator{st: st, m: newRelayMetrics(metrics.NewSet(), []string{"a"}),
+	var hex receipt.IDFormat
+	_ = hex.UnmarshalText([]byte("hex"))
+	c := &carrier{name: "a", cfg: CarrierConfig{RespIDs: hex, ReceiptIDs: hex}, loc: time.UTC}
+	corr := &correlator{st: st, m: newDispatchMetrics(metrics.NewSet(), []string{"a"}),
 		log: newRateLog(log, time.Minute)}
 	return corr.handler(c), st
 }

@@ -1,4 +1,4 @@
-package relay
+package dispatch
 
 import (
 	"context"
@@ -56,8 +56,8 @@ func newCarrier(cc CarrierConfig, addr, password string, validity time.Duration,
 			SystemType:          cc.SystemType,
 			Mode:                mode,
 			Window:              cc.Window,
-			ResponseTimeout:     cc.ResponseTimeout.D(),
-			EnquireLinkInterval: cc.EnquireLinkInterval.D(),
+			ResponseTimeout:     cc.ResponseTimeout,
+			EnquireLinkInterval: cc.EnquireLinkInterval,
 			TPS:                 cc.TPS,
 			FailFast:            true,
 			OnDeliver:           deliver,

@@ -1,4 +1,4 @@
-package relay
+package dispatch
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 // (carrier, normalised message id), not the bind.
 type correlator struct {
 	st  *store.Store
-	m   *relayMetrics
+	m   *dispatchMetrics
 	log *rateLog
 }
 
@@ -50,7 +50,7 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 			// Unreadable: acknowledging drops it, refusing would make the
 			// carrier resend the same bytes forever. Count it and log it.
 			r.m.receiptUnreadable.Inc()
-			r.log.Warn("relay: unreadable receipt", "carrier", c.name, "err", err)
+			r.log.Warn("dispatch: unreadable receipt", "carrier", c.name, "err", err)
 			return nil
 		}
 		class := rc.Class()
@@ -76,7 +76,7 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 		}
 		r.m.receipt(c.name, out)
 		if out == store.OutcomeLate {
-			r.log.Warn("relay: receipt after the result window", "carrier", c.name, "id", rc.ID)
+			r.log.Warn("dispatch: receipt after the result window", "carrier", c.name, "id", rc.ID)
 		}
 		return nil
 	}

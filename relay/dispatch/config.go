@@ -1,0 +1,250 @@
+package dispatch
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/msgrelay/relay/kakaobiz"
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/smpp/receipt"
+)
+
+// Config tunes sending and the result window (the [dispatch] table).
+type Config struct {
+	// MaxAttempts bounds the submits of one message leg. Default 5.
+	MaxAttempts int `toml:"max_attempts"`
+	// RetryMin and RetryMax bound the backoff between attempts.
+	RetryMin time.Duration `toml:"retry_min"`
+	RetryMax time.Duration `toml:"retry_max"`
+	// Validity is the validity period asked of the carrier; it must leave
+	// room for the final receipt inside the 48-hour window. Default 47h.
+	Validity time.Duration `toml:"validity"`
+	// ExpiryScan is how often overdue messages are closed. Default 10s.
+	ExpiryScan time.Duration `toml:"expiry_scan"`
+}
+
+// SetDefaults fills every setting left zero with its default.
+func (d *Config) SetDefaults() {
+	if d.MaxAttempts == 0 {
+		d.MaxAttempts = 5
+	}
+	if d.RetryMin == 0 {
+		d.RetryMin = 200 * time.Millisecond
+	}
+	if d.RetryMax == 0 {
+		d.RetryMax = 30 * time.Second
+	}
+	if d.Validity == 0 {
+		d.Validity = 47 * time.Hour
+	}
+	if d.ExpiryScan == 0 {
+		d.ExpiryScan = 10 * time.Second
+	}
+}
+
+// Validate reports every setting that cannot work.
+func (d *Config) Validate() error {
+	var errs []error
+	if d.MaxAttempts < 1 {
+		errs = append(errs, fmt.Errorf("dispatch.max_attempts %d < 1", d.MaxAttempts))
+	}
+	if d.RetryMin > d.RetryMax {
+		errs = append(errs, errors.New("dispatch.retry_min > retry_max"))
+	}
+	if d.Validity <= 0 || d.Validity >= message.ResultWindow {
+		errs = append(errs, fmt.Errorf("dispatch.validity %v must be positive and leave room for a receipt inside the %v window",
+			d.Validity, message.ResultWindow))
+	}
+	return errors.Join(errs...)
+}
+
+// CarrierConfig is one carrier (SMSC) and its binds.
+type CarrierConfig struct {
+	Name string `toml:"name"`
+	// Addr is host:port, or "sim" for an in-process simulated SMSC (which
+	// the composition root's Dialer provides).
+	Addr         string `toml:"addr"`
+	SystemID     string `toml:"system_id"`
+	Password     string `toml:"password"`
+	PasswordEnv  string `toml:"password_env"`
+	PasswordFile string `toml:"password_file"`
+	SystemType   string `toml:"system_type"`
+	// Mode is "transceiver" (default) or "transmitter+receiver".
+	Mode string `toml:"mode"`
+	// Binds is the number of sessions kept to this carrier. Default 1.
+	Binds int `toml:"binds"`
+	// Window is the requests outstanding per bind. Default 64.
+	Window int `toml:"window"`
+	// TPS is the submit rate per bind; 0 means unlimited.
+	TPS                 float64       `toml:"tps"`
+	ResponseTimeout     time.Duration `toml:"response_timeout"`
+	EnquireLinkInterval time.Duration `toml:"enquire_link_interval"`
+	// DataCoding of SMS/LMS text: "ksc5601" (0x0E, EUC-KR, default) or "ucs2".
+	DataCoding string `toml:"data_coding"`
+	// RespIDs and ReceiptIDs say how the carrier writes message ids in
+	// submit_sm_resp and in receipts (receipt.ParseIDFormat).
+	RespIDs    receipt.IDFormat `toml:"resp_ids"`
+	ReceiptIDs receipt.IDFormat `toml:"receipt_ids"`
+	// TimeZone of the dates in the carrier's receipts. Default Asia/Seoul.
+	TimeZone string `toml:"time_zone"`
+	// LMSSubjectTag is the vendor TLV the carrier takes an LMS subject in;
+	// 0 sends no subject.
+	LMSSubjectTag uint16 `toml:"lms_subject_tag"`
+}
+
+// SetDefaults fills every setting left zero with its default.
+func (cc *CarrierConfig) SetDefaults() {
+	if cc.Binds == 0 {
+		cc.Binds = 1
+	}
+	if cc.Window == 0 {
+		cc.Window = 64
+	}
+	if cc.DataCoding == "" {
+		cc.DataCoding = "ksc5601"
+	}
+	if cc.TimeZone == "" {
+		cc.TimeZone = "Asia/Seoul"
+	}
+	if cc.Mode == "" {
+		cc.Mode = "transceiver"
+	}
+}
+
+// Validate reports every setting that cannot work.
+func (cc *CarrierConfig) Validate() error {
+	var errs []error
+	if cc.Name == "" {
+		errs = append(errs, errors.New("name is required"))
+	}
+	if cc.Addr == "" {
+		errs = append(errs, errors.New("addr is required (host:port, or sim)"))
+	}
+	if cc.SystemID == "" && cc.Addr != "sim" {
+		errs = append(errs, errors.New("system_id is required"))
+	}
+	n := 0
+	for _, s := range []string{cc.Password, cc.PasswordEnv, cc.PasswordFile} {
+		if s != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		errs = append(errs, errors.New("give at most one of password, password_env, password_file"))
+	}
+	switch cc.Mode {
+	case "transceiver", "transmitter+receiver":
+	default:
+		errs = append(errs, fmt.Errorf("mode %q: want transceiver or transmitter+receiver", cc.Mode))
+	}
+	switch cc.DataCoding {
+	case "ksc5601", "ucs2":
+	default:
+		errs = append(errs, fmt.Errorf("data_coding %q: want ksc5601 or ucs2", cc.DataCoding))
+	}
+	if cc.Binds < 1 || cc.Window < 1 || cc.TPS < 0 {
+		errs = append(errs, fmt.Errorf("binds %d, window %d, tps %v: must be positive", cc.Binds, cc.Window, cc.TPS))
+	}
+	if _, err := time.LoadLocation(cc.TimeZone); err != nil {
+		errs = append(errs, fmt.Errorf("time_zone: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// ResolvePassword reads the carrier password from the file, environment or
+// config, in that order of preference.
+func (cc *CarrierConfig) ResolvePassword() (string, error) {
+	switch {
+	case cc.PasswordFile != "":
+		b, err := os.ReadFile(cc.PasswordFile)
+		if err != nil {
+			return "", fmt.Errorf("carrier %q: password_file: %w", cc.Name, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	case cc.PasswordEnv != "":
+		v, ok := os.LookupEnv(cc.PasswordEnv)
+		if !ok {
+			return "", fmt.Errorf("carrier %q: password_env %s is not set", cc.Name, cc.PasswordEnv)
+		}
+		return v, nil
+	}
+	return cc.Password, nil
+}
+
+// KakaoConfig is the Kakao BizMessage channel.
+type KakaoConfig struct {
+	// BaseURL of the BizMessage API, or "sim" for an in-process simulated
+	// server (the dev configuration, which the composition root's Dialer
+	// provides). Empty disables the channel.
+	BaseURL          string `toml:"base_url"`
+	ClientID         string `toml:"client_id"`
+	ClientSecret     string `toml:"client_secret"`
+	ClientSecretEnv  string `toml:"client_secret_env"`
+	ClientSecretFile string `toml:"client_secret_file"`
+	// MaxConns bounds the connections (and calls in flight) to the API.
+	MaxConns       int           `toml:"max_conns"`
+	RequestTimeout time.Duration `toml:"request_timeout"`
+	// Workers send Kakao messages; separate from the SMPP binds' workers,
+	// so a slow Kakao cannot slow SMS. Default 2 × max_conns.
+	Workers int `toml:"workers"`
+	// PollEvery is how often a 3005 (sent, receipt unconfirmed) is looked
+	// up until its final result. Default 1m.
+	PollEvery time.Duration `toml:"poll_every"`
+	// Simulate shapes the in-process server when base_url is "sim"; the
+	// composition root reads and checks it.
+	Simulate KakaoSimConfig `toml:"simulate"`
+}
+
+// KakaoSimConfig shapes the simulated Kakao server.
+type KakaoSimConfig struct {
+	Latency time.Duration `toml:"latency"`
+	// Mix is "code:weight,…", e.g. "1000:95,3018:5".
+	Mix string `toml:"mix"`
+}
+
+// SetDefaults fills every setting left zero with its default.
+func (k *KakaoConfig) SetDefaults() {
+	if k.MaxConns == 0 {
+		k.MaxConns = kakaobiz.DefaultMaxConns
+	}
+	if k.Workers == 0 {
+		k.Workers = 2 * k.MaxConns
+	}
+	if k.PollEvery == 0 {
+		k.PollEvery = time.Minute
+	}
+}
+
+// Validate reports every setting that cannot work.
+func (k *KakaoConfig) Validate() error {
+	if k.BaseURL == "" {
+		return nil
+	}
+	if k.BaseURL != "sim" && !strings.HasPrefix(k.BaseURL, "http://") && !strings.HasPrefix(k.BaseURL, "https://") {
+		return fmt.Errorf("kakao.base_url %q: want http(s)://… or sim", k.BaseURL)
+	}
+	if k.Workers < 1 || k.MaxConns < 1 {
+		return errors.New("kakao: workers and max_conns must be positive")
+	}
+	return nil
+}
+
+// ResolveSecret reads the client secret from the file, environment or
+// config, in that order of preference.
+func (k *KakaoConfig) ResolveSecret() (string, error) {
+	switch {
+	case k.ClientSecretFile != "":
+		b, err := os.ReadFile(k.ClientSecretFile)
+		return strings.TrimSpace(string(b)), err
+	case k.ClientSecretEnv != "":
+		v, ok := os.LookupEnv(k.ClientSecretEnv)
+		if !ok {
+			return "", fmt.Errorf("kakao: client_secret_env %s is not set", k.ClientSecretEnv)
+		}
+		return v, nil
+	}
+	return k.ClientSecret, nil
+}

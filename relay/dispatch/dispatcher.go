@@ -1,0 +1,277 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/route"
+	"github.com/msgrelay/relay/store"
+)
+
+// Options are the dispatcher's collaborators.
+type Options struct {
+	Store  *store.Store
+	Logger *slog.Logger
+	// Metrics is where the dispatcher, its legs and the SMPP sessions
+	// register.
+	Metrics *metrics.Set
+	// Now is the wall clock (store times, the night rule, expiry).
+	Now func() time.Time
+	// Door gives the limits a fallback leg is cut to.
+	Door door.Config
+	// Dialer says where carriers and Kakao are reached; nil is Direct.
+	Dialer Dialer
+}
+
+// Dispatcher moves accepted messages to carriers and Kakao. Messages come
+// in from the accept path (just accepted) and from recovery (open after a
+// restart); each is routed to a carrier and submitted by that carrier's
+// workers, a fixed pool per bind as large as the bind's window. A message
+// that cannot be routed waits; one with a transient error comes back after
+// a backoff.
+type Dispatcher struct {
+	st       *store.Store
+	cfg      Config
+	router   *route.Router
+	carriers map[string]*carrier
+	names    []string // configuration order
+	log      *slog.Logger
+	m        *dispatchMetrics
+	now      func() time.Time
+
+	pending *fifo  // to be routed
+	later   *delay // retries waiting for their backoff
+	kakao   *kakaoLeg
+
+	stopCtx, sendCtx  context.Context
+	stopTaking, endIn context.CancelFunc
+	wg                sync.WaitGroup
+
+	mu struct {
+		sync.Mutex
+		unroutable []*message.Message // no live carrier right now
+	}
+}
+
+// New binds to every carrier and opens the Kakao client (when kakao has a
+// base URL). Nothing is sent before Start.
+func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao KakaoConfig, opts Options) (_ *Dispatcher, err error) {
+	if opts.Dialer == nil {
+		opts.Dialer = Direct{}
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = metrics.NewSet()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	d := &Dispatcher{
+		st: opts.Store, cfg: cfg, carriers: map[string]*carrier{}, log: opts.Logger, now: opts.Now,
+		pending: newFIFO(), later: newDelay(time.Now), // backoffs are relative: monotonic time, not the wall clock
+	}
+	for _, cc := range carriers {
+		d.names = append(d.names, cc.Name)
+	}
+	d.m = newDispatchMetrics(opts.Metrics, d.names)
+	defer func() {
+		if err != nil {
+			d.closeClients(context.Background())
+		}
+	}()
+	corr := &correlator{st: d.st, m: d.m, log: newRateLog(d.log, 10*time.Second)}
+	for _, cc := range carriers {
+		pw, err := cc.ResolvePassword()
+		if err != nil {
+			return nil, err
+		}
+		addr, err := opts.Dialer.SMSC(&cc, pw)
+		if err != nil {
+			return nil, err
+		}
+		c, err := newCarrier(cc, addr, pw, cfg.Validity, corr.handler, d.log, opts.Metrics)
+		if err != nil {
+			return nil, err
+		}
+		d.carriers[cc.Name] = c
+	}
+	d.router, err = route.New(routes, d.Live)
+	if err != nil {
+		return nil, err
+	}
+	if kakao.BaseURL != "" {
+		k, err := newKakaoLeg(kakao, d, opts)
+		if err != nil {
+			return nil, fmt.Errorf("kakao: %w", err)
+		}
+		d.kakao = k
+	}
+	opts.Metrics.NewGauge(`relay_dispatch_queue_depth`, func() float64 { return float64(d.depth()) })
+	d.stopCtx, d.stopTaking = context.WithCancel(context.Background())
+	d.sendCtx, d.endIn = context.WithCancel(context.Background())
+	return d, nil
+}
+
+// Recover queues every open message in the store: those waiting for a
+// carrier or Kakao to take them again, and, for Kakao 3005s, the lookups.
+// Call it once, before Start.
+func (d *Dispatcher) Recover() error {
+	var open []*message.Message
+	waiting := 0
+	stats, err := d.st.Recover(func(m *message.Message) error {
+		if m.State.AwaitingResult() {
+			// The carrier or Kakao has it: the receipt, a Kakao lookup, or
+			// the expiry at the deadline finishes it. Sending again would
+			// duplicate.
+			waiting++
+			if m.State == message.StateKakaoSent && d.kakao != nil {
+				c := *m
+				d.kakao.await(&c)
+			}
+			return nil
+		}
+		c := *m
+		open = append(open, &c)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	d.log.Info("dispatch: recovered open messages", "open", stats.Open, "to_send", len(open),
+		"awaiting_result", waiting, "scan", stats.Took)
+	d.Enqueue(open...)
+	return nil
+}
+
+// Start runs the routing loop, the carriers' and Kakao's workers and the
+// expiry scan until Stop; sends in flight end at Wait (the drain deadline).
+func (d *Dispatcher) Start() {
+	stop, sendCtx := d.stopCtx, d.sendCtx
+	d.wg.Go(func() { d.routeLoop(stop) })
+	d.wg.Go(func() { d.later.run(stop, d.pending) })
+	for _, c := range d.carriers {
+		for _, s := range c.sessions {
+			for i := 0; i < c.cfg.Window; i++ {
+				d.wg.Go(func() { d.worker(stop, sendCtx, c, s) })
+			}
+		}
+	}
+	if d.kakao != nil {
+		d.kakao.start(stop, sendCtx, &d.wg)
+	}
+	d.wg.Go(func() {
+		every(stop, d.cfg.ExpiryScan, func(ctx context.Context) { d.ExpireNow(ctx) })
+	})
+}
+
+// Enqueue hands new or recovered messages to the router.
+func (d *Dispatcher) Enqueue(ms ...*message.Message) {
+	d.pending.push(ms...)
+}
+
+// Carriers are the configured carriers' names, in configuration order.
+func (d *Dispatcher) Carriers() []string { return d.names }
+
+// Live reports whether the carrier has at least one bind up.
+func (d *Dispatcher) Live(carrier string) bool {
+	c := d.carriers[carrier]
+	return c != nil && c.live()
+}
+
+// PollKakao looks every Kakao 3005 up once, as the periodic poll does.
+func (d *Dispatcher) PollKakao(ctx context.Context) {
+	if d.kakao != nil {
+		d.kakao.PollNow(ctx)
+	}
+}
+
+// Stop stops taking new work off the queues.
+func (d *Dispatcher) Stop() { d.stopTaking() }
+
+// Unbind drains the carriers' windows until ctx ends, then unbinds.
+func (d *Dispatcher) Unbind(ctx context.Context) {
+	for _, c := range d.carriers {
+		c.close(ctx)
+	}
+}
+
+// Wait ends the sends still in flight (their messages stay open in the
+// store, for recovery), waits for every worker and closes the Kakao client.
+func (d *Dispatcher) Wait() {
+	d.endIn()
+	d.wg.Wait()
+	if d.kakao != nil {
+		d.kakao.close()
+	}
+}
+
+// Close stops everything at once: Stop, Unbind within ctx, Wait.
+func (d *Dispatcher) Close(ctx context.Context) {
+	d.Stop()
+	d.endIn()
+	d.Unbind(ctx)
+	d.Wait()
+}
+
+func (d *Dispatcher) closeClients(ctx context.Context) {
+	d.Unbind(ctx)
+	if d.kakao != nil {
+		d.kakao.close()
+	}
+}
+
+// every runs f every period until ctx ends.
+func every(ctx context.Context, period time.Duration, f func(context.Context)) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f(ctx)
+		}
+	}
+}
+
+// ExpireNow closes every message whose result window has passed, as the
+// periodic scan does.
+func (d *Dispatcher) ExpireNow(ctx context.Context) int {
+	total := 0
+	for {
+		ids, err := d.st.ExpireDue(ctx, d.now(), 512)
+		if err != nil {
+			d.log.Error("dispatch: expiry scan", "err", err)
+			break
+		}
+		total += len(ids)
+		if len(ids) < 512 {
+			break
+		}
+	}
+	if total > 0 {
+		d.m.expired.Add(total)
+		d.log.Info("dispatch: expired messages without a result", "count", total)
+	}
+	if _, err := d.st.DropStaleParked(ctx, d.now(), 512); err != nil {
+		d.log.Error("dispatch: dropping stale parked receipts", "err", err)
+	}
+	return total
+}
+
+// KakaoAwaiting counts the Kakao 3005s looked up until their final result.
+func (d *Dispatcher) KakaoAwaiting() int {
+	if d.kakao == nil {
+		return 0
+	}
+	return d.kakao.awaiting()
+}

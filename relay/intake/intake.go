@@ -1,0 +1,224 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/store"
+)
+
+// Submit is one message as an ingress read it, before the door.
+type Submit struct {
+	// ClientRef is the client's idempotency key; "" has none.
+	ClientRef string
+	Request   door.Request
+}
+
+// Result is the accept path's answer to one Submit: exactly one of an id
+// (new or Duplicate), a Refusal, or Err.
+type Result struct {
+	ID        message.ID
+	Duplicate bool
+	// Refusal is the door's: permanent (the rule and the field say why) or,
+	// for THROTTLED, to retry after Refusal.RetryAfter.
+	Refusal *door.Refusal
+	// Err is ErrShuttingDown or ErrUnavailable (wrapped): not accepted,
+	// send it again after RetryAfter.
+	Err        error
+	RetryAfter time.Duration
+}
+
+var (
+	// ErrShuttingDown: the relay is draining; send again on another
+	// connection.
+	ErrShuttingDown = errors.New("intake: the relay is shutting down")
+	// ErrUnavailable: the store could not make the message durable.
+	ErrUnavailable = errors.New("intake: not stored")
+)
+
+// Acceptor is what an ingress holds: the composition root hands the same
+// one to every ingress.
+type Acceptor interface {
+	// Accept checks each submit of customer at the door, stores those that
+	// pass in one synced batch recording the ingress they came by, hands
+	// the new ones to dispatch, and writes each answer to out[i] (len(out)
+	// == len(subs)).
+	Accept(ctx context.Context, customer string, ingress message.Ingress, subs []Submit, out []Result)
+	// Closing reports whether the relay is draining (new work is refused).
+	Closing() bool
+}
+
+// MetricHelp is the help text of every family this package makes, for the
+// HELP lines of the exposition.
+var MetricHelp = map[string]string{
+	"relay_accepted_total":                  "Messages accepted from customers, by product.",
+	"relay_accepted_duplicates_total":       "Submits answered with a message already accepted under the same client reference.",
+	"relay_refused_store_unavailable_total": "Submits refused because the store could not take them.",
+	"relay_accept_store_seconds":            "Time to make one batch of accepted submits durable.",
+}
+
+// acceptBuckets: accepting a batch is one group commit.
+var acceptBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
+
+// Options are an Intake's collaborators.
+type Options struct {
+	Customers *customer.Registry
+	Door      *door.Checker
+	Store     *store.Store
+	// Enqueue hands newly accepted messages to dispatch.
+	Enqueue func(...*message.Message)
+	Now     func() time.Time
+	Metrics *metrics.Set
+}
+
+// Intake is the Acceptor.
+type Intake struct {
+	o       Options
+	closing atomic.Bool
+
+	accepted         map[message.Product]*metrics.Counter
+	duplicates       *metrics.Counter
+	storeUnavailable *metrics.Counter
+	acceptSec        *metrics.PrometheusHistogram // a batch of submits made durable
+}
+
+var _ Acceptor = (*Intake)(nil)
+
+// New returns the accept path; its metrics are created in o.Metrics.
+func New(o Options) *Intake {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.NewSet()
+	}
+	set := o.Metrics
+	in := &Intake{o: o,
+		accepted:         map[message.Product]*metrics.Counter{},
+		duplicates:       set.NewCounter(`relay_accepted_duplicates_total`),
+		storeUnavailable: set.NewCounter(`relay_refused_store_unavailable_total`),
+		acceptSec:        set.NewPrometheusHistogramExt(`relay_accept_store_seconds`, acceptBuckets),
+	}
+	for _, p := range message.Products {
+		in.accepted[p] = set.NewCounter(fmt.Sprintf(`relay_accepted_total{product=%q}`, p))
+	}
+	return in
+}
+
+// Close makes every later Accept answer ErrShuttingDown.
+func (in *Intake) Close() { in.closing.Store(true) }
+
+// Closing reports whether Close was called.
+func (in *Intake) Closing() bool { return in.closing.Load() }
+
+// Accept implements Acceptor.
+func (in *Intake) Accept(ctx context.Context, customerID string, ingress message.Ingress, subs []Submit, out []Result) {
+	now := in.o.Now()
+	c := in.o.Customers.Get(customerID) // the latest snapshot: a suspension takes effect at once
+	msgs := make([]*message.Message, 0, len(subs))
+	slot := make([]int, 0, len(subs))
+	for i := range subs {
+		s, r := &subs[i], &out[i]
+		*r = Result{}
+		if in.closing.Load() {
+			r.Err, r.RetryAfter = ErrShuttingDown, time.Second
+			continue
+		}
+		s.Request.Kakao.Ad = s.Request.IsAd() // an advertisement by its text is stored as one
+		product, refusal := in.o.Door.Check(c, s.Request, now)
+		if refusal != nil {
+			if in.earlier(customerID, s.ClientRef, r) {
+				continue
+			}
+			r.Refusal = refusal
+			continue
+		}
+		dr := &s.Request
+		rcpt, _ := door.NormalizeRecipient(dr.Recipient)
+		subject := dr.Subject
+		if product.Kakao() {
+			subject = dr.Title
+		}
+		msgs = append(msgs, &message.Message{
+			Customer:   customerID,
+			ClientRef:  s.ClientRef,
+			Ingress:    ingress,
+			Product:    product,
+			Sender:     customer.NormalizeNumber(dr.Sender),
+			Recipient:  rcpt,
+			Text:       dr.Text,
+			Subject:    subject,
+			Kakao:      dr.Kakao,
+			Fallback:   dr.Fallback,
+			Truncate:   dr.Truncate,
+			AcceptedAt: now,
+		})
+		slot = append(slot, i)
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	acc := make([]store.Accepted, len(msgs))
+	start := time.Now()
+	_ = in.o.Store.AcceptBatch(ctx, msgs, acc) // per-message errors are in acc
+	in.acceptSec.UpdateDuration(start)
+	fresh := msgs[:0]
+	for j, a := range acc {
+		r := &out[slot[j]]
+		if a.Err != nil {
+			// Not durable, so not accepted: the client sends it again.
+			in.storeUnavailable.Inc()
+			r.Err, r.RetryAfter = fmt.Errorf("%w: %w", ErrUnavailable, a.Err), time.Second
+			continue
+		}
+		r.ID, r.Duplicate = a.ID, a.Dup
+		if a.Dup {
+			in.duplicates.Inc()
+			continue
+		}
+		m := msgs[j]
+		m.ID, m.State = a.ID, message.StateAccepted
+		in.accepted[m.Product].Inc()
+		fresh = append(fresh, m)
+	}
+	in.o.Enqueue(fresh...)
+}
+
+// earlier answers a refused submit whose client reference was accepted
+// before (say, before the customer was suspended, or before a rate limit
+// bit) with the first message, as an idempotent resubmission expects.
+func (in *Intake) earlier(customerID, ref string, r *Result) bool {
+	if ref == "" {
+		return false
+	}
+	m, err := in.o.Store.ByClientRef(customerID, ref)
+	if err != nil || m == nil {
+		return false
+	}
+	r.ID, r.Duplicate = m.ID, true
+	in.duplicates.Inc()
+	return true
+}
+
+// AcceptChecked stores one message that already passed the door (payment
+// events, which the payment package expands and checks) and hands a new
+// one to dispatch.
+func (in *Intake) AcceptChecked(ctx context.Context, m *message.Message) (message.ID, bool, error) {
+	id, dup, err := in.o.Store.Accept(ctx, m)
+	if err != nil || dup {
+		return id, dup, err
+	}
+	c := *m
+	c.ID, c.State = id, message.StateAccepted
+	in.accepted[c.Product].Inc()
+	in.o.Enqueue(&c)
+	return id, dup, nil
+}

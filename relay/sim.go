@@ -1,0 +1,74 @@
+package relay
+
+import (
+	"log/slog"
+
+	"github.com/msgrelay/relay/kakaobiz/kakaotest"
+	"github.com/msgrelay/relay/relay/dispatch"
+	"github.com/msgrelay/relay/smpp/smpptest"
+)
+
+// simDialer is the dispatcher's Dialer for the dev configuration: a carrier
+// whose addr is "sim" gets an in-process simulated SMSC, a Kakao base_url
+// of "sim" an in-process simulated BizMessage server; every other peer is
+// reached directly. The simulators live and die with the daemon.
+type simDialer struct {
+	cfg   SimulateConfig
+	log   *slog.Logger
+	smscs []*smpptest.Server
+	kakao *kakaotest.Server
+}
+
+var _ dispatch.Dialer = (*simDialer)(nil)
+
+func (s *simDialer) SMSC(cc *dispatch.CarrierConfig, password string) (string, error) {
+	if cc.Addr != "sim" {
+		return dispatch.Direct{}.SMSC(cc, password)
+	}
+	if cc.SystemID == "" {
+		cc.SystemID = "relay"
+	}
+	sim, err := smpptest.NewServer(smpptest.Config{
+		Users:        map[string]string{cc.SystemID: password},
+		Receipts:     smpptest.ReceiptBoth,
+		ReceiptDelay: s.cfg.ReceiptDelay.D(),
+		FailRatio:    s.cfg.FailRatio,
+		Logger:       s.log,
+	})
+	if err != nil {
+		return "", err
+	}
+	s.smscs = append(s.smscs, sim)
+	s.log.Info("relay: simulated SMSC", "carrier", cc.Name, "addr", sim.Addr())
+	return sim.Addr(), nil
+}
+
+func (s *simDialer) Kakao(k *dispatch.KakaoConfig, id, secret string) (string, string, string, error) {
+	if k.BaseURL != "sim" {
+		return dispatch.Direct{}.Kakao(k, id, secret)
+	}
+	mix, _ := kakaotest.ParseMix(k.Simulate.Mix)
+	if id == "" {
+		id = "relay"
+	}
+	if secret == "" {
+		secret = "sim-secret"
+	}
+	sim, err := kakaotest.NewServer(kakaotest.Config{ClientID: id, ClientSecret: secret,
+		Latency: k.Simulate.Latency, Mix: mix, Logger: s.log})
+	if err != nil {
+		return "", "", "", err
+	}
+	s.kakao = sim
+	s.log.Info("relay: simulated Kakao BizMessage server", "url", sim.URL())
+	return sim.URL(), id, secret, nil
+}
+
+func (s *simDialer) close() {
+	for _, sim := range s.smscs {
+		sim.Close()
+	}
+	if s.kakao != nil {
+		s.kakao.Close()
+	}
+}
