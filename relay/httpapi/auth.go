@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/msgrelay/relay/relay/authguard"
 	"github.com/msgrelay/relay/relay/door"
 )
 
@@ -13,12 +14,14 @@ import (
 // its burst of wrong keys is refused before its key is looked up.
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		addr := remoteAddr(r)
-		if t := s.opts.Throttle; t != nil && !t.Allowed(addr) {
-			w.Header().Set("Retry-After", "1")
-			writeError(w, http.StatusTooManyRequests, Error{Rule: door.RuleThrottled,
-				Reason: "too many wrong API keys from this address", RetryAfterMs: 1000})
-			return
+		try := authguard.Attempt{Src: remoteAddr(r)}
+		if g := s.opts.Guard; g != nil {
+			if err := g.Admit(r.Context(), try); err != nil {
+				w.Header().Set("Retry-After", "1")
+				writeError(w, http.StatusTooManyRequests, Error{Rule: door.RuleThrottled,
+					Reason: "API key not checked: " + strings.TrimPrefix(err.Error(), "authguard: "), RetryAfterMs: 1000})
+				return
+			}
 		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		customer, found := "", false
@@ -27,8 +30,8 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, string)) http
 		}
 		if !found {
 			s.authFailed.Inc()
-			if t := s.opts.Throttle; t != nil {
-				t.Failed(addr)
+			if g := s.opts.Guard; g != nil {
+				g.Failed(try)
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="relay"`)
 			writeError(w, http.StatusUnauthorized, Error{Rule: door.RuleUnauthenticated,

@@ -11,9 +11,9 @@
 // Every /v1/messages request carries `Authorization: Bearer <API key>`. An
 // API key is a generated token (at least 128 random bits); the relay keeps
 // only its SHA-256 hash, which is enough for keys this random and keeps
-// each request cheap (PBKDF2 stays for secrets people choose). A source
-// address that presents wrong keys is throttled like a wrong upstream
-// secret: past its burst it is refused before its key is looked up.
+// each request cheap (PBKDF2 stays for secrets people choose). Wrong keys
+// go through the same authguard rules as wrong upstream secrets: past its
+// burst a source is refused (429) before its key is looked up.
 //
 // # Idempotency
 //

@@ -7,11 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/msgrelay/relay/relay/authguard"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
@@ -64,30 +63,11 @@ type mapKeys map[string]string
 
 func (k mapKeys) CustomerByAPIKey(key string) (string, bool) { c, ok := k[key]; return c, ok }
 
-type countingThrottle struct {
-	mu     sync.Mutex
-	failed map[netip.Addr]int
-	burst  int
-}
-
-func (t *countingThrottle) Allowed(a netip.Addr) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.failed[a] < t.burst
-}
-
-func (t *countingThrottle) Failed(a netip.Addr) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.failed[a]++
-}
-
 type fixture struct {
-	t        *testing.T
-	st       *store.Store
-	srv      *Server
-	http     *httptest.Server
-	throttle *countingThrottle
+	t    *testing.T
+	st   *store.Store
+	srv  *Server
+	http *httptest.Server
 }
 
 func newFixture(t *testing.T, cfg Config) *fixture {
@@ -111,17 +91,18 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	}
 	reg := customer.NewRegistry(cs, customer.Options{})
 	now := func() time.Time { return time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC) } // noon in Seoul
-	th := &countingThrottle{failed: map[netip.Addr]int{}, burst: 3}
+	// A guard as the daemon gives the API, with a burst of three wrong keys.
+	guard := authguard.New(authguard.Config{FailBurst: 3, FailRate: 0.001, CheckRate: 1e6, CheckBurst: 1e5})
 	srv, err := New(Options{Config: cfg,
 		Acceptor: &doorAcceptor{door: dk, st: st, reg: reg, now: now},
 		Keys:     mapKeys{demoKey: "demo", otherKey: "other"},
-		Messages: st, Throttle: th})
+		Messages: st, Guard: guard})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &fixture{t: t, st: st, srv: srv, http: hs, throttle: th}
+	return &fixture{t: t, st: st, srv: srv, http: hs}
 }
 
 // do sends a request and decodes the JSON answer into v (if not nil).

@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"github.com/msgrelay/relay/relay/authguard"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
 )
@@ -46,11 +46,13 @@ type Keys interface {
 	CustomerByAPIKey(key string) (string, bool)
 }
 
-// AuthThrottle slows down a source address that presents wrong keys; the
-// upstream protocol's throttle for wrong secrets implements it.
-type AuthThrottle interface {
-	Allowed(addr netip.Addr) bool
-	Failed(addr netip.Addr)
+// Guard throttles wrong API keys: *authguard.Guard, the same rules as the
+// upstream protocol's secrets. An API key names no account, so failures
+// count per source. Keys are checked with one SHA-256, so the guard's
+// check budget (made for PBKDF2) should be set high.
+type Guard interface {
+	Admit(ctx context.Context, a authguard.Attempt) error
+	Failed(a authguard.Attempt)
 }
 
 // Messages reads stored messages; *store.Store implements it.
@@ -64,7 +66,7 @@ type Options struct {
 	Acceptor Acceptor
 	Keys     Keys
 	Messages Messages
-	Throttle AuthThrottle // nil: wrong keys are not throttled (tests only)
+	Guard    Guard        // nil: wrong keys are not throttled (tests only)
 	Logger   *slog.Logger // nil: no logs
 	Metrics  *metrics.Set // nil: a private set
 }

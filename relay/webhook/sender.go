@@ -36,10 +36,13 @@ type Options struct {
 	Config    Config
 	Outbox    Outbox
 	Customers Customers
-	RootCAs   *x509.CertPool   // nil: the system's
-	Logger    *slog.Logger     // nil: no logs
-	Metrics   *metrics.Set     // nil: a private set
-	Now       func() time.Time // nil: time.Now
+	// Watch, when set, is how a worker hears of new reports in its
+	// customer's outbox (intake.Hub.Watch); otherwise Wake tells it.
+	Watch   func(customer string) (wake <-chan struct{}, stop func())
+	RootCAs *x509.CertPool   // nil: the system's
+	Logger  *slog.Logger     // nil: no logs
+	Metrics *metrics.Set     // nil: a private set
+	Now     func() time.Time // nil: time.Now
 }
 
 // rescanEvery is how often the sender looks for customers given a

@@ -33,7 +33,9 @@ type attempt struct {
 type worker struct {
 	s        *Sender
 	customer string
-	wake     chan struct{}
+	wake     chan struct{}   // Sender.Wake's
+	notify   <-chan struct{} // what the worker waits on: wake, or the hub's
+	unwatch  func()
 
 	delivered, failed, dropped *metrics.Counter
 
@@ -46,6 +48,10 @@ type worker struct {
 func newWorker(s *Sender, id string) *worker {
 	w := &worker{s: s, customer: id, wake: make(chan struct{}, 1)}
 	w.wake <- struct{}{} // read the outbox once at start: it may hold reports from before
+	w.notify, w.unwatch = w.wake, func() {}
+	if s.opts.Watch != nil {
+		w.notify, w.unwatch = s.opts.Watch(id)
+	}
 	label := `{customer="` + id + `"`
 	w.delivered = s.set.GetOrCreateCounter(`relay_webhook_deliveries_total` + label + `,result="delivered"}`)
 	w.failed = s.set.GetOrCreateCounter(`relay_webhook_deliveries_total` + label + `,result="failed"}`)
@@ -69,6 +75,7 @@ func (w *worker) status() EndpointStatus {
 
 func (w *worker) run() {
 	ctx := w.s.ctx
+	defer w.unwatch()
 	pending := map[uint64]*attempt{}
 	var after uint64 // the outbox is read past this seq
 	timer := time.NewTimer(time.Hour)
@@ -102,7 +109,7 @@ func (w *worker) run() {
 		}
 		timer.Reset(next)
 		select {
-		case <-w.wake:
+		case <-w.notify:
 		case <-timer.C:
 		case <-ctx.Done():
 			return
