@@ -13,10 +13,12 @@ import (
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/httpapi"
 	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/route"
 	"github.com/msgrelay/relay/relay/settle"
 	"github.com/msgrelay/relay/relay/upstream"
+	"github.com/msgrelay/relay/relay/webhook"
 )
 
 // Config is the daemon's configuration: one TOML file. Each package that
@@ -47,6 +49,11 @@ type Config struct {
 
 	// Admin is the admin API and merchant pages; no listen, no server.
 	Admin admin.Config `toml:"admin"`
+	// HTTP is the HTTP API beside the upstream protocol; no listen, no
+	// server.
+	HTTP httpapi.Config `toml:"http"`
+	// Webhook delivers the reports of customers with a report_url.
+	Webhook webhook.Config `toml:"webhook"`
 	// Settle prices the monthly statements.
 	Settle settle.Config `toml:"settle"`
 	// Payments are the per-MID payment AlimTalk subscriptions.
@@ -204,6 +211,11 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.validateBusiness()...)
+	for _, v := range []interface{ Validate() error }{&c.HTTP, &c.Webhook} {
+		if err := v.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := c.Kakao.Validate(); err != nil {
 		errs = append(errs, err)
 	}

@@ -29,9 +29,12 @@ import (
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/httpapi"
 	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/upstream"
+	"github.com/msgrelay/relay/relay/webhook"
+	"github.com/msgrelay/relay/relay/webhook/webhooktest"
 	"github.com/msgrelay/relay/smpp/smpptest"
 	"github.com/msgrelay/relay/store"
 )
@@ -72,6 +75,11 @@ type Daemon struct {
 	paySubmit *payment.Submitter
 	audit     *admin.FileAudit
 	adminLn   net.Listener
+
+	httpSrv     *httpapi.Server
+	httpLn      net.Listener
+	webhooks    *webhook.Sender
+	devReceiver *webhooktest.Server
 
 	stopAdmin context.CancelFunc
 	stopPurge context.CancelFunc
@@ -124,7 +132,13 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 	if err := step("open intake", d.openIntake); err != nil {
 		return nil, err
 	}
+	if err := step("start webhooks", d.startWebhooks); err != nil {
+		return nil, err
+	}
 	if err := step("listen upstream", d.listenUpstream); err != nil {
+		return nil, err
+	}
+	if err := step("listen http", d.listenHTTP); err != nil {
 		return nil, err
 	}
 	if err := step("listen ops", d.listenOps); err != nil {
@@ -209,7 +223,7 @@ func (d *Daemon) openIntake() error {
 }
 
 func (d *Daemon) listenUpstream() error {
-	in := &upstreamIngress{reg: d.reg, accept: d.intake, st: d.st, hub: d.hub, payments: d.paySubmit}
+	in := &upstreamIngress{reg: d.reg, accept: d.intake, st: d.st, hub: d.hub, byWebhook: d.reportsByWebhook, payments: d.paySubmit}
 	ucfg := d.cfg.Upstream.server()
 	if d.cfg.Upstream.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(d.cfg.Upstream.TLSCert, d.cfg.Upstream.TLSKey)
@@ -267,12 +281,14 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		d.log.Info("relay: stop: "+what, "took", time.Since(t).Round(time.Microsecond))
 	}
 	timed("stop intake", func() error {
+		httpErr := d.stopHTTP(ctx) // its requests in flight are answered first
 		d.intake.Close()
-		return d.up.Close(ctx)
+		return errors.Join(httpErr, d.up.Close(ctx))
 	})
 	timed("stop dispatch", func() error { d.disp.Stop(); d.stopPurge(); return nil })
 	timed("drain windows and unbind", func() error { d.disp.Unbind(ctx); return nil })
 	timed("wait for workers", func() error { d.disp.Wait(); return nil })
+	timed("stop webhooks", func() error { d.stopWebhooks(); return nil })
 	timed("stop ops and admin", func() error {
 		if d.stopAdmin != nil {
 			d.stopAdmin()
@@ -301,6 +317,10 @@ func (d *Daemon) abort() {
 	if d.up != nil {
 		_ = d.up.Close(ctx)
 	}
+	if d.httpSrv != nil {
+		_ = d.httpSrv.Shutdown(ctx)
+	}
+	d.stopWebhooks()
 	if d.ops != nil {
 		_ = d.ops.Shutdown(ctx)
 	}

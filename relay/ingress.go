@@ -24,6 +24,8 @@ type upstreamIngress struct {
 	accept intake.Acceptor
 	st     *store.Store
 	hub    *intake.Hub
+	// byWebhook reports whether a customer's reports go to its report_url.
+	byWebhook func(customer string) bool
 
 	payments *payment.Submitter
 }
@@ -44,6 +46,9 @@ func (in *upstreamIngress) Authenticate(ctx context.Context, id, secret string, 
 }
 
 func (in *upstreamIngress) Reports(s upstream.Session) upstream.ReportSource {
+	if in.byWebhook(s.Customer()) {
+		return nil // its reports go to its report_url
+	}
 	wake, stop := in.hub.Watch(s.Customer())
 	return &reportSource{st: in.st, customer: s.Customer(), wake: wake, stop: stop}
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"github.com/msgrelay/relay/relay/authguard"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/store"
 )
@@ -21,43 +21,6 @@ const (
 	demoKey  = "rly_test0demo0key0000000000000000"
 	otherKey = "rly_test0other0key000000000000000"
 )
-
-// doorAcceptor is the accept path in miniature, on the real door and the
-// real store: what the daemon's own acceptor does for the HTTP ingress.
-type doorAcceptor struct {
-	door *door.Checker
-	st   *store.Store
-	reg  *customer.Registry
-	now  func() time.Time
-}
-
-func (a *doorAcceptor) Accept(ctx context.Context, customerID string, subs []Submission, out []Outcome) {
-	c := a.reg.Get(customerID)
-	var msgs []*message.Message
-	var slot []int
-	for i, s := range subs {
-		p, ref := a.door.Check(c, s.Request, a.now())
-		if ref != nil {
-			out[i].Refusal = ref
-			continue
-		}
-		rcpt, _ := door.NormalizeRecipient(s.Request.Recipient)
-		msgs = append(msgs, &message.Message{Customer: customerID, ClientRef: s.Key, Product: p,
-			Ingress: message.IngressHTTP, Sender: customer.NormalizeNumber(s.Request.Sender),
-			Recipient: rcpt, Text: s.Request.Text, Subject: s.Request.Subject, Kakao: s.Request.Kakao,
-			Fallback: s.Request.Fallback, AcceptedAt: a.now()})
-		slot = append(slot, i)
-	}
-	res := make([]store.Accepted, len(msgs))
-	_ = a.st.AcceptBatch(ctx, msgs, res)
-	for j, r := range res {
-		if r.Err != nil {
-			out[slot[j]].Refusal = &door.Refusal{Rule: door.RuleStoreUnavailable, Reason: r.Err.Error(), RetryAfter: time.Second}
-			continue
-		}
-		out[slot[j]] = Outcome{ID: r.ID, Duplicate: r.Dup}
-	}
-}
 
 type mapKeys map[string]string
 
@@ -94,7 +57,7 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	// A guard as the daemon gives the API, with a burst of three wrong keys.
 	guard := authguard.New(authguard.Config{FailBurst: 3, FailRate: 0.001, CheckRate: 1e6, CheckBurst: 1e5})
 	srv, err := New(Options{Config: cfg,
-		Acceptor: &doorAcceptor{door: dk, st: st, reg: reg, now: now},
+		Acceptor: intake.New(intake.Options{Customers: reg, Door: dk, Store: st, Enqueue: func(...*message.Message) {}, Now: now}),
 		Keys:     mapKeys{demoKey: "demo", otherKey: "other"},
 		Messages: st, Guard: guard})
 	if err != nil {

@@ -12,32 +12,9 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/msgrelay/relay/relay/authguard"
-	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/message"
 )
-
-// Submission is one message of a request as the door takes it.
-type Submission struct {
-	Key     string // the idempotency key: the message's client reference
-	Request door.Request
-}
-
-// Outcome is what became of one submission: an id (Duplicate when the key
-// was sent before), or a refusal. Temporary conditions are refusals too,
-// with rule STORE_UNAVAILABLE or SHUTTING_DOWN and a RetryAfter.
-type Outcome struct {
-	ID        message.ID
-	Duplicate bool
-	Refusal   *door.Refusal
-}
-
-// Acceptor is the relay's one accept path: the door's checks for the
-// customer, then one durable AcceptBatch of what passed, recorded as come
-// in by the HTTP API. Accept fills out[i] for subs[i] and returns once the
-// accepted messages are synced; it must return soon after ctx ends.
-type Acceptor interface {
-	Accept(ctx context.Context, customer string, subs []Submission, out []Outcome)
-}
 
 // Keys finds the customer an API key belongs to.
 type Keys interface {
@@ -63,7 +40,7 @@ type Messages interface {
 // Options are a Server's collaborators.
 type Options struct {
 	Config   Config
-	Acceptor Acceptor
+	Acceptor intake.Acceptor // the one accept path every ingress shares
 	Keys     Keys
 	Messages Messages
 	Guard    Guard        // nil: wrong keys are not throttled (tests only)

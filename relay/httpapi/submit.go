@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/message"
 )
 
@@ -48,36 +49,36 @@ func decodeBody(b []byte, maxBatch int) (reqs []MessageRequest, single bool, err
 
 // submission turns one item into what the door takes, or a refusal for
 // what the door never sees (the idempotency key, names it cannot parse).
-func submission(m *MessageRequest) (Submission, *door.Refusal) {
+func submission(m *MessageRequest) (intake.Submit, *door.Refusal) {
 	if m.IdempotencyKey == "" {
-		return Submission{}, &door.Refusal{Rule: door.RuleMissingField, Field: "idempotency_key",
+		return intake.Submit{}, &door.Refusal{Rule: door.RuleMissingField, Field: "idempotency_key",
 			Reason: "every message needs an idempotency key (the Idempotency-Key header, or idempotency_key in a batch)"}
 	}
 	if len(m.IdempotencyKey) > maxKey {
-		return Submission{}, &door.Refusal{Rule: door.RuleTooLong, Field: "idempotency_key",
+		return intake.Submit{}, &door.Refusal{Rule: door.RuleTooLong, Field: "idempotency_key",
 			Reason: fmt.Sprintf("idempotency key is %d bytes, limit %d", len(m.IdempotencyKey), maxKey),
 			Value:  strconv.Itoa(len(m.IdempotencyKey)), Limit: strconv.Itoa(maxKey),
 			Measured: int64(len(m.IdempotencyKey)), Max: maxKey}
 	}
 	p, err := message.ParseProduct(m.Product)
 	if err != nil {
-		return Submission{}, &door.Refusal{Rule: door.RuleInvalidRequest, Field: "product", Value: m.Product,
+		return intake.Submit{}, &door.Refusal{Rule: door.RuleInvalidRequest, Field: "product", Value: m.Product,
 			Reason: fmt.Sprintf("unknown product %q", m.Product)}
 	}
 	fb, err := message.ParseFallback(m.Fallback)
 	if err != nil {
-		return Submission{}, &door.Refusal{Rule: door.RuleInvalidRequest, Field: "fallback", Value: m.Fallback,
+		return intake.Submit{}, &door.Refusal{Rule: door.RuleInvalidRequest, Field: "fallback", Value: m.Fallback,
 			Reason: fmt.Sprintf("unknown fallback %q", m.Fallback)}
 	}
 	buttons := ""
 	if len(m.Buttons) > 0 && string(m.Buttons) != "null" {
 		if m.Buttons[0] != '[' {
-			return Submission{}, &door.Refusal{Rule: door.RuleInvalidRequest, Field: "buttons",
+			return intake.Submit{}, &door.Refusal{Rule: door.RuleInvalidRequest, Field: "buttons",
 				Reason: "buttons must be a JSON array"}
 		}
 		buttons = string(m.Buttons)
 	}
-	return Submission{Key: m.IdempotencyKey, Request: door.Request{
+	return intake.Submit{ClientRef: m.IdempotencyKey, Request: door.Request{
 		Product: p, Sender: m.Sender, Recipient: m.Recipient, Text: m.Text,
 		Subject: m.Subject, Title: m.Title,
 		Kakao: message.Kakao{SenderKey: m.SenderKey, TemplateCode: m.TemplateCode,
@@ -119,8 +120,8 @@ func (s *Server) postMessages(w http.ResponseWriter, r *http.Request, customer s
 		}
 		items[0].IdempotencyKey = hk
 	}
-	out := make([]Outcome, len(items))
-	subs := make([]Submission, 0, len(items))
+	out := make([]intake.Result, len(items))
+	subs := make([]intake.Submit, 0, len(items))
 	slot := make([]int, 0, len(items))
 	for i := range items {
 		sub, ref := submission(&items[i])
@@ -132,30 +133,23 @@ func (s *Server) postMessages(w http.ResponseWriter, r *http.Request, customer s
 		slot = append(slot, i)
 	}
 	if len(subs) > 0 {
-		got := make([]Outcome, len(subs))
+		got := make([]intake.Result, len(subs))
 		start := time.Now()
-		s.opts.Acceptor.Accept(r.Context(), customer, subs, got)
+		s.opts.Acceptor.Accept(r.Context(), customer, message.IngressHTTP, subs, got)
 		s.acceptSec.UpdateDuration(start)
-		for j, o := range got {
-			out[slot[j]] = o
+		for j := range got {
+			out[slot[j]] = got[j]
 		}
 	}
 	resp := SubmitResponse{Results: make([]Result, len(items))}
-	for i, o := range out {
+	for i := range out {
 		res := &resp.Results[i]
 		res.IdempotencyKey = items[i].IdempotencyKey
-		if o.Refusal != nil {
-			res.Error = errorOf(o.Refusal)
+		if res.Error = errorOf(&out[i]); res.Error != nil {
 			resp.Refused++
 			continue
 		}
-		if o.ID == 0 {
-			// The acceptor left it unanswered: not durable, so not accepted.
-			res.Error = &Error{Rule: door.RuleStoreUnavailable, Reason: "not stored; send it again", RetryAfterMs: 1000}
-			resp.Refused++
-			continue
-		}
-		res.MessageID, res.Duplicate = o.ID.String(), o.Duplicate
+		res.MessageID, res.Duplicate = out[i].ID.String(), out[i].Duplicate
 		resp.Accepted++
 	}
 	s.messages.Add(resp.Accepted)
@@ -171,9 +165,25 @@ func (s *Server) postMessages(w http.ResponseWriter, r *http.Request, customer s
 	writeJSON(w, code, &resp)
 }
 
-func errorOf(f *door.Refusal) *Error {
-	return &Error{Rule: f.Rule, Reason: f.Reason, Field: f.Field, Value: f.Value, Limit: f.Limit,
-		RetryAfterMs: f.RetryAfter.Milliseconds()}
+// errorOf is the refusal of a result, or nil for an accepted message.
+func errorOf(r *intake.Result) *Error {
+	switch {
+	case r.Refusal != nil:
+		f := r.Refusal
+		return &Error{Rule: f.Rule, Reason: f.Reason, Field: f.Field, Value: f.Value, Limit: f.Limit,
+			RetryAfterMs: f.RetryAfter.Milliseconds()}
+	case errors.Is(r.Err, intake.ErrShuttingDown):
+		return &Error{Rule: door.RuleShuttingDown, Reason: "the relay is shutting down; send it again",
+			RetryAfterMs: max(r.RetryAfter.Milliseconds(), 1000)}
+	case r.Err != nil || r.ID == 0:
+		// Not durable, so not accepted: the client sends it again.
+		reason := "not stored; send it again"
+		if r.Err != nil {
+			reason = r.Err.Error()
+		}
+		return &Error{Rule: door.RuleStoreUnavailable, Reason: reason, RetryAfterMs: max(r.RetryAfter.Milliseconds(), 1000)}
+	}
+	return nil
 }
 
 // Status is the HTTP status of a single message refused under rule.

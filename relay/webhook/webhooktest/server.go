@@ -108,6 +108,13 @@ func (s *Server) SetBehavior(b Behavior) {
 	s.mu.Unlock()
 }
 
+// SetClock sets the receiver's clock, which its timestamp check uses.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	s.now = now
+	s.mu.Unlock()
+}
+
 // SetSecrets changes the secrets checked, as a receiver rotating does.
 func (s *Server) SetSecrets(secrets ...string) {
 	s.mu.Lock()
@@ -140,7 +147,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.mu.stats.Received++
 	b := s.mu.behavior
-	secrets := s.mu.secrets
+	secrets, now := s.mu.secrets, s.now
 	s.mu.Unlock()
 	if b.Delay > 0 {
 		select {
@@ -152,7 +159,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := r.Header.Get(webhook.HeaderID)
 	var rep webhook.Report
 	if err == nil {
-		err = webhook.Verify(secrets, id, r.Header.Get(webhook.HeaderTimestamp), r.Header.Get(webhook.HeaderSignature), body, s.now())
+		err = webhook.Verify(secrets, id, r.Header.Get(webhook.HeaderTimestamp), r.Header.Get(webhook.HeaderSignature), body, now())
 	}
 	if err == nil {
 		err = json.Unmarshal(body, &rep)
@@ -178,7 +185,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.stats.Duplicate++ // the receiver deduplicates on Webhook-Id
 	} else {
 		s.mu.byID[id] = len(s.mu.list)
-		s.mu.list = append(s.mu.list, Delivery{ID: id, Report: rep, At: s.now()})
+		s.mu.list = append(s.mu.list, Delivery{ID: id, Report: rep, At: now()})
 	}
 	if s.mu.behavior.DuplicateNext > 0 {
 		s.mu.behavior.DuplicateNext--
