@@ -28,9 +28,9 @@ type Behavior struct {
 
 // Delivery is a report as received.
 type Delivery struct {
-	ID     string
-	Report webhook.Report
-	At     time.Time
+	ID     string         `json:"webhook_id"`
+	Report webhook.Report `json:"report"`
+	At     time.Time      `json:"received_at"`
 }
 
 // Stats counts deliveries.
