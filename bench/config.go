@@ -51,6 +51,16 @@ type Config struct {
 	// Kakao is the simulated Kakao endpoint of the in-process relay.
 	Kakao KakaoConfig
 
+	// Ingress is the door the messages go in by: "upstream" (the default,
+	// Conns connections with Window submits in flight each), "http" (the
+	// HTTP API, in process only: Conns × HTTPInFlight senders posting
+	// batches of HTTPBatch) or "smpp". Reports come back over the upstream
+	// connections whatever the ingress.
+	Ingress string
+	// HTTPBatch is the messages per POST and HTTPInFlight the POSTs in
+	// flight per connection, with Ingress "http".
+	HTTPBatch, HTTPInFlight int
+
 	// Metrics, if set, is where the in-process relay registers its
 	// metrics, for reading after the run.
 	Metrics *metrics.Set
@@ -120,10 +130,21 @@ func DefaultConfig() Config {
 		Drain:     60 * time.Second,
 		Carriers:  CarrierConfig{Count: 2, Binds: 2, Window: 64},
 		Kakao:     KakaoConfig{Latency: 20 * time.Millisecond, Mix: "1000:1"},
+		Ingress:   IngressUpstream,
+
+		HTTPBatch:    100,
+		HTTPInFlight: 2,
 
 		ProgressEvery: time.Second,
 	}
 }
+
+// Ingresses the harness can drive.
+const (
+	IngressUpstream = "upstream"
+	IngressHTTP     = "http"
+	IngressSMPP     = "smpp"
+)
 
 // Errors of the harness.
 var (
@@ -144,6 +165,20 @@ func (c *Config) Validate() error {
 	}
 	if c.Mix.total() <= 0 || c.Mix.SMS < 0 || c.Mix.LMS < 0 || c.Mix.AlimTalk < 0 || c.Mix.FriendTalk < 0 {
 		errs = append(errs, fmt.Errorf("mix %+v: weights must be non-negative and not all zero", c.Mix))
+	}
+	switch c.Ingress {
+	case "", IngressUpstream:
+	case IngressHTTP:
+		if c.Addr != "" {
+			errs = append(errs, errors.New("ingress http: in process only"))
+		}
+		if c.HTTPBatch < 1 || c.HTTPBatch > 1000 || c.HTTPInFlight < 1 {
+			errs = append(errs, fmt.Errorf("http batch %d (1 to 1000), in flight %d: must be positive", c.HTTPBatch, c.HTTPInFlight))
+		}
+	case IngressSMPP:
+		errs = append(errs, errors.New("ingress smpp: not built yet"))
+	default:
+		errs = append(errs, fmt.Errorf("ingress %q: upstream, http or smpp", c.Ingress))
 	}
 	if c.Addr != "" && c.Customer == "" {
 		errs = append(errs, errors.New("a remote relay needs a customer and secret"))

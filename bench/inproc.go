@@ -29,6 +29,9 @@ const benchSecret = "bench-secret-not-for-production"
 
 func customerID(i int) string { return "bench" + strconv.Itoa(i+1) }
 
+// benchAPIKey is customer i's HTTP API key.
+func benchAPIKey(i int) string { return "rly_bench_key_not_for_production_" + strconv.Itoa(i+1) }
+
 func startInproc(c *Config, log *slog.Logger) (_ *inproc, err error) {
 	p := &inproc{secret: benchSecret}
 	defer func() {
@@ -86,6 +89,9 @@ func (p *inproc) configText(c *Config) (string, error) {
 	w("data_dir = %q", filepath.Join(p.dir, "data"))
 	w("[upstream]\nlisten = \"127.0.0.1:0\"\nmax_conns_per_customer = %d", c.Conns+1)
 	w("[dispatch]\nretry_min = \"10ms\"\nretry_max = \"1s\"")
+	if c.Ingress == IngressHTTP {
+		w("[http]\nlisten = \"127.0.0.1:0\"")
+	}
 	if c.Mix.Kakao() {
 		mix := c.Kakao.Mix
 		if mix == "" {
@@ -97,6 +103,7 @@ func (p *inproc) configText(c *Config) (string, error) {
 		w("[[customer]]\nid = %q\nname = \"Bench %d\"\nsecret_hash = %q", customerID(i), i+1, hash)
 		w("products = [\"sms\", \"lms\", \"alimtalk\", \"friendtalk_text\"]")
 		w("senders = [%q]\nsender_keys = [%q]\nrate = 10000000.0\nburst = 10000000", c.Sender, c.SenderKey)
+		w("api_keys = [%q]", customer.HashAPIKey(benchAPIKey(i)))
 	}
 	var names []string
 	for i, sim := range p.sims {

@@ -27,6 +27,7 @@ type load struct {
 	end      time.Time // zero for a count run
 	draining atomic.Bool
 	limit    *rate.Limiter // nil: no cap
+	http     *httpLoad     // nil: submits go over the upstream connections
 }
 
 func dialAll(ctx context.Context, c *Config, addr string, creds func(i int) (string, string), t *tracker) ([]*client.Client, error) {
@@ -76,7 +77,13 @@ func (l *load) run(ctx context.Context) {
 		l.limit = rate.NewLimiter(rate.Limit(l.cfg.Rate), max(1, int(l.cfg.Rate/10)))
 	}
 	var senders, answers sync.WaitGroup
-	for _, cl := range l.clients {
+	for i, cl := range l.clients {
+		if l.http != nil {
+			for range l.cfg.HTTPInFlight {
+				senders.Go(func() { l.httpSender(ctx, i%l.cfg.Customers) })
+			}
+			continue
+		}
 		senders.Go(func() { l.sender(ctx, cl, &answers) })
 	}
 	senders.Wait()

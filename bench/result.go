@@ -11,7 +11,8 @@ import (
 // Result is a run's figures; with -json relaybench prints it as one
 // object.
 type Result struct {
-	Mode string `json:"mode"` // "in-process" or the relay's address
+	Mode    string `json:"mode"`    // "in-process" or the relay's address
+	Ingress string `json:"ingress"` // upstream, http or smpp
 
 	Sent             int64 `json:"sent"`
 	Accepted         int64 `json:"accepted"`
@@ -71,6 +72,7 @@ type Progress struct {
 func (r *Result) WriteTable(w io.Writer) {
 	row := func(k, f string, v ...any) { fmt.Fprintf(w, "%-22s "+f+"\n", append([]any{k}, v...)...) }
 	row("mode", "%s", r.Mode)
+	row("ingress", "%s", r.Ingress)
 	row("sent", "%d", r.Sent)
 	row("accepted", "%d", r.Accepted)
 	row("refused", "%d", r.Refused)

@@ -34,7 +34,10 @@ func Run(ctx context.Context, c Config) (Result, error) {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	t := newTracker("r" + strconv.FormatInt(time.Now().UnixNano(), 36))
-	res := Result{Mode: c.Addr}
+	if c.Ingress == "" {
+		c.Ingress = IngressUpstream
+	}
+	res := Result{Mode: c.Addr, Ingress: c.Ingress}
 	addr := c.Addr
 	creds := func(int) (string, string) { return c.Customer, c.Secret }
 	var p *inproc
@@ -61,6 +64,10 @@ func Run(ctx context.Context, c Config) (Result, error) {
 		}
 	}()
 	l := &load{cfg: &c, t: t, clients: clients}
+	if c.Ingress == IngressHTTP {
+		l.http = newHTTPLoad(&c, p.d.HTTPAddr())
+		defer l.http.close()
+	}
 	stopProgress := progress(&c, l)
 	cpuPID := c.PID
 	if p != nil {
