@@ -34,6 +34,11 @@ func TestShortScenario(t *testing.T) {
 			c.Carriers.FailRatio = 0.1
 			c.Customers = 1 // several connections of one customer
 		}},
+		{"mixed over the HTTP API", func(c *Config) {
+			c.Ingress, c.HTTPBatch = IngressHTTP, 100
+			c.Mix = Mix{SMS: 6, LMS: 2, AlimTalk: 1, FriendTalk: 1, AlimTalkFallback: 1}
+			c.Kakao = KakaoConfig{Latency: time.Millisecond, Mix: "1000:80,3018:20"}
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
