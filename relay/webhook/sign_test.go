@@ -107,3 +107,28 @@ func TestTargetPolicy(t *testing.T) {
 		t.Fatalf("dialling localhost under the strict policy: %v", err)
 	}
 }
+
+// FuzzVerify: no header or body panics the receiver's check, and only a
+// signature made with the secret over exactly id, timestamp and body passes.
+func FuzzVerify(f *testing.F) {
+	now := time.Unix(1_800_000_000, 0)
+	body := []byte(`{"type":"message.final"}`)
+	f.Add("rpt_1", "1800000000", Sign([]string{"whsec_fuzz_secret_01"}, "rpt_1", now.Unix(), body), body)
+	f.Add("", "", "v1, v1,=== v2,abc", []byte{})
+	f.Add("rpt_1", "-9223372036854775808", "v1,AAAA", body)
+	f.Fuzz(func(t *testing.T, id, ts, sig string, b []byte) {
+		secrets := []string{"whsec_fuzz_secret_01"}
+		err := Verify(secrets, id, ts, sig, b, now)
+		if err != nil {
+			return
+		}
+		n, perr := strconv.ParseInt(ts, 10, 64)
+		if perr != nil {
+			t.Fatalf("accepted timestamp %q", ts)
+		}
+		want := "v1," + Sign(secrets, id, n, b)[3:]
+		if !strings.Contains(sig, want) {
+			t.Fatalf("accepted %q without the signature %q", sig, want)
+		}
+	})
+}
