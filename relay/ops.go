@@ -9,9 +9,11 @@ import (
 	"github.com/msgrelay/relay/relay/admin"
 	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/httpapi"
 	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/ops"
 	"github.com/msgrelay/relay/relay/upstream"
+	"github.com/msgrelay/relay/relay/webhook"
 	"github.com/msgrelay/relay/smpp"
 	"github.com/msgrelay/relay/store"
 )
@@ -24,7 +26,7 @@ func (d *Daemon) listenOps() error {
 	}
 	ops.RegisterDataDir(d.set, d.cfg.DataDir)
 	exp := ops.NewExposition(true, intake.MetricHelp, dispatch.MetricHelp, ops.DiskHelp, smpp.MetricHelp, kakaobiz.MetricHelp,
-		store.MetricHelp, door.MetricHelp, upstream.MetricHelp, admin.MetricHelp)
+		store.MetricHelp, door.MetricHelp, upstream.MetricHelp, admin.MetricHelp, httpapi.MetricHelp, webhook.MetricHelp)
 	exp.Add(d.set.WritePrometheus)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {

@@ -48,6 +48,19 @@ type Options struct {
 	Metrics  *metrics.Set // nil: a private set
 }
 
+// MetricHelp is the help text of every family this package makes, for the
+// HELP lines of the exposition.
+var MetricHelp = map[string]string{
+	"relay_http_requests_total":    "HTTP API requests, by the class of the answer's status.",
+	"relay_http_auth_failed_total": "HTTP API requests refused for a missing or unknown API key.",
+	"relay_http_messages_total":    "Messages in HTTP API requests, by result (accepted: new or duplicate; refused).",
+	"relay_http_accept_seconds":    "Time to take one request's messages through the door and make them durable.",
+}
+
+// acceptBuckets: one request is one pass through the door and one group
+// commit.
+var acceptBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}
+
 // Server is the HTTP API.
 type Server struct {
 	cfg  Config
@@ -60,7 +73,7 @@ type Server struct {
 	authFailed *metrics.Counter
 	messages   *metrics.Counter
 	refused    *metrics.Counter
-	acceptSec  *metrics.Histogram
+	acceptSec  *metrics.PrometheusHistogram
 }
 
 // New builds a server; it listens once Serve is called.
@@ -88,7 +101,7 @@ func New(opts Options) (*Server, error) {
 	s.authFailed = set.GetOrCreateCounter(`relay_http_auth_failed_total`)
 	s.messages = set.GetOrCreateCounter(`relay_http_messages_total{result="accepted"}`)
 	s.refused = set.GetOrCreateCounter(`relay_http_messages_total{result="refused"}`)
-	s.acceptSec = set.GetOrCreateHistogram(`relay_http_accept_seconds`)
+	s.acceptSec = set.GetOrCreatePrometheusHistogramExt(`relay_http_accept_seconds`, acceptBuckets)
 	s.mux.HandleFunc("POST /v1/messages", s.authed(s.postMessages))
 	s.mux.HandleFunc("GET /v1/messages/{id}", s.authed(s.getMessage))
 	s.mux.HandleFunc("GET /v1/openapi.json", serveOpenAPI)

@@ -45,6 +45,14 @@ type Options struct {
 	Now     func() time.Time // nil: time.Now
 }
 
+// MetricHelp is the help text of every family this package makes, for the
+// HELP lines of the exposition.
+var MetricHelp = map[string]string{
+	"relay_webhook_deliveries_total": "Report webhook deliveries per customer, by result (delivered; failed: retried later; dropped: given up 48 h after the final result).",
+	"relay_webhook_failing":          "1 while a customer's last webhook delivery failed.",
+	"relay_webhook_pending":          "Reports a customer's webhook worker has read from the outbox and not yet delivered.",
+}
+
 // rescanEvery is how often the sender looks for customers given a
 // report_url since it started.
 const rescanEvery = 30 * time.Second
