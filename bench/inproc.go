@@ -105,6 +105,9 @@ func (p *inproc) configText(c *Config) (string, error) {
 		w("senders = [%q]\nsender_keys = [%q]\nrate = 10000000.0\nburst = 10000000", c.Sender, c.SenderKey)
 		w("api_keys = [%q]", customer.HashAPIKey(benchAPIKey(i)))
 	}
+	if c.SenderKey != "" && c.Template != "" { // the AlimTalk template the messages use, as Kakao approved it
+		w("[[template]]\nsender_key = %q\ncode = %q\ntext = %q", c.SenderKey, c.Template, kakaoText)
+	}
 	var names []string
 	for i, sim := range p.sims {
 		name := "carrier" + strconv.Itoa(i+1)

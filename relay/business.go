@@ -69,6 +69,7 @@ func (c *Config) validateBusiness() []error {
 		}
 		mids[p.MID] = true
 	}
+	errs = append(errs, c.validateRules()...)
 	if c.Retention.PersonalData.D() < 0 || c.Retention.Every.D() <= 0 {
 		errs = append(errs, errors.New("retention: personal_data and every must be positive"))
 	}
@@ -166,6 +167,7 @@ func (d *Daemon) listenAdmin() error {
 	}
 	srv, err := admin.New(admin.Options{
 		Config: d.cfg.Admin, Tokens: tokens, Store: d.st, Customers: d.reg, Payments: d.payments,
+		Templates: d.rules.templates, OptOuts: d.rules.optOuts,
 		Settler: settler, Audit: audit, Logger: d.log, Metrics: d.set, Now: d.opts.Now,
 	})
 	if err != nil {

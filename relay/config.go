@@ -10,6 +10,7 @@ import (
 
 	"github.com/msgrelay/relay/kakaobiz/kakaotest"
 	"github.com/msgrelay/relay/relay/admin"
+	templates "github.com/msgrelay/relay/relay/alimtalk"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
@@ -56,6 +57,9 @@ type Config struct {
 	Webhook webhook.Config `toml:"webhook"`
 	// Settle prices the monthly statements.
 	Settle settle.Config `toml:"settle"`
+	// Templates are the sender profiles' AlimTalk templates
+	// (`[[template]]`); the admin API changes them at run time.
+	Templates []templates.Template `toml:"template"`
 	// Payments are the per-MID payment AlimTalk subscriptions.
 	Payments []payment.Subscription `toml:"payment"`
 	// PaymentSource is the customer id of the payment system, the only

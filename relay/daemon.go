@@ -73,6 +73,7 @@ type Daemon struct {
 	state     *runtimeState
 	payments  *payment.Registry
 	paySubmit *payment.Submitter
+	rules     *rules // AlimTalk templates, opt-out lists
 	audit     *admin.FileAudit
 	adminLn   net.Listener
 
@@ -177,6 +178,9 @@ func (d *Daemon) loadCustomers() error {
 		return err
 	}
 	d.reg = customer.NewRegistry(state.applyCustomers(cs), customer.Options{Observer: state, Logger: d.log})
+	if err := d.loadRules(); err != nil {
+		return err
+	}
 	return d.loadPayments()
 }
 
@@ -213,7 +217,8 @@ func (d *Daemon) startDispatch() error {
 
 // openIntake builds the one accept path every ingress shares.
 func (d *Daemon) openIntake() error {
-	dc, err := door.New(d.cfg.Door, door.Options{Metrics: d.set})
+	dc, err := door.New(d.cfg.Door, door.Options{Metrics: d.set,
+		OptOuts: d.rules.optOuts, Templates: d.rules.templates})
 	if err != nil {
 		return err
 	}
@@ -303,6 +308,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	if d.audit != nil {
 		timed("close audit log", d.audit.Close)
 	}
+	timed("close rules", d.rules.close)
 	timed("close store", d.st.Close)
 	return errors.Join(errs...)
 }
@@ -338,6 +344,7 @@ func (d *Daemon) abort() {
 	if d.audit != nil {
 		_ = d.audit.Close()
 	}
+	_ = d.rules.close()
 	if d.st != nil {
 		_ = d.st.Close()
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/kakaobiz/kakaotest"
+	templates "github.com/msgrelay/relay/relay/alimtalk"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 	"github.com/msgrelay/relay/smpp/coding"
@@ -22,6 +23,8 @@ func alimtalk(ref, to string, fb upstreampb.Fallback) *upstreampb.Submit {
 func withKakao(mutate func(*kakaotest.Config)) harnessOpt {
 	return func(s *setup) {
 		s.kakao = &kakaotest.Config{Now: s.clock.Now}
+		s.cfg.Templates = append(s.cfg.Templates, templates.Template{SenderKey: "key-1", Code: "ORDER_SHIPPED",
+			Text: "[#{shop}] 주문하신 상품이 발송되었습니다. 운송장 #{invoice}"})
 		if mutate != nil {
 			mutate(s.kakao)
 		}

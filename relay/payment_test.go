@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/kakaobiz/kakaotest"
+	templates "github.com/msgrelay/relay/relay/alimtalk"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/payment"
@@ -41,6 +42,9 @@ func withPayments(s *setup) {
 			tpl(payment.AudienceBuyer, payment.NoticeVAccountIssued, "#{order_name} 입금 계좌 #{bank} #{account} 예금주 #{holder} 금액 #{amount} 기한 #{due}"),
 		},
 	}}
+	for _, t := range s.cfg.Payments[0].Templates { // registered for the sender profile, as Kakao has them
+		s.cfg.Templates = append(s.cfg.Templates, templates.Template{SenderKey: "key-1", Code: t.Code, Text: t.Text})
+	}
 }
 
 func paymentEvent(id string, kind upstreampb.PaymentEventKind, method upstreampb.PaymentMethod) *upstreampb.PaymentEvent {

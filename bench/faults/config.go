@@ -70,6 +70,8 @@ func (s *Setup) Text() (string, error) {
 		w("products = [\"sms\", \"lms\", \"alimtalk\", \"friendtalk_text\"]")
 		w("senders = [\"0212345678\"]\nsender_keys = [\"faults-key\"]\nrate = 10000000.0\nburst = 10000000")
 	}
+	// The AlimTalk template of the loader's texts (Loader.Text).
+	w("[[template]]\nsender_key = \"faults-key\"\ncode = \"FAULTS_01\"\ntext = \"#{prefix} msg #{n}\"")
 	respIDs, receiptIDs := s.RespIDs, s.ReceiptIDs
 	if respIDs == "" {
 		respIDs = "hex"

@@ -20,6 +20,10 @@
 //	payment subscriptions: put, remove          yes       no
 //	sender numbers: add, remove                 yes       no (number ownership is verified first)
 //	suspend, resume                             yes       no
+//	AlimTalk templates: read                    yes       yes
+//	AlimTalk templates: put, remove             yes       no
+//	ad opt-out list: read (operators masked),   yes       yes
+//	  add, CSV import, remove
 //
 // Personal data: a customer sees its own recipients and texts in full.
 // Operators see recipient numbers masked (010****5678) and no message text;
@@ -54,6 +58,36 @@
 //	DELETE /api/v1/payments/{mid}
 //	POST   /api/v1/payments/{mid}/recipients             {"number": "..."}
 //	DELETE /api/v1/payments/{mid}/recipients/{number}
+//	GET    /api/v1/customers/{customer}/templates
+//	PUT    /api/v1/customers/{customer}/templates/{sender_key}/{code}
+//	                                                     {"text": "...#{var}...", "may_be_empty": [...],
+//	                                                      "buttons": [{"type": "WL", "name": "...", "url_mobile": "..."}]}
+//	DELETE /api/v1/customers/{customer}/templates/{sender_key}/{code}
+//	GET    /api/v1/customers/{customer}/optout
+//	POST   /api/v1/customers/{customer}/optout           {"numbers": ["010-1234-5678", ...]}
+//	POST   /api/v1/customers/{customer}/optout/import    CSV body: numbers in the first column
+//	DELETE /api/v1/customers/{customer}/optout/{number}
+//
+// # Payment sources, templates and opt-out lists
+//
+// Payment events come only from the customer the configuration names as
+// payment_source (the payment system); a subscription (PUT /payments/{mid})
+// must name an existing customer and a sender profile it owns.
+//
+// A template belongs to a sender profile of the customer in the path; the
+// door refuses an AlimTalk that names no registered template or differs
+// from it (TEMPLATE_MISMATCH with the first differing character). Changes
+// are audited and kept in data_dir/templates.jsonl across restarts.
+//
+// The opt-out list (080 수신거부) holds the numbers that asked a customer to
+// stop its advertisements; an advertisement to one is refused at the door
+// (OPTED_OUT), other messages are not affected. A message is an
+// advertisement when flagged or when its text opens with (광고) or [광고]
+// as a reader sees it. Numbers are normalised (010…); a number that is not
+// a mobile number fails the whole request, naming it. The import takes up
+// to a million numbers in one request (32 MiB). Changes are audited (the
+// audit log keeps a masked number or a count, not the list) and kept in
+// data_dir/optout.jsonl.
 //
 // Times (T) are RFC 3339 or YYYY-MM-DD (a day in KST). Errors are
 // {"error": "..."} with a status code.

@@ -31,6 +31,9 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 
 // changeStatus maps a registry's refusal to a status code.
 func changeStatus(err error) int {
+	if code := ruleStatus(err); code != 0 {
+		return code
+	}
 	switch {
 	case errors.Is(err, customer.ErrUnknown), errors.Is(err, payment.ErrUnknownMID),
 		errors.Is(err, customer.ErrNotFound), errors.Is(err, payment.ErrNotFound):

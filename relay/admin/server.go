@@ -14,8 +14,10 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"github.com/msgrelay/relay/relay/alimtalk"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/optout"
 	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/settle"
 	"github.com/msgrelay/relay/store"
@@ -50,7 +52,9 @@ type Options struct {
 	Tokens    *Tokens
 	Store     Store
 	Customers Customers
-	Payments  *payment.Registry // may be nil: no payment endpoints
+	Payments  *payment.Registry  // may be nil: no payment endpoints
+	Templates *alimtalk.Registry // may be nil: no template endpoints
+	OptOuts   *optout.List       // may be nil: no opt-out endpoints
 	Settler   *settle.Settler
 	Audit     AuditLog
 	Logger    *slog.Logger     // nil: no logs
@@ -156,6 +160,7 @@ func (s *Server) routes() {
 	api("DELETE /api/v1/payments/{mid}", s.removePayment)
 	api("POST /api/v1/payments/{mid}/recipients", s.addRecipient)
 	api("DELETE /api/v1/payments/{mid}/recipients/{number}", s.removeRecipient)
+	s.ruleRoutes(api)
 	s.pageRoutes()
 }
 

@@ -1,6 +1,7 @@
 package door
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"time"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"github.com/msgrelay/relay/relay/alimtalk"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/message"
 )
@@ -38,6 +40,16 @@ type Options struct {
 	// OptOuts, if set, is the customers' advertising opt-out lists (080
 	// 수신거부): an advertisement to a listed number is refused (OPTED_OUT).
 	OptOuts OptOuts
+	// Templates, if set, is the AlimTalk template registry: an AlimTalk
+	// must name one of its sender profile's templates and match it
+	// (TEMPLATE_MISMATCH). The daemon always sets it.
+	Templates Templates
+}
+
+// Templates matches an AlimTalk against its sender profile's template;
+// *alimtalk.Registry implements it.
+type Templates interface {
+	Match(senderKey, code, text string, buttons []alimtalk.Button) error
 }
 
 // OptOuts answers whether a recipient (normalised: digits only, 010…)
@@ -49,11 +61,12 @@ type OptOuts interface {
 
 // Checker applies the door's rules. It is safe for concurrent use.
 type Checker struct {
-	cfg     Config
-	optOuts OptOuts
-	buckets limiters
-	refused map[string]*metrics.Counter
-	passed  [message.ProductAuto + 1]*metrics.Counter
+	cfg       Config
+	optOuts   OptOuts
+	templates Templates
+	buckets   limiters
+	refused   map[string]*metrics.Counter
+	passed    [message.ProductAuto + 1]*metrics.Counter
 }
 
 // MetricHelp is the help text of every family this package makes, for the
@@ -73,7 +86,7 @@ func New(cfg Config, opts Options) (*Checker, error) {
 	if set == nil {
 		set = metrics.NewSet()
 	}
-	k := &Checker{cfg: cfg, optOuts: opts.OptOuts, refused: make(map[string]*metrics.Counter, len(Rules))}
+	k := &Checker{cfg: cfg, optOuts: opts.OptOuts, templates: opts.Templates, refused: make(map[string]*metrics.Counter, len(Rules))}
 	for _, r := range Rules {
 		k.refused[r] = set.GetOrCreateCounter(`relay_door_refused_total{rule="` + r + `"}`)
 	}
@@ -234,6 +247,12 @@ func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Produ
 	if n > limit {
 		return tooLong("text", p.String()+" text", n, limit, "characters")
 	}
+	buttons, err := alimtalk.ParseButtons(req.Kakao.Buttons)
+	if err != nil {
+		var be *alimtalk.ButtonsError
+		errors.As(err, &be)
+		return refuse(RuleInvalidRequest, firstRunes(req.Kakao.Buttons, 40), "", "%s", err).about(be.Field)
+	}
 	switch p {
 	case message.ProductAlimTalk, message.ProductPaymentAlimTalk:
 		if req.Kakao.TemplateCode == "" {
@@ -247,6 +266,9 @@ func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Produ
 		}
 		if IsAdText(req.Text) {
 			return refuse(RuleAd, firstRunes(req.Text, 8), "", "AlimTalk is informational only and cannot carry advertising (Art. 2-4); the text opens as an advertisement").about("text")
+		}
+		if r := k.checkTemplate(req, buttons); r != nil {
+			return r
 		}
 	case message.ProductFriendTalkText:
 		if req.Kakao.ImageURL != "" {
@@ -332,4 +354,23 @@ func (k *Checker) throttled(c *customer.Customer, now time.Time) *Refusal {
 	r.Max = int64(math.Ceil(c.Rate))
 	r.RetryAfter = max(k.buckets.wait(c, now), time.Millisecond)
 	return r
+}
+
+// checkTemplate matches an AlimTalk against its registered template.
+func (k *Checker) checkTemplate(req *Request, buttons []alimtalk.Button) *Refusal {
+	if k.templates == nil {
+		return nil
+	}
+	code := req.Kakao.TemplateCode
+	err := k.templates.Match(req.Kakao.SenderKey, code, req.Text, buttons)
+	if err == nil {
+		return nil
+	}
+	var m *alimtalk.MismatchError
+	if errors.As(err, &m) {
+		r := refuse(RuleTemplateMismatch, itoa(m.Pos), "", "%s", m).about(m.Field)
+		r.Measured = int64(m.Pos)
+		return r
+	}
+	return refuse(RuleTemplateMismatch, code, "", "%v", err).about("template_code")
 }

@@ -19,8 +19,11 @@
 //	CUSTOMER_SUSPENDED     the customer is suspended; the reason is given
 //	INVALID_REQUEST        unknown product or fallback, invalid UTF-8, an
 //	                       image on a text FriendTalk, a malformed image URL,
-//	                       a fallback on an SMS/LMS
-//	PRODUCT_NOT_ALLOWED    the product (or the fallback's) is not the customer's
+//	                       a fallback on an SMS/LMS, buttons_json that is not
+//	                       a valid button list (the element is named, e.g.
+//	                       buttons_json[1].url_mobile)
+//	PRODUCT_NOT_ALLOWED    the product (or the fallback's) is not the customer's;
+//	                       payment AlimTalk not built from a payment event
 //	MISSING_FIELD          empty text; LMS subject; sender profile; AlimTalk
 //	                       template code; FriendTalk image
 //	UNENCODABLE_TEXT       SMS/LMS text (or a fallback's) has a character
@@ -36,6 +39,10 @@
 //	                       AlimTalk is never advertising
 //	OPTED_OUT              an advertisement to a number on the customer's
 //	                       opt-out list (080 수신거부; [Options].OptOuts)
+//	TEMPLATE_MISMATCH      AlimTalk naming a template its sender profile has
+//	                       not registered, or whose text or buttons differ
+//	                       from it; the first differing character (1-based,
+//	                       in Measured) or button is named ([Options].Templates)
 //	THROTTLED              the customer's token bucket is empty; the rate is named
 //
 // # Advertising
