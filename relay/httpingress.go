@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 
 	"github.com/msgrelay/relay/relay/authguard"
@@ -31,6 +32,14 @@ func (d *Daemon) listenHTTP() error {
 	ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
 	if err != nil {
 		return err
+	}
+	if c := d.cfg.HTTP; c.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
 	d.httpSrv, d.httpLn = srv, ln
 	d.background.Go(func() {

@@ -2,6 +2,8 @@ package relay
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -34,10 +36,15 @@ func withHTTPAndWebhook(recv *webhooktest.Server) harnessOpt {
 
 func (h *harness) postMessages(body any) httpapi.SubmitResponse {
 	h.t.Helper()
+	return h.postMessagesVia(http.DefaultClient, "http", body)
+}
+
+func (h *harness) postMessagesVia(c *http.Client, scheme string, body any) httpapi.SubmitResponse {
+	h.t.Helper()
 	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", "http://"+h.d.HTTPAddr()+"/v1/messages", bytes.NewReader(b))
+	req, _ := http.NewRequest("POST", scheme+"://"+h.d.HTTPAddr()+"/v1/messages", bytes.NewReader(b))
 	req.Header.Set("Authorization", "Bearer "+shopAPIKey)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -126,6 +133,28 @@ func TestWebhookRetriesAcrossRestart(t *testing.T) {
 	for _, id := range ids {
 		if !got[webhook.IDOf(mustID(t, id))] {
 			t.Errorf("report of %s lost", id)
+		}
+	}
+}
+
+// TestHTTPSAPI: with tls_cert and tls_key the API is served over HTTPS only.
+func TestHTTPSAPI(t *testing.T) {
+	recv := webhooktest.NewServer(shopWHSecret)
+	defer recv.Close()
+	var pool *x509.CertPool
+	h := newHarness(t, withHTTPAndWebhook(recv), func(s *setup) {
+		s.cfg.HTTP.TLSCert, s.cfg.HTTP.TLSKey, pool = writeCert(t, t.TempDir())
+	})
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}}}
+	defer c.CloseIdleConnections()
+	if res := h.postMessagesVia(c, "https", httpSMS("tls-1")); res.Accepted != 1 {
+		t.Fatalf("%+v", res)
+	}
+	resp, err := http.Post("http://"+h.d.HTTPAddr()+"/v1/messages", "application/json", nil)
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("plain HTTP to the TLS listener: %d", resp.StatusCode)
 		}
 	}
 }

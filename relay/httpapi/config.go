@@ -27,6 +27,11 @@ type Config struct {
 	MaxBody     int64         `toml:"max_body"`     // bytes per request body; 0 means DefaultMaxBody
 	ReadTimeout time.Duration `toml:"read_timeout"` // whole request, body included; 0 means DefaultReadTimeout
 	IdleTimeout time.Duration `toml:"idle_timeout"` // keep-alive; 0 means DefaultIdleTimeout
+
+	// TLSCert and TLSKey are PEM files, both or neither: with them the
+	// API is served over HTTPS (the daemon wraps the listener).
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
 }
 
 // SetDefaults fills zero fields.
@@ -55,6 +60,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: max_body %d: at least 4096 bytes", ErrConfig, c.MaxBody)
 	case c.ReadTimeout < 0 || c.IdleTimeout < 0:
 		return fmt.Errorf("%w: negative timeout", ErrConfig)
+	case (c.TLSCert == "") != (c.TLSKey == ""):
+		return fmt.Errorf("%w: tls_cert and tls_key go together", ErrConfig)
 	}
 	return nil
 }
