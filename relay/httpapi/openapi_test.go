@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/msgrelay/relay/relay/door"
 )
 
 type openAPIDoc struct {
@@ -20,6 +22,26 @@ type openAPIDoc struct {
 type schemaDoc struct {
 	Properties map[string]json.RawMessage `json:"properties"`
 	Required   []string                   `json:"required"`
+}
+
+// TestOpenAPIRules: the document lists every rule an answer can name:
+// each of the door's, the temporary ones, and the API's own.
+func TestOpenAPIRules(t *testing.T) {
+	var rule struct {
+		Enum []string `json:"enum"`
+	}
+	if err := json.Unmarshal(loadOpenAPI(t).Comps.Schemas["Error"].Properties["rule"], &rule); err != nil {
+		t.Fatal(err)
+	}
+	want := append([]string{door.RuleStoreUnavailable, door.RuleShuttingDown, "NOT_FOUND"}, door.Rules...)
+	for _, r := range want {
+		if !slices.Contains(rule.Enum, r) {
+			t.Errorf("rule %s is not in the document's enum", r)
+		}
+	}
+	if len(rule.Enum) != len(want) {
+		t.Errorf("the document lists %d rules, the API answers %d", len(rule.Enum), len(want))
+	}
 }
 
 func loadOpenAPI(t *testing.T) openAPIDoc {
