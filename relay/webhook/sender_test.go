@@ -262,3 +262,26 @@ func TestGivesUp48HoursAfterTheFinalResult(t *testing.T) {
 		t.Errorf("status %+v", st)
 	}
 }
+
+// TestTargetRefusedAtConnect: a report_url whose name resolves to a
+// loopback address is refused when the sender connects, under a policy
+// without allow_loopback; nothing reaches the receiver, the report stays.
+func TestTargetRefusedAtConnect(t *testing.T) {
+	f := newFixture(t)
+	f.reg = registry(t, strings.Replace(f.recv.URL, "127.0.0.1", "localhost", 1)+"/reports")
+	finalReports(t, f.st, 1)
+	s, err := webhook.New(webhook.Options{Config: webhook.Config{AllowHTTP: true, RetryMin: 5 * time.Millisecond},
+		Outbox: f.st, Customers: f.reg, Metrics: f.set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	defer s.Stop()
+	waitFor(t, "a refused target", func() bool {
+		st := s.Status()
+		return len(st) == 1 && strings.Contains(st[0].LastError, "target refused")
+	})
+	if f.recv.Stats().Received != 0 || f.outboxLen() != 1 {
+		t.Errorf("receiver %+v, outbox %d", f.recv.Stats(), f.outboxLen())
+	}
+}
