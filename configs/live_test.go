@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay"
+	"github.com/msgrelay/relay/relay/upstream/client"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
 
 // devRelay runs the relay on configs/dev.toml, as README.md tells a new user
@@ -75,4 +77,40 @@ func tool(t *testing.T, name string) string {
 		t.Skipf("%s not installed", name)
 	}
 	return p
+}
+
+// sendSome sends an SMS and an AlimTalk as the dev customer and waits for
+// both final reports, so that the series made on first use exist.
+func sendSome(t *testing.T, d *relay.Daemon) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	reports := make(chan *upstreampb.Report, 4)
+	c, err := client.Dial(ctx, d.UpstreamAddr(), client.Options{Customer: "demo", Secret: "demo-secret",
+		ClientName: "configs-test", OnReport: func(r *upstreampb.Report) { reports <- r }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i, s := range []*upstreampb.Submit{
+		{Product: upstreampb.Product_PRODUCT_SMS, Text: "배송이 시작되었습니다."},
+		{Product: upstreampb.Product_PRODUCT_ALIMTALK, Text: "주문이 접수되었습니다.", SenderKey: "demo-sender-key",
+			TemplateCode: "ORDER_RECEIVED", Fallback: upstreampb.Fallback_FALLBACK_SMS},
+	} {
+		s.ClientRef, s.Sender, s.Recipient = "configs-"+string(rune('a'+i)), "0212345678", "01012345678"
+		resp, err := c.Submit(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Status != upstreampb.Status_OK {
+			t.Fatalf("submit %s refused: %s", s.Product, resp.Reason)
+		}
+	}
+	for range 2 {
+		select {
+		case <-reports:
+		case <-ctx.Done():
+			t.Fatal("no final reports within 30s")
+		}
+	}
 }

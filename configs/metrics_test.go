@@ -13,7 +13,9 @@ import (
 // lint warnings (missing help, counters without _total).
 func TestMetricsPassPromtool(t *testing.T) {
 	promtool := tool(t, "promtool")
-	text := get(t, devRelay(t), "/metrics")
+	d := devRelay(t)
+	sendSome(t, d)
+	text := get(t, d, "/metrics")
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = strings.NewReader(text)
 	out, err := cmd.CombinedOutput()

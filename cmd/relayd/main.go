@@ -34,6 +34,10 @@ func main() {
 		os.Exit(2)
 	}
 	if *check {
+		if err := cfg.CheckSecrets(); err != nil {
+			fmt.Fprintln(os.Stderr, "relayd:", err)
+			os.Exit(2)
+		}
 		fmt.Printf("relayd: %s is valid\n", *path)
 		return
 	}
