@@ -75,16 +75,16 @@ type Config struct {
 
 // UpstreamConfig is the listener of the upstream protocol.
 type UpstreamConfig struct {
-	Listen  string `toml:"listen"`
-	TLSCert string `toml:"tls_cert"` // PEM files; both or neither
-	TLSKey  string `toml:"tls_key"`
+	Listen  string `toml:"listen"`   // host:port upstream gateways connect to. Required.
+	TLSCert string `toml:"tls_cert"` // PEM certificate chain; with tls_key, the listener speaks TLS
+	TLSKey  string `toml:"tls_key"`  // PEM private key of tls_cert
 
-	MaxFrameSize        int      `toml:"max_frame_size"`
-	BindTimeout         Duration `toml:"bind_timeout"`
-	IdleTimeout         Duration `toml:"idle_timeout"`
-	MaxConns            int      `toml:"max_conns"`
-	MaxConnsPerCustomer int      `toml:"max_conns_per_customer"`
-	MaxInFlight         int      `toml:"max_in_flight"`
+	MaxFrameSize        int      `toml:"max_frame_size"`         // largest frame read, in bytes
+	BindTimeout         Duration `toml:"bind_timeout"`           // a connection must bind within this
+	IdleTimeout         Duration `toml:"idle_timeout"`           // a connection silent this long is closed
+	MaxConns            int      `toml:"max_conns"`              // open connections in total
+	MaxConnsPerCustomer int      `toml:"max_conns_per_customer"` // open connections per customer
+	MaxInFlight         int      `toml:"max_in_flight"`          // submits read and not yet answered, per connection
 }
 
 func (u UpstreamConfig) server() upstream.Config {
@@ -100,8 +100,8 @@ func (u UpstreamConfig) server() upstream.Config {
 
 // SimulateConfig drives the in-process simulated carriers.
 type SimulateConfig struct {
-	ReceiptDelay Duration `toml:"receipt_delay"`
-	FailRatio    float64  `toml:"fail_ratio"`
+	ReceiptDelay Duration `toml:"receipt_delay"` // a simulated carrier sends each receipt this long after the submit
+	FailRatio    float64  `toml:"fail_ratio"`    // share of simulated submits whose receipt says undelivered, 0 to 1
 }
 
 // Duration is a time.Duration written as "1.5s" in TOML.
@@ -131,9 +131,13 @@ func LoadConfig(path string) (*Config, error) {
 		return nil, fmt.Errorf("relay: config %s: %w", path, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
+		known := ConfigKeys()
 		keys := make([]string, len(und))
 		for i, k := range und {
 			keys[i] = k.String()
+			if s := didYouMean(keys[i], known); s != "" {
+				keys[i] += fmt.Sprintf(" (did you mean %s?)", s)
+			}
 		}
 		return nil, fmt.Errorf("relay: config %s: unknown keys: %s", path, strings.Join(keys, ", "))
 	}

@@ -15,12 +15,12 @@ import (
 func (c *Config) CheckSecrets() error {
 	var errs []error
 	for i := range c.Carriers {
-		if _, err := c.Carriers[i].password(); err != nil {
+		if _, err := c.Carriers[i].ResolvePassword(); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if c.Kakao.BaseURL != "" && c.Kakao.BaseURL != "sim" {
-		if s, err := c.Kakao.secret(); err != nil {
+		if s, err := c.Kakao.ResolveSecret(); err != nil {
 			errs = append(errs, fmt.Errorf("kakao: client secret: %w", err))
 		} else if s == "" {
 			errs = append(errs, errors.New("kakao: the client secret is empty"))

@@ -19,11 +19,11 @@ const DefaultRate = 100
 // (see [HashSecret]), or an environment variable or file holding the plain
 // secret, which is hashed when loaded and then forgotten.
 type Config struct {
-	ID         string `toml:"id"`
-	Name       string `toml:"name"`
-	SecretHash string `toml:"secret_hash"`
-	SecretEnv  string `toml:"secret_env"`
-	SecretFile string `toml:"secret_file"`
+	ID         string `toml:"id"`          // binds and admin paths use it; 1 to 64 characters, no spaces
+	Name       string `toml:"name"`        // shown on statements and pages
+	SecretHash string `toml:"secret_hash"` // stored hash of the upstream secret (relayctl hash-secret)
+	SecretEnv  string `toml:"secret_env"`  // environment variable holding the plain secret, hashed at load
+	SecretFile string `toml:"secret_file"` // file holding the plain secret, hashed at load
 
 	Products    []string `toml:"products"`    // e.g. ["sms", "lms", "alimtalk"]
 	Senders     []string `toml:"senders"`     // sender numbers, '-' and spaces allowed
@@ -51,8 +51,8 @@ type Config struct {
 	SMPPNetworks     []string `toml:"smpp_networks"`
 	SMPPBinds        int      `toml:"smpp_binds"`
 
-	Suspended     bool   `toml:"suspended"`
-	SuspendReason string `toml:"suspend_reason"`
+	Suspended     bool   `toml:"suspended"`      // refuse the customer's submits (CUSTOMER_SUSPENDED)
+	SuspendReason string `toml:"suspend_reason"` // why, in the refusal and on the pages
 }
 
 // Validate checks everything that can be checked without reading the

@@ -17,8 +17,8 @@ type Config struct {
 	// MaxAttempts bounds the submits of one message leg. Default 5.
 	MaxAttempts int `toml:"max_attempts"`
 	// RetryMin and RetryMax bound the backoff between attempts.
-	RetryMin time.Duration `toml:"retry_min"`
-	RetryMax time.Duration `toml:"retry_max"`
+	RetryMin time.Duration `toml:"retry_min"` // the first backoff. Default 200ms.
+	RetryMax time.Duration `toml:"retry_max"` // the longest backoff. Default 30s.
 	// Validity is the validity period asked of the carrier; it must leave
 	// room for the final receipt inside the 48-hour window. Default 47h.
 	Validity time.Duration `toml:"validity"`
@@ -63,15 +63,15 @@ func (d *Config) Validate() error {
 
 // CarrierConfig is one carrier (SMSC) and its binds.
 type CarrierConfig struct {
-	Name string `toml:"name"`
+	Name string `toml:"name"` // the carrier's name in routes, metrics and logs. Required.
 	// Addr is host:port, or "sim" for an in-process simulated SMSC (which
 	// the composition root's Dialer provides).
 	Addr         string `toml:"addr"`
-	SystemID     string `toml:"system_id"`
-	Password     string `toml:"password"`
-	PasswordEnv  string `toml:"password_env"`
-	PasswordFile string `toml:"password_file"`
-	SystemType   string `toml:"system_type"`
+	SystemID     string `toml:"system_id"`     // the bind's system_id, from the carrier
+	Password     string `toml:"password"`      // the bind's password in the file (prefer password_file)
+	PasswordEnv  string `toml:"password_env"`  // environment variable holding the password
+	PasswordFile string `toml:"password_file"` // file holding the password (trailing space trimmed)
+	SystemType   string `toml:"system_type"`   // the bind's system_type, when the carrier wants one
 	// Mode is "transceiver" (default) or "transmitter+receiver".
 	Mode string `toml:"mode"`
 	// Binds is the number of sessions kept to this carrier. Default 1.
@@ -80,8 +80,8 @@ type CarrierConfig struct {
 	Window int `toml:"window"`
 	// TPS is the submit rate per bind; 0 means unlimited.
 	TPS                 float64       `toml:"tps"`
-	ResponseTimeout     time.Duration `toml:"response_timeout"`
-	EnquireLinkInterval time.Duration `toml:"enquire_link_interval"`
+	ResponseTimeout     time.Duration `toml:"response_timeout"`      // wait for a response this long; 0: the SMPP default
+	EnquireLinkInterval time.Duration `toml:"enquire_link_interval"` // enquire_link when idle this long; 0: the SMPP default
 	// DataCoding of SMS/LMS text: "ksc5601" (0x0E, EUC-KR, default) or "ucs2".
 	DataCoding string `toml:"data_coding"`
 	// RespIDs and ReceiptIDs say how the carrier writes message ids in
@@ -180,13 +180,13 @@ type KakaoConfig struct {
 	// server (the dev configuration, which the composition root's Dialer
 	// provides). Empty disables the channel.
 	BaseURL          string `toml:"base_url"`
-	ClientID         string `toml:"client_id"`
-	ClientSecret     string `toml:"client_secret"`
-	ClientSecretEnv  string `toml:"client_secret_env"`
-	ClientSecretFile string `toml:"client_secret_file"`
+	ClientID         string `toml:"client_id"`          // OAuth client id from Kakao's dealer
+	ClientSecret     string `toml:"client_secret"`      // OAuth client secret in the file (prefer client_secret_file)
+	ClientSecretEnv  string `toml:"client_secret_env"`  // environment variable holding the client secret
+	ClientSecretFile string `toml:"client_secret_file"` // file holding the client secret
 	// MaxConns bounds the connections (and calls in flight) to the API.
 	MaxConns       int           `toml:"max_conns"`
-	RequestTimeout time.Duration `toml:"request_timeout"`
+	RequestTimeout time.Duration `toml:"request_timeout"` // one HTTP request's deadline
 	// Workers send Kakao messages; separate from the SMPP binds' workers,
 	// so a slow Kakao cannot slow SMS. Default 2 × max_conns.
 	Workers int `toml:"workers"`
@@ -200,7 +200,7 @@ type KakaoConfig struct {
 
 // KakaoSimConfig shapes the simulated Kakao server.
 type KakaoSimConfig struct {
-	Latency time.Duration `toml:"latency"`
+	Latency time.Duration `toml:"latency"` // the simulated server answers after this long
 	// Mix is "code:weight,…", e.g. "1000:95,3018:5".
 	Mix string `toml:"mix"`
 }

@@ -52,7 +52,7 @@ var (
 // table of the daemon's TOML file. Values handed out by a [Registry] are
 // immutable.
 type Subscription struct {
-	MID       string `toml:"mid" json:"mid"`
+	MID       string `toml:"mid" json:"mid"`               // the payment system's merchant id
 	Customer  string `toml:"customer" json:"customer"`     // billed customer
 	SenderKey string `toml:"sender_key" json:"sender_key"` // Kakao sender profile (발신프로필)
 
@@ -76,10 +76,10 @@ type BuyerAudience struct {
 
 // Template is the approved AlimTalk template of one (audience, notice).
 type Template struct {
-	Audience Audience `toml:"audience" json:"audience"`
-	Notice   Notice   `toml:"event" json:"event"`
-	Code     string   `toml:"code" json:"code"` // Kakao template code
-	Text     string   `toml:"text" json:"text"` // with #{...} placeholders
+	Audience Audience `toml:"audience" json:"audience"` // merchant or buyer
+	Notice   Notice   `toml:"event" json:"event"`       // the payment event it announces
+	Code     string   `toml:"code" json:"code"`         // Kakao template code
+	Text     string   `toml:"text" json:"text"`         // with #{...} placeholders
 }
 
 // Subscribed reports whether the audience gets notice n.

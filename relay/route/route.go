@@ -38,8 +38,8 @@ type Config struct {
 
 // Weighted is a carrier and its share of a rule's traffic.
 type Weighted struct {
-	Name   string `toml:"name"`
-	Weight int    `toml:"weight"`
+	Name   string `toml:"name"`   // a [[carrier]] name
+	Weight int    `toml:"weight"` // its share against the rule's other carriers
 }
 
 // Validate checks a rule against the set of configured carriers.

@@ -14,8 +14,8 @@ import (
 type PriceChange struct {
 	From     string           `toml:"from" json:"from"`                   // "YYYY-MM-DD", the 1st of a month
 	Customer string           `toml:"customer" json:"customer,omitempty"` // "": every customer
-	Prices   map[string]Price `toml:"prices" json:"prices"`
-	Note     string           `toml:"note" json:"note,omitempty"` // why, e.g. the contract's reference
+	Prices   map[string]Price `toml:"prices" json:"prices"`               // product name to its new unit price in won, VAT excluded
+	Note     string           `toml:"note" json:"note,omitempty"`         // why, e.g. the contract's reference
 }
 
 type priceChange struct {
