@@ -1,201 +1,132 @@
-// Command relayctl talks to a running relay: it checks a configuration
-// file and sends a message, printing its final report.
+// Command relayctl operates a running relay through its admin API, sends
+// test messages through its upstream port, and does the offline chores of
+// onboarding (hashing a customer secret, checking a configuration).
+//
+// Exit codes: 0 success, 1 the operation was refused or failed (a send
+// whose message ended undelivered included), 2 a usage error.
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
-	"os/signal"
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/msgrelay/relay/relay"
-	"github.com/msgrelay/relay/relay/upstream/client"
-	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-const usage = `usage:
-  relayctl send [flags]         send one message and wait for its final report
-  relayctl statement [flags]    print a customer's monthly statement (JSON or CSV): the issued
-                                one, or a preview; -issue / -reissue REASON issues it
-  relayctl check-config FILE    validate a relayd configuration file`
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct{ error }
 
-func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, usage)
-		os.Exit(2)
-	}
-	var err error
-	switch os.Args[1] {
-	case "send":
-		err = send(os.Args[2:])
-	case "statement":
-		err = statement(os.Args[2:])
-	case "check-config":
-		if len(os.Args) != 3 {
-			fmt.Fprintln(os.Stderr, usage)
-			os.Exit(2)
-		}
-		_, err = relay.LoadConfig(os.Args[2])
-		if err == nil {
-			fmt.Println("valid")
-		}
-	default:
-		fmt.Fprintln(os.Stderr, usage)
-		os.Exit(2)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "relayctl:", err)
-		os.Exit(1)
-	}
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// globals are the flags every command takes.
+type globals struct {
+	admin  string // admin API address
+	token  string
+	output string // table or json
 }
 
-func send(args []string) error {
-	fs := flag.NewFlagSet("send", flag.ExitOnError)
-	addr := fs.String("addr", "127.0.0.1:7600", "relay upstream address")
-	cust := fs.String("customer", "demo", "customer id")
-	secret := fs.String("secret", os.Getenv("RELAY_SECRET"), "customer secret (default $RELAY_SECRET)")
-	product := fs.String("product", "auto", "sms, lms, auto, alimtalk, friendtalk_text, friendtalk_image")
-	from := fs.String("from", "0212345678", "sender number")
-	to := fs.String("to", "01012345678", "recipient number")
-	text := fs.String("text", "안녕하세요. 주문하신 상품이 발송되었습니다.", "message text")
-	subject := fs.String("subject", "", "LMS subject or Kakao title")
-	ref := fs.String("ref", "", "client reference (default: a new one)")
-	senderKey := fs.String("sender-key", "", "Kakao sender profile key")
-	template := fs.String("template", "", "AlimTalk template code")
-	fallback := fs.String("fallback", "none", "Kakao fallback: none, sms, lms, auto")
-	wait := fs.Duration("wait", 2*time.Minute, "how long to wait for the final report (0: do not wait)")
-	_ = fs.Parse(args)
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "relayctl",
+		Short: "Operate a running relay",
+		Long: `relayctl operates a running relay through its admin API (customers, senders,
+messages, exports, payments, statements), sends test messages through its
+upstream port, and hashes secrets and checks configurations offline.
 
-	p, ok := upstreampb.Product_value["PRODUCT_"+upper(*product)]
-	if !ok {
-		return fmt.Errorf("unknown product %q", *product)
+Long flags work with one dash or two (-customer, --customer).
+Exit codes: 0 success, 1 refused or failed, 2 usage error.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          noArgs,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	fb, ok := upstreampb.Fallback_value["FALLBACK_"+upper(*fallback)]
-	if !ok {
-		return fmt.Errorf("unknown fallback %q", *fallback)
-	}
-	if *ref == "" {
-		*ref = "relayctl-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.admin, "admin", envOr("RELAY_ADMIN", "127.0.0.1:7602"), "admin API address, host:port or a URL (default $RELAY_ADMIN)")
+	pf.StringVar(&g.token, "token", os.Getenv("RELAY_ADMIN_TOKEN"), "admin token (default $RELAY_ADMIN_TOKEN)")
+	pf.StringVarP(&g.output, "output", "o", "table", "output: table or json")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		sendCmd(), statementCmd(g), checkConfigCmd(), hashSecretCmd(),
+		customerCmd(g), sendersCmd(g), suspendCmd(g), resumeCmd(g),
+		messagesCmd(g), messageCmd(g), exportCmd(g), paymentsCmd(g),
+	)
+	return root
+}
 
-	reports := make(chan *upstreampb.Report, 16)
-	c, err := client.Dial(ctx, *addr, client.Options{
-		Customer: *cust, Secret: *secret, ClientName: "relayctl",
-		OnReport: func(r *upstreampb.Report) { reports <- r },
-	})
-	if err != nil {
-		return err
+// noArgs refuses arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unknown command or argument %q for %q", args[0], cmd.CommandPath())
 	}
-	defer c.Close()
-	resp, err := c.Submit(ctx, &upstreampb.Submit{
-		ClientRef: *ref, Product: upstreampb.Product(p), Sender: *from, Recipient: *to,
-		Text: *text, Subject: *subject, Title: *subject, SenderKey: *senderKey, TemplateCode: *template,
-		Fallback: upstreampb.Fallback(fb),
-	})
-	if err != nil {
-		return err
-	}
-	printJSON("submit", resp)
-	if resp.Status != upstreampb.Status_OK {
-		return fmt.Errorf("refused: %s", resp.Reason)
-	}
-	if *wait == 0 {
+	return nil
+}
+
+// exactArgs wants n arguments, named in the command's Use.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s: want %d argument(s), got %d (usage: %s)", cmd.CommandPath(), n, len(args), cmd.UseLine())
+		}
 		return nil
 	}
-	deadline := time.After(*wait)
-	for {
-		select {
-		case r := <-reports:
-			if r.MessageId != resp.MessageId {
-				continue // an older message's report, acknowledged all the same
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// twoDashes rewrites a long flag written with one dash (-customer, as the
+// Go flag package and README.md write them) to two, for the command the
+// arguments name; one-letter flags (-o) stay as they are.
+func twoDashes(root *cobra.Command, args []string) []string {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd.DisableFlagParsing {
+		return args
+	}
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if a == "--" {
+			copy(out[i:], args[i:])
+			break
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			name, _, _ := strings.Cut(a[1:], "=")
+			if len(name) > 1 && lookupFlag(cmd, name) != nil {
+				out[i] = "-" + a
 			}
-			printJSON("report", r)
-			return nil
-		case <-deadline:
-			return fmt.Errorf("no final report for %s within %v", resp.MessageId, *wait)
-		case <-ctx.Done():
-			return ctx.Err()
 		}
 	}
+	return out
 }
 
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 32
-		}
+func lookupFlag(cmd *cobra.Command, name string) *pflag.Flag {
+	if f := cmd.Flags().Lookup(name); f != nil {
+		return f
 	}
-	return string(b)
+	return cmd.InheritedFlags().Lookup(name)
 }
 
-func printJSON(kind string, v any) {
-	b, _ := json.Marshal(v)
-	fmt.Printf("%s %s\n", kind, b)
+func run(args []string) int {
+	root := newRoot()
+	root.SetArgs(twoDashes(root, args))
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "relayctl:", err)
+	var u usageError
+	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") {
+		return 2
+	}
+	return 1
 }
 
-// statement fetches a monthly statement from the admin API of a running
-// relay (the store belongs to the daemon while it runs).
-func statement(args []string) error {
-	fs := flag.NewFlagSet("statement", flag.ExitOnError)
-	addr := fs.String("admin", "127.0.0.1:7602", "relay admin API address")
-	cust := fs.String("customer", "", "customer id")
-	month := fs.String("month", time.Now().Format("2006-01"), "month, YYYY-MM")
-	format := fs.String("format", "json", "json or csv")
-	token := fs.String("token", os.Getenv("RELAY_ADMIN_TOKEN"), "admin token (default $RELAY_ADMIN_TOKEN)")
-	issue := fs.Bool("issue", false, "issue the month's statement (operators; the month must be over)")
-	reissue := fs.String("reissue", "", "issue an issued month again, for this reason (operators; audited, both kept)")
-	version := fs.Int("version", 0, "an earlier issued version (default: the latest, or a preview if never issued)")
-	_ = fs.Parse(args)
-	if *cust == "" {
-		return fmt.Errorf("-customer is required")
-	}
-	if *format != "json" && *format != "csv" {
-		return fmt.Errorf("-format %q: want json or csv", *format)
-	}
-	u := url.URL{Scheme: "http", Host: *addr,
-		Path: "/api/v1/customers/" + url.PathEscape(*cust) + "/statements/" + url.PathEscape(*month)}
-	q := url.Values{}
-	if *format == "csv" {
-		q.Set("format", "csv")
-	}
-	if *version > 0 {
-		q.Set("version", strconv.Itoa(*version))
-	}
-	u.RawQuery = q.Encode()
-	method, reqBody := http.MethodGet, ""
-	if *issue || *reissue != "" {
-		b, _ := json.Marshal(map[string]any{"reissue": *reissue != "", "reason": *reissue})
-		method, reqBody, u.Path, u.RawQuery = http.MethodPost, string(b), u.Path+"/issue", ""
-	}
-	req, err := http.NewRequest(method, u.String(), strings.NewReader(reqBody))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+*token)
-	c := &http.Client{Timeout: 30 * time.Second}
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(body)))
-	}
-	_, err = os.Stdout.Write(body)
-	return err
-}
+func main() { os.Exit(run(os.Args[1:])) }

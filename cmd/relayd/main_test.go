@@ -86,7 +86,10 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, relayctl, "send", "-addr", a, "-customer", "demo", "-secret", "demo-secret",
 		"-from", "0212345678", "-to", "01012345678", "-text", "안녕하세요", "-wait", "30s").CombinedOutput()
-	if err != nil {
+	// dev.toml fails 5% of simulated submits on purpose; relayctl then
+	// prints the report and exits 1.
+	undelivered := regexp.MustCompile(`(?m)^report .*"state":\s*"(FAILED|EXPIRED)"`).Match(out)
+	if err != nil && !undelivered {
 		t.Fatalf("relayctl send: %v\n%s", err, out)
 	}
 	if !regexp.MustCompile(`(?m)^report .*"message_id"`).Match(out) {
