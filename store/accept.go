@@ -44,14 +44,15 @@ func (s *Store) Accept(ctx context.Context, m *message.Message) (message.ID, boo
 // checkNew refuses what the store cannot index.
 func checkNew(m *message.Message) error {
 	switch {
-	case m.Customer == "" || len(m.Customer) > maxKeyString:
-		return fmt.Errorf("%w: customer %q", ErrInvalid, m.Customer)
-	case len(m.ClientRef) > maxKeyString || len(m.Recipient) > maxKeyString:
-		return fmt.Errorf("%w: client reference or recipient longer than %d bytes", ErrInvalid, maxKeyString)
+	case m.Customer == "":
+		return fmt.Errorf("%w: no customer", ErrInvalid)
 	case m.Product == message.ProductUnknown || m.Product == message.ProductAuto:
 		return fmt.Errorf("%w: product %s cannot be stored", ErrInvalid, m.Product)
 	case strings.IndexByte(m.Customer, 0) >= 0:
 		return fmt.Errorf("%w: NUL in customer", ErrInvalid)
+	}
+	if err := message.CheckLengths(m); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return nil
 }

@@ -24,8 +24,12 @@ const (
 	tMeta   byte = 0x0f
 )
 
-// maxKeyString is the longest string a key may hold (one length byte).
-const maxKeyString = 255
+// maxKeyString is the longest string a key may hold (one length byte):
+// message.MaxIndexed, which the doors check.
+const maxKeyString = message.MaxIndexed
+
+// A key's length byte must hold maxKeyString.
+var _ = [1]struct{}{}[maxKeyString>>8]
 
 func appendStr(b []byte, s string) []byte {
 	b = append(b, byte(len(s)))

@@ -43,8 +43,13 @@ func (o Outcome) String() string {
 // ApplyReceipt correlates a receipt with its message and applies it in one
 // synced batch.
 func (s *Store) ApplyReceipt(ctx context.Context, rc Receipt) (Outcome, error) {
-	if len(rc.Carrier) > maxKeyString || len(rc.CarrierMsgID) > maxKeyString || rc.CarrierMsgID == "" {
-		return 0, fmt.Errorf("%w: receipt carrier id %q", ErrInvalid, rc.CarrierMsgID)
+	switch {
+	case rc.CarrierMsgID == "":
+		return 0, fmt.Errorf("%w: receipt without a carrier message id", ErrInvalid)
+	case len(rc.Carrier) > maxKeyString:
+		return 0, fmt.Errorf("%w: receipt: %w", ErrInvalid, &message.FieldError{Field: "carrier", Len: len(rc.Carrier), Max: maxKeyString})
+	case len(rc.CarrierMsgID) > maxKeyString:
+		return 0, fmt.Errorf("%w: receipt: %w", ErrInvalid, &message.FieldError{Field: "carrier_msg_id", Len: len(rc.CarrierMsgID), Max: maxKeyString})
 	}
 	var out Outcome
 	err := s.do(ctx, func(w *writer) error {

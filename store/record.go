@@ -25,7 +25,8 @@ const (
 )
 
 // maxField bounds one string of a record; longer lengths are corruption.
-const maxField = 1 << 20
+// Writes are held to it by message.CheckLengths.
+const maxField = message.MaxField
 
 // ErrCorrupt is returned when a stored value cannot be decoded.
 var ErrCorrupt = errors.New("store: corrupt record")

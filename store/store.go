@@ -19,7 +19,11 @@ import (
 var (
 	ErrNotFound = errors.New("store: not found")
 	ErrClosed   = errors.New("store: closed")
-	ErrInvalid  = errors.New("store: invalid message")
+	// ErrInvalid: the message, or a write of it, breaks a rule of the
+	// store, such as a field longer than it keeps (errors.As a
+	// *message.FieldError). Permanent: the same write is refused again. It
+	// never means the store failed.
+	ErrInvalid = errors.New("store: invalid message")
 	// ErrFailed is returned by every write after a commit failed: after a
 	// failed sync nothing written since the last good sync can be trusted,
 	// so the store must be reopened (which replays the WAL).

@@ -27,9 +27,11 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	m.ID, m.Customer, m.ClientRef = old.ID, old.Customer, old.ClientRef
 	m.Product, m.Recipient, m.AcceptedAt = old.Product, old.Recipient, old.AcceptedAt
 	m.State = to
-	if len(m.Carrier) > maxKeyString || len(m.CarrierMsgID) > maxKeyString {
+	if err := message.CheckLengths(m); err != nil {
+		// A field set by mutate (a carrier's id, a result's reason) that
+		// the store cannot keep: refused for good, nothing written.
 		*r = old
-		return fmt.Errorf("%w: carrier or carrier message id longer than %d bytes", ErrInvalid, maxKeyString)
+		return fmt.Errorf("%w: message %s: %w", ErrInvalid, r.ID, err)
 	}
 	if to.Final() && m.FinalAt.IsZero() {
 		m.FinalAt = w.now
