@@ -54,30 +54,23 @@ func (in *upstreamIngress) Reports(s upstream.Session) upstream.ReportSource {
 }
 
 func (in *upstreamIngress) SubmitBatch(ctx context.Context, s upstream.Session, reqs []*upstreampb.Submit, resps []*upstreampb.SubmitResp) {
-	subs := make([]intake.Submit, len(reqs))
+	subs := make([]intake.Submit, 0, len(reqs))
+	slot := make([]int, 0, len(reqs))
 	for i, req := range reqs {
-		subs[i] = intake.Submit{ClientRef: req.ClientRef, Request: door.Request{
-			Product:   message.Product(req.Product),
-			Sender:    req.Sender,
-			Recipient: req.Recipient,
-			Text:      req.Text,
-			Subject:   req.Subject,
-			Title:     req.Title,
-			Kakao: message.Kakao{
-				SenderKey:    req.SenderKey,
-				TemplateCode: req.TemplateCode,
-				Buttons:      req.ButtonsJson,
-				ImageURL:     req.ImageUrl,
-				Ad:           req.Ad,
-			},
-			Fallback: message.Fallback(req.Fallback),
-			Truncate: req.Truncate,
-		}}
+		// Enums outside the schema are refused here, before anything
+		// narrows them onto defined values.
+		dr, refusal := upstream.RequestFromSubmit(req)
+		if refusal != nil {
+			refuse(resps[i], refusal)
+			continue
+		}
+		subs = append(subs, intake.Submit{ClientRef: req.ClientRef, Request: dr})
+		slot = append(slot, i)
 	}
-	out := make([]intake.Result, len(reqs))
+	out := make([]intake.Result, len(subs))
 	in.accept.Accept(ctx, s.Customer(), message.IngressUpstream, subs, out)
-	for i := range out {
-		answer(resps[i], &out[i])
+	for j := range out {
+		answer(resps[slot[j]], &out[j])
 	}
 }
 

@@ -17,6 +17,9 @@ import (
 // Request is what a customer asked to send: the submit's fields as the
 // upstream protocol carries them, before anything is normalised.
 type Request struct {
+	// ClientRef is the client's idempotency key; "" has none. The door
+	// checks only that the store can keep it.
+	ClientRef string
 	Product   message.Product // may be ProductAuto
 	Sender    string          // sender number; '-' and spaces allowed
 	Recipient string          // Korean mobile number, in any accepted form
@@ -125,6 +128,9 @@ func (k *Checker) check(c *customer.Customer, req *Request, now time.Time) (mess
 	if c.Suspended {
 		return 0, refuse(RuleCustomerSuspended, c.SuspendReason, "",
 			"customer %s is suspended: %s", c.ID, c.SuspendReason)
+	}
+	if r := checkStorable(req); r != nil {
+		return 0, r
 	}
 	p := req.Product
 	switch {

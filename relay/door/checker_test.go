@@ -1,6 +1,7 @@
 package door
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -344,5 +345,51 @@ func TestLMSSubjectOptional(t *testing.T) {
 	k := newChecker(t, func(c *Config) { c.LMSSubjectOptional = true })
 	if p, r := k.Check(testCustomer(), req, noon); r != nil || p != message.ProductLMS {
 		t.Fatalf("optional: %v %v", p, r)
+	}
+}
+
+// TestStoreLimitsAtTheDoor: every field is held to what the store keeps,
+// as a permanent TOO_LONG naming it, whatever the product, before any rule
+// that could ask for a retry; a field at the limit passes that check.
+func TestStoreLimitsAtTheDoor(t *testing.T) {
+	k := newChecker(t, nil)
+	long := func(n int) string { return strings.Repeat("a", n) }
+	for _, c := range []struct {
+		field string
+		req   Request
+	}{
+		{"client_ref", func() Request { r := sms("hi"); r.ClientRef = long(message.MaxIndexed + 1); return r }()},
+		{"recipient", func() Request { r := sms("hi"); r.Recipient = long(message.MaxIndexed + 1); return r }()},
+		{"buttons", func() Request {
+			r := kakao(message.ProductFriendTalkText, "hi")
+			r.Kakao.Buttons = long(message.MaxField + 1)
+			return r
+		}()},
+		{"title", func() Request {
+			r := kakao(message.ProductFriendTalkText, "hi")
+			r.Title = long(message.MaxField + 1)
+			return r
+		}()},
+		{"template_code", func() Request {
+			r := kakao(message.ProductAlimTalk, "hi")
+			r.Kakao.TemplateCode = long(message.MaxField + 1)
+			return r
+		}()},
+	} {
+		_, r := k.Check(testCustomer(), c.req, noon)
+		if r == nil || r.Rule != RuleTooLong || r.Field != c.field || r.RetryAfter != 0 || r.Max == 0 || r.Measured <= r.Max {
+			t.Errorf("over-long %s: %+v, want TOO_LONG naming it with the length and the limit", c.field, r)
+		}
+	}
+	ok := sms("hi")
+	ok.ClientRef = long(message.MaxIndexed)
+	if _, r := k.Check(testCustomer(), ok, noon); r != nil {
+		t.Errorf("a client_ref of %d bytes: %v", message.MaxIndexed, r)
+	}
+	if r := StoreRefusal(fmt.Errorf("store: invalid message: %w", &message.FieldError{Field: "client_ref", Len: 300, Max: 255})); r.Rule != RuleTooLong || r.Field != "client_ref" {
+		t.Errorf("StoreRefusal: %+v", r)
+	}
+	if r := UnknownValue("product", 257); r.Rule != RuleInvalidRequest || r.Field != "product" || r.Value != "257" {
+		t.Errorf("UnknownValue: %+v", r)
 	}
 }

@@ -133,6 +133,7 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 			continue
 		}
 		s.Request.Kakao.Ad = s.Request.IsAd() // an advertisement by its text is stored as one
+		s.Request.ClientRef = s.ClientRef     // the door holds it to what the store keeps
 		product, refusal := in.o.Door.Check(c, s.Request, now)
 		if refusal != nil {
 			if in.earlier(customerID, s.ClientRef, r) {
@@ -173,6 +174,12 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 	fresh := msgs[:0]
 	for j, a := range acc {
 		r := &out[slot[j]]
+		if errors.Is(a.Err, store.ErrInvalid) {
+			// The store can never keep it as it is (the door checks the
+			// same limits first): refused for good, never a retry.
+			r.Refusal = door.StoreRefusal(a.Err)
+			continue
+		}
 		if a.Err != nil {
 			// Not durable, so not accepted: the client sends it again.
 			in.storeUnavailable.Inc()

@@ -107,8 +107,8 @@ func FromProto(p *upstreampb.PaymentEvent) Event {
 	return Event{
 		ID:          p.GetEventId(),
 		MID:         p.GetMid(),
-		Kind:        Kind(p.GetKind()),
-		Method:      Method(p.GetMethod()),
+		Kind:        Kind(narrow(int32(p.GetKind()))),
+		Method:      Method(narrow(int32(p.GetMethod()))),
 		Amount:      p.GetAmount(),
 		OrderID:     p.GetOrderId(),
 		OrderName:   p.GetOrderName(),
@@ -119,6 +119,16 @@ func FromProto(p *upstreampb.PaymentEvent) Event {
 		Holder:      p.GetAccountHolder(),
 		DueAt:       unixMilli(p.GetDepositDueMs()),
 	}
+}
+
+// narrow converts a wire enum number to a uint8 without wrapping: one
+// outside 0..254 becomes 255, which no kind or method defines, so Validate
+// refuses it (257 would otherwise read as 1, an approval by card).
+func narrow(v int32) uint8 {
+	if v < 0 || v >= 255 {
+		return 255
+	}
+	return uint8(v)
 }
 
 // unixMilli is the time of ms, or the zero time for 0 (not given).

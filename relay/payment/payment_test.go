@@ -431,3 +431,26 @@ func BenchmarkExpand(b *testing.B) {
 		}
 	}
 }
+
+// TestOutOfSchemaEnumsRefused: a kind or method number the protocol does not
+// define is refused, not wrapped onto a defined one (257 onto an approval,
+// 258 onto a card payment).
+func TestOutOfSchemaEnumsRefused(t *testing.T) {
+	reg, err := NewRegistry([]Subscription{sample(t)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := &Submitter{Registry: reg, Store: &fakeStore{refs: map[string]message.ID{}}}
+	for _, pe := range []*upstreampb.PaymentEvent{
+		{EventId: "E-1", Mid: "shop001m", Kind: 257, Method: upstreampb.PaymentMethod_CARD,
+			Amount: 5000, OrderName: "책", BuyerNumber: "01099998888", TimeMs: 1},
+		{EventId: "E-2", Mid: "shop001m", Kind: upstreampb.PaymentEventKind_APPROVAL_COMPLETED, Method: 257,
+			Amount: 5000, OrderName: "책", BuyerNumber: "01099998888", TimeMs: 1},
+		{EventId: "E-3", Mid: "shop001m", Kind: -255, Method: upstreampb.PaymentMethod_CARD,
+			Amount: 5000, OrderName: "책", BuyerNumber: "01099998888", TimeMs: 1},
+	} {
+		if r := sub.Answer(context.Background(), pe); r.Status != upstreampb.Status_INVALID_REQUEST {
+			t.Errorf("kind %d method %d: %v, want INVALID_REQUEST", pe.Kind, pe.Method, r)
+		}
+	}
+}

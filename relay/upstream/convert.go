@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
@@ -119,4 +120,37 @@ func unixMilli(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixMilli()
+}
+
+// RequestFromSubmit is what a Submit asks the door for, its enums checked
+// against the schema first: a number the protocol does not define is
+// refused (INVALID_REQUEST naming the field) rather than converted, which
+// would wrap it onto a defined value (product 257 onto SMS).
+func RequestFromSubmit(s *upstreampb.Submit) (door.Request, *door.Refusal) {
+	p, err := ProductFromPB(s.Product)
+	if err != nil && s.Product != upstreampb.Product_PRODUCT_UNSPECIFIED {
+		return door.Request{}, door.UnknownValue("product", int64(s.Product))
+	}
+	fb, err := FallbackFromPB(s.Fallback)
+	if err != nil {
+		return door.Request{}, door.UnknownValue("fallback", int64(s.Fallback))
+	}
+	return door.Request{
+		ClientRef: s.ClientRef,
+		Product:   p,
+		Sender:    s.Sender,
+		Recipient: s.Recipient,
+		Text:      s.Text,
+		Subject:   s.Subject,
+		Title:     s.Title,
+		Kakao: message.Kakao{
+			SenderKey:    s.SenderKey,
+			TemplateCode: s.TemplateCode,
+			Buttons:      s.ButtonsJson,
+			ImageURL:     s.ImageUrl,
+			Ad:           s.Ad,
+		},
+		Fallback: fb,
+		Truncate: s.Truncate,
+	}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
@@ -69,5 +70,27 @@ func TestMessageFromSubmitAndReport(t *testing.T) {
 		r.Billed != upstreampb.Product_PRODUCT_SMS || r.ResultSource != upstreampb.ResultSource_SOURCE_RECEIPT ||
 		r.AcceptedAtMs != 1764147600123 || r.SentAtMs != 0 || r.ReportSeq != 42 {
 		t.Fatalf("%v", r)
+	}
+}
+
+// TestRequestFromSubmitRefusesUnknownEnums: a number outside the schema is
+// refused naming its field, never narrowed onto a defined value.
+func TestRequestFromSubmitRefusesUnknownEnums(t *testing.T) {
+	for _, c := range []struct {
+		s     *upstreampb.Submit
+		field string
+	}{
+		{&upstreampb.Submit{Product: 257, Text: "x"}, "product"},
+		{&upstreampb.Submit{Product: -3, Text: "x"}, "product"},
+		{&upstreampb.Submit{Product: upstreampb.Product_PRODUCT_ALIMTALK, Fallback: 259}, "fallback"},
+	} {
+		if _, r := RequestFromSubmit(c.s); r == nil || r.Rule != door.RuleInvalidRequest || r.Field != c.field {
+			t.Errorf("%v: %+v, want INVALID_REQUEST naming %s", c.s, r, c.field)
+		}
+	}
+	r, ref := RequestFromSubmit(&upstreampb.Submit{ClientRef: "a", Product: upstreampb.Product_PRODUCT_LMS,
+		Fallback: upstreampb.Fallback_FALLBACK_NONE, Title: "t", ButtonsJson: "[]"})
+	if ref != nil || r.Product != message.ProductLMS || r.ClientRef != "a" || r.Title != "t" || r.Kakao.Buttons != "[]" {
+		t.Errorf("a good submit: %+v %v", r, ref)
 	}
 }
