@@ -153,7 +153,7 @@ func diskFault(t *testing.T, mode int32) {
 	wg.Add(1)
 	go func() { defer wg.Done(); l.Listen(lctx) }()
 	l.Run(ctx)
-	l.WaitSettled(ctx, 3*time.Second, 30*time.Second)
+	l.WaitSettled(ctx, RestartQuiet, 30*time.Second)
 	stop()
 	wg.Wait()
 	if err := r.Stop(10 * time.Second); err != nil {

@@ -338,6 +338,19 @@ func (r *redial) close() {
 
 // WaitSettled waits until every accepted message has a final report, or
 // no new one came for quiet, or d passes; it reports whether all came.
+//
+// quiet must be longer than any spell in which the relay may legitimately
+// report nothing while messages are open: a restart (recovery, rebinding,
+// the loader's connections dialling again, on a busy machine) and one
+// message's whole retry cycle (max_attempts × (response_timeout +
+// retry_max)). A quiet that is too short stops the relay with messages in
+// flight, which the oracle then counts as lost. RestartQuiet is enough for
+// the suite's settings.
+// RestartQuiet is WaitSettled's quiet for the suite's scenarios: over the
+// 7.5 s retry cycle of the suite's settings (5 × (1 s + 500 ms)) and a
+// restart on a loaded 2-core machine.
+const RestartQuiet = 12 * time.Second
+
 func (l *Loader) WaitSettled(ctx context.Context, quiet, d time.Duration) bool {
 	deadline := time.Now().Add(d)
 	last, lastAt := l.finals.Load(), time.Now()

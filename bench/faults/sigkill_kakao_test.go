@@ -57,8 +57,8 @@ func TestSIGKILLLoopKakao(t *testing.T) {
 		k.start()
 	}
 	loads.Wait()
-	smsL.WaitSettled(ctx, 3*time.Second, time.Minute)
-	katL.WaitSettled(ctx, 3*time.Second, time.Minute)
+	smsL.WaitSettled(ctx, RestartQuiet, time.Minute)
+	katL.WaitSettled(ctx, RestartQuiet, time.Minute)
 	stopListen()
 	cancel()
 	wg.Wait()
@@ -77,6 +77,11 @@ func TestSIGKILLLoopKakao(t *testing.T) {
 	if v.Lost != 0 || v.DoubleBilled != 0 || v.BillingMismatch != 0 || v.ConflictingReports != 0 {
 		t.Errorf("%v examples %v", v, v.Examples)
 	}
+	defer func() {
+		if t.Failed() {
+			t.Logf("the runs' warnings and errors:\n%s", k.trouble(200))
+		}
+	}()
 	if st.Billed != int64(billed) {
 		t.Errorf("Kakao billed %d serials, the relay billed %d AlimTalk", st.Billed, billed)
 	}

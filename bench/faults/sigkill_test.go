@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -69,6 +70,23 @@ func (k *killRig) start() time.Duration {
 	return time.Since(t0)
 }
 
+// trouble is the warnings and errors of every run, at most n lines, each
+// run's start marked: what a failing crash test shows.
+func (k *killRig) trouble(n int) string {
+	var b strings.Builder
+	for i, r := range k.runs {
+		fmt.Fprintf(&b, "--- run %d\n", i+1)
+		for _, line := range strings.Split(r.Logs(), "\n") {
+			if n > 0 && (strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") ||
+				strings.Contains(line, "recovered open messages")) {
+				b.WriteString(line + "\n")
+				n--
+			}
+		}
+	}
+	return b.String()
+}
+
 // logs is every run's log, for grepping.
 func (k *killRig) logs() string {
 	var b strings.Builder
@@ -114,7 +132,7 @@ func TestSIGKILLLoop(t *testing.T) {
 	}
 	// Let the load finish and every report come.
 	<-loaded
-	all := l.WaitSettled(ctx, 3*time.Second, 60*time.Second)
+	all := l.WaitSettled(ctx, RestartQuiet, 60*time.Second)
 	stopListen()
 	cancel()
 	wg.Wait()

@@ -131,7 +131,7 @@ func TestSoak(t *testing.T) {
 		}
 	}
 	tk.Stop()
-	l.WaitSettled(context.Background(), 5*time.Second, time.Minute)
+	l.WaitSettled(context.Background(), RestartQuiet, time.Minute)
 	idleG, _ := goroutines(ops)
 	stopListen()
 	wg.Wait()
