@@ -23,6 +23,9 @@ import (
 type disk struct {
 	mode     atomic.Int32
 	slowSync time.Duration
+	// slowing, when set, is signalled (without blocking) as a slow sync
+	// begins.
+	slowing chan struct{}
 }
 
 const (
@@ -50,6 +53,12 @@ func (d *disk) MaybeError(op errorfs.Op) error {
 	case diskSlow:
 		switch op.Kind {
 		case errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo:
+			if d.slowing != nil {
+				select {
+				case d.slowing <- struct{}{}:
+				default:
+				}
+			}
 			time.Sleep(d.slowSync) // the slow disk itself
 		}
 	}

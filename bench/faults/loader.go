@@ -157,6 +157,9 @@ func (l *Loader) submit(ctx context.Context, conn *redial, i int) {
 			if _, seen := l.mu.ids[i]; !seen {
 				l.mu.ids[i], l.mu.byID[r.MessageId] = r.MessageId, i
 				l.accepted.Add(1)
+				if len(l.mu.reports[r.MessageId]) > 0 {
+					l.finals.Add(1) // its report came before this answer
+				}
 			}
 			l.mu.Unlock()
 			return
@@ -179,10 +182,14 @@ func (l *Loader) submit(ctx context.Context, conn *redial, i int) {
 	}
 }
 
+// onReport records a report. finals counts the acknowledged messages with
+// a report, not reports: a message stored but never acknowledged (its
+// answer was in flight when a connection or the load stopped) is reported
+// too, and must not stand in for one that is still open.
 func (l *Loader) onReport(r *upstreampb.Report) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.mu.reports[r.MessageId]) == 0 {
+	if _, ours := l.mu.byID[r.MessageId]; ours && len(l.mu.reports[r.MessageId]) == 0 {
 		l.finals.Add(1)
 	}
 	l.mu.reports[r.MessageId] = append(l.mu.reports[r.MessageId], r.State)
@@ -191,7 +198,7 @@ func (l *Loader) onReport(r *upstreampb.Report) {
 // Accepted is the number of messages the relay acknowledged.
 func (l *Loader) Accepted() int64 { return l.accepted.Load() }
 
-// Finals is the number of accepted messages with a final report.
+// Finals is the number of acknowledged messages with a final report.
 func (l *Loader) Finals() int64 { return l.finals.Load() }
 
 // Retries counts resubmissions after a lost connection or a temporary

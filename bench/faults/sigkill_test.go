@@ -76,12 +76,20 @@ func (k *killRig) trouble(n int) string {
 	var b strings.Builder
 	for i, r := range k.runs {
 		fmt.Fprintf(&b, "--- run %d\n", i+1)
-		for _, line := range strings.Split(r.Logs(), "\n") {
-			if n > 0 && (strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") ||
-				strings.Contains(line, "recovered open messages")) {
-				b.WriteString(line + "\n")
-				n--
-			}
+		b.WriteString(trouble(r.Logs(), n))
+	}
+	return b.String()
+}
+
+// trouble is the warnings and errors of a relay's log, and its recovery
+// lines, at most n lines.
+func trouble(logs string, n int) string {
+	var b strings.Builder
+	for _, line := range strings.Split(logs, "\n") {
+		if n > 0 && (strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") ||
+			strings.Contains(line, "recovered open messages")) {
+			b.WriteString(line + "\n")
+			n--
 		}
 	}
 	return b.String()

@@ -131,7 +131,9 @@ func TestSoak(t *testing.T) {
 		}
 	}
 	tk.Stop()
-	l.WaitSettled(context.Background(), RestartQuiet, time.Minute)
+	settleStart := time.Now()
+	settled := l.WaitSettled(context.Background(), RestartQuiet, time.Minute)
+	t.Logf("every report came: %v, after %v", settled, time.Since(settleStart).Round(time.Millisecond))
 	idleG, _ := goroutines(ops)
 	stopListen()
 	wg.Wait()
@@ -183,6 +185,7 @@ func TestSoak(t *testing.T) {
 	}
 	if v.Lost != 0 || v.DoubleBilled != 0 || v.BillingMismatch != 0 || v.ConflictingReports != 0 {
 		t.Errorf("%v examples %v", v, v.Examples)
+		t.Logf("relayd's warnings and errors:\n%s", trouble(r.Logs(), 100))
 	}
 }
 

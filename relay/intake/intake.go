@@ -36,6 +36,11 @@ type Result struct {
 	RetryAfter time.Duration
 }
 
+// acceptTimeout bounds a store write of new messages once it is under way;
+// only a failing disk comes near it, and then the store fails and the relay
+// exits for its restart to recover what was written.
+const acceptTimeout = 30 * time.Second
+
 var (
 	// ErrShuttingDown: the relay is draining; send again on another
 	// connection.
@@ -169,7 +174,12 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 	}
 	acc := make([]store.Accepted, len(msgs))
 	start := time.Now()
-	_ = in.o.Store.AcceptBatch(ctx, msgs, acc) // per-message errors are in acc
+	// Not ctx: a write cut short by the connection's end may still commit,
+	// and a message stored but never handed to dispatch would wait for the
+	// next restart (its resubmission is answered as a duplicate).
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), acceptTimeout)
+	_ = in.o.Store.AcceptBatch(actx, msgs, acc) // per-message errors are in acc
+	cancel()
 	in.acceptSec.UpdateDuration(start)
 	fresh := msgs[:0]
 	for j, a := range acc {
@@ -219,7 +229,9 @@ func (in *Intake) earlier(customerID, ref string, r *Result) bool {
 // events, which the payment package expands and checks) and hands a new
 // one to dispatch.
 func (in *Intake) AcceptChecked(ctx context.Context, m *message.Message) (message.ID, bool, error) {
-	id, dup, err := in.o.Store.Accept(ctx, m)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), acceptTimeout) // as in Accept
+	defer cancel()
+	id, dup, err := in.o.Store.Accept(actx, m)
 	if err != nil || dup {
 		return id, dup, err
 	}
