@@ -3,7 +3,6 @@ package smppserver
 import (
 	"context"
 	"errors"
-	"net/netip"
 
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/door"
@@ -49,11 +48,3 @@ type Answer struct {
 	Err     error
 }
 
-// Throttle is the bind throttle every door of the relay shares: it decides
-// before a password is checked whether the check may happen now, and
-// learns how it went. Admit's error refuses the bind (ESME_RBINDFAIL).
-type Throttle interface {
-	Admit(ctx context.Context, account string, src netip.Addr) error
-	Failed(account string, src netip.Addr)
-	Succeeded(account string, src netip.Addr)
-}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/msgrelay/relay/relay/authguard"
+	"github.com/msgrelay/relay/relay/logcap"
 	"github.com/msgrelay/relay/smpp/pdu"
 )
 
@@ -55,8 +57,8 @@ func (c *conn) bind() bool {
 	c.send(&pdu.PDU{Header: pdu.Header{Command: p.Command.Response(), Status: st, Sequence: p.Sequence}, Body: resp})
 	if st != pdu.StatusOK {
 		c.srv.m.bindRefused.Inc()
-		if c.srv.logs.Allow() {
-			c.log.Info("bind refused", "system_id", b.SystemID, "status", st.String())
+		if c.srv.logs.Allow("bind_refused", c.remote) {
+			c.log.Info("bind refused", "system_id", logcap.Cut(b.SystemID), "status", st.String())
 		}
 		return false
 	}
@@ -64,7 +66,7 @@ func (c *conn) bind() bool {
 	c.kind = p.Command
 	c.lastRead.Store(time.Now().UnixNano())
 	_ = c.nc.SetReadDeadline(time.Time{})
-	c.log.Info("bound", "customer", c.customer, "bind", p.Command.String(), "system_type", b.SystemType)
+	c.log.Info("bound", "customer", c.customer, "bind", p.Command.String(), "system_type", logcap.Cut(b.SystemType))
 	return true
 }
 
@@ -78,26 +80,21 @@ func (c *conn) authenticate(b *pdu.Bind) pdu.Status {
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, s.cfg.BindTimeout)
 	defer cancel()
-	if s.thr != nil {
-		if err := s.thr.Admit(ctx, b.SystemID, c.remote); err != nil {
-			return pdu.StatusBindFail // too many wrong passwords lately
-		}
+	attempt := authguard.Attempt{Account: b.SystemID, Src: c.remote}
+	if err := s.auth.Admit(ctx, attempt); err != nil {
+		return pdu.StatusBindFail // too many wrong passwords lately, or no check budget before the deadline
 	}
 	cu, err := s.be.Authenticate(ctx, b.SystemID, b.Password)
 	switch {
 	case errors.Is(err, ErrUnauthenticated):
-		if s.thr != nil {
-			s.thr.Failed(b.SystemID, c.remote)
-		}
+		s.auth.Failed(attempt)
 		// The same answer for an unknown system_id and a wrong password.
 		return pdu.StatusInvPaswd
 	case err != nil || cu == nil:
-		c.log.Warn("authenticate failed", "system_id", b.SystemID, "err", err)
+		c.log.Warn("authenticate failed", "system_id", logcap.Cut(b.SystemID), "err", err)
 		return pdu.StatusSysErr // not the ESME's fault: it binds again later
 	}
-	if s.thr != nil {
-		s.thr.Succeeded(b.SystemID, c.remote)
-	}
+	s.auth.Succeeded(attempt)
 	if !cu.SMPPFrom(c.remote) {
 		c.log.Warn("bind from a network the customer does not allow", "customer", cu.ID)
 		return pdu.StatusBindFail

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/msgrelay/relay/relay/authguard"
 )
 
 // ErrConfig is returned by Config.Validate.
@@ -44,6 +46,10 @@ type Config struct {
 	MaxParts     int           `toml:"max_parts"`
 	PartsTimeout time.Duration `toml:"parts_timeout"`
 
+	// Auth throttles password checks as at every door of the relay (see
+	// package authguard; Account is the system_id).
+	Auth authguard.Config `toml:"auth"`
+
 	Now func() time.Time `toml:"-"` // the clock; nil means time.Now
 }
 
@@ -78,6 +84,10 @@ func (c Config) WithDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Auth.Now == nil {
+		c.Auth.Now = c.Now
+	}
+	c.Auth = c.Auth.WithDefaults()
 	return c
 }
 
@@ -110,7 +120,7 @@ func (c Config) Validate() error {
 	if c.ReceiptMaxAge > 0 && c.ReceiptMaxAge < time.Hour {
 		return bad("receipt_max_age %v is under an hour", c.ReceiptMaxAge)
 	}
-	return nil
+	return c.Auth.Validate()
 }
 
 // TLSConfig loads the certificate when TLS is configured; nil otherwise.

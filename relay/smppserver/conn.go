@@ -263,7 +263,7 @@ func (c *conn) submitLoop() {
 		be.Accept(c.ctx, c.customer, reqs, answers)
 		for i, j := range batch {
 			st, id := answerStatus(&answers[i])
-			if st != pdu.StatusOK && c.srv.logs.Allow() {
+			if st != pdu.StatusOK && c.srv.logs.Allow("submit_refused", c.remote) {
 				c.log.Debug("submit refused", "customer", c.customer, "status", st.String(), "answer", answers[i].reason())
 			}
 			for _, t := range j.targets {

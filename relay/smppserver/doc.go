@@ -10,8 +10,9 @@
 // bind_transmitter, bind_receiver and bind_transceiver. system_id is the
 // customer id and password the customer's SMPP password (at most 8
 // characters, as SMPP 3.4 allows; stored hashed like the secret, see
-// customer.Config.SMPPPasswordHash). Every bind goes through the shared
-// Throttle before the password is checked. A customer may restrict the
+// customer.Config.SMPPPasswordHash). Every bind goes through the relay's
+// shared bind throttle (package authguard, Account = system_id) before the
+// password is checked. A customer may restrict the
 // source networks it binds from (smpp_networks) and has a bind cap
 // (smpp_binds, else max_binds_per_customer). enquire_link is answered, and
 // sent after EnquireLink without a PDU from the ESME; an unanswered one

@@ -210,3 +210,21 @@ func TestEnquireLinkAndUnbind(t *testing.T) {
 		t.Fatal("the socket stayed open after unbind")
 	}
 }
+
+// TestBindThrottled: past the shared throttle's burst of wrong passwords
+// for a system_id from one source, even the right one is refused before
+// it is checked.
+func TestBindThrottled(t *testing.T) {
+	h := newHarness(t, Config{})
+	for range 5 { // authguard's default FailBurst
+		if _, st := rawBind(t, h.addr, pdu.BindTransmitterID, "slow", "guess"); st != pdu.StatusInvPaswd {
+			t.Fatalf("wrong password: %v", st)
+		}
+	}
+	if _, st := rawBind(t, h.addr, pdu.BindTransmitterID, "slow", "slowpass"); st != pdu.StatusBindFail {
+		t.Fatalf("right password after the burst: %v, want ESME_RBINDFAIL", st)
+	}
+	if _, st := rawBind(t, h.addr, pdu.BindTransmitterID, "demo", "demopass"); st != pdu.StatusOK {
+		t.Fatalf("another customer from the same source: %v", st)
+	}
+}

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
-	"golang.org/x/time/rate"
+
+	"github.com/msgrelay/relay/relay/authguard"
+	"github.com/msgrelay/relay/relay/logcap"
 )
 
 // ErrServerClosed is returned by Serve after Close.
@@ -17,9 +19,8 @@ var ErrServerClosed = errors.New("smppserver: server closed")
 
 // Options are a Server's collaborators.
 type Options struct {
-	Logger   *slog.Logger // nil: no logs
-	Metrics  *metrics.Set // nil: a private set
-	Throttle Throttle     // nil: binds are not throttled (tests only)
+	Logger  *slog.Logger // nil: no logs
+	Metrics *metrics.Set // nil: a private set
 }
 
 // Server is the SMPP 3.4 server upstream ESMEs bind to. Every goroutine it
@@ -30,9 +31,9 @@ type Server struct {
 	cfg   Config
 	be    Backend
 	log   *slog.Logger
-	logs  *rate.Limiter // for log lines a peer can cause at will
+	logs  *logcap.Limiter // for log lines a peer can cause at will
 	m     *serverMetrics
-	thr   Throttle
+	auth  *authguard.Guard
 	parts *assembler
 
 	ctx    context.Context // parent of every connection's context
@@ -65,9 +66,9 @@ func NewServer(cfg Config, be Backend, opts Options) (*Server, error) {
 		set = metrics.NewSet()
 	}
 	s := &Server{
-		cfg: cfg, be: be, thr: opts.Throttle,
+		cfg: cfg, be: be, auth: authguard.New(cfg.Auth),
 		log:   log.With("component", "smpp_server"),
-		logs:  rate.NewLimiter(10, 20),
+		logs:  logcap.NewLimiter(set, "smpp_server", 1, 5),
 		parts: newAssembler(cfg.MaxParts, cfg.PartsTimeout),
 	}
 	s.m = newServerMetrics(set, s.parts)
