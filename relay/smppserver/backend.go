@@ -47,4 +47,3 @@ type Answer struct {
 	Refusal *door.Refusal
 	Err     error
 }
-
