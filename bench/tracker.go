@@ -65,19 +65,22 @@ func (t *tracker) since() int64 { return int64(time.Since(t.start)) }
 func (t *tracker) sent(i int) { t.entry(i).sentAt.Store(t.since()) }
 
 func (t *tracker) answered(i int, r *upstreampb.SubmitResp) {
-	e := t.entry(i)
 	if r.Status != upstreampb.Status_OK {
 		t.refused.Add(1)
 		return
 	}
+	t.accept(i)
+}
+
+// accept counts message i accepted now.
+func (t *tracker) accept(i int) {
+	e := t.entry(i)
 	t.acceptLat.Record(time.Duration(t.since() - e.sentAt.Load()))
 	e.accepted.Store(true)
 	t.accepted.Add(1)
 }
 
-// report counts one status report. A second final report of the same
-// message is a duplicate (redelivery is allowed, and counted); a second
-// delivered report under another report_seq is a second bill.
+// report counts one status report of the upstream protocol.
 func (t *tracker) report(r *upstreampb.Report) {
 	rest, ok := strings.CutPrefix(r.ClientRef, t.run+"-")
 	i, err := strconv.Atoi(rest)
@@ -85,13 +88,20 @@ func (t *tracker) report(r *upstreampb.Report) {
 		t.foreign.Add(1)
 		return
 	}
+	t.final(i, r.State, r.ReportSeq, r.Billed)
+}
+
+// final counts the final result of message i. A second final result of
+// the same message is a duplicate (redelivery is allowed, and counted); a
+// second delivered one under another seq is a second bill.
+func (t *tracker) final(i int, state upstreampb.FinalState, seq uint64, billed upstreampb.Product) {
 	e := t.entry(i)
 	if e == nil {
 		t.foreign.Add(1)
 		return
 	}
-	if r.State == upstreampb.FinalState_DELIVERED {
-		if !e.billedSeq.CompareAndSwap(0, r.ReportSeq) && e.billedSeq.Load() != r.ReportSeq && !e.billedMore.Swap(true) {
+	if state == upstreampb.FinalState_DELIVERED {
+		if !e.billedSeq.CompareAndSwap(0, seq) && e.billedSeq.Load() != seq && !e.billedMore.Swap(true) {
 			t.doubleBilled.Add(1)
 		}
 	}
@@ -103,11 +113,11 @@ func (t *tracker) report(r *upstreampb.Report) {
 	t.reportLat.Record(time.Duration(now - e.sentAt.Load()))
 	t.finals.Add(1)
 	t.lastFinal.Store(now)
-	switch r.State {
+	switch state {
 	case upstreampb.FinalState_DELIVERED:
 		t.delivered.Add(1)
-		if int(r.Billed) < len(t.billed) {
-			t.billed[r.Billed].Add(1)
+		if int(billed) < len(t.billed) {
+			t.billed[billed].Add(1)
 		}
 	case upstreampb.FinalState_FAILED:
 		t.failed.Add(1)
