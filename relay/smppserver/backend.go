@@ -5,7 +5,7 @@ import (
 	"errors"
 
 	"github.com/msgrelay/relay/relay/customer"
-	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/store"
 )
@@ -14,21 +14,19 @@ import (
 // system_id, a customer without an SMPP password, or a wrong password.
 var ErrUnauthenticated = errors.New("smppserver: unauthenticated")
 
-// Backend is the relay as the SMPP server sees it: the same door, the same
-// durable acceptance and the same report outbox as every other ingress.
+// Backend is the relay as the SMPP server sees it: the same door and
+// durable acceptance as every other ingress (intake.Acceptor) and the same
+// report outbox.
 type Backend interface {
 	// Authenticate checks an SMPP bind's system_id and password.
 	Authenticate(ctx context.Context, systemID, password string) (*customer.Customer, error)
 
-	// Accept checks each request at the door and stores the ones that
-	// pass in one synced batch, then hands them to the dispatcher. It
-	// fills out[i] for reqs[i]; it returns after the acceptance is
-	// durable, or refused, or failed.
-	Accept(ctx context.Context, customerID string, reqs []door.Request, out []Answer)
+	intake.Acceptor
 
 	// Watch returns a channel that receives a value whenever the
 	// customer's outbox may have new reports, and a function that stops
-	// the watch.
+	// the watch; a nil channel means the customer's reports go another way
+	// (webhooks) and its binds get no receipts.
 	Watch(customerID string) (<-chan struct{}, func())
 
 	// Reports, AckReports and Message read the store's report outbox and
@@ -38,12 +36,41 @@ type Backend interface {
 	Message(id message.ID) (*message.Message, error)
 }
 
-// Answer is the outcome of one request: the message's id once it is
-// durable (Dup when the same request was accepted before), or the door's
-// refusal, or an error that means it was not stored and may be sent again.
-type Answer struct {
-	ID      message.ID
-	Dup     bool
-	Refusal *door.Refusal
-	Err     error
+// Relay is the Backend of a relay: the registry's SMPP passwords, the
+// shared accept path, the store's outbox and the report hub.
+type Relay struct {
+	Registry *customer.Registry
+	intake.Acceptor
+	Store *store.Store
+	Hub   *intake.Hub
+	// ReportsElsewhere, when set, names the customers whose reports go
+	// another way (a report_url): their binds get no receipts.
+	ReportsElsewhere func(customerID string) bool
 }
+
+var _ Backend = (*Relay)(nil)
+
+func (r *Relay) Authenticate(ctx context.Context, systemID, password string) (*customer.Customer, error) {
+	c, err := r.Registry.AuthenticateSMPP(systemID, password)
+	if err != nil {
+		return nil, ErrUnauthenticated
+	}
+	return c, nil
+}
+
+func (r *Relay) Watch(customerID string) (<-chan struct{}, func()) {
+	if r.ReportsElsewhere != nil && r.ReportsElsewhere(customerID) {
+		return nil, nil
+	}
+	return r.Hub.Watch(customerID)
+}
+
+func (r *Relay) Reports(customerID string, afterSeq uint64, limit int) ([]store.Report, error) {
+	return r.Store.Reports(customerID, afterSeq, limit)
+}
+
+func (r *Relay) AckReports(ctx context.Context, customerID string, seqs ...uint64) error {
+	return r.Store.AckReports(ctx, customerID, seqs...)
+}
+
+func (r *Relay) Message(id message.ID) (*message.Message, error) { return r.Store.Get(id) }

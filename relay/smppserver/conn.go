@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/intake"
+	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/smpp/pdu"
 )
 
@@ -239,8 +241,8 @@ func (c *conn) submit(p *pdu.PDU, f submitFields) bool {
 func (c *conn) submitLoop() {
 	be, maxBatch := c.srv.be, c.srv.cfg.MaxBatch
 	var batch []job
-	var reqs []door.Request
-	var answers []Answer
+	var subs []intake.Submit
+	var results []intake.Result
 	for j := range c.jobs {
 		batch = append(batch[:0], j)
 	more:
@@ -255,43 +257,46 @@ func (c *conn) submitLoop() {
 				break more
 			}
 		}
-		reqs = reqs[:0]
+		subs = subs[:0]
 		for _, j := range batch {
-			reqs = append(reqs, j.req)
+			subs = append(subs, intake.Submit{Request: j.req})
 		}
-		answers = append(answers[:0], make([]Answer, len(batch))...)
-		be.Accept(c.ctx, c.customer, reqs, answers)
+		results = append(results[:0], make([]intake.Result, len(batch))...)
+		be.Accept(c.ctx, c.customer, message.IngressSMPP, subs, results)
 		for i, j := range batch {
-			st, id := answerStatus(&answers[i])
+			st, id := resultStatus(&results[i])
 			if st != pdu.StatusOK && c.srv.logs.Allow("submit_refused", c.remote) {
-				c.log.Debug("submit refused", "customer", c.customer, "status", st.String(), "answer", answers[i].reason())
+				c.log.Debug("submit refused", "customer", c.customer, "status", st.String(), "reason", reason(&results[i]))
 			}
 			for _, t := range j.targets {
 				t.c.answer(t, st, id)
 			}
 		}
 		clear(batch)
+		clear(subs)
 	}
 }
 
-func answerStatus(a *Answer) (pdu.Status, string) {
+// resultStatus is the submit_sm_resp of an accept path's answer.
+func resultStatus(r *intake.Result) (pdu.Status, string) {
 	switch {
-	case a.Err != nil:
-		return pdu.StatusMsgQFul, "" // not stored: the ESME sends it again
-	case a.Refusal != nil:
-		return refusalStatus(a.Refusal), ""
-	case a.ID == 0:
+	case r.Err != nil:
+		// Not stored (store failure, shutting down): the ESME sends it again.
+		return pdu.StatusMsgQFul, ""
+	case r.Refusal != nil:
+		return refusalStatus(r.Refusal), ""
+	case r.ID == 0:
 		return pdu.StatusMsgQFul, "" // no answer: treated as not stored
 	}
-	return pdu.StatusOK, a.ID.String()
+	return pdu.StatusOK, r.ID.String()
 }
 
-func (a *Answer) reason() string {
+func reason(r *intake.Result) string {
 	switch {
-	case a.Err != nil:
-		return a.Err.Error()
-	case a.Refusal != nil:
-		return a.Refusal.Error()
+	case r.Err != nil:
+		return r.Err.Error()
+	case r.Refusal != nil:
+		return r.Refusal.Error()
 	}
 	return ""
 }

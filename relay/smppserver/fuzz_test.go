@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/msgrelay/relay/relay/customer"
-	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/smpp/coding"
 	"github.com/msgrelay/relay/smpp/pdu"
@@ -137,12 +137,13 @@ func (s *stubBackend) Authenticate(ctx context.Context, id, pw string) (*custome
 	}
 	return &customer.Customer{ID: "demo"}, nil
 }
-func (s *stubBackend) Accept(ctx context.Context, c string, reqs []door.Request, out []Answer) {
+func (s *stubBackend) Accept(ctx context.Context, c string, in message.Ingress, subs []intake.Submit, out []intake.Result) {
 	for i := range out {
 		s.n++
-		out[i] = Answer{ID: message.ID(s.n)}
+		out[i] = intake.Result{ID: message.ID(s.n)}
 	}
 }
+func (s *stubBackend) Closing() bool { return false }
 func (s *stubBackend) Watch(string) (<-chan struct{}, func()) { return nil, nil }
 func (s *stubBackend) Reports(string, uint64, int) ([]store.Report, error) {
 	return nil, nil

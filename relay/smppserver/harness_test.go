@@ -12,6 +12,7 @@ import (
 
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/smpp"
 	"github.com/msgrelay/relay/smpp/pdu"
@@ -28,9 +29,10 @@ type harness struct {
 	srv  *Server
 	addr string
 
+	hub  *intake.Hub
+
 	mu       sync.Mutex
 	accepted []*message.Message
-	watchers map[string][]chan struct{}
 }
 
 func hash(t testing.TB, s string) string {
@@ -56,8 +58,8 @@ func demoCustomers(t testing.TB) []customer.Config {
 
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
-	h := &harness{t: t, watchers: map[string][]chan struct{}{}}
-	st, err := store.Open(t.TempDir(), store.Options{OnReports: h.wake})
+	h := &harness{t: t, hub: intake.NewHub()}
+	st, err := store.Open(t.TempDir(), store.Options{OnReports: h.hub.Wake})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,11 +73,12 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	be := &DoorPath{Registry: h.reg, Door: dc, Store: st, WatchFunc: h.watch, Accepted: func(ms []*message.Message) {
+	in := intake.New(intake.Options{Customers: h.reg, Door: dc, Store: st, Now: time.Now, Enqueue: func(ms ...*message.Message) {
 		h.mu.Lock()
 		h.accepted = append(h.accepted, ms...)
 		h.mu.Unlock()
-	}}
+	}})
+	be := &Relay{Registry: h.reg, Acceptor: in, Store: st, Hub: h.hub}
 	srv, err := NewServer(cfg, be, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -103,36 +106,6 @@ func newHarness(t *testing.T, cfg Config) *harness {
 		}
 	})
 	return h
-}
-
-func (h *harness) wake(customerID string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, ch := range h.watchers[customerID] {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (h *harness) watch(customerID string) (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
-	ch <- struct{}{}
-	h.mu.Lock()
-	h.watchers[customerID] = append(h.watchers[customerID], ch)
-	h.mu.Unlock()
-	return ch, func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		ws := h.watchers[customerID]
-		for i, w := range ws {
-			if w == ch {
-				h.watchers[customerID] = append(ws[:i:i], ws[i+1:]...)
-				break
-			}
-		}
-	}
 }
 
 // esme binds the relay's own ESME client to the server.
