@@ -143,7 +143,7 @@ func (s *stubBackend) Accept(ctx context.Context, c string, in message.Ingress, 
 		out[i] = intake.Result{ID: message.ID(s.n)}
 	}
 }
-func (s *stubBackend) Closing() bool { return false }
+func (s *stubBackend) Closing() bool                          { return false }
 func (s *stubBackend) Watch(string) (<-chan struct{}, func()) { return nil, nil }
 func (s *stubBackend) Reports(string, uint64, int) ([]store.Report, error) {
 	return nil, nil

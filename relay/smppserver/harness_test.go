@@ -29,7 +29,7 @@ type harness struct {
 	srv  *Server
 	addr string
 
-	hub  *intake.Hub
+	hub *intake.Hub
 
 	mu       sync.Mutex
 	accepted []*message.Message
