@@ -18,6 +18,7 @@ import (
 	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/route"
 	"github.com/msgrelay/relay/relay/settle"
+	"github.com/msgrelay/relay/relay/smppserver"
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/relay/webhook"
 )
@@ -30,6 +31,9 @@ type Config struct {
 	DataDir string `toml:"data_dir"`
 	// Upstream is where upstream gateways connect.
 	Upstream UpstreamConfig `toml:"upstream"`
+	// SMPPServer is where upstream ESMEs bind over SMPP; no listen, no
+	// server.
+	SMPPServer smppserver.Config `toml:"smpp_server"`
 	// Ops serves /metrics, /healthz and /readyz; empty disables it.
 	OpsListen string `toml:"ops_listen"`
 
@@ -180,6 +184,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("upstream: tls_cert and tls_key go together"))
 	}
 	if err := c.Upstream.server().WithDefaults().Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.SMPPServer.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.Door.Validate(); err != nil {

@@ -32,6 +32,7 @@ import (
 	"github.com/msgrelay/relay/relay/httpapi"
 	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/payment"
+	"github.com/msgrelay/relay/relay/smppserver"
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/relay/webhook"
 	"github.com/msgrelay/relay/relay/webhook/webhooktest"
@@ -68,6 +69,8 @@ type Daemon struct {
 	hub       *intake.Hub
 	up        *upstream.Server
 	upLn      net.Listener
+	smpp      *smppserver.Server // nil without [smpp_server] listen
+	smppLn    net.Listener
 	ops       *http.Server
 	opsLn     net.Listener
 	state     *runtimeState
@@ -140,6 +143,9 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 		return nil, err
 	}
 	if err := step("listen http", d.listenHTTP); err != nil {
+		return nil, err
+	}
+	if err := step("listen SMPP", d.listenSMPP); err != nil {
 		return nil, err
 	}
 	if err := step("listen ops", d.listenOps); err != nil {
@@ -288,7 +294,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	timed("stop intake", func() error {
 		httpErr := d.stopHTTP(ctx) // its requests in flight are answered first
 		d.intake.Close()
-		return errors.Join(httpErr, d.up.Close(ctx))
+		return errors.Join(httpErr, d.up.Close(ctx), d.closeSMPP(ctx))
 	})
 	timed("stop dispatch", func() error { d.disp.Stop(); d.stopPurge(); return nil })
 	timed("drain windows and unbind", func() error { d.disp.Unbind(ctx); return nil })
@@ -326,6 +332,7 @@ func (d *Daemon) abort() {
 	if d.httpSrv != nil {
 		_ = d.httpSrv.Shutdown(ctx)
 	}
+	_ = d.closeSMPP(ctx)
 	d.stopWebhooks()
 	if d.ops != nil {
 		_ = d.ops.Shutdown(ctx)

@@ -12,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/msgrelay/relay/smpp"
+	"github.com/msgrelay/relay/smpp/pdu"
 )
 
 // TestDevConfigEndToEnd runs what README.md tells a new user to run: relayd
@@ -42,6 +45,7 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	s = strings.Replace(s, `data_dir = "data/dev"`, `data_dir = "`+filepath.Join(dir, "data")+`"`, 1)
 	s = strings.Replace(s, `listen = "127.0.0.1:7600"`, `listen = "127.0.0.1:0"`, 1)
 	s = strings.Replace(s, `ops_listen = "127.0.0.1:7601"`, `ops_listen = ""`, 1)
+	s = strings.Replace(s, `listen = "127.0.0.1:7603"`, `listen = "127.0.0.1:0"`, 1)
 	s = strings.Replace(s, `listen = "127.0.0.1:7602"`, `listen = "127.0.0.1:0"`, 1)
 	s = strings.Replace(s, `audit_file = "data/dev/audit.jsonl"`, `audit_file = "`+filepath.Join(dir, "audit.jsonl")+`"`, 1)
 	path := filepath.Join(dir, "dev.toml")
@@ -62,7 +66,8 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	}
 	defer cmd.Process.Kill()
 	addrRE := regexp.MustCompile(`upstream listening" addr=(\S+)`)
-	addr := make(chan string, 1)
+	smppRE := regexp.MustCompile(`SMPP server listening" addr=(\S+)`)
+	addr, smppAddr := make(chan string, 1), make(chan string, 1)
 	var logs bytes.Buffer
 	done := make(chan struct{})
 	go func() {
@@ -72,6 +77,9 @@ func TestDevConfigEndToEnd(t *testing.T) {
 			logs.WriteString(sc.Text() + "\n")
 			if m := addrRE.FindStringSubmatch(sc.Text()); m != nil {
 				addr <- m[1]
+			}
+			if m := smppRE.FindStringSubmatch(sc.Text()); m != nil {
+				smppAddr <- m[1]
 			}
 		}
 	}()
@@ -95,6 +103,39 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^report .*"message_id"`).Match(out) {
 		t.Fatalf("no final report in relayctl output:\n%s", out)
 	}
+
+	// README's SMPP credentials: demo binds with demopass, and its
+	// message's receipt comes back on the bind.
+	receipts := make(chan string, 1)
+	sess, err := smpp.Dial(smpp.Config{Addr: <-smppAddr, SystemID: "demo", Password: "demopass",
+		OnDeliver: func(_ context.Context, d *pdu.DeliverSM) error {
+			id, _ := d.TLVs.ReceiptedMessageID()
+			select {
+			case receipts <- id:
+			default:
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.WaitBound(ctx); err != nil {
+		t.Fatalf("SMPP bind as demo/demopass: %v", err)
+	}
+	resp, err := sess.Submit(ctx, &pdu.SubmitSM{Source: pdu.Address{Addr: "0212345678"},
+		Dest: pdu.Address{Addr: "01012345678"}, ShortMessage: []byte("hello over SMPP")})
+	if err != nil {
+		t.Fatalf("SMPP submit: %v", err)
+	}
+	select {
+	case id := <-receipts:
+		if id != resp.MessageID {
+			t.Fatalf("receipt for %q, want %q", id, resp.MessageID)
+		}
+	case <-ctx.Done():
+		t.Fatal("no receipt over SMPP")
+	}
+	_ = sess.Close(ctx)
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
