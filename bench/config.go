@@ -12,8 +12,9 @@ import (
 // Config is one scenario. The zero value is not useful; start from
 // DefaultConfig and change what the scenario needs.
 type Config struct {
-	// Addr of a running relayd; empty runs an in-process relay with
-	// simulated carriers in a temporary data directory.
+	// Addr of a running relayd (its address for the Ingress); empty runs
+	// an in-process relay with simulated carriers in a temporary data
+	// directory.
 	Addr string
 	// Customer and Secret authenticate against a running relayd. In
 	// process, the harness makes its own customers.
@@ -54,8 +55,11 @@ type Config struct {
 	// Ingress is the door the messages go in by: "upstream" (the default,
 	// Conns connections with Window submits in flight each), "http" (the
 	// HTTP API, in process only: Conns × HTTPInFlight senders posting
-	// batches of HTTPBatch) or "smpp". Reports come back over the upstream
-	// connections whatever the ingress.
+	// batches of HTTPBatch; reports come back over upstream connections)
+	// or "smpp" (Conns SMPP transceiver binds with Window submit_sm in
+	// flight each; SMS and LMS only; the final results come back as
+	// deliver_sm receipts on the binds; with Addr, Customer and Secret are
+	// the system_id and SMPP password).
 	Ingress string
 	// HTTPBatch is the messages per POST and HTTPInFlight the POSTs in
 	// flight per connection, with Ingress "http".
@@ -176,7 +180,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("http batch %d (1 to 1000), in flight %d: must be positive", c.HTTPBatch, c.HTTPInFlight))
 		}
 	case IngressSMPP:
-		errs = append(errs, errors.New("ingress smpp: not built yet"))
+		if c.Mix.Kakao() {
+			errs = append(errs, errors.New("ingress smpp carries SMS and LMS only"))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("ingress %q: upstream, http or smpp", c.Ingress))
 	}

@@ -25,7 +25,10 @@ type inproc struct {
 	secret string
 }
 
-const benchSecret = "bench-secret-not-for-production"
+const (
+	benchSecret       = "bench-secret-not-for-production"
+	benchSMPPPassword = "benchpw" // SMPP allows 8 characters
+)
 
 func customerID(i int) string { return "bench" + strconv.Itoa(i+1) }
 
@@ -92,6 +95,13 @@ func (p *inproc) configText(c *Config) (string, error) {
 	if c.Ingress == IngressHTTP {
 		w("[http]\nlisten = \"127.0.0.1:0\"")
 	}
+	smppHash := ""
+	if c.Ingress == IngressSMPP {
+		w("[smpp_server]\nlisten = \"127.0.0.1:0\"\nmax_binds_per_customer = %d\nwindow = %d", c.Conns+1, max(c.Window, 64))
+		if smppHash, err = customer.HashSecret(benchSMPPPassword, customer.MinIterations); err != nil {
+			return "", err
+		}
+	}
 	if c.Mix.Kakao() {
 		mix := c.Kakao.Mix
 		if mix == "" {
@@ -104,6 +114,9 @@ func (p *inproc) configText(c *Config) (string, error) {
 		w("products = [\"sms\", \"lms\", \"alimtalk\", \"friendtalk_text\"]")
 		w("senders = [%q]\nsender_keys = [%q]\nrate = 10000000.0\nburst = 10000000", c.Sender, c.SenderKey)
 		w("api_keys = [%q]", customer.HashAPIKey(benchAPIKey(i)))
+		if smppHash != "" {
+			w("smpp_password_hash = %q", smppHash)
+		}
 	}
 	if c.SenderKey != "" && c.Template != "" { // the AlimTalk template the messages use, as Kakao approved it
 		w("[[template]]\nsender_key = %q\ncode = %q\ntext = %q", c.SenderKey, c.Template, kakaoText)

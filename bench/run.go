@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+	"github.com/msgrelay/relay/smpp/pdu"
 )
 
 // Run plays one scenario and returns its figures. The error is for a
@@ -53,17 +54,32 @@ func Run(ctx context.Context, c Config) (Result, error) {
 		}()
 		res.Mode, addr = "in-process", p.d.UpstreamAddr()
 		creds = func(i int) (string, string) { return customerID(i % c.Customers), p.secret }
-	}
-	clients, err := dialAll(ctx, &c, addr, creds, t)
-	if err != nil {
-		return res, err
-	}
-	defer func() {
-		for _, cl := range clients {
-			cl.Close()
+		if c.Ingress == IngressSMPP {
+			addr = p.d.SMPPAddr()
+			creds = func(i int) (string, string) { return customerID(i % c.Customers), benchSMPPPassword }
 		}
-	}()
-	l := &load{cfg: &c, t: t, clients: clients}
+	}
+	l := &load{cfg: &c, t: t}
+	run := l.run
+	if c.Ingress == IngressSMPP {
+		sl := &smppLoad{load: l, ids: map[string]int{}, early: map[string]pdu.MessageState{}}
+		defer sl.close()
+		if err := dialSMPP(ctx, &c, addr, creds, sl); err != nil {
+			return res, err
+		}
+		run = sl.run
+	} else {
+		clients, err := dialAll(ctx, &c, addr, creds, t)
+		if err != nil {
+			return res, err
+		}
+		defer func() {
+			for _, cl := range clients {
+				cl.Close()
+			}
+		}()
+		l.clients = clients
+	}
 	if c.Ingress == IngressHTTP {
 		l.http = newHTTPLoad(&c, p.d.HTTPAddr())
 		defer l.http.close()
@@ -75,7 +91,7 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	}
 	cpu0 := cpuTime(cpuPID)
 	t.start = time.Now() // from the first submit, not from start-up
-	l.run(ctx)
+	run(ctx)
 	sendTook := time.Since(t.start)
 	l.draining.Store(true)
 	drain(ctx, c.Drain, t)

@@ -39,6 +39,11 @@ func TestShortScenario(t *testing.T) {
 			c.Mix = Mix{SMS: 6, LMS: 2, AlimTalk: 1, FriendTalk: 1, AlimTalkFallback: 1}
 			c.Kakao = KakaoConfig{Latency: time.Millisecond, Mix: "1000:80,3018:20"}
 		}},
+		{"smpp ingress, sms and lms with failures", func(c *Config) {
+			c.Ingress = IngressSMPP
+			c.Mix = Mix{SMS: 3, LMS: 1}
+			c.Carriers.FailRatio = 0.1
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
