@@ -2,6 +2,8 @@ package relay
 
 import (
 	"context"
+	"crypto/tls"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -98,5 +100,44 @@ func TestSMPPIngress(t *testing.T) {
 	defer mu.Unlock()
 	if len(receipts) != 1 {
 		t.Fatalf("%d receipts on the SMPP bind, want 1", len(receipts))
+	}
+}
+
+// TestSMPPServerTLS: with a certificate configured the SMPP server speaks
+// TLS only: a verified TLS ESME binds and submits; a plain one does not
+// bind.
+func TestSMPPServerTLS(t *testing.T) {
+	certFile, keyFile, pool := writeCert(t, t.TempDir())
+	h := newHarness(t, withSMPPServer, func(su *setup) {
+		su.cfg.SMPPServer.CertFile, su.cfg.SMPPServer.KeyFile = certFile, keyFile
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := smpp.Dial(smpp.Config{SystemID: "shop", Password: "shoppass", FailFast: true,
+		Dial: func(ctx context.Context) (net.Conn, error) {
+			d := tls.Dialer{Config: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}}
+			return d.DialContext(ctx, "tcp", h.d.SMPPAddr())
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	if err := s.WaitBound(ctx); err != nil {
+		t.Fatalf("TLS bind: %v", err)
+	}
+	if _, err := s.Submit(ctx, &pdu.SubmitSM{Source: pdu.Address{Addr: "0212345678"}, Dest: pdu.Address{Addr: "01098765432"},
+		ShortMessage: []byte("over TLS")}); err != nil {
+		t.Fatalf("submit over TLS: %v", err)
+	}
+	plain, err := smpp.Dial(smpp.Config{Addr: h.d.SMPPAddr(), SystemID: "shop", Password: "shoppass",
+		ResponseTimeout: 300 * time.Millisecond, ReconnectMin: time.Second, ReconnectMax: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close(context.Background())
+	short, cancel2 := context.WithTimeout(context.Background(), time.Second)
+	defer cancel2()
+	if err := plain.WaitBound(short); err == nil {
+		t.Fatal("a plain-TCP ESME bound to the TLS server")
 	}
 }

@@ -143,3 +143,30 @@ func TestReceiptOnLaterBind(t *testing.T) {
 		t.Fatalf("receipt for %q, want %q", rid, id)
 	}
 }
+
+// TestDataSM: data_sm with the text in message_payload is taken like
+// submit_sm and answered data_sm_resp with the relay's id; over the SMS
+// limit it is an LMS.
+func TestDataSM(t *testing.T) {
+	h := newHarness(t, Config{})
+	s := h.esme("demo", "demopass", smpp.BindTransceiver, nil)
+	d := &pdu.DataSM{Source: pdu.Address{TON: 2, Addr: "0212345678"}, Dest: pdu.Address{TON: 2, Addr: "01012345678"}, DataCoding: 0x08}
+	text := strings.Repeat("배송이 시작되었습니다. ", 10)
+	if err := d.TLVs.SetMessagePayload(ucs2(t, text)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r, err := s.DataSM(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := message.ParseID(r.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := h.st.Get(id)
+	if err != nil || m.Text != text || m.Product != message.ProductLMS {
+		t.Fatalf("stored %+v %v", m, err)
+	}
+}
