@@ -44,7 +44,10 @@
 // door measures in EUC-KR bytes; the product is auto (SMS up to the SMS
 // limit, LMS beyond). schedule_delivery_time and validity_period are taken
 // only inside the message's 48-hour result window (message.ResultWindow)
-// and refused beyond it.
+// and refused beyond it; inside it the message is still sent at once and
+// given its result within the relay's own 48 hours (the message model has
+// no per-message send time or deadline yet). registered_delivery is not
+// kept: every message that came in by SMPP gets its receipt.
 //
 // Concatenated SMS (a UDH with IEI 0x00 or 0x08 under esm_class 0x40, or
 // the sar_* TLVs) is joined into one message. Each part's answer waits
