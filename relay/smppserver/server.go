@@ -222,6 +222,7 @@ func (s *Server) Close(ctx context.Context) error {
 		s.mu.Lock()
 		for c := range s.mu.conns {
 			c.close()
+			c.cancel() // an Accept still waiting on the store gives up
 		}
 		s.mu.Unlock()
 		<-done
