@@ -29,7 +29,7 @@ type Config struct {
 	// Window is how many submits one bind may have unanswered; the reader
 	// stops reading past it (SMPP's window, enforced by TCP back-pressure).
 	// DeliverWindow is how many receipts the server keeps unacknowledged
-	// on one bind. Defaults 64 and 32.
+	// on one bind. Defaults 64 and 64.
 	Window        int `toml:"window"`
 	DeliverWindow int `toml:"deliver_window"`
 	MaxBatch      int `toml:"max_batch"`      // submits stored in one batch; default 64
@@ -71,7 +71,7 @@ func (c Config) WithDefaults() Config {
 	def(&c.MaxConns, 1000)
 	def(&c.MaxBindsPerCustomer, 8)
 	def(&c.Window, 64)
-	def(&c.DeliverWindow, 32)
+	def(&c.DeliverWindow, 64)
 	def(&c.MaxBatch, 64)
 	def(&c.Workers, 4)
 	def(&c.MaxParts, 1000)

@@ -1,7 +1,6 @@
 package smppserver
 
 import (
-	"context"
 	"slices"
 	"sync"
 	"time"
@@ -32,6 +31,8 @@ type pump struct {
 		conns   []*conn
 		next    int // round robin over conns
 		results []delivered
+		acked   []uint64    // recorded in the outbox
+		ackErr  *ackFailure // not recorded
 	}
 }
 
@@ -46,6 +47,7 @@ type flight struct {
 	rp       store.Report
 	m        *message.Message
 	out      bool
+	acking   bool // the ESME took it; its acknowledgement is being written
 	attempts int
 	due      time.Time
 }
@@ -127,16 +129,31 @@ func (p *pump) run() {
 		return // the customer gets its reports another way
 	}
 	ctx := s.ctx
+	// Acknowledgements are written by their own goroutine, one batch at a
+	// time, so receipts keep going out while a batch waits for its commit.
+	ackq := make(chan []uint64)
+	ackDone := make(chan struct{})
+	go func() {
+		defer close(ackDone)
+		for batch := range ackq {
+			p.ackResult(batch, s.be.AckReports(ctx, p.customer, batch...))
+		}
+	}()
+	defer func() {
+		close(ackq)
+		<-ackDone
+	}()
 	flights := make(map[uint64]*flight)
 	var after uint64 // the outbox is read past this seq
-	var acks []uint64
+	var toAck []uint64
+	acking := false
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		now := s.cfg.Now()
 		p.mu.Lock()
-		results := p.mu.results
-		p.mu.results = nil
+		results, acked, ackErr := p.mu.results, p.mu.acked, p.mu.ackErr
+		p.mu.results, p.mu.acked, p.mu.ackErr = nil, nil, nil
 		p.mu.Unlock()
 		for _, r := range results {
 			f := flights[r.seq]
@@ -145,37 +162,47 @@ func (p *pump) run() {
 			}
 			f.out = false
 			if r.ok {
-				acks = append(acks, r.seq)
+				f.acking = true
+				toAck = append(toAck, r.seq)
 				continue
 			}
 			s.m.receiptRefused.Inc()
 			f.attempts++
 			f.due = now.Add(min(s.cfg.ReceiptRetry<<min(f.attempts-1, 20), maxReceiptBackoff))
 		}
-		if len(acks) > 0 {
-			if err := s.be.AckReports(ctx, p.customer, acks...); err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				s.log.Warn("recording receipt acks failed", "customer", p.customer, "err", err)
-			} else {
-				s.m.receiptAcked.Add(len(acks))
-				for _, seq := range acks {
-					delete(flights, seq)
-				}
-				acks = acks[:0]
+		if acked != nil || ackErr != nil {
+			acking = false
+		}
+		for _, seq := range acked {
+			delete(flights, seq)
+		}
+		s.m.receiptAcked.Add(len(acked))
+		if ackErr != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Warn("recording receipt acks failed", "customer", p.customer, "err", ackErr.err)
+			toAck = append(toAck, ackErr.seqs...) // the outbox still has them: try again
+		}
+		if !acking && len(toAck) > 0 {
+			select {
+			case ackq <- toAck:
+				acking, toAck = true, nil
+			case <-ctx.Done():
+				return
 			}
 		}
 		out := 0
 		var next time.Time
-		for seq, f := range flights {
+		for _, f := range flights {
 			switch {
 			case f.out:
 				out++
-			case f.rp.FinalAt.Add(s.cfg.ReceiptMaxAge).Before(now) && !slices.Contains(acks, seq):
+			case f.acking:
+			case f.rp.FinalAt.Add(s.cfg.ReceiptMaxAge).Before(now):
 				s.m.receiptGiveUp.Inc() // left in the outbox for any other reader
-				delete(flights, seq)
-			case !f.due.After(now) && !slices.Contains(acks, seq):
+				delete(flights, f.rp.Seq)
+			case !f.due.After(now):
 				if p.send(f) {
 					out++
 				} else if next.IsZero() || f.due.Before(next) {
@@ -188,7 +215,7 @@ func (p *pump) run() {
 		_, binds := p.pick()
 		room := s.cfg.DeliverWindow*binds - out
 		if room > 0 && len(flights) < 4*s.cfg.DeliverWindow*max(binds, 1) {
-			n, err := p.read(ctx, flights, &after, room, now)
+			n, err := p.read(flights, &after, room, now)
 			if err != nil && ctx.Err() == nil {
 				s.log.Warn("reading the report outbox failed", "customer", p.customer, "err", err)
 				next = now.Add(s.cfg.ReceiptRetry)
@@ -211,10 +238,29 @@ func (p *pump) run() {
 	}
 }
 
+// ackFailure is a batch of acknowledgements the outbox did not record.
+type ackFailure struct {
+	seqs []uint64
+	err  error
+}
+
+// ackResult hands the outcome of one batch of acknowledgements back to the
+// pump's loop.
+func (p *pump) ackResult(seqs []uint64, err error) {
+	p.mu.Lock()
+	if err != nil {
+		p.mu.ackErr = &ackFailure{seqs, err}
+	} else {
+		p.mu.acked = seqs
+	}
+	p.mu.Unlock()
+	p.poke()
+}
+
 // read takes up to limit reports past *after from the outbox, keeps those
 // of messages that came in by SMPP, and sends them. It returns how many
 // reports it read.
-func (p *pump) read(ctx context.Context, flights map[uint64]*flight, after *uint64, limit int, now time.Time) (int, error) {
+func (p *pump) read(flights map[uint64]*flight, after *uint64, limit int, now time.Time) (int, error) {
 	s := p.srv
 	rs, err := s.be.Reports(p.customer, *after, limit)
 	if err != nil {
