@@ -94,8 +94,8 @@ func sendSome(t *testing.T, d *relay.Daemon) {
 	defer c.Close()
 	for i, s := range []*upstreampb.Submit{
 		{Product: upstreampb.Product_PRODUCT_SMS, Text: "배송이 시작되었습니다."},
-		{Product: upstreampb.Product_PRODUCT_ALIMTALK, Text: "주문이 접수되었습니다.", SenderKey: "demo-sender-key",
-			TemplateCode: "ORDER_RECEIVED", Fallback: upstreampb.Fallback_FALLBACK_SMS},
+		{Product: upstreampb.Product_PRODUCT_ALIMTALK, Text: "주문하신 상품이 발송되었습니다.", SenderKey: "demo-sender-key",
+			TemplateCode: "ORDER_SHIPPED", Fallback: upstreampb.Fallback_FALLBACK_SMS},
 	} {
 		s.ClientRef, s.Sender, s.Recipient = "configs-"+string(rune('a'+i)), "0212345678", "01012345678"
 		resp, err := c.Submit(ctx, s)

@@ -188,7 +188,7 @@ func (d *fieldDocs) of(owner reflect.Type, field string) string {
 				continue
 			}
 			text = strings.Join(strings.Fields(text), " ")
-			if rest, ok := strings.CutPrefix(text, field+" "); ok && rest != "" {
+			if rest, ok := strings.CutPrefix(text, field+" "); ok && rest != "" && !strings.HasPrefix(rest, "and ") {
 				for _, verb := range []string{"is ", "are "} {
 					rest = strings.TrimPrefix(rest, verb)
 				}
