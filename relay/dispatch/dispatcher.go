@@ -197,8 +197,12 @@ func (d *Dispatcher) PollKakao(ctx context.Context) {
 // Stop stops taking new work off the queues.
 func (d *Dispatcher) Stop() { d.stopTaking() }
 
-// Unbind drains the carriers' windows until ctx ends, then unbinds.
+// Unbind drains the carriers' windows and Kakao's calls in flight until
+// ctx ends, then unbinds. Call it after Stop.
 func (d *Dispatcher) Unbind(ctx context.Context) {
+	if d.kakao != nil {
+		d.kakao.drain(ctx)
+	}
 	for _, c := range d.carriers {
 		c.close(ctx)
 	}

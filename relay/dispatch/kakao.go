@@ -35,6 +35,8 @@ type kakaoLeg struct {
 
 	sent, fellBack, failed, waited, retried *metrics.Counter
 
+	flying flight // sends in flight, for the drain
+
 	mu struct {
 		sync.Mutex
 		waiting map[message.ID]*message.Message // kakao-sent: polled until final
@@ -92,15 +94,24 @@ func (k *kakaoLeg) start(stop, sendCtx context.Context, g *sync.WaitGroup) {
 	for i := 0; i < k.cfg.Workers; i++ {
 		g.Go(func() {
 			for {
+				// Counted from before the pop: once stop has ended, a
+				// worker is either in a send (drain waits for it) or gone.
+				k.flying.begin()
 				m, ok := k.q.pop(stop)
 				if !ok {
+					k.flying.end()
 					return
 				}
 				k.send(sendCtx, m)
+				k.flying.end()
 			}
 		})
 	}
 }
+
+// drain waits, after stop, until the sends in flight have their answers
+// recorded, or ctx ends: Kakao's counterpart of draining an SMPP window.
+func (k *kakaoLeg) drain(ctx context.Context) { k.flying.wait(ctx) }
 
 func (k *kakaoLeg) close() {
 	k.client.Close()
@@ -131,10 +142,14 @@ func (k *kakaoLeg) send(ctx context.Context, m *message.Message) {
 	}
 	m.Attempts++
 	res, err := k.client.Send(ctx, req)
-	if ctx.Err() != nil {
-		return // shutting down: recovery sends it again with the same serial
+	if err != nil && ctx.Err() != nil {
+		return // cut short by the drain's end: recovery sends it again with the same serial
 	}
-	k.decide(ctx, m, res, err)
+	// An answer is recorded even if the drain ended while it came: Kakao
+	// holds the message now, and may have billed it.
+	wctx, cancel := recording(ctx)
+	defer cancel()
+	k.decide(wctx, m, res, err)
 }
 
 // path is the states a message the relay last saw in from passes on its

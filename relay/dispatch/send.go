@@ -146,6 +146,10 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	start := time.Now()
 	resp, err := s.Submit(ctx, sm)
 	v, res := classifySubmit(ctx, err)
+	// The answer is written even if the drain ends meanwhile; the submit
+	// above is what the drain cuts short.
+	ctx, cancel := recording(ctx)
+	defer cancel()
 	d.m.submit(c.name, v, time.Since(start))
 	if v == verdictSent || v == verdictRetry || v == verdictFail {
 		m.Attempts++ // the carrier saw it; busy and reroute took nothing
