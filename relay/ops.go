@@ -12,6 +12,7 @@ import (
 	"github.com/msgrelay/relay/relay/httpapi"
 	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/ops"
+	"github.com/msgrelay/relay/relay/smppserver"
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/relay/webhook"
 	"github.com/msgrelay/relay/smpp"
@@ -26,7 +27,7 @@ func (d *Daemon) listenOps() error {
 	}
 	ops.RegisterDataDir(d.set, d.cfg.DataDir)
 	exp := ops.NewExposition(true, intake.MetricHelp, dispatch.MetricHelp, ops.DiskHelp, smpp.MetricHelp, kakaobiz.MetricHelp,
-		store.MetricHelp, door.MetricHelp, upstream.MetricHelp, admin.MetricHelp, httpapi.MetricHelp, webhook.MetricHelp)
+		store.MetricHelp, door.MetricHelp, upstream.MetricHelp, admin.MetricHelp, httpapi.MetricHelp, webhook.MetricHelp, smppserver.MetricHelp)
 	exp.Add(d.set.WritePrometheus)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
