@@ -78,7 +78,8 @@ func (c *Config) validateBusiness() []error {
 
 func (d *Daemon) loadPayments() error {
 	subs := d.state.applyPayments(d.cfg.Payments)
-	reg, err := payment.NewRegistry(subs, payment.Options{Observer: d.state, Logger: d.log, Owner: d.ownsSenderKey})
+	reg, err := payment.NewRegistry(subs, payment.Options{Observer: d.state, Logger: d.log, Owner: d.ownsSenderKey,
+		FallbackSender: d.cfg.representative()})
 	if err != nil {
 		return err
 	}

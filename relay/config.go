@@ -70,6 +70,13 @@ type Config struct {
 	// customer that may push payment events (for any subscribed MID);
 	// merchants never may.
 	PaymentSource string `toml:"payment_source"`
+	// RepresentativeNumber is the company's representative number (대표번호),
+	// reserved: payment AlimTalk falls back from it and no customer may
+	// register it. Default 1588-4954.
+	RepresentativeNumber string `toml:"representative_number"`
+	// SharedSenders are sender numbers several customers may register;
+	// operators mark more at run time (audited).
+	SharedSenders []string `toml:"shared_senders"`
 	// Retention of personal data.
 	Retention RetentionConfig `toml:"retention"`
 

@@ -183,7 +183,8 @@ func (d *Daemon) loadCustomers() error {
 	if err != nil {
 		return err
 	}
-	d.reg = customer.NewRegistry(state.applyCustomers(cs), customer.Options{Observer: state, Logger: d.log})
+	d.reg = customer.NewRegistry(state.applyCustomers(cs), customer.Options{Observer: state, Logger: d.log,
+		Reserved: []string{d.cfg.representative()}, Shared: state.shared(d.cfg.SharedSenders)})
 	if err := d.loadRules(); err != nil {
 		return err
 	}

@@ -178,3 +178,29 @@ func TestPaymentFallbackFromTheCompanyNumber(t *testing.T) {
 		t.Fatalf("billing %v", counts)
 	}
 }
+
+// TestRepresentativeNumberReserved: the company's representative number is
+// nobody's sender (issue cases: demo sent from 1588-4954; it could be
+// registered for a customer), yet payment AlimTalk still falls back from it.
+func TestRepresentativeNumberReserved(t *testing.T) {
+	h := newHarness(t, withPayments, withKakao(nil))
+	u := h.connect("shop")
+	r := h.submit(u, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Sender: "1588-4954",
+		Recipient: buyerPhone, Text: "대표번호로 보내기"})
+	if r.Status != upstreampb.Status_SENDER_NOT_REGISTERED {
+		t.Fatalf("SMS from the representative number: %v", r)
+	}
+	if err := h.d.reg.AddSender("shop", "15884954"); err == nil {
+		t.Fatal("the representative number was registered for a customer")
+	}
+	cfg := *h.cfg
+	cfg.Customers = append([]customer.Config{}, h.cfg.Customers...)
+	cfg.Customers[1].Senders = []string{"15884954"}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "reserved") {
+		t.Fatalf("a config giving a customer the representative number: %v", err)
+	}
+	cfg.Customers[1].Senders = []string{"0212345678"} // shop's
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "shared_senders") {
+		t.Fatalf("a config giving two customers one number: %v", err)
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 
 	templates "github.com/msgrelay/relay/relay/alimtalk"
+	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/journal"
 	"github.com/msgrelay/relay/relay/optout"
+	"github.com/msgrelay/relay/relay/payment"
 )
 
 // rules are the door's registries that operators and customers change at
@@ -82,11 +84,22 @@ func (r *rules) close() error {
 	return errors.Join(r.tlog.j.Close(), r.optOuts.Close())
 }
 
+// representative is the company's representative number, digits only.
+func (c *Config) representative() string {
+	if c.RepresentativeNumber == "" {
+		return payment.FallbackSender
+	}
+	return customer.NormalizeNumber(c.RepresentativeNumber)
+}
+
 // validateRules checks the `[[template]]` tables: each valid, of a sender
 // profile some customer owns, and registering every template a payment
 // subscription uses with the subscription's text.
 func (c *Config) validateRules() []error {
 	var errs []error
+	if err := customer.CheckNumbers(c.Customers, []string{c.representative()}, c.SharedSenders); err != nil {
+		errs = append(errs, err)
+	}
 	owned := map[string]bool{}
 	for _, cu := range c.Customers {
 		for _, k := range cu.SenderKeys {

@@ -34,13 +34,15 @@ type runtimeState struct {
 type stateDoc struct {
 	Version   int                              `json:"version"`
 	Customers map[string]customerState         `json:"customers"`
-	Payments  map[string]*payment.Subscription `json:"payments"` // nil value: removed at run time
+	Payments  map[string]*payment.Subscription `json:"payments"`         // nil value: removed at run time
+	Shared    map[string]bool                  `json:"shared,omitempty"` // sender numbers marked shared (false: unmarked)
 }
 
 type customerState struct {
-	Senders       []string `json:"senders"`
-	Suspended     bool     `json:"suspended"`
-	SuspendReason string   `json:"suspend_reason,omitempty"`
+	Senders       []string                `json:"senders"`
+	Registrations []customer.Registration `json:"registrations,omitempty"`
+	Suspended     bool                    `json:"suspended"`
+	SuspendReason string                  `json:"suspend_reason,omitempty"`
 }
 
 func loadRuntimeState(dir string) (*runtimeState, error) {
@@ -81,6 +83,7 @@ func (s *runtimeState) applyCustomers(cs []*customer.Customer) []*customer.Custo
 		}
 		n := *c
 		n.Senders = slices.Clone(st.Senders)
+		n.Registrations = slices.Clone(st.Registrations)
 		n.Suspended, n.SuspendReason = st.Suspended, st.SuspendReason
 		out[i] = &n
 	}
@@ -116,7 +119,44 @@ func (s *runtimeState) CustomerChanged(_ customer.Change, c *customer.Customer) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	undo := setUndoable(s.mu.doc.Customers, c.ID,
-		customerState{Senders: slices.Clone(c.Senders), Suspended: c.Suspended, SuspendReason: c.SuspendReason})
+		customerState{Senders: slices.Clone(c.Senders), Registrations: slices.Clone(c.Registrations),
+			Suspended: c.Suspended, SuspendReason: c.SuspendReason})
+	if err := s.saveLocked(); err != nil {
+		undo()
+		return err
+	}
+	return nil
+}
+
+// shared is the configured shared sender numbers with the run-time marks
+// applied.
+func (s *runtimeState) shared(configured []string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, n := range configured {
+		if n = customer.NormalizeNumber(n); s.mu.doc.Shared[n] || !hasKey(s.mu.doc.Shared, n) {
+			out = append(out, n)
+		}
+	}
+	for n, on := range s.mu.doc.Shared {
+		if on && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func hasKey[K comparable, V any](m map[K]V, k K) bool { _, ok := m[k]; return ok }
+
+// SenderShared persists a shared mark before the registry makes it.
+func (s *runtimeState) SenderShared(number string, shared bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mu.doc.Shared == nil {
+		s.mu.doc.Shared = map[string]bool{}
+	}
+	undo := setUndoable(s.mu.doc.Shared, number, shared)
 	if err := s.saveLocked(); err != nil {
 		undo()
 		return err

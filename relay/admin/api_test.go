@@ -186,7 +186,7 @@ func TestSuspendResume(t *testing.T) {
 func TestSenderLimit(t *testing.T) {
 	f := newFixture(t) // acme starts with 1 sender
 	for i := 1; i < 10; i++ {
-		body := fmt.Sprintf(`{"number":"02-5555-%04d"}`, i)
+		body := fmt.Sprintf(`{"number":"02-5555-%04d","proof":"doc-%d"}`, i, i)
 		if code := f.do("POST", "/api/v1/customers/acme/senders", opToken, body, nil); code != 200 {
 			t.Fatalf("sender %d: %d", i+1, code)
 		}
@@ -195,10 +195,10 @@ func TestSenderLimit(t *testing.T) {
 		t.Fatalf("%d senders", n)
 	}
 	var e map[string]string
-	if code := f.do("POST", "/api/v1/customers/acme/senders", opToken, `{"number":"0255559999"}`, &e); code != http.StatusConflict || !strings.Contains(e["error"], "at most 10") {
+	if code := f.do("POST", "/api/v1/customers/acme/senders", opToken, `{"number":"0255559999","proof":"doc-x"}`, &e); code != http.StatusConflict || !strings.Contains(e["error"], "at most 10") {
 		t.Fatalf("11th sender: %d %v", code, e)
 	}
-	if code := f.do("POST", "/api/v1/customers/acme/senders", acmeToken, `{"number":"0255558888"}`, nil); code != http.StatusForbidden {
+	if code := f.do("POST", "/api/v1/customers/acme/senders", acmeToken, `{"number":"0255558888","proof":"doc-y"}`, nil); code != http.StatusForbidden {
 		t.Fatalf("customer adds sender: %d", code)
 	}
 	// Effective at once: the registry's next snapshot has it, the removed one is gone.

@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"github.com/msgrelay/relay/relay/customer"
+
 	"bufio"
 	"encoding/json"
 	"errors"
@@ -302,6 +304,19 @@ func TestMerchantPagesInBrowser(t *testing.T) {
 	b.load("/ui/statement")
 	if got := b.eval(`document.getElementById('error') ? document.getElementById('error').innerText : ''`); !strings.Contains(got, "may not see customer beta") {
 		t.Fatalf("beta's statement: %q", got)
+	}
+
+	// The numbers page lists acme's sender numbers with who registered
+	// each, when, and the proof document's reference.
+	if err := f.reg.RegisterSender("acme", customer.Registration{Number: "031-555-0101", AddedBy: "ops-kim",
+		AddedAt: time.Date(2026, 11, 20, 1, 30, 0, 0, time.UTC), Proof: "KT-2026-112233"}); err != nil {
+		t.Fatal(err)
+	}
+	b.navigate(f.base + "/ui/numbers")
+	b.load("/ui/numbers")
+	rows = b.eval(`Array.from(document.querySelectorAll('#numbers tbody tr')).map(r => Array.from(r.cells).slice(0, 4).map(c => c.innerText).join(',')).join('|')`)
+	if want := "0212345678,config,—,—|0315550101,ops-kim,2026-11-20 10:30,KT-2026-112233"; rows != want {
+		t.Fatalf("numbers %q, want %q", rows, want)
 	}
 
 	// Signing out ends the session.

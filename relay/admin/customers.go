@@ -3,6 +3,8 @@ package admin
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/msgrelay/relay/relay/customer"
 )
 
 // CustomerView is a customer as the API shows it.
@@ -13,7 +15,9 @@ type CustomerView struct {
 	SuspendReason string   `json:"suspend_reason,omitempty"`
 	Products      []string `json:"products"`
 	Senders       []string `json:"senders"`
-	SenderKeys    []string `json:"sender_keys"`
+	// Numbers are the senders with their registration records.
+	Numbers    []customer.Registration `json:"numbers"`
+	SenderKeys []string                `json:"sender_keys"`
 }
 
 // scope checks that who may act on the customer in the path; operatorOnly
@@ -38,7 +42,8 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, who Princip
 		return
 	}
 	v := CustomerView{ID: c.ID, Name: c.Name, Suspended: c.Suspended, SuspendReason: c.SuspendReason,
-		Senders: append([]string{}, c.Senders...), SenderKeys: append([]string{}, c.SenderKeys...)}
+		Senders: append([]string{}, c.Senders...), SenderKeys: append([]string{}, c.SenderKeys...),
+		Numbers: numbers(c)}
 	for _, p := range c.Products {
 		v.Products = append(v.Products, p.String())
 	}
@@ -93,13 +98,15 @@ func (s *Server) addSender(w http.ResponseWriter, r *http.Request, who Principal
 	}
 	var body struct {
 		Number string `json:"number"`
+		Proof  string `json:"proof"` // reference of the 통신서비스 이용증명원
 	}
-	if err := readJSON(r, &body); err != nil || body.Number == "" {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("want {\"number\": \"...\"} (%v)", err))
+	if err := readJSON(r, &body); err != nil || body.Number == "" || body.Proof == "" {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("want {\"number\": \"...\", \"proof\": \"<proof document reference>\"} (%v)", err))
 		return
 	}
-	s.change(w, r, who, "sender.add", id, body.Number,
-		func() error { return s.opts.Customers.AddSender(id, body.Number) },
+	reg := customer.Registration{Number: body.Number, AddedBy: who.Name, AddedAt: s.now().UTC(), Proof: body.Proof}
+	s.change(w, r, who, "sender.add", id, body.Number+" proof "+body.Proof,
+		func() error { return s.opts.Customers.RegisterSender(id, reg) },
 		func() { s.getCustomer(w, r, who) })
 }
 

@@ -46,7 +46,8 @@
 //	GET    /api/v1/customers/{customer}
 //	POST   /api/v1/customers/{customer}/suspend          {"reason": "..."}
 //	POST   /api/v1/customers/{customer}/resume
-//	POST   /api/v1/customers/{customer}/senders          {"number": "..."}
+//	POST   /api/v1/customers/{customer}/senders          {"number": "...", "proof": "<proof document reference>"}
+//	POST   /api/v1/senders/{number}/shared               {"shared": true|false, "reason": "..."}, operators only
 //	DELETE /api/v1/customers/{customer}/senders/{number}
 //	GET    /api/v1/customers/{customer}/statements/{month}[?version=N][&format=csv]
 //	POST   /api/v1/customers/{customer}/statements/{month}/issue  {} or {"reissue": true, "reason": "..."}, operators only
@@ -68,7 +69,17 @@
 //	POST   /api/v1/customers/{customer}/optout/import    CSV body: numbers in the first column
 //	DELETE /api/v1/customers/{customer}/optout/{number}
 //
-// # Payment sources, templates and opt-out lists
+// # Sender numbers, payment sources, templates and opt-out lists
+//
+// A sender number belongs to one customer: registering another customer's
+// number is refused (409) unless an operator has marked it shared, which
+// is audited. The company's representative number (1588-4954, config
+// representative_number) is reserved: only payment AlimTalk falls back
+// from it and no customer may register it (400). Each registration records
+// the token name that added it, when, and the reference of its proof
+// document (통신서비스 이용증명원; a reference only, no file is stored); the
+// customer view lists them as "numbers", and the merchant page /ui/numbers
+// shows them. Numbers from the configuration file show "config".
 //
 // Payment events come only from the customer the configuration names as
 // payment_source (the payment system); a subscription (PUT /payments/{mid})

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/msgrelay/relay/relay/alimtalk"
+	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/optout"
 )
 
@@ -25,6 +26,8 @@ func (s *Server) ruleRoutes(api func(string, func(http.ResponseWriter, *http.Req
 	api("POST /api/v1/customers/{customer}/optout", s.addOptOut)
 	api("POST /api/v1/customers/{customer}/optout/import", s.importOptOut)
 	api("DELETE /api/v1/customers/{customer}/optout/{number}", s.removeOptOut)
+	api("POST /api/v1/senders/{number}/shared", s.markShared)
+	s.mux.HandleFunc("GET /ui/numbers", s.pageAuth(s.numbersPage))
 }
 
 // senderKeys returns the customer's sender profiles, or answers 404.
@@ -191,8 +194,10 @@ func ruleStatus(err error) int {
 	switch {
 	case errors.Is(err, alimtalk.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, alimtalk.ErrConfig), errors.Is(err, optout.ErrNumber):
+	case errors.Is(err, alimtalk.ErrConfig), errors.Is(err, optout.ErrNumber), errors.Is(err, customer.ErrReserved):
 		return http.StatusBadRequest
+	case errors.Is(err, customer.ErrOwned):
+		return http.StatusConflict
 	}
 	return 0
 }

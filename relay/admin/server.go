@@ -42,7 +42,8 @@ type Customers interface {
 	Get(id string) *customer.Customer
 	Suspend(id, reason string) error
 	Resume(id string) error
-	AddSender(id, number string) error
+	RegisterSender(id string, reg customer.Registration) error
+	MarkShared(number string, shared bool) error
 	RemoveSender(id, number string) error
 }
 

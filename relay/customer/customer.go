@@ -23,10 +23,13 @@ type Customer struct {
 	Suspended     bool
 	SuspendReason string
 
-	Products    []message.Product // products the customer may send (never ProductAuto)
-	Senders     []string          // registered sender numbers, digits only, at most MaxSenders
-	SenderKeys  []string          // Kakao sender profiles (발신프로필) the customer owns
-	Advertising bool              // may send advertising FriendTalk
+	Products   []message.Product // products the customer may send (never ProductAuto)
+	Senders    []string          // registered sender numbers, digits only, at most MaxSenders
+	SenderKeys []string          // Kakao sender profiles (발신프로필) the customer owns
+	// Registrations record who registered which sender number, when, and
+	// its proof document; a sender without one came from the config file.
+	Registrations []Registration
+	Advertising   bool // may send advertising FriendTalk
 
 	// Rate is the customer's sustained rate in messages per second and Burst
 	// the token bucket's depth. [Load] always sets both; a Customer built
@@ -123,6 +126,7 @@ func (c *Customer) clone() *Customer {
 	d := *c
 	d.Products = slices.Clone(c.Products)
 	d.Senders = slices.Clone(c.Senders)
+	d.Registrations = slices.Clone(c.Registrations)
 	d.SenderKeys = slices.Clone(c.SenderKeys)
 	d.apiKeys = slices.Clone(c.apiKeys)
 	d.webhookSecrets = slices.Clone(c.webhookSecrets)

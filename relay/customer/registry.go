@@ -38,16 +38,23 @@ func (f ObserverFunc) CustomerChanged(change Change, c *Customer) error { return
 type Options struct {
 	Observer Observer     // may be nil
 	Logger   *slog.Logger // may be nil: no logs
+	// Reserved numbers no customer may register: the company's
+	// representative number (digits only).
+	Reserved []string
+	// Shared numbers several customers may register (digits only).
+	Shared []string
 }
 
 // Registry is the set of customers: read lock-free, written copy-on-write.
 type Registry struct {
-	snap atomic.Pointer[snapshot]
-	obs  Observer
-	log  *slog.Logger
+	snap     atomic.Pointer[snapshot]
+	obs      Observer
+	log      *slog.Logger
+	reserved []string
 
 	mu struct {
 		sync.Mutex // serialises writers; readers never take it
+		shared     map[string]bool
 	}
 }
 
@@ -60,7 +67,11 @@ type snapshot struct {
 // NewRegistry makes a registry holding customers (as built by [Load]).
 // Customers with duplicate ids: the last wins.
 func NewRegistry(customers []*Customer, opts Options) *Registry {
-	r := &Registry{obs: opts.Observer, log: opts.Logger}
+	r := &Registry{obs: opts.Observer, log: opts.Logger, reserved: opts.Reserved}
+	r.mu.shared = map[string]bool{}
+	for _, n := range opts.Shared {
+		r.mu.shared[NormalizeNumber(n)] = true
+	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -148,11 +159,15 @@ func (r *Registry) Put(c *Customer) error {
 }
 
 // AddSender registers a sender number ('-' and spaces allowed) for the
-// customer, effective for the next message.
+// customer, effective for the next message, without a registration record:
+// for tests and tools. The admin API uses [Registry.RegisterSender].
 func (r *Registry) AddSender(id, number string) error {
 	num, err := checkSender(number)
 	if err != nil {
 		return err
+	}
+	if slices.Contains(r.reserved, num) {
+		return fmt.Errorf("%w: %s is the company's representative number", ErrReserved, num)
 	}
 	return r.update(id, ChangeAddSender, func(c *Customer) (*Customer, error) {
 		if c.HasSender(num) {
@@ -177,6 +192,7 @@ func (r *Registry) RemoveSender(id, number string) error {
 		}
 		c = c.clone()
 		c.Senders = slices.Delete(c.Senders, i, i+1)
+		c.Registrations = slices.DeleteFunc(c.Registrations, func(r Registration) bool { return r.Number == num })
 		return c, nil
 	}, false)
 }

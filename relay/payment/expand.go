@@ -8,8 +8,9 @@ import (
 	"github.com/msgrelay/relay/relay/message"
 )
 
-// FallbackSender is the company's fixed number (1588-4954) every payment
-// AlimTalk falls back from; the customer does not choose it.
+// FallbackSender is the company's representative number (1588-4954) every
+// payment AlimTalk falls back from unless [Options].FallbackSender names
+// another; the customer does not choose it.
 const FallbackSender = "15884954"
 
 // ClientRef is the client reference of the message telling recipient about
@@ -38,6 +39,11 @@ func ClientRef(eventID string, a Audience, recipient string) string {
 // that asks for nothing (not subscribed, or an approval of a virtual
 // account) gives no messages and no error.
 func Expand(ev Event, sub *Subscription) ([]message.Message, error) {
+	return expand(ev, sub, FallbackSender)
+}
+
+// expand is Expand with the fallback sender number.
+func expand(ev Event, sub *Subscription, fallback string) ([]message.Message, error) {
 	if err := ev.Validate(); err != nil {
 		return nil, err
 	}
@@ -48,7 +54,7 @@ func Expand(ev Event, sub *Subscription) ([]message.Message, error) {
 	if n := ev.notice(sub, AudienceMerchant); n != "" && sub.Subscribed(AudienceMerchant, n) {
 		t := sub.Template(AudienceMerchant, n)
 		for _, r := range sub.Merchant.Recipients {
-			out = append(out, build(&ev, sub, t, AudienceMerchant, normalizeNumber(r)))
+			out = append(out, build(&ev, sub, t, AudienceMerchant, normalizeNumber(r), fallback))
 		}
 	}
 	if n := ev.notice(sub, AudienceBuyer); n != "" && sub.Subscribed(AudienceBuyer, n) {
@@ -56,17 +62,17 @@ func Expand(ev Event, sub *Subscription) ([]message.Message, error) {
 		if !validMobile(buyer) {
 			return nil, fmt.Errorf("%w: event %s: buyer number %q is not a Korean mobile number", ErrEvent, ev.ID, ev.BuyerNumber)
 		}
-		out = append(out, build(&ev, sub, sub.Template(AudienceBuyer, n), AudienceBuyer, buyer))
+		out = append(out, build(&ev, sub, sub.Template(AudienceBuyer, n), AudienceBuyer, buyer, fallback))
 	}
 	return out, nil
 }
 
-func build(ev *Event, sub *Subscription, t *Template, a Audience, recipient string) message.Message {
+func build(ev *Event, sub *Subscription, t *Template, a Audience, recipient, fallback string) message.Message {
 	return message.Message{
 		Customer:  sub.Customer,
 		ClientRef: ClientRef(ev.ID, a, recipient),
 		Product:   message.ProductPaymentAlimTalk,
-		Sender:    FallbackSender,
+		Sender:    fallback,
 		Recipient: recipient,
 		Text:      render(t.Text, ev),
 		Kakao:     message.Kakao{SenderKey: sub.SenderKey, TemplateCode: t.Code},

@@ -44,15 +44,19 @@ type Options struct {
 	// Owner, if set, checks that a subscription's customer exists and owns
 	// its sender profile; a subscription it refuses is not taken (ErrConfig).
 	Owner func(customer, senderKey string) error
+	// FallbackSender is the number the fallback SMS/LMS comes from; ""
+	// means FallbackSender.
+	FallbackSender string
 }
 
 // Registry holds the subscriptions by MID: read lock-free, written
 // copy-on-write, effective for the next event.
 type Registry struct {
-	snap  atomic.Pointer[map[string]*Subscription]
-	obs   Observer
-	owner func(customer, senderKey string) error
-	log   *slog.Logger
+	snap     atomic.Pointer[map[string]*Subscription]
+	obs      Observer
+	owner    func(customer, senderKey string) error
+	fallback string
+	log      *slog.Logger
 
 	mu struct {
 		sync.Mutex // serialises writers; readers never take it
@@ -62,7 +66,10 @@ type Registry struct {
 // NewRegistry validates subs and makes a registry of them. A MID listed
 // twice is an error.
 func NewRegistry(subs []Subscription, opts Options) (*Registry, error) {
-	r := &Registry{obs: opts.Observer, log: opts.Logger, owner: opts.Owner}
+	r := &Registry{obs: opts.Observer, log: opts.Logger, owner: opts.Owner, fallback: opts.FallbackSender}
+	if r.fallback == "" {
+		r.fallback = FallbackSender
+	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -129,7 +136,7 @@ func (r *Registry) Expand(ev Event) ([]message.Message, error) {
 	if sub == nil {
 		return nil, fmt.Errorf("%w: %q (event %s)", ErrUnknownMID, ev.MID, ev.ID)
 	}
-	return Expand(ev, sub)
+	return expand(ev, sub, r.fallback)
 }
 
 // Put adds or replaces the subscription of s.MID after validating it.
