@@ -45,7 +45,7 @@ func (h *harness) adminCall(method, path, body string) (int, string) {
 
 func TestRuntimeChangesSurviveRestart(t *testing.T) {
 	h := newHarness(t, withAdmin)
-	if code, body := h.adminCall("POST", "/api/v1/customers/shop/senders", `{"number":"031-555-0000"}`); code/100 != 2 {
+	if code, body := h.adminCall("POST", "/api/v1/customers/shop/senders", `{"number":"031-555-0000","proof":"KT-2026-0099"}`); code/100 != 2 {
 		t.Fatalf("add sender: %d %s", code, body)
 	}
 	u := h.connect("shop")

@@ -140,7 +140,7 @@ func TestRefusalsNameRuleAndValue(t *testing.T) {
 	s := h.connect("slow")
 	var throttled *upstreampb.SubmitResp
 	for i := 0; i < 5 && throttled == nil; i++ {
-		r := h.submit(s, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Sender: "0212345678",
+		r := h.submit(s, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Sender: "0219998888",
 			Recipient: "01012345678", Text: fmt.Sprint(i)})
 		if r.Status == upstreampb.Status_THROTTLED {
 			throttled = r
@@ -177,7 +177,7 @@ const upstreamStatusUnauth = upstreampb.Status_UNAUTHENTICATED
 
 func customerSlow() customer.Config {
 	return customer.Config{ID: "slow", Name: "Slow", SecretHash: testHash, Products: []string{"sms"},
-		Senders: []string{"0212345678"}, Rate: 1, Burst: 1}
+		Senders: []string{"0219998888"}, Rate: 1, Burst: 1}
 }
 
 func TestFailoverWhileCarrierDown(t *testing.T) {
