@@ -15,7 +15,7 @@ import (
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
 
-const operatorToken = "operator-token-for-tests"
+const operatorToken = "rly_Z9SdqiVHxBfCowqSWyoUz70BpiAi"
 
 func withAdmin(s *setup) {
 	s.cfg.Admin = admin.Config{Listen: "127.0.0.1:0", AuditFile: s.cfg.DataDir + "/audit.jsonl",

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/msgrelay/relay/relay"
+	"github.com/msgrelay/relay/relay/admin"
 	"github.com/msgrelay/relay/relay/customer"
 )
 
@@ -68,4 +69,32 @@ func readSecret() (string, error) {
 		return "", fmt.Errorf("hash-secret: reading the secret from stdin: %w", err)
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func newTokenCmd() *cobra.Command {
+	var name, cust string
+	cmd := &cobra.Command{
+		Use:   "new-token",
+		Short: "Make an admin token: printed once, with the [[admin.token]] table that configures its hash",
+		Long: `Make an admin token in the rly_ format (22 random base62 characters and a
+CRC32 checksum). The token is printed this once; the relay keeps only its
+SHA-256, in the [[admin.token]] table printed with it.
+
+  relayctl new-token --name "acme ops" --customer acme`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w := cmd.OutOrStdout()
+			tok := admin.NewToken()
+			fmt.Fprintf(w, "# The token, shown this once; give it to its holder:\n#   %s\n", tok)
+			fmt.Fprintf(w, "# Add this to the relay's configuration:\n[[admin.token]]\nname = %q\n", name)
+			if cust != "" {
+				fmt.Fprintf(w, "customer = %q\n", cust)
+			}
+			_, err := fmt.Fprintf(w, "hash = %q\n", admin.HashToken(tok))
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "operator", "the token's name, as the audit log shows it")
+	cmd.Flags().StringVar(&cust, "customer", "", "the customer it acts for (empty: an operator token)")
+	return cmd
 }

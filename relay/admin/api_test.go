@@ -173,9 +173,11 @@ func TestSuspendResume(t *testing.T) {
 	if code := f.do("POST", "/api/v1/customers/nobody/resume", opToken, ``, nil); code != http.StatusNotFound {
 		t.Fatalf("unknown customer: %d", code)
 	}
+	// Every attempt is audited, refused ones too, whoever's token it was.
 	got := f.audit.all()
-	if len(got) != 3 || got[0].Action != "customer.suspend" || got[0].Who != "ops" || got[0].Target != "acme" ||
-		got[0].Outcome != "ok" || got[0].At.IsZero() || got[1].Action != "customer.resume" || got[2].Outcome != "refused" {
+	if len(got) != 5 || got[0].Who != "acme-admin" || got[0].Outcome != "refused" || got[1].Who != "ops" || got[1].Outcome != "refused" ||
+		got[2].Action != "customer.suspend" || got[2].Who != "ops" || got[2].Target != "acme" ||
+		got[2].Outcome != "ok" || got[2].At.IsZero() || got[3].Action != "customer.resume" || got[4].Outcome != "refused" {
 		t.Fatalf("audit: %+v", got)
 	}
 	if strings.Join(*f.persist, ",") != "suspend:acme,resume:acme" {
@@ -214,7 +216,7 @@ func TestSenderLimit(t *testing.T) {
 	}
 	a := f.audit.all()
 	last := a[len(a)-1]
-	if len(a) != 12 || last.Action != "sender.remove" || last.Outcome != "refused" || a[9].Error == "" {
+	if len(a) != 13 || last.Action != "sender.remove" || last.Outcome != "refused" || a[9].Error == "" || a[10].Who != "acme-admin" {
 		t.Fatalf("audit: %d entries, last %+v", len(a), last)
 	}
 	if len(*f.persist) != 10 {
@@ -253,7 +255,8 @@ func TestRecipientLimit(t *testing.T) {
 		t.Fatalf("customer put: %d", code)
 	}
 	a := f.audit.all()
-	if len(a) != 22 || a[19].Outcome != "refused" || a[19].Scope != "customer:acme" || a[21].Action != "payment.put" {
+	if len(a) != 24 || a[19].Outcome != "refused" || a[19].Scope != "customer:acme" || a[20].Scope != "customer:beta" ||
+		a[22].Action != "payment.put" || a[23].Outcome != "refused" || a[23].Who != "acme-admin" {
 		t.Fatalf("audit: %d %+v", len(a), a[len(a)-1])
 	}
 }

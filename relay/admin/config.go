@@ -17,6 +17,10 @@ var (
 const (
 	DefaultMaxResults = 1000
 	DefaultSessionTTL = 8 * time.Hour
+
+	// DefaultSessionsPerToken is how many page sessions one token holds at
+	// once; a further sign-in replaces that token's oldest.
+	DefaultSessionsPerToken = 10
 )
 
 // Config is the `[admin]` table of the daemon's TOML file.
@@ -25,7 +29,10 @@ type Config struct {
 	AuditFile  string        `toml:"audit_file"`  // JSON lines, fsynced
 	MaxResults int           `toml:"max_results"` // most messages one lookup returns; 0 means DefaultMaxResults
 	SessionTTL time.Duration `toml:"session_ttl"` // page sessions; 0 means DefaultSessionTTL
-	Tokens     []TokenConfig `toml:"token"`
+	// SessionsPerToken caps one token's page sessions; 0 means
+	// DefaultSessionsPerToken.
+	SessionsPerToken int           `toml:"sessions_per_token"`
+	Tokens           []TokenConfig `toml:"token"`
 }
 
 // TokenConfig is one `[[admin.token]]`. Exactly one of Hash, Env, File
@@ -41,8 +48,8 @@ type TokenConfig struct {
 // Validate checks what can be checked without reading the environment or
 // files.
 func (c *Config) Validate() error {
-	if c.MaxResults < 0 || c.SessionTTL < 0 {
-		return fmt.Errorf("%w: negative max_results or session_ttl", ErrConfig)
+	if c.MaxResults < 0 || c.SessionTTL < 0 || c.SessionsPerToken < 0 {
+		return fmt.Errorf("%w: negative max_results, session_ttl or sessions_per_token", ErrConfig)
 	}
 	names := map[string]bool{}
 	for i, t := range c.Tokens {
@@ -83,4 +90,11 @@ func (c *Config) sessionTTL() time.Duration {
 		return DefaultSessionTTL
 	}
 	return c.SessionTTL
+}
+
+func (c *Config) sessionsPerToken() int {
+	if c.SessionsPerToken == 0 {
+		return DefaultSessionsPerToken
+	}
+	return c.SessionsPerToken
 }

@@ -29,14 +29,32 @@
 // Operators see recipient numbers masked (010****5678) and no message text;
 // they can still look a message up by the full recipient number.
 //
-// Tokens are long random strings, so a stored SHA-256 of each suffices
-// ("sha256:<hex>"); a token may also come in plain from an environment
-// variable or a file. A presented token is hashed and compared, in constant
-// time, with every configured hash.
+// Tokens have one format, like GitHub's: "rly_", 22 base62 characters
+// (at least 128 random bits) and a 6-character base62 CRC32 of the rest
+// ([NewToken], `relayctl new-token`). A presented token that does not fit
+// the format is refused before anything is hashed. The config keeps a
+// SHA-256 of each ("sha256:<hex>"); a token may also come in plain from an
+// environment variable or a file, and must then fit the format. A
+// presented token is hashed and compared, in constant time, with every
+// configured hash.
+//
+// Guessing is throttled per source (an IPv4 address or an IPv6 /64) with
+// the upstream's rules (package authguard): past 5 wrong tokens, a source
+// is answered 429 until its bucket refills, except for a token that has
+// already succeeded from that source. Sign-in is throttled per token too,
+// and each token holds at most [Config].SessionsPerToken page sessions: a
+// new one replaces that token's oldest, so a customer cannot sign the
+// operator (or another customer) out.
 //
 // Every change, and every refused change, is written to the [AuditLog]
-// (who, when, what, outcome) before the answer is sent; [FileAudit] writes
-// JSON lines and fsyncs each one.
+// (who, when, what, outcome, and the reason of a refusal) before the
+// answer is sent, whoever's token it was: a change its handler refused
+// without auditing (403 for another customer, 400 for a bad body) is
+// audited by the API's authentication wrapper with the route as action.
+// [FileAudit] writes JSON lines and fsyncs each one.
+//
+// CSV answers (statements, exports) go through package csvsafe: a cell
+// that a spreadsheet would run as a formula is written as text.
 //
 // # API
 //

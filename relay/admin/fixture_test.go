@@ -25,9 +25,9 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const (
-	opToken   = "op-token-0123456789abcdef"
-	acmeToken = "acme-token-0123456789abcdef"
-	betaToken = "beta-token-0123456789abcdef"
+	opToken   = "rly_ARZnRjqAUjTozzKxCYAYxH0HzEDL"
+	acmeToken = "rly_5ba5q2fhp9gAjKTmuk14Gp0spP8o"
+	betaToken = "rly_XVkuLMpVG50cjrVfOSgGnd0t3EY5"
 )
 
 // memAudit records entries in memory.

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"embed"
+	"errors"
 	"html/template"
 	"net/http"
 	"time"
@@ -51,10 +52,17 @@ func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	s.requests.Inc()
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	who, err := s.opts.Tokens.Authenticate(r.PostFormValue("token"))
-	if err != nil {
-		s.authFailed.Inc()
+	who, err := s.authenticate(r, r.PostFormValue("token"))
+	switch {
+	case errors.Is(err, errThrottled):
+		s.render(w, http.StatusTooManyRequests, "signin.html", map[string]string{"Error": "Too many failed attempts from this address. Try again later."})
+		return
+	case err != nil:
 		s.render(w, http.StatusUnauthorized, "signin.html", map[string]string{"Error": "The token is not valid."})
+		return
+	case !s.signIns.allow(who.Name):
+		s.throttled.Inc()
+		s.render(w, http.StatusTooManyRequests, "signin.html", map[string]string{"Error": "Too many sign-ins with this token. Try again later."})
 		return
 	}
 	http.SetCookie(w, &http.Cookie{

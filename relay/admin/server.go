@@ -15,7 +15,9 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/msgrelay/relay/relay/alimtalk"
+	"github.com/msgrelay/relay/relay/authguard"
 	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/logcap"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/optout"
 	"github.com/msgrelay/relay/relay/payment"
@@ -71,11 +73,15 @@ type Server struct {
 	mux  *http.ServeMux
 
 	sessions sessions
+	guard    *authguard.Guard
+	signIns  signInLimits
+	logs     *logcap.Limiter
 
 	requests   *metrics.Counter
 	authFailed *metrics.Counter
 	changes    *metrics.Counter
 	refused    *metrics.Counter
+	throttled  *metrics.Counter
 }
 
 // New builds a server.
@@ -101,7 +107,11 @@ func New(opts Options) (*Server, error) {
 	s.authFailed = set.NewCounter(`relay_admin_auth_failures_total`)
 	s.changes = set.NewCounter(`relay_admin_changes_total{outcome="ok"}`)
 	s.refused = set.NewCounter(`relay_admin_changes_total{outcome="refused"}`)
-	s.sessions.init(opts.Config.sessionTTL(), s.now)
+	s.throttled = set.NewCounter(`relay_admin_auth_throttled_total`)
+	s.sessions.init(opts.Config.sessionTTL(), opts.Config.sessionsPerToken(), s.now)
+	s.guard = newAuthGuard(s.now)
+	s.signIns.now = s.now
+	s.logs = logcap.NewLimiter(set, "admin", 1, 10)
 	s.routes()
 	return s, nil
 }
@@ -165,19 +175,28 @@ func (s *Server) routes() {
 	s.pageRoutes()
 }
 
-// apiAuth authenticates the bearer token.
+// apiAuth authenticates the bearer token. A change (any method but GET and
+// HEAD) that its handler refuses without auditing is audited here, so
+// every refused change is, whoever's token it was.
 func (s *Server) apiAuth(h func(http.ResponseWriter, *http.Request, Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Inc()
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		who, err := s.opts.Tokens.Authenticate(strings.TrimSpace(tok))
-		if !ok || err != nil {
+		if !ok {
 			s.authFailed.Inc()
-			w.Header().Set("WWW-Authenticate", `Bearer realm="relay-admin"`)
-			writeError(w, http.StatusUnauthorized, "a valid bearer token is required")
+			refuseAuth(w, ErrAuth)
 			return
 		}
-		h(w, r, who)
+		who, err := s.authenticate(r, strings.TrimSpace(tok))
+		if err != nil {
+			refuseAuth(w, err)
+			return
+		}
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			h(w, r, who)
+			return
+		}
+		s.auditRefusals(w, r, who, h)
 	}
 }
 
@@ -197,6 +216,9 @@ func (s *Server) audit(r *http.Request, who Principal, action, target, detail st
 		s.refused.Inc()
 	} else {
 		s.changes.Inc()
+	}
+	if m, ok := r.Context().Value(auditMarkKey{}).(*auditMark); ok {
+		m.done = true
 	}
 	if aerr := s.opts.Audit.Record(e); aerr != nil {
 		s.log.Error("audit record failed", "action", action, "target", target, "who", who.Name, "err", aerr)

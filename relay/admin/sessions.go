@@ -8,28 +8,32 @@ import (
 )
 
 // sessions holds the merchant pages' signed-in sessions, in memory: a
-// restart signs everyone out, which loses nothing.
+// restart signs everyone out, which loses nothing. Each token holds at
+// most perToken sessions; a new one replaces that token's oldest. Tokens
+// are configured, so the table is bounded by tokens × perToken, and no
+// token's sign-ins can push out another token's sessions.
 type sessions struct {
-	ttl time.Duration
-	now func() time.Time
+	ttl      time.Duration
+	perToken int
+	now      func() time.Time
 
 	mu struct {
 		sync.Mutex
-		byID map[string]session
+		byID    map[string]*session
+		byToken map[string][]*session // oldest first
 	}
 }
 
 type session struct {
+	id      string
 	who     Principal
 	expires time.Time
 }
 
-// maxSessions bounds the table; the oldest-expiring are dropped first.
-const maxSessions = 10000
-
-func (ss *sessions) init(ttl time.Duration, now func() time.Time) {
-	ss.ttl, ss.now = ttl, now
-	ss.mu.byID = make(map[string]session)
+func (ss *sessions) init(ttl time.Duration, perToken int, now func() time.Time) {
+	ss.ttl, ss.perToken, ss.now = ttl, perToken, now
+	ss.mu.byID = make(map[string]*session)
+	ss.mu.byToken = make(map[string][]*session)
 }
 
 // create makes a session for who and returns its id.
@@ -40,10 +44,22 @@ func (ss *sessions) create(who Principal) string {
 	now := ss.now()
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	if len(ss.mu.byID) >= maxSessions {
-		ss.sweepLocked(now)
+	list := ss.mu.byToken[who.Name]
+	live := list[:0]
+	for _, s := range list {
+		if now.Before(s.expires) {
+			live = append(live, s)
+		} else {
+			delete(ss.mu.byID, s.id)
+		}
 	}
-	ss.mu.byID[id] = session{who: who, expires: now.Add(ss.ttl)}
+	for len(live) >= ss.perToken {
+		delete(ss.mu.byID, live[0].id)
+		live = live[1:]
+	}
+	s := &session{id: id, who: who, expires: now.Add(ss.ttl)}
+	ss.mu.byID[id] = s
+	ss.mu.byToken[who.Name] = append(live, s)
 	return id
 }
 
@@ -56,7 +72,7 @@ func (ss *sessions) get(id string) (Principal, bool) {
 		return Principal{}, false
 	}
 	if !ss.now().Before(s.expires) {
-		delete(ss.mu.byID, id)
+		ss.removeLocked(s)
 		return Principal{}, false
 	}
 	return s.who, true
@@ -64,25 +80,19 @@ func (ss *sessions) get(id string) (Principal, bool) {
 
 func (ss *sessions) remove(id string) {
 	ss.mu.Lock()
-	delete(ss.mu.byID, id)
-	ss.mu.Unlock()
+	defer ss.mu.Unlock()
+	if s, ok := ss.mu.byID[id]; ok {
+		ss.removeLocked(s)
+	}
 }
 
-// sweepLocked drops expired sessions, and if the table is still full, the
-// one expiring soonest.
-func (ss *sessions) sweepLocked(now time.Time) {
-	var oldest string
-	var oldestAt time.Time
-	for id, s := range ss.mu.byID {
-		if !now.Before(s.expires) {
-			delete(ss.mu.byID, id)
-			continue
+func (ss *sessions) removeLocked(s *session) {
+	delete(ss.mu.byID, s.id)
+	list := ss.mu.byToken[s.who.Name]
+	for i, x := range list {
+		if x == s {
+			ss.mu.byToken[s.who.Name] = append(list[:i:i], list[i+1:]...)
+			break
 		}
-		if oldest == "" || s.expires.Before(oldestAt) {
-			oldest, oldestAt = id, s.expires
-		}
-	}
-	if len(ss.mu.byID) >= maxSessions {
-		delete(ss.mu.byID, oldest)
 	}
 }

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/msgrelay/relay/relay/csvsafe"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/settle"
 )
@@ -178,7 +178,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, who Principal) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="records-`+id+`.csv"`)
 	_, _ = w.Write([]byte("\ufeff"))
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	_ = cw.Write(exportHeader)
 	ts := func(t time.Time) string {
 		if t.IsZero() {

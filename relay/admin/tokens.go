@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 )
 
 // Principal is who a request acts as.
@@ -66,8 +67,8 @@ func LoadTokens(cfgs []TokenConfig, getenv func(string) string) (*Tokens, error)
 			}
 		case c.Env != "":
 			v := getenv(c.Env)
-			if len(v) < 16 {
-				return nil, fmt.Errorf("%w: token %q: $%s is unset or shorter than 16 characters", ErrConfig, c.Name, c.Env)
+			if err := CheckTokenFormat(v); err != nil {
+				return nil, fmt.Errorf("%w: token %q: $%s: %v (make one with relayctl new-token)", ErrConfig, c.Name, c.Env, err)
 			}
 			h = sha256.Sum256([]byte(v))
 		case c.File != "":
@@ -76,8 +77,8 @@ func LoadTokens(cfgs []TokenConfig, getenv func(string) string) (*Tokens, error)
 				return nil, fmt.Errorf("%w: token %q: %v", ErrConfig, c.Name, err)
 			}
 			v := strings.TrimRight(string(b), "\r\n")
-			if len(v) < 16 {
-				return nil, fmt.Errorf("%w: token %q: file holds fewer than 16 characters", ErrConfig, c.Name)
+			if err := CheckTokenFormat(v); err != nil {
+				return nil, fmt.Errorf("%w: token %q: %s: %v (make one with relayctl new-token)", ErrConfig, c.Name, c.File, err)
 			}
 			h = sha256.Sum256([]byte(v))
 		default:
@@ -88,13 +89,32 @@ func LoadTokens(cfgs []TokenConfig, getenv func(string) string) (*Tokens, error)
 	return t, nil
 }
 
-// Authenticate returns who token belongs to. It compares the token's hash
-// with every entry in constant time and does not stop at a match.
-func (t *Tokens) Authenticate(token string) (Principal, error) {
-	if token == "" {
-		return Principal{}, ErrAuth
+// tokensHashed counts presented tokens hashed, for tests that check a
+// malformed token is refused before it is.
+var tokensHashed atomic.Int64
+
+// hashPresented hashes a presented token that fits the format, and refuses
+// one that does not without hashing it.
+func hashPresented(token string) ([sha256.Size]byte, error) {
+	if err := CheckTokenFormat(token); err != nil {
+		return [sha256.Size]byte{}, fmt.Errorf("%w: %w", ErrAuth, err)
 	}
-	h := sha256.Sum256([]byte(token))
+	tokensHashed.Add(1)
+	return sha256.Sum256([]byte(token)), nil
+}
+
+// Authenticate returns who token belongs to. A token that does not fit the
+// format is refused before it is hashed; otherwise its hash is compared
+// with every entry in constant time, without stopping at a match.
+func (t *Tokens) Authenticate(token string) (Principal, error) {
+	h, err := hashPresented(token)
+	if err != nil {
+		return Principal{}, err
+	}
+	return t.lookup(h)
+}
+
+func (t *Tokens) lookup(h [sha256.Size]byte) (Principal, error) {
 	found := -1
 	for i := range t.entries {
 		if subtle.ConstantTimeCompare(h[:], t.entries[i].hash[:]) == 1 {

@@ -8,13 +8,14 @@ import (
 )
 
 func TestTokens(t *testing.T) {
+	opTok, fileTok := NewToken(), NewToken()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "tok")
-	if err := os.WriteFile(file, []byte("file-token-0123456789\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(fileTok + "\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg := Config{Tokens: []TokenConfig{
-		{Name: "ops", Hash: HashToken("op-token-0123456789")},
+		{Name: "ops", Hash: HashToken(opTok)},
 		{Name: "acme", Customer: "acme", File: file},
 	}}
 	if err := cfg.Validate(); err != nil {
@@ -24,13 +25,13 @@ func TestTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, err := toks.Authenticate("file-token-0123456789"); err != nil || p.Customer != "acme" || p.Operator() {
+	if p, err := toks.Authenticate(fileTok); err != nil || p.Customer != "acme" || p.Operator() {
 		t.Fatalf("file token: %+v %v", p, err)
 	}
-	if p, err := toks.Authenticate("op-token-0123456789"); err != nil || !p.Operator() || p.Name != "ops" {
+	if p, err := toks.Authenticate(opTok); err != nil || !p.Operator() || p.Name != "ops" {
 		t.Fatalf("operator token: %+v %v", p, err)
 	}
-	for _, bad := range []string{"", "op-token-012345678", "file-token-0123456789\n"} {
+	for _, bad := range []string{"", opTok[:len(opTok)-1], fileTok + "\n", NewToken()} {
 		if _, err := toks.Authenticate(bad); !errors.Is(err, ErrAuth) {
 			t.Errorf("%q authenticated", bad)
 		}
@@ -45,15 +46,19 @@ func TestTokens(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := LoadTokens([]TokenConfig{{Name: "a", Env: "SHORT"}}, func(string) string { return "short" }); !errors.Is(err, ErrConfig) {
-		t.Errorf("short env token: %v", err)
+	for _, v := range []string{"short", "a-long-token-of-the-old-kind-0123456789", opTok[:len(opTok)-1] + "x"} {
+		if _, err := LoadTokens([]TokenConfig{{Name: "a", Env: "T"}}, func(string) string { return v }); !errors.Is(err, ErrConfig) {
+			t.Errorf("env token %q not in the format: %v", v, err)
+		}
 	}
 }
 
 func BenchmarkAuthenticate(b *testing.B) {
 	var cfgs []TokenConfig
+	var last string
 	for i := range 50 {
-		cfgs = append(cfgs, TokenConfig{Name: string(rune('a' + i)), Hash: HashToken("token-" + string(rune('a'+i)) + "-0123456789")})
+		last = NewToken()
+		cfgs = append(cfgs, TokenConfig{Name: string(rune('a' + i)), Hash: HashToken(last)})
 	}
 	toks, err := LoadTokens(cfgs, nil)
 	if err != nil {
@@ -61,7 +66,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := toks.Authenticate("token-z-0123456789"); err != nil {
+		if _, err := toks.Authenticate(last); err != nil {
 			b.Fatal(err)
 		}
 	}

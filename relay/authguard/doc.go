@@ -21,9 +21,10 @@
 //     token until the caller's context ends (the bind deadline).
 //
 // An attempt that cannot name its account (a bare admin token) passes an
-// empty account: only the per-source failure bucket and the global budget
-// apply, and the known-source pass is keyed by a fingerprint of the
-// credential ([Attempt].Known).
+// empty account and a fingerprint of the credential ([Attempt].Known):
+// the per-source failure bucket and the global budget apply, except to a
+// credential that has succeeded from that source before, which passes
+// whatever others fail there.
 //
 // Memory is bounded: each table holds at most MaxKeys entries. When a table
 // is full, entries whose bucket has refilled are forgotten; if it is still

@@ -154,7 +154,7 @@ func (g *Guard) Admit(ctx context.Context, a Attempt) error {
 	src := Source(a.Src)
 	g.mu.Lock()
 	known := g.knownLocked(a.knownKey(), now)
-	err := g.refusedLocked(a.Account, src, known, now)
+	err := g.refusedLocked(a, src, known, now)
 	g.mu.Unlock()
 	if err != nil {
 		return err
@@ -182,7 +182,13 @@ func (g *Guard) Admit(ctx context.Context, a Attempt) error {
 	return nil
 }
 
-func (g *Guard) refusedLocked(account string, src netip.Prefix, known bool, now time.Time) error {
+func (g *Guard) refusedLocked(a Attempt, src netip.Prefix, known bool, now time.Time) error {
+	if known && a.Known != "" {
+		// The credential itself succeeded from here before: whoever is
+		// failing at this source, it is not the holder of this one.
+		return nil
+	}
+	account := a.Account
 	if l := g.mu.fails[pair{account, src}]; l != nil && l.TokensAt(now) < 1 {
 		return fmt.Errorf("%w: more than %d wrong secrets from this source (refills at %g/s)", ErrThrottled, g.cfg.FailBurst, g.cfg.FailRate)
 	}

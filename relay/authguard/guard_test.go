@@ -129,3 +129,20 @@ func TestTablesBounded(t *testing.T) {
 		t.Fatalf("tables %d %d %d, bound 100", len(g.mu.fails), len(g.mu.account), len(g.mu.known))
 	}
 }
+
+// A credential known from a source passes that source's failure bucket.
+func TestKnownCredentialPassesSourceBucket(t *testing.T) {
+	g, _ := newTestGuard(Config{FailBurst: 2})
+	src := netip.MustParseAddr("127.0.0.1")
+	good := Attempt{Known: "tok:good", Src: src}
+	g.Succeeded(good)
+	for range 5 {
+		g.Failed(Attempt{Known: "tok:guess", Src: src})
+	}
+	if err := admit(t, g, Attempt{Known: "tok:other", Src: src}); !errors.Is(err, ErrThrottled) {
+		t.Fatalf("a new credential at a failing source: %v", err)
+	}
+	if err := admit(t, g, good); err != nil {
+		t.Fatalf("the known credential: %v", err)
+	}
+}

@@ -1,11 +1,12 @@
 package settle
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/msgrelay/relay/relay/csvsafe"
 )
 
 // bom is the UTF-8 byte order mark the CSV starts with.
@@ -25,7 +26,7 @@ func (st *Statement) WriteCSV(w io.Writer) error {
 	if _, err := io.WriteString(w, bom); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	rows := [][]string{{"customer", "month", "product", "label", "count", "unit_price_krw", "amount_krw"}}
 	for _, l := range st.Lines {
 		rows = append(rows, []string{st.Customer, st.Month, l.Product, l.Label,
