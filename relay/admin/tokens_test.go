@@ -11,7 +11,7 @@ func TestTokens(t *testing.T) {
 	opTok, fileTok := NewToken(), NewToken()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "tok")
-	if err := os.WriteFile(file, []byte(fileTok + "\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(fileTok+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg := Config{Tokens: []TokenConfig{
