@@ -54,7 +54,10 @@ func TestStatementIssueAndReissue(t *testing.T) {
 	for _, en := range f.audit.all() {
 		actions = append(actions, en.Action+":"+en.Outcome)
 	}
-	want := []string{"statement.issue:refused", "statement.issue:ok", "statement.issue:refused", "statement.reissue:ok"}
+	// Every refused change is audited, the customer's 403 and the 400 too.
+	const byRoute = "POST /api/v1/customers/{customer}/statements/{month}/issue"
+	want := []string{"statement.issue:refused", byRoute + ":refused", "statement.issue:ok", "statement.issue:refused",
+		byRoute + ":refused", "statement.reissue:ok"}
 	if len(actions) != len(want) {
 		t.Fatalf("audit %q, want %q", actions, want)
 	}
