@@ -272,3 +272,34 @@ func TestNumbers(t *testing.T) {
 		t.Errorf("HasSender allocates %v", n)
 	}
 }
+
+// Attack 7: every check costs the registry's largest iteration count, so
+// the time of an answer does not tell a known id from an unknown one.
+func TestEveryCheckCostsTheSame(t *testing.T) {
+	low, err := HashSecret("low-secret", MinIterations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	high, err := HashSecret("high-secret", 4*MinIterations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := Load([]Config{
+		{ID: "demo", Name: "Demo", SecretHash: low, Products: []string{"sms"}},
+		{ID: "big", Name: "Big", SecretHash: high, Products: []string{"sms"}},
+	}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRegistry(cs, Options{})
+	for _, tc := range []struct{ id, secret string }{
+		{"demo", "wrong"}, {"demo", "low-secret"}, {"big", "wrong"}, {"big", "high-secret"}, {"nobody", "x"},
+	} {
+		before := iterationsDone.Load()
+		_, _ = r.Authenticate(tc.id, tc.secret)
+		_, _ = r.AuthenticateSMPP(tc.id, tc.secret)
+		if n := iterationsDone.Load() - before; n != 2*4*MinIterations {
+			t.Errorf("Authenticate(%q) and AuthenticateSMPP cost %d iterations, want %d each", tc.id, n/2, 4*MinIterations)
+		}
+	}
+}
