@@ -27,8 +27,11 @@ import (
 // uses a setting owns its typed part (door.Config, customer.Config,
 // route.Config, upstream.Config); this type only gathers them.
 type Config struct {
-	// DataDir holds the store. Required.
-	DataDir string `toml:"data_dir"`
+	// DataDir holds the store. Required. It is created 0700, and the relay
+	// refuses to start if group or others may use it, unless
+	// AllowSharedDataDir (package datadir).
+	DataDir            string `toml:"data_dir"`
+	AllowSharedDataDir bool   `toml:"allow_shared_data_dir"`
 	// Upstream is where upstream gateways connect.
 	Upstream UpstreamConfig `toml:"upstream"`
 	// SMPPServer is where upstream ESMEs bind over SMPP; no listen, no

@@ -27,6 +27,7 @@ import (
 
 	"github.com/msgrelay/relay/relay/admin"
 	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/datadir"
 	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/httpapi"
@@ -164,6 +165,9 @@ func (d *Daemon) openStore() error {
 		if o.OnReports == nil {
 			o.OnReports = d.hub.Wake
 		}
+	}
+	if err := datadir.Prepare(d.cfg.DataDir, d.cfg.AllowSharedDataDir); err != nil {
+		return err
 	}
 	st, err := store.Open(d.cfg.DataDir, o)
 	if err != nil {

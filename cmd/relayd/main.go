@@ -41,6 +41,8 @@ func main() {
 		fmt.Printf("relayd: %s is valid\n", *path)
 		return
 	}
+	// Message texts and numbers are written to disk: files 0600, dirs 0700.
+	syscall.Umask(0o077)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := relay.Run(ctx, cfg, relay.Options{Logger: log}); err != nil {
