@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -141,7 +142,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		"b": {Users: map[string]string{"relay": "pw"}},
 	}
 	cfg := &Config{
-		DataDir:  t.TempDir(),
+		DataDir:  filepath.Join(t.TempDir(), "data"), // the relay makes it 0700
 		Upstream: UpstreamConfig{Listen: "127.0.0.1:0"},
 		Door:     door.DefaultConfig(),
 		Customers: []customer.Config{{

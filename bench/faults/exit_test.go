@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -48,7 +49,7 @@ func TestRunExitsWhenTheStoreFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &relay.Config{
-		DataDir:  t.TempDir(),
+		DataDir:  filepath.Join(t.TempDir(), "data"), // the relay makes it 0700
 		Upstream: relay.UpstreamConfig{Listen: "127.0.0.1:0"},
 		Door:     door.DefaultConfig(),
 		Customers: []customer.Config{{ID: "shop", Name: "Shop", SecretHash: hash, Products: []string{"sms"},
