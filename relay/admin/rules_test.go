@@ -60,7 +60,10 @@ func TestTemplatesAPI(t *testing.T) {
 	for _, a := range f.audit.all() {
 		actions = append(actions, a.Action+":"+a.Outcome)
 	}
-	if got := strings.Join(actions, " "); got != "template.put:refused template.put:ok template.remove:ok template.remove:refused" {
+	// Every refused change is audited: the customer's 403 and the 404 for
+	// another customer's sender profile by their route.
+	const byRoute = "PUT /api/v1/customers/{customer}/templates/{sender_key}/{code}"
+	if got := strings.Join(actions, " "); got != byRoute+":refused "+byRoute+":refused template.put:refused template.put:ok template.remove:ok template.remove:refused" {
 		t.Fatalf("audit: %s", got)
 	}
 }
