@@ -19,6 +19,7 @@ import (
 // on a steady clock.
 func TestWallClockSteppedNoFalseExpiry(t *testing.T) {
 	h := newHarness(t, func(s *setup) {
+		s.cfg.Dispatch.Validity = message.ResultWindow // the 48 h ceiling: deadlines at acceptance + 48h
 		s.sims["a"].ReceiptDelay = 47*time.Hour + 59*time.Minute
 		s.sims["b"].ReceiptDelay = 1000 * time.Hour // never, in this test
 		s.sims["a"].Clock, s.sims["b"].Clock = s.clock, s.clock

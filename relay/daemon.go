@@ -159,7 +159,8 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 }
 
 func (d *Daemon) openStore() error {
-	o := store.Options{Now: d.opts.Now, Logger: d.log, Metrics: d.set, OnReports: d.hub.Wake}
+	o := store.Options{Now: d.opts.Now, Logger: d.log, Metrics: d.set, OnReports: d.hub.Wake,
+		Validity: d.cfg.Dispatch.Validity}
 	if d.opts.StoreOptions != nil {
 		d.opts.StoreOptions(&o)
 		if o.OnReports == nil {

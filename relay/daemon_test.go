@@ -260,6 +260,7 @@ func TestResultWindowAcrossRestart(t *testing.T) {
 		late   = 48*time.Hour + time.Minute
 	)
 	h := newHarness(t, func(s *setup) {
+		s.cfg.Dispatch.Validity = message.ResultWindow // the 48 h ceiling: deadlines at acceptance + 48h
 		// Carrier a answers 010 numbers and receipts them at 47h59m;
 		// carrier b answers 011 numbers and receipts them at 48h01m. Both
 		// delays run on the test's clock, as does the relay's.

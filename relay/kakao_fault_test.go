@@ -72,7 +72,9 @@ func TestKakao3005WithoutFinalExpiresOnce(t *testing.T) {
 	h := newHarness(t, withKakao(func(c *kakaotest.Config) {
 		c.Force = map[string]string{"01056565656": "3005"}
 		c.FinalAfter, c.FinalCode = 100*time.Hour, "1000"
-	}))
+	}), func(s *setup) {
+		s.cfg.Dispatch.Validity = message.ResultWindow // the 48 h ceiling: the deadline is acceptance + 48h
+	})
 	u := h.connect("shop")
 	r := h.submit(u, alimtalk("k3005", "01056565656", upstreampb.Fallback_FALLBACK_AUTO))
 	id := mustID(t, r.MessageId)

@@ -20,7 +20,7 @@ func (s *Store) Accept(ctx context.Context, m *message.Message) (message.ID, boo
 	if err := checkNew(m); err != nil {
 		return 0, false, err
 	}
-	a := prepare(m, s.now())
+	a := prepare(m, s.now(), s.opts.Validity)
 	// Written by the pipeline; read only after do succeeds (if ctx ends
 	// first, the op may still run later).
 	var id message.ID
@@ -66,7 +66,7 @@ type acceptance struct {
 	keys   [][]byte // msg, open, cust and rcpt keys, each ending in the id
 }
 
-func prepare(m *message.Message, now time.Time) *acceptance {
+func prepare(m *message.Message, now time.Time, validity time.Duration) *acceptance {
 	r := rec{Message: *m}
 	r.ID = 0
 	r.State = message.StateAccepted
@@ -82,7 +82,9 @@ func prepare(m *message.Message, now time.Time) *acceptance {
 	if m.ClientRef != "" {
 		a.ref = refKey(m.Customer, m.ClientRef)
 	}
-	a.keys = append(a.keys, msgKey(0), openKey(0), custKey(m.Customer, 0))
+	// The deadline is set here, once: every state until a final one keeps
+	// it (dueOf), so no message, sent or not, outlives it.
+	a.keys = append(a.keys, msgKey(0), openKey(0), custKey(m.Customer, 0), dueKey(r.AcceptedAt.Add(validity), 0))
 	if m.Recipient != "" {
 		a.keys = append(a.keys, rcptKey(m.Customer, m.Recipient, 0))
 	}

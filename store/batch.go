@@ -28,7 +28,7 @@ func (s *Store) AcceptBatch(ctx context.Context, ms []*message.Message, out []Ac
 			out[i].Err = err
 			continue
 		}
-		recs[i] = prepare(m, now)
+		recs[i] = prepare(m, now, s.opts.Validity)
 	}
 	// The op writes only into res: do may return on ctx while the op still
 	// runs, and then out must not be shared with it.

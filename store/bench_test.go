@@ -96,7 +96,7 @@ func preload(b *testing.B, s *Store, n int, state message.State, sentAt time.Tim
 		err := s.do(context.Background(), func(w *writer) error {
 			for k := 0; k < 5000 && len(ids) < n; k++ {
 				i := len(ids)
-				id, _, err := w.accept(prepare(sms("bench", strconv.Itoa(i)), w.now))
+				id, _, err := w.accept(prepare(sms("bench", strconv.Itoa(i)), w.now, DefaultValidity))
 				if err != nil {
 					return err
 				}
@@ -216,7 +216,7 @@ func bulkFinal(b *testing.B, s *Store, n int) {
 			for k := 0; k < 10000 && done < n; k++ {
 				m := sms("bulk", "")
 				m.Text = "결제가 완료되었습니다. 주문번호 1234567890"
-				id, _, err := w.accept(prepare(m, w.now))
+				id, _, err := w.accept(prepare(m, w.now, DefaultValidity))
 				if err != nil {
 					return err
 				}

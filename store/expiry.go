@@ -3,52 +3,82 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/msgrelay/relay/relay/message"
 )
 
-// ExpiredResult is the result of a message closed for want of a receipt
-// within message.ResultWindow (Art. 5-3).
+// DefaultValidity is the default of Options.Validity: an hour inside the
+// 48-hour ceiling of the service terms (Art. 5-3), so the final report of
+// a message the scan expires leaves well within it.
+const DefaultValidity = 47 * time.Hour
+
+// ExpiredResult is the result of a message closed for want of a final
+// result before its deadline (acceptance + Options.Validity, Art. 5-3).
 var ExpiredResult = message.Result{
-	Source: message.SourceRelay, Code: "expired", Reason: "no result within 48 hours of sending",
+	Source: message.SourceRelay, Code: "expired", Reason: "no final result within the validity period from acceptance",
 }
 
-// ExpireDue closes as expired up to limit messages whose result deadline
-// (sent time + 48h) is at or before now, in one synced batch, and returns
-// their ids. Call it again while it returns limit ids.
+// ExpireDue closes as expired up to limit messages, in any state that is not
+// final, whose deadline is at or before now, in one synced batch, and
+// returns their ids. Call it again while it returns limit ids. Due entries
+// of messages already final (left by an older deadline rule) are removed.
 func (s *Store) ExpireDue(ctx context.Context, now time.Time, limit int) ([]message.ID, error) {
-	upper := binary.BigEndian.AppendUint64([]byte{tDue}, uint64(now.UnixMilli())+1)
+	return s.ExpireBefore(ctx, now, now, limit)
+}
+
+// ExpireBefore is ExpireDue for the messages whose deadline is at or
+// before due, closed with final time now: a scan that runs every period
+// passes due = now + period, so no message is final after its deadline.
+func (s *Store) ExpireBefore(ctx context.Context, due, now time.Time, limit int) ([]message.ID, error) {
+	upper := binary.BigEndian.AppendUint64([]byte{tDue}, uint64(due.UnixMilli())+1)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tDue}, UpperBound: upper})
 	if err != nil {
 		return nil, err
 	}
-	var due []message.ID
-	for ok := it.First(); ok && len(due) < limit; ok = it.Next() {
-		due = append(due, idAt(it.Key()))
+	var keys [][]byte
+	for ok := it.First(); ok && len(keys) < limit; ok = it.Next() {
+		keys = append(keys, append([]byte(nil), it.Key()...))
 	}
-	if err := it.Close(); err != nil || len(due) == 0 {
+	if err := it.Close(); err != nil || len(keys) == 0 {
 		return nil, err
 	}
 	var expired []message.ID
 	err = s.do(ctx, func(w *writer) error {
 		expired = expired[:0]
-		for _, id := range due {
-			r, err := w.load(id)
+		for _, k := range keys {
+			r, err := w.load(idAt(k))
+			if errors.Is(err, ErrNotFound) {
+				if err := w.del(k); err != nil {
+					return err
+				}
+				continue
+			}
 			if err != nil {
 				return err
 			}
-			// A receipt may have closed it since the scan.
-			if !r.State.AwaitingResult() || r.SentAt.Add(message.ResultWindow).After(now) {
+			if r.State.Final() {
+				// Final since the scan (its move removed the entry), or a
+				// stale entry of an older rule (sent + 48h) no move names.
+				if err := w.del(k); err != nil {
+					return err
+				}
 				continue
 			}
+			cur := s.dueOf(&r.Message)
 			if err := w.move(r, message.StateExpired, func(m *message.Message) {
 				m.Result, m.FinalAt = ExpiredResult, now
 			}); err != nil {
 				return err
 			}
-			expired = append(expired, id)
+			if string(k) != string(cur) {
+				if err := w.del(k); err != nil { // the move removed only the current rule's entry
+					return err
+				}
+			}
+			expired = append(expired, r.ID)
 		}
 		return nil
 	})

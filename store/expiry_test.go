@@ -24,15 +24,17 @@ func TestExpiryAcrossReopen(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Down for two days; the deadlines are wall-clock and survive.
-	c.Add(message.ResultWindow - 3*time.Hour)
+	// Down for two days; the deadlines (acceptance + 47h) are wall-clock
+	// and survive.
+	c.Add(DefaultValidity - 3*time.Hour)
 	s = openTest(t, fs, c)
 	defer s.Close()
 	open := 0
 	if _, err := s.Recover(func(m *message.Message) error { open++; return nil }); err != nil || open != 5 {
 		t.Fatalf("recovered %d, %v", open, err)
 	}
-	// Deadlines of the first two (sent at +0h, +1h) have passed by now (+47h).
+	// Deadlines of the first three (accepted at +0h, +1h, +2h) have passed
+	// by now (+49h).
 	got, err := s.ExpireDue(ctx, c.Now(), 1)
 	if err != nil || len(got) != 1 || got[0] != ids[0] {
 		t.Fatalf("first bounded batch: %v %v", got, err)
@@ -98,4 +100,39 @@ func TestOutboxAcrossReopen(t *testing.T) {
 	if reps, _ = s.Reports("c1", 0, 10); len(reps) != 1 || reps[0].Seq != 7 {
 		t.Fatalf("new report %+v", reps)
 	}
+}
+
+// TestNeverSentExpires: the deadline runs from acceptance, so a message no
+// carrier ever took (wrong password, no live route) expires with a report
+// like any other, and one the carrier took keeps the same deadline.
+func TestNeverSentExpires(t *testing.T) {
+	c := newClock()
+	s := openTest(t, vfs.NewMem(), c)
+	defer s.Close()
+	ctx := context.Background()
+	never := mustAccept(t, s, sms("c1", "never"))
+	queued := mustAccept(t, s, sms("c1", "queued"))
+	if err := s.MarkQueued(ctx, queued); err != nil {
+		t.Fatal(err)
+	}
+	c.Add(time.Hour)
+	sent := mustAccept(t, s, sms("c1", "sent"))
+	c.Add(46 * time.Hour)
+	toSent(t, s, sent, "S", c.Now()) // sent at +47h: its deadline is still acceptance + 47h
+	if got, _ := s.ExpireDue(ctx, c.Now().Add(-time.Millisecond), 10); len(got) != 0 {
+		t.Fatalf("expired before the deadline: %v", got)
+	}
+	got, err := s.ExpireDue(ctx, c.Now(), 10)
+	if err != nil || len(got) != 2 || got[0] != never || got[1] != queued {
+		t.Fatalf("at acceptance + 47h: %v %v, want the never-sent and the queued one", got, err)
+	}
+	c.Add(time.Hour)
+	if got, err := s.ExpireDue(ctx, c.Now(), 10); err != nil || len(got) != 1 || got[0] != sent {
+		t.Fatalf("an hour later: %v %v, want the one accepted an hour later", got, err)
+	}
+	reps, _ := s.Reports("c1", 0, 10)
+	if len(reps) != 3 {
+		t.Fatalf("%d reports, want one final report each", len(reps))
+	}
+	mustVerify(t, s)
 }

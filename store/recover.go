@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"errors"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -26,13 +28,35 @@ func (s *Store) Recover(fn func(*message.Message) error) (RecoveryStats, error) 
 	}
 	defer idx.Close()
 	var st RecoveryStats
+	var undue [][]byte // open messages accepted before every state had a deadline
 	err = s.joinRecords(idx, func(m *message.Message) error {
 		st.Open++
+		k := s.dueOf(m)
+		if _, c, err := s.db.Get(k); err == nil {
+			c.Close()
+		} else if errors.Is(err, pebble.ErrNotFound) {
+			undue = append(undue, k)
+		} else {
+			return err
+		}
 		return fn(m)
 	})
 	st.Took = time.Since(start)
 	if err != nil {
 		return st, err
+	}
+	if len(undue) > 0 {
+		if err := s.do(context.Background(), func(w *writer) error {
+			for _, k := range undue {
+				if err := w.set(k, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return st, err
+		}
+		s.log.Info("store: gave open messages their deadline from acceptance", "count", len(undue))
 	}
 	s.m.recoverOpen.Add(st.Open)
 	s.m.recoverSecs.Add(st.Took.Seconds())

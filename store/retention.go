@@ -188,7 +188,7 @@ func (w *writer) removeMessages(customer string, ids []message.ID) error {
 		recs = append(recs, r)
 	}
 	for _, r := range recs {
-		for _, k := range [][]byte{msgKey(r.ID), openKey(r.ID), dueOf(&r.Message)} {
+		for _, k := range [][]byte{msgKey(r.ID), openKey(r.ID), w.s.dueOf(&r.Message)} {
 			if k == nil {
 				continue
 			}

@@ -42,7 +42,11 @@ type Options struct {
 	MaxGroup  int              // most writes sharing one batch and fsync; default 1024
 	PurgeStep int              // records per purge or expiry batch; default 512
 	ParkedTTL time.Duration    // how long a receipt waits for its id; default 48h
-	CacheSize int64            // Pebble block cache bytes; default 64 MiB
+	// Validity is how long after its acceptance a message must be final:
+	// its deadline (the due table) is acceptance + Validity. Default
+	// 47h; at most message.ResultWindow.
+	Validity  time.Duration
+	CacheSize int64 // Pebble block cache bytes; default 64 MiB
 
 	// MemTableSize is the size of Pebble's memtables; default 64 MiB.
 	// Larger tables flush less often, and a message's short-lived index
@@ -68,8 +72,11 @@ type Options struct {
 
 // Validate reports options that cannot work.
 func (o *Options) Validate() error {
-	if o.MaxGroup < 0 || o.PurgeStep < 0 || o.ParkedTTL < 0 || o.CacheSize < 0 || o.MemTableSize < 0 || o.CommitSiblings < 0 {
+	if o.MaxGroup < 0 || o.PurgeStep < 0 || o.ParkedTTL < 0 || o.CacheSize < 0 || o.MemTableSize < 0 || o.CommitSiblings < 0 || o.Validity < 0 {
 		return fmt.Errorf("store: negative option in %+v", *o)
+	}
+	if o.Validity > message.ResultWindow {
+		return fmt.Errorf("store: validity %v over the %v ceiling", o.Validity, message.ResultWindow)
 	}
 	return nil
 }
@@ -95,6 +102,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.ParkedTTL == 0 {
 		o.ParkedTTL = message.ResultWindow
+	}
+	if o.Validity == 0 {
+		o.Validity = DefaultValidity
 	}
 	if o.CacheSize == 0 {
 		o.CacheSize = 64 << 20

@@ -86,7 +86,7 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 			return err
 		}
 	}
-	oldDue, newDue := dueOf(&old.Message), dueOf(m)
+	oldDue, newDue := w.s.dueOf(&old.Message), w.s.dueOf(m)
 	if oldDue != nil && string(oldDue) != string(newDue) {
 		if err := w.singleDel(oldDue); err != nil {
 			return err
@@ -125,12 +125,18 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	return nil
 }
 
-// dueOf is the due-table key of a message that waits for its result.
-func dueOf(m *message.Message) []byte {
-	if !m.State.AwaitingResult() {
+// dueOf is the due-table key of a message that is not final: its
+// deadline, acceptance + Options.Validity, whatever state it is in.
+func (s *Store) dueOf(m *message.Message) []byte {
+	if m.State.Final() {
 		return nil
 	}
-	return dueKey(m.SentAt.Add(message.ResultWindow), m.ID)
+	return dueKey(s.Deadline(m), m.ID)
+}
+
+// Deadline is when message m must be final: acceptance + Options.Validity.
+func (s *Store) Deadline(m *message.Message) time.Time {
+	return m.AcceptedAt.Add(s.opts.Validity)
 }
 
 // counter reads an 8-byte big-endian counter; absent is zero.

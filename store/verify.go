@@ -63,7 +63,7 @@ func (s *Store) Verify() error {
 			if !m.State.Final() {
 				want[string(openKey(m.ID))+"="] = true
 			}
-			if k := dueOf(m); k != nil {
+			if k := s.dueOf(m); k != nil {
 				want[string(k)+"="] = true
 			}
 			want[string(custKey(m.Customer, m.ID))+"="] = true

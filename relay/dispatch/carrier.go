@@ -23,22 +23,20 @@ type carrier struct {
 	q        *fifo
 	dc       coding.DataCoding
 	loc      *time.Location
-	validity string // relative validity_period, e.g. "000001230000000R"
 }
 
-func newCarrier(cc CarrierConfig, addr, password string, validity time.Duration,
+func newCarrier(cc CarrierConfig, addr, password string,
 	onDeliver func(*carrier) smpp.DeliverHandler, log *slog.Logger, set *metrics.Set) (*carrier, error) {
 	loc, err := time.LoadLocation(cc.TimeZone)
 	if err != nil {
 		return nil, err
 	}
 	c := &carrier{
-		name:     cc.Name,
-		cfg:      cc,
-		q:        newFIFO(),
-		dc:       coding.EUCKR,
-		loc:      loc,
-		validity: relativeValidity(validity),
+		name: cc.Name,
+		cfg:  cc,
+		q:    newFIFO(),
+		dc:   coding.EUCKR,
+		loc:  loc,
 	}
 	if cc.DataCoding == "ucs2" {
 		c.dc = coding.UCS2
@@ -101,13 +99,19 @@ func (c *carrier) close(ctx context.Context) {
 	}
 }
 
-// relativeValidity writes d as an SMPP relative time (YYMMDDhhmmss000R).
+// relativeValidity writes d, rounded down to seconds, as an SMPP relative
+// time (YYMMDDhhmmss000R): the carrier gives up on the message when the
+// relay would.
 func relativeValidity(d time.Duration) string {
-	s := int64(d / time.Second)
-	days, s := s/86400, s%86400
+	s := max(int64(d/time.Second), 1)
+	days, s := min(s/86400, 99), s%86400
 	h, s := s/3600, s%3600
 	m, s := s/60, s%60
-	return fmt.Sprintf("0000%02d%02d%02d%02d000R", days, h, m, s)
+	b := [16]byte{'0', '0', '0', '0', 0, 0, 0, 0, 0, 0, 0, 0, '0', '0', '0', 'R'}
+	for i, v := range [4]int64{days, h, m, s} {
+		b[4+2*i], b[5+2*i] = byte('0'+v/10), byte('0'+v%10)
+	}
+	return string(b[:])
 }
 
 // encode fills sm for one SMS or LMS leg, encoding the text into buf (the
@@ -115,11 +119,11 @@ func relativeValidity(d time.Duration) string {
 // returns) and returning buf for the next one. An SMS goes in
 // short_message; an LMS, up to 2,000 bytes, goes whole in message_payload,
 // as one message, never split into SMS parts.
-func (c *carrier) encode(m *message.Message, sm *pdu.SubmitSM, buf []byte) ([]byte, error) {
+func (c *carrier) encode(m *message.Message, sm *pdu.SubmitSM, buf []byte, left time.Duration) ([]byte, error) {
 	*sm = pdu.SubmitSM{
 		Source:             pdu.Address{Addr: m.Sender},
 		Dest:               pdu.Address{TON: 0, NPI: 1, Addr: m.Recipient},
-		ValidityPeriod:     c.validity,
+		ValidityPeriod:     relativeValidity(left),
 		RegisteredDelivery: 1, // a final receipt, success or failure
 		DataCoding:         uint8(c.dc),
 	}

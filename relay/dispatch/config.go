@@ -19,10 +19,14 @@ type Config struct {
 	// RetryMin and RetryMax bound the backoff between attempts.
 	RetryMin time.Duration `toml:"retry_min"` // the first backoff. Default 200ms.
 	RetryMax time.Duration `toml:"retry_max"` // the longest backoff. Default 30s.
-	// Validity is the validity period asked of the carrier; it must leave
-	// room for the final receipt inside the 48-hour window. Default 47h.
+	// Validity is how long after its acceptance every message is final,
+	// whatever happens to it (never routed, carrier down, retries, Kakao
+	// 3005, fallback legs): the deadline set at acceptance. Each submit
+	// asks the carrier for the time left as its validity period. Default
+	// 47h; at most 48h (the service terms' ceiling), at least 10s in tests.
 	Validity time.Duration `toml:"validity"`
-	// ExpiryScan is how often overdue messages are closed. Default 10s.
+	// ExpiryScan is how often messages at their deadline are closed; the
+	// scan looks one period ahead. Default 10s.
 	ExpiryScan time.Duration `toml:"expiry_scan"`
 }
 
@@ -54,9 +58,12 @@ func (d *Config) Validate() error {
 	if d.RetryMin > d.RetryMax {
 		errs = append(errs, errors.New("dispatch.retry_min > retry_max"))
 	}
-	if d.Validity <= 0 || d.Validity >= message.ResultWindow {
-		errs = append(errs, fmt.Errorf("dispatch.validity %v must be positive and leave room for a receipt inside the %v window",
+	if d.Validity <= 0 || d.Validity > message.ResultWindow {
+		errs = append(errs, fmt.Errorf("dispatch.validity %v must be positive and at most %v: every message is final within it of its acceptance",
 			d.Validity, message.ResultWindow))
+	}
+	if d.ExpiryScan <= 0 || d.ExpiryScan >= d.Validity {
+		errs = append(errs, fmt.Errorf("dispatch.expiry_scan %v must be positive and shorter than validity %v", d.ExpiryScan, d.Validity))
 	}
 	return errors.Join(errs...)
 }

@@ -98,7 +98,7 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 		if err != nil {
 			return nil, err
 		}
-		c, err := newCarrier(cc, addr, pw, cfg.Validity, corr.handler, d.log, opts.Metrics)
+		c, err := newCarrier(cc, addr, pw, corr.handler, d.log, opts.Metrics)
 		if err != nil {
 			return nil, err
 		}
@@ -247,12 +247,15 @@ func every(ctx context.Context, period time.Duration, f func(context.Context)) {
 	}
 }
 
-// ExpireNow closes every message whose result window has passed, as the
-// periodic scan does.
+// ExpireNow closes every message that would pass its deadline before the
+// next scan, as the periodic scan does: the scan looks one period ahead, so
+// every message is final, and its report written, within validity of its
+// acceptance.
 func (d *Dispatcher) ExpireNow(ctx context.Context) int {
 	total := 0
 	for {
-		ids, err := d.st.ExpireDue(ctx, d.now(), 512)
+		now := d.now()
+		ids, err := d.st.ExpireBefore(ctx, now.Add(d.cfg.ExpiryScan), now, 512)
 		if err != nil {
 			d.log.Error("dispatch: expiry scan", "err", err)
 			break

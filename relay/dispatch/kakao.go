@@ -140,6 +140,10 @@ func (k *kakaoLeg) send(ctx context.Context, m *message.Message) {
 	if m.Kakao.Buttons != "" {
 		req.Buttons = json.RawMessage(m.Kakao.Buttons)
 	}
+	if late, ok := k.disp.tooLate(m, 0); !ok {
+		k.disp.fail(ctx, m, late)
+		return
+	}
 	m.Attempts++
 	res, err := k.client.Send(ctx, req)
 	if err != nil && ctx.Err() != nil {
@@ -171,9 +175,9 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 	switch {
 	case err == nil && res.Action == kakaobiz.Delivered:
 		k.sent.Inc()
-		now := k.now()
+		now, attempts := k.now(), m.Attempts
 		if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateDelivered), func(r *message.Message) {
-			r.Result, r.FinalAt = result, now
+			r.Result, r.FinalAt, r.Attempts = result, now, max(r.Attempts, attempts)
 			if r.SentAt.IsZero() {
 				r.SentAt = now
 			}
@@ -203,9 +207,9 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 		// handset could get both); poll until final or the window ends.
 		k.waited.Inc()
 		if m.State != message.StateKakaoSent {
-			now, serial := k.now(), m.ID.String()
+			now, serial, attempts := k.now(), m.ID.String(), m.Attempts
 			if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateKakaoSent), func(r *message.Message) {
-				r.Carrier, r.CarrierMsgID, r.SentAt = "kakao", serial, now
+				r.Carrier, r.CarrierMsgID, r.SentAt, r.Attempts = "kakao", serial, now, max(r.Attempts, attempts)
 			}); err != nil {
 				k.disp.storeTrouble(m, "record kakao-sent", err)
 				return
@@ -221,7 +225,13 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 		if m.State == message.StateKakaoSent {
 			return // still polled
 		}
-		k.later.add(m, time.Now().Add(k.disp.backoff(int(m.Attempts))))
+		if !k.disp.attemptsLeft(m) {
+			// A long outage: the leg has used its attempts. The fallback
+			// (or the failure) is the message's result now, not the expiry.
+			k.fallback(ctx, m, gaveUp(m, transient(res, err)))
+			return
+		}
+		k.disp.retry(ctx, m, transient(res, err), true, k.later)
 	}
 }
 
@@ -231,22 +241,43 @@ func (k *kakaoLeg) fallback(ctx context.Context, m *message.Message, kakaoRes me
 	if why == "" && m.Kakao.Ad && !door.AdSMSAllowed(k.now()) {
 		why = "AD_RULE: an advertising fallback SMS is not sent between 21:00 and 08:00 (Asia/Seoul)"
 	}
+	if why == "" {
+		// The fallback leg inherits the message's deadline.
+		if late, ok := k.disp.tooLate(m, 0); !ok {
+			why = late.Reason
+		}
+	}
 	if why != "" {
 		kakaoRes.Reason += "; no fallback: " + why
 		k.disp.fail(ctx, m, kakaoRes)
 		return
 	}
+	// The leg's product and exact text are written in the write that
+	// queues it: after a restart, the bytes sent are the bytes decided.
+	// The record keeps the text of its current leg; the Kakao leg is over.
+	attempts := m.Attempts
 	if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateQueued), func(r *message.Message) {
 		r.Leg++
-		r.Billed = product
+		r.Billed, r.Text = product, text
 		r.Carrier, r.CarrierMsgID, r.SentAt = "", "", time.Time{}
+		r.Attempts = max(r.Attempts, attempts)
 	}); err != nil {
 		k.disp.storeTrouble(m, "fallback", err)
 		return
 	}
 	c := *m
-	c.State, c.Leg, c.Billed, c.Text = message.StateQueued, 1, product, text
+	c.State, c.Leg, c.Billed, c.Text = message.StateQueued, m.Leg+1, product, text
+	c.Attempts = max(c.Attempts, attempts)
 	k.disp.Enqueue(&c)
+}
+
+// transient is the result a Kakao transient failure leaves behind.
+func transient(res kakaobiz.Result, err error) message.Result {
+	r := message.Result{Source: message.SourceKakao, Code: res.Code, Reason: res.Reason}
+	if err != nil {
+		r.Code, r.Reason = "unavailable", err.Error()
+	}
+	return r
 }
 
 // fallbackLeg chooses the product and text of the SMS/LMS leg, or says why

@@ -3,8 +3,6 @@ package dispatch
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
-	"strconv"
 	"time"
 
 	"github.com/msgrelay/relay/relay/message"
@@ -136,14 +134,19 @@ func (d *Dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.S
 // answer (Store.Advance moves it through queued and sending in one batch).
 // A crash in between leaves the message open, and recovery sends it again,
 // which a write of "sending" before the submit would not have avoided
-// either. Attempts are counted in memory and persisted with the send.
+// either. Attempts are counted in memory and persisted with the write that
+// records the answer. A message whose deadline is too close is not sent.
 func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *message.Message, sm *pdu.SubmitSM, buf []byte) []byte {
-	buf, err := c.encode(m, sm, buf)
+	if late, ok := d.tooLate(m, 0); !ok {
+		d.fail(ctx, m, late)
+		return buf
+	}
+	buf, err := c.encode(m, sm, buf, d.deadline(m).Sub(d.now()))
 	if err != nil {
 		d.fail(ctx, m, message.Result{Source: message.SourceRelay, Code: "encode", Reason: err.Error()})
 		return buf
 	}
-	start := time.Now()
+	start, sentAt := time.Now(), d.now()
 	resp, err := s.Submit(ctx, sm)
 	v, res := classifySubmit(ctx, err)
 	// The answer is written even if the drain ends meanwhile; the submit
@@ -157,24 +160,24 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	switch v {
 	case verdictSent:
 		id := receipt.Normalize(resp.MessageID, c.cfg.RespIDs)
-		now := d.now()
+		attempts := m.Attempts
+		wctx := ctx
 		// A parked receipt waiting for this id makes the message final in
-		// the same write; the store wakes the report push.
-		err := d.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateSending, message.StateSent),
-			func(r *message.Message) { r.Carrier, r.CarrierMsgID, r.SentAt = c.name, id, now })
+		// the same write; the store wakes the report push. SentAt is when
+		// the submit_sm was written: a receipt that arrived before it
+		// cannot be this message's.
+		err := d.st.Advance(wctx, m.ID, m.State, path(m.State, message.StateSending, message.StateSent),
+			func(r *message.Message) {
+				r.Carrier, r.CarrierMsgID, r.SentAt, r.Attempts = c.name, id, sentAt, attempts
+			})
 		if err != nil {
 			d.storeTrouble(m, "record submit_sm_resp", err)
 			return buf
 		}
 	case verdictRetry:
-		if int(m.Attempts) >= d.cfg.MaxAttempts {
-			res.Reason = "gave up after " + strconv.Itoa(int(m.Attempts)) + " attempts: " + res.Reason
-			d.fail(ctx, m, res)
-			return buf
-		}
-		d.later.add(m, time.Now().Add(d.backoff(int(m.Attempts))))
+		d.retry(ctx, m, res, true, d.later)
 	case verdictBusy:
-		d.later.add(m, time.Now().Add(d.backoff(1)))
+		d.retry(ctx, m, res, false, d.later)
 	case verdictReroute:
 		d.Enqueue(m)
 	case verdictFail:
@@ -186,8 +189,15 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	return buf
 }
 
+// fail closes m as failed, recording its attempts; the write runs even
+// while shutting down.
 func (d *Dispatcher) fail(ctx context.Context, m *message.Message, res message.Result) {
-	if err := d.st.Fail(ctx, m.ID, res); err != nil {
+	ctx, cancel := recording(ctx)
+	defer cancel()
+	attempts := m.Attempts
+	if err := d.st.Transition(ctx, m.ID, message.StateFailed, func(r *message.Message) {
+		r.Result, r.Attempts = res, max(r.Attempts, attempts)
+	}); err != nil {
 		d.storeTrouble(m, "fail", err)
 		return
 	}
@@ -197,19 +207,11 @@ func (d *Dispatcher) fail(ctx context.Context, m *message.Message, res message.R
 // storeTrouble handles a store error on the send path. The message stays
 // what the store last recorded; it is picked up again by recovery. If the
 // store refuses because the transition is illegal, the message has moved
-// on (a receipt made it final), which is not an error.
+// on (a receipt made it final, or it expired), which is not an error.
 func (d *Dispatcher) storeTrouble(m *message.Message, what string, err error) {
 	if errors.Is(err, message.ErrIllegalTransition) {
 		return
 	}
 	d.m.storeErrors.Inc()
 	d.log.Error("dispatch: store write failed on the send path", "msg", m.ID.String(), "step", what, "err", err)
-}
-
-func (d *Dispatcher) backoff(attempt int) time.Duration {
-	b := d.cfg.RetryMin << min(attempt, 20)
-	if b > d.cfg.RetryMax || b <= 0 {
-		b = d.cfg.RetryMax
-	}
-	return b/2 + rand.N(b/2+1)
 }

@@ -231,11 +231,14 @@ func (in *Intake) earlier(customerID, ref string, r *Result) bool {
 func (in *Intake) AcceptChecked(ctx context.Context, m *message.Message) (message.ID, bool, error) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), acceptTimeout) // as in Accept
 	defer cancel()
-	id, dup, err := in.o.Store.Accept(actx, m)
+	c := *m
+	if c.AcceptedAt.IsZero() {
+		c.AcceptedAt = in.o.Now() // the deadline runs from here
+	}
+	id, dup, err := in.o.Store.Accept(actx, &c)
 	if err != nil || dup {
 		return id, dup, err
 	}
-	c := *m
 	c.ID, c.State = id, message.StateAccepted
 	in.accepted[c.Product].Inc()
 	in.o.Enqueue(&c)

@@ -64,13 +64,14 @@ func (s State) AwaitingResult() bool { return s == StateSent || s == StateKakaoS
 // ErrIllegalTransition is returned for a transition the state machine forbids.
 var ErrIllegalTransition = errors.New("message: illegal state transition")
 
-// legal[from] is the set of states reachable from "from" in one step.
+// legal[from] is the set of states reachable from "from" in one step. Every
+// state that is not final may expire: the deadline runs from acceptance.
 var legal = [...][]State{
-	StateAccepted:     {StateQueued, StateFailed},
+	StateAccepted:     {StateQueued, StateFailed, StateExpired},
 	StateQueued:       {StateSending, StateKakaoSending, StateFailed, StateExpired},
-	StateSending:      {StateSent, StateQueued, StateFailed, StateDelivered},
+	StateSending:      {StateSent, StateQueued, StateFailed, StateDelivered, StateExpired},
 	StateSent:         {StateDelivered, StateFailed, StateExpired},
-	StateKakaoSending: {StateKakaoSent, StateDelivered, StateQueued, StateFailed},
+	StateKakaoSending: {StateKakaoSent, StateDelivered, StateQueued, StateFailed, StateExpired},
 	StateKakaoSent:    {StateDelivered, StateQueued, StateFailed, StateExpired},
 }
 
