@@ -121,7 +121,8 @@ func TestCutFallbackSurvivesRestart(t *testing.T) {
 	})
 	u := h.connect("shop")
 	sub := alimtalk("cut", "01034343434", upstreampb.Fallback_FALLBACK_SMS)
-	sub.Text = strings.Repeat("가", 60) // 120 EUC-KR bytes
+	sub.Product, sub.TemplateCode = upstreampb.Product_PRODUCT_FRIENDTALK_TEXT, "" // free text, no template
+	sub.Text = strings.Repeat("가", 60)                                             // 120 EUC-KR bytes
 	sub.Truncate = true
 	r := h.submit(u, sub)
 	if r.Status != upstreampb.Status_OK {
