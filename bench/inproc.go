@@ -89,7 +89,8 @@ func (p *inproc) configText(c *Config) (string, error) {
 	}
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("data_dir = %q", filepath.Join(p.dir, "data"))
+	// Every customer sends from the scenario's one number, shared on purpose.
+	w("data_dir = %q\nshared_senders = [%q]", filepath.Join(p.dir, "data"), c.Sender)
 	w("[upstream]\nlisten = \"127.0.0.1:0\"\nmax_conns_per_customer = %d", c.Conns+1)
 	w("[dispatch]\nretry_min = \"10ms\"\nretry_max = \"1s\"")
 	if c.Ingress == IngressHTTP {

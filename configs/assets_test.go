@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay"
+	"github.com/msgrelay/relay/relay/admin"
 	"github.com/msgrelay/relay/relay/ops"
 )
 
@@ -141,7 +142,11 @@ func TestProductionExampleChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range secrets {
-		if err := os.WriteFile(s[1], []byte("a-secret-of-24-characters\n"), 0o600); err != nil {
+		secret := "a-secret-of-24-characters"
+		if strings.HasSuffix(s[1], ".token") {
+			secret = admin.NewToken() // admin tokens have one format (rly_…)
+		}
+		if err := os.WriteFile(s[1], []byte(secret+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -62,7 +62,8 @@ func (s *Setup) Text() (string, error) {
 	}
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("data_dir = %q\nshutdown_timeout = \"5s\"", filepath.Clean(s.DataDir))
+	// Every customer sends from one number, shared on purpose.
+	w("data_dir = %q\nshutdown_timeout = \"5s\"\nshared_senders = [\"0212345678\"]", filepath.Clean(s.DataDir))
 	w("[upstream]\nlisten = \"127.0.0.1:0\"\nmax_conns_per_customer = 64\n%s", s.Upstream)
 	w("[dispatch]\nretry_min = \"10ms\"\nretry_max = \"500ms\"\nexpiry_scan = \"1s\"")
 	for _, id := range s.Customers {

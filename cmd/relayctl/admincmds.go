@@ -64,20 +64,7 @@ func sendersCmd(g *globals) *cobra.Command {
 			}
 			return list(a, args[0])
 		},
-	}, &cobra.Command{
-		Use: "add CUSTOMER NUMBER", Short: "Register a sender number (operators; audited)", Args: exactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := g.api()
-			if err != nil {
-				return err
-			}
-			if _, _, err := a.call(http.MethodPost, "/api/v1/customers/"+pathEsc(args[0])+"/senders", nil,
-				map[string]string{"number": args[1]}); err != nil {
-				return err
-			}
-			return list(a, args[0])
-		},
-	}, &cobra.Command{
+	}, sendersAddCmd(g, list), &cobra.Command{
 		Use: "rm CUSTOMER NUMBER", Short: "Remove a sender number (operators; audited)", Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.api()
@@ -90,6 +77,28 @@ func sendersCmd(g *globals) *cobra.Command {
 			return list(a, args[0])
 		},
 	})
+	return cmd
+}
+
+// sendersAddCmd registers a number with the reference of its proof
+// document (통신서비스 이용증명원), which the admin API requires.
+func sendersAddCmd(g *globals, list func(*api, string) error) *cobra.Command {
+	var proof string
+	cmd := &cobra.Command{
+		Use: "add CUSTOMER NUMBER --proof REF", Short: "Register a sender number with its proof document's reference (operators; audited)", Args: exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := g.api()
+			if err != nil {
+				return err
+			}
+			if _, _, err := a.call(http.MethodPost, "/api/v1/customers/"+pathEsc(args[0])+"/senders", nil,
+				map[string]string{"number": args[1], "proof": proof}); err != nil {
+				return err
+			}
+			return list(a, args[0])
+		},
+	}
+	cmd.Flags().StringVar(&proof, "proof", "", "reference of the number's proof document (통신서비스 이용증명원)")
 	return cmd
 }
 

@@ -98,7 +98,7 @@ func TestOperatorWorkflow(t *testing.T) {
 		return out
 	}
 
-	out := must(0, append([]string{"senders", "add", "demo", "0299998888"}, adm...)...)
+	out := must(0, append([]string{"senders", "add", "demo", "0299998888", "-proof", "KT-2026-0001"}, adm...)...)
 	if !strings.Contains(out, "0299998888") {
 		t.Fatalf("senders add did not list the new number:\n%s", out)
 	}

@@ -39,11 +39,13 @@ func TestSenderNumbersAPI(t *testing.T) {
 	if !found {
 		t.Fatalf("beta's numbers %+v", v.Numbers)
 	}
+	// Every refused change is audited: the one without proof, the
+	// conflict, and the customer's attempt at the shared mark.
 	var audit []string
 	for _, a := range f.audit.all() {
 		audit = append(audit, a.Action+":"+a.Outcome)
 	}
-	if got := strings.Join(audit, " "); got != "sender.add:refused sender.shared:ok sender.add:ok" {
+	if got := strings.Join(audit, " "); got != "POST /api/v1/customers/{customer}/senders:refused sender.add:refused POST /api/v1/senders/{number}/shared:refused sender.shared:ok sender.add:ok" {
 		t.Fatalf("audit %s", got)
 	}
 }
