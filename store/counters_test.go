@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 
@@ -157,9 +158,17 @@ func TestOnReportsAfterCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if !slices.Equal(named, []string{"a", "b"}) {
-		t.Fatalf("named %v, want [a b]", named)
+	// OnReports runs after the writers are answered: wait for it.
+	var got []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		mu.Lock()
+		got = slices.Clone(named)
+		mu.Unlock()
+		if len(got) >= 2 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("named %v, want [a b]", got)
 	}
 }
