@@ -43,6 +43,7 @@ type customerState struct {
 	Registrations []customer.Registration `json:"registrations,omitempty"`
 	Suspended     bool                    `json:"suspended"`
 	SuspendReason string                  `json:"suspend_reason,omitempty"`
+	EndDate       string                  `json:"end_date,omitempty"`
 }
 
 func loadRuntimeState(dir string) (*runtimeState, error) {
@@ -84,7 +85,7 @@ func (s *runtimeState) applyCustomers(cs []*customer.Customer) []*customer.Custo
 		n := *c
 		n.Senders = slices.Clone(st.Senders)
 		n.Registrations = slices.Clone(st.Registrations)
-		n.Suspended, n.SuspendReason = st.Suspended, st.SuspendReason
+		n.Suspended, n.SuspendReason, n.EndDate = st.Suspended, st.SuspendReason, st.EndDate
 		out[i] = &n
 	}
 	return out
@@ -120,7 +121,7 @@ func (s *runtimeState) CustomerChanged(_ customer.Change, c *customer.Customer) 
 	defer s.mu.Unlock()
 	undo := setUndoable(s.mu.doc.Customers, c.ID,
 		customerState{Senders: slices.Clone(c.Senders), Registrations: slices.Clone(c.Registrations),
-			Suspended: c.Suspended, SuspendReason: c.SuspendReason})
+			Suspended: c.Suspended, SuspendReason: c.SuspendReason, EndDate: c.EndDate})
 	if err := s.saveLocked(); err != nil {
 		undo()
 		return err

@@ -32,7 +32,7 @@
 //	err = s.AckReports(ctx, customer, seq...)
 //	counts, err := s.MonthCounts(customer, "2026-11")
 //	n, err := s.PurgeBefore(ctx, cutoff)               // retention
-//	n, err := s.PurgeCustomer(ctx, customer)           // contract end
+//	n, open, err := s.PurgeCustomer(ctx, customer)     // contract end
 //	for m, err := range s.Export(from, to) { ... }      // sending records
 //
 // # Commit pipeline
@@ -131,8 +131,9 @@
 // [Store.PurgeBefore] clears the text, subject, recipient and Kakao content
 // of final messages accepted before a cutoff, keeps an anonymised sending
 // record (the msg record with the purged flag set) and the billing counters,
-// and drops their rcpt index entries. [Store.PurgeCustomer] removes
-// everything of one customer: message records in bounded batches, then each
-// customer-keyed table with one range deletion. Both go through the commit
-// pipeline one bounded step at a time, so writes continue between steps.
+// and drops their rcpt index entries. [Store.PurgeCustomer] does the same
+// for every final message of one customer at contract end, and drops the
+// customer's outbox; records, counters and issued statements stay. Both go
+// through the commit pipeline one bounded step at a time, so writes
+// continue between steps.
 package store

@@ -134,75 +134,75 @@ func (s *Store) purgeCandidates(lower, upper []byte) (ids []message.ID, last, fi
 	return ids, last, firstOpen, scanned == s.opts.PurgeStep, it.Error()
 }
 
-// PurgeCustomer removes every record of one customer (contract end,
-// Art. 10-2): messages and their indexes in batches of Options.PurgeStep,
-// then the customer's reference index, outbox, billing counters, recipient
-// and time indexes with one range deletion each. Suspend the customer first:
-// messages accepted during the purge may survive it. It returns how many
-// messages it removed.
-func (s *Store) PurgeCustomer(ctx context.Context, customer string) (int, error) {
+// PurgeCustomer removes the personal data of one customer's messages at
+// contract end (Art. 10-2) as PurgeBefore does: text, subject, recipient
+// and Kakao content go, with the recipient index and the report outbox
+// (whose reports name recipients). What the law and billing need stays:
+// each message's record with its id, client reference, products, states,
+// timestamps and result, the billing counters and the issued statements,
+// so statements, counts and the sending-record export stay true. Messages
+// not final yet keep their data (they are still being sent): it returns
+// how many it purged and how many were open; run it again once those are
+// final. It works in batches of Options.PurgeStep, each its own commit.
+func (s *Store) PurgeCustomer(ctx context.Context, customer string) (purged, open int, err error) {
 	prefix := customerPrefix(tCust, customer)
-	total := 0
+	lower := prefix
 	for {
-		ids, err := s.listIDs(prefix, prefixEnd(prefix), s.opts.PurgeStep)
-		if err != nil {
-			return total, err
-		}
-		if len(ids) == 0 {
+		ids, err := s.listIDs(lower, prefixEnd(prefix), s.opts.PurgeStep)
+		if err != nil || len(ids) == 0 {
+			if err != nil {
+				return purged, open, err
+			}
 			break
 		}
-		err = s.do(ctx, func(w *writer) error { return w.removeMessages(customer, ids) })
+		lower = custKey(customer, ids[len(ids)-1]+1)
+		n, o := 0, 0
+		err = s.do(ctx, func(w *writer) error {
+			n, o = 0, 0
+			for _, id := range ids {
+				r, err := w.load(id)
+				if errors.Is(err, ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				switch {
+				case !r.State.Final():
+					o++
+					continue
+				case r.Purged:
+					continue
+				}
+				if r.Recipient != "" {
+					if err := w.del(rcptKey(r.Customer, r.Recipient, r.ID)); err != nil {
+						return err
+					}
+				}
+				anonymise(r)
+				if err := w.set(msgKey(id), encodeRecord(nil, r)); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
 		if err != nil {
-			return total, err
+			return purged, open, err
 		}
-		total += len(ids)
-		s.m.purged.Add(len(ids))
+		purged, open = purged+n, open+o
+		s.m.purged.Add(n)
 		if err := ctx.Err(); err != nil {
-			return total, err
+			return purged, open, err
 		}
 	}
-	err := s.do(ctx, func(w *writer) error {
-		for _, t := range [...]byte{tRef, tOutbox, tOutSeq, tBill, tRcpt, tCust} {
-			p := customerPrefix(t, customer)
-			if err := w.delRange(p, prefixEnd(p)); err != nil {
-				return err
-			}
-		}
-		return nil
+	// The outbox's reports carry recipients; its sequence stays, so a
+	// later report would not reuse a number.
+	err = s.do(ctx, func(w *writer) error {
+		p := customerPrefix(tOutbox, customer)
+		return w.delRange(p, prefixEnd(p))
 	})
-	return total, err
-}
-
-// removeMessages deletes the records of ids (ascending) and their
-// per-message index entries. Runs on buildLoop.
-func (w *writer) removeMessages(customer string, ids []message.ID) error {
-	recs := make([]*rec, 0, len(ids))
-	for _, id := range ids {
-		r, err := w.load(id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		recs = append(recs, r)
-	}
-	for _, r := range recs {
-		for _, k := range [][]byte{msgKey(r.ID), openKey(r.ID), w.s.dueOf(&r.Message)} {
-			if k == nil {
-				continue
-			}
-			if err := w.del(k); err != nil {
-				return err
-			}
-		}
-		if r.CarrierMsgID != "" {
-			if err := w.del(dlrKey(tDLR, r.Carrier, r.CarrierMsgID)); err != nil {
-				return err
-			}
-		}
-	}
-	return w.delRange(custKey(customer, ids[0]), custKey(customer, ids[len(ids)-1]+1))
+	return purged, open, err
 }
 
 // Export yields the sending record of every message accepted in [from, to),

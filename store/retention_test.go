@@ -84,8 +84,10 @@ func TestPurgeBeforeKeepsAnonymisedRecordsAndBills(t *testing.T) {
 	mustVerify(t, s)
 }
 
-// TestPurgeCustomerWhileWriting: a customer's data goes in bounded batches
-// while another customer's acceptances keep committing.
+// TestPurgeCustomerWhileWriting: a customer's personal data goes in
+// bounded batches while another customer's acceptances keep committing;
+// its records, references, counters and export stay, and messages still
+// open keep their data.
 func TestPurgeCustomerWhileWriting(t *testing.T) {
 	c := newClock()
 	s := openTest(t, nil, c)
@@ -122,28 +124,46 @@ func TestPurgeCustomerWhileWriting(t *testing.T) {
 			}
 		}
 	}()
-	n, err := s.PurgeCustomer(ctx, "gone")
+	month := billingMonth(c.Now())
+	counts, _ := s.MonthCounts("gone", month)
+	n, open, err := s.PurgeCustomer(ctx, "gone")
 	purging.Store(false)
 	close(stop)
 	wg.Wait()
-	if err != nil || n != 1000 {
-		t.Fatalf("purged %d, %v", n, err)
+	if err != nil || n != 500 || open != 500 {
+		t.Fatalf("purged %d, open %d, %v", n, open, err)
 	}
 	if during.Load() == 0 {
 		t.Fatal("no acceptance committed while the purge ran")
 	}
 	t.Logf("%d acceptances committed during the purge", during.Load())
-	if ids, _ := s.ByTime("gone", time.Time{}, c.Now().Add(time.Hour), 10); len(ids) != 0 {
-		t.Fatalf("customer index left: %v", ids)
+	if ids, _ := s.ByTime("gone", time.Time{}, c.Now().Add(time.Hour), 2000); len(ids) != 1000 {
+		t.Fatalf("records left: %d, want all 1000", len(ids))
 	}
-	if m, err := s.ByClientRef("gone", "0"); err == nil {
-		t.Fatalf("reference left: %+v", m)
+	m, err := s.ByClientRef("gone", "0")
+	if err != nil || m.Text != "" || m.Recipient != "" || m.State != message.StateDelivered || m.AcceptedAt.IsZero() {
+		t.Fatalf("delivered message after the purge: %+v, %v", m, err)
 	}
-	if counts, _ := s.MonthCounts("gone", billingMonth(c.Now())); len(counts) != 0 {
-		t.Fatalf("counters left: %v", counts)
+	if m, _ := s.ByClientRef("gone", "1"); m.Text == "" {
+		t.Fatalf("open message purged: %+v", m)
+	}
+	if after, _ := s.MonthCounts("gone", month); fmt.Sprint(after) != fmt.Sprint(counts) || len(after) == 0 {
+		t.Fatalf("counters %v, want %v", after, counts)
 	}
 	if reps, _ := s.Reports("gone", 0, 10); len(reps) != 0 {
 		t.Fatalf("outbox left: %v", reps)
+	}
+	rows := 0
+	for m, err := range s.Export(time.Time{}, c.Now().Add(time.Hour)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Customer == "gone" {
+			rows++
+		}
+	}
+	if rows != 1000 {
+		t.Fatalf("export has %d rows of the purged customer, want 1000", rows)
 	}
 	if ids, _ := s.ByTime("stays", time.Time{}, c.Now().Add(time.Hour), 1<<20); int64(len(ids)) < during.Load() {
 		t.Fatalf("other customer lost acceptances: %d < %d", len(ids), during.Load())

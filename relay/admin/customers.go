@@ -13,6 +13,7 @@ type CustomerView struct {
 	Name          string   `json:"name"`
 	Suspended     bool     `json:"suspended"`
 	SuspendReason string   `json:"suspend_reason,omitempty"`
+	EndDate       string   `json:"end_date,omitempty"` // the contract's last day
 	Products      []string `json:"products"`
 	Senders       []string `json:"senders"`
 	// Numbers are the senders with their registration records.
@@ -41,7 +42,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, who Princip
 		writeError(w, http.StatusNotFound, "no such customer")
 		return
 	}
-	v := CustomerView{ID: c.ID, Name: c.Name, Suspended: c.Suspended, SuspendReason: c.SuspendReason,
+	v := CustomerView{ID: c.ID, Name: c.Name, Suspended: c.Suspended, SuspendReason: c.SuspendReason, EndDate: c.EndDate,
 		Senders: append([]string{}, c.Senders...), SenderKeys: append([]string{}, c.SenderKeys...),
 		Numbers: numbers(c)}
 	for _, p := range c.Products {

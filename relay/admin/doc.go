@@ -19,7 +19,8 @@
 //	merchant recipient numbers: add, remove     yes       yes
 //	payment subscriptions: put, remove          yes       no
 //	sender numbers: add, remove                 yes       no (number ownership is verified first)
-//	suspend, resume                             yes       no
+//	suspend, resume, contract end date          yes       no
+//	contract-end purge                          yes       no
 //	AlimTalk templates: read                    yes       yes
 //	AlimTalk templates: put, remove             yes       no
 //	ad opt-out list: read (operators masked),   yes       yes
@@ -70,6 +71,7 @@
 //	GET    /api/v1/customers/{customer}/statements/{month}[?version=N][&format=csv]
 //	POST   /api/v1/customers/{customer}/statements/{month}/issue  {} or {"reissue": true, "reason": "..."}, operators only
 //	GET    /api/v1/customers/{customer}/export?from=T&to=T   (CSV)
+//	POST   /api/v1/customers/{customer}/end              {"date": "YYYY-MM-DD"} (the contract's last day), operators only
 //	POST   /api/v1/customers/{customer}/purge            {"confirm": "<customer>"}, operators only
 //	GET    /api/v1/payments[?customer=C]
 //	GET    /api/v1/payments/{mid}
@@ -136,6 +138,21 @@
 // the earlier ones stay readable, and both actions are audited
 // (statement.issue, statement.reissue). The statement page shows the same
 // and says which it is.
+//
+// # Contract end
+//
+// From the day after a customer's end date its messages are refused
+// (CUSTOMER_SUSPENDED, naming the date). The contract-end purge (Art.
+// 10-2) answers 409, naming what is missing, until the contract has
+// ended: the customer is suspended, its end date has passed, and the
+// statement of the end date's month and of every later month with billed
+// messages is issued. It then removes the personal data (text, subject,
+// recipient, Kakao content) of every final message and the undelivered
+// reports, and keeps each message's id, client reference, products,
+// states, timestamps and result, the billing counters and the issued
+// statements, so statements, counts and the export stay true. Messages
+// still open keep their data: the answer counts them ("open") and the
+// purge can be run again once they are final.
 //
 // # History
 //

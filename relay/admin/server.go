@@ -44,6 +44,7 @@ type Customers interface {
 	Get(id string) *customer.Customer
 	Suspend(id, reason string) error
 	Resume(id string) error
+	SetEndDate(id, date string) error
 	RegisterSender(id string, reg customer.Registration) error
 	MarkShared(number string, shared bool) error
 	RemoveSender(id, number string) error
@@ -164,6 +165,7 @@ func (s *Server) routes() {
 	api("GET /api/v1/customers/{customer}/statements/{month}", s.statement)
 	api("POST /api/v1/customers/{customer}/statements/{month}/issue", s.issueStatement)
 	api("GET /api/v1/customers/{customer}/export", s.export)
+	api("POST /api/v1/customers/{customer}/end", s.setEndDate)
 	api("POST /api/v1/customers/{customer}/purge", s.purgeCustomer)
 	api("GET /api/v1/payments", s.listPayments)
 	api("GET /api/v1/payments/{mid}", s.getPayment)

@@ -13,9 +13,10 @@ import (
 	"github.com/msgrelay/relay/relay/settle"
 )
 
-// errStatement marks a statement request that the state of things refuses:
-// a month not over yet, a statement already issued. It answers 409.
-var errStatement = errors.New("admin: statement refused")
+// errState marks a request that the state of things refuses: a month not
+// over yet, a statement already issued, a contract not ended. It answers
+// 409.
+var errState = errors.New("admin: refused in this state")
 
 // statementOf returns a customer's statement for month: the issued one
 // (version 0: the latest; else that version), or a preview computed now
@@ -123,24 +124,24 @@ func (s *Server) issueStatement(w http.ResponseWriter, r *http.Request, who Prin
 func (s *Server) issue(r *http.Request, who Principal, customer, month string, reissue bool, reason string) (*settle.Statement, error) {
 	m, err := time.ParseInLocation("2006-01", month, kst)
 	if err != nil {
-		return nil, fmt.Errorf("%w: month %q: want YYYY-MM", errStatement, month)
+		return nil, fmt.Errorf("%w: month %q: want YYYY-MM", errState, month)
 	}
 	now := s.now()
 	if now.Before(m.AddDate(0, 1, 0)) {
-		return nil, fmt.Errorf("%w: %s is not over (KST); its statement is a preview until then", errStatement, month)
+		return nil, fmt.Errorf("%w: %s is not over (KST); its statement is a preview until then", errState, month)
 	}
 	if s.opts.Customers.Get(customer) == nil {
-		return nil, fmt.Errorf("%w: no customer %q", errStatement, customer)
+		return nil, fmt.Errorf("%w: no customer %q", errState, customer)
 	}
 	issued, err := s.opts.Store.IssuedStatements(customer, month)
 	if err != nil {
 		return nil, err
 	}
 	if len(issued) > 0 && !reissue {
-		return nil, fmt.Errorf(`%w: %s %s is already issued (%d versions); reissuing needs {"reissue": true, "reason": "..."}`, errStatement, customer, month, len(issued))
+		return nil, fmt.Errorf(`%w: %s %s is already issued (%d versions); reissuing needs {"reissue": true, "reason": "..."}`, errState, customer, month, len(issued))
 	}
 	if len(issued) == 0 && reissue {
-		return nil, fmt.Errorf("%w: %s %s was never issued: issue it first", errStatement, customer, month)
+		return nil, fmt.Errorf("%w: %s %s was never issued: issue it first", errState, customer, month)
 	}
 	st, err := s.opts.Settler.FromCounter(s.opts.Store, customer, month)
 	if err != nil {

@@ -53,6 +53,7 @@ type Config struct {
 
 	Suspended     bool   `toml:"suspended"`      // refuse the customer's submits (CUSTOMER_SUSPENDED)
 	SuspendReason string `toml:"suspend_reason"` // why, in the refusal and on the pages
+	EndDate       string `toml:"end_date"`       // the contract's last day, YYYY-MM-DD; refused from the day after
 }
 
 // Validate checks everything that can be checked without reading the
@@ -135,12 +136,15 @@ func (c *Config) build(opts *LoadOptions) (*Customer, error) {
 	}
 	cu := &Customer{
 		ID: c.ID, Name: c.Name,
-		Suspended: c.Suspended, SuspendReason: c.SuspendReason,
+		Suspended: c.Suspended, SuspendReason: c.SuspendReason, EndDate: c.EndDate,
 		Advertising: c.Advertising,
 		Rate:        c.Rate, Burst: c.Burst,
 	}
 	if c.Suspended && c.SuspendReason == "" {
 		return nil, bad("suspended needs a suspend_reason")
+	}
+	if err := checkEndDate(c.EndDate); err != nil {
+		return nil, bad("%v", err)
 	}
 	if c.Rate < 0 || c.Burst < 0 {
 		return nil, bad("rate and burst must not be negative")

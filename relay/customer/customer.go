@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/msgrelay/relay/relay/message"
 )
@@ -22,6 +23,12 @@ type Customer struct {
 	// (unpaid fees Art. 5-2-3, spoofing Art. 13-3); accepted ones still go.
 	Suspended     bool
 	SuspendReason string
+
+	// EndDate is the last day of the contract, "YYYY-MM-DD" in KST, or ""
+	// while it runs. From the day after, the customer cannot send
+	// (Ended), and once suspended with its last statement issued its
+	// personal data may be purged (Art. 10-2).
+	EndDate string
 
 	Products   []message.Product // products the customer may send (never ProductAuto)
 	Senders    []string          // registered sender numbers, digits only, at most MaxSenders
@@ -76,6 +83,13 @@ func (c *Customer) Allows(p message.Product) bool {
 	}
 	return false
 }
+
+// Ended reports whether the contract ended before now's day in KST.
+func (c *Customer) Ended(now time.Time) bool {
+	return c.EndDate != "" && now.In(kst).Format(time.DateOnly) > c.EndDate
+}
+
+var kst = time.FixedZone("KST", 9*60*60)
 
 // HasSender reports whether number, after removing '-' and spaces, is one
 // of the customer's registered sender numbers. It does not allocate.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Change names what a registry write did, for an [Observer].
@@ -17,6 +18,7 @@ const (
 	ChangeRemoveSender Change = "remove_sender"
 	ChangeSuspend      Change = "suspend"
 	ChangeResume       Change = "resume"
+	ChangeEndDate      Change = "end_date"
 	ChangePut          Change = "put"
 )
 
@@ -230,6 +232,29 @@ func (r *Registry) Resume(id string) error {
 		c.Suspended, c.SuspendReason = false, ""
 		return c, nil
 	}, false)
+}
+
+// SetEndDate sets the last day of the customer's contract, "YYYY-MM-DD"
+// ("" while it runs).
+func (r *Registry) SetEndDate(id, date string) error {
+	if err := checkEndDate(date); err != nil {
+		return fmt.Errorf("%w: %q: %v", ErrConfig, id, err)
+	}
+	return r.update(id, ChangeEndDate, func(c *Customer) (*Customer, error) {
+		c = c.clone()
+		c.EndDate = date
+		return c, nil
+	}, false)
+}
+
+func checkEndDate(date string) error {
+	if date == "" {
+		return nil
+	}
+	if d, err := time.Parse(time.DateOnly, date); err != nil || d.Format(time.DateOnly) != date {
+		return fmt.Errorf("end_date %q: want YYYY-MM-DD", date)
+	}
+	return nil
 }
 
 // update applies fn to the current customer under the write lock, asks the

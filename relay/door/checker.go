@@ -129,6 +129,10 @@ func (k *Checker) check(c *customer.Customer, req *Request, now time.Time) (mess
 		return 0, refuse(RuleCustomerSuspended, c.SuspendReason, "",
 			"customer %s is suspended: %s", c.ID, c.SuspendReason)
 	}
+	if c.Ended(now) {
+		return 0, refuse(RuleCustomerSuspended, c.EndDate, "",
+			"customer %s's contract ended on %s", c.ID, c.EndDate)
+	}
 	if r := checkStorable(req); r != nil {
 		return 0, r
 	}
