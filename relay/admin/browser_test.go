@@ -266,6 +266,10 @@ func TestMerchantPagesInBrowser(t *testing.T) {
 	if c := b.eval(`document.cookie`); c != "" {
 		t.Fatalf("session cookie visible to scripts (not HttpOnly): %q", c)
 	}
+	// Results on load: the last week, without a search.
+	if got := b.eval(`document.getElementById('count') !== null && document.getElementById('csv') !== null`); got != "true" {
+		t.Fatalf("no results on load: %q", b.eval(`document.body.innerText`))
+	}
 
 	// Search by number and date range.
 	b.eval(`document.getElementById('recipient').value = '010-2468-1357';
@@ -287,6 +291,47 @@ func TestMerchantPagesInBrowser(t *testing.T) {
 	b.waitFor(`document.readyState === 'complete' && location.search.includes('state=failed') && document.getElementById('count') !== null`)
 	if rows := b.eval(`Array.from(document.querySelectorAll('#results tr.msg')).map(r => r.dataset.id).join('|')`); rows != bad.String() {
 		t.Fatalf("failed only: %q", rows)
+	}
+
+	// Paging: two to a page, newest first; next, then previous.
+	b.navigate(f.base + "/ui/messages?from=2026-11-18&to=2026-11-18&limit=2")
+	b.load("/ui/messages")
+	ids := `Array.from(document.querySelectorAll('#results tr.msg')).map(r => r.dataset.id).join('|')`
+	if got, want := b.eval(ids), other.String()+"|"+bad.String(); got != want {
+		t.Fatalf("first page %q, want %q", got, want)
+	}
+	if got := b.eval(`document.getElementById('total').innerText + ' ' + (document.getElementById('prev') === null)`); got != "3 true" {
+		t.Fatalf("total and no newer page on the first: %q", got)
+	}
+	b.eval(`document.getElementById('next').click(); true`)
+	b.waitFor(`document.readyState === 'complete' && location.search.includes('before=')`)
+	if got := b.eval(ids); got != ok.String() || b.eval(`document.getElementById('next') === null`) != "true" {
+		t.Fatalf("second page %q", got)
+	}
+	b.eval(`document.getElementById('prev').click(); true`)
+	b.waitFor(`document.readyState === 'complete' && location.search.includes('after=')`)
+	if got, want := b.eval(ids), other.String()+"|"+bad.String(); got != want {
+		t.Fatalf("back to the first page: %q, want %q", got, want)
+	}
+
+	// The CSV download of the current filter has every match, not a page.
+	csvText := b.eval(`(() => { const x = new XMLHttpRequest(); x.open('GET', document.getElementById('csv').href, false); x.send();
+		return x.status + ' ' + x.getResponseHeader('Content-Type') + '\n' + x.responseText; })()`)
+	if lines := strings.Split(strings.TrimSpace(csvText), "\n"); len(lines) != 5 || !strings.HasPrefix(lines[0], "200 text/csv") ||
+		!strings.Contains(lines[1], "id,customer") || !strings.HasPrefix(lines[2], other.String()) || !strings.HasPrefix(lines[4], ok.String()) {
+		t.Fatalf("CSV download:\n%s", csvText)
+	}
+
+	// A message's detail with its legs.
+	b.eval(`document.querySelector('#results tr.msg[data-id="` + bad.String() + `"] a.detail').click(); true`)
+	b.load("/ui/messages/" + bad.String())
+	if got := b.eval(`document.getElementById('msg-state').innerText + ' | ' + document.getElementById('legs').innerText`); got != "failed | lms → failed (UNDELIV handset off)" {
+		t.Fatalf("detail: %q", got)
+	}
+	b.navigate(f.base + "/ui/messages/" + hidden.String())
+	b.load("/ui/messages/" + hidden.String())
+	if got := b.eval(`document.getElementById('error').innerText`); got != "no such message" {
+		t.Fatalf("beta's message shown to acme: %q", got)
 	}
 
 	// The month's statement: 2 SMS × 9.90 + 0 LMS (the LMS failed) = 19.80

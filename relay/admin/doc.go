@@ -61,7 +61,7 @@
 //
 //	GET    /api/v1/messages/{id}
 //	GET    /api/v1/messages?customer=C[&from=T][&to=T][&state=S][&product=P][&sender=N]
-//	         [&recipient=N][&client_ref=R][&limit=L][&before=ID|&after=ID]
+//	         [&recipient=N][&client_ref=R][&limit=L][&before=ID|&after=ID][&format=csv]
 //	GET    /api/v1/customers/{customer}
 //	POST   /api/v1/customers/{customer}/suspend          {"reason": "..."}
 //	POST   /api/v1/customers/{customer}/resume
@@ -168,7 +168,8 @@
 // length limit. total is given when counting costs no record reads: no
 // state, product or sender filter, at most 100,000 matches. A page reads
 // at most 50,000 index entries, so a filter that matches little may answer
-// a short page with a next cursor; keep following next.
+// a short page with a next cursor; keep following next. format=csv
+// answers every match, all pages (up to 100,000 rows), as CSV.
 //
 // # Pages
 //
@@ -176,6 +177,11 @@
 // (HttpOnly, SameSite=Strict, Secure when served over TLS); the session
 // lives in memory for [Config].SessionTTL. SameSite=Strict is also what
 // keeps other sites from posting forms with the cookie. /ui/messages
-// searches by number, date range and state; /ui/statement shows a month's
-// statement.
+// shows the last week's messages on load, newest first, and searches by
+// recipient, sender, product, state, client reference and dates, with
+// links to the older and newer pages and a CSV download of every match of
+// the current filter (/ui/messages.csv, the export's columns);
+// /ui/messages/{id} shows one message with its legs; /ui/statement shows
+// a month's statement, issued or preview. The pages run no scripts
+// (script-src 'none').
 package admin

@@ -72,13 +72,19 @@ func (s *Server) find(q Query) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	page := Page{Messages: p.Messages, Older: p.Older, Newer: p.Newer, Total: -1}
-	if !q.recordFilters() {
-		if n, exact, err := s.opts.Store.CountHistory(q.Customer, q.Recipient, q.From, q.To, historyCount); err == nil && exact {
-			page.Total = n
-		}
+	return Page{Messages: p.Messages, Older: p.Older, Newer: p.Newer, Total: -1}, nil
+}
+
+// findCounted is find with the total, when counting is cheap.
+func (s *Server) findCounted(q Query) (Page, error) {
+	p, err := s.find(q)
+	if err != nil || q.ClientRef != "" || q.recordFilters() {
+		return p, err
 	}
-	return page, nil
+	if n, exact, err := s.opts.Store.CountHistory(q.Customer, q.Recipient, q.From, q.To, historyCount); err == nil && exact {
+		p.Total = n
+	}
+	return p, nil
 }
 
 // parseQuery reads a search from URL values; the customer defaults to a
@@ -168,7 +174,11 @@ func (s *Server) findMessages(w http.ResponseWriter, r *http.Request, who Princi
 		writeError(w, code, err.Error())
 		return
 	}
-	p, err := s.find(q)
+	if r.URL.Query().Get("format") == "csv" {
+		s.writeHistoryCSV(w, q, who)
+		return
+	}
+	p, err := s.findCounted(q)
 	if err != nil {
 		s.log.Error("message lookup failed", "customer", q.Customer, "err", err)
 		writeError(w, http.StatusInternalServerError, "lookup failed")

@@ -31,6 +31,8 @@ func (s *Server) pageRoutes() {
 	s.mux.HandleFunc("POST /ui/signin", s.signIn)
 	s.mux.HandleFunc("POST /ui/signout", s.signOut)
 	s.mux.HandleFunc("GET /ui/messages", s.pageAuth(s.messagesPage))
+	s.mux.HandleFunc("GET /ui/messages.csv", s.pageAuth(s.messagesCSVPage))
+	s.mux.HandleFunc("GET /ui/messages/{id}", s.pageAuth(s.messagePage))
 	s.mux.HandleFunc("GET /ui/statement", s.pageAuth(s.statementPage))
 }
 
@@ -110,13 +112,22 @@ type messagesData struct {
 	Messages []MessageView
 	Error    string
 	Month    string
+
+	Sender, Product, ClientRef string
+	Products                   []string
+	Next, Prev, CSV            string // links of the results: pages, download
+	Total                      string // "" when not counted
 }
 
 func (s *Server) messagesPage(w http.ResponseWriter, r *http.Request, who Principal) {
 	v := r.URL.Query()
 	d := messagesData{Who: who, Customer: v.Get("customer"), Number: v.Get("recipient"),
 		From: v.Get("from"), To: v.Get("to"), State: v.Get("state"),
-		Month: s.now().In(kst).Format("2006-01")}
+		Month:  s.now().In(kst).Format("2006-01"),
+		Sender: v.Get("sender"), Product: v.Get("product"), ClientRef: v.Get("client_ref")}
+	for _, p := range message.Products {
+		d.Products = append(d.Products, p.String())
+	}
 	for st := message.StateAccepted; st <= message.StateExpired; st++ {
 		d.States = append(d.States, st.String())
 	}
@@ -129,12 +140,16 @@ func (s *Server) messagesPage(w http.ResponseWriter, r *http.Request, who Princi
 	if d.To == "" {
 		d.To = s.now().In(kst).Format(time.DateOnly)
 	}
-	if v.Has("from") {
+	if d.Customer != "" { // results on load: the last week by default
+		v.Set("from", d.From)
+		v.Set("to", d.To)
+		r.URL.RawQuery = v.Encode()
 		d.Searched = true
 		q, code, err := s.parseQuery(r, who)
 		if err == nil {
 			var p Page
-			p, err = s.find(q)
+			p, err = s.findCounted(q)
+			d.pageLinks(v, p)
 			for _, m := range p.Messages {
 				d.Messages = append(d.Messages, viewOf(m, who))
 			}

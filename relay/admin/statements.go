@@ -181,12 +181,6 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, who Principal) {
 	_, _ = w.Write([]byte("\ufeff"))
 	cw := csvsafe.NewWriter(w)
 	_ = cw.Write(exportHeader)
-	ts := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(kst).Format(time.RFC3339)
-	}
 	for m, err := range s.opts.Store.Export(from, to) {
 		if err != nil {
 			// Headers are gone: end the CSV with a marker row.
@@ -197,17 +191,29 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, who Principal) {
 		if m.Customer != id {
 			continue
 		}
-		rcpt := m.Recipient
-		if who.Operator() {
-			rcpt = MaskNumber(rcpt)
-		}
-		billed := ""
-		if m.Billed != message.ProductUnknown {
-			billed = m.Billed.String()
-		}
-		_ = cw.Write([]string{m.ID.String(), m.Customer, m.ClientRef, m.Product.String(), billed, m.State.String(),
-			m.Sender, rcpt, ts(m.AcceptedAt), ts(m.SentAt), ts(m.FinalAt),
-			m.Result.Source.String(), m.Result.Code, m.Result.Reason, strconv.FormatUint(uint64(m.Attempts), 10)})
+		_ = cw.Write(recordRow(m, who))
 	}
 	cw.Flush()
+}
+
+// recordRow is a message's row under exportHeader; operators get the
+// recipient masked.
+func recordRow(m *message.Message, who Principal) []string {
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(kst).Format(time.RFC3339)
+	}
+	rcpt := m.Recipient
+	if who.Operator() {
+		rcpt = MaskNumber(rcpt)
+	}
+	billed := ""
+	if m.Billed != message.ProductUnknown {
+		billed = m.Billed.String()
+	}
+	return []string{m.ID.String(), m.Customer, m.ClientRef, m.Product.String(), billed, m.State.String(),
+		m.Sender, rcpt, ts(m.AcceptedAt), ts(m.SentAt), ts(m.FinalAt),
+		m.Result.Source.String(), m.Result.Code, m.Result.Reason, strconv.FormatUint(uint64(m.Attempts), 10)}
 }
