@@ -97,6 +97,7 @@
 //	0x0a rcpt    │0a│ str customer │ str recipient │ id(8) │  empty
 //	0x0b cust    │0b│ str customer │ id(8) │                 empty
 //	0x0c stmt    │0c│ str customer │ month "YYYY-MM" │ version(2) │  issued statement
+//	0x0d legs    │0d│ id(8) │ leg(1) │                      ended leg (legs.go)
 //	0x0f meta    │0f│ name │                                 per name
 //
 // All integers are big-endian. Values begin with a version byte; a reader
@@ -114,6 +115,12 @@
 //	carrier msg id, result code, result reason.
 //	flags: bit 0 truncate, bit 1 kakao ad, bit 2 personal data purged, bits 3-4
 //	the ingress (0 upstream protocol, 1 SMPP, 2 HTTP).
+//
+// A message that moves to its next leg (a Kakao message falling back to
+// SMS/LMS) keeps the leg it ends in the legs table, in the batch of that
+// move: version byte (1), leg, product, result source, attempts (uvarint),
+// sent and ended times (varint unix ns), result code and reason (uvarint
+// length + bytes). The record then holds the new leg.
 //
 // An issued statement (stmt) is the caller's encoding after a version
 // byte (1); version 0 of a month holds the number of its latest version

@@ -21,6 +21,7 @@ const (
 	tRcpt   byte = 0x0a
 	tCust   byte = 0x0b
 	tStmt   byte = 0x0c
+	tLegs   byte = 0x0d
 	tMeta   byte = 0x0f
 )
 

@@ -42,6 +42,12 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	if to == message.StateDelivered && m.Billed == message.ProductUnknown {
 		m.Billed = m.Product
 	}
+	// A move to the next leg keeps the leg it ends, with the result the
+	// mutate gave it; the new leg starts without a result.
+	ended := endedLeg(&old.Message, m, w.now)
+	if ended != nil {
+		m.Result = message.Result{}
+	}
 
 	// Reads first.
 	var seq, count uint64
@@ -83,6 +89,11 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	if newDLR {
 		id := m.ID.Bytes()
 		if err := w.set(dlrKey(tDLR, m.Carrier, m.CarrierMsgID), id[:]); err != nil {
+			return err
+		}
+	}
+	if ended != nil {
+		if err := w.set(legKey(m.ID, ended.N), encodeLeg(ended)); err != nil {
 			return err
 		}
 	}

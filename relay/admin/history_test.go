@@ -1,11 +1,20 @@
 package admin
 
 import (
+	"context"
 	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/store"
 )
 
 func maxResults(n int) func(*Options) { return func(o *Options) { o.Config.MaxResults = n } }
@@ -119,4 +128,64 @@ func TestHistoryBySender(t *testing.T) {
 	if got := refsOf(f.history("from=2026-11-26T21:05:00%2B09:00&to=2026-11-26T21:07:00%2B09:00")); !slices.Equal(got, []string{"h06", "h05"}) {
 		t.Errorf("time window: %q", got)
 	}
+}
+
+// TestMessageDetailLegs: the detail page shows a fallen-back AlimTalk's
+// Kakao leg with Kakao's code, then the SMS leg with the carrier's.
+func TestMessageDetailLegs(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	m := &message.Message{Customer: "acme", ClientRef: "fb", Product: message.ProductAlimTalk, Sender: "0212345678",
+		Recipient: "01012345678", Text: "주문 완료", Kakao: message.Kakao{SenderKey: "sk-acme", TemplateCode: "T1"}}
+	id, _, err := f.st.Accept(ctx, m)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(err)
+	must(f.st.MarkQueued(ctx, id))
+	must(f.st.MarkSending(ctx, id, ""))
+	must(f.st.Advance(ctx, id, message.StateKakaoSending, []message.State{message.StateQueued}, func(r *message.Message) {
+		r.Leg++
+		r.Billed = message.ProductSMS
+		r.Result = message.Result{Source: message.SourceKakao, Code: "3018", Reason: "cannot receive"}
+	}))
+	must(f.st.MarkSending(ctx, id, "c1"))
+	_, err = f.st.RecordSubmitResp(ctx, id, "c1", "cm-fb", f.now)
+	must(err)
+	_, err = f.st.ApplyReceipt(ctx, store.Receipt{Carrier: "c1", CarrierMsgID: "cm-fb", Final: true, Delivered: true,
+		At: f.now, Result: message.Result{Source: message.SourceReceipt, Code: "DELIVRD"}})
+	must(err)
+
+	var page string
+	if code := f.doPage("/ui/messages/"+id.String(), acmeToken, &page); code != 200 {
+		t.Fatalf("detail: %d", code)
+	}
+	want := "alimtalk → fell back (3018 cannot receive) → sms fallback → delivered (DELIVRD)"
+	if !strings.Contains(page, want) {
+		t.Fatalf("detail page lacks %q:\n%s", want, page)
+	}
+}
+
+// doPage signs in with token and gets a merchant page's HTML.
+func (f *fixture) doPage(path, token string, out *string) int {
+	f.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	defer c.CloseIdleConnections()
+	resp, err := c.PostForm(f.base+"/ui/signin", url.Values{"token": {token}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = c.Get(f.base + path)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	*out = html.UnescapeString(string(b))
+	return resp.StatusCode
 }

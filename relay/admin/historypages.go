@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/store"
 )
 
 // historyCSVMax bounds the rows of one CSV download of a search.
@@ -86,32 +87,41 @@ type LegView struct {
 	At      *time.Time // when the leg ended, or was sent
 }
 
-// legsOf derives the legs from the record: a Kakao message that fell back
-// (leg 1) shows its Kakao leg, then the SMS/LMS fallback with the result.
-// The record keeps the last leg's result only, so the Kakao leg of a
-// fallback has no code or time here.
-func legsOf(m *message.Message) []LegView {
-	last := LegView{Channel: "sms", Product: m.Product.String(), Outcome: m.State.String(), At: timePtr(m.FinalAt)}
+// legsOf lists a message's legs: the ones it ended by moving on (a Kakao
+// leg that fell back, with Kakao's code), then the current one, from the
+// record.
+func legsOf(m *message.Message, ended []store.Leg) []LegView {
+	var out []LegView
+	for _, l := range ended {
+		v := LegView{Channel: "sms", Product: l.Product.String(), Outcome: "fell back",
+			Code: resultText(l.Result), At: timePtr(l.EndedAt)}
+		if l.Product.Kakao() {
+			v.Channel = "kakao"
+		}
+		out = append(out, v)
+	}
+	last := LegView{Channel: "sms", Product: m.Product.String(), Outcome: m.State.String(),
+		Code: resultText(m.Result), At: timePtr(m.FinalAt)}
 	if m.Product.Kakao() && m.Leg == 0 {
 		last.Channel = "kakao"
+	}
+	if m.Leg > 0 {
+		last.Product = "sms/lms fallback"
+		if m.Billed != message.ProductUnknown {
+			last.Product = m.Billed.String() + " fallback"
+		}
 	}
 	if last.At == nil {
 		last.At = timePtr(m.SentAt)
 	}
-	if m.Result.Code != "" {
-		last.Code = m.Result.Code
-		if m.Result.Reason != "" {
-			last.Code += " " + m.Result.Reason
-		}
+	return append(out, last)
+}
+
+func resultText(r message.Result) string {
+	if r.Reason == "" {
+		return r.Code
 	}
-	if m.Leg == 0 {
-		return []LegView{last}
-	}
-	last.Product = "sms/lms fallback"
-	if m.Billed != message.ProductUnknown {
-		last.Product = m.Billed.String() + " fallback"
-	}
-	return []LegView{{Channel: "kakao", Product: m.Product.String(), Outcome: "fell back"}, last}
+	return r.Code + " " + r.Reason
 }
 
 type messageData struct {
@@ -136,7 +146,11 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request, who Princip
 		s.render(w, http.StatusNotFound, "message.html", d)
 		return
 	}
+	ended, err := s.opts.Store.Legs(id)
+	if err != nil {
+		s.log.Error("legs lookup failed", "id", id, "err", err)
+	}
 	v := viewOf(m, who)
-	d.Message, d.Legs = &v, legsOf(m)
+	d.Message, d.Legs = &v, legsOf(m, ended)
 	s.render(w, http.StatusOK, "message.html", d)
 }

@@ -35,6 +35,7 @@ type Store interface {
 	MonthCounts(customer, month string) (map[message.Product]uint64, error)
 	IssueStatement(ctx context.Context, customer, month string, seen int, body []byte) (int, error)
 	IssuedStatements(customer, month string) ([][]byte, error)
+	Legs(id message.ID) ([]store.Leg, error)
 	Export(from, to time.Time) iter.Seq2[*message.Message, error]
 }
 

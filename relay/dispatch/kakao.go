@@ -259,6 +259,7 @@ func (k *kakaoLeg) fallback(ctx context.Context, m *message.Message, kakaoRes me
 	if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateQueued), func(r *message.Message) {
 		r.Leg++
 		r.Billed, r.Text = product, text
+		r.Result = kakaoRes // kept with the Kakao leg (store legs table)
 		r.Carrier, r.CarrierMsgID, r.SentAt = "", "", time.Time{}
 		r.Attempts = max(r.Attempts, attempts)
 	}); err != nil {
