@@ -17,6 +17,16 @@
 // Truncating the fraction of a won, and computing VAT once on the whole
 // supply amount, is the usual practice of Korean tax invoices (세금계산서).
 //
+// # Prices
+//
+// [Config].Prices are the unit prices from the beginning; each
+// [PriceChange] sets new prices from the first day of a month, for every
+// customer or for one (a contract price, which holds until that
+// customer's next change, whatever general changes follow). A month is
+// priced with the prices in force during it ([Settler.Prices]). A
+// statement built here is a preview; an issued statement is the stored
+// record of one (the admin API issues them) and never changes.
+//
 // # Dates
 //
 // The billing date is the 10th business day of the month after the
