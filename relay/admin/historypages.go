@@ -1,12 +1,12 @@
 package admin
 
 import (
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/msgrelay/relay/relay/csvsafe"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/store"
 )
@@ -20,7 +20,7 @@ func (s *Server) writeHistoryCSV(w http.ResponseWriter, q Query, who Principal) 
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="messages-`+q.Customer+`.csv"`)
 	_, _ = w.Write([]byte("\ufeff"))
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	_ = cw.Write(exportHeader)
 	q.Before, q.After, q.Limit = 0, 0, s.opts.Config.maxResults()
 	for rows := 0; rows < historyCSVMax; {

