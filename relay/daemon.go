@@ -160,7 +160,7 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 
 func (d *Daemon) openStore() error {
 	o := store.Options{Now: d.opts.Now, Logger: d.log, Metrics: d.set, OnReports: d.hub.Wake,
-		Validity: d.cfg.Dispatch.Validity}
+		Validity: d.cfg.Dispatch.Validity, ParkedTTL: d.cfg.Dispatch.ParkedReceiptTTL}
 	if d.opts.StoreOptions != nil {
 		d.opts.StoreOptions(&o)
 		if o.OnReports == nil {

@@ -49,13 +49,16 @@ func TestAdvance(t *testing.T) {
 		t.Fatalf("receipt after Advance: %v %v", out, err)
 	}
 
-	// A receipt parked before the id is recorded is applied in the same batch.
+	// A receipt parked before the id is recorded, but after the submit_sm
+	// went out, is applied in the same batch.
 	id2 := mustAccept(t, s, sms("c1", "adv-2"))
+	sentAt := c.Now()
+	c.Add(time.Second)
 	if out, _ := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: "A2", Delivered: true, Final: true}); out != OutcomeParked {
 		t.Fatalf("early receipt: %v", out)
 	}
 	err = s.Advance(ctx, id2, message.StateAccepted, toSentPath, func(m *message.Message) {
-		m.Carrier, m.CarrierMsgID, m.SentAt = "skt", "A2", c.Now().Add(time.Second)
+		m.Carrier, m.CarrierMsgID, m.SentAt = "skt", "A2", sentAt
 	})
 	if m, _ := s.Get(id2); err != nil || m.State != message.StateDelivered {
 		t.Fatalf("Advance onto a parked receipt: %v %v, want delivered", m.State, err)

@@ -20,7 +20,7 @@ var MetricHelp = map[string]string{
 	"relay_store_finals_total":              "Messages that reached a final state, by product and state.",
 	"relay_store_result_seconds":            "Time from acceptance to the final result, by product.",
 	"relay_store_expired_total":             "Messages expired without a result.",
-	"relay_store_receipts_total":            "Delivery receipts by what the store did with them.",
+	"relay_store_receipts_total":            "Delivery receipts by what the store did with them: applied, duplicate, late, interim, parked (arrived before their submit_sm_resp); dropped (parked past the wait, no message took the id); unmatched (parked before the submit_sm of the message that later took the id, so not its receipt).",
 	"relay_store_purged_records_total":      "Personal data purged from records past their retention.",
 	"relay_store_commit_errors_total":       "Write groups that failed to commit; the writes are refused.",
 	"relay_store_commits_total":             "Write groups committed with one fsync.",
@@ -55,7 +55,8 @@ type storeMetrics struct {
 	rcptParked    *metrics.Counter
 	rcptLate      *metrics.Counter
 	rcptInterim   *metrics.Counter
-	parkedUnknown *metrics.Counter
+	parkedDropped *metrics.Counter
+	rcptUnmatched *metrics.Counter
 	purged        *metrics.Counter
 	commitErrors  *metrics.Counter
 	commits       *metrics.Counter
@@ -78,7 +79,8 @@ func newStoreMetrics(set *metrics.Set) *storeMetrics {
 		rcptParked:    set.NewCounter(`relay_store_receipts_total{outcome="parked"}`),
 		rcptLate:      set.NewCounter(`relay_store_receipts_total{outcome="late"}`),
 		rcptInterim:   set.NewCounter(`relay_store_receipts_total{outcome="interim"}`),
-		parkedUnknown: set.NewCounter(`relay_store_receipts_total{outcome="unknown"}`),
+		parkedDropped: set.NewCounter(`relay_store_receipts_total{outcome="dropped"}`),
+		rcptUnmatched: set.NewCounter(`relay_store_receipts_total{outcome="unmatched"}`),
 		purged:        set.NewCounter(`relay_store_purged_records_total`),
 		commitErrors:  set.NewCounter(`relay_store_commit_errors_total`),
 		commits:       set.NewCounter(`relay_store_commits_total`),

@@ -117,10 +117,29 @@ func (w *writer) applyReceipt(r *rec, rc Receipt) (Outcome, error) {
 	return OutcomeApplied, err
 }
 
-// parkedReceipt is a receipt waiting for its submit response.
+// DefaultParkedTTL is the default of Options.ParkedTTL. A receipt that
+// overtakes its submit_sm_resp is parked until the relay records the id;
+// that takes the response's round trip and one store write, seconds at
+// worst. A receipt still parked minutes later belongs to a submit whose id
+// the relay never recorded (lost in a crash, sent again under a new id), or
+// to no submit of ours: kept longer, it could only be applied to the wrong
+// message, once the carrier hands its id out again.
+const DefaultParkedTTL = 10 * time.Minute
+
+// parkedReceipt is a receipt waiting for its submit response. ParkedAt is
+// when it arrived: only a message whose submit_sm was written at or before
+// that instant can have caused it (matches).
 type parkedReceipt struct {
 	Receipt
 	ParkedAt time.Time
+}
+
+// matches reports whether the receipt can be m's: it arrived on m's
+// carrier (the key says so: one carrier is one account to the relay) no
+// earlier than m's submit_sm was written (SentAt). A receipt that arrived
+// before the submit went out is for an earlier holder of the id.
+func (p *parkedReceipt) matches(m *message.Message) bool {
+	return p.Carrier == m.Carrier && !p.ParkedAt.Before(m.SentAt)
 }
 
 // parkedV1 is the version byte of a parked receipt:
@@ -197,8 +216,8 @@ func (w *writer) park(rc Receipt) (Outcome, error) {
 }
 
 // DropStaleParked deletes parked receipts older than Options.ParkedTTL at
-// now, at most limit of them, counting each as a receipt for an unknown
-// message. It returns how many it dropped.
+// now, at most limit of them, counting each as dropped: no message took
+// its id in time. It returns how many it dropped.
 func (s *Store) DropStaleParked(ctx context.Context, now time.Time, limit int) (int, error) {
 	it, err := s.db.NewIter(&pebble.IterOptions{
 		LowerBound: []byte{tParked}, UpperBound: []byte{tParked + 1},
@@ -239,6 +258,6 @@ func (s *Store) DropStaleParked(ctx context.Context, now time.Time, limit int) (
 	if err != nil {
 		return 0, err
 	}
-	s.m.parkedUnknown.Add(n)
+	s.m.parkedDropped.Add(n)
 	return n, nil
 }

@@ -112,32 +112,31 @@ func TestStaleParkedDropped(t *testing.T) {
 	s := openTest(t, nil, c)
 	defer s.Close()
 	ctx := context.Background()
-	for _, id := range []string{"X", "Y"} {
-		if out, err := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: id, Final: true}); err != nil || out != OutcomeParked {
+	// The message's submit_sm goes out first; both receipts arrive after it.
+	id := mustAccept(t, s, sms("c1", "y"))
+	if err := s.MarkQueued(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSending(ctx, id, "skt"); err != nil {
+		t.Fatal(err)
+	}
+	sentAt := c.Now()
+	for _, cmid := range []string{"X", "Y"} {
+		if out, err := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: cmid, Final: true}); err != nil || out != OutcomeParked {
 			t.Fatal(out, err)
 		}
-		c.Add(time.Hour)
+		c.Add(time.Minute)
 	}
-	n, err := s.DropStaleParked(ctx, c.Now().Add(message.ResultWindow-90*time.Minute), 10)
+	n, err := s.DropStaleParked(ctx, c.Now().Add(DefaultParkedTTL-90*time.Second), 10)
 	if err != nil || n != 1 {
 		t.Fatalf("dropped %d, %v; want only the older one", n, err)
 	}
-	if got := s.m.parkedUnknown.Get(); got != 1 {
-		t.Fatalf("unknown receipts counted %d", got)
+	if got := s.m.parkedDropped.Get(); got != 1 {
+		t.Fatalf("dropped receipts counted %d", got)
 	}
 	// The younger one is still parked and applies when its id arrives.
-	id := mustAccept(t, s, sms("c1", "y"))
-	toSentState, err := func() (message.State, error) {
-		if err := s.MarkQueued(ctx, id); err != nil {
-			return 0, err
-		}
-		if err := s.MarkSending(ctx, id, "skt"); err != nil {
-			return 0, err
-		}
-		return s.RecordSubmitResp(ctx, id, "skt", "Y", c.Now())
-	}()
-	if err != nil || toSentState != message.StateFailed {
-		t.Fatalf("younger parked receipt: %v %v", toSentState, err)
+	if st, err := s.RecordSubmitResp(ctx, id, "skt", "Y", sentAt); err != nil || st != message.StateFailed {
+		t.Fatalf("younger parked receipt: %v %v", st, err)
 	}
 }
 
@@ -166,4 +165,110 @@ func TestCarrierIDReused(t *testing.T) {
 		t.Fatalf("first holder changed: %s", m.State)
 	}
 	mustVerify(t, s)
+}
+
+// TestParkedReceiptKeptFromLaterMessage: a receipt parked under carrier id
+// X before any message had X belongs to no message sent after it arrived.
+// When the carrier later gives X to a new submit, the parked receipt is
+// dropped and counted as unmatched; the new message waits for its own.
+func TestParkedReceiptKeptFromLaterMessage(t *testing.T) {
+	c := newClock()
+	s := openTest(t, nil, c)
+	defer s.Close()
+	ctx := context.Background()
+	stray := Receipt{Carrier: "skt", CarrierMsgID: "X", Delivered: true, Final: true, Result: delivrd}
+	if out, err := s.ApplyReceipt(ctx, stray); err != nil || out != OutcomeParked {
+		t.Fatalf("stray receipt: %v %v", out, err)
+	}
+	c.Add(time.Second)
+	id := mustAccept(t, s, sms("c1", "later"))
+	toSent(t, s, id, "X", c.Now()) // fails here when the stray is applied
+	if m, _ := s.Get(id); m.State != message.StateSent || !m.FinalAt.IsZero() || m.Billed != message.ProductUnknown {
+		t.Fatalf("the later message took the stray receipt: %+v", m)
+	}
+	if n, _ := s.MonthCounts("c1", billingMonth(c.Now())); n[message.ProductSMS] != 0 {
+		t.Fatalf("billed %v for a receipt that predates the submit", n)
+	}
+	if got := s.m.rcptUnmatched.Get(); got != 1 {
+		t.Fatalf("unmatched receipts counted %d, want 1", got)
+	}
+	// Its own receipt applies as usual, and the stray is gone for good.
+	c.Add(time.Second)
+	if out, err := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: "X", Final: true, Result: delivrd}); err != nil || out != OutcomeApplied {
+		t.Fatalf("own receipt: %v %v", out, err)
+	}
+	if m, _ := s.Get(id); m.State != message.StateFailed || m.FinalAt.Before(m.SentAt) {
+		t.Fatalf("own receipt: %+v", m)
+	}
+	if n, err := s.DropStaleParked(ctx, c.Now().Add(time.Hour), 10); err != nil || n != 0 {
+		t.Fatalf("stray still parked: %d %v", n, err)
+	}
+	mustVerify(t, s)
+}
+
+// TestParkedReceiptOnlyForItsCarrier: the same id on another carrier (or
+// another account of one, which is another carrier to the relay) is
+// another message.
+func TestParkedReceiptOnlyForItsCarrier(t *testing.T) {
+	c := newClock()
+	s := openTest(t, nil, c)
+	defer s.Close()
+	ctx := context.Background()
+	id := mustAccept(t, s, sms("c1", "p"))
+	if err := s.MarkQueued(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSending(ctx, id, "skt"); err != nil {
+		t.Fatal(err)
+	}
+	sentAt := c.Now()
+	c.Add(time.Second)
+	if out, err := s.ApplyReceipt(ctx, Receipt{Carrier: "kt", CarrierMsgID: "X", Delivered: true, Final: true}); err != nil || out != OutcomeParked {
+		t.Fatalf("%v %v", out, err)
+	}
+	if st, err := s.RecordSubmitResp(ctx, id, "skt", "X", sentAt); err != nil || st != message.StateSent {
+		t.Fatalf("another carrier's receipt applied: %v %v", st, err)
+	}
+}
+
+// TestFinalNeverBeforeSent: a result stamped before the submit (a carrier
+// clock behind ours, a receipt parked in the same instant) is final at the
+// send, never before it.
+func TestFinalNeverBeforeSent(t *testing.T) {
+	c := newClock()
+	s := openTest(t, nil, c)
+	defer s.Close()
+	ctx := context.Background()
+	id := mustAccept(t, s, sms("c1", "p"))
+	toSent(t, s, id, "A", c.Now())
+	rc := Receipt{Carrier: "skt", CarrierMsgID: "A", Delivered: true, Final: true, Result: delivrd, At: c.Now().Add(-time.Minute)}
+	if out, err := s.ApplyReceipt(ctx, rc); err != nil || out != OutcomeApplied {
+		t.Fatalf("%v %v", out, err)
+	}
+	m, _ := s.Get(id)
+	if m.FinalAt.Before(m.SentAt) {
+		t.Fatalf("final_at %v before sent_at %v", m.FinalAt, m.SentAt)
+	}
+	mustVerify(t, s)
+}
+
+// TestParkedTTLShortByDefault: a parked receipt waits minutes for its
+// submit_sm_resp, not the 48 hours of a message's life.
+func TestParkedTTLShortByDefault(t *testing.T) {
+	c := newClock()
+	s := openTest(t, nil, c)
+	defer s.Close()
+	ctx := context.Background()
+	if out, err := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: "X", Final: true}); err != nil || out != OutcomeParked {
+		t.Fatal(out, err)
+	}
+	if n, err := s.DropStaleParked(ctx, c.Now().Add(DefaultParkedTTL-time.Second), 10); err != nil || n != 0 {
+		t.Fatalf("dropped %d early, %v", n, err)
+	}
+	if n, err := s.DropStaleParked(ctx, c.Now().Add(DefaultParkedTTL), 10); err != nil || n != 1 {
+		t.Fatalf("dropped %d at the TTL, %v", n, err)
+	}
+	if DefaultParkedTTL > time.Hour {
+		t.Fatalf("default parked TTL %v", DefaultParkedTTL)
+	}
 }

@@ -41,7 +41,7 @@ type Options struct {
 	Metrics   *metrics.Set     // nil means a private set
 	MaxGroup  int              // most writes sharing one batch and fsync; default 1024
 	PurgeStep int              // records per purge or expiry batch; default 512
-	ParkedTTL time.Duration    // how long a receipt waits for its id; default 48h
+	ParkedTTL time.Duration    // how long a receipt waits for its id; default DefaultParkedTTL
 	// Validity is how long after its acceptance a message must be final:
 	// its deadline (the due table) is acceptance + Validity. Default
 	// 47h; at most message.ResultWindow.
@@ -101,7 +101,7 @@ func (o *Options) setDefaults() {
 		o.PurgeStep = 512
 	}
 	if o.ParkedTTL == 0 {
-		o.ParkedTTL = message.ResultWindow
+		o.ParkedTTL = DefaultParkedTTL
 	}
 	if o.Validity == 0 {
 		o.Validity = DefaultValidity

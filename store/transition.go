@@ -39,6 +39,11 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	if to.AwaitingResult() && m.SentAt.IsZero() {
 		m.SentAt = w.now
 	}
+	if to.Final() && m.FinalAt.Before(m.SentAt) {
+		// A result is never before its send: a carrier's clock behind
+		// ours, or a wall clock stepped back, stamps it at the send.
+		m.FinalAt = m.SentAt
+	}
 	if to == message.StateDelivered && m.Billed == message.ProductUnknown {
 		m.Billed = m.Product
 	}
@@ -124,10 +129,17 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	}
 	w.s.m.transitions.Inc()
 	if parked != nil {
-		// The receipt came before its submit response: apply it now, in
-		// the same batch that records the carrier message id.
+		// The id is now this message's: a receipt parked under it is
+		// applied in the same batch if it came after this submit (it
+		// overtook the submit response), dropped if it came before (it is
+		// an earlier holder's, and would deliver and bill this message at
+		// once, final before sent).
 		if err := w.del(dlrKey(tParked, m.Carrier, m.CarrierMsgID)); err != nil {
 			return err
+		}
+		if !parked.matches(m) {
+			w.s.m.rcptUnmatched.Inc()
+			return nil
 		}
 		if _, err := w.applyReceipt(r, parked.Receipt); err != nil {
 			return err

@@ -62,6 +62,8 @@ func (s *Store) Verify() error {
 			}
 			if !m.State.Final() {
 				want[string(openKey(m.ID))+"="] = true
+			} else if m.FinalAt.Before(m.SentAt) {
+				bad("message %s: final at %v, before its send at %v", m.ID, m.FinalAt, m.SentAt)
 			}
 			if k := s.dueOf(m); k != nil {
 				want[string(k)+"="] = true

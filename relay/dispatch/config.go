@@ -10,6 +10,7 @@ import (
 	"github.com/msgrelay/relay/kakaobiz"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/smpp/receipt"
+	"github.com/msgrelay/relay/store"
 )
 
 // Config tunes sending and the result window (the [dispatch] table).
@@ -28,6 +29,12 @@ type Config struct {
 	// ExpiryScan is how often messages at their deadline are closed; the
 	// scan looks one period ahead. Default 10s.
 	ExpiryScan time.Duration `toml:"expiry_scan"`
+	// ParkedReceiptTTL is how long a receipt that arrives before its
+	// submit_sm_resp waits for the relay to record the id; after it, the
+	// receipt is dropped and counted. It is applied only to a message on
+	// the same carrier whose submit_sm went out before it arrived. Default
+	// 10m; at most 1h: carriers reuse ids.
+	ParkedReceiptTTL time.Duration `toml:"parked_receipt_ttl"`
 }
 
 // SetDefaults fills every setting left zero with its default.
@@ -47,6 +54,9 @@ func (d *Config) SetDefaults() {
 	if d.ExpiryScan == 0 {
 		d.ExpiryScan = 10 * time.Second
 	}
+	if d.ParkedReceiptTTL == 0 {
+		d.ParkedReceiptTTL = store.DefaultParkedTTL
+	}
 }
 
 // Validate reports every setting that cannot work.
@@ -64,6 +74,10 @@ func (d *Config) Validate() error {
 	}
 	if d.ExpiryScan <= 0 || d.ExpiryScan >= d.Validity {
 		errs = append(errs, fmt.Errorf("dispatch.expiry_scan %v must be positive and shorter than validity %v", d.ExpiryScan, d.Validity))
+	}
+	if d.ParkedReceiptTTL < time.Second || d.ParkedReceiptTTL > time.Hour {
+		errs = append(errs, fmt.Errorf("dispatch.parked_receipt_ttl %v must be between 1s and 1h: a parked receipt waits for a submit_sm_resp, and carriers reuse ids",
+			d.ParkedReceiptTTL))
 	}
 	return errors.Join(errs...)
 }
