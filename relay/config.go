@@ -3,6 +3,7 @@ package relay
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -85,6 +86,10 @@ type Config struct {
 
 	// ShutdownTimeout bounds the drain on SIGTERM. Default 20s.
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+
+	// emptyPasswords are the carriers whose table says password = "", the
+	// only ones CheckSecrets lets bind without a password.
+	emptyPasswords map[string]bool
 }
 
 // UpstreamConfig is the listener of the upstream protocol.
@@ -139,9 +144,16 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 
 // LoadConfig reads and validates a configuration file.
 func LoadConfig(path string) (*Config, error) {
-	var c Config
-	md, err := toml.DecodeFile(path, &c)
+	b, err := os.ReadFile(path)
 	if err != nil {
+		return nil, fmt.Errorf("relay: config: %w", err)
+	}
+	var c Config
+	md, err := toml.Decode(string(b), &c)
+	if err != nil {
+		return nil, fmt.Errorf("relay: config %s: %w", path, err)
+	}
+	if c.emptyPasswords, err = explicitEmptyPasswords(string(b)); err != nil {
 		return nil, fmt.Errorf("relay: config %s: %w", path, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {

@@ -92,8 +92,9 @@ type Daemon struct {
 	background sync.WaitGroup // the listeners' Serve loops and the purge
 }
 
-// Start opens the store, binds to the carriers, recovers open messages and
-// starts listening. It returns once the relay takes traffic.
+// Start checks what start-up needs (CheckSecrets), then opens the store,
+// binds to the carriers, recovers open messages and starts listening. It
+// returns once the relay takes traffic.
 func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -118,6 +119,9 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 		}
 		d.log.Info("relay: start: "+what, "took", time.Since(t).Round(time.Microsecond))
 		return nil
+	}
+	if err := step("check config", cfg.CheckSecrets); err != nil {
+		return nil, err
 	}
 	if err := step("open store", d.openStore); err != nil {
 		return nil, err

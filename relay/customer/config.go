@@ -221,7 +221,7 @@ func (c *Config) build(opts *LoadOptions) (*Customer, error) {
 	if c.SecretEnv != "" {
 		secret = opts.Getenv(c.SecretEnv)
 		if secret == "" {
-			return nil, bad("environment variable %s is empty or unset", c.SecretEnv)
+			return nil, bad("secret_env %s is empty or unset", c.SecretEnv)
 		}
 	} else {
 		b, err := opts.ReadFile(c.SecretFile)

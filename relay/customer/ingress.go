@@ -68,7 +68,11 @@ func (c *Config) buildIngress(cu *Customer, opts *LoadOptions) error {
 		if opts == nil {
 			return nil // read and checked at load
 		}
-		secrets = strings.Split(opts.Getenv(c.WebhookSecretsEnv), ",")
+		v := opts.Getenv(c.WebhookSecretsEnv)
+		if v == "" {
+			return fmt.Errorf("webhook_secrets_env %s is empty or unset", c.WebhookSecretsEnv)
+		}
+		secrets = strings.Split(v, ",")
 	}
 	if len(secrets) > MaxWebhookSecrets {
 		return fmt.Errorf("%d webhook secrets, at most %d active at once", len(secrets), MaxWebhookSecrets)

@@ -259,7 +259,10 @@ func (k *KakaoConfig) ResolveSecret() (string, error) {
 	switch {
 	case k.ClientSecretFile != "":
 		b, err := os.ReadFile(k.ClientSecretFile)
-		return strings.TrimSpace(string(b)), err
+		if err != nil {
+			return "", fmt.Errorf("kakao: client_secret_file: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
 	case k.ClientSecretEnv != "":
 		v, ok := os.LookupEnv(k.ClientSecretEnv)
 		if !ok {
