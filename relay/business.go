@@ -113,12 +113,14 @@ func (d *Daemon) openPayments(dc *door.Checker) error {
 		Store:    checkedAccepter{d.intake},
 		Check: func(m *message.Message) error {
 			c := d.reg.Get(m.Customer)
-			if _, r := dc.Check(c, door.Request{
+			dec, r := dc.Decide(c, door.Request{
 				Product: m.Product, Sender: m.Sender, Recipient: m.Recipient, Text: m.Text,
 				Title: m.Subject, Kakao: m.Kakao, Fallback: m.Fallback, Truncate: m.Truncate, Payment: true,
-			}, d.opts.Now()); r != nil {
+			}, d.opts.Now())
+			if r != nil {
 				return r
 			}
+			m.Fallback = dec.Fallback // stored as the door decided it
 			return nil
 		},
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"github.com/msgrelay/relay/kakaobiz"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
-	"github.com/msgrelay/relay/smpp/coding"
 	"github.com/msgrelay/relay/store"
 )
 
@@ -237,7 +235,16 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 
 // fallback starts the SMS/LMS leg of a message Kakao could not deliver.
 func (k *kakaoLeg) fallback(ctx context.Context, m *message.Message, kakaoRes message.Result) {
-	product, text, why := fallbackLeg(m, k.door)
+	// The rule the door checked the message against at acceptance, on the
+	// fallback it decided then.
+	product, text, r := door.FallbackLeg(k.door, nil, m.Fallback, m.Text, m.Truncate)
+	why := ""
+	switch {
+	case r != nil:
+		why = r.Rule + ": " + r.Reason
+	case product == message.ProductUnknown:
+		why = "the message has no fallback"
+	}
 	if why == "" && m.Kakao.Ad && !door.AdSMSAllowed(k.now()) {
 		why = "AD_RULE: an advertising fallback SMS is not sent between 21:00 and 08:00 (Asia/Seoul)"
 	}
@@ -279,57 +286,6 @@ func transient(res kakaobiz.Result, err error) message.Result {
 		r.Code, r.Reason = "unavailable", err.Error()
 	}
 	return r
-}
-
-// fallbackLeg chooses the product and text of the SMS/LMS leg, or says why
-// there is none. An image FriendTalk falls back with its text only.
-func fallbackLeg(m *message.Message, lim door.Config) (message.Product, string, string) {
-	text := m.Text
-	n, err := coding.EUCKRLen(text)
-	if err != nil {
-		return 0, "", err.Error()
-	}
-	sms, lms := lim.SMSBytes, lim.LMSBytes
-	switch m.Fallback {
-	case message.FallbackNone:
-		return 0, "", "the message has no fallback"
-	case message.FallbackSMS:
-		if n <= sms {
-			return message.ProductSMS, text, ""
-		}
-		if m.Truncate {
-			return message.ProductSMS, cutEUCKR(text, sms), ""
-		}
-		return 0, "", fmt.Sprintf("TOO_LONG: SMS fallback is %d EUC-KR bytes, limit %d", n, sms)
-	case message.FallbackLMS:
-	case message.FallbackAuto:
-		if n <= sms {
-			return message.ProductSMS, text, ""
-		}
-	}
-	if n <= lms {
-		return message.ProductLMS, text, ""
-	}
-	if m.Truncate {
-		return message.ProductLMS, cutEUCKR(text, lms), ""
-	}
-	return 0, "", fmt.Sprintf("TOO_LONG: LMS fallback is %d EUC-KR bytes, limit %d", n, lms)
-}
-
-// cutEUCKR cuts text to at most limit EUC-KR bytes, never inside a character.
-func cutEUCKR(text string, limit int) string {
-	n := 0
-	for i, r := range text {
-		w := 2
-		if r < 0x80 {
-			w = 1
-		}
-		if n+w > limit {
-			return text[:i]
-		}
-		n += w
-	}
-	return text
 }
 
 func (k *kakaoLeg) forget(id message.ID) {

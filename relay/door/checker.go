@@ -102,6 +102,13 @@ func New(cfg Config, opts Options) (*Checker, error) {
 // Config returns the limits in force.
 func (k *Checker) Config() Config { return k.cfg }
 
+// Decision is what the door decided for a request that passes: what is
+// stored with the message.
+type Decision struct {
+	Product  message.Product  // never ProductAuto
+	Fallback message.Fallback // never FallbackAuto: the leg a Kakao failure sends
+}
+
 // Check applies the door's rules, in the order of the package doc, to req
 // from customer c (nil if the connection is not authenticated) at now. It
 // returns the product to store (never ProductAuto), or the first rule req
@@ -110,15 +117,22 @@ func (k *Checker) Config() Config { return k.cfg }
 // Check does not normalise: store the sender with
 // [customer.NormalizeNumber] and the recipient with [NormalizeRecipient].
 func (k *Checker) Check(c *customer.Customer, req Request, now time.Time) (message.Product, *Refusal) {
+	d, r := k.Decide(c, req, now)
+	return d.Product, r
+}
+
+// Decide is Check that also returns the fallback to store with the
+// message, decided by [FallbackLeg].
+func (k *Checker) Decide(c *customer.Customer, req Request, now time.Time) (Decision, *Refusal) {
 	p, r := k.check(c, &req, now)
 	if r != nil {
 		if ctr := k.refused[r.Rule]; ctr != nil {
 			ctr.Inc()
 		}
-		return message.ProductUnknown, r
+		return Decision{}, r
 	}
 	k.passed[p].Inc()
-	return p, nil
+	return Decision{Product: p, Fallback: req.Fallback}, nil
 }
 
 func (k *Checker) check(c *customer.Customer, req *Request, now time.Time) (message.Product, *Refusal) {
@@ -305,28 +319,16 @@ func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Produ
 }
 
 // checkFallback checks that the SMS/LMS leg a Kakao failure would send can
-// be sent: allowed, from a registered number, and fitting its limit.
+// be sent: allowed, from a registered number, and decided by [FallbackLeg],
+// the rule the dispatcher applies when Kakao fails. It stores the decision
+// in req.Fallback: auto becomes the product it resolves to.
 func (k *Checker) checkFallback(c *customer.Customer, req *Request, p message.Product) *Refusal {
-	f := req.Fallback
-	var need message.Product
-	switch f {
-	case message.FallbackNone:
+	if req.Fallback == message.FallbackNone {
 		return nil
-	case message.FallbackSMS:
-		need = message.ProductSMS
-	case message.FallbackLMS:
-		need = message.ProductLMS
-	case message.FallbackAuto:
-		need = message.ProductAuto
-	default:
-		return refuse(RuleInvalidRequest, f.String(), "", "unknown fallback %s", f).about("fallback")
 	}
-	if need == message.ProductAuto {
-		if !c.Allows(message.ProductSMS) && !c.Allows(message.ProductLMS) {
-			return notAllowed(c, need)
-		}
-	} else if !c.Allows(need) {
-		return notAllowed(c, need)
+	leg, _, r := FallbackLeg(k.cfg, c, req.Fallback, req.Text, req.Truncate)
+	if r != nil {
+		return r
 	}
 	// Payment AlimTalk falls back from the company's fixed number.
 	if p != message.ProductPaymentAlimTalk {
@@ -336,24 +338,10 @@ func (k *Checker) checkFallback(c *customer.Customer, req *Request, p message.Pr
 			return r
 		}
 	}
-	n, err := euckrLen(req.Text)
-	if err != nil {
-		return unencodable("fallback", "fallback text", req.Text, err)
-	}
-	if req.Truncate {
-		return nil
-	}
-	switch {
-	case f == message.FallbackSMS && n > k.cfg.SMSBytes:
-		r := tooLong("fallback", "fallback SMS text", n, k.cfg.SMSBytes, "EUC-KR bytes")
-		r.Reason += " (choose fallback auto or lms, or allow truncation)"
-		return r
-	case f == message.FallbackAuto && n > k.cfg.SMSBytes && !c.Allows(message.ProductLMS):
-		return refuse(RuleProductNotAllowed, itoa(n), itoa(k.cfg.SMSBytes),
-			"fallback auto: text is %d EUC-KR bytes, over the SMS limit %d, and customer %s may not send LMS", n, k.cfg.SMSBytes, c.ID).
-			about("fallback").measured(n, k.cfg.SMSBytes)
-	case n > k.cfg.LMSBytes:
-		return tooLong("fallback", "fallback LMS text", n, k.cfg.LMSBytes, "EUC-KR bytes")
+	if leg == message.ProductSMS {
+		req.Fallback = message.FallbackSMS
+	} else {
+		req.Fallback = message.FallbackLMS
 	}
 	return nil
 }

@@ -393,3 +393,57 @@ func TestStoreLimitsAtTheDoor(t *testing.T) {
 		t.Errorf("UnknownValue: %+v", r)
 	}
 }
+
+// The door decides the fallback leg with the same rule the dispatcher
+// applies when Kakao fails, and with what the customer may send.
+func TestFallbackDecidedOnce(t *testing.T) {
+	k := newChecker(t, nil)
+	lmsOnly := testCustomer()
+	lmsOnly.Products = []message.Product{message.ProductLMS, message.ProductAlimTalk}
+	smsOnly := testCustomer()
+	smsOnly.Products = []message.Product{message.ProductSMS, message.ProductAlimTalk}
+	short, long := "짧은 안내", strings.Repeat("가", 41)
+	for _, tc := range []struct {
+		name     string
+		c        *customer.Customer
+		fb       message.Fallback
+		text     string
+		truncate bool
+		want     message.Fallback
+		sent     string // the text the leg carries
+	}{
+		{"auto short", testCustomer(), message.FallbackAuto, short, false, message.FallbackSMS, short},
+		{"auto long", testCustomer(), message.FallbackAuto, long, false, message.FallbackLMS, long},
+		{"auto short, no SMS", lmsOnly, message.FallbackAuto, short, false, message.FallbackLMS, short},
+		{"auto long, no LMS, cut", smsOnly, message.FallbackAuto, long, true, message.FallbackSMS, strings.Repeat("가", 40)},
+		{"sms cut", testCustomer(), message.FallbackSMS, long, true, message.FallbackSMS, strings.Repeat("가", 40)},
+		{"lms", testCustomer(), message.FallbackLMS, short, false, message.FallbackLMS, short},
+		{"none", testCustomer(), message.FallbackNone, short, false, message.FallbackNone, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := kakao(message.ProductAlimTalk, tc.text)
+			req.Fallback, req.Truncate, req.Sender = tc.fb, tc.truncate, "15884954"
+			d, r := k.Decide(tc.c, req, noon)
+			if r != nil {
+				t.Fatalf("refused: %v", r)
+			}
+			if d.Product != message.ProductAlimTalk || d.Fallback != tc.want {
+				t.Fatalf("decided %v with fallback %v, want alimtalk with %v", d.Product, d.Fallback, tc.want)
+			}
+			// What the dispatcher sends when Kakao fails: the same rule on
+			// the stored decision, with no customer to ask.
+			p, text, r := FallbackLeg(k.Config(), nil, d.Fallback, tc.text, tc.truncate)
+			if r != nil || p != tc.want.Product() || text != tc.sent {
+				t.Fatalf("leg %v %q (%v), want %v %q", p, text, r, tc.want.Product(), tc.sent)
+			}
+		})
+	}
+	_, r := k.Decide(smsOnly, func() Request {
+		req := kakao(message.ProductAlimTalk, long)
+		req.Fallback, req.Sender = message.FallbackAuto, "15884954"
+		return req
+	}(), noon)
+	if r == nil || r.Rule != RuleProductNotAllowed || r.Field != "fallback" {
+		t.Fatalf("long auto fallback for a customer without LMS: %v, want PRODUCT_NOT_ALLOWED on fallback", r)
+	}
+}

@@ -60,10 +60,13 @@
 //
 // Product auto becomes SMS if the text fits the SMS limit (and the customer
 // may send SMS), otherwise LMS; an LMS chosen this way needs no subject.
-// A Kakao message with a fallback is refused at the door when its fallback
-// could not be sent: SMS fallback of a text over the SMS limit (unless the
-// customer allows truncation; auto and lms fit), text EUC-KR cannot carry,
-// or a sender number that is not registered.
+// A Kakao message's fallback leg is decided once, by [FallbackLeg], the rule
+// the dispatcher applies again when Kakao fails: the door refuses a message
+// whose fallback could not be sent (SMS fallback of a text over the SMS
+// limit unless the customer allows truncation, a product the customer may
+// not send, text EUC-KR cannot carry, a sender number that is not
+// registered), and [Checker.Decide] returns the fallback to store, auto
+// resolved to SMS or LMS by what the customer may send.
 //
 // # Units
 //

@@ -139,7 +139,7 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 		}
 		s.Request.Kakao.Ad = s.Request.IsAd() // an advertisement by its text is stored as one
 		s.Request.ClientRef = s.ClientRef     // the door holds it to what the store keeps
-		product, refusal := in.o.Door.Check(c, s.Request, now)
+		dec, refusal := in.o.Door.Decide(c, s.Request, now)
 		if refusal != nil {
 			if in.earlier(customerID, s.ClientRef, r) {
 				continue
@@ -149,21 +149,22 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 		}
 		dr := &s.Request
 		rcpt, _ := door.NormalizeRecipient(dr.Recipient)
-		subject := dr.Subject
+		product, subject := dec.Product, dr.Subject
 		if product.Kakao() {
 			subject = dr.Title
 		}
 		msgs = append(msgs, &message.Message{
-			Customer:   customerID,
-			ClientRef:  s.ClientRef,
-			Ingress:    ingress,
-			Product:    product,
-			Sender:     customer.NormalizeNumber(dr.Sender),
-			Recipient:  rcpt,
-			Text:       dr.Text,
-			Subject:    subject,
-			Kakao:      dr.Kakao,
-			Fallback:   dr.Fallback,
+			Customer:  customerID,
+			ClientRef: s.ClientRef,
+			Ingress:   ingress,
+			Product:   product,
+			Sender:    customer.NormalizeNumber(dr.Sender),
+			Recipient: rcpt,
+			Text:      dr.Text,
+			Subject:   subject,
+			Kakao:     dr.Kakao,
+			Fallback:  dec.Fallback, // auto resolved: the leg a Kakao failure sends
+
 			Truncate:   dr.Truncate,
 			AcceptedAt: now,
 		})

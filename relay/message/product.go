@@ -86,6 +86,19 @@ func (f Fallback) String() string {
 	return fmt.Sprintf("fallback(%d)", uint8(f))
 }
 
+// Product is the product of a decided fallback leg: SMS or LMS, or
+// ProductUnknown for none (and for auto, which the door resolves before a
+// message is stored).
+func (f Fallback) Product() Product {
+	switch f {
+	case FallbackSMS:
+		return ProductSMS
+	case FallbackLMS:
+		return ProductLMS
+	}
+	return ProductUnknown
+}
+
 // ParseFallback is the inverse of [Fallback.String]; "" means none.
 func ParseFallback(s string) (Fallback, error) {
 	if s == "" {
