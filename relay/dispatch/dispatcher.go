@@ -45,6 +45,7 @@ type Dispatcher struct {
 	log      *slog.Logger
 	m        *dispatchMetrics
 	now      func() time.Time
+	door     door.Config // the limits a fallback leg is decided by
 
 	pending *fifo  // to be routed
 	later   *delay // retries waiting for their backoff
@@ -76,7 +77,7 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 		opts.Now = time.Now
 	}
 	d := &Dispatcher{
-		st: opts.Store, cfg: cfg, carriers: map[string]*carrier{}, log: opts.Logger, now: opts.Now,
+		st: opts.Store, cfg: cfg, carriers: map[string]*carrier{}, log: opts.Logger, now: opts.Now, door: opts.Door,
 		pending: newFIFO(), later: newDelay(time.Now), // backoffs are relative: monotonic time, not the wall clock
 	}
 	for _, cc := range carriers {

@@ -11,21 +11,20 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/msgrelay/relay/kakaobiz"
-	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/store"
 )
 
-// kakaoLeg sends the Kakao leg of messages and decides, by the one policy
-// table in kakaobiz, whether a message is delivered, falls back to an
-// SMS/LMS leg of the same message, waits for its final result, is retried
-// with the same serial, or fails.
+// kakaoLeg sends the Kakao leg of messages, records Kakao's answer when it
+// is a result (delivered, or 3005: on its way), and classifies the others by
+// the one table in kakaobiz into a verdict for the lifecycle policy (retry
+// with the same serial, fall back, fail), as the SMPP leg does with a
+// carrier's status.
 type kakaoLeg struct {
 	cfg    KakaoConfig
 	client *kakaobiz.Client
 	st     *store.Store
-	disp   *Dispatcher
-	door   door.Config
+	policy lifecycle
 	log    *slog.Logger
 	now    func() time.Time
 	q      *fifo
@@ -42,7 +41,7 @@ type kakaoLeg struct {
 }
 
 func newKakaoLeg(cfg KakaoConfig, d *Dispatcher, opts Options) (*kakaoLeg, error) {
-	k := &kakaoLeg{cfg: cfg, st: d.st, disp: d, door: opts.Door, log: d.log, now: d.now,
+	k := &kakaoLeg{cfg: cfg, st: d.st, policy: d, log: d.log, now: d.now,
 		q: newFIFO(), later: newDelay(time.Now)}
 	k.mu.waiting = map[message.ID]*message.Message{}
 	secret, err := cfg.ResolveSecret()
@@ -138,8 +137,7 @@ func (k *kakaoLeg) send(ctx context.Context, m *message.Message) {
 	if m.Kakao.Buttons != "" {
 		req.Buttons = json.RawMessage(m.Kakao.Buttons)
 	}
-	if late, ok := k.disp.tooLate(m, 0); !ok {
-		k.disp.fail(ctx, m, late)
+	if !k.policy.mayAttempt(ctx, m) {
 		return
 	}
 	m.Attempts++
@@ -180,26 +178,26 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 				r.SentAt = now
 			}
 		}); err != nil {
-			k.disp.storeTrouble(m, "deliver", err)
+			k.policy.storeTrouble(m, "deliver", err)
 			return
 		}
 		k.forget(m.ID)
 	case err == nil && res.Action.FallsBack():
 		k.fellBack.Inc()
 		k.forget(m.ID)
-		k.fallback(ctx, m, result)
+		k.policy.settle(ctx, m, verdictFallBack, result, k.later)
 	case err == nil && res.Action == kakaobiz.Fail:
 		// Kakao refused the request itself (4xxx): neither Kakao nor a
 		// fallback can carry it as it is.
 		k.failed.Inc()
 		k.forget(m.ID)
-		k.disp.fail(ctx, m, result)
+		k.policy.settle(ctx, m, verdictFail, result, k.later)
 	case errors.Is(err, kakaobiz.ErrInvalidRequest):
 		// Refused before sending (a field Kakao cannot take): sending it
 		// again would be refused again.
 		k.failed.Inc()
 		k.forget(m.ID)
-		k.disp.fail(ctx, m, message.Result{Source: message.SourceRelay, Code: "kakao-request", Reason: err.Error()})
+		k.policy.settle(ctx, m, verdictFail, message.Result{Source: message.SourceRelay, Code: "kakao-request", Reason: err.Error()}, k.later)
 	case err == nil && res.Action == kakaobiz.Wait:
 		// 3005: on its way, receipt unconfirmed. No fallback now (the
 		// handset could get both); poll until final or the window ends.
@@ -209,7 +207,7 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 			if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateKakaoSent), func(r *message.Message) {
 				r.Carrier, r.CarrierMsgID, r.SentAt, r.Attempts = "kakao", serial, now, max(r.Attempts, attempts)
 			}); err != nil {
-				k.disp.storeTrouble(m, "record kakao-sent", err)
+				k.policy.storeTrouble(m, "record kakao-sent", err)
 				return
 			}
 			m.State = message.StateKakaoSent
@@ -223,60 +221,11 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 		if m.State == message.StateKakaoSent {
 			return // still polled
 		}
-		if !k.disp.attemptsLeft(m) {
-			// A long outage: the leg has used its attempts. The fallback
-			// (or the failure) is the message's result now, not the expiry.
-			k.fallback(ctx, m, gaveUp(m, transient(res, err)))
-			return
-		}
-		k.disp.retry(ctx, m, transient(res, err), true, k.later)
+		// The one policy: retried with the same serial while the leg has
+		// attempts and time left; after a long outage, the fallback (or the
+		// failure) is the message's result, not the expiry.
+		k.policy.settle(ctx, m, verdictRetry, transient(res, err), k.later)
 	}
-}
-
-// fallback starts the SMS/LMS leg of a message Kakao could not deliver.
-func (k *kakaoLeg) fallback(ctx context.Context, m *message.Message, kakaoRes message.Result) {
-	// The rule the door checked the message against at acceptance, on the
-	// fallback it decided then.
-	product, text, r := door.FallbackLeg(k.door, nil, m.Fallback, m.Text, m.Truncate)
-	why := ""
-	switch {
-	case r != nil:
-		why = r.Rule + ": " + r.Reason
-	case product == message.ProductUnknown:
-		why = "the message has no fallback"
-	}
-	if why == "" && m.Kakao.Ad && !door.AdSMSAllowed(k.now()) {
-		why = "AD_RULE: an advertising fallback SMS is not sent between 21:00 and 08:00 (Asia/Seoul)"
-	}
-	if why == "" {
-		// The fallback leg inherits the message's deadline.
-		if late, ok := k.disp.tooLate(m, 0); !ok {
-			why = late.Reason
-		}
-	}
-	if why != "" {
-		kakaoRes.Reason += "; no fallback: " + why
-		k.disp.fail(ctx, m, kakaoRes)
-		return
-	}
-	// The leg's product and exact text are written in the write that
-	// queues it: after a restart, the bytes sent are the bytes decided.
-	// The record keeps the text of its current leg; the Kakao leg is over.
-	attempts := m.Attempts
-	if err := k.st.Advance(ctx, m.ID, m.State, path(m.State, message.StateKakaoSending, message.StateQueued), func(r *message.Message) {
-		r.Leg++
-		r.Billed, r.Text = product, text
-		r.Result = kakaoRes // kept with the Kakao leg (store legs table)
-		r.Carrier, r.CarrierMsgID, r.SentAt = "", "", time.Time{}
-		r.Attempts = max(r.Attempts, attempts)
-	}); err != nil {
-		k.disp.storeTrouble(m, "fallback", err)
-		return
-	}
-	c := *m
-	c.State, c.Leg, c.Billed, c.Text = message.StateQueued, m.Leg+1, product, text
-	c.Attempts = max(c.Attempts, attempts)
-	k.disp.Enqueue(&c)
 }
 
 // transient is the result a Kakao transient failure leaves behind.

@@ -52,24 +52,82 @@ func (d *Dispatcher) backoff(attempt int) time.Duration {
 	return b/2 + rand.N(b/2+1)
 }
 
-// retry puts m back after a transient failure, or fails it when its leg
-// has used its attempts (counted says whether this one counts) or the
-// deadline would pass first. It reports whether m was put back.
-func (d *Dispatcher) retry(ctx context.Context, m *message.Message, res message.Result, counted bool, later *delay) bool {
-	if counted && !d.attemptsLeft(m) {
-		d.fail(ctx, m, gaveUp(m, res))
-		return false
-	}
-	n := int(m.Attempts)
-	if !counted {
-		n = 1
-	}
-	wait := d.backoff(n)
-	if late, ok := d.tooLate(m, wait); !ok {
-		late.Reason += "; last answer: " + res.Reason
+// verdict is what a leg makes of the answer to one attempt; the policy
+// acts on it the same way for every leg (settle).
+type verdict uint8
+
+const (
+	verdictSent      verdict = iota + 1 // the peer took it; the leg recorded the answer
+	verdictRetry                        // transient: try again after a backoff, counted
+	verdictBusy                         // the peer is busy: try again later, not counted
+	verdictReroute                      // nothing was sent: route again now
+	verdictFail                         // permanent: the message fails with this result
+	verdictFallBack                     // this leg cannot deliver it: the next leg, if any
+	verdictAbandoned                    // shutting down: leave it to recovery
+)
+
+// lifecycle is what a leg asks of the policy: whether an attempt may
+// start, what to do with the verdict on it, and where a store failure on
+// its own writes is reported. The Dispatcher is the only implementation;
+// a leg knows nothing else of it.
+type lifecycle interface {
+	mayAttempt(ctx context.Context, m *message.Message) bool
+	settle(ctx context.Context, m *message.Message, v verdict, res message.Result, back *delay)
+	storeTrouble(m *message.Message, what string, err error)
+}
+
+// mayAttempt fails m, and reports false, when its deadline is too close
+// for another attempt.
+func (d *Dispatcher) mayAttempt(ctx context.Context, m *message.Message) bool {
+	late, ok := d.tooLate(m, 0)
+	if !ok {
 		d.fail(ctx, m, late)
-		return false
 	}
-	later.add(m, time.Now().Add(wait))
-	return true
+	return ok
+}
+
+// settle acts on a leg's verdict, the same way for every leg: a transient
+// answer is retried on the same leg after a backoff (into back) while the
+// leg has attempts left and the deadline allows; a leg that used its
+// attempts, or cannot deliver, hands the message to its next leg (a Kakao
+// message's fallback), and a message with no next leg fails.
+func (d *Dispatcher) settle(ctx context.Context, m *message.Message, v verdict, res message.Result, back *delay) {
+	switch v {
+	case verdictRetry, verdictBusy:
+		counted := v == verdictRetry
+		if counted && !d.attemptsLeft(m) {
+			d.next(ctx, m, gaveUp(m, res))
+			return
+		}
+		n := int(m.Attempts)
+		if !counted {
+			n = 1
+		}
+		wait := d.backoff(n)
+		if late, ok := d.tooLate(m, wait); !ok {
+			late.Reason += "; last answer: " + res.Reason
+			d.fail(ctx, m, late)
+			return
+		}
+		back.add(m, time.Now().Add(wait))
+	case verdictReroute:
+		d.Enqueue(m)
+	case verdictFail:
+		d.fail(ctx, m, res)
+	case verdictFallBack:
+		d.next(ctx, m, res)
+	case verdictSent, verdictAbandoned:
+		// Recorded by the leg, or left open in the store for recovery.
+	}
+}
+
+// next hands m to its next leg, or fails it with res when it has none: a
+// Kakao message's first leg is followed by its fallback; an SMS/LMS leg is
+// the last.
+func (d *Dispatcher) next(ctx context.Context, m *message.Message, res message.Result) {
+	if m.Leg == 0 && m.Product.Kakao() {
+		d.fallback(ctx, m, res)
+		return
+	}
+	d.fail(ctx, m, res)
 }

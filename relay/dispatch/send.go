@@ -137,8 +137,7 @@ func (d *Dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.S
 // either. Attempts are counted in memory and persisted with the write that
 // records the answer. A message whose deadline is too close is not sent.
 func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *message.Message, sm *pdu.SubmitSM, buf []byte) []byte {
-	if late, ok := d.tooLate(m, 0); !ok {
-		d.fail(ctx, m, late)
+	if !d.mayAttempt(ctx, m) {
 		return buf
 	}
 	buf, err := c.encode(m, sm, buf, d.deadline(m).Sub(d.now()))
@@ -174,17 +173,8 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 			d.storeTrouble(m, "record submit_sm_resp", err)
 			return buf
 		}
-	case verdictRetry:
-		d.retry(ctx, m, res, true, d.later)
-	case verdictBusy:
-		d.retry(ctx, m, res, false, d.later)
-	case verdictReroute:
-		d.Enqueue(m)
-	case verdictFail:
-		d.fail(ctx, m, res)
-	case verdictAbandoned:
-		// Shutting down with the outcome unknown: the message stays open in
-		// the store and is sent again after the restart.
+	default:
+		d.settle(ctx, m, v, res, d.later)
 	}
 	return buf
 }

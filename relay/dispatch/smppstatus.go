@@ -10,18 +10,6 @@ import (
 	"github.com/msgrelay/relay/smpp/pdu"
 )
 
-// verdict is what the dispatcher does with the answer to one submit.
-type verdict uint8
-
-const (
-	verdictSent      verdict = iota + 1 // the carrier took it: await the receipt
-	verdictRetry                        // try again later, same carrier if it is still up
-	verdictBusy                         // the carrier is busy: try again later, not counted as an attempt
-	verdictReroute                      // nothing was sent: route again now
-	verdictFail                         // permanent: the message fails with the carrier's status
-	verdictAbandoned                    // shutting down: leave it to recovery
-)
-
 // classifySubmit is the one place that decides whether an SMPP answer is
 // transient or permanent. Every status that fails a message says why.
 func classifySubmit(ctx context.Context, err error) (verdict, message.Result) {
