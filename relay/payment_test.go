@@ -187,8 +187,9 @@ func TestRepresentativeNumberReserved(t *testing.T) {
 	u := h.connect("shop")
 	r := h.submit(u, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Sender: "1588-4954",
 		Recipient: buyerPhone, Text: "대표번호로 보내기"})
-	if r.Status != upstreampb.Status_SENDER_NOT_REGISTERED {
-		t.Fatalf("SMS from the representative number: %v", r)
+	if r.Status != upstreampb.Status_SENDER_NOT_REGISTERED || r.Field != "sender" ||
+		!strings.Contains(r.Reason, "15884954") || !strings.Contains(r.Reason, "reserved for the company") {
+		t.Fatalf("SMS from the representative number: %v (want the number named as reserved for the company)", r)
 	}
 	if err := h.d.reg.AddSender("shop", "15884954"); err == nil {
 		t.Fatal("the representative number was registered for a customer")

@@ -47,6 +47,10 @@ type Options struct {
 	// must name one of its sender profile's templates and match it
 	// (TEMPLATE_MISMATCH). The daemon always sets it.
 	Templates Templates
+	// Reserved are numbers no customer may send from (the company's
+	// representative number, digits only): a message from one is refused
+	// as SENDER_NOT_REGISTERED with a reason saying whose number it is.
+	Reserved []string
 }
 
 // Templates matches an AlimTalk against its sender profile's template;
@@ -67,6 +71,7 @@ type Checker struct {
 	cfg       Config
 	optOuts   OptOuts
 	templates Templates
+	reserved  []string
 	buckets   limiters
 	refused   map[string]*metrics.Counter
 	passed    [message.ProductAuto + 1]*metrics.Counter
@@ -89,7 +94,7 @@ func New(cfg Config, opts Options) (*Checker, error) {
 	if set == nil {
 		set = metrics.NewSet()
 	}
-	k := &Checker{cfg: cfg, optOuts: opts.OptOuts, templates: opts.Templates, refused: make(map[string]*metrics.Counter, len(Rules))}
+	k := &Checker{cfg: cfg, optOuts: opts.OptOuts, templates: opts.Templates, reserved: opts.Reserved, refused: make(map[string]*metrics.Counter, len(Rules))}
 	for _, r := range Rules {
 		k.refused[r] = set.GetOrCreateCounter(`relay_door_refused_total{rule="` + r + `"}`)
 	}
@@ -211,7 +216,7 @@ func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Produc
 	if req.Fallback != message.FallbackNone {
 		return 0, refuse(RuleInvalidRequest, req.Fallback.String(), "", "a fallback applies to Kakao products only, not %s", p).about("fallback")
 	}
-	if r := checkSender(c, req.Sender); r != nil {
+	if r := k.checkSender(c, req.Sender); r != nil {
 		return 0, r
 	}
 	if r := checkRecipient(req.Recipient); r != nil {
@@ -332,7 +337,7 @@ func (k *Checker) checkFallback(c *customer.Customer, req *Request, p message.Pr
 	}
 	// Payment AlimTalk falls back from the company's fixed number.
 	if p != message.ProductPaymentAlimTalk {
-		if r := checkSender(c, req.Sender); r != nil {
+		if r := k.checkSender(c, req.Sender); r != nil {
 			r.Reason = "fallback: " + r.Reason
 			r.Field = "fallback"
 			return r

@@ -29,7 +29,9 @@
 //	UNENCODABLE_TEXT       SMS/LMS text (or a fallback's) has a character
 //	                       EUC-KR lacks; the character and position are named
 //	SENDER_NOT_REGISTERED  SMS/LMS (and any fallback) from a number not among
-//	                       the customer's; Kakao from a sender profile not its own
+//	                       the customer's; Kakao from a sender profile not its own;
+//	                       the company's reserved representative number is named
+//	                       as such
 //	RECIPIENT_INVALID      not 010 + 8 digits, or 011/016/017/018/019 + 7 or 8;
 //	                       +82 10…, 82 10… and '-'/spaces are accepted
 //	TOO_LONG               over the product's limit in its unit (below)

@@ -3,6 +3,7 @@ package door
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,9 +91,13 @@ func notAllowed(c *customer.Customer, p message.Product) *Refusal {
 		"customer %s may not send %s (allowed: %s)", c.ID, p, allowed).about("product")
 }
 
-func checkSender(c *customer.Customer, sender string) *Refusal {
+func (k *Checker) checkSender(c *customer.Customer, sender string) *Refusal {
 	if c.HasSender(sender) {
 		return nil
+	}
+	if num := customer.NormalizeNumber(sender); slices.Contains(k.reserved, num) {
+		return refuse(RuleSenderNotRegistered, sender, "",
+			"sender number %s is reserved for the company (its representative number); only payment AlimTalk falls back from it", num).about("sender")
 	}
 	return refuse(RuleSenderNotRegistered, sender, "",
 		"sender number %q is not registered for customer %s", sender, c.ID).about("sender")
