@@ -140,6 +140,9 @@ func (cc *CarrierConfig) Validate() error {
 	var errs []error
 	if cc.Name == "" {
 		errs = append(errs, errors.New("name is required"))
+	} else if len(cc.Name) > message.MaxIndexed {
+		// The store keys receipts by carrier name: a longer one could take none.
+		errs = append(errs, fmt.Errorf("name is %d bytes, over the %d the store keys receipts by", len(cc.Name), message.MaxIndexed))
 	}
 	if cc.Addr == "" {
 		errs = append(errs, errors.New("addr is required (host:port, or sim)"))

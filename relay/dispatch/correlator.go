@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
-	"time"
+	"net/netip"
 
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/relay/logcap"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/smpp"
 	"github.com/msgrelay/relay/smpp/pdu"
@@ -19,10 +21,29 @@ import (
 // after it returns nil, so a receipt is on disk before the carrier may
 // forget it. Any bind of the carrier may bring any receipt: the lookup key is
 // (carrier, normalised message id), not the bind.
+//
+// It answers each receipt by what can come of it: an error (the carrier
+// sends it again) only when the store failed and a later try may succeed;
+// an acknowledgement for everything else, counted, and logged at a bounded
+// rate when it is dropped, since a carrier resends a refused receipt for as
+// long as it is refused.
 type correlator struct {
-	st  *store.Store
-	m   *dispatchMetrics
-	log *rateLog
+	st   *store.Store
+	m    *dispatchMetrics
+	log  *slog.Logger
+	logs *logcap.Limiter // one budget per event and carrier
+}
+
+func newCorrelator(st *store.Store, m *dispatchMetrics, log *slog.Logger, set *metrics.Set) *correlator {
+	return &correlator{st: st, m: m, log: log, logs: logcap.NewLimiter(set, "dispatch", 0.1, 5)}
+}
+
+// warn logs a line about carrier c's receipts if the budget of event for
+// that carrier allows it; the rest are counted by metrics.
+func (r *correlator) warn(c *carrier, event, msg string, args ...any) {
+	if r.logs.Allow(event+"/"+c.name, netip.Addr{}) {
+		r.log.Warn(msg, append([]any{"carrier", c.name}, args...)...)
+	}
 }
 
 func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
@@ -50,7 +71,7 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 			// Unreadable: acknowledging drops it, refusing would make the
 			// carrier resend the same bytes forever. Count it and log it.
 			r.m.receiptUnreadable.Inc()
-			r.log.Warn("dispatch: unreadable receipt", "carrier", c.name, "err", err)
+			r.warn(c, "receipt_unreadable", "dispatch: unreadable receipt dropped", "err", err, "text", logcap.Cut(string(text)))
 			return nil
 		}
 		class := rc.Class()
@@ -69,46 +90,23 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 			Final:        class != receipt.ClassIntermediate,
 			Result:       message.Result{Source: message.SourceReceipt, Code: code, Reason: reason},
 		})
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrInvalid):
+			// The store can never keep it (no id, an id over
+			// message.MaxIndexed bytes): no message can be its, today or
+			// after any number of resends. Acknowledge it, count it.
+			r.m.receiptInvalid[c.name].Inc()
+			r.warn(c, "receipt_invalid", "dispatch: receipt no message can take dropped", "id", logcap.Cut(rc.ID), "err", err)
+			return nil
+		case err != nil:
 			// Not durable: refuse, the carrier sends it again.
 			r.m.storeErrors.Inc()
 			return err
 		}
 		r.m.receipt(c.name, out)
 		if out == store.OutcomeLate {
-			r.log.Warn("dispatch: receipt after the result window", "carrier", c.name, "id", rc.ID)
+			r.warn(c, "receipt_late", "dispatch: receipt after the result window", "id", logcap.Cut(rc.ID))
 		}
 		return nil
-	}
-}
-
-// rateLog logs at most one line per message text and interval; the rest
-// are counted by metrics.
-type rateLog struct {
-	log   *slog.Logger
-	every time.Duration
-
-	mu struct {
-		sync.Mutex
-		last map[string]time.Time
-	}
-}
-
-func newRateLog(log *slog.Logger, every time.Duration) *rateLog {
-	l := &rateLog{log: log, every: every}
-	l.mu.last = map[string]time.Time{}
-	return l
-}
-
-func (l *rateLog) Warn(msg string, args ...any) {
-	now := time.Now()
-	l.mu.Lock()
-	ok := now.Sub(l.mu.last[msg]) >= l.every
-	if ok {
-		l.mu.last[msg] = now
-	}
-	l.mu.Unlock()
-	if ok {
-		l.log.Warn(msg, args...)
 	}
 }

@@ -74,8 +74,8 @@ func benchCorrelator(b *testing.B, n int) (func(context.Context, *pdu.DeliverSM)
 	var hex receipt.IDFormat
 	_ = hex.UnmarshalText([]byte("hex"))
 	c := &carrier{name: "a", cfg: CarrierConfig{RespIDs: hex, ReceiptIDs: hex}, loc: time.UTC}
-	corr := &correlator{st: st, m: newDispatchMetrics(metrics.NewSet(), []string{"a"}),
-		log: newRateLog(log, time.Minute)}
+	set := metrics.NewSet()
+	corr := newCorrelator(st, newDispatchMetrics(set, []string{"a"}), log, set)
 	return corr.handler(c), st
 }
 

@@ -89,7 +89,7 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 			d.closeClients(context.Background())
 		}
 	}()
-	corr := &correlator{st: d.st, m: d.m, log: newRateLog(d.log, 10*time.Second)}
+	corr := newCorrelator(d.st, d.m, d.log, opts.Metrics)
 	for _, cc := range carriers {
 		pw, err := cc.ResolvePassword()
 		if err != nil {

@@ -22,6 +22,9 @@ type dispatchMetrics struct {
 	submits   map[string]map[verdict]*metrics.Counter
 	submitSec map[string]*metrics.PrometheusHistogram
 	receipts  map[string]map[store.Outcome]*metrics.Counter
+	// receiptInvalid counts, by carrier, receipts acknowledged and dropped
+	// because the store can never keep them.
+	receiptInvalid map[string]*metrics.Counter
 }
 
 // MetricHelp is the help text of every family this package makes, for the
@@ -31,7 +34,8 @@ var MetricHelp = map[string]string{
 	"relay_expired_total":             "Messages expired by the relay's expiry scan without a final result.",
 	"relay_store_errors_total":        "Store writes the dispatcher or correlator could not make.",
 	"relay_mo_messages_total":         "Mobile-originated messages received from carriers.",
-	"relay_receipts_unreadable_total": "Delivery receipts whose text could not be read.",
+	"relay_receipts_unreadable_total": "Delivery receipts whose text could not be read; acknowledged and dropped.",
+	"relay_receipts_invalid_total":    "Delivery receipts no message can take (no id, or an id longer than the store keeps), by carrier; acknowledged and dropped.",
 	"relay_submits_total":             "Submit attempts to carriers, by carrier and what came of them.",
 	"relay_submit_seconds":            "Time of a submit to a carrier, window wait included, for submits the carrier took.",
 	"relay_receipts_total":            "Delivery receipts from carriers, by carrier and what the store did with them.",
@@ -63,6 +67,7 @@ func newDispatchMetrics(set *metrics.Set, carriers []string) *dispatchMetrics {
 		submits:           map[string]map[verdict]*metrics.Counter{},
 		submitSec:         map[string]*metrics.PrometheusHistogram{},
 		receipts:          map[string]map[store.Outcome]*metrics.Counter{},
+		receiptInvalid:    map[string]*metrics.Counter{},
 	}
 	for _, c := range carriers {
 		m.submits[c] = map[verdict]*metrics.Counter{}
@@ -70,6 +75,7 @@ func newDispatchMetrics(set *metrics.Set, carriers []string) *dispatchMetrics {
 			m.submits[c][v] = set.NewCounter(fmt.Sprintf(`relay_submits_total{carrier=%q,result=%q}`, c, n))
 		}
 		m.submitSec[c] = set.NewPrometheusHistogramExt(fmt.Sprintf(`relay_submit_seconds{carrier=%q}`, c), submitBuckets)
+		m.receiptInvalid[c] = set.NewCounter(fmt.Sprintf(`relay_receipts_invalid_total{carrier=%q}`, c))
 		m.receipts[c] = map[store.Outcome]*metrics.Counter{}
 		for _, o := range outcomeList {
 			m.receipts[c][o] = set.NewCounter(fmt.Sprintf(`relay_receipts_total{carrier=%q,outcome=%q}`, c, o))

@@ -1,0 +1,123 @@
+package dispatch
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/smpp/pdu"
+	"github.com/msgrelay/relay/store"
+)
+
+// countingHandler counts the log records written at Warn and above.
+type countingHandler struct{ n *atomic.Int64 }
+
+func (h countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h countingHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelWarn {
+		h.n.Add(1)
+	}
+	return nil
+}
+func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h countingHandler) WithGroup(string) slog.Handler      { return h }
+
+type corrRig struct {
+	st      *store.Store
+	set     *metrics.Set
+	logs    atomic.Int64
+	deliver func(context.Context, *pdu.DeliverSM) error
+}
+
+func newCorrRig(t *testing.T) *corrRig {
+	t.Helper()
+	r := &corrRig{set: metrics.NewSet()}
+	log := slog.New(countingHandler{&r.logs})
+	st, err := store.Open(t.TempDir(), store.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	r.st = st
+	corr := newCorrelator(st, newDispatchMetrics(r.set, []string{"a"}), log, r.set)
+	r.deliver = corr.handler(&carrier{name: "a", loc: time.UTC})
+	return r
+}
+
+func receiptWithID(id string) *pdu.DeliverSM {
+	d := &pdu.DeliverSM{ESMClass: 0x04}
+	_ = d.TLVs.SetReceiptedMessageID(id)
+	d.TLVs.SetMessageState(pdu.StateDelivered)
+	return d
+}
+
+func (r *corrRig) counter(name string) uint64 { return r.set.GetOrCreateCounter(name).Get() }
+
+// TestReceiptNeverApplicableAcknowledged: a receipt whose id is longer
+// than the store keeps can never be applied. It is acknowledged (the
+// carrier would resend it forever otherwise), counted, and logged at a
+// bounded rate; it is not a store error.
+func TestReceiptNeverApplicableAcknowledged(t *testing.T) {
+	r := newCorrRig(t)
+	ctx := context.Background()
+	long := strings.Repeat("7", 300)
+	const n = 200
+	for i := range n {
+		if err := r.deliver(ctx, receiptWithID(long)); err != nil {
+			t.Fatalf("receipt %d with a %d-byte id refused: %v", i, len(long), err)
+		}
+	}
+	// No id at all can never be applied either.
+	if err := r.deliver(ctx, receiptWithID("   ")); err != nil {
+		t.Fatalf("receipt with a blank id refused: %v", err)
+	}
+	if got := r.counter(`relay_receipts_invalid_total{carrier="a"}`); got != n {
+		t.Fatalf("invalid receipts counted %d, want %d", got, n)
+	}
+	if got := r.counter(`relay_receipts_unreadable_total`); got != 1 {
+		t.Fatalf("the blank id counted %d times as unreadable", got)
+	}
+	if got := r.counter(`relay_store_errors_total`); got != 0 {
+		t.Fatalf("counted %d store errors", got)
+	}
+	if got := r.logs.Load(); got == 0 || got > 20 {
+		t.Fatalf("%d warnings logged for %d bad receipts, want a few", got, n+1)
+	}
+}
+
+// TestReceiptUnreadableAcknowledged: bytes that are no receipt are
+// acknowledged, counted and logged at a bounded rate.
+func TestReceiptUnreadableAcknowledged(t *testing.T) {
+	r := newCorrRig(t)
+	ctx := context.Background()
+	const n = 200
+	for range n {
+		if err := r.deliver(ctx, &pdu.DeliverSM{ESMClass: 0x04, ShortMessage: []byte("garbage")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := r.counter(`relay_receipts_unreadable_total`); got != n {
+		t.Fatalf("unreadable receipts counted %d, want %d", got, n)
+	}
+	if got := r.logs.Load(); got == 0 || got > 20 {
+		t.Fatalf("%d warnings logged for %d unreadable receipts", got, n)
+	}
+}
+
+// TestReceiptStoreFailureRetried: only a true store failure makes the
+// carrier send the receipt again.
+func TestReceiptStoreFailureRetried(t *testing.T) {
+	r := newCorrRig(t)
+	r.st.Close()
+	if err := r.deliver(context.Background(), receiptWithID("1a2b")); err == nil {
+		t.Fatal("receipt acknowledged while the store is closed")
+	}
+	if got := r.counter(`relay_store_errors_total`); got != 1 {
+		t.Fatalf("store errors counted %d", got)
+	}
+}
