@@ -51,6 +51,7 @@ func (c *conn) bind() bool {
 	}
 	b := p.Body.(*pdu.Bind)
 	st := c.authenticate(b)
+	c.srv.unpend(c) // decided: bound ones count in claimBind, refused ones close
 	b.Password = ""
 	resp := &pdu.BindResp{Kind: p.Command.Response(), SystemID: c.srv.cfg.SystemID}
 	resp.TLVs.SetSCInterfaceVersion(interfaceVersion)

@@ -23,8 +23,16 @@ type Config struct {
 	CertFile string `toml:"cert_file"`
 	KeyFile  string `toml:"key_file"`
 
-	MaxConns            int `toml:"max_conns"`              // open sockets, bound or not; default 1000
+	MaxConns            int `toml:"max_conns"`              // bound connections; default 1000
 	MaxBindsPerCustomer int `toml:"max_binds_per_customer"` // unless the customer sets smpp_binds; default 8
+
+	// MaxPending and MaxPendingPerSource cap connections that have not
+	// bound yet, in total and per source (one IPv4 address or one IPv6
+	// /64), apart from the bound ones: a flood of sockets that never bind
+	// is closed at accept and never takes a bound ESME's place. Defaults
+	// 1024 and 32.
+	MaxPending          int `toml:"max_pending"`
+	MaxPendingPerSource int `toml:"max_pending_per_source"`
 
 	// Window is how many submits one bind may have unanswered; the reader
 	// stops reading past it (SMPP's window, enforced by TCP back-pressure).
@@ -70,6 +78,8 @@ func (c Config) WithDefaults() Config {
 	}
 	def(&c.MaxConns, 1000)
 	def(&c.MaxBindsPerCustomer, 8)
+	def(&c.MaxPending, 1024)
+	def(&c.MaxPendingPerSource, min(32, c.MaxPending))
 	def(&c.Window, 64)
 	def(&c.DeliverWindow, 64)
 	def(&c.MaxBatch, 64)
@@ -103,7 +113,7 @@ func (c Config) Validate() error {
 	for name, v := range map[string]int{
 		"max_conns": c.MaxConns, "max_binds_per_customer": c.MaxBindsPerCustomer, "window": c.Window,
 		"deliver_window": c.DeliverWindow, "max_batch": c.MaxBatch, "submit_workers": c.Workers,
-		"max_parts": c.MaxParts,
+		"max_parts": c.MaxParts, "max_pending": c.MaxPending, "max_pending_per_source": c.MaxPendingPerSource,
 	} {
 		if v < 0 {
 			return bad("%s must not be negative", name)
@@ -116,6 +126,9 @@ func (c Config) Validate() error {
 		if v < 0 {
 			return bad("%s must not be negative", name)
 		}
+	}
+	if c.MaxPending > 0 && c.MaxPendingPerSource > c.MaxPending {
+		return bad("max_pending_per_source %d is over max_pending %d", c.MaxPendingPerSource, c.MaxPending)
 	}
 	if c.ReceiptMaxAge > 0 && c.ReceiptMaxAge < time.Hour {
 		return bad("receipt_max_age %v is under an hour", c.ReceiptMaxAge)

@@ -29,6 +29,10 @@ type conn struct {
 	rd     *pdu.Reader
 	log    *slog.Logger
 	remote netip.Addr
+	src    netip.Prefix // remote's source for the pending budget
+	// unpended is set (under Server.mu) once the connection left the
+	// pending counts: its bind was decided or it closed.
+	unpended bool
 
 	ctx    context.Context // cancelled when the socket is closed at once
 	cancel context.CancelFunc

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -44,8 +45,11 @@ type Server struct {
 		closing   bool
 		listeners map[net.Listener]struct{}
 		conns     map[*conn]struct{}
-		binds     map[string]int   // bound connections per customer
-		pumps     map[string]*pump // receipt pumps of customers with a receiver bound
+		pending   map[netip.Prefix]int // connections not yet bound, per source
+		npending  int                  // connections not yet bound
+		bound     int                  // bound connections
+		binds     map[string]int       // bound connections per customer
+		pumps     map[string]*pump     // receipt pumps of customers with a receiver bound
 	}
 	connWG sync.WaitGroup // one per connection
 	wg     sync.WaitGroup // the parts sweeper and the receipt pumps
@@ -76,6 +80,7 @@ func NewServer(cfg Config, be Backend, opts Options) (*Server, error) {
 	s.mu.listeners = make(map[net.Listener]struct{})
 	s.mu.conns = make(map[*conn]struct{})
 	s.mu.binds = make(map[string]int)
+	s.mu.pending = make(map[netip.Prefix]int)
 	s.mu.pumps = make(map[string]*pump)
 	s.wg.Add(1)
 	go s.sweepParts()
@@ -121,16 +126,36 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 }
 
+// accept registers nc as pending (not yet bound) and starts its goroutine,
+// or closes it at once when the server is closing or the pending budget,
+// in total or for nc's source, is used up. Bound connections are counted
+// apart (claimBind), so sockets that never bind cannot take their places.
 func (s *Server) accept(nc net.Conn) {
+	src := authguard.Source(remoteAddr(nc))
 	s.mu.Lock()
-	if s.mu.closing || len(s.mu.conns) >= s.cfg.MaxConns {
+	var refused *metrics.Counter
+	switch {
+	case s.mu.closing:
+		refused = s.m.refusedClosing
+	case s.mu.npending >= s.cfg.MaxPending:
+		refused = s.m.refusedPending
+	case s.mu.pending[src] >= s.cfg.MaxPendingPerSource:
+		refused = s.m.refusedPendingSource
+	}
+	if refused != nil {
 		s.mu.Unlock()
-		s.m.connRefused.Inc()
+		refused.Inc()
+		if tc, ok := nc.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // a reset: no TIME_WAIT kept for a refused flood
+		}
 		nc.Close()
 		return
 	}
 	c := newConn(s, nc)
+	c.src = src
 	s.mu.conns[c] = struct{}{}
+	s.mu.pending[src]++
+	s.mu.npending++
 	s.connWG.Add(1)
 	s.mu.Unlock()
 	go func() {
@@ -138,8 +163,28 @@ func (s *Server) accept(nc net.Conn) {
 		c.serve()
 		s.mu.Lock()
 		delete(s.mu.conns, c)
+		s.unpendLocked(c)
 		s.mu.Unlock()
 	}()
+}
+
+// unpendLocked takes c out of the pending counts, once.
+func (s *Server) unpendLocked(c *conn) {
+	if c.unpended {
+		return
+	}
+	c.unpended = true
+	if s.mu.pending[c.src]--; s.mu.pending[c.src] <= 0 {
+		delete(s.mu.pending, c.src)
+	}
+	s.mu.npending--
+}
+
+// unpend is called when c's bind is decided, either way.
+func (s *Server) unpend(c *conn) {
+	s.mu.Lock()
+	s.unpendLocked(c)
+	s.mu.Unlock()
 }
 
 func (s *Server) closing() bool {
@@ -149,23 +194,25 @@ func (s *Server) closing() bool {
 }
 
 // claimBind counts a bound connection of a customer; false when the
-// customer is at its cap.
+// server is at max_conns bound connections or the customer at its cap.
 func (s *Server) claimBind(customerID string, limit int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if limit <= 0 {
 		limit = s.cfg.MaxBindsPerCustomer
 	}
-	if s.mu.binds[customerID] >= limit {
+	if s.mu.bound >= s.cfg.MaxConns || s.mu.binds[customerID] >= limit {
 		return false
 	}
 	s.mu.binds[customerID]++
+	s.mu.bound++
 	return true
 }
 
 func (s *Server) releaseBind(customerID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.mu.bound--
 	if s.mu.binds[customerID]--; s.mu.binds[customerID] <= 0 {
 		delete(s.mu.binds, customerID)
 	}
