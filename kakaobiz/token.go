@@ -19,6 +19,7 @@ type tokenSource struct {
 		auth       string    // "Bearer <token>", empty when none
 		expires    time.Time // by the client's clock
 		refreshing chan struct{}
+		lastErr    error // of the last refresh; nil after one succeeded
 	}
 }
 
@@ -62,6 +63,7 @@ func (t *tokenSource) authorization(ctx context.Context, stale string) (string, 
 		newAuth, newExp, err := t.fetch(ctx)
 
 		t.mu.Lock()
+		t.mu.lastErr = err
 		if err == nil {
 			t.mu.auth, t.mu.expires = newAuth, newExp
 		} else if auth == stale && stale != "" {

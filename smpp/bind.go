@@ -33,11 +33,15 @@ type bind struct {
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	sometimes rate.Sometimes // rate-limits per-message logs
+	rate      meter          // submits written per second, for Status
+	unbinding atomic.Bool    // Close sent unbind: the end of the conn is ours
 
 	mu struct {
 		sync.Mutex
-		cur   *conn
-		bound chan struct{} // closed while cur != nil
+		cur     *conn
+		bound   chan struct{} // closed while cur != nil
+		since   time.Time     // of the last bind or drop
+		lastErr error         // the last failed attempt or lost connection
 	}
 }
 
@@ -89,6 +93,7 @@ func (b *bind) setConn(c *conn) {
 		return
 	}
 	b.mu.cur = c
+	b.mu.since = time.Now()
 	close(b.mu.bound)
 }
 
@@ -127,6 +132,7 @@ func (b *bind) run() {
 			b.serve(c)
 		} else if !errors.Is(err, context.Canceled) {
 			b.m.bindFail.Inc()
+			b.noteErr(err, false)
 			b.log.Warn("smpp: bind failed", "err", err)
 		}
 		select {
@@ -159,12 +165,33 @@ func (b *bind) serve(c *conn) {
 	}
 	b.dropConn(c)
 	b.m.up.Set(0)
-	b.m.drops.Inc()
 	c.mu.Lock()
 	why := c.mu.err
 	c.mu.Unlock()
-	b.log.Warn("smpp: bind down", "err", why)
+	if b.closing() {
+		// Close sent unbind or stops the bind: the SMSC closing the
+		// socket after unbind_resp (EOF) is the clean end, not a drop.
+		b.noteErr(ErrClosed, true)
+		b.log.Info("smpp: unbound", "err", why)
+	} else {
+		b.m.drops.Inc()
+		b.noteErr(why, true)
+		b.log.Warn("smpp: bind down", "err", why)
+	}
 	c.wait()
+}
+
+// closing reports whether the session is closing this bind.
+func (b *bind) closing() bool {
+	if b.unbinding.Load() {
+		return true
+	}
+	select {
+	case <-b.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // connect dials and binds one socket.

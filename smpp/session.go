@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/msgrelay/relay/smpp/pdu"
@@ -207,6 +208,9 @@ func (s *Session) send(ctx context.Context, b *bind, cmd pdu.CommandID, body pdu
 			p.Sequence = b.nextSeq()
 			err := c.send(p, cl)
 			if err == nil {
+				if cmd == pdu.SubmitSMID || cmd == pdu.DataSMID {
+					b.rate.add(time.Now())
+				}
 				break
 			}
 			if !errors.Is(err, errNotSent) {
@@ -285,6 +289,7 @@ func (s *Session) unbind(ctx context.Context, b *bind) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ResponseTimeout)
 	defer cancel()
+	b.unbinding.Store(true)
 	cl := newCall()
 	p := &pdu.PDU{Header: pdu.Header{Command: pdu.UnbindID, Sequence: b.nextSeq()}}
 	if err := c.send(p, cl); err != nil {
