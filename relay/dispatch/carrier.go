@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -23,6 +24,7 @@ type carrier struct {
 	q        *fifo
 	dc       coding.DataCoding
 	loc      *time.Location
+	drained  atomic.Bool // out of routing by an operator (Dispatcher.Drain)
 }
 
 func newCarrier(cc CarrierConfig, addr, password string,
@@ -83,8 +85,12 @@ func newCarrier(cc CarrierConfig, addr, password string,
 	return c, nil
 }
 
-// live reports whether at least one bind is up.
+// live reports whether at least one bind is up and the carrier is not
+// drained.
 func (c *carrier) live() bool {
+	if c.drained.Load() {
+		return false
+	}
 	for _, s := range c.sessions {
 		if s.Bound() {
 			return true

@@ -125,6 +125,10 @@ func (d *Dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.S
 		if !ok {
 			return
 		}
+		if c.drained.Load() { // drained since it was routed here: route again
+			d.Enqueue(m)
+			continue
+		}
 		buf = d.send(sendCtx, c, s, m, &sm, buf)
 	}
 }

@@ -104,7 +104,7 @@ func (c *conn) authenticate(b *upstreampb.Bind) (upstreampb.Status, string) {
 	}
 	s.auth.Succeeded(attempt)
 	customer := sess.Customer()
-	claims, refusal := s.claimBound(customer)
+	claims, refusal := s.claimBound(c, customer)
 	if claims == nil {
 		return upstreampb.Status_THROTTLED, refusal
 	}

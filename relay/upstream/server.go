@@ -161,6 +161,7 @@ func (s *Server) accept(nc net.Conn) {
 		if c.customer != "" {
 			s.mu.bound--
 			if cc := s.mu.perCustomer[c.customer]; cc != nil {
+				delete(cc.conns, c)
 				if cc.n--; cc.n <= 0 {
 					delete(s.mu.perCustomer, c.customer)
 				}
@@ -195,12 +196,13 @@ func (s *Server) unpend(c *conn) {
 type customerConns struct {
 	n      int
 	claims *reportClaims
+	conns  map[*conn]struct{} // for CustomerStatus
 }
 
 // claimBound counts a bound connection for customer and returns the
 // customer's report claims, or "" and the rule that refused it: the
 // server's bound-connection limit or the customer's own.
-func (s *Server) claimBound(customer string) (*reportClaims, string) {
+func (s *Server) claimBound(c *conn, customer string) (*reportClaims, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.mu.bound >= s.cfg.MaxConns {
@@ -208,13 +210,14 @@ func (s *Server) claimBound(customer string) (*reportClaims, string) {
 	}
 	cc := s.mu.perCustomer[customer]
 	if cc == nil {
-		cc = &customerConns{claims: newReportClaims()}
+		cc = &customerConns{claims: newReportClaims(), conns: map[*conn]struct{}{}}
 		s.mu.perCustomer[customer] = cc
 	}
 	if cc.n >= s.cfg.MaxConnsPerCustomer {
 		return nil, fmt.Sprintf("customer at its limit of %d connections", s.cfg.MaxConnsPerCustomer)
 	}
 	cc.n++
+	cc.conns[c] = struct{}{}
 	s.mu.bound++
 	return cc.claims, ""
 }

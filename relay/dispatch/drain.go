@@ -1,0 +1,71 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrNoCarrier is returned for a carrier name the configuration lacks.
+var ErrNoCarrier = errors.New("dispatch: no such carrier")
+
+// Drain takes a carrier out of routing: no new message is routed to it,
+// the messages waiting in its queue go back to routing (another carrier of
+// their rule, or they wait), and the submits in its windows finish. Its
+// binds stay up, so receipts of what it took keep coming. Drain waits
+// until the windows are empty or ctx ends, and returns the submits still
+// in flight then. A drain outlives nothing: a restart routes to every
+// configured carrier again.
+func (d *Dispatcher) Drain(ctx context.Context, name string) (inFlight int, err error) {
+	c := d.carriers[name]
+	if c == nil {
+		return 0, fmt.Errorf("%w %q", ErrNoCarrier, name)
+	}
+	if !c.drained.Swap(true) {
+		d.log.Info("dispatch: carrier drained by an operator", "carrier", name)
+	}
+	for {
+		m, _, ok := c.q.tryPop()
+		if !ok {
+			break
+		}
+		d.pending.push(m)
+	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if inFlight = c.windowUsed(); inFlight == 0 {
+			return 0, nil
+		}
+		select {
+		case <-ctx.Done():
+			return inFlight, nil
+		case <-t.C:
+		}
+	}
+}
+
+// Resume puts a drained carrier back into routing.
+func (d *Dispatcher) Resume(name string) error {
+	c := d.carriers[name]
+	if c == nil {
+		return fmt.Errorf("%w %q", ErrNoCarrier, name)
+	}
+	if c.drained.Swap(false) {
+		d.log.Info("dispatch: carrier resumed by an operator", "carrier", name)
+		d.requeueUnroutable()
+	}
+	return nil
+}
+
+// windowUsed counts the carrier's submits written and not yet answered.
+func (c *carrier) windowUsed() int {
+	n := 0
+	for _, s := range c.sessions {
+		for _, b := range s.Status() {
+			n += b.WindowUsed
+		}
+	}
+	return n
+}
