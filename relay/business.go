@@ -170,7 +170,7 @@ func (d *Daemon) listenAdmin() error {
 	}
 	srv, err := admin.New(admin.Options{
 		Config: d.cfg.Admin, Tokens: tokens, Store: d.st, Customers: d.reg, Payments: d.payments,
-		Templates: d.rules.templates, OptOuts: d.rules.optOuts,
+		Templates: d.rules.templates, OptOuts: d.rules.optOuts, Ops: operations{d},
 		Settler: settler, Audit: audit, Logger: d.log, Metrics: d.set, Now: d.opts.Now,
 	})
 	if err != nil {

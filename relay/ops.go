@@ -1,8 +1,12 @@
 package relay
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/msgrelay/relay/kakaobiz"
@@ -20,7 +24,8 @@ import (
 )
 
 // listenOps serves /metrics (Prometheus text), /healthz (the process
-// runs) and /readyz (it can take traffic: every carrier has a live bind).
+// runs), /readyz (it can take traffic: every product a route or the Kakao
+// channel serves has a live path) and /status (what is up, what waits).
 func (d *Daemon) listenOps() error {
 	if d.cfg.OpsListen == "" {
 		return nil
@@ -38,13 +43,19 @@ func (d *Daemon) listenOps() error {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		for _, name := range d.disp.Carriers() {
-			if !d.disp.Live(name) {
-				http.Error(w, "carrier "+name+" has no live bind", http.StatusServiceUnavailable)
-				return
-			}
+		rep := d.Status(r.Context(), false)
+		if !rep.Ready {
+			http.Error(w, "not ready: "+strings.Join(rep.Problems, "; "), http.StatusServiceUnavailable)
+			return
 		}
 		w.Write([]byte("ready\n"))
+		for _, warn := range rep.Warnings {
+			fmt.Fprintf(w, "warning: %s\n", warn)
+		}
+	})
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		rep := d.Status(r.Context(), true)
+		ops.ServeStatus(w, r, rep)
 	})
 	ln, err := net.Listen("tcp", d.cfg.OpsListen)
 	if err != nil {
@@ -54,4 +65,62 @@ func (d *Daemon) listenOps() error {
 	d.ops = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	d.background.Go(func() { _ = d.ops.Serve(ln) })
 	return nil
+}
+
+// statusTimeout bounds what a status or readiness answer may wait for: a
+// Kakao token fetch.
+const statusTimeout = 3 * time.Second
+
+// openScanLimit bounds the open messages a status page reads.
+const openScanLimit = 100_000
+
+// Status gathers the relay's state; full adds what costs a store scan (the
+// open messages) and the per-customer table.
+func (d *Daemon) Status(ctx context.Context, full bool) *ops.Report {
+	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
+	defer cancel()
+	rep := &ops.Report{Time: d.opts.Now(), Paths: d.disp.Paths(ctx), Dispatch: d.disp.Status(),
+		Store: ops.StoreStatus{Healthy: true, AgeColumns: ops.AgeColumns()}}
+	select {
+	case <-d.st.Failed():
+		rep.Store.Healthy, rep.Store.Error = false, "a commit failed; the relay exits so a restart recovers the store"
+	default:
+	}
+	rep.Store.FreeBytes, _ = ops.DiskSpace(d.cfg.DataDir)
+	if full {
+		if sum, err := d.st.OpenSummary(d.opts.Now(), openScanLimit); err != nil {
+			rep.Store.Healthy, rep.Store.Error = false, "reading open messages: "+err.Error()
+		} else {
+			rep.Store.Open = sum
+		}
+		conns := d.up.CustomerStatus()
+		for _, c := range d.reg.All() {
+			rep.Customers = append(rep.Customers, ops.CustomerRow{ID: c.ID, Suspended: c.Suspended, CustomerConns: conns[c.ID]})
+		}
+	}
+	rep.Judge()
+	return rep
+}
+
+// operations are the daemon's controls on the admin API.
+type operations struct{ d *Daemon }
+
+var _ admin.Operations = operations{}
+
+func (o operations) Status(ctx context.Context) any { return o.d.Status(ctx, true) }
+
+func (o operations) Drain(ctx context.Context, carrier string) (int, error) {
+	n, err := o.d.disp.Drain(ctx, carrier)
+	if errors.Is(err, dispatch.ErrNoCarrier) {
+		err = fmt.Errorf("%w: %w", admin.ErrNotFound, err)
+	}
+	return n, err
+}
+
+func (o operations) Resume(carrier string) error {
+	err := o.d.disp.Resume(carrier)
+	if errors.Is(err, dispatch.ErrNoCarrier) {
+		err = fmt.Errorf("%w: %w", admin.ErrNotFound, err)
+	}
+	return err
 }

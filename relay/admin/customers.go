@@ -42,13 +42,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, who Princip
 		writeError(w, http.StatusNotFound, "no such customer")
 		return
 	}
-	v := CustomerView{ID: c.ID, Name: c.Name, Suspended: c.Suspended, SuspendReason: c.SuspendReason, EndDate: c.EndDate,
-		Senders: append([]string{}, c.Senders...), SenderKeys: append([]string{}, c.SenderKeys...),
-		Numbers: numbers(c)}
-	for _, p := range c.Products {
-		v.Products = append(v.Products, p.String())
-	}
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, http.StatusOK, customerView(c))
 }
 
 // change runs fn, audits it and answers: the customer view on success.

@@ -88,6 +88,16 @@
 //	POST   /api/v1/customers/{customer}/optout           {"numbers": ["010-1234-5678", ...]}
 //	POST   /api/v1/customers/{customer}/optout/import    CSV body: numbers in the first column
 //	DELETE /api/v1/customers/{customer}/optout/{number}
+//	GET    /api/v1/customers                             every customer, operators only
+//	GET    /api/v1/status                                the ops port's /status as JSON, operators only
+//	POST   /api/v1/carriers/{carrier}/drain              out of routing, windows drained (waits up to 30s), operators only
+//	POST   /api/v1/carriers/{carrier}/resume             back into routing, operators only
+//
+// GET / redirects to the merchant pages at /ui/. A drain takes a carrier
+// out of routing until it is resumed or the relay restarts: messages
+// queued for it are routed again (to another carrier of their rule, or
+// they wait), its binds stay up for the receipts of what it took, and the
+// answer gives the submits still in its windows when the wait ended.
 //
 // # Sender numbers, payment sources, templates and opt-out lists
 //

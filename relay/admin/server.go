@@ -49,6 +49,7 @@ type Customers interface {
 	RegisterSender(id string, reg customer.Registration) error
 	MarkShared(number string, shared bool) error
 	RemoveSender(id, number string) error
+	All() []*customer.Customer
 }
 
 // Options are what the server works with.
@@ -60,6 +61,7 @@ type Options struct {
 	Payments  *payment.Registry  // may be nil: no payment endpoints
 	Templates *alimtalk.Registry // may be nil: no template endpoints
 	OptOuts   *optout.List       // may be nil: no opt-out endpoints
+	Ops       Operations         // may be nil: no status, carrier or reload endpoints
 	Settler   *settle.Settler
 	Audit     AuditLog
 	Logger    *slog.Logger     // nil: no logs
@@ -175,6 +177,7 @@ func (s *Server) routes() {
 	api("POST /api/v1/payments/{mid}/recipients", s.addRecipient)
 	api("DELETE /api/v1/payments/{mid}/recipients/{number}", s.removeRecipient)
 	s.ruleRoutes(api)
+	s.opsRoutes(api)
 	s.pageRoutes()
 }
 

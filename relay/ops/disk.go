@@ -16,14 +16,17 @@ var DiskHelp = map[string]string{
 // reads them with statfs(2). A failing statfs reads as 0 free bytes, which
 // the disk alert takes for a full disk: better a false alarm than none.
 func RegisterDataDir(set *metrics.Set, dir string) {
-	stat := func() (free, size float64) {
-		var st syscall.Statfs_t
-		if err := syscall.Statfs(dir, &st); err != nil {
-			return 0, 0
-		}
-		bs := float64(st.Bsize)
-		return float64(st.Bavail) * bs, float64(st.Blocks) * bs
+	set.NewGauge(`relay_data_dir_free_bytes`, func() float64 { f, _ := DiskSpace(dir); return float64(f) })
+	set.NewGauge(`relay_data_dir_size_bytes`, func() float64 { _, s := DiskSpace(dir); return float64(s) })
+}
+
+// DiskSpace is the bytes free for the relay and the size of dir's file
+// system; 0, 0 when statfs fails.
+func DiskSpace(dir string) (free, size uint64) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, 0
 	}
-	set.NewGauge(`relay_data_dir_free_bytes`, func() float64 { f, _ := stat(); return f })
-	set.NewGauge(`relay_data_dir_size_bytes`, func() float64 { _, s := stat(); return s })
+	bs := uint64(st.Bsize)
+	return st.Bavail * bs, st.Blocks * bs
 }

@@ -1,0 +1,88 @@
+package ops
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/msgrelay/relay/relay/dispatch"
+	"github.com/msgrelay/relay/relay/upstream"
+	"github.com/msgrelay/relay/store"
+)
+
+// Report is the relay's state on /status: what can leave the relay, how,
+// and what waits.
+type Report struct {
+	Time time.Time `json:"time"`
+	// Ready is what /readyz answers: the store works and every product a
+	// route or the Kakao channel serves has a live path.
+	Ready bool `json:"ready"`
+	// Problems say why the relay is not ready; Warnings are faults the
+	// relay works around (a carrier down behind a live failover).
+	Problems []string        `json:"problems"`
+	Warnings []string        `json:"warnings"`
+	Paths    []dispatch.Path `json:"paths"`
+	Dispatch dispatch.Status `json:"dispatch"`
+	// Customers are every configured customer, with their bound upstream
+	// connections and submits in flight on them.
+	Customers []CustomerRow `json:"customers"`
+	Store     StoreStatus   `json:"store"`
+}
+
+// CustomerRow is one customer on the status page.
+type CustomerRow struct {
+	ID        string `json:"id"`
+	Suspended bool   `json:"suspended"`
+	upstream.CustomerConns
+}
+
+// StoreStatus is the store's health and its open messages.
+type StoreStatus struct {
+	Healthy   bool   `json:"healthy"`
+	Error     string `json:"error,omitempty"`
+	FreeBytes uint64 `json:"data_dir_free_bytes"`
+	// Open counts the open messages by state and age; AgeColumns name its
+	// columns.
+	Open       store.OpenSummary `json:"open"`
+	AgeColumns []string          `json:"age_columns"`
+}
+
+// AgeColumns names the age columns of store.OpenSummary.
+func AgeColumns() []string {
+	var cols []string
+	prev := "0"
+	for _, b := range store.AgeBuckets {
+		cols = append(cols, prev+"–"+short(b))
+		prev = short(b)
+	}
+	return append(cols, "≥"+prev)
+}
+
+func short(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	return strings.TrimSuffix(s, "0m")
+}
+
+// Judge fills Ready, Problems and Warnings from the paths and the store.
+func (r *Report) Judge() {
+	r.Problems, r.Warnings = []string{}, []string{}
+	if !r.Store.Healthy {
+		r.Problems = append(r.Problems, "store: "+r.Store.Error)
+	}
+	for _, p := range r.Paths {
+		switch {
+		case len(p.Live) == 0:
+			r.Problems = append(r.Problems, fmt.Sprintf("%s has no live path (down: %s)", p.Product, strings.Join(p.Down, ", ")))
+		case len(p.Down) > 0:
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %s down, served by %s", p.Product,
+				strings.Join(p.Down, ", "), strings.Join(p.Live, ", ")))
+		}
+	}
+	for _, c := range r.Dispatch.Carriers {
+		if c.Drained {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("carrier %s is drained by an operator", c.Name))
+		}
+	}
+	r.Ready = len(r.Problems) == 0
+}

@@ -1,0 +1,181 @@
+package relay
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/msgrelay/relay/kakaobiz"
+	"github.com/msgrelay/relay/relay/ops"
+	"github.com/msgrelay/relay/smpp/smpptest"
+)
+
+func withOps(s *setup) { s.cfg.OpsListen = "127.0.0.1:0" }
+
+func (h *harness) opsGet(path string) (int, string) {
+	h.t.Helper()
+	resp, err := http.Get("http://" + h.d.OpsAddr() + path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (h *harness) status() ops.Report {
+	h.t.Helper()
+	code, body := h.opsGet("/status?format=json")
+	var rep ops.Report
+	if err := json.Unmarshal([]byte(body), &rep); code != 200 || err != nil {
+		h.t.Fatalf("/status?format=json: %d %v\n%s", code, err, body)
+	}
+	return rep
+}
+
+// One carrier down behind a live failover is a warning, not unreadiness;
+// with every carrier of the route down the relay is not ready, and says
+// which product has no path.
+func TestReadyzFailoverIsAWarning(t *testing.T) {
+	h := newHarness(t, withOps)
+	if code, body := h.opsGet("/readyz"); code != 200 || strings.Contains(body, "warning") {
+		t.Fatalf("all up: %d %q", code, body)
+	}
+	h.sims["a"].Close()
+	h.waitFor("carrier a down", func() bool { return !h.d.disp.Live("a") })
+	code, body := h.opsGet("/readyz")
+	if code != 200 || !strings.Contains(body, "warning: sms: a down, served by b") {
+		t.Fatalf("a down behind failover b: %d %q", code, body)
+	}
+	rep := h.status()
+	if !rep.Ready || len(rep.Warnings) == 0 || rep.Dispatch.Carriers[0].Live || rep.Dispatch.Carriers[0].Binds[0].Reason == "" {
+		t.Fatalf("status with a down: %+v", rep)
+	}
+	h.sims["b"].Close()
+	h.waitFor("carrier b down", func() bool { return !h.d.disp.Live("b") })
+	code, body = h.opsGet("/readyz")
+	if code != 503 || !strings.Contains(body, "sms has no live path (down: a, b)") {
+		t.Fatalf("every carrier down: %d %q", code, body)
+	}
+}
+
+// A Kakao channel that cannot get a token is no live path for the
+// Kakao products, whatever the carriers.
+func TestReadyzKakaoNeedsAValidToken(t *testing.T) {
+	h := newHarness(t, withOps, withKakao(nil))
+	if code, body := h.opsGet("/readyz"); code != 200 {
+		t.Fatalf("kakao with good credentials: %d %q", code, body)
+	}
+	if k := h.status().Dispatch.Kakao; k == nil || k.Token != kakaobiz.TokenValid {
+		t.Fatalf("kakao after readyz: %+v", k)
+	}
+
+	h2 := newHarness(t, withOps, withKakao(nil))
+	h2.kakao.Close() // no token can be had
+	code, body := h2.opsGet("/readyz")
+	if code != 503 || !strings.Contains(body, "alimtalk has no live path (down: kakao)") {
+		t.Fatalf("kakao refusing the token: %d %q", code, body)
+	}
+}
+
+func TestStatusPage(t *testing.T) {
+	h := newHarness(t, withOps, withKakao(nil), func(s *setup) {
+		s.sims["a"].Receipts = smpptest.ReceiptNone // messages stay sent
+		s.cfg.Carriers[0].TPS = 500
+	})
+	u := h.connect("shop")
+	r := h.submit(u, sms("st-1", "status"))
+	h.waitFor("the message sent", func() bool {
+		m, err := h.d.Store().Get(mustID(t, r.MessageId))
+		return err == nil && m.State.String() == "sent"
+	})
+	rep := h.status()
+	if !rep.Ready || !rep.Store.Healthy {
+		t.Fatalf("not ready: %+v", rep)
+	}
+	a := rep.Dispatch.Carriers[0]
+	if a.Name != "a" || len(a.Binds) != 2 || !a.Binds[0].Up || a.Binds[0].Window != 16 || a.Binds[0].TPS != 500 {
+		t.Fatalf("carrier a: %+v", a)
+	}
+	var shop ops.CustomerRow
+	for _, c := range rep.Customers {
+		if c.ID == "shop" {
+			shop = c
+		}
+	}
+	if shop.Conns != 1 || len(rep.Customers) != 2 {
+		t.Fatalf("customers: %+v", rep.Customers)
+	}
+	if row := rep.Store.Open.ByState["sent"]; rep.Store.Open.Total != 1 || row == nil || row[0] != 1 {
+		t.Fatalf("open messages: %+v", rep.Store.Open)
+	}
+	if rep.Dispatch.Kakao == nil || len(rep.Paths) != 6 {
+		t.Fatalf("paths %+v, kakao %+v", rep.Paths, rep.Dispatch.Kakao)
+	}
+	code, page := h.opsGet("/status")
+	for _, want := range []string{"<b>ready</b>", "a-1", "0/16", "shop", "sent", "0–1m", "≥24h"} {
+		if code != 200 || !strings.Contains(page, want) {
+			t.Errorf("status page lacks %q (%d)", want, code)
+		}
+	}
+}
+
+func TestAdminRootRedirectsToPages(t *testing.T) {
+	h := newHarness(t, withAdmin)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get("http://" + h.d.AdminAddr() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/ui/" {
+		t.Fatalf("GET / = %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// A drained carrier takes no new message while its binds stay up; resumed,
+// it takes its share again. Both are audited.
+func TestCarrierDrainAndResume(t *testing.T) {
+	h := newHarness(t, withAdmin, withOps)
+	if code, body := h.adminCall("POST", "/api/v1/carriers/a/drain", ``); code != 200 || !strings.Contains(body, `"in_flight": 0`) {
+		t.Fatalf("drain a: %d %s", code, body)
+	}
+	u := h.connect("shop")
+	r := h.submit(u, sms("dr-1", "drained"))
+	h.waitReport(u, r.MessageId)
+	if len(h.sims["a"].Submitted()) != 0 || len(h.sims["b"].Submitted()) != 1 {
+		t.Fatalf("with a drained: a got %d, b got %d", len(h.sims["a"].Submitted()), len(h.sims["b"].Submitted()))
+	}
+	rep := h.status()
+	if a := rep.Dispatch.Carriers[0]; !a.Drained || a.Live || !a.Binds[0].Up || !rep.Ready {
+		t.Fatalf("status with a drained: %+v", rep)
+	}
+	if code, body := h.adminCall("POST", "/api/v1/carriers/a/resume", ``); code != 200 {
+		t.Fatalf("resume a: %d %s", code, body)
+	}
+	r = h.submit(u, sms("dr-2", "resumed"))
+	h.waitReport(u, r.MessageId)
+	if len(h.sims["a"].Submitted()) != 1 {
+		t.Fatalf("after resume a got %d", len(h.sims["a"].Submitted()))
+	}
+	if code, _ := h.adminCall("POST", "/api/v1/carriers/nope/drain", ``); code != 404 {
+		t.Fatalf("drain of an unknown carrier: %d", code)
+	}
+	audit, _ := os.ReadFile(h.cfg.Admin.AuditFile)
+	for _, want := range []string{`"action":"carrier.drain","target":"a"`, `"action":"carrier.resume","target":"a"`} {
+		if !strings.Contains(string(audit), want) {
+			t.Errorf("audit lacks %s:\n%s", want, audit)
+		}
+	}
+}
+
+func TestAdminListsCustomers(t *testing.T) {
+	h := newHarness(t, withAdmin)
+	code, body := h.adminCall("GET", "/api/v1/customers", "")
+	if code != 200 || !strings.Contains(body, `"id": "other"`) || strings.Index(body, `"id": "other"`) > strings.Index(body, `"id": "shop"`) {
+		t.Fatalf("customers: %d %s", code, body)
+	}
+}
