@@ -38,7 +38,8 @@ type Config struct {
 	// SMPPServer is where upstream ESMEs bind over SMPP; no listen, no
 	// server.
 	SMPPServer smppserver.Config `toml:"smpp_server"`
-	// Ops serves /metrics, /healthz and /readyz; empty disables it.
+	// OpsListen serves /metrics, /healthz, /readyz and /status; empty
+	// disables it.
 	OpsListen string `toml:"ops_listen"`
 
 	Door      door.Config              `toml:"door"`
