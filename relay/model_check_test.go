@@ -2,6 +2,7 @@ package relay
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"time"
@@ -58,6 +59,7 @@ func (w *modelWorld) checkDeadlines() *modelViolation {
 			return violation("lost", "message %d (%v): %v", m.n, m.id, err)
 		}
 		if !r.State.Final() {
+			m.open = r.State
 			if !now.Before(m.deadline) {
 				return violation("deadline", "message %d (%v, %v) is %v at %v, its deadline %v passed",
 					m.n, m.id, m.product, r.State, now, m.deadline)
@@ -68,6 +70,18 @@ func (w *modelWorld) checkDeadlines() *modelViolation {
 			return v
 		}
 		m.final = r
+		end := fmt.Sprintf("%v/leg%d/%v/%s", m.product, r.Leg, r.State, r.Result.Code)
+		if r.State == message.StateExpired {
+			end += "/from-" + m.open.String()
+			if m.open == message.StateSent && m.lastSim != nil && !w.gone[m.lastSim] {
+				end += "/receipt-lost" // its carrier is still there
+				if os.Getenv("RELAY_MODEL_STRICT_RECEIPTS") != "" {
+					return violation("receipt", "message %d (%v) expired waiting for a receipt from a carrier still there", m.n, m.id)
+				}
+			}
+		}
+		w.stats.Ends[end]++
+		w.trace("message %d (%v, accepted at step %d) final: %s", m.n, m.id, m.step, end)
 		switch r.State {
 		case message.StateDelivered:
 			w.stats.Delivered++
@@ -96,6 +110,15 @@ func (w *modelWorld) judgeFinal(m *modelMsg, r *message.Message) *modelViolation
 	if r.FinalAt.After(m.deadline) {
 		return violation("deadline", "message %d: final at %v, %v after acceptance (validity %v)",
 			m.n, r.FinalAt, r.FinalAt.Sub(m.accepted), w.h.cfg.Dispatch.Validity)
+	}
+	if m.product.Kakao() {
+		code, accepted := w.h.kakao.Result(m.id.String())
+		if r.State == message.StateDelivered && r.Leg == 0 && code != "1000" {
+			return violation("billing", "message %d delivered and billed as %v, Kakao says %q (accepted %v)", m.n, r.Billed, code, accepted)
+		}
+		if code == "1000" && m.smpp > 0 {
+			return violation("channel", "message %d delivered by Kakao and also sent to a carrier %d times", m.n, m.smpp)
+		}
 	}
 	if r.State != message.StateDelivered {
 		return nil
@@ -143,6 +166,7 @@ func (w *modelWorld) checkBytesOf(s *smpptest.Server) *modelViolation {
 			return violation("bytes", "a carrier got text tagged m%d., no accepted message has it", n)
 		}
 		m.smpp++
+		m.lastSim = s
 		r, err := w.h.d.Store().Get(m.id)
 		if err != nil {
 			return violation("lost", "message %d: %v", m.n, err)

@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -24,8 +25,9 @@ type modelWorld struct {
 	clients []*upstreamClient // every connection so far, for their reports
 	msgs    []*modelMsg       // accepted, in order; msgs[i].n == i
 	byID    map[string]*modelMsg
-	byTag   map[int]*modelMsg        // by the number in its text's tag, "m<n>."
-	seen    map[*smpptest.Server]int // carrier submits already checked
+	byTag   map[int]*modelMsg         // by the number in its text's tag, "m<n>."
+	seen    map[*smpptest.Server]int  // carrier submits already checked
+	gone    map[*smpptest.Server]bool // carriers swapped out
 	badPass bool
 	stats   modelStats
 }
@@ -39,6 +41,9 @@ type modelMsg struct {
 	deadline time.Time
 	final    *message.Message // the final record, once seen
 	smpp     int              // submits the carriers received for it
+	open     message.State    // the last open state seen
+	step     int              // the step that accepted it
+	lastSim  *smpptest.Server // the carrier that got its last submit
 }
 
 // modelStats are the figures of a run.
@@ -47,13 +52,14 @@ type modelStats struct {
 	CarrierSubmits, Restarts, Crashes, Jumps             int
 	DuplicateReports                                     int
 	Refusals                                             map[string]int
+	Ends                                                 map[string]int // product/leg/state/result code
 }
 
 func (s modelStats) String() string {
 	return fmt.Sprintf("steps=%d accepted=%d refused=%d delivered=%d failed=%d expired=%d carrier_submits=%d "+
-		"restarts=%d crashes=%d jumps=%d duplicate_reports=%d refusals=%v",
+		"restarts=%d crashes=%d jumps=%d duplicate_reports=%d refusals=%v ends=%v",
 		s.Steps, s.Accepted, s.Refused, s.Delivered, s.Failed, s.Expired, s.CarrierSubmits,
-		s.Restarts, s.Crashes, s.Jumps, s.DuplicateReports, s.Refusals)
+		s.Restarts, s.Crashes, s.Jumps, s.DuplicateReports, s.Refusals, s.Ends)
 }
 
 func newModelWorld(t *testing.T, seed uint64) *modelWorld {
@@ -71,11 +77,20 @@ func newModelWorld(t *testing.T, seed uint64) *modelWorld {
 		}
 		s.cfg.Dispatch.MaxAttempts = 3
 	})
-	w := &modelWorld{t: t, h: h, byID: map[string]*modelMsg{}, byTag: map[int]*modelMsg{}, seen: map[*smpptest.Server]int{},
-		stats: modelStats{Refusals: map[string]int{}}}
+	w := &modelWorld{t: t, h: h, byID: map[string]*modelMsg{}, byTag: map[int]*modelMsg{}, seen: map[*smpptest.Server]int{}, gone: map[*smpptest.Server]bool{},
+		stats: modelStats{Refusals: map[string]int{}, Ends: map[string]int{}}}
 	w.reconnect()
 	return w
 }
+
+// trace logs a run's steps and ends with RELAY_MODEL_TRACE set.
+func (w *modelWorld) trace(format string, args ...any) {
+	if modelTrace {
+		w.t.Logf(format, args...)
+	}
+}
+
+var modelTrace = os.Getenv("RELAY_MODEL_TRACE") != ""
 
 func (w *modelWorld) reconnect() {
 	if w.u != nil {
@@ -88,6 +103,7 @@ func (w *modelWorld) reconnect() {
 // do runs one step, lets the relay settle and checks the invariants.
 func (w *modelWorld) do(s modelStep) *modelViolation {
 	w.stats.Steps++
+	w.trace("step %d: %v", w.stats.Steps-1, s)
 	switch s.kind {
 	case stepSubmit:
 		w.submit(s)
@@ -126,6 +142,15 @@ func (w *modelWorld) do(s modelStep) *modelViolation {
 		})
 	}
 	w.settle()
+	if modelTrace {
+		var b strings.Builder
+		for _, m := range w.msgs {
+			if r, err := w.h.d.Store().Get(m.id); err == nil && !r.State.Final() {
+				fmt.Fprintf(&b, " %d:%v/leg%d/attempts%d", m.n, r.State, r.Leg, r.Attempts)
+			}
+		}
+		w.trace("open after step %d:%s", w.stats.Steps-1, b.String())
+	}
 	return w.check()
 }
 
@@ -161,6 +186,7 @@ func (w *modelWorld) swapCarrier(name string) {
 	}
 	w.t.Cleanup(s.Close)
 	old.Close()
+	w.gone[old] = true
 	w.h.sims[name] = s
 	for i := range w.h.cfg.Carriers {
 		if w.h.cfg.Carriers[i].Name == name {
@@ -210,7 +236,7 @@ func (w *modelWorld) submit(s modelStep) {
 	if err != nil {
 		w.t.Fatalf("accepted %s not in the store: %v", r.MessageId, err)
 	}
-	mm := &modelMsg{n: len(w.msgs), id: id, product: m.Product, accepted: m.AcceptedAt,
+	mm := &modelMsg{n: len(w.msgs), step: w.stats.Steps - 1, id: id, product: m.Product, accepted: m.AcceptedAt,
 		deadline: m.AcceptedAt.Add(w.h.cfg.Dispatch.Validity)}
 	w.msgs = append(w.msgs, mm)
 	w.byID[r.MessageId] = mm
@@ -221,20 +247,27 @@ func (w *modelWorld) submit(s modelStep) {
 // phone is a distinct mobile number per message, for SMS and LMS.
 func (w *modelWorld) phone(n int) string { return fmt.Sprintf("0109%07d", n) }
 
-// advance moves the clock by d in hops: to every open message's deadline
-// on the way, where the relay's periodic expiry scan and 3005 poll run (as
-// they would, every expiry_scan), then to the end.
+// advance moves the clock by d in hops: to every timer of the simulated
+// carriers (a receipt falling due) and every open message's deadline on
+// the way, where the relay gets to act (a settle) and its periodic expiry
+// scan and 3005 poll run, as they would every expiry_scan; then to the end.
 func (w *modelWorld) advance(d time.Duration) *modelViolation {
 	end := w.h.now.Now().Add(d)
 	for {
 		now := w.h.now.Now()
-		next := end
+		next, timer := end, false
+		if at, ok := w.nextTimer(); ok && at.Before(next) {
+			next, timer = at, true
+		}
 		for _, m := range w.msgs {
 			if m.final == nil && m.deadline.After(now) && m.deadline.Before(next) {
-				next = m.deadline
+				next, timer = m.deadline, false
 			}
 		}
 		w.h.now.Advance(next.Sub(now))
+		if timer {
+			w.settle()
+		}
 		ctx := context.Background()
 		w.h.d.disp.PollKakao(ctx)
 		w.h.d.ExpireNow(ctx)
@@ -247,25 +280,54 @@ func (w *modelWorld) advance(d time.Duration) *modelViolation {
 	}
 }
 
-// settle polls until the open messages' states stay put for a few polls,
-// or a second passes. It only paces the run: no check depends on it.
+// nextTimer is when the manual clock's earliest pending timer falls due.
+func (w *modelWorld) nextTimer() (time.Time, bool) {
+	c := w.h.now
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var at time.Time
+	for _, tm := range c.timers {
+		if !tm.stopped && (at.IsZero() || tm.at.Before(at)) {
+			at = tm.at
+		}
+	}
+	return at, !at.IsZero()
+}
+
+// settle polls until no open message is on its way through the relay
+// (accepted, queued or sending on a channel that is up) and the open
+// messages' states stay put for a few polls, or five seconds pass. Retries
+// and their backoff run on real time while the model's clock stands
+// still; without this, the next clock jump would expire messages the
+// relay was still retrying. It only paces the run: no check depends on it.
 func (w *modelWorld) settle() {
-	deadline := time.Now().Add(time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	last, still := "", 0
 	for still < 3 && time.Now().Before(deadline) {
 		var b strings.Builder
+		busy := false
+		live := false
+		for _, c := range w.h.d.disp.Carriers() {
+			live = live || w.h.d.disp.Live(c)
+		}
 		for _, m := range w.msgs {
 			if m.final != nil {
 				continue
 			}
-			if r, err := w.h.d.Store().Get(m.id); err == nil {
-				fmt.Fprintf(&b, "%d:%d;", m.n, r.State)
+			r, err := w.h.d.Store().Get(m.id)
+			if err != nil {
+				continue
+			}
+			fmt.Fprintf(&b, "%d:%d;", m.n, r.State)
+			switch r.State {
+			case message.StateAccepted, message.StateQueued, message.StateSending, message.StateKakaoSending:
+				busy = busy || legProduct(r).Kakao() || live
 			}
 		}
 		for _, s := range w.h.sims {
 			fmt.Fprintf(&b, "%d,", s.Stats().Receipts)
 		}
-		if cur := b.String(); cur == last {
+		if cur := b.String(); cur == last && !busy {
 			still++
 		} else {
 			last, still = cur, 0
