@@ -16,6 +16,7 @@ import (
 	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/httpapi"
+	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/route"
 	"github.com/msgrelay/relay/relay/settle"
@@ -47,6 +48,9 @@ type Config struct {
 	Carriers  []dispatch.CarrierConfig `toml:"carrier"`
 	Routes    []route.Config           `toml:"route"`
 	Dispatch  dispatch.Config          `toml:"dispatch"`
+	// Admission bounds the backlog of accepted messages not yet sent:
+	// past it, every ingress answers "slow down".
+	Admission intake.AdmissionConfig `toml:"admission"`
 
 	// Kakao is the Kakao BizMessage channel; without base_url, Kakao
 	// products are refused by routing.
@@ -189,6 +193,7 @@ func (c *Config) setDefaults() {
 		c.ShutdownTimeout = Duration(20 * time.Second)
 	}
 	c.Dispatch.SetDefaults()
+	c.Admission.SetDefaults(c.Dispatch.Validity)
 	for i := range c.Carriers {
 		c.Carriers[i].SetDefaults()
 	}
@@ -246,6 +251,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.Dispatch.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Admission.Validate(c.Dispatch.Validity); err != nil {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.validateBusiness()...)

@@ -239,7 +239,7 @@ func (d *Daemon) openIntake() error {
 		return err
 	}
 	d.intake = intake.New(intake.Options{Customers: d.reg, Door: dc, Store: d.st, Enqueue: d.disp.Enqueue,
-		Now: d.opts.Now, Metrics: d.set})
+		Now: d.opts.Now, Metrics: d.set, Backlog: d.disp, Admission: d.cfg.Admission})
 	return d.openPayments(dc)
 }
 

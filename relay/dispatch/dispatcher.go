@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -46,6 +47,8 @@ type Dispatcher struct {
 	m        *dispatchMetrics
 	now      func() time.Time
 	door     door.Config // the limits a fallback leg is decided by
+
+	drained atomic.Uint64 // legs that left the backlog: sent, delivered, fallen back or failed
 
 	pending *fifo  // to be routed
 	later   *delay // retries waiting for their backoff
@@ -274,6 +277,17 @@ func (d *Dispatcher) ExpireNow(ctx context.Context) int {
 		d.log.Error("dispatch: dropping stale parked receipts", "err", err)
 	}
 	return total
+}
+
+// Backlog returns the messages waiting to be sent (routing, carrier and
+// Kakao queues, backoffs, no live route) and a running count of the legs
+// that have left that backlog, for the admission control's drain rate.
+func (d *Dispatcher) Backlog() (waiting int, drained uint64) {
+	n := d.depth()
+	if d.kakao != nil {
+		n += d.kakao.q.len() + d.kakao.later.len()
+	}
+	return n, d.drained.Load()
 }
 
 // KakaoAwaiting counts the Kakao 3005s looked up until their final result.

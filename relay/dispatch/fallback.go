@@ -48,6 +48,7 @@ func (d *Dispatcher) fallback(ctx context.Context, m *message.Message, kakaoRes 
 		d.storeTrouble(m, "fallback", err)
 		return
 	}
+	d.drained.Add(1) // the Kakao leg left; the fallback leg joins the backlog
 	c := *m
 	c.State, c.Leg, c.Billed, c.Text = message.StateQueued, m.Leg+1, product, text
 	c.Attempts = max(c.Attempts, attempts)

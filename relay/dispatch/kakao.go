@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -21,14 +22,15 @@ import (
 // with the same serial, fall back, fail), as the SMPP leg does with a
 // carrier's status.
 type kakaoLeg struct {
-	cfg    KakaoConfig
-	client *kakaobiz.Client
-	st     *store.Store
-	policy lifecycle
-	log    *slog.Logger
-	now    func() time.Time
-	q      *fifo
-	later  *delay
+	cfg     KakaoConfig
+	client  *kakaobiz.Client
+	st      *store.Store
+	policy  lifecycle
+	drained *atomic.Uint64 // the dispatcher's count of legs that left the backlog
+	log     *slog.Logger
+	now     func() time.Time
+	q       *fifo
+	later   *delay
 
 	sent, fellBack, failed, waited, retried *metrics.Counter
 
@@ -41,7 +43,7 @@ type kakaoLeg struct {
 }
 
 func newKakaoLeg(cfg KakaoConfig, d *Dispatcher, opts Options) (*kakaoLeg, error) {
-	k := &kakaoLeg{cfg: cfg, st: d.st, policy: d, log: d.log, now: d.now,
+	k := &kakaoLeg{cfg: cfg, st: d.st, policy: d, drained: &d.drained, log: d.log, now: d.now,
 		q: newFIFO(), later: newDelay(time.Now)}
 	k.mu.waiting = map[message.ID]*message.Message{}
 	secret, err := cfg.ResolveSecret()
@@ -181,6 +183,7 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 			k.policy.storeTrouble(m, "deliver", err)
 			return
 		}
+		k.drained.Add(1)
 		k.forget(m.ID)
 	case err == nil && res.Action.FallsBack():
 		k.fellBack.Inc()
@@ -210,6 +213,7 @@ func (k *kakaoLeg) decide(ctx context.Context, m *message.Message, res kakaobiz.
 				k.policy.storeTrouble(m, "record kakao-sent", err)
 				return
 			}
+			k.drained.Add(1)
 			m.State = message.StateKakaoSent
 		}
 		k.await(m)

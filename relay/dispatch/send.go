@@ -177,6 +177,7 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 			d.storeTrouble(m, "record submit_sm_resp", err)
 			return buf
 		}
+		d.drained.Add(1)
 	default:
 		d.settle(ctx, m, v, res, d.later)
 	}
@@ -196,6 +197,7 @@ func (d *Dispatcher) fail(ctx context.Context, m *message.Message, res message.R
 		return
 	}
 	d.m.failedAtSend.Inc()
+	d.drained.Add(1)
 }
 
 // storeTrouble handles a store error on the send path. The message stays

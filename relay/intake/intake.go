@@ -68,6 +68,11 @@ var MetricHelp = map[string]string{
 	"relay_accepted_duplicates_total":       "Submits answered with a message already accepted under the same client reference.",
 	"relay_refused_store_unavailable_total": "Submits refused because the store could not take them.",
 	"relay_accept_store_seconds":            "Time to make one batch of accepted submits durable.",
+	"relay_admission_backlog":               "Accepted messages not yet handed to a carrier or Kakao.",
+	"relay_admission_max_backlog":           "The backlog bound in messages ([admission] max_backlog; -1 is none).",
+	"relay_admission_drain_rate":            "Legs leaving the backlog per second, smoothed.",
+	"relay_admission_drain_seconds":         "Estimated time to send the backlog at the current drain rate (-1 when nothing drains).",
+	"relay_admission_throttled_total":       "Submits answered THROTTLED because the backlog was over its bound.",
 }
 
 // acceptBuckets: accepting a batch is one group commit.
@@ -82,6 +87,11 @@ type Options struct {
 	Enqueue func(...*message.Message)
 	Now     func() time.Time
 	Metrics *metrics.Set
+	// Backlog, if set, is the dispatcher's queue, bounded by Admission:
+	// past the bound, new messages are answered THROTTLED. Payment events
+	// (AcceptChecked) are few and time-critical, and always taken.
+	Backlog   Backlog
+	Admission AdmissionConfig
 }
 
 // Intake is the Acceptor.
@@ -93,6 +103,8 @@ type Intake struct {
 	duplicates       *metrics.Counter
 	storeUnavailable *metrics.Counter
 	acceptSec        *metrics.PrometheusHistogram // a batch of submits made durable
+	admission        *admission                   // nil: no bound
+	throttled        *metrics.Counter
 }
 
 var _ Acceptor = (*Intake)(nil)
@@ -115,6 +127,10 @@ func New(o Options) *Intake {
 	for _, p := range message.Products {
 		in.accepted[p] = set.NewCounter(fmt.Sprintf(`relay_accepted_total{product=%q}`, p))
 	}
+	if o.Backlog != nil {
+		in.admission = newAdmission(o.Admission, o.Backlog, set)
+		in.throttled = set.NewCounter(`relay_admission_throttled_total`)
+	}
 	return in
 }
 
@@ -130,11 +146,24 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 	c := in.o.Customers.Get(customerID) // the latest snapshot: a suspension takes effect at once
 	msgs := make([]*message.Message, 0, len(subs))
 	slot := make([]int, 0, len(subs))
+	var full *door.Refusal // the backlog is over its bound
+	if in.admission != nil {
+		full = in.admission.refuse()
+	}
 	for i := range subs {
 		s, r := &subs[i], &out[i]
 		*r = Result{}
 		if in.closing.Load() {
 			r.Err, r.RetryAfter = ErrShuttingDown, time.Second
+			continue
+		}
+		if full != nil {
+			if in.earlier(customerID, s.ClientRef, r) {
+				continue
+			}
+			in.throttled.Inc()
+			rf := *full
+			r.Refusal = &rf
 			continue
 		}
 		s.Request.Kakao.Ad = s.Request.IsAd() // an advertisement by its text is stored as one
