@@ -79,11 +79,12 @@ func (c *Config) validateBusiness() []error {
 func (d *Daemon) loadPayments() error {
 	subs := d.state.applyPayments(d.cfg.Payments)
 	reg, err := payment.NewRegistry(subs, payment.Options{Observer: d.state, Logger: d.log, Owner: d.ownsSenderKey,
-		FallbackSender: d.cfg.representative()})
+		Templates: d.paymentTemplate, FallbackSender: d.cfg.representative()})
 	if err != nil {
 		return err
 	}
 	d.payments = reg
+	d.rules.templates.SetGuard(d.guardTemplates)
 	return nil
 }
 

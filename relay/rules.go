@@ -1,10 +1,12 @@
 package relay
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	templates "github.com/msgrelay/relay/relay/alimtalk"
 	"github.com/msgrelay/relay/relay/customer"
@@ -106,7 +108,7 @@ func (c *Config) validateRules() []error {
 			owned[k] = true
 		}
 	}
-	texts := map[[2]string]string{}
+	registered := map[[2]string]*templates.Template{}
 	for i := range c.Templates {
 		t := &c.Templates[i]
 		if err := t.Validate(); err != nil {
@@ -115,18 +117,78 @@ func (c *Config) validateRules() []error {
 		if !owned[t.SenderKey] {
 			errs = append(errs, fmt.Errorf("template %q: no customer owns sender profile %q", t.Code, t.SenderKey))
 		}
-		texts[[2]string{t.SenderKey, t.Code}] = t.Text
+		registered[[2]string{t.SenderKey, t.Code}] = t
 	}
+	get := func(key, code string) *templates.Template { return registered[[2]string{key, code}] }
 	for _, p := range c.Payments {
 		for _, t := range p.Templates {
-			text, ok := texts[[2]string{p.SenderKey, t.Code}]
-			switch {
-			case !ok:
-				errs = append(errs, fmt.Errorf("payment %q: template %q is not registered for sender profile %q (add a [[template]])", p.MID, t.Code, p.SenderKey))
-			case text != t.Text:
-				errs = append(errs, fmt.Errorf("payment %q: template %q differs from the registered template's text", p.MID, t.Code))
+			if err := paymentTemplateFits(get, p.SenderKey, t); err != nil {
+				errs = append(errs, fmt.Errorf("payment %q: %w (add or fix its [[template]])", p.MID, err))
 			}
 		}
 	}
 	return errs
+}
+
+// paymentTemplateFits checks that a payment subscription's template is
+// registered for its sender profile (get looks it up) with the same text
+// and no buttons, so the door matches every notice rendered from it.
+func paymentTemplateFits(get func(senderKey, code string) *templates.Template, senderKey string, t payment.Template) error {
+	reg := get(senderKey, t.Code)
+	switch {
+	case reg == nil:
+		return fmt.Errorf("template %q is not registered for sender profile %q", t.Code, senderKey)
+	case reg.Text != t.Text:
+		return fmt.Errorf("template %q differs from the registered text %q", t.Code, reg.Text)
+	case len(reg.Buttons) > 0:
+		return fmt.Errorf("template %q is registered with buttons; payment notices carry none", t.Code)
+	}
+	return nil
+}
+
+// paymentTemplate is the payment registry's check of a subscription put at
+// run time against the template registry in force.
+func (d *Daemon) paymentTemplate(senderKey string, t payment.Template) error {
+	return paymentTemplateFits(d.rules.templates.Get, senderKey, t)
+}
+
+// guardTemplates refuses a template change that would break a payment
+// subscription rendering it: a removal, another text, or buttons. The
+// refusal names every subscription in the way.
+func (d *Daemon) guardTemplates(old, next *templates.Template) error {
+	if old == nil || d.payments == nil {
+		return nil // a new template breaks nothing
+	}
+	get := func(senderKey, code string) *templates.Template {
+		if senderKey == old.SenderKey && code == old.Code {
+			return next
+		}
+		return d.rules.templates.Get(senderKey, code)
+	}
+	var mids []string
+	var first error
+	for _, s := range d.payments.All() {
+		if s.SenderKey != old.SenderKey {
+			continue
+		}
+		for _, t := range s.Templates {
+			if t.Code != old.Code {
+				continue
+			}
+			if err := paymentTemplateFits(get, s.SenderKey, t); err != nil {
+				mids = append(mids, s.MID)
+				first = cmp.Or(first, err)
+				break
+			}
+		}
+	}
+	if mids == nil {
+		return nil
+	}
+	verb := "changed"
+	if next == nil {
+		verb = "removed"
+	}
+	return fmt.Errorf("%w: template %q of sender profile %q cannot be %s: payment subscription %s renders it (%v); change the subscription first",
+		templates.ErrInUse, old.Code, old.SenderKey, verb, strings.Join(mids, ", "), first)
 }

@@ -53,6 +53,7 @@ Exit codes: 0 success, 1 refused or failed, 2 usage error.`,
 		sendCmd(), statementCmd(g), checkConfigCmd(), hashSecretCmd(), newTokenCmd(),
 		customerCmd(g), sendersCmd(g), suspendCmd(g), resumeCmd(g),
 		messagesCmd(g), messageCmd(g), exportCmd(g), paymentsCmd(g),
+		templatesCmd(g),
 	)
 	return root
 }

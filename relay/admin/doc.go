@@ -118,7 +118,11 @@
 // A template belongs to a sender profile of the customer in the path; the
 // door refuses an AlimTalk that names no registered template or differs
 // from it (TEMPLATE_MISMATCH with the first differing character). Changes
-// are audited and kept in data_dir/templates.jsonl across restarts.
+// are audited and kept in data_dir/templates.jsonl across restarts. A
+// template a payment subscription renders cannot be removed, nor given
+// another text or buttons (409, naming the subscriptions), and a
+// subscription put at run time must render registered templates with
+// their texts (400), so payment notices always match at the door.
 //
 // The opt-out list (080 수신거부) holds the numbers that asked a customer to
 // stop its advertisements; an advertisement to one is refused at the door

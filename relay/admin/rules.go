@@ -196,7 +196,7 @@ func ruleStatus(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, alimtalk.ErrConfig), errors.Is(err, optout.ErrNumber), errors.Is(err, customer.ErrReserved):
 		return http.StatusBadRequest
-	case errors.Is(err, customer.ErrOwned):
+	case errors.Is(err, customer.ErrOwned), errors.Is(err, alimtalk.ErrInUse):
 		return http.StatusConflict
 	}
 	return 0

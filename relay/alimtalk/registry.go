@@ -18,6 +18,9 @@ var (
 	ErrUnknownTemplate = errors.New("alimtalk: template not registered")
 	// ErrNotFound is a removal of a template that is not there.
 	ErrNotFound = errors.New("alimtalk: no such template")
+	// ErrInUse is a change a [Guard] refused: the template is in use (by
+	// a payment subscription) as it is.
+	ErrInUse = errors.New("alimtalk: template in use")
 )
 
 // Observer is told of every change before it takes effect (removed is
@@ -34,9 +37,16 @@ type ObserverFunc func(t *Template, removed bool) error
 // TemplateChanged calls f.
 func (f ObserverFunc) TemplateChanged(t *Template, removed bool) error { return f(t, removed) }
 
+// Guard is asked before every change (next is nil for a removal) whether
+// the template may change from old (nil if new); an error, which should
+// wrap ErrInUse, refuses the change. It is called with the registry's
+// write lock held and must not call back into the registry.
+type Guard func(old, next *Template) error
+
 // Options configures a [Registry].
 type Options struct {
 	Observer Observer     // may be nil
+	Guard    Guard        // may be nil, and set later with [Registry.SetGuard]
 	Logger   *slog.Logger // may be nil: no logs
 }
 
@@ -56,13 +66,14 @@ type Registry struct {
 	obs  Observer
 	log  *slog.Logger
 
-	mu sync.Mutex // serialises writers; readers never take it
+	mu    sync.Mutex // serialises writers; readers never take it
+	guard Guard      // under mu
 }
 
 // NewRegistry validates ts and makes a registry of them. A (sender
 // profile, code) listed twice is an error.
 func NewRegistry(ts []Template, opts Options) (*Registry, error) {
-	r := &Registry{obs: opts.Observer, log: opts.Logger}
+	r := &Registry{obs: opts.Observer, log: opts.Logger, guard: opts.Guard}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -161,6 +172,15 @@ func (r *Registry) Remove(senderKey, code string) error {
 	return r.update(key{senderKey, code}, nil)
 }
 
+// SetGuard sets the guard of later changes: the daemon sets it once what
+// it guards (the payment subscriptions) is loaded, after the journal of
+// changes has been replayed.
+func (r *Registry) SetGuard(g Guard) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.guard = g
+}
+
 func (r *Registry) update(k key, c *compiled) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -169,6 +189,18 @@ func (r *Registry) update(k key, c *compiled) error {
 	if c == nil {
 		if told = old[k]; told == nil {
 			return fmt.Errorf("%w: sender profile %q template %q", ErrNotFound, k.senderKey, k.code)
+		}
+	}
+	if r.guard != nil {
+		var prev, next *Template
+		if o := old[k]; o != nil {
+			prev = &o.t
+		}
+		if c != nil {
+			next = &c.t
+		}
+		if err := r.guard(prev, next); err != nil {
+			return err
 		}
 	}
 	if r.obs != nil {

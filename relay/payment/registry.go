@@ -44,6 +44,10 @@ type Options struct {
 	// Owner, if set, checks that a subscription's customer exists and owns
 	// its sender profile; a subscription it refuses is not taken (ErrConfig).
 	Owner func(customer, senderKey string) error
+	// Templates, if set, checks that a template a subscription renders is
+	// registered for its sender profile with its text, so the door will
+	// match the notices; a subscription it refuses is not taken (ErrConfig).
+	Templates func(senderKey string, t Template) error
 	// FallbackSender is the number the fallback SMS/LMS comes from; ""
 	// means FallbackSender.
 	FallbackSender string
@@ -55,6 +59,7 @@ type Registry struct {
 	snap     atomic.Pointer[map[string]*Subscription]
 	obs      Observer
 	owner    func(customer, senderKey string) error
+	tmpls    func(senderKey string, t Template) error
 	fallback string
 	log      *slog.Logger
 
@@ -66,7 +71,7 @@ type Registry struct {
 // NewRegistry validates subs and makes a registry of them. A MID listed
 // twice is an error.
 func NewRegistry(subs []Subscription, opts Options) (*Registry, error) {
-	r := &Registry{obs: opts.Observer, log: opts.Logger, owner: opts.Owner, fallback: opts.FallbackSender}
+	r := &Registry{obs: opts.Observer, log: opts.Logger, owner: opts.Owner, tmpls: opts.Templates, fallback: opts.FallbackSender}
 	if r.fallback == "" {
 		r.fallback = FallbackSender
 	}
@@ -98,6 +103,13 @@ func (r *Registry) validate(s *Subscription) error {
 	if r.owner != nil {
 		if err := r.owner(s.Customer, s.SenderKey); err != nil {
 			return fmt.Errorf("%w: MID %q: %v", ErrConfig, s.MID, err)
+		}
+	}
+	if r.tmpls != nil {
+		for _, t := range s.Templates {
+			if err := r.tmpls(s.SenderKey, t); err != nil {
+				return fmt.Errorf("%w: MID %q: %s %s notice: %v", ErrConfig, s.MID, t.Audience, t.Notice, err)
+			}
 		}
 	}
 	return nil
