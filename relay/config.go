@@ -273,3 +273,10 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Warnings are the settings that work but do not do what a reader of the
+// file would expect: `relayd -check-config` prints them, and Start logs
+// them. Today: routes that send LMS to a carrier that drops subjects.
+func (c *Config) Warnings() []string {
+	return dispatch.SubjectWarnings(c.Carriers, c.Routes)
+}

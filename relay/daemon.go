@@ -123,6 +123,9 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 	if err := step("check config", cfg.CheckSecrets); err != nil {
 		return nil, err
 	}
+	for _, w := range cfg.Warnings() {
+		d.log.Warn("relay: config: " + w)
+	}
 	if err := step("open store", d.openStore); err != nil {
 		return nil, err
 	}

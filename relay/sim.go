@@ -28,8 +28,13 @@ func (s *simDialer) SMSC(cc *dispatch.CarrierConfig, password string) (string, e
 	if cc.SystemID == "" {
 		cc.SystemID = "relay"
 	}
+	subject, err := cc.SubjectTag()
+	if err != nil {
+		return "", err
+	}
 	sim, err := smpptest.NewServer(smpptest.Config{
 		Users:        map[string]string{cc.SystemID: password},
+		SubjectTag:   subject, // records the subjects the carrier takes
 		Receipts:     smpptest.ReceiptBoth,
 		ReceiptDelay: s.cfg.ReceiptDelay.D(),
 		FailRatio:    s.cfg.FailRatio,

@@ -26,6 +26,9 @@ func checkConfigCmd() *cobra.Command {
 			if err := cfg.CheckSecrets(); err != nil {
 				return err
 			}
+			for _, w := range cfg.Warnings() {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+			}
 			fmt.Println("valid")
 			return nil
 		},

@@ -38,6 +38,9 @@ func main() {
 			fmt.Fprintln(os.Stderr, "relayd:", err)
 			os.Exit(2)
 		}
+		for _, w := range cfg.Warnings() {
+			fmt.Fprintln(os.Stderr, "relayd: warning:", w)
+		}
 		fmt.Printf("relayd: %s is valid\n", *path)
 		return
 	}

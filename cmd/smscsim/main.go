@@ -22,6 +22,7 @@ func main() {
 		addr     = flag.String("addr", "127.0.0.1:2775", "listen address")
 		users    = flag.String("users", "", "id:password,… allowed to bind (empty: anyone)")
 		receipts = flag.String("receipts", "both", "receipt format: both, tlv, text or none")
+		subject  = flag.String("subject-tag", "0x1500", "TLV tag an LMS subject is read from, or none; submits with one are counted")
 		qfull    = flag.Bool("busy-qfull", false, "answer busy bursts with ESME_RMSGQFUL instead of ESME_RTHROTTLED")
 		verbose  = flag.Bool("v", false, "debug logging")
 	)
@@ -60,6 +61,9 @@ func main() {
 	var err error
 	if cfg.Users, err = smpptest.ParseUsers(*users); err == nil {
 		cfg.Receipts, err = smpptest.ParseReceiptMode(*receipts)
+	}
+	if err == nil {
+		cfg.SubjectTag, err = smpptest.ParseSubjectTag(*subject)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "smscsim:", err)

@@ -25,6 +25,7 @@ type carrier struct {
 	dc       coding.DataCoding
 	loc      *time.Location
 	drained  atomic.Bool // out of routing by an operator (Dispatcher.Drain)
+	subject  pdu.Tag     // the TLV an LMS subject goes in; 0: the carrier takes none
 }
 
 func newCarrier(cc CarrierConfig, addr, password string,
@@ -33,12 +34,17 @@ func newCarrier(cc CarrierConfig, addr, password string,
 	if err != nil {
 		return nil, err
 	}
+	subject, err := cc.SubjectTag()
+	if err != nil {
+		return nil, err
+	}
 	c := &carrier{
-		name: cc.Name,
-		cfg:  cc,
-		q:    newFIFO(),
-		dc:   coding.EUCKR,
-		loc:  loc,
+		name:    cc.Name,
+		cfg:     cc,
+		q:       newFIFO(),
+		dc:      coding.EUCKR,
+		loc:     loc,
+		subject: subject,
 	}
 	if cc.DataCoding == "ucs2" {
 		c.dc = coding.UCS2
@@ -145,12 +151,12 @@ func (c *carrier) encode(m *message.Message, sm *pdu.SubmitSM, buf []byte, left 
 		if err := sm.TLVs.Add(pdu.TagMessagePayload, text); err != nil {
 			return text, err
 		}
-		if c.cfg.LMSSubjectTag != 0 && m.Subject != "" {
+		if c.subject != 0 && m.Subject != "" {
 			subj, err := c.dc.Encode(m.Subject)
 			if err != nil {
 				return text, err
 			}
-			if err := sm.TLVs.Add(pdu.Tag(c.cfg.LMSSubjectTag), subj); err != nil {
+			if err := sm.TLVs.Add(c.subject, subj); err != nil {
 				return text, err
 			}
 		}

@@ -111,9 +111,13 @@ type CarrierConfig struct {
 	ReceiptIDs receipt.IDFormat `toml:"receipt_ids"`
 	// TimeZone of the dates in the carrier's receipts. Default Asia/Seoul.
 	TimeZone string `toml:"time_zone"`
-	// LMSSubjectTag is the vendor TLV the carrier takes an LMS subject in;
-	// 0 sends no subject.
-	LMSSubjectTag uint16 `toml:"lms_subject_tag"`
+	// LMSSubject says how the carrier takes an LMS subject: the vendor TLV
+	// tag its onboarding sheet names ("0x1500"; 0x1400 to 0x3fff), or
+	// "none", when the subject is dropped. Unset is none, except on a
+	// simulated carrier (addr = "sim"), which carries it in 0x1500.
+	// -check-config warns of a route that sends LMS to a carrier that
+	// drops subjects.
+	LMSSubject string `toml:"lms_subject"`
 }
 
 // SetDefaults fills every setting left zero with its default.
@@ -132,6 +136,9 @@ func (cc *CarrierConfig) SetDefaults() {
 	}
 	if cc.Mode == "" {
 		cc.Mode = "transceiver"
+	}
+	if cc.LMSSubject == "" && cc.Addr == "sim" {
+		cc.LMSSubject = SimSubject
 	}
 }
 
@@ -171,6 +178,9 @@ func (cc *CarrierConfig) Validate() error {
 	}
 	if cc.Binds < 1 || cc.Window < 1 || cc.TPS < 0 {
 		errs = append(errs, fmt.Errorf("binds %d, window %d, tps %v: must be positive", cc.Binds, cc.Window, cc.TPS))
+	}
+	if _, err := cc.SubjectTag(); err != nil {
+		errs = append(errs, err)
 	}
 	if _, err := time.LoadLocation(cc.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("time_zone: %w", err))

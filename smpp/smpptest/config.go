@@ -61,6 +61,11 @@ type Config struct {
 	// ESME_RTHROTTLED. Zero is no cap.
 	TPS int
 
+	// SubjectTag is the vendor TLV this SMSC reads an LMS subject from,
+	// as Korean carriers each name one; Submitted records its value. Zero
+	// reads none.
+	SubjectTag pdu.Tag
+
 	// Seed makes the failure mix repeatable.
 	Seed uint64
 	// MaxRecorded bounds the submits kept for Submitted (default 10 000;

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/msgrelay/relay/smpp/pdu"
 )
 
 // ListenAndServe runs a server on addr until ctx ends, then closes it and
@@ -24,7 +27,7 @@ func ListenAndServe(ctx context.Context, addr string, cfg Config) error {
 	s.Close()
 	st := s.Stats()
 	log.Info("smscsim: stopped", "took", time.Since(start), "binds", st.Binds, "submits", st.Submits,
-		"throttled", st.Throttled, "receipts", st.Receipts, "deliver_acks", st.DeliverAcks)
+		"throttled", st.Throttled, "receipts", st.Receipts, "deliver_acks", st.DeliverAcks, "subjects", st.Subjects)
 	return nil
 }
 
@@ -42,6 +45,19 @@ func ParseUsers(s string) (map[string]string, error) {
 		users[id] = pw
 	}
 	return users, nil
+}
+
+// ParseSubjectTag reads the -subject-tag of smscsim: a TLV tag such as
+// 0x1500, or "none" (also 0) for an SMSC that reads no subject.
+func ParseSubjectTag(s string) (pdu.Tag, error) {
+	if s == "none" {
+		return 0, nil
+	}
+	v, err := strconv.ParseUint(s, 0, 16)
+	if err != nil {
+		return 0, fmt.Errorf("smpptest: subject tag %q is not a TLV tag (0x1500) or none", s)
+	}
+	return pdu.Tag(v), nil
 }
 
 // ParseReceiptMode reads both, tlv, text or none.

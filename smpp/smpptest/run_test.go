@@ -3,6 +3,7 @@ package smpptest_test
 import (
 	"testing"
 
+	"github.com/msgrelay/relay/smpp/pdu"
 	"github.com/msgrelay/relay/smpp/smpptest"
 )
 
@@ -24,5 +25,13 @@ func TestParseFlags(t *testing.T) {
 	}
 	if _, err := smpptest.ParseReceiptMode("some"); err == nil {
 		t.Fatal("ParseReceiptMode accepted junk")
+	}
+	for s, want := range map[string]pdu.Tag{"0x1500": 0x1500, "none": 0, "0": 0, "5377": 0x1501} {
+		if tag, err := smpptest.ParseSubjectTag(s); err != nil || tag != want {
+			t.Fatalf("ParseSubjectTag(%q) = %#x, %v", s, tag, err)
+		}
+	}
+	if _, err := smpptest.ParseSubjectTag("0x10000"); err == nil {
+		t.Fatal("ParseSubjectTag accepted a tag over 16 bits")
 	}
 }

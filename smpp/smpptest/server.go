@@ -30,6 +30,7 @@ type Server struct {
 	binds, bindsRefused, submits, throttled atomic.Int64
 	receipts, receiptsDropped, deliverAcks  atomic.Int64
 	deliverNacks, enquires, redelivered     atomic.Int64
+	subjects                                atomic.Int64
 
 	mu struct {
 		sync.Mutex
@@ -58,6 +59,9 @@ type Submitted struct {
 	SystemID  string
 	MessageID string
 	SM        *pdu.SubmitSM
+	// Subject is the value of the Config.SubjectTag TLV as sent (in the
+	// submit's data_coding); nil when the submit carried none.
+	Subject []byte
 }
 
 // Stats are the server's counters.
@@ -70,6 +74,7 @@ type Stats struct {
 	DeliverNacks           int64 // deliver_sm_resp with an error status
 	Redelivered            int64 // receipts sent again after a refusal
 	EnquireLinks           int64 // enquire_link received
+	Subjects               int64 // submits that carried an LMS subject (Config.SubjectTag)
 	Open                   int   // bound sockets now
 }
 
@@ -185,7 +190,7 @@ func (s *Server) Stats() Stats {
 		Receipts: s.receipts.Load(), ReceiptsDrop: s.receiptsDropped.Load(), ReceiptsKept: s.keptNow(),
 		DeliverAcks: s.deliverAcks.Load(), DeliverNacks: s.deliverNacks.Load(),
 		Redelivered:  s.redelivered.Load(),
-		EnquireLinks: s.enquires.Load(), Open: open,
+		EnquireLinks: s.enquires.Load(), Subjects: s.subjects.Load(), Open: open,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msgrelay/relay/smpp/coding"
 	"github.com/msgrelay/relay/smpp/pdu"
 	"github.com/msgrelay/relay/smpp/receipt"
 	"github.com/msgrelay/relay/smpp/smpptest"
@@ -381,5 +382,41 @@ func TestQueryRemembersTheLastMessages(t *testing.T) {
 	}
 	if st := query(ids[0]); st != pdu.StatusQueryFail {
 		t.Errorf("query_sm of the first of 9 messages, 4 remembered: %v, want ESME_RQUERYFAIL", st)
+	}
+}
+
+// TestSubmittedRecordsSubject: the SMSC reads an LMS subject from the TLV
+// it is configured with, records it with the submit and counts it, so a
+// test can assert that a subject reached the carrier.
+func TestSubmittedRecordsSubject(t *testing.T) {
+	srv := start(t, smpptest.Config{SubjectTag: 0x1500, Receipts: smpptest.ReceiptNone})
+	e := dial(t, srv)
+	e.bind(pdu.BindTransceiverID, "relay", "")
+	for _, subject := range []string{"주문 안내", ""} {
+		sm := &pdu.SubmitSM{Source: pdu.Address{Addr: "15884954"}, Dest: pdu.Address{Addr: "01012345678"}, DataCoding: 0x0E}
+		if err := sm.TLVs.Add(pdu.TagMessagePayload, []byte("long text")); err != nil {
+			t.Fatal(err)
+		}
+		if subject != "" {
+			b, _ := coding.EUCKR.Encode(subject)
+			if err := sm.TLVs.Add(0x1500, b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.send(pdu.SubmitSMID, sm)
+		e.read()
+	}
+	got := srv.Submitted()
+	if len(got) != 2 {
+		t.Fatalf("%d submits recorded", len(got))
+	}
+	if s, err := coding.EUCKR.Decode(got[0].Subject); err != nil || s != "주문 안내" {
+		t.Fatalf("subject recorded %q (%v)", got[0].Subject, err)
+	}
+	if got[1].Subject != nil {
+		t.Fatalf("a submit without a subject recorded %q", got[1].Subject)
+	}
+	if st := srv.Stats(); st.Subjects != 1 {
+		t.Fatalf("subjects counted %d", st.Subjects)
 	}
 }

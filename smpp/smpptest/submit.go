@@ -47,7 +47,15 @@ func (p *peer) submit(q *pdu.PDU) {
 	}
 	sm := q.Body.(*pdu.SubmitSM)
 	id := p.s.formatID(p.s.ids.Add(1), false)
-	p.s.record(Submitted{SystemID: p.systemID(), MessageID: id, SM: sm})
+	sub := Submitted{SystemID: p.systemID(), MessageID: id, SM: sm}
+	if tag := p.s.cfg.SubjectTag; tag != 0 {
+		if v, ok := sm.TLVs.Get(tag); ok {
+			sub.Subject = append([]byte{}, v...)
+			p.s.subjects.Add(1)
+			p.s.cfg.Logger.Debug("smpptest: LMS subject", "id", id, "bytes", len(v))
+		}
+	}
+	p.s.record(sub)
 	p.s.setState(id, pdu.StateEnroute)
 	if b.DropEvery > 0 && n%b.DropEvery == 0 {
 		return // accepted, never answered
