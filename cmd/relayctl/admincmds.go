@@ -16,10 +16,9 @@ import (
 
 func customerCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:     "customer ID",
-		Aliases: []string{"customers"},
-		Short:   "Show a customer: products, senders, sender keys, suspension",
-		Args:    exactArgs(1),
+		Use:   "customer ID",
+		Short: "Show a customer: products, senders, sender keys, suspension",
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.api()
 			if err != nil {
@@ -30,13 +29,7 @@ func customerCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return emit(a.out, g.output, c, []string{"ID", "NAME", "SUSPENDED", "PRODUCTS", "SENDERS", "SENDER KEYS"},
-				func(add func(...any)) {
-					susp := "no"
-					if c.Suspended {
-						susp = "yes: " + c.SuspendReason
-					}
-					add(c.ID, c.Name, susp, c.Products, c.Senders, c.SenderKeys)
-				})
+				func(add func(...any)) { add(c.ID, c.Name, suspendedText(c), c.Products, c.Senders, c.SenderKeys) })
 		},
 	}
 }

@@ -39,25 +39,29 @@ func (g *globals) api() (*api, error) {
 // call makes one request; body, when not nil, is sent as JSON. A status
 // other than 2xx is an error carrying the API's {"error": ...} text.
 func (a *api) call(method, path string, q url.Values, body any) ([]byte, http.Header, error) {
+	if body == nil {
+		return a.send(method, path, q, "", nil)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a.send(method, path, q, "application/json", bytes.NewReader(b))
+}
+
+// send makes one request with a body of the given content type.
+func (a *api) send(method, path string, q url.Values, contentType string, rd io.Reader) ([]byte, http.Header, error) {
 	u := a.base + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
-	}
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, nil, err
-		}
-		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequest(method, u, rd)
 	if err != nil {
 		return nil, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+a.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	res, err := a.hc.Do(req)
 	if err != nil {
@@ -135,3 +139,16 @@ func cellText(c any) string {
 var kst = time.FixedZone("KST", 9*3600)
 
 func pathEsc(s string) string { return url.PathEscape(s) }
+
+// jsonOrTable decodes an answer into v and, with -o json, writes it as the
+// answer; the caller writes the table line.
+func jsonOrTable(a *api, g *globals, b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return err
+	}
+	if g.output == "json" {
+		_, err := a.out.Write(b)
+		return err
+	}
+	return nil
+}

@@ -34,8 +34,9 @@ func newRoot() *cobra.Command {
 		Use:   "relayctl",
 		Short: "Operate a running relay",
 		Long: `relayctl operates a running relay through its admin API (customers, senders,
-messages, exports, payments, statements), sends test messages through its
-upstream port, and hashes secrets and checks configurations offline.
+messages, exports, payments, statements, opt-out lists, carriers, status),
+sends test messages through its upstream port, and hashes secrets and
+checks configurations offline.
 
 Long flags work with one dash or two (-customer, --customer).
 Exit codes: 0 success, 1 refused or failed, 2 usage error.`,
@@ -54,6 +55,7 @@ Exit codes: 0 success, 1 refused or failed, 2 usage error.`,
 		customerCmd(g), sendersCmd(g), suspendCmd(g), resumeCmd(g),
 		messagesCmd(g), messageCmd(g), exportCmd(g), paymentsCmd(g),
 		templatesCmd(g),
+		customersCmd(g), optoutCmd(g), carriersCmd(g), statusCmd(g),
 	)
 	return root
 }
@@ -71,6 +73,16 @@ func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
 			return usagef("%s: want %d argument(s), got %d (usage: %s)", cmd.CommandPath(), n, len(args), cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// minArgs wants at least n arguments, named in the command's Use.
+func minArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usagef("%s: want at least %d arguments, got %d (usage: %s)", cmd.CommandPath(), n, len(args), cmd.UseLine())
 		}
 		return nil
 	}

@@ -37,7 +37,10 @@ func TestHelpAndUsageExitCodes(t *testing.T) {
 		{"check-config", "--help"}, {"hash-secret", "--help"}, {"customer", "--help"}, {"senders", "--help"},
 		{"senders", "add", "--help"}, {"senders", "rm", "--help"}, {"senders", "ls", "--help"},
 		{"suspend", "--help"}, {"resume", "--help"}, {"messages", "--help"}, {"message", "--help"},
-		{"export", "--help"}, {"payments", "--help"},
+		{"export", "--help"}, {"payments", "--help"}, {"customers", "--help"}, {"optout", "--help"},
+		{"optout", "ls", "--help"}, {"optout", "add", "--help"}, {"optout", "import", "--help"}, {"optout", "rm", "--help"},
+		{"carriers"}, {"carriers", "--help"}, {"carriers", "ls", "--help"}, {"carriers", "drain", "--help"},
+		{"carriers", "resume", "--help"}, {"status", "--help"},
 	} {
 		if code, _ := capture(t, args...); code != 0 {
 			t.Errorf("relayctl %s: exit %d, want 0", strings.Join(args, " "), code)
@@ -46,7 +49,8 @@ func TestHelpAndUsageExitCodes(t *testing.T) {
 	for _, args := range [][]string{
 		{"bogus"}, {"send", "--bogus"}, {"send", "-product", "fax"}, {"customer"}, {"senders", "add", "x"},
 		{"messages", "--token", "t"}, {"check-config"}, {"statement", "-bogus"}, {"suspend", "demo", "--token", "t"},
-		{"customer", "demo", "-o", "yaml", "--token", "t"},
+		{"customer", "demo", "-o", "yaml", "--token", "t"}, {"customers", "x"}, {"carriers", "drain"},
+		{"optout", "import", "demo"}, {"status", "extra"},
 	} {
 		if code, _ := capture(t, args...); code != 2 {
 			t.Errorf("relayctl %s: exit %d, want 2 (usage)", strings.Join(args, " "), code)
@@ -66,9 +70,10 @@ func TestOneDashLongFlags(t *testing.T) {
 // testToken fits the admin token format (rly_, base62, CRC32).
 const testToken = "rly_sEirPiYOu8QjD6VjXAcvw62KXry2"
 
-// TestOperatorWorkflow onboards a sender, sends, finds the message and
-// suspends the customer with relayctl alone, against a live relay.
-func TestOperatorWorkflow(t *testing.T) {
+// startDev starts the dev configuration on free ports with an operator
+// token, and returns the admin flags relayctl needs.
+func startDev(t *testing.T, mod func(*relay.Config)) (*relay.Daemon, []string) {
+	t.Helper()
 	cfg, err := relay.LoadConfig("../../configs/dev.toml")
 	if err != nil {
 		t.Fatal(err)
@@ -76,20 +81,28 @@ func TestOperatorWorkflow(t *testing.T) {
 	dir := t.TempDir()
 	cfg.DataDir = filepath.Join(dir, "data")
 	cfg.Upstream.Listen, cfg.OpsListen, cfg.Admin.Listen = "127.0.0.1:0", "", "127.0.0.1:0"
+	cfg.SMPPServer.Listen, cfg.HTTP.Listen = "", ""
 	cfg.Admin.AuditFile = filepath.Join(dir, "audit.jsonl")
 	cfg.Admin.Tokens = []admin.TokenConfig{{Name: "test operator", Hash: admin.HashToken(testToken)}}
 	cfg.Simulate.FailRatio = 0
+	if mod != nil {
+		mod(cfg)
+	}
 	d, err := relay.Start(cfg, relay.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		_ = d.Shutdown(ctx)
-	}()
-	adm := []string{"-admin", d.AdminAddr(), "-token", testToken}
-	must := func(want int, args ...string) string {
+	})
+	return d, []string{"-admin", d.AdminAddr(), "-token", testToken}
+}
+
+// mustRun runs relayctl and fails the test on an unexpected exit code.
+func mustRun(t *testing.T) func(want int, args ...string) string {
+	return func(want int, args ...string) string {
 		t.Helper()
 		code, out := capture(t, args...)
 		if code != want {
@@ -97,6 +110,13 @@ func TestOperatorWorkflow(t *testing.T) {
 		}
 		return out
 	}
+}
+
+// TestOperatorWorkflow onboards a sender, sends, finds the message and
+// suspends the customer with relayctl alone, against a live relay.
+func TestOperatorWorkflow(t *testing.T) {
+	d, adm := startDev(t, nil)
+	must := mustRun(t)
 
 	out := must(0, append([]string{"senders", "add", "demo", "0299998888", "-proof", "KT-2026-0001"}, adm...)...)
 	if !strings.Contains(out, "0299998888") {
