@@ -1,18 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/msgrelay/relay/relay"
-	"github.com/msgrelay/relay/relay/admin"
 )
 
 // capture runs relayctl with args and returns its exit code and stdout.
@@ -70,36 +62,6 @@ func TestOneDashLongFlags(t *testing.T) {
 // testToken fits the admin token format (rly_, base62, CRC32).
 const testToken = "rly_sEirPiYOu8QjD6VjXAcvw62KXry2"
 
-// startDev starts the dev configuration on free ports with an operator
-// token, and returns the admin flags relayctl needs.
-func startDev(t *testing.T, mod func(*relay.Config)) (*relay.Daemon, []string) {
-	t.Helper()
-	cfg, err := relay.LoadConfig("../../configs/dev.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	cfg.DataDir = filepath.Join(dir, "data")
-	cfg.Upstream.Listen, cfg.OpsListen, cfg.Admin.Listen = "127.0.0.1:0", "", "127.0.0.1:0"
-	cfg.SMPPServer.Listen, cfg.HTTP.Listen = "", ""
-	cfg.Admin.AuditFile = filepath.Join(dir, "audit.jsonl")
-	cfg.Admin.Tokens = []admin.TokenConfig{{Name: "test operator", Hash: admin.HashToken(testToken)}}
-	cfg.Simulate.FailRatio = 0
-	if mod != nil {
-		mod(cfg)
-	}
-	d, err := relay.Start(cfg, relay.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		_ = d.Shutdown(ctx)
-	})
-	return d, []string{"-admin", d.AdminAddr(), "-token", testToken}
-}
-
 // mustRun runs relayctl and fails the test on an unexpected exit code.
 func mustRun(t *testing.T) func(want int, args ...string) string {
 	return func(want int, args ...string) string {
@@ -115,7 +77,7 @@ func mustRun(t *testing.T) func(want int, args ...string) string {
 // TestOperatorWorkflow onboards a sender, sends, finds the message and
 // suspends the customer with relayctl alone, against a live relay.
 func TestOperatorWorkflow(t *testing.T) {
-	d, adm := startDev(t, nil)
+	d, adm := startDev(t)
 	must := mustRun(t)
 
 	out := must(0, append([]string{"senders", "add", "demo", "0299998888", "-proof", "KT-2026-0001"}, adm...)...)

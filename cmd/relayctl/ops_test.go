@@ -13,7 +13,7 @@ import (
 // TestCarriersAndStatus stops a carrier and brings it back with relayctl
 // alone, and reads the status the way a script would.
 func TestCarriersAndStatus(t *testing.T) {
-	d, adm := startDev(t, nil)
+	d, adm := startDev(t)
 	must := mustRun(t)
 	with := func(args ...string) []string { return append(args, adm...) }
 
@@ -55,7 +55,7 @@ func TestCarriersAndStatus(t *testing.T) {
 }
 
 func TestCustomersAndOptOut(t *testing.T) {
-	_, adm := startDev(t, nil)
+	_, adm := startDev(t)
 	must := mustRun(t)
 	with := func(args ...string) []string { return append(args, adm...) }
 
