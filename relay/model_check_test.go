@@ -2,7 +2,6 @@ package relay
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"time"
@@ -41,6 +40,9 @@ func (w *modelWorld) check() *modelViolation {
 		return v
 	}
 	if w.stats.Steps%10 == 0 {
+		if v := w.checkFinalStable(); v != nil {
+			return v
+		}
 		return w.checkBilling()
 	}
 	return nil
@@ -73,11 +75,11 @@ func (w *modelWorld) checkDeadlines() *modelViolation {
 		end := fmt.Sprintf("%v/leg%d/%v/%s", m.product, r.Leg, r.State, r.Result.Code)
 		if r.State == message.StateExpired {
 			end += "/from-" + m.open.String()
-			if m.open == message.StateSent && m.lastSim != nil && !w.gone[m.lastSim] {
-				end += "/receipt-lost" // its carrier is still there
-				if os.Getenv("RELAY_MODEL_STRICT_RECEIPTS") != "" {
-					return violation("receipt", "message %d (%v) expired waiting for a receipt from a carrier still there", m.n, m.id)
-				}
+			if m.open == message.StateSent && m.lastSim != nil && w.gone[m.lastSim].IsZero() &&
+				!w.badPass && w.credsEpoch == m.credsEpoch {
+				// Its carrier is still there and has been bound since:
+				// the receipt it sent went to another message, or nowhere.
+				return violation("receipt", "message %d (%v) expired waiting for a receipt its carrier sent", m.n, m.id)
 			}
 		}
 		w.stats.Ends[end]++
@@ -127,6 +129,10 @@ func (w *modelWorld) judgeFinal(m *modelMsg, r *message.Message) *modelViolation
 	if r.Billed != leg || leg == message.ProductUnknown {
 		return violation("billing", "message %d delivered on leg %d (%v) but billed as %v", m.n, r.Leg, leg, r.Billed)
 	}
+	if gone := w.gone[m.lastSim]; leg.SMPP() && m.lastSim != nil && !gone.IsZero() && r.FinalAt.After(gone) {
+		return violation("receipt", "message %d delivered at %v by a receipt its carrier could not have sent: "+
+			"that carrier was gone at %v (another message's receipt, its id reused)", m.n, r.FinalAt, gone)
+	}
 	if leg.SMPP() && m.smpp == 0 {
 		// The carriers' records may not have been read since the send.
 		for _, s := range w.h.sims {
@@ -166,7 +172,7 @@ func (w *modelWorld) checkBytesOf(s *smpptest.Server) *modelViolation {
 			return violation("bytes", "a carrier got text tagged m%d., no accepted message has it", n)
 		}
 		m.smpp++
-		m.lastSim = s
+		m.lastSim, m.credsEpoch = s, w.credsEpoch
 		r, err := w.h.d.Store().Get(m.id)
 		if err != nil {
 			return violation("lost", "message %d: %v", m.n, err)
@@ -189,25 +195,30 @@ var modelStates = map[message.State]upstreampb.FinalState{
 }
 
 // checkReports: every report received is of a message final in the
-// store, with its state, billed product and times.
+// store, with its state, billed product and times. Each report is judged
+// once: a final record never changes (checkFinalStable).
 func (w *modelWorld) checkReports() *modelViolation {
-	dups := 0
-	for id, m := range w.byID {
-		var reps []*upstreampb.Report
-		for _, c := range w.clients {
-			c.mu.Lock()
-			reps = append(reps, c.reports[id]...)
-			c.mu.Unlock()
+	for _, c := range w.clients {
+		c.mu.Lock()
+		var fresh []*upstreampb.Report
+		for id, reps := range c.reports {
+			fresh = append(fresh, reps...)
+			delete(c.reports, id)
 		}
-		if len(reps) == 0 {
-			continue
-		}
-		dups += len(reps) - 1
-		r, err := w.h.d.Store().Get(m.id)
-		if err != nil {
-			return violation("lost", "message %d: %v", m.n, err)
-		}
-		for _, rep := range reps {
+		c.mu.Unlock()
+		for _, rep := range fresh {
+			m := w.byID[rep.MessageId]
+			if m == nil {
+				return violation("report", "a report for %s, no message the model accepted", rep.MessageId)
+			}
+			if w.reported[m] {
+				w.stats.DuplicateReports++
+			}
+			w.reported[m] = true
+			r, err := w.h.d.Store().Get(m.id)
+			if err != nil {
+				return violation("lost", "message %d: %v", m.n, err)
+			}
 			billed := upstreampb.Product_PRODUCT_UNSPECIFIED
 			if r.State == message.StateDelivered {
 				billed = upstreampb.Product(r.Billed)
@@ -219,7 +230,29 @@ func (w *modelWorld) checkReports() *modelViolation {
 			}
 		}
 	}
-	w.stats.DuplicateReports = dups
+	if n := len(w.clients); n > 1 {
+		w.clients = w.clients[n-1:] // the closed ones have no more to give
+	}
+	return nil
+}
+
+// checkFinalStable reads every message seen final again: its result must
+// not have changed.
+func (w *modelWorld) checkFinalStable() *modelViolation {
+	for _, m := range w.msgs {
+		if m.final == nil {
+			continue
+		}
+		r, err := w.h.d.Store().Get(m.id)
+		if err != nil {
+			return violation("lost", "message %d: %v", m.n, err)
+		}
+		f := m.final
+		if r.State != f.State || !r.FinalAt.Equal(f.FinalAt) || r.Billed != f.Billed || r.Result != f.Result {
+			return violation("final", "message %d was final %v billed %v at %v (%s), now %v billed %v at %v (%s)",
+				m.n, f.State, f.Billed, f.FinalAt, f.Result.Code, r.State, r.Billed, r.FinalAt, r.Result.Code)
+		}
+	}
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -19,31 +18,34 @@ import (
 // every accepted message, what was seen of it, and the carriers' and
 // upstream's records read so far.
 type modelWorld struct {
-	t       *testing.T
-	h       *harness
-	u       *upstreamClient
-	clients []*upstreamClient // every connection so far, for their reports
-	msgs    []*modelMsg       // accepted, in order; msgs[i].n == i
-	byID    map[string]*modelMsg
-	byTag   map[int]*modelMsg         // by the number in its text's tag, "m<n>."
-	seen    map[*smpptest.Server]int  // carrier submits already checked
-	gone    map[*smpptest.Server]bool // carriers swapped out
-	badPass bool
-	stats   modelStats
+	t          *testing.T
+	h          *harness
+	u          *upstreamClient
+	clients    []*upstreamClient // connections whose reports are not all read
+	reported   map[*modelMsg]bool
+	msgs       []*modelMsg // accepted, in order; msgs[i].n == i
+	byID       map[string]*modelMsg
+	byTag      map[int]*modelMsg              // by the number in its text's tag, "m<n>."
+	seen       map[*smpptest.Server]int       // carrier submits already checked
+	gone       map[*smpptest.Server]time.Time // carriers swapped out, when
+	credsEpoch int                            // times the carriers' password went wrong
+	badPass    bool
+	stats      modelStats
 }
 
 // modelMsg is one accepted message as the model knows it.
 type modelMsg struct {
-	n        int
-	id       message.ID
-	product  message.Product
-	accepted time.Time
-	deadline time.Time
-	final    *message.Message // the final record, once seen
-	smpp     int              // submits the carriers received for it
-	open     message.State    // the last open state seen
-	step     int              // the step that accepted it
-	lastSim  *smpptest.Server // the carrier that got its last submit
+	n          int
+	id         message.ID
+	product    message.Product
+	accepted   time.Time
+	deadline   time.Time
+	final      *message.Message // the final record, once seen
+	smpp       int              // submits the carriers received for it
+	open       message.State    // the last open state seen
+	step       int              // the step that accepted it
+	lastSim    *smpptest.Server // the carrier that got its last submit
+	credsEpoch int              // the world's credsEpoch then
 }
 
 // modelStats are the figures of a run.
@@ -77,7 +79,7 @@ func newModelWorld(t *testing.T, seed uint64) *modelWorld {
 		}
 		s.cfg.Dispatch.MaxAttempts = 3
 	})
-	w := &modelWorld{t: t, h: h, byID: map[string]*modelMsg{}, byTag: map[int]*modelMsg{}, seen: map[*smpptest.Server]int{}, gone: map[*smpptest.Server]bool{},
+	w := &modelWorld{t: t, h: h, byID: map[string]*modelMsg{}, byTag: map[int]*modelMsg{}, reported: map[*modelMsg]bool{}, seen: map[*smpptest.Server]int{}, gone: map[*smpptest.Server]time.Time{},
 		stats: modelStats{Refusals: map[string]int{}, Ends: map[string]int{}}}
 	w.reconnect()
 	return w
@@ -129,6 +131,9 @@ func (w *modelWorld) do(s modelStep) *modelViolation {
 		w.restart(w.crash)
 	case stepCreds:
 		w.badPass = s.a == 0
+		if w.badPass {
+			w.credsEpoch++
+		}
 		w.restart(func() {
 			w.h.stop()
 			for i := range w.h.cfg.Carriers {
@@ -186,7 +191,7 @@ func (w *modelWorld) swapCarrier(name string) {
 	}
 	w.t.Cleanup(s.Close)
 	old.Close()
-	w.gone[old] = true
+	w.gone[old] = w.h.now.Now()
 	w.h.sims[name] = s
 	for i := range w.h.cfg.Carriers {
 		if w.h.cfg.Carriers[i].Name == name {
@@ -363,7 +368,10 @@ func (w *modelWorld) finish() *modelViolation {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		missing := w.unreported()
+		missing, v := w.unreported()
+		if v != nil {
+			return v
+		}
 		if len(missing) == 0 {
 			break
 		}
@@ -375,24 +383,21 @@ func (w *modelWorld) finish() *modelViolation {
 	if v := w.checkReports(); v != nil {
 		return v
 	}
+	if v := w.checkFinalStable(); v != nil {
+		return v
+	}
 	return w.checkBilling()
 }
 
-func (w *modelWorld) unreported() []int {
-	got := map[string]bool{}
-	for _, c := range w.clients {
-		c.mu.Lock()
-		for id := range c.reports {
-			got[id] = true
-		}
-		c.mu.Unlock()
+func (w *modelWorld) unreported() ([]int, *modelViolation) {
+	if v := w.checkReports(); v != nil {
+		return nil, v
 	}
 	var missing []int
-	for id, m := range w.byID {
-		if !got[id] {
+	for _, m := range w.msgs {
+		if !w.reported[m] {
 			missing = append(missing, m.n)
 		}
 	}
-	sort.Ints(missing)
-	return missing
+	return missing, nil
 }
