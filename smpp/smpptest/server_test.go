@@ -420,3 +420,30 @@ func TestSubmittedRecordsSubject(t *testing.T) {
 		t.Fatalf("subjects counted %d", st.Subjects)
 	}
 }
+
+// TestSendReceiptForAnyID: a test can make the SMSC send a receipt for an
+// id it never issued, or is about to issue.
+func TestSendReceiptForAnyID(t *testing.T) {
+	srv := start(t, smpptest.Config{})
+	if srv.SendReceipt("relay", "1", true) {
+		t.Fatal("a receipt went out with nobody bound")
+	}
+	e := dial(t, srv)
+	e.bind(pdu.BindTransceiverID, "relay", "")
+	if !srv.SendReceipt("relay", "1", false) {
+		t.Fatal("receipt not sent")
+	}
+	d := e.read()
+	dsm, ok := d.Body.(*pdu.DeliverSM)
+	if !ok {
+		t.Fatalf("got %s", d.Command)
+	}
+	r, err := receipt.Parse(string(dsm.ShortMessage), receipt.TLVs{}, nil)
+	if err != nil || r.ID != "1" || r.Stat != receipt.StatUndeliverable {
+		t.Fatalf("receipt %q: %+v %v", dsm.ShortMessage, r, err)
+	}
+	e.respond(d)
+	if st := srv.Stats(); st.Receipts != 1 {
+		t.Fatalf("receipts counted %d", st.Receipts)
+	}
+}

@@ -190,3 +190,28 @@ func (c Config) formatIDWith(n uint64) string {
 	}
 	return id
 }
+
+// SendReceipt sends a final receipt for message id to a bound receiving
+// socket of systemID, whether or not this server issued the id: a receipt
+// from before a restart, or for an id the SMSC is about to hand out again,
+// as carriers whose ids wrap around do. It reports whether it went out.
+func (s *Server) SendReceipt(systemID, id string, delivered bool) bool {
+	var to *peer
+	s.mu.Lock()
+	for p := range s.mu.peers {
+		if p.receives() && !p.closed() && p.systemID() == systemID {
+			to = p
+			break
+		}
+	}
+	s.mu.Unlock()
+	if to == nil {
+		return false
+	}
+	d := s.receiptBody(&pdu.SubmitSM{}, id, !delivered, s.cfg.Clock.Now())
+	if !to.deliver(d, 0) {
+		return false
+	}
+	s.receipts.Add(1)
+	return true
+}
