@@ -17,6 +17,13 @@
 //   - A delivered message increments its (customer, month, billed product)
 //     counter in the batch that makes it delivered. Delivered is final, so a
 //     duplicate receipt or a retried transition cannot count it twice.
+//   - A receipt belongs only to a message that could have caused it. One
+//     for a carrier id no message holds yet is parked with its arrival
+//     time; when a message records that id on that carrier, the receipt is
+//     applied in the same batch if the message's submit_sm was written
+//     (SentAt) at or before its arrival, and dropped as unmatched if not
+//     (carriers reuse ids). Parked receipts wait Options.ParkedTTL. No
+//     message is final before it was sent: FinalAt ≥ SentAt.
 //
 // # Use
 //
