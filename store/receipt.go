@@ -18,6 +18,12 @@ type Receipt struct {
 	Final        bool // false for interim states (ENROUTE, ACCEPTD, ...)
 	Result       message.Result
 	At           time.Time // when the result happened; zero means now
+	// Arrived is when the relay read the receipt, on the clock that stamps
+	// a submit's SentAt; zero means the time of the write. A parked
+	// receipt applies only to a message sent at or before it. The write's
+	// own time will not do: a group commit takes the time it started
+	// collecting, which may be before the submit that caused the receipt.
+	Arrived time.Time
 }
 
 // Outcome says what a receipt did.
@@ -211,7 +217,11 @@ func (w *writer) park(rc Receipt) (Outcome, error) {
 	if old != nil && (old.Final || !rc.Final) {
 		return OutcomeDuplicate, nil
 	}
-	p := &parkedReceipt{Receipt: rc, ParkedAt: w.now}
+	at := rc.Arrived
+	if at.IsZero() {
+		at = w.now
+	}
+	p := &parkedReceipt{Receipt: rc, ParkedAt: at}
 	return OutcomeParked, w.set(dlrKey(tParked, rc.Carrier, rc.CarrierMsgID), encodeParked(p))
 }
 

@@ -272,3 +272,30 @@ func TestParkedTTLShortByDefault(t *testing.T) {
 		t.Fatalf("default parked TTL %v", DefaultParkedTTL)
 	}
 }
+
+// A receipt's arrival is when the relay read it, not the time of the store
+// batch it joined: a group commit that started before the submit went out
+// must not make the submit's own receipt look older than the submit.
+func TestParkedReceiptArrivalIsWhenItWasRead(t *testing.T) {
+	c := newClock() // the store's clock stands still: every batch has its time
+	s := openTest(t, nil, c)
+	defer s.Close()
+	ctx := context.Background()
+	id := mustAccept(t, s, sms("c1", "fast receipt"))
+	if err := s.MarkQueued(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSending(ctx, id, "skt"); err != nil {
+		t.Fatal(err)
+	}
+	sentAt := c.Now().Add(5 * time.Millisecond)
+	rc := Receipt{Carrier: "skt", CarrierMsgID: "F1", Delivered: true, Final: true, Result: delivrd,
+		Arrived: sentAt.Add(5 * time.Millisecond)}
+	if out, err := s.ApplyReceipt(ctx, rc); err != nil || out != OutcomeParked {
+		t.Fatalf("receipt before the submit_sm_resp: %v %v", out, err)
+	}
+	if st, err := s.RecordSubmitResp(ctx, id, "skt", "F1", sentAt); err != nil || st != message.StateDelivered {
+		t.Fatalf("submit_sm_resp after its own receipt: %v %v, want delivered", st, err)
+	}
+	mustVerify(t, s)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
+	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 
@@ -28,14 +29,15 @@ import (
 // rate when it is dropped, since a carrier resends a refused receipt for as
 // long as it is refused.
 type correlator struct {
+	now  func() time.Time // the clock that stamps a submit's SentAt
 	st   *store.Store
 	m    *dispatchMetrics
 	log  *slog.Logger
 	logs *logcap.Limiter // one budget per event and carrier
 }
 
-func newCorrelator(st *store.Store, m *dispatchMetrics, log *slog.Logger, set *metrics.Set) *correlator {
-	return &correlator{st: st, m: m, log: log, logs: logcap.NewLimiter(set, "dispatch", 0.1, 5)}
+func newCorrelator(now func() time.Time, st *store.Store, m *dispatchMetrics, log *slog.Logger, set *metrics.Set) *correlator {
+	return &correlator{now: now, st: st, m: m, log: log, logs: logcap.NewLimiter(set, "dispatch", 0.1, 5)}
 }
 
 // warn logs a line about carrier c's receipts if the budget of event for
@@ -48,6 +50,7 @@ func (r *correlator) warn(c *carrier, event, msg string, args ...any) {
 
 func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 	return func(ctx context.Context, d *pdu.DeliverSM) error {
+		arrived := r.now() // before any write: the submit that caused it was stamped earlier
 		if d.ESMClass&0x3C != 0x04 {
 			// A mobile-originated message: the relay carries none upstream
 			// yet; acknowledge it so the carrier does not resend it forever.
@@ -89,6 +92,7 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 			Delivered:    class == receipt.ClassSuccess,
 			Final:        class != receipt.ClassIntermediate,
 			Result:       message.Result{Source: message.SourceReceipt, Code: code, Reason: reason},
+			Arrived:      arrived,
 		})
 		switch {
 		case errors.Is(err, store.ErrInvalid):

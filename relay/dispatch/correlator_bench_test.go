@@ -75,7 +75,7 @@ func benchCorrelator(b *testing.B, n int) (func(context.Context, *pdu.DeliverSM)
 	_ = hex.UnmarshalText([]byte("hex"))
 	c := &carrier{name: "a", cfg: CarrierConfig{RespIDs: hex, ReceiptIDs: hex}, loc: time.UTC}
 	set := metrics.NewSet()
-	corr := newCorrelator(st, newDispatchMetrics(set, []string{"a"}), log, set)
+	corr := newCorrelator(time.Now, st, newDispatchMetrics(set, []string{"a"}), log, set)
 	return corr.handler(c), st
 }
 

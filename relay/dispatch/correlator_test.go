@@ -44,7 +44,7 @@ func newCorrRig(t *testing.T) *corrRig {
 	}
 	t.Cleanup(func() { st.Close() })
 	r.st = st
-	corr := newCorrelator(st, newDispatchMetrics(r.set, []string{"a"}), log, r.set)
+	corr := newCorrelator(time.Now, st, newDispatchMetrics(r.set, []string{"a"}), log, r.set)
 	r.deliver = corr.handler(&carrier{name: "a", loc: time.UTC})
 	return r
 }

@@ -92,7 +92,7 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 			d.closeClients(context.Background())
 		}
 	}()
-	corr := newCorrelator(d.st, d.m, d.log, opts.Metrics)
+	corr := newCorrelator(d.now, d.st, d.m, d.log, opts.Metrics)
 	for _, cc := range carriers {
 		pw, err := cc.ResolvePassword()
 		if err != nil {
