@@ -29,6 +29,7 @@ const (
 	stepCrash                    // an abrupt close that skips the drain, then Start
 	stepCreds                    // a: 0 wrong carrier password, 1 right one; then Start again
 	stepSwap                     // b: the carrier restarts, its message ids start over at 1
+	stepPayment                  // a card approval: payment AlimTalk to the merchant and the buyer
 )
 
 // The products a submit step picks from.
@@ -91,6 +92,8 @@ func (s modelStep) String() string {
 		return "carrier password right, restart"
 	case stepSwap:
 		return fmt.Sprintf("carrier %s restarts, ids from 1, relay restarts", modelCarrierName(s.b))
+	case stepPayment:
+		return "payment event: card approval"
 	}
 	return "?"
 }
@@ -112,7 +115,7 @@ func genSteps(seed uint64, n int) []modelStep {
 		k modelKind
 		w int
 	}{{stepSubmit, 50}, {stepAdvance, 16}, {stepCarrier, 10}, {stepKakao, 8},
-		{stepRestart, 4}, {stepCrash, 5}, {stepCreds, 4}, {stepSwap, 3}}
+		{stepRestart, 4}, {stepCrash, 5}, {stepCreds, 4}, {stepSwap, 3}, {stepPayment, 4}}
 	total := 0
 	for _, w := range weights {
 		total += w.w

@@ -80,10 +80,14 @@ func runModelOnce(t *testing.T, name string, seed uint64, seq []modelStep, st *m
 	t.Run(name, func(t *testing.T) {
 		w := newModelWorld(t, seed)
 		defer func() { *st = w.stats }()
+		start := time.Now()
 		for i, s := range seq {
 			if v = w.do(s); v != nil {
 				v.step = i
 				return
+			}
+			if len(seq) >= 1000 && (i+1)%1000 == 0 {
+				t.Logf("%d steps in %v: %v", i+1, time.Since(start).Round(time.Second), w.stats)
 			}
 		}
 		v = w.finish()

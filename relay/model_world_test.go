@@ -21,6 +21,7 @@ type modelWorld struct {
 	t          *testing.T
 	h          *harness
 	u          *upstreamClient
+	pg         *upstreamClient   // the payment system, sending payment events
 	clients    []*upstreamClient // connections whose reports are not all read
 	reported   map[*modelMsg]bool
 	msgs       []*modelMsg // accepted, in order; msgs[i].n == i
@@ -51,16 +52,16 @@ type modelMsg struct {
 // modelStats are the figures of a run.
 type modelStats struct {
 	Steps, Accepted, Refused, Delivered, Failed, Expired int
-	CarrierSubmits, Restarts, Crashes, Jumps             int
+	Payments, CarrierSubmits, Restarts, Crashes, Jumps   int
 	DuplicateReports                                     int
 	Refusals                                             map[string]int
 	Ends                                                 map[string]int // product/leg/state/result code
 }
 
 func (s modelStats) String() string {
-	return fmt.Sprintf("steps=%d accepted=%d refused=%d delivered=%d failed=%d expired=%d carrier_submits=%d "+
+	return fmt.Sprintf("steps=%d payments=%d accepted=%d refused=%d delivered=%d failed=%d expired=%d carrier_submits=%d "+
 		"restarts=%d crashes=%d jumps=%d duplicate_reports=%d refusals=%v ends=%v",
-		s.Steps, s.Accepted, s.Refused, s.Delivered, s.Failed, s.Expired, s.CarrierSubmits,
+		s.Steps, s.Payments, s.Accepted, s.Refused, s.Delivered, s.Failed, s.Expired, s.CarrierSubmits,
 		s.Restarts, s.Crashes, s.Jumps, s.DuplicateReports, s.Refusals, s.Ends)
 }
 
@@ -69,7 +70,7 @@ func newModelWorld(t *testing.T, seed uint64) *modelWorld {
 	for _, k := range modelKakaoTo {
 		force[k.to] = k.what
 	}
-	h := newHarness(t, withKakao(func(c *kakaotest.Config) {
+	h := newHarness(t, withPayments, withKakao(func(c *kakaotest.Config) {
 		c.Force, c.FinalAfter, c.RetryAfter, c.Seed = force, modelKakaoFinal, -1, seed
 	}), func(s *setup) {
 		for i, name := range []string{"a", "b"} {
@@ -97,8 +98,9 @@ var modelTrace = os.Getenv("RELAY_MODEL_TRACE") != ""
 func (w *modelWorld) reconnect() {
 	if w.u != nil {
 		w.u.Close()
+		w.pg.Close()
 	}
-	w.u = w.h.connect("shop")
+	w.u, w.pg = w.h.connect("shop"), w.h.connect("pg")
 	w.clients = append(w.clients, w.u)
 }
 
@@ -140,6 +142,8 @@ func (w *modelWorld) do(s modelStep) *modelViolation {
 				w.h.cfg.Carriers[i].Password = map[bool]string{true: "wrong", false: "pw"}[w.badPass]
 			}
 		})
+	case stepPayment:
+		w.payment()
 	case stepSwap:
 		w.restart(func() {
 			w.h.stop()
@@ -236,17 +240,39 @@ func (w *modelWorld) submit(s modelStep) {
 		w.stats.Refusals[r.Status.String()]++
 		return
 	}
-	id := mustID(w.t, r.MessageId)
+	mm := w.track(r.MessageId)
+	w.byTag[n] = mm
+}
+
+// payment sends a card approval for the merchant "shop": two payment
+// AlimTalk, to the merchant and to the buyer, accepted as one event.
+func (w *modelWorld) payment() {
+	w.stats.Payments++
+	r := w.h.payment(w.pg, paymentEvent(fmt.Sprintf("model-ev-%d", w.stats.Payments),
+		upstreampb.PaymentEventKind_APPROVAL_COMPLETED, upstreampb.PaymentMethod_CARD))
+	if r.Status != upstreampb.Status_OK {
+		w.stats.Refused++
+		w.stats.Refusals["payment "+r.Status.String()]++
+		return
+	}
+	for _, sid := range r.MessageIds {
+		w.track(sid)
+	}
+}
+
+// track adds an accepted message to the model.
+func (w *modelWorld) track(sid string) *modelMsg {
+	id := mustID(w.t, sid)
 	m, err := w.h.d.Store().Get(id)
 	if err != nil {
-		w.t.Fatalf("accepted %s not in the store: %v", r.MessageId, err)
+		w.t.Fatalf("accepted %s not in the store: %v", sid, err)
 	}
 	mm := &modelMsg{n: len(w.msgs), step: w.stats.Steps - 1, id: id, product: m.Product, accepted: m.AcceptedAt,
 		deadline: m.AcceptedAt.Add(w.h.cfg.Dispatch.Validity)}
 	w.msgs = append(w.msgs, mm)
-	w.byID[r.MessageId] = mm
+	w.byID[sid] = mm
 	w.stats.Accepted++
-	w.byTag[n] = mm
+	return mm
 }
 
 // phone is a distinct mobile number per message, for SMS and LMS.
