@@ -83,6 +83,33 @@ func TestBillOnceEqualsRecount(t *testing.T) {
 	if total != delivered {
 		t.Fatalf("billed %d, delivered %d", total, delivered)
 	}
+	// The daily counters say what the records say, day by day (Seoul).
+	for _, cust := range []string{"c0", "c1"} {
+		got, err := s.DailyCounts(cust, "2026-11-01", "2026-12-31")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]map[message.Product]DayCount{}
+		err = s.scanCustomer(cust, func(m *message.Message) error {
+			day := m.FinalAt.In(seoul).Format(time.DateOnly)
+			if want[day] == nil {
+				want[day] = map[message.Product]DayCount{}
+			}
+			c := want[day][m.Product]
+			c.Final++
+			if m.State == message.StateDelivered {
+				c.Delivered++
+			}
+			want[day][m.Product] = c
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || len(got) < 2 {
+			t.Fatalf("%s: daily counters %v, recount %v", cust, got, want)
+		}
+	}
 	if nov, _ := s.MonthCounts("c0", "2026-11"); len(nov) == 0 {
 		t.Fatal("nothing billed in November: the boundary case did not happen")
 	}

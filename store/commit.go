@@ -391,7 +391,7 @@ func (w *writer) load(id message.ID) (*rec, error) {
 // go into the overlay. The others (open, due, outbox, rcpt, cust) are
 // written by ops and read only by scans of committed data.
 var readTables = [256]bool{tMsg: true, tRef: true, tDLR: true, tParked: true,
-	tOutSeq: true, tBill: true, tMeta: true, tStmt: true}
+	tOutSeq: true, tBill: true, tMeta: true, tStmt: true, tDaily: true}
 
 func (w *writer) set(key, value []byte) error {
 	if key[0] == tRef {

@@ -105,6 +105,7 @@
 //	0x0b cust    │0b│ str customer │ id(8) │                 empty
 //	0x0c stmt    │0c│ str customer │ month "YYYY-MM" │ version(2) │  issued statement
 //	0x0d legs    │0d│ id(8) │ leg(1) │                      ended leg (legs.go)
+//	0x0e daily   │0e│ str customer │ day "YYYY-MM-DD" │ product(1) │ outcome(1) │  count(8) (daily.go)
 //	0x0f meta    │0f│ name │                                 per name
 //
 // All integers are big-endian. Values begin with a version byte; a reader

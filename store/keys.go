@@ -22,6 +22,7 @@ const (
 	tCust   byte = 0x0b
 	tStmt   byte = 0x0c
 	tLegs   byte = 0x0d
+	tDaily  byte = 0x0e
 	tMeta   byte = 0x0f
 )
 

@@ -125,6 +125,9 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 				return err
 			}
 		}
+		if err := w.countDay(m); err != nil {
+			return err
+		}
 		w.s.m.final(m, w.now)
 	}
 	w.s.m.transitions.Inc()

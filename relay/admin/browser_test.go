@@ -259,6 +259,8 @@ func TestMerchantPagesInBrowser(t *testing.T) {
 
 	// Sign in as acme.
 	b.eval(fmt.Sprintf(`document.getElementById('token').value = %q; document.querySelector('#signin button').click(); true`, acmeToken))
+	b.load("/ui/home") // sign-in lands on the dashboard
+	b.navigate(f.base + "/ui/messages")
 	b.load("/ui/messages")
 	if got := b.eval(`document.getElementById('who').innerText`); got != "acme-admin (acme)" {
 		t.Fatalf("signed in as %q", got)

@@ -190,7 +190,13 @@
 // /ui/ signs in with a token (form POST) and sets a session cookie
 // (HttpOnly, SameSite=Strict, Secure when served over TLS); the session
 // lives in memory for [Config].SessionTTL. SameSite=Strict is also what
-// keeps other sites from posting forms with the cookie. /ui/messages
+// keeps other sites from posting forms with the cookie. Sign-in lands on
+// /ui/home, the dashboard: today's and this month's messages per product
+// with the delivery rate, and the last 30 days as a server-drawn SVG
+// chart (bars: messages made final each day; line: delivery rate), all
+// by day in KST from the store's daily counters. An operator sees every
+// customer in total with a customer list, and ?customer=ID for one; a
+// customer sees its own. /ui/messages
 // shows the last week's messages on load, newest first, and searches by
 // recipient, sender, product, state, client reference and dates, with
 // links to the older and newer pages and a CSV download of every match of

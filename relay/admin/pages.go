@@ -15,6 +15,8 @@ import (
 var templateFS embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"mod": func(a, b int) int { return a % b },
+	"add": func(a, b int) int { return a + b },
 	"kst": func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -30,6 +32,7 @@ func (s *Server) pageRoutes() {
 	s.mux.HandleFunc("GET /ui/{$}", s.signInPage)
 	s.mux.HandleFunc("POST /ui/signin", s.signIn)
 	s.mux.HandleFunc("POST /ui/signout", s.signOut)
+	s.mux.HandleFunc("GET /ui/home", s.pageAuth(s.homePage))
 	s.mux.HandleFunc("GET /ui/messages", s.pageAuth(s.messagesPage))
 	s.mux.HandleFunc("GET /ui/messages.csv", s.pageAuth(s.messagesCSVPage))
 	s.mux.HandleFunc("GET /ui/messages/{id}", s.pageAuth(s.messagePage))
@@ -72,7 +75,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 		MaxAge: int(s.opts.Config.sessionTTL() / time.Second),
 	})
-	http.Redirect(w, r, "/ui/messages", http.StatusSeeOther)
+	http.Redirect(w, r, "/ui/home", http.StatusSeeOther)
 }
 
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {

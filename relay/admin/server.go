@@ -33,6 +33,7 @@ type Store interface {
 	History(q store.HistoryQuery) (store.HistoryPage, error)
 	CountHistory(customer, recipient string, from, to time.Time, limit int) (int, bool, error)
 	MonthCounts(customer, month string) (map[message.Product]uint64, error)
+	DailyCounts(customer, from, to string) (map[string]map[message.Product]store.DayCount, error)
 	IssueStatement(ctx context.Context, customer, month string, seen int, body []byte) (int, error)
 	IssuedStatements(customer, month string) ([][]byte, error)
 	Legs(id message.ID) ([]store.Leg, error)
