@@ -12,6 +12,7 @@ import (
 
 	"github.com/msgrelay/relay/relay"
 	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/tokenfmt"
 	"github.com/msgrelay/relay/smpp/smpptest"
 )
 
@@ -33,7 +34,13 @@ const (
 func customerID(i int) string { return "bench" + strconv.Itoa(i+1) }
 
 // benchAPIKey is customer i's HTTP API key.
-func benchAPIKey(i int) string { return "rly_bench_key_not_for_production_" + strconv.Itoa(i+1) }
+func benchAPIKey(i int) string {
+	k, err := tokenfmt.Seal(fmt.Sprintf("benchNotForProd%07d", i+1))
+	if err != nil {
+		panic(err) // the body above is 22 base62 characters
+	}
+	return k
+}
 
 func startInproc(c *Config, log *slog.Logger) (_ *inproc, err error) {
 	p := &inproc{secret: benchSecret}

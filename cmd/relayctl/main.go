@@ -51,7 +51,7 @@ Exit codes: 0 success, 1 refused or failed, 2 usage error.`,
 	pf.StringVarP(&g.output, "output", "o", "table", "output: table or json")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
-		sendCmd(), statementCmd(g), checkConfigCmd(), hashSecretCmd(), newTokenCmd(),
+		sendCmd(), statementCmd(g), checkConfigCmd(), hashSecretCmd(), newTokenCmd(), newAPIKeyCmd(),
 		customerCmd(g), sendersCmd(g), suspendCmd(g), resumeCmd(g),
 		messagesCmd(g), messageCmd(g), exportCmd(g), paymentsCmd(g),
 		templatesCmd(g),

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,19 +19,28 @@ import (
 )
 
 const (
-	demoKey  = "rly_test0demo0key0000000000000000"
-	otherKey = "rly_test0other0key000000000000000"
+	demoKey  = "rly_nE6qcvyYgI9d1zrVYmkJ593az2Eo"
+	otherKey = "rly_NLd9541vQWf6tgKF6t87Mh2JMKkU"
 )
 
-type mapKeys map[string]string
+// mapKeys are the fixture's API keys; lookups counts the keys looked up.
+type mapKeys struct {
+	keys    map[string]string
+	lookups *atomic.Int64
+}
 
-func (k mapKeys) CustomerByAPIKey(key string) (string, bool) { c, ok := k[key]; return c, ok }
+func (k mapKeys) CustomerByAPIKey(key string) (string, bool) {
+	k.lookups.Add(1)
+	c, ok := k.keys[key]
+	return c, ok
+}
 
 type fixture struct {
 	t    *testing.T
 	st   *store.Store
 	srv  *Server
 	http *httptest.Server
+	keys mapKeys
 }
 
 func newFixture(t *testing.T, cfg Config) *fixture {
@@ -56,16 +66,17 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	now := func() time.Time { return time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC) } // noon in Seoul
 	// A guard as the daemon gives the API, with a burst of three wrong keys.
 	guard := authguard.New(authguard.Config{FailBurst: 3, FailRate: 0.001, CheckRate: 1e6, CheckBurst: 1e5})
+	keys := mapKeys{keys: map[string]string{demoKey: "demo", otherKey: "other"}, lookups: new(atomic.Int64)}
 	srv, err := New(Options{Config: cfg,
 		Acceptor: intake.New(intake.Options{Customers: reg, Door: dk, Store: st, Enqueue: func(...*message.Message) {}, Now: now}),
-		Keys:     mapKeys{demoKey: "demo", otherKey: "other"},
+		Keys:     keys,
 		Messages: st, Guard: guard})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &fixture{t: t, st: st, srv: srv, http: hs}
+	return &fixture{t: t, st: st, srv: srv, http: hs, keys: keys}
 }
 
 // do sends a request and decodes the JSON answer into v (if not nil).

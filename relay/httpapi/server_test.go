@@ -8,6 +8,7 @@ import (
 
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/tokenfmt"
 )
 
 func sms(key, text string) MessageRequest {
@@ -137,7 +138,8 @@ func TestSingleRefusalStatus(t *testing.T) {
 func TestAuthentication(t *testing.T) {
 	f := newFixture(t, Config{})
 	body := mustJSON(t, sms("k", "x"))
-	for _, key := range []string{"", "rly_wrong"} {
+	unauthorized := func(key string) {
+		t.Helper()
 		var e errorBody
 		resp := f.do("POST", "/v1/messages", key, nil, body, &e)
 		if resp.StatusCode != http.StatusUnauthorized || e.Error.Rule != door.RuleUnauthenticated ||
@@ -145,8 +147,22 @@ func TestAuthentication(t *testing.T) {
 			t.Fatalf("key %q: %d %+v", key, resp.StatusCode, e)
 		}
 	}
-	f.do("GET", "/v1/messages/0000000000000001", "rly_wrong", nil, nil, nil)
-	// Three wrong keys used the burst: now even the right key waits.
+	// Keys that do not fit the rly_ format are refused before any lookup
+	// or hash, and cost nothing of the wrong-key budget.
+	for _, key := range []string{"", "rly_wrong", demoKey[:len(demoKey)-1] + "x", strings.Repeat("k", 60000)} {
+		unauthorized(key)
+	}
+	if n := f.keys.lookups.Load(); n != 0 {
+		t.Fatalf("%d malformed keys looked up", n)
+	}
+	if resp := f.do("POST", "/v1/messages", demoKey, nil, mustJSON(t, sms("k0", "x")), nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the right key after malformed ones: %d", resp.StatusCode)
+	}
+	// Well-formed wrong keys are looked up and use the burst of three:
+	// then even the right key waits.
+	unauthorized(tokenfmt.New())
+	unauthorized(tokenfmt.New())
+	f.do("GET", "/v1/messages/0000000000000001", tokenfmt.New(), nil, nil, nil)
 	resp := f.do("POST", "/v1/messages", demoKey, nil, body, nil)
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("after the burst: %d", resp.StatusCode)
