@@ -253,7 +253,7 @@ func TestMerchantPagesInBrowser(t *testing.T) {
 	b.load("/ui/")
 	b.eval(`document.getElementById('token').value = 'not-a-token-at-all'; document.querySelector('#signin button').click(); true`)
 	b.waitFor(`document.readyState === 'complete' && document.getElementById('error') !== null`)
-	if got := b.eval(`document.getElementById('error').innerText`); !strings.Contains(got, "not valid") {
+	if got := b.eval(`document.getElementById('error').innerText`); !strings.Contains(got, "토큰이 올바르지 않습니다") {
 		t.Fatalf("error shown: %q", got)
 	}
 
@@ -332,7 +332,7 @@ func TestMerchantPagesInBrowser(t *testing.T) {
 	}
 	b.navigate(f.base + "/ui/messages/" + hidden.String())
 	b.load("/ui/messages/" + hidden.String())
-	if got := b.eval(`document.getElementById('error').innerText`); got != "no such message" {
+	if got := b.eval(`document.getElementById('error').innerText`); got != "메시지가 없습니다." {
 		t.Fatalf("beta's message shown to acme: %q", got)
 	}
 
@@ -349,7 +349,7 @@ func TestMerchantPagesInBrowser(t *testing.T) {
 	// Another customer's statement is refused to acme.
 	b.navigate(f.base + "/ui/statement?month=2026-11&customer=beta")
 	b.load("/ui/statement")
-	if got := b.eval(`document.getElementById('error') ? document.getElementById('error').innerText : ''`); !strings.Contains(got, "may not see customer beta") {
+	if got := b.eval(`document.getElementById('error') ? document.getElementById('error').innerText : ''`); !strings.Contains(got, "고객 beta의 정보를 볼 수 없습니다") {
 		t.Fatalf("beta's statement: %q", got)
 	}
 

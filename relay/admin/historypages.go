@@ -136,13 +136,13 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request, who Princip
 	d.Who = who
 	id, err := message.ParseID(r.PathValue("id"))
 	if err != nil {
-		d.Error = "message id must be 16 hex digits"
+		d.Error = "메시지 ID는 16자리 16진수입니다."
 		s.render(w, http.StatusBadRequest, "message.html", d)
 		return
 	}
 	m, err := s.opts.Store.Get(id)
 	if err != nil || !who.may(m.Customer) {
-		d.Error = "no such message" // another customer's answers as if it did not exist
+		d.Error = "메시지가 없습니다." // another customer's answers as if it did not exist
 		s.render(w, http.StatusNotFound, "message.html", d)
 		return
 	}

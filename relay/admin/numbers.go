@@ -70,7 +70,7 @@ func (s *Server) numbersPage(w http.ResponseWriter, r *http.Request, who Princip
 			d.Numbers = append(d.Numbers, rw)
 		}
 	} else if d.Customer != "" {
-		d.Error = "No such customer."
+		d.Error = "고객이 없습니다."
 	}
 	s.render(w, http.StatusOK, "numbers.html", d)
 }

@@ -60,14 +60,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	who, err := s.authenticate(r, r.PostFormValue("token"))
 	switch {
 	case errors.Is(err, errThrottled):
-		s.render(w, http.StatusTooManyRequests, "signin.html", map[string]string{"Error": "Too many failed attempts from this address. Try again later."})
+		s.render(w, http.StatusTooManyRequests, "signin.html", map[string]string{"Error": "이 주소에서 로그인 실패가 너무 많습니다. 잠시 후 다시 시도하세요."})
 		return
 	case err != nil:
-		s.render(w, http.StatusUnauthorized, "signin.html", map[string]string{"Error": "The token is not valid."})
+		s.render(w, http.StatusUnauthorized, "signin.html", map[string]string{"Error": "토큰이 올바르지 않습니다."})
 		return
 	case !s.signIns.allow(who.Name):
 		s.throttled.Inc()
-		s.render(w, http.StatusTooManyRequests, "signin.html", map[string]string{"Error": "Too many sign-ins with this token. Try again later."})
+		s.render(w, http.StatusTooManyRequests, "signin.html", map[string]string{"Error": "이 토큰으로 로그인이 너무 많습니다. 잠시 후 다시 시도하세요."})
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -188,9 +188,9 @@ func (s *Server) statementPage(w http.ResponseWriter, r *http.Request, who Princ
 	code := http.StatusOK
 	switch {
 	case d.Customer == "":
-		d.Error, code = "customer is required", http.StatusBadRequest
+		d.Error, code = "고객을 지정하세요.", http.StatusBadRequest
 	case !who.may(d.Customer):
-		d.Error, code = "this sign-in may not see customer "+d.Customer, http.StatusForbidden
+		d.Error, code = "이 로그인으로는 고객 "+d.Customer+"의 정보를 볼 수 없습니다.", http.StatusForbidden
 	default:
 		st, _, err := s.statementOf(d.Customer, d.Month, 0)
 		if err != nil {
