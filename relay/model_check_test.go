@@ -72,15 +72,12 @@ func (w *modelWorld) checkDeadlines() *modelViolation {
 			return v
 		}
 		m.final = r
+		if v := w.judgeExpiry(m, r); v != nil {
+			return v
+		}
 		end := fmt.Sprintf("%v/leg%d/%v/%s", m.product, r.Leg, r.State, r.Result.Code)
 		if r.State == message.StateExpired {
 			end += "/from-" + m.open.String()
-			if m.open == message.StateSent && m.lastSim != nil && w.gone[m.lastSim].IsZero() &&
-				!w.badPass && w.credsEpoch == m.credsEpoch {
-				// Its carrier is still there and has been bound since:
-				// the receipt it sent went to another message, or nowhere.
-				return violation("receipt", "message %d (%v) expired waiting for a receipt its carrier sent", m.n, m.id)
-			}
 		}
 		w.stats.Ends[end]++
 		w.trace("message %d (%v, accepted at step %d) final: %s", m.n, m.id, m.step, end)
@@ -92,6 +89,19 @@ func (w *modelWorld) checkDeadlines() *modelViolation {
 		default:
 			w.stats.Expired++
 		}
+	}
+	return nil
+}
+
+// judgeExpiry: a message sent to a carrier that is still there, has been
+// reachable since and owed its receipt before the deadline, must not
+// expire waiting: the receipt went to another message, or nowhere.
+func (w *modelWorld) judgeExpiry(m *modelMsg, r *message.Message) *modelViolation {
+	if r.State == message.StateExpired && m.open == message.StateSent && m.lastSim != nil &&
+		w.gone[m.lastSim].IsZero() && !w.badPass && w.credsEpoch == m.credsEpoch &&
+		m.sentAt.Add(modelReceiptDue).Before(m.deadline) {
+		return violation("receipt", "message %d (%v, sent at %v) expired waiting for a receipt its carrier sent",
+			m.n, m.id, m.sentAt)
 	}
 	return nil
 }
@@ -174,7 +184,7 @@ func (w *modelWorld) checkBytesOf(s *smpptest.Server) *modelViolation {
 			return violation("bytes", "a carrier got text tagged m%d., no accepted message has it", n)
 		}
 		m.smpp++
-		m.lastSim, m.credsEpoch = s, w.credsEpoch
+		m.lastSim, m.credsEpoch, m.sentAt = s, w.credsEpoch, w.h.now.Now()
 		r, err := w.h.d.Store().Get(m.id)
 		if err != nil {
 			return violation("lost", "message %d: %v", m.n, err)

@@ -60,11 +60,19 @@ func TestModelLifecycle(t *testing.T) {
 		if v == nil {
 			continue
 		}
+		if modelKeepGoing {
+			t.Fatalf("seed %d: %v", seed, v)
+		}
+		t.Logf("seed %d: %v; shrinking", seed, v)
 		short := shrinkSteps(t, seed, seq, v)
 		t.Fatalf("model violation, seed %d (replay: RELAY_MODEL_SEED=%d RELAY_MODEL_STEPS=%d):\n%v\n"+
 			"shortest failing sequence (%d of %d steps):\n%s", seed, seed, steps, v, len(short), len(seq), formatSteps(short))
 	}
 }
+
+// modelKeepGoing (RELAY_MODEL_KEEP_GOING) logs each violation and goes
+// on, for a long run's figures; the run still fails at its end.
+var modelKeepGoing = os.Getenv("RELAY_MODEL_KEEP_GOING") != ""
 
 // modelKnownBug lists seeds that find a violation whose fix is owned
 // elsewhere, by the bug they show; they are skipped so the suite stays
@@ -81,10 +89,19 @@ func runModelOnce(t *testing.T, name string, seed uint64, seq []modelStep, st *m
 		w := newModelWorld(t, seed)
 		defer func() { *st = w.stats }()
 		start := time.Now()
+		seen := map[string]bool{}
 		for i, s := range seq {
 			if v = w.do(s); v != nil {
 				v.step = i
-				return
+				if !modelKeepGoing {
+					return
+				}
+				if !seen[v.rule+v.detail] {
+					seen[v.rule+v.detail] = true
+					w.stats.Violations++
+					t.Logf("violation (going on): %v", v)
+				}
+				v = nil
 			}
 			if len(seq) >= 1000 && (i+1)%1000 == 0 {
 				t.Logf("%d steps in %v: %v", i+1, time.Since(start).Round(time.Second), w.stats)
@@ -93,6 +110,8 @@ func runModelOnce(t *testing.T, name string, seed uint64, seq []modelStep, st *m
 		v = w.finish()
 		if v != nil {
 			v.step = len(seq)
+		} else if w.stats.Violations > 0 {
+			v = violation("several", "%d violations, logged above", w.stats.Violations)
 		}
 	})
 	return v
@@ -100,12 +119,13 @@ func runModelOnce(t *testing.T, name string, seed uint64, seq []modelStep, st *m
 
 // shrinkSteps drops chunks of steps, halving the chunk size, keeping each
 // cut after which the run still violates the same invariant. It stops at
-// one-step chunks or after a bounded number of runs.
+// one-step chunks, after 40 runs or after modelShrinkFor.
 func shrinkSteps(t *testing.T, seed uint64, seq []modelStep, v *modelViolation) []modelStep {
 	best := seq[:min(len(seq), v.step+1)]
-	runs := 0
-	for chunk := max(1, len(best)/2); chunk >= 1 && runs < 40; chunk /= 2 {
-		for at := 0; at+chunk <= len(best) && runs < 40; {
+	runs, until := 0, time.Now().Add(modelShrinkFor)
+	more := func() bool { return runs < 40 && time.Now().Before(until) }
+	for chunk := max(1, len(best)/2); chunk >= 1 && more(); chunk /= 2 {
+		for at := 0; at+chunk <= len(best) && more(); {
 			cand := append(append([]modelStep(nil), best[:at]...), best[at+chunk:]...)
 			runs++
 			var st modelStats
@@ -118,6 +138,9 @@ func shrinkSteps(t *testing.T, seed uint64, seq []modelStep, v *modelViolation) 
 	}
 	return best
 }
+
+// modelShrinkFor bounds the time spent shrinking a failing sequence.
+const modelShrinkFor = 5 * time.Minute
 
 func formatSteps(seq []modelStep) string {
 	var b strings.Builder

@@ -47,22 +47,23 @@ type modelMsg struct {
 	step       int              // the step that accepted it
 	lastSim    *smpptest.Server // the carrier that got its last submit
 	credsEpoch int              // the world's credsEpoch then
+	sentAt     time.Time        // the model's clock when that submit was seen
 }
 
 // modelStats are the figures of a run.
 type modelStats struct {
 	Steps, Accepted, Refused, Delivered, Failed, Expired int
 	Payments, CarrierSubmits, Restarts, Crashes, Jumps   int
-	DuplicateReports                                     int
+	DuplicateReports, Violations                         int
 	Refusals                                             map[string]int
 	Ends                                                 map[string]int // product/leg/state/result code
 }
 
 func (s modelStats) String() string {
 	return fmt.Sprintf("steps=%d payments=%d accepted=%d refused=%d delivered=%d failed=%d expired=%d carrier_submits=%d "+
-		"restarts=%d crashes=%d jumps=%d duplicate_reports=%d refusals=%v ends=%v",
+		"restarts=%d crashes=%d jumps=%d duplicate_reports=%d violations=%d refusals=%v ends=%v",
 		s.Steps, s.Payments, s.Accepted, s.Refused, s.Delivered, s.Failed, s.Expired, s.CarrierSubmits,
-		s.Restarts, s.Crashes, s.Jumps, s.DuplicateReports, s.Refusals, s.Ends)
+		s.Restarts, s.Crashes, s.Jumps, s.DuplicateReports, s.Violations, s.Refusals, s.Ends)
 }
 
 func newModelWorld(t *testing.T, seed uint64) *modelWorld {
@@ -75,7 +76,7 @@ func newModelWorld(t *testing.T, seed uint64) *modelWorld {
 	}), func(s *setup) {
 		for i, name := range []string{"a", "b"} {
 			sc := s.sims[name]
-			sc.Clock, sc.ReceiptDelay, sc.FailRatio = s.clock, time.Duration(20+40*i)*time.Minute, 0.1
+			sc.Clock, sc.ReceiptDelay, sc.FailRatio = s.clock, modelReceiptDelay[i], 0.1
 			sc.Seed, sc.MaxRecorded = seed+uint64(i), 1<<20
 		}
 		s.cfg.Dispatch.MaxAttempts = 3
@@ -94,6 +95,12 @@ func (w *modelWorld) trace(format string, args ...any) {
 }
 
 var modelTrace = os.Getenv("RELAY_MODEL_TRACE") != ""
+
+// The simulated carriers' receipt delays; a receipt is due at the latest
+// modelReceiptDue after its submit (the longest delay, and a hop's slack).
+var modelReceiptDelay = [2]time.Duration{20 * time.Minute, time.Hour}
+
+const modelReceiptDue = time.Hour + time.Minute
 
 func (w *modelWorld) reconnect() {
 	if w.u != nil {
@@ -188,7 +195,7 @@ func (w *modelWorld) swapCarrier(name string) {
 	old := w.h.sims[name]
 	w.checkBytesOf(old) // what it recorded, before it goes
 	cfg := smpptest.Config{Users: map[string]string{"relay": "pw"}, Clock: w.h.now,
-		ReceiptDelay: 30 * time.Minute, FailRatio: 0.1, MaxRecorded: 1 << 20}
+		ReceiptDelay: modelReceiptDelay[0], FailRatio: 0.1, MaxRecorded: 1 << 20}
 	s, err := smpptest.NewServer(cfg)
 	if err != nil {
 		w.t.Fatal(err)
