@@ -89,6 +89,14 @@ type Config struct {
 	// Retention of personal data.
 	Retention RetentionConfig `toml:"retention"`
 
+	// LogFormat is how relayd writes its log on stderr: "text" (the
+	// default, key=value) or "json" (one object a line).
+	LogFormat string `toml:"log_format"`
+	// AccessLog, when set, is a file the relay appends one JSON line to
+	// per message that became final: ids, customer, products, state,
+	// result, carrier, times, the recipient masked (010****5678), no text.
+	AccessLog string `toml:"access_log"`
+
 	// ShutdownTimeout bounds the drain on SIGTERM. Default 20s.
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
 
@@ -267,6 +275,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := kakaotest.ParseMix(c.Kakao.Simulate.Mix); c.Kakao.Simulate.Mix != "" && err != nil {
 		errs = append(errs, fmt.Errorf("kakao.simulate.mix: %w", err))
+	}
+	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log_format %q: want text or json", c.LogFormat))
 	}
 	if c.Simulate.FailRatio < 0 || c.Simulate.FailRatio > 1 {
 		errs = append(errs, fmt.Errorf("simulate.fail_ratio %v not in [0,1]", c.Simulate.FailRatio))

@@ -32,6 +32,7 @@ import (
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/httpapi"
 	"github.com/msgrelay/relay/relay/intake"
+	"github.com/msgrelay/relay/relay/ops"
 	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/smppserver"
 	"github.com/msgrelay/relay/relay/upstream"
@@ -79,6 +80,7 @@ type Daemon struct {
 	paySubmit *payment.Submitter
 	rules     *rules // AlimTalk templates, opt-out lists
 	audit     *admin.FileAudit
+	access    *ops.AccessLog // nil without access_log
 	adminLn   net.Listener
 
 	httpSrv     *httpapi.Server
@@ -162,6 +164,7 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 	if err := step("listen admin", d.listenAdmin); err != nil {
 		return nil, err
 	}
+	d.log.Info("relay: ready", d.addrs()...)
 	return d, nil
 }
 
@@ -176,6 +179,13 @@ func (d *Daemon) openStore() error {
 	}
 	if err := datadir.Prepare(d.cfg.DataDir, d.cfg.AllowSharedDataDir); err != nil {
 		return err
+	}
+	if d.cfg.AccessLog != "" {
+		a, err := ops.OpenAccessLog(d.cfg.AccessLog, d.set)
+		if err != nil {
+			return err
+		}
+		d.access, o.OnFinal = a, a.Record
 	}
 	st, err := store.Open(d.cfg.DataDir, o)
 	if err != nil {
@@ -329,6 +339,9 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	}
 	timed("close rules", d.rules.close)
 	timed("close store", d.st.Close)
+	if d.access != nil {
+		timed("close access log", d.access.Close)
+	}
 	return errors.Join(errs...)
 }
 
@@ -367,6 +380,9 @@ func (d *Daemon) abort() {
 	_ = d.rules.close()
 	if d.st != nil {
 		_ = d.st.Close()
+	}
+	if d.access != nil {
+		_ = d.access.Close()
 	}
 }
 

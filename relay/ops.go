@@ -31,7 +31,7 @@ func (d *Daemon) listenOps() error {
 		return nil
 	}
 	ops.RegisterDataDir(d.set, d.cfg.DataDir)
-	exp := ops.NewExposition(true, intake.MetricHelp, dispatch.MetricHelp, ops.DiskHelp, smpp.MetricHelp, kakaobiz.MetricHelp,
+	exp := ops.NewExposition(true, ops.AccessHelp, intake.MetricHelp, dispatch.MetricHelp, ops.DiskHelp, smpp.MetricHelp, kakaobiz.MetricHelp,
 		store.MetricHelp, door.MetricHelp, upstream.MetricHelp, admin.MetricHelp, httpapi.MetricHelp, webhook.MetricHelp, smppserver.MetricHelp)
 	exp.Add(d.set.WritePrometheus)
 	mux := http.NewServeMux()
@@ -123,4 +123,19 @@ func (o operations) Resume(carrier string) error {
 		err = fmt.Errorf("%w: %w", admin.ErrNotFound, err)
 	}
 	return err
+}
+
+// addrs are the addresses the relay listens on, as log attributes; a
+// listener that is off is left out.
+func (d *Daemon) addrs() []any {
+	var out []any
+	for _, l := range []struct {
+		name string
+		ln   net.Listener
+	}{{"upstream", d.upLn}, {"smpp", d.smppLn}, {"http", d.httpLn}, {"ops", d.opsLn}, {"admin", d.adminLn}} {
+		if l.ln != nil {
+			out = append(out, l.name, l.ln.Addr().String())
+		}
+	}
+	return out
 }

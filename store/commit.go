@@ -42,7 +42,8 @@ type group struct {
 	over   overlay
 	writes int // writes by the group's ops
 
-	reported []string // customers the group added reports for
+	reported []string           // customers the group added reports for
+	final    []*message.Message // messages the group made final, for OnFinal
 }
 
 // writer is what an op sees: reads go to its group's writes, then to the
@@ -245,7 +246,7 @@ func (s *Store) run(g *group, o *op) {
 	}
 	g.b.Reset()
 	g.ops, g.errs, g.over = g.ops[:0], g.errs[:0], overlay{}
-	g.writes, g.reported = 0, nil
+	g.writes, g.reported, g.final = 0, nil, nil
 	s.hot.reset() // it holds the aborted writes
 }
 
@@ -295,6 +296,11 @@ func (s *Store) syncLoop() {
 		if err == nil && s.opts.OnReports != nil {
 			for _, c := range g.reported {
 				s.opts.OnReports(c)
+			}
+		}
+		if err == nil && s.opts.OnFinal != nil {
+			for _, m := range g.final {
+				s.opts.OnFinal(m)
 			}
 		}
 		s.m.commits.Inc()

@@ -102,6 +102,10 @@ func (w *writer) appendReport(m *message.Message, seqKey []byte, seq uint64) err
 	if !slices.Contains(w.g.reported, m.Customer) {
 		w.g.reported = append(w.g.reported, m.Customer)
 	}
+	if w.s.opts.OnFinal != nil {
+		c := *m
+		w.g.final = append(w.g.final, &c)
+	}
 	return w.set(seqKey, be64(seq))
 }
 

@@ -68,6 +68,12 @@ type Options struct {
 	// commit, once they are durable. It runs on the store's commit
 	// goroutine: it must return quickly and must not call the store.
 	OnReports func(customer string)
+
+	// OnFinal, if set, is called with every message a commit made final
+	// (a copy), once it is durable, after OnReports. It runs on the
+	// store's commit goroutine: it must return quickly and must not call
+	// the store.
+	OnFinal func(m *message.Message)
 }
 
 // Validate reports options that cannot work.

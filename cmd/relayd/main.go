@@ -1,5 +1,5 @@
 // Command relayd is the relay daemon. It only wires: flags, configuration,
-// signals, and one call to relay.Run.
+// the log handler, signals, and one call to relay.Run.
 package main
 
 import (
@@ -26,8 +26,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "relayd:", err)
 		os.Exit(2)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
-
 	cfg, err := relay.LoadConfig(*path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "relayd:", err)
@@ -38,18 +36,31 @@ func main() {
 			fmt.Fprintln(os.Stderr, "relayd:", err)
 			os.Exit(2)
 		}
-		for _, w := range cfg.Warnings() {
-			fmt.Fprintln(os.Stderr, "relayd: warning:", w)
-		}
 		fmt.Printf("relayd: %s is valid\n", *path)
 		return
 	}
+	hopts := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, hopts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, hopts)
+	}
+	log := slog.New(h)
+
 	// Message texts and numbers are written to disk: files 0600, dirs 0700.
 	syscall.Umask(0o077)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		signal.Stop(sigs) // a second signal stops the process at once
+		log.Info("relayd: draining", "signal", s.String(), "timeout", cfg.ShutdownTimeout.D())
+		stop()
+	}()
 	if err := relay.Run(ctx, cfg, relay.Options{Logger: log}); err != nil {
 		log.Error("relayd: exit", "err", err)
 		os.Exit(1)
 	}
+	log.Info("relayd: stopped")
 }

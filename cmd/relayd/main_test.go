@@ -147,6 +147,19 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	if !strings.Contains(logs.String(), "relay: stop: close store") {
 		t.Fatalf("shutdown did not reach the store:\n%s", logs.String())
 	}
+	// One ready line names every listener; the drain names its signal; a
+	// clean stop warns of nothing.
+	ready := regexp.MustCompile(`(?m)^.*msg="relay: ready" upstream=\S+ smpp=\S+ http=\S+ admin=\S+$`)
+	if !ready.MatchString(logs.String()) {
+		t.Errorf("no ready line with every address:\n%s", logs.String())
+	}
+	_, stopping, ok := strings.Cut(logs.String(), `msg="relayd: draining" signal=terminated`)
+	if !ok {
+		t.Fatalf("no drain line naming the signal:\n%s", logs.String())
+	}
+	if strings.Contains(stopping, "level=WARN") || strings.Contains(stopping, "level=ERROR") {
+		t.Errorf("a clean stop logged warnings:\n%s", stopping)
+	}
 	if strings.Contains(logs.String(), "demo-secret") {
 		t.Fatal("a secret appears in the logs")
 	}
