@@ -77,6 +77,10 @@ func (s *Store) ApplyReceipt(ctx context.Context, rc Receipt) (Outcome, error) {
 		if err != nil {
 			return err
 		}
+		if reissued(r, w.now, w.s.opts.ParkedTTL) {
+			out, err = w.park(rc)
+			return err
+		}
 		out, err = w.applyReceipt(r, rc)
 		return err
 	})
@@ -100,6 +104,16 @@ func (s *Store) countOutcome(o Outcome) {
 	case OutcomeInterim:
 		s.m.rcptInterim.Inc()
 	}
+}
+
+// reissued reports whether a receipt arriving at now under the id of
+// message r is more likely another message's: r ended (delivered or
+// failed) longer than ttl ago, so the carrier has handed its id out again,
+// and the receipt is for a submit whose answer the relay has not recorded
+// yet. It is parked for that message. A carrier's duplicate of r's own
+// receipt comes within minutes of it; a receipt after an expiry stays late.
+func reissued(r *rec, now time.Time, ttl time.Duration) bool {
+	return (r.State == message.StateDelivered || r.State == message.StateFailed) && now.Sub(r.FinalAt) >= ttl
 }
 
 // applyReceipt runs on buildLoop.

@@ -299,3 +299,47 @@ func TestParkedReceiptArrivalIsWhenItWasRead(t *testing.T) {
 	}
 	mustVerify(t, s)
 }
+
+// TestReceiptForReusedIDOvertakesItsAnswer: the carrier hands id X, whose
+// last holder ended long ago, to a new submit, and the new receipt
+// overtakes the submit_sm_resp. It is parked for the new message, not
+// swallowed as a duplicate of the old one's; a duplicate of the old
+// holder's own receipt, minutes after it, still changes nothing.
+func TestReceiptForReusedIDOvertakesItsAnswer(t *testing.T) {
+	c := newClock()
+	s := openTest(t, nil, c)
+	defer s.Close()
+	ctx := context.Background()
+	a := mustAccept(t, s, sms("c1", "a"))
+	toSent(t, s, a, "X", c.Now())
+	rc := Receipt{Carrier: "skt", CarrierMsgID: "X", Delivered: true, Final: true, Result: delivrd}
+	if out, err := s.ApplyReceipt(ctx, rc); err != nil || out != OutcomeApplied {
+		t.Fatalf("%v %v", out, err)
+	}
+	c.Add(time.Minute)
+	if out, err := s.ApplyReceipt(ctx, rc); err != nil || out != OutcomeDuplicate {
+		t.Fatalf("the holder's duplicate a minute later: %v %v", out, err)
+	}
+
+	c.Add(DefaultParkedTTL)
+	b := mustAccept(t, s, sms("c1", "b"))
+	if err := s.MarkQueued(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSending(ctx, b, "skt"); err != nil {
+		t.Fatal(err)
+	}
+	sentAt := c.Now()
+	c.Add(time.Second)
+	failed := Receipt{Carrier: "skt", CarrierMsgID: "X", Final: true, Result: message.Result{Source: message.SourceReceipt, Code: "UNDELIV"}}
+	if out, err := s.ApplyReceipt(ctx, failed); err != nil || out != OutcomeParked {
+		t.Fatalf("the new holder's early receipt: %v %v, want parked", out, err)
+	}
+	if st, err := s.RecordSubmitResp(ctx, b, "skt", "X", sentAt); err != nil || st != message.StateFailed {
+		t.Fatalf("the new holder after its answer: %v %v", st, err)
+	}
+	if m, _ := s.Get(a); m.State != message.StateDelivered {
+		t.Fatalf("the old holder changed: %s", m.State)
+	}
+	mustVerify(t, s)
+}
