@@ -16,7 +16,8 @@ var ErrInconsistent = errors.New("store: inconsistent")
 // message records: reference, receipt, open, due, customer and recipient
 // entries point at records that need them and every record has the entries
 // it needs; outbox reports name final messages; billing counters equal a
-// recount of delivered messages. It is for tests and offline checks: it
+// recount of delivered messages, and the daily counters a recount of
+// final and delivered messages by day. It is for tests and offline checks: it
 // reads everything.
 func (s *Store) Verify() error {
 	snap := s.db.NewSnapshot()
@@ -24,6 +25,7 @@ func (s *Store) Verify() error {
 	want := make(map[string]bool) // index keys the records need
 	have := make(map[string]bool) // index keys present
 	bills := make(map[string]uint64)
+	days := make(map[string]uint64) // daily counters, recounted
 	dlrOwners := make(map[string][]message.ID)
 	var problems []string
 	bad := func(format string, args ...any) {
@@ -74,6 +76,10 @@ func (s *Store) Verify() error {
 			}
 			if m.State == message.StateDelivered {
 				bills[string(billKey(m.Customer, billingMonth(m.FinalAt), m.Billed))]++
+				days[string(dayKey(m.Customer, seoulDay(m.FinalAt), m.Product, dayDelivered))]++
+			}
+			if m.State.Final() {
+				days[string(dayKey(m.Customer, seoulDay(m.FinalAt), m.Product, dayFinal))]++
 			}
 		case tDLR:
 			ok := false
@@ -92,6 +98,11 @@ func (s *Store) Verify() error {
 				bad("bill counter %x = %x, recount %d", k, v, bills[string(k)])
 			}
 			delete(bills, string(k))
+		case tDaily:
+			if len(v) != 8 || binary.BigEndian.Uint64(v) != days[string(k)] {
+				bad("daily counter %x = %x, recount %d", k, v, days[string(k)])
+			}
+			delete(days, string(k))
 		case tOutbox:
 			var rp Report
 			if err := decodeReport(v, &rp); err != nil {
@@ -116,6 +127,9 @@ func (s *Store) Verify() error {
 	}
 	for k, n := range bills {
 		bad("no bill counter %x for %d deliveries", k, n)
+	}
+	for k, n := range days {
+		bad("no daily counter %x for %d messages", k, n)
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %q", ErrInconsistent, problems)
