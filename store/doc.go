@@ -122,7 +122,8 @@
 //	text, subject, sender key, template code, buttons, image url, carrier,
 //	carrier msg id, result code, result reason.
 //	flags: bit 0 truncate, bit 1 kakao ad, bit 2 personal data purged, bits 3-4
-//	the ingress (0 upstream protocol, 1 SMPP, 2 HTTP).
+//	the ingress (0 upstream protocol, 1 SMPP, 2 HTTP), bits 5-6 the receipts
+//	asked for (0 all, 1 none, 2 failures only: SMPP's registered_delivery).
 //
 // A message that moves to its next leg (a Kakao message falling back to
 // SMS/LMS) keeps the leg it ends in the legs table, in the batch of that

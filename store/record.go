@@ -22,6 +22,11 @@ const (
 	// kept read as the upstream protocol, which was then the only door.
 	flagIngressShift = 3
 	flagIngressMask  = 3 << flagIngressShift
+
+	// Bits 5-6 hold which receipts the submitter asked for; records
+	// written before read as all, as every message then got one.
+	flagReceiptsShift = 5
+	flagReceiptsMask  = 3 << flagReceiptsShift
 )
 
 // maxField bounds one string of a record; longer lengths are corruption.
@@ -63,6 +68,7 @@ func encodeRecord(dst []byte, r *rec) []byte {
 		flags |= flagPurged
 	}
 	flags |= byte(m.Ingress) << flagIngressShift & flagIngressMask
+	flags |= byte(m.Receipts) << flagReceiptsShift & flagReceiptsMask
 	fields := [...]string{
 		m.Customer, m.ClientRef, m.Sender, m.Recipient, m.Text, m.Subject,
 		m.Kakao.SenderKey, m.Kakao.TemplateCode, m.Kakao.Buttons, m.Kakao.ImageURL,
@@ -214,5 +220,6 @@ func decodeRecord(b []byte, r *rec) error {
 	m.Kakao.Ad = flags&flagKakaoAd != 0
 	r.Purged = flags&flagPurged != 0
 	m.Ingress = message.Ingress(flags & flagIngressMask >> flagIngressShift)
+	m.Receipts = message.Receipts(flags & flagReceiptsMask >> flagReceiptsShift)
 	return nil
 }

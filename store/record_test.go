@@ -63,6 +63,22 @@ func TestRecordIngress(t *testing.T) {
 	}
 }
 
+// TestRecordReceipts keeps the receipts asked for beside the ingress and
+// the other flags.
+func TestRecordReceipts(t *testing.T) {
+	for _, rc := range []message.Receipts{message.ReceiptsAll, message.ReceiptsNone, message.ReceiptsFailures} {
+		r := fullRecord()
+		r.Ingress, r.Receipts = message.IngressSMPP, rc
+		var got rec
+		if err := decodeRecord(encodeRecord(nil, r), &got); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(&got, r) {
+			t.Fatalf("receipts %v: got %+v", rc, got)
+		}
+	}
+}
+
 // TestRecordFrozenV1 decodes version-1 bytes written by the first release:
 // a later release must still read them.
 func TestRecordFrozenV1(t *testing.T) {

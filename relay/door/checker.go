@@ -29,6 +29,9 @@ type Request struct {
 	Kakao     message.Kakao // sender key, template code, image, ad flag
 	Fallback  message.Fallback
 	Truncate  bool // a fallback may be cut to its limit instead of refused
+	// Receipts is which final results the submitter wants a delivery
+	// receipt of (SMPP's registered_delivery); the door does not check it.
+	Receipts message.Receipts
 	// Payment marks a payment AlimTalk the relay built from a payment
 	// event; product payment AlimTalk passes only with it, so no customer
 	// submits one (with its fallback from the company's number) directly.

@@ -195,6 +195,7 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 			Fallback:  dec.Fallback, // auto resolved: the leg a Kakao failure sends
 
 			Truncate:   dr.Truncate,
+			Receipts:   dr.Receipts,
 			AcceptedAt: now,
 		})
 		slot = append(slot, i)

@@ -19,3 +19,26 @@ func (i Ingress) String() string {
 	}
 	return "ingress(?)"
 }
+
+// Receipts says which final results the submitter asked to be told of by
+// a delivery receipt (SMPP's registered_delivery); reports are written
+// for every message whatever it says. Part of the on-disk format (two bits
+// of the record's flags): never renumber, only append, and stay below 4.
+type Receipts uint8
+
+const (
+	ReceiptsAll      Receipts = 0 // every final result (the default of every ingress)
+	ReceiptsNone     Receipts = 1 // none (registered_delivery 0)
+	ReceiptsFailures Receipts = 2 // failed and expired only (registered_delivery 2)
+)
+
+// Wants reports whether a receipt of final state st is asked for.
+func (r Receipts) Wants(st State) bool {
+	switch r {
+	case ReceiptsNone:
+		return false
+	case ReceiptsFailures:
+		return st != StateDelivered
+	}
+	return true
+}

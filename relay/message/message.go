@@ -10,7 +10,8 @@ type Message struct {
 	Customer  string // customer id (고객사)
 	ClientRef string // the customer's own reference; unique per customer when set
 	Product   Product
-	Ingress   Ingress // the door it came in by
+	Ingress   Ingress  // the door it came in by
+	Receipts  Receipts // which final results get a delivery receipt (SMPP)
 
 	Sender    string // sender number (발신번호), digits only
 	Recipient string // Korean mobile number, digits only

@@ -46,8 +46,11 @@
 // only inside the message's 48-hour result window (message.ResultWindow)
 // and refused beyond it; inside it the message is still sent at once and
 // given its result within the relay's own 48 hours (the message model has
-// no per-message send time or deadline yet). registered_delivery is not
-// kept: every message that came in by SMPP gets its receipt.
+// no per-message send time or deadline yet). registered_delivery is kept
+// with the message (message.Receipts): 0 asks for no receipt, 2 for one
+// only when the message fails or expires, 1 (and the reserved 3) for one
+// whatever the result; a report no receipt was asked for leaves the outbox
+// unsent (relay_smpp_server_receipts_total{result="not_asked"}).
 //
 // Concatenated SMS (a UDH with IEI 0x00 or 0x08 under esm_class 0x40, or
 // the sar_* TLVs) is joined into one message. Each part's answer waits

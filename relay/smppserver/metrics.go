@@ -12,6 +12,7 @@ type serverMetrics struct {
 	submitOK, submitRefused        *metrics.Counter
 	receiptSent, receiptAcked      *metrics.Counter
 	receiptRefused, receiptGiveUp  *metrics.Counter
+	receiptNotAsked                *metrics.Counter
 	partsExpired                   *metrics.Counter
 }
 
@@ -31,6 +32,7 @@ func newServerMetrics(set *metrics.Set, parts *assembler) *serverMetrics {
 		receiptAcked:         c(`relay_smpp_server_receipts_total{result="acked"}`),
 		receiptRefused:       c(`relay_smpp_server_receipts_total{result="refused"}`),
 		receiptGiveUp:        c(`relay_smpp_server_receipts_total{result="given_up"}`),
+		receiptNotAsked:      c(`relay_smpp_server_receipts_total{result="not_asked"}`),
 		partsExpired:         c(`relay_smpp_server_parts_expired_total`),
 	}
 }

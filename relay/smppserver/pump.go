@@ -215,12 +215,12 @@ func (p *pump) run() {
 		_, binds := p.pick()
 		room := s.cfg.DeliverWindow*binds - out
 		if room > 0 && len(flights) < 4*s.cfg.DeliverWindow*max(binds, 1) {
-			n, err := p.read(flights, &after, room, now)
+			n, err := p.read(flights, &after, room, now, &toAck)
 			if err != nil && ctx.Err() == nil {
 				s.log.Warn("reading the report outbox failed", "customer", p.customer, "err", err)
 				next = now.Add(s.cfg.ReceiptRetry)
-			} else if n == room {
-				continue // there may be more
+			} else if n == room || (len(toAck) > 0 && !acking) {
+				continue // there may be more, or reports to take out unsent
 			}
 		}
 		if !next.IsZero() {
@@ -258,9 +258,10 @@ func (p *pump) ackResult(seqs []uint64, err error) {
 }
 
 // read takes up to limit reports past *after from the outbox, keeps those
-// of messages that came in by SMPP, and sends them. It returns how many
-// reports it read.
-func (p *pump) read(flights map[uint64]*flight, after *uint64, limit int, now time.Time) (int, error) {
+// of messages that came in by SMPP, and sends them; those whose submit
+// asked for no receipt of their result (registered_delivery) go to toAck
+// unsent. It returns how many reports it read.
+func (p *pump) read(flights map[uint64]*flight, after *uint64, limit int, now time.Time, toAck *[]uint64) (int, error) {
 	s := p.srv
 	rs, err := s.be.Reports(p.customer, *after, limit)
 	if err != nil {
@@ -278,6 +279,12 @@ func (p *pump) read(flights map[uint64]*flight, after *uint64, limit int, now ti
 		}
 		f := &flight{rp: rp, m: m, due: now}
 		flights[rp.Seq] = f
+		if !m.Receipts.Wants(rp.State) {
+			f.acking = true
+			*toAck = append(*toAck, rp.Seq)
+			s.m.receiptNotAsked.Inc()
+			continue
+		}
 		p.send(f)
 	}
 	return len(rs), nil

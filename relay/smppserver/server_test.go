@@ -55,7 +55,7 @@ func TestSubmitThenReceipt(t *testing.T) {
 	h := newHarness(t, Config{})
 	var rc receipts
 	s := h.esme("demo", "demopass", smpp.BindTransceiver, rc.handle)
-	id, st := submit(t, s, &pdu.SubmitSM{
+	id, st := submit(t, s, &pdu.SubmitSM{RegisteredDelivery: 1,
 		Source:       pdu.Address{TON: 2, NPI: 1, Addr: "0212345678"},
 		Dest:         pdu.Address{TON: 1, NPI: 1, Addr: "821012345678"},
 		DataCoding:   0x08,
@@ -104,7 +104,7 @@ func TestReceiptRetriedUntilAcked(t *testing.T) {
 	h := newHarness(t, Config{ReceiptRetry: 20 * time.Millisecond})
 	rc := receipts{refuse: 2}
 	s := h.esme("demo", "demopass", smpp.BindTransceiver, rc.handle)
-	id, st := submit(t, s, &pdu.SubmitSM{
+	id, st := submit(t, s, &pdu.SubmitSM{RegisteredDelivery: 1,
 		Source: pdu.Address{Addr: "0212345678"}, Dest: pdu.Address{Addr: "01012345678"}, ShortMessage: []byte("hello"),
 	})
 	if st != pdu.StatusOK {
@@ -128,7 +128,7 @@ func TestReceiptRetriedUntilAcked(t *testing.T) {
 func TestReceiptOnLaterBind(t *testing.T) {
 	h := newHarness(t, Config{})
 	tx := h.esme("demo", "demopass", smpp.BindTransmitter, nil)
-	id, st := submit(t, tx, &pdu.SubmitSM{
+	id, st := submit(t, tx, &pdu.SubmitSM{RegisteredDelivery: 1,
 		Source: pdu.Address{Addr: "0212345678"}, Dest: pdu.Address{Addr: "01012345678"}, ShortMessage: []byte("hello"),
 	})
 	if st != pdu.StatusOK {
@@ -168,5 +168,47 @@ func TestDataSM(t *testing.T) {
 	m, err := h.st.Get(id)
 	if err != nil || m.Text != text || m.Product != message.ProductLMS {
 		t.Fatalf("stored %+v %v", m, err)
+	}
+}
+
+// TestRegisteredDeliveryHonoured: a submit with registered_delivery 0 gets
+// no receipt, one with 2 (failures only) gets one only when it fails; the
+// outbox still empties, and a submit with 1 gets its receipt as always.
+func TestRegisteredDeliveryHonoured(t *testing.T) {
+	h := newHarness(t, Config{})
+	var rc receipts
+	s := h.esme("demo", "demopass", smpp.BindTransceiver, rc.handle)
+	sm := func(rd uint8) *pdu.SubmitSM {
+		return &pdu.SubmitSM{RegisteredDelivery: rd, Source: pdu.Address{Addr: "0212345678"},
+			Dest: pdu.Address{Addr: "01012345678"}, ShortMessage: []byte("hello")}
+	}
+	var ids []message.ID
+	for _, c := range []struct {
+		rd uint8
+		ok bool
+	}{{0, true}, {0, false}, {2, true}, {2, false}, {1, true}} {
+		id, st := submit(t, s, sm(c.rd))
+		if st != pdu.StatusOK {
+			t.Fatalf("submit: %v", st)
+		}
+		mid, err := message.ParseID(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.deliver(mid, c.ok)
+		ids = append(ids, mid)
+	}
+	waitFor(t, "the outbox to empty", func() bool {
+		rs, err := h.st.Reports("demo", 0, 10)
+		return err == nil && len(rs) == 0
+	})
+	var got []string
+	for _, d := range rc.all() {
+		rid, _ := d.TLVs.ReceiptedMessageID()
+		got = append(got, rid)
+	}
+	want := []string{ids[3].String(), ids[4].String()} // the failure asked for with 2, and the 1
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("receipts for %v, want %v", got, want)
 	}
 }

@@ -25,6 +25,7 @@ type piece struct {
 	payload           []byte // the text's octets, UDH removed
 	part              bool
 	concat            coding.Concat
+	receipts          message.Receipts
 }
 
 // submitFields are the fields submit_sm and data_sm share.
@@ -32,17 +33,20 @@ type submitFields struct {
 	src, dst           pdu.Address
 	esmClass           uint8
 	schedule, validity string
+	registered         uint8 // registered_delivery
 	dataCoding         uint8
 	sm                 []byte
 	tlvs               pdu.TLVs
 }
 
 func fieldsOfSubmit(b *pdu.SubmitSM) submitFields {
-	return submitFields{b.Source, b.Dest, b.ESMClass, b.ScheduleDeliveryTime, b.ValidityPeriod, b.DataCoding, b.ShortMessage, b.TLVs}
+	return submitFields{b.Source, b.Dest, b.ESMClass, b.ScheduleDeliveryTime, b.ValidityPeriod, b.RegisteredDelivery,
+		b.DataCoding, b.ShortMessage, b.TLVs}
 }
 
 func fieldsOfData(b *pdu.DataSM) submitFields {
-	return submitFields{src: b.Source, dst: b.Dest, esmClass: b.ESMClass, dataCoding: b.DataCoding, tlvs: b.TLVs}
+	return submitFields{src: b.Source, dst: b.Dest, esmClass: b.ESMClass, registered: b.RegisteredDelivery,
+		dataCoding: b.DataCoding, tlvs: b.TLVs}
 }
 
 // readSubmit checks what SMPP says about a submit before the door sees it:
@@ -67,6 +71,7 @@ func readSubmit(f submitFields, now time.Time) (piece, pdu.Status) {
 	if t, err := parseTime(f.validity, now); err != nil || t.After(deadline) || (!t.IsZero() && !t.After(now)) {
 		return p, pdu.StatusInvExpiry
 	}
+	p.receipts = receiptsAsked(f.registered)
 	p.dc = coding.DataCoding(f.dataCoding).Alphabet()
 	switch p.dc {
 	case coding.GSM7, coding.IA5, coding.Latin1, coding.UCS2, coding.EUCKR:
@@ -111,5 +116,19 @@ func (p *piece) request() (door.Request, pdu.Status) {
 		}
 		return door.Request{}, pdu.StatusInvMsgLen // octets that are not text in the coding
 	}
-	return door.Request{Product: message.ProductAuto, Sender: p.sender, Recipient: p.recipient, Text: text}, pdu.StatusOK
+	return door.Request{Product: message.ProductAuto, Sender: p.sender, Recipient: p.recipient, Text: text,
+		Receipts: p.receipts}, pdu.StatusOK
+}
+
+// receiptsAsked reads registered_delivery's SMSC receipt bits (SMPP 3.4
+// 5.2.17): 0 none, 1 every final result, 2 failures only; 3 is reserved
+// and read as every result, the safer side for an ESME that counts on one.
+func receiptsAsked(registered uint8) message.Receipts {
+	switch registered & 0x03 {
+	case 0:
+		return message.ReceiptsNone
+	case 2:
+		return message.ReceiptsFailures
+	}
+	return message.ReceiptsAll
 }
