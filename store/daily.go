@@ -35,15 +35,12 @@ func dayKey(customer, day string, p message.Product, outcome byte) []byte {
 func seoulDay(t time.Time) string { return t.In(seoul).Format(time.DateOnly) }
 
 // countDay adds a message made final to its day's counters. Runs on
-// buildLoop, in the batch of the final move.
+// buildLoop, in the batch of the final move; one key buffer serves both
+// counters (set copies the key).
 func (w *writer) countDay(m *message.Message) error {
-	day := seoulDay(m.FinalAt)
-	outcomes := []byte{dayFinal}
-	if m.State == message.StateDelivered {
-		outcomes = append(outcomes, dayDelivered)
-	}
-	for _, o := range outcomes {
-		k := dayKey(m.Customer, day, m.Product, o)
+	var day [len(time.DateOnly)]byte
+	k := dayKey(m.Customer, string(m.FinalAt.In(seoul).AppendFormat(day[:0], time.DateOnly)), m.Product, dayFinal)
+	for {
 		n, err := w.counter(k)
 		if err != nil {
 			return err
@@ -51,8 +48,11 @@ func (w *writer) countDay(m *message.Message) error {
 		if err := w.set(k, be64(n+1)); err != nil {
 			return err
 		}
+		if m.State != message.StateDelivered || k[len(k)-1] == dayDelivered {
+			return nil
+		}
+		k[len(k)-1] = dayDelivered
 	}
-	return nil
 }
 
 // DailyCounts returns a customer's final messages per Seoul day
