@@ -54,6 +54,12 @@ type Options struct {
 	StoreOptions func(*store.Options)
 	// Started, when set, is called by Run once the relay takes traffic.
 	Started func(*Daemon)
+	// LoadConfig reads the configuration again for a reload (relayd:
+	// LoadConfig of its -config file); nil refuses every reload.
+	LoadConfig func() (*Config, error)
+	// Reload, when set, asks Run to reload the configuration (SIGHUP);
+	// each reload is logged and audited.
+	Reload <-chan struct{}
 }
 
 // Daemon is a running relay.
@@ -87,6 +93,8 @@ type Daemon struct {
 	httpLn      net.Listener
 	webhooks    *webhook.Sender
 	devReceiver *webhooktest.Server
+
+	reloadMu sync.Mutex // one reload at a time
 
 	stopAdmin context.CancelFunc
 	stopPurge context.CancelFunc
@@ -397,16 +405,22 @@ func Run(ctx context.Context, cfg *Config, opts Options) error {
 		opts.Started(d)
 	}
 	var failed error
-	select {
-	case <-ctx.Done():
-	case <-d.st.Failed():
-		// A commit failed (disk full, I/O error): the store refuses every
-		// write until it is reopened. Exit non-zero so the supervisor
-		// restarts the relay, which replays what was synced and resumes;
-		// nothing acknowledged is lost, since nothing is acknowledged
-		// before its commit.
-		failed = errors.New("relay: the store failed a commit; exiting so a restart can recover it")
-		d.log.Error(failed.Error())
+	for running := true; running; {
+		select {
+		case <-ctx.Done():
+			running = false
+		case <-opts.Reload:
+			d.reloadBySignal(ctx)
+		case <-d.st.Failed():
+			// A commit failed (disk full, I/O error): the store refuses every
+			// write until it is reopened. Exit non-zero so the supervisor
+			// restarts the relay, which replays what was synced and resumes;
+			// nothing acknowledged is lost, since nothing is acknowledged
+			// before its commit.
+			failed = errors.New("relay: the store failed a commit; exiting so a restart can recover it")
+			d.log.Error(failed.Error())
+			running = false
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.D())
 	defer cancel()

@@ -139,3 +139,5 @@ func (d *Daemon) addrs() []any {
 	}
 	return out
 }
+
+func (o operations) Reload(ctx context.Context) ([]string, error) { return o.d.Reload(ctx) }

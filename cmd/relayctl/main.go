@@ -55,7 +55,7 @@ Exit codes: 0 success, 1 refused or failed, 2 usage error.`,
 		customerCmd(g), sendersCmd(g), suspendCmd(g), resumeCmd(g),
 		messagesCmd(g), messageCmd(g), exportCmd(g), paymentsCmd(g),
 		templatesCmd(g),
-		customersCmd(g), optoutCmd(g), carriersCmd(g), statusCmd(g),
+		customersCmd(g), optoutCmd(g), carriersCmd(g), statusCmd(g), reloadCmd(g),
 	)
 	return root
 }

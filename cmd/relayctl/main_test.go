@@ -32,7 +32,7 @@ func TestHelpAndUsageExitCodes(t *testing.T) {
 		{"export", "--help"}, {"payments", "--help"}, {"customers", "--help"}, {"optout", "--help"},
 		{"optout", "ls", "--help"}, {"optout", "add", "--help"}, {"optout", "import", "--help"}, {"optout", "rm", "--help"},
 		{"carriers"}, {"carriers", "--help"}, {"carriers", "ls", "--help"}, {"carriers", "drain", "--help"},
-		{"carriers", "resume", "--help"}, {"status", "--help"},
+		{"carriers", "resume", "--help"}, {"status", "--help"}, {"reload", "--help"},
 	} {
 		if code, _ := capture(t, args...); code != 0 {
 			t.Errorf("relayctl %s: exit %d, want 0", strings.Join(args, " "), code)

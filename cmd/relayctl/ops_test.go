@@ -52,6 +52,8 @@ func TestCarriersAndStatus(t *testing.T) {
 		t.Fatalf("carriers ls after resume:\n%s", out)
 	}
 	must(1, with("carriers", "drain", "nope")...)
+	// This relay was started from code, with no file to read again.
+	must(1, with("reload")...)
 }
 
 func TestCustomersAndOptOut(t *testing.T) {

@@ -58,7 +58,20 @@ func main() {
 		log.Info("relayd: draining", "signal", s.String(), "timeout", cfg.ShutdownTimeout.D())
 		stop()
 	}()
-	if err := relay.Run(ctx, cfg, relay.Options{Logger: log}); err != nil {
+	// SIGHUP reloads the configuration file (relay.Daemon.Reload).
+	hup, reload := make(chan os.Signal, 1), make(chan struct{}, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for range hup {
+			log.Info("relayd: reloading", "signal", "hangup", "config", *path)
+			select {
+			case reload <- struct{}{}:
+			default: // a reload is already asked for
+			}
+		}
+	}()
+	load := func() (*relay.Config, error) { return relay.LoadConfig(*path) }
+	if err := relay.Run(ctx, cfg, relay.Options{Logger: log, LoadConfig: load, Reload: reload}); err != nil {
 		log.Error("relayd: exit", "err", err)
 		os.Exit(1)
 	}

@@ -67,7 +67,7 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	defer cmd.Process.Kill()
 	addrRE := regexp.MustCompile(`upstream listening" addr=(\S+)`)
 	smppRE := regexp.MustCompile(`SMPP server listening" addr=(\S+)`)
-	addr, smppAddr := make(chan string, 1), make(chan string, 1)
+	addr, smppAddr, reloaded := make(chan string, 1), make(chan string, 1), make(chan string, 1)
 	var logs bytes.Buffer
 	done := make(chan struct{})
 	go func() {
@@ -80,6 +80,9 @@ func TestDevConfigEndToEnd(t *testing.T) {
 			}
 			if m := smppRE.FindStringSubmatch(sc.Text()); m != nil {
 				smppAddr <- m[1]
+			}
+			if strings.Contains(sc.Text(), "relay: configuration reloaded") {
+				reloaded <- sc.Text()
 			}
 		}
 	}()
@@ -137,6 +140,15 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	}
 	_ = sess.Close(ctx)
 
+	// SIGHUP reloads the file; unchanged, it changes nothing.
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-reloaded:
+	case <-ctx.Done():
+		t.Fatal("no reload after SIGHUP")
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

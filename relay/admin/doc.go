@@ -92,6 +92,7 @@
 //	GET    /api/v1/status                                the ops port's /status as JSON, operators only
 //	POST   /api/v1/carriers/{carrier}/drain              out of routing, windows drained (waits up to 30s), operators only
 //	POST   /api/v1/carriers/{carrier}/resume             back into routing, operators only
+//	POST   /api/v1/reload                                read the configuration file again (as SIGHUP), operators only; 422 when refused
 //
 // GET / redirects to the merchant pages at /ui/. A drain takes a carrier
 // out of routing until it is resumed or the relay restarts: messages
