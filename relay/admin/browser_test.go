@@ -279,7 +279,7 @@ func TestMerchantPagesInBrowser(t *testing.T) {
 		document.getElementById('to').value = '2026-11-18';
 		document.querySelector('#search button').click(); true`)
 	b.waitFor(`document.readyState === 'complete' && location.search.includes('recipient=') && document.getElementById('count') !== null`)
-	rows := b.eval(`Array.from(document.querySelectorAll('#results tr.msg')).map(r => r.dataset.id + ' ' + r.querySelector('.state').innerText).join('|')`)
+	rows := b.eval(`Array.from(document.querySelectorAll('#results tr.msg')).map(r => r.dataset.id + ' ' + r.querySelector('.state').dataset.state).join('|')`)
 	if want := bad.String() + " failed|" + ok.String() + " delivered"; rows != want { // newest first
 		t.Fatalf("rows %q, want %q", rows, want)
 	}
@@ -327,7 +327,7 @@ func TestMerchantPagesInBrowser(t *testing.T) {
 	// A message's detail with its legs.
 	b.eval(`document.querySelector('#results tr.msg[data-id="` + bad.String() + `"] a.detail').click(); true`)
 	b.load("/ui/messages/" + bad.String())
-	if got := b.eval(`document.getElementById('msg-state').innerText + ' | ' + document.getElementById('legs').innerText`); got != "failed | lms → failed (UNDELIV handset off)" {
+	if got := b.eval(`document.getElementById('msg-state').dataset.state + ' ' + document.getElementById('msg-state').innerText + ' | ' + document.getElementById('legs').innerText`); got != "failed 실패 | lms → failed (UNDELIV handset off)" {
 		t.Fatalf("detail: %q", got)
 	}
 	b.navigate(f.base + "/ui/messages/" + hidden.String())

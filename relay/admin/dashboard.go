@@ -238,3 +238,18 @@ func drawChart(dc dayCounts, now time.Time) chart {
 	c.Width, c.Height = c.Right+48, c.Bottom+28
 	return c
 }
+
+// stateNames are the message states as the pages show them; the API's
+// name stays in the element's data-state.
+var stateNames = map[string]string{
+	"accepted": "접수", "queued": "대기", "sending": "발송 중", "sent": "발송됨(결과 대기)",
+	"kakao-sending": "카카오 발송 중", "kakao-sent": "카카오 발송됨(결과 대기)",
+	"delivered": "성공", "failed": "실패", "expired": "기한 만료",
+}
+
+func stateKo(s string) string {
+	if k, ok := stateNames[s]; ok {
+		return k
+	}
+	return s
+}

@@ -15,7 +15,14 @@ import (
 var templateFS embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	"mod": func(a, b int) int { return a % b },
+	"mod":     func(a, b int) int { return a % b },
+	"stateKo": stateKo,
+	"productKo": func(name string) string {
+		if p, err := message.ParseProduct(name); err == nil {
+			return productName(p)
+		}
+		return name
+	},
 	"add": func(a, b int) int { return a + b },
 	"kst": func(t *time.Time) string {
 		if t == nil {
