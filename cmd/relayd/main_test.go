@@ -125,7 +125,7 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	if err := sess.WaitBound(ctx); err != nil {
 		t.Fatalf("SMPP bind as demo/demopass: %v", err)
 	}
-	resp, err := sess.Submit(ctx, &pdu.SubmitSM{Source: pdu.Address{Addr: "0212345678"},
+	resp, err := sess.Submit(ctx, &pdu.SubmitSM{RegisteredDelivery: 1, Source: pdu.Address{Addr: "0212345678"},
 		Dest: pdu.Address{Addr: "01012345678"}, ShortMessage: []byte("hello over SMPP")})
 	if err != nil {
 		t.Fatalf("SMPP submit: %v", err)
