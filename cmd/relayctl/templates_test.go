@@ -25,6 +25,7 @@ func startDev(t *testing.T) (*relay.Daemon, []string) {
 	dir := t.TempDir()
 	cfg.DataDir = filepath.Join(dir, "data")
 	cfg.Upstream.Listen, cfg.OpsListen, cfg.Admin.Listen = "127.0.0.1:0", "", "127.0.0.1:0"
+	cfg.SMPPServer.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0" // the dev ports may be taken
 	cfg.Admin.AuditFile = filepath.Join(dir, "audit.jsonl")
 	cfg.Admin.Tokens = []admin.TokenConfig{{Name: "test operator", Hash: admin.HashToken(testToken)}}
 	cfg.Simulate.FailRatio = 0
