@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -129,6 +130,7 @@ type setup struct {
 	sims       map[string]*smpptest.Config
 	noBindWait bool              // carriers are expected to stay down
 	kakao      *kakaotest.Config // a simulated Kakao server, when set
+	kakaoWait  time.Duration     // the relay's Kakao request timeout; default 1s
 	clock      *manualClock      // the daemon's wall clock, for SMSCs that should share it
 }
 
@@ -178,7 +180,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		t.Cleanup(ks.Close)
 		h.kakao = ks
 		cfg.Kakao = dispatch.KakaoConfig{BaseURL: ks.URL(), ClientID: "relay", ClientSecret: "kakao-secret",
-			MaxConns: 8, RequestTimeout: time.Second, PollEvery: time.Hour}
+			MaxConns: 8, RequestTimeout: cmp.Or(su.kakaoWait, time.Second), PollEvery: time.Hour}
 	}
 	for name, sc := range simCfg {
 		s, err := smpptest.NewServer(*sc)

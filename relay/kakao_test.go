@@ -181,22 +181,25 @@ func TestAdFallbackSMSNotSentAtNight(t *testing.T) {
 }
 
 func TestSlowKakaoDoesNotSlowSMS(t *testing.T) {
-	h := newHarness(t, withKakao(func(c *kakaotest.Config) { c.Latency = 500 * time.Millisecond }))
+	h := newHarness(t, withKakao(nil), func(s *setup) { s.kakaoWait = time.Minute })
+	h.kakao.Pause() // Kakao stops answering: every Kakao connection is taken, a queue forms
 	u := h.connect("shop")
 	var kakaoIDs []string
-	for i := 0; i < 20; i++ { // more than the Kakao connections: a queue forms
+	for i := 0; i < 20; i++ { // more than the Kakao connections
 		kakaoIDs = append(kakaoIDs, h.submit(u, alimtalk(fmt.Sprint("slow-", i), "01011112222", 0)).MessageId)
 	}
-	start := time.Now()
+	h.waitFor("the Kakao connections taken", func() bool { return h.kakao.Stats().Requests >= 8 })
 	s := h.submit(u, sms("fast-1", "SMS는 기다리지 않습니다"))
 	h.waitReport(u, s.MessageId)
-	smsTook := time.Since(start)
 	for _, id := range kakaoIDs {
-		if u.report(id) != nil {
-			t.Fatalf("a half-second Kakao answer came before the SMS report (SMS took %v): the test proves nothing", smsTook)
+		if rep := u.report(id); rep != nil {
+			t.Fatalf("a report for %s while Kakao answers nothing: %+v", id, rep)
 		}
 	}
+	h.kakao.Resume()
 	for _, id := range kakaoIDs {
-		h.waitReport(u, id)
+		if rep := h.waitReport(u, id); rep.State != upstreampb.FinalState_DELIVERED {
+			t.Fatalf("AlimTalk %s after Kakao came back: %+v", id, rep)
+		}
 	}
 }

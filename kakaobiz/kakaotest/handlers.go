@@ -138,7 +138,7 @@ func (s *Server) send(ctx *fasthttp.RequestCtx) {
 		answer(ctx, fasthttp.StatusBadRequest, `{"code":"4001","message":"missing or invalid field"}`)
 		return
 	}
-	if !s.wait(time.Duration(s.latency.Load())) {
+	if !s.pass() || !s.wait(time.Duration(s.latency.Load())) {
 		return
 	}
 
@@ -240,7 +240,7 @@ func (s *Server) lookup(ctx *fasthttp.RequestCtx) {
 		answer(ctx, fasthttp.StatusBadRequest, `{"code":"4000","message":"body is not JSON"}`)
 		return
 	}
-	if !s.wait(time.Duration(s.latency.Load())) {
+	if !s.pass() || !s.wait(time.Duration(s.latency.Load())) {
 		return
 	}
 	s.mu.Lock()

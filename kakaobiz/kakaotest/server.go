@@ -35,7 +35,8 @@ type Server struct {
 	wg   sync.WaitGroup
 	once sync.Once
 
-	latency atomic.Int64 // ns
+	latency atomic.Int64                  // ns
+	gate    atomic.Pointer[chan struct{}] // set while paused: closed by Resume
 
 	mu struct {
 		sync.Mutex
@@ -173,6 +174,36 @@ func (s *Server) ExpireTokens() {
 
 // SetLatency changes the latency of later answers.
 func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
+
+// Pause holds every later send and lookup, before its latency, until
+// Resume: a Kakao that has stopped answering, for as long as a test needs.
+func (s *Server) Pause() {
+	g := make(chan struct{})
+	if old := s.gate.Swap(&g); old != nil {
+		close(*old)
+	}
+}
+
+// Resume lets the answers held by Pause go.
+func (s *Server) Resume() {
+	if g := s.gate.Swap(nil); g != nil {
+		close(*g)
+	}
+}
+
+// pass waits while the server is paused; false when it closed.
+func (s *Server) pass() bool {
+	g := s.gate.Load()
+	if g == nil {
+		return true
+	}
+	select {
+	case <-*g:
+		return true
+	case <-s.stop:
+		return false
+	}
+}
 
 // Result is the code a lookup of serial would show now; ok is false for a
 // serial never accepted.
