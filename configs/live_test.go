@@ -7,10 +7,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,9 +31,7 @@ func devRelay(t *testing.T) *relay.Daemon {
 	}
 	dir := t.TempDir()
 	cfg.DataDir = filepath.Join(dir, "data")
-	cfg.Upstream.Listen = "127.0.0.1:0"
-	cfg.OpsListen = "127.0.0.1:0"
-	cfg.Admin.Listen = "127.0.0.1:0"
+	movePorts(t, cfg)
 	cfg.Admin.AuditFile = filepath.Join(dir, "audit.jsonl")
 	d, err := relay.Start(cfg, relay.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -45,6 +45,34 @@ func devRelay(t *testing.T) *relay.Daemon {
 		}
 	})
 	return d
+}
+
+// movePorts moves every listener of the dev configuration off its dev
+// port, so the test runs beside a dev relay, or another package's test of
+// the same file: each gets a port of its own. The dev webhook receiver
+// needs a known address (customers' report_url names it), so it gets a
+// free one, and the report URLs follow it.
+func movePorts(t *testing.T, cfg *relay.Config) {
+	t.Helper()
+	cfg.Upstream.Listen, cfg.OpsListen, cfg.Admin.Listen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.SMPPServer.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0"
+	if old := cfg.Webhook.DevReceiver; old != "" {
+		cfg.Webhook.DevReceiver = freeAddr(t)
+		for i := range cfg.Customers {
+			cfg.Customers[i].ReportURL = strings.Replace(cfg.Customers[i].ReportURL, old, cfg.Webhook.DevReceiver, 1)
+		}
+	}
+}
+
+// freeAddr is a loopback address no one listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 // get fetches a path from the relay's ops port.

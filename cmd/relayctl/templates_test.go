@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,17 @@ func startDev(t *testing.T) (*relay.Daemon, []string) {
 	cfg.DataDir = filepath.Join(dir, "data")
 	cfg.Upstream.Listen, cfg.OpsListen, cfg.Admin.Listen = "127.0.0.1:0", "", "127.0.0.1:0"
 	cfg.SMPPServer.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0" // the dev ports may be taken
+	if old := cfg.Webhook.DevReceiver; old != "" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Webhook.DevReceiver = ln.Addr().String()
+		ln.Close()
+		for i := range cfg.Customers {
+			cfg.Customers[i].ReportURL = strings.Replace(cfg.Customers[i].ReportURL, old, cfg.Webhook.DevReceiver, 1)
+		}
+	}
 	cfg.Admin.AuditFile = filepath.Join(dir, "audit.jsonl")
 	cfg.Admin.Tokens = []admin.TokenConfig{{Name: "test operator", Hash: admin.HashToken(testToken)}}
 	cfg.Simulate.FailRatio = 0

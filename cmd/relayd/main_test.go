@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +48,12 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	s = strings.Replace(s, `ops_listen = "127.0.0.1:7601"`, `ops_listen = ""`, 1)
 	s = strings.Replace(s, `listen = "127.0.0.1:7603"`, `listen = "127.0.0.1:0"`, 1)
 	s = strings.Replace(s, `listen = "127.0.0.1:7602"`, `listen = "127.0.0.1:0"`, 1)
+	s = strings.Replace(s, `listen = "127.0.0.1:7604"`, `listen = "127.0.0.1:0"`, 1)
+	// The dev webhook receiver needs a known address: report_url names it.
+	s = strings.ReplaceAll(s, `127.0.0.1:7605`, freeAddr(t))
+	if m := regexp.MustCompile(`"127\.0\.0\.1:76\d\d`).FindString(s); m != "" {
+		t.Fatalf("dev.toml has a listener on %s this test does not move", m)
+	}
 	s = strings.Replace(s, `audit_file = "data/dev/audit.jsonl"`, `audit_file = "`+filepath.Join(dir, "audit.jsonl")+`"`, 1)
 	path := filepath.Join(dir, "dev.toml")
 	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
@@ -175,4 +182,15 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	if strings.Contains(logs.String(), "demo-secret") {
 		t.Fatal("a secret appears in the logs")
 	}
+}
+
+// freeAddr is a loopback address no one listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
