@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -189,9 +188,10 @@ func TestSoak(t *testing.T) {
 	}
 }
 
-// freePort picks a loopback address nobody listens on now.
+// freePort picks a loopback address nobody listens on now, below the
+// ephemeral range, so it is still free when a restarted relayd binds it.
 func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listenFixed()
 	if err != nil {
 		return "", err
 	}
