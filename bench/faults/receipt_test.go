@@ -31,7 +31,13 @@ func TestReceiptFaults(t *testing.T) {
 			tc.setup.Binds = 2
 			r := newCarrierRig(t, tc.scfg, tc.setup, 2)
 			v := r.run(r.loader("rf", n, 2000), 3*time.Second, nil)
+			// Every message is final once its first receipt is in; a
+			// duplicate may still be on its way, so wait (bounded) until
+			// every deliver_sm sent has had its answer.
 			st := r.c.Stats()
+			for end := time.Now().Add(10 * time.Second); st.DeliverAcks+st.DeliverNacks < st.Receipts && time.Now().Before(end); st = r.c.Stats() {
+				time.Sleep(10 * time.Millisecond)
+			}
 			t.Logf("%v receipts=%d acks=%d nacks=%d", v, st.Receipts, st.DeliverAcks, st.DeliverNacks)
 			if v.Delivered != n || v.ExpiredByWindow != 0 {
 				t.Errorf("delivered %d of %d, %d left without a correlated receipt", v.Delivered, n, v.ExpiredByWindow)
