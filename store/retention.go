@@ -54,13 +54,7 @@ func (s *Store) PurgeBefore(ctx context.Context, cutoff time.Time) (int, error) 
 				if !r.State.Final() || r.Purged {
 					continue
 				}
-				if r.Recipient != "" {
-					if err := w.del(rcptKey(r.Customer, r.Recipient, r.ID)); err != nil {
-						return err
-					}
-				}
-				anonymise(r)
-				if err := w.set(msgKey(id), encodeRecord(nil, r)); err != nil {
+				if err := w.purge(id, r); err != nil {
 					return err
 				}
 				n++
@@ -174,13 +168,7 @@ func (s *Store) PurgeCustomer(ctx context.Context, customer string) (purged, ope
 				case r.Purged:
 					continue
 				}
-				if r.Recipient != "" {
-					if err := w.del(rcptKey(r.Customer, r.Recipient, r.ID)); err != nil {
-						return err
-					}
-				}
-				anonymise(r)
-				if err := w.set(msgKey(id), encodeRecord(nil, r)); err != nil {
+				if err := w.purge(id, r); err != nil {
 					return err
 				}
 				n++
@@ -232,4 +220,16 @@ func (s *Store) Export(from, to time.Time) iter.Seq2[*message.Message, error] {
 			yield(nil, err)
 		}
 	}
+}
+
+// purge removes r's personal data (text, recipient and its index entry)
+// and keeps the rest of the record: ids, products, states, times, billing.
+func (w *writer) purge(id message.ID, r *rec) error {
+	if r.Recipient != "" {
+		if err := w.del(rcptKey(r.Customer, r.Recipient, r.ID)); err != nil {
+			return err
+		}
+	}
+	anonymise(r)
+	return w.set(msgKey(id), encodeRecord(nil, r))
 }

@@ -84,15 +84,9 @@ func MessageFromSubmit(customer string, s *upstreampb.Submit) (message.Message, 
 		Recipient: s.Recipient,
 		Text:      s.Text,
 		Subject:   subject,
-		Kakao: message.Kakao{
-			SenderKey:    s.SenderKey,
-			TemplateCode: s.TemplateCode,
-			Buttons:      s.ButtonsJson,
-			ImageURL:     s.ImageUrl,
-			Ad:           s.Ad,
-		},
-		Fallback: fb,
-		Truncate: s.Truncate,
+		Kakao:     kakaoOf(s),
+		Fallback:  fb,
+		Truncate:  s.Truncate,
 	}, nil
 }
 
@@ -143,14 +137,14 @@ func RequestFromSubmit(s *upstreampb.Submit) (door.Request, *door.Refusal) {
 		Text:      s.Text,
 		Subject:   s.Subject,
 		Title:     s.Title,
-		Kakao: message.Kakao{
-			SenderKey:    s.SenderKey,
-			TemplateCode: s.TemplateCode,
-			Buttons:      s.ButtonsJson,
-			ImageURL:     s.ImageUrl,
-			Ad:           s.Ad,
-		},
-		Fallback: fb,
-		Truncate: s.Truncate,
+		Kakao:     kakaoOf(s),
+		Fallback:  fb,
+		Truncate:  s.Truncate,
 	}, nil
+}
+
+// kakaoOf is the Kakao part of a submit.
+func kakaoOf(s *upstreampb.Submit) message.Kakao {
+	return message.Kakao{SenderKey: s.SenderKey, TemplateCode: s.TemplateCode, Buttons: s.ButtonsJson,
+		ImageURL: s.ImageUrl, Ad: s.Ad}
 }
