@@ -6,8 +6,6 @@ import (
 	"net"
 	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,37 +144,7 @@ func TestSMPPBindFlood(t *testing.T) {
 		t.Skipf("file descriptor limit %d too low for %d connections", fd, held)
 	}
 	r, addr := startSMPPRelay(t, "max_conns = 100\nbind_timeout = \"5s\"")
-	stop := make(chan struct{})
-	var opened atomic.Int64
-	var wg sync.WaitGroup
-	for range held {
-		wg.Go(func() {
-			buf := make([]byte, 16)
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				nc, err := dialFrom(ctx, "127.0.5.1", addr)
-				cancel()
-				if err != nil {
-					time.Sleep(time.Millisecond)
-					continue
-				}
-				opened.Add(1)
-				_ = nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-				_, _ = nc.Read(buf)
-				nc.Close()
-			}
-		})
-	}
-	defer func() { close(stop); wg.Wait() }()
-	deadline := time.Now().Add(30 * time.Second)
-	for opened.Load() < int64(held) && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	opened := holdFlood(t, held, "127.0.5.1", addr)
 	ok, worstRSS := 0, 0.0
 	var lastErr error
 	for range 20 {

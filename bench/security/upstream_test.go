@@ -51,37 +51,7 @@ func TestAttack01PreAuthFlood(t *testing.T) {
 		t.Skipf("file descriptor limit %d too low for %d connections", fd, held)
 	}
 	r := startRelay(t, keys, "")
-	stop := make(chan struct{})
-	var opened atomic.Int64
-	var wg sync.WaitGroup
-	for range held {
-		wg.Go(func() {
-			buf := make([]byte, 16)
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				nc, err := dialFrom(ctx, "127.0.0.1", r.Addr)
-				cancel()
-				if err != nil {
-					time.Sleep(time.Millisecond) // out of ports or the backlog is full: the flood goes on
-					continue
-				}
-				opened.Add(1)
-				_ = nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-				_, _ = nc.Read(buf) // held until the relay closes it
-				nc.Close()
-			}
-		})
-	}
-	defer func() { close(stop); wg.Wait() }()
-	deadline := time.Now().Add(30 * time.Second)
-	for opened.Load() < int64(held) && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	opened := holdFlood(t, held, "127.0.0.1", r.Addr)
 	ok, worstRSS := 0, 0.0
 	var lastErr error
 	t0 := time.Now()
@@ -290,4 +260,43 @@ func TestUpstreamAttacks(t *testing.T) {
 			t.Errorf("a secret is in the log")
 		}
 	}
+}
+
+// holdFlood keeps held connections from source from to addr open without
+// a pause: each is reopened as soon as the relay closes it. It returns once
+// held have been opened (or after 30 s) and stops at the test's end; opened
+// counts every connection made.
+func holdFlood(t *testing.T, held int, from, addr string) *atomic.Int64 {
+	stop := make(chan struct{})
+	var opened atomic.Int64
+	var wg sync.WaitGroup
+	for range held {
+		wg.Go(func() {
+			buf := make([]byte, 16)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				nc, err := dialFrom(ctx, from, addr)
+				cancel()
+				if err != nil {
+					time.Sleep(time.Millisecond) // out of ports or the backlog is full: the flood goes on
+					continue
+				}
+				opened.Add(1)
+				_ = nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+				_, _ = nc.Read(buf) // held until the relay closes it
+				nc.Close()
+			}
+		})
+	}
+	t.Cleanup(func() { close(stop); wg.Wait() })
+	deadline := time.Now().Add(30 * time.Second)
+	for opened.Load() < int64(held) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return &opened
 }
