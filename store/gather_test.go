@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +25,11 @@ func senders(s *Store, n int) (wait func()) {
 	for range n {
 		wg.Go(func() { s.ops <- &op{fn: func(*writer) error { return nil }, done: make(chan error, 1)} })
 	}
+	// Every sender is parked in its send before the test goes on: gather
+	// takes what is on its way, and a sender not yet running is not.
+	for end := time.Now().Add(10 * time.Second); parkedSenders() < n && time.Now().Before(end); {
+		runtime.Gosched()
+	}
 	return func() {
 		done := make(chan struct{})
 		go func() { wg.Wait(); close(done) }()
@@ -35,6 +41,19 @@ func senders(s *Store, n int) (wait func()) {
 			}
 		}
 	}
+}
+
+// parkedSenders counts the senders goroutines blocked in their send.
+func parkedSenders() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "[chan send") && strings.Contains(g, "store.senders.func") {
+			n++
+		}
+	}
+	return n
 }
 
 // oneProc runs the test on one processor, so that a yield runs every
