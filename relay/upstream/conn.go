@@ -121,6 +121,9 @@ func (c *conn) serve() {
 		c.rw = tc
 	}
 	c.fr = NewFrameReader(c.rw, cfg.MaxFrameSize)
+	// Made before the bind counts the connection for its customer: the
+	// status page reads the slots of every counted connection.
+	c.slots = make(chan struct{}, cfg.MaxInFlight)
 	if !c.bind() {
 		if c.claims != nil { // bound, but the answer could not be written
 			c.claims.leave(c, nil)
@@ -130,7 +133,6 @@ func (c *conn) serve() {
 	c.raw.SetDeadline(time.Time{})
 
 	c.out = make(chan *[]byte, 256)
-	c.slots = make(chan struct{}, cfg.MaxInFlight)
 	c.acks = make(chan []uint64, 64)
 
 	var writer, workers, reporter sync.WaitGroup
