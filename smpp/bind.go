@@ -155,7 +155,6 @@ func (b *bind) serve(c *conn) {
 	b.thr.empty(time.Now())
 	c.start()
 	b.setConn(c)
-	b.m.up.Set(1)
 	b.m.binds.Inc()
 	b.log.Info("smpp: bound", "mode", b.kind)
 	select {
@@ -164,7 +163,6 @@ func (b *bind) serve(c *conn) {
 		c.fail(ErrClosed)
 	}
 	b.dropConn(c)
-	b.m.up.Set(0)
 	c.mu.Lock()
 	why := c.mu.err
 	c.mu.Unlock()

@@ -30,13 +30,16 @@ var MetricHelp = map[string]string{
 // responseBuckets span a local SMSC's milliseconds to the response timeout.
 var responseBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
 
+// gaugeMu makes a bind's taking over of its gauges (unregister, then
+// register) one step for sessions made at the same time.
+var gaugeMu sync.Mutex
+
 // bindMetrics are one bind's metrics, created when the bind is made and
 // labelled carrier and bind.
 type bindMetrics struct {
 	set    *metrics.Set
 	labels string
 
-	up          *metrics.Gauge
 	binds       *metrics.Counter // successful binds
 	drops       *metrics.Counter // bound sockets lost
 	bindFail    *metrics.Counter
@@ -59,7 +62,22 @@ type bindMetrics struct {
 func newBindMetrics(set *metrics.Set, carrier, name string, b *bind) *bindMetrics {
 	l := fmt.Sprintf(`carrier=%q,bind=%q`, carrier, name)
 	m := &bindMetrics{set: set, labels: l}
-	m.up = set.GetOrCreateGauge(`relay_smpp_bind_up{`+l+`}`, nil)
+	// The gauges read this bind: a session made again under the same
+	// carrier and bind name (the carrier changed by a reload) takes the
+	// series over from the one it replaces, whose close then changes
+	// nothing. The counters carry on.
+	gauge := func(name string, f func() float64) {
+		gaugeMu.Lock()
+		defer gaugeMu.Unlock()
+		set.UnregisterMetric(name)
+		set.NewGauge(name, f)
+	}
+	gauge(`relay_smpp_bind_up{`+l+`}`, func() float64 {
+		if c, _ := b.current(); c != nil {
+			return 1
+		}
+		return 0
+	})
 	m.binds = set.GetOrCreateCounter(`relay_smpp_binds_total{` + l + `}`)
 	m.drops = set.GetOrCreateCounter(`relay_smpp_bind_drops_total{` + l + `}`)
 	m.bindFail = set.GetOrCreateCounter(`relay_smpp_bind_failures_total{` + l + `}`)
@@ -72,7 +90,7 @@ func newBindMetrics(set *metrics.Set, carrier, name string, b *bind) *bindMetric
 	m.deliverBusy = set.GetOrCreateCounter(`relay_smpp_deliver_sm_refused_busy_total{` + l + `}`)
 	m.latency = set.GetOrCreatePrometheusHistogramExt(`relay_smpp_response_seconds{`+l+`}`, responseBuckets)
 	m.submitOK = set.GetOrCreateCounter(`relay_smpp_submits_total{` + l + `,status="ESME_ROK"}`)
-	set.GetOrCreateGauge(`relay_smpp_window_used{`+l+`}`, func() float64 { return float64(len(b.win)) })
+	gauge(`relay_smpp_window_used{`+l+`}`, func() float64 { return float64(len(b.win)) })
 	m.mu.byStatus = make(map[pdu.Status]*metrics.Counter)
 	return m
 }

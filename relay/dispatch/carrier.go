@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,7 +26,20 @@ type carrier struct {
 	dc       coding.DataCoding
 	loc      *time.Location
 	drained  atomic.Bool // out of routing by an operator (Dispatcher.Drain)
+	retired  atomic.Bool // replaced or removed by Reconfigure: takes nothing more
 	subject  pdu.Tag     // the TLV an LMS subject goes in; 0: the carrier takes none
+	m        *dispatchMetrics
+
+	// given is the carrier's table as configured, and password the one it
+	// resolved to: Reconfigure keeps the carrier while both are the same.
+	given    CarrierConfig
+	password string
+
+	// stop ends the carrier's workers (Dispatcher.Stop, or its
+	// retirement); workers counts them.
+	stop       context.Context
+	stopTaking context.CancelFunc
+	workers    sync.WaitGroup
 }
 
 func newCarrier(cc CarrierConfig, addr, password string,
@@ -91,10 +105,14 @@ func newCarrier(cc CarrierConfig, addr, password string,
 	return c, nil
 }
 
-// live reports whether at least one bind is up and the carrier is not
-// drained.
+// takes reports whether the carrier takes messages: not drained by an
+// operator nor retired by a reconfiguration.
+func (c *carrier) takes() bool { return !c.drained.Load() && !c.retired.Load() }
+
+// live reports whether at least one bind is up and the carrier takes
+// messages.
 func (c *carrier) live() bool {
-	if c.drained.Load() {
+	if !c.takes() {
 		return false
 	}
 	for _, s := range c.sessions {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,10 @@ type Options struct {
 	Door door.Config
 	// Dialer says where carriers and Kakao are reached; nil is Direct.
 	Dialer Dialer
+	// Drained are the carriers an operator took out of routing before a
+	// restart (see Drain); they start drained. Names the configuration
+	// lacks are ignored.
+	Drained []string
 }
 
 // Dispatcher moves accepted messages to carriers and Kakao. Messages come
@@ -38,15 +43,16 @@ type Options struct {
 // that cannot be routed waits; one with a transient error comes back after
 // a backoff.
 type Dispatcher struct {
-	st       *store.Store
-	cfg      Config
-	router   *route.Router
-	carriers map[string]*carrier
-	names    []string // configuration order
-	log      *slog.Logger
-	m        *dispatchMetrics
-	now      func() time.Time
-	door     door.Config // the limits a fallback leg is decided by
+	st     *store.Store
+	cfg    Config
+	fleet  atomic.Pointer[fleet] // the carriers and routes in force; Reconfigure replaces it
+	log    *slog.Logger
+	m      *dispatchMetrics
+	now    func() time.Time
+	door   atomic.Pointer[door.Config] // the limits a fallback leg is decided by
+	set    *metrics.Set
+	dialer Dialer
+	corr   *correlator
 
 	drained atomic.Uint64 // legs that left the backlog: sent, delivered, fallen back or failed
 
@@ -58,9 +64,13 @@ type Dispatcher struct {
 	stopTaking, endIn context.CancelFunc
 	wg                sync.WaitGroup
 
+	reconf  sync.Mutex // one Reconfigure at a time
+	started atomic.Bool
+
 	mu struct {
 		sync.Mutex
-		unroutable []*message.Message // no live carrier right now
+		unroutable []*message.Message  // no live carrier right now
+		retiring   map[*carrier]string // carriers a reconfiguration replaced or removed, until closed
 	}
 }
 
@@ -80,37 +90,34 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 		opts.Now = time.Now
 	}
 	d := &Dispatcher{
-		st: opts.Store, cfg: cfg, carriers: map[string]*carrier{}, log: opts.Logger, now: opts.Now, door: opts.Door,
+		st: opts.Store, cfg: cfg, log: opts.Logger, now: opts.Now, set: opts.Metrics, dialer: opts.Dialer,
 		pending: newFIFO(), later: newDelay(time.Now), // backoffs are relative: monotonic time, not the wall clock
 	}
+	d.door.Store(&opts.Door)
+	d.stopCtx, d.stopTaking = context.WithCancel(context.Background())
+	d.sendCtx, d.endIn = context.WithCancel(context.Background())
+	var names []string
 	for _, cc := range carriers {
-		d.names = append(d.names, cc.Name)
+		names = append(names, cc.Name)
 	}
-	d.m = newDispatchMetrics(opts.Metrics, d.names)
+	d.m = newDispatchMetrics(opts.Metrics, names)
+	d.corr = newCorrelator(d.now, d.st, d.m, d.log, opts.Metrics)
 	defer func() {
 		if err != nil {
 			d.closeClients(context.Background())
 		}
 	}()
-	corr := newCorrelator(d.now, d.st, d.m, d.log, opts.Metrics)
-	for _, cc := range carriers {
-		pw, err := cc.ResolvePassword()
-		if err != nil {
-			return nil, err
-		}
-		addr, err := opts.Dialer.SMSC(&cc, pw)
-		if err != nil {
-			return nil, err
-		}
-		c, err := newCarrier(cc, addr, pw, corr.handler, d.log, opts.Metrics)
-		if err != nil {
-			return nil, err
-		}
-		d.carriers[cc.Name] = c
+	f, _, err := d.nextFleet(&fleet{}, carriers, routes)
+	if f != nil {
+		d.fleet.Store(f)
 	}
-	d.router, err = route.New(routes, d.Live)
 	if err != nil {
 		return nil, err
+	}
+	for _, name := range opts.Drained {
+		if c := f.byName[name]; c != nil {
+			c.drained.Store(true)
+		}
 	}
 	if kakao.BaseURL != "" {
 		k, err := newKakaoLeg(kakao, d, opts)
@@ -120,8 +127,6 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 		d.kakao = k
 	}
 	opts.Metrics.NewGauge(`relay_dispatch_queue_depth`, func() float64 { return float64(d.depth()) })
-	d.stopCtx, d.stopTaking = context.WithCancel(context.Background())
-	d.sendCtx, d.endIn = context.WithCancel(context.Background())
 	return d, nil
 }
 
@@ -162,13 +167,12 @@ func (d *Dispatcher) Start() {
 	stop, sendCtx := d.stopCtx, d.sendCtx
 	d.wg.Go(func() { d.routeLoop(stop) })
 	d.wg.Go(func() { d.later.run(stop, d.pending) })
-	for _, c := range d.carriers {
-		for _, s := range c.sessions {
-			for i := 0; i < c.cfg.Window; i++ {
-				d.wg.Go(func() { d.worker(stop, sendCtx, c, s) })
-			}
-		}
+	d.reconf.Lock()
+	for _, c := range d.fleet.Load().byName {
+		d.startCarrier(c)
 	}
+	d.started.Store(true)
+	d.reconf.Unlock()
 	if d.kakao != nil {
 		d.kakao.start(stop, sendCtx, &d.wg)
 	}
@@ -183,13 +187,10 @@ func (d *Dispatcher) Enqueue(ms ...*message.Message) {
 }
 
 // Carriers are the configured carriers' names, in configuration order.
-func (d *Dispatcher) Carriers() []string { return d.names }
+func (d *Dispatcher) Carriers() []string { return d.fleet.Load().names }
 
 // Live reports whether the carrier has at least one bind up.
-func (d *Dispatcher) Live(carrier string) bool {
-	c := d.carriers[carrier]
-	return c != nil && c.live()
-}
+func (d *Dispatcher) Live(carrier string) bool { return d.fleet.Load().live(carrier) }
 
 // PollKakao looks every Kakao 3005 up once, as the periodic poll does.
 func (d *Dispatcher) PollKakao(ctx context.Context) {
@@ -207,7 +208,15 @@ func (d *Dispatcher) Unbind(ctx context.Context) {
 	if d.kakao != nil {
 		d.kakao.drain(ctx)
 	}
-	for _, c := range d.carriers {
+	if f := d.fleet.Load(); f != nil {
+		for _, c := range f.byName {
+			c.close(ctx)
+		}
+	}
+	d.mu.Lock()
+	retiring := maps.Clone(d.mu.retiring)
+	d.mu.Unlock()
+	for c := range retiring {
 		c.close(ctx)
 	}
 }

@@ -15,10 +15,10 @@ var ErrNoCarrier = errors.New("dispatch: no such carrier")
 // their rule, or they wait), and the submits in its windows finish. Its
 // binds stay up, so receipts of what it took keep coming. Drain waits
 // until the windows are empty or ctx ends, and returns the submits still
-// in flight then. A drain outlives nothing: a restart routes to every
-// configured carrier again.
+// in flight then. The dispatcher keeps the drain in memory only; the
+// composition root persists it (Options.Drained brings it back at start).
 func (d *Dispatcher) Drain(ctx context.Context, name string) (inFlight int, err error) {
-	c := d.carriers[name]
+	c := d.fleet.Load().byName[name]
 	if c == nil {
 		return 0, fmt.Errorf("%w %q", ErrNoCarrier, name)
 	}
@@ -48,7 +48,7 @@ func (d *Dispatcher) Drain(ctx context.Context, name string) (inFlight int, err 
 
 // Resume puts a drained carrier back into routing.
 func (d *Dispatcher) Resume(name string) error {
-	c := d.carriers[name]
+	c := d.fleet.Load().byName[name]
 	if c == nil {
 		return fmt.Errorf("%w %q", ErrNoCarrier, name)
 	}

@@ -12,7 +12,7 @@ import (
 func (d *Dispatcher) fallback(ctx context.Context, m *message.Message, kakaoRes message.Result) {
 	// The rule the door checked the message against at acceptance, on the
 	// fallback it decided then.
-	product, text, r := door.FallbackLeg(d.door, nil, m.Fallback, m.Text, m.Truncate)
+	product, text, r := door.FallbackLeg(*d.door.Load(), nil, m.Fallback, m.Text, m.Truncate)
 	why := ""
 	switch {
 	case r != nil:

@@ -11,7 +11,9 @@ import (
 
 // dispatchMetrics are the dispatcher's counters; each SMPP session and the
 // Kakao client register theirs in the same set. Every series is created
-// here, at construction, with its labels in the name.
+// here, at construction, with its labels in the name; a reconfiguration
+// makes them again for its carriers, which gets the same series for the
+// carriers it keeps.
 type dispatchMetrics struct {
 	failedAtSend      *metrics.Counter
 	expired           *metrics.Counter
@@ -59,11 +61,11 @@ var outcomeList = []store.Outcome{store.OutcomeApplied, store.OutcomeDuplicate,
 
 func newDispatchMetrics(set *metrics.Set, carriers []string) *dispatchMetrics {
 	m := &dispatchMetrics{
-		failedAtSend:      set.NewCounter(`relay_failed_at_send_total`),
-		expired:           set.NewCounter(`relay_expired_total`),
-		storeErrors:       set.NewCounter(`relay_store_errors_total`),
-		mo:                set.NewCounter(`relay_mo_messages_total`),
-		receiptUnreadable: set.NewCounter(`relay_receipts_unreadable_total`),
+		failedAtSend:      set.GetOrCreateCounter(`relay_failed_at_send_total`),
+		expired:           set.GetOrCreateCounter(`relay_expired_total`),
+		storeErrors:       set.GetOrCreateCounter(`relay_store_errors_total`),
+		mo:                set.GetOrCreateCounter(`relay_mo_messages_total`),
+		receiptUnreadable: set.GetOrCreateCounter(`relay_receipts_unreadable_total`),
 		submits:           map[string]map[verdict]*metrics.Counter{},
 		submitSec:         map[string]*metrics.PrometheusHistogram{},
 		receipts:          map[string]map[store.Outcome]*metrics.Counter{},
@@ -72,13 +74,13 @@ func newDispatchMetrics(set *metrics.Set, carriers []string) *dispatchMetrics {
 	for _, c := range carriers {
 		m.submits[c] = map[verdict]*metrics.Counter{}
 		for v, n := range verdictNames {
-			m.submits[c][v] = set.NewCounter(fmt.Sprintf(`relay_submits_total{carrier=%q,result=%q}`, c, n))
+			m.submits[c][v] = set.GetOrCreateCounter(fmt.Sprintf(`relay_submits_total{carrier=%q,result=%q}`, c, n))
 		}
-		m.submitSec[c] = set.NewPrometheusHistogramExt(fmt.Sprintf(`relay_submit_seconds{carrier=%q}`, c), submitBuckets)
-		m.receiptInvalid[c] = set.NewCounter(fmt.Sprintf(`relay_receipts_invalid_total{carrier=%q}`, c))
+		m.submitSec[c] = set.GetOrCreatePrometheusHistogramExt(fmt.Sprintf(`relay_submit_seconds{carrier=%q}`, c), submitBuckets)
+		m.receiptInvalid[c] = set.GetOrCreateCounter(fmt.Sprintf(`relay_receipts_invalid_total{carrier=%q}`, c))
 		m.receipts[c] = map[store.Outcome]*metrics.Counter{}
 		for _, o := range outcomeList {
-			m.receipts[c][o] = set.NewCounter(fmt.Sprintf(`relay_receipts_total{carrier=%q,outcome=%q}`, c, o))
+			m.receipts[c][o] = set.GetOrCreateCounter(fmt.Sprintf(`relay_receipts_total{carrier=%q,outcome=%q}`, c, o))
 		}
 	}
 	return m

@@ -22,7 +22,7 @@ func (d *Dispatcher) routeLoop(ctx context.Context) {
 		}
 		if m == nil { // tick: retry what had no route, pull back from dead carriers
 			d.requeueUnroutable()
-			for _, c := range d.carriers {
+			for _, c := range d.fleet.Load().byName {
 				if c.q.len() > 0 && !c.live() {
 					for {
 						m, _, ok := c.q.tryPop()
@@ -70,7 +70,8 @@ func (d *Dispatcher) route(m *message.Message) {
 		d.failNow(m, message.Result{Source: message.SourceRelay, Code: "no-kakao", Reason: "no Kakao channel is configured"})
 		return
 	}
-	name, err := d.router.Pick(product, m.Recipient)
+	f := d.fleet.Load()
+	name, err := f.router.Pick(product, m.Recipient)
 	if err != nil {
 		if errors.Is(err, route.ErrNoRule) {
 			// No rule can ever take it: a configuration gap, so fail it
@@ -83,13 +84,13 @@ func (d *Dispatcher) route(m *message.Message) {
 		d.mu.Unlock()
 		return
 	}
-	d.carriers[name].q.push(m)
+	f.byName[name].q.push(m)
 }
 
 // depth counts the messages waiting in memory for a carrier.
 func (d *Dispatcher) depth() int {
 	n := d.pending.len() + d.later.len()
-	for _, c := range d.carriers {
+	for _, c := range d.fleet.Load().byName {
 		n += c.q.len()
 	}
 	d.mu.Lock()
@@ -125,7 +126,7 @@ func (d *Dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.S
 		if !ok {
 			return
 		}
-		if c.drained.Load() { // drained since it was routed here: route again
+		if !c.takes() { // drained or retired since it was routed here: route again
 			d.Enqueue(m)
 			continue
 		}
@@ -156,7 +157,7 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	// above is what the drain cuts short.
 	ctx, cancel := recording(ctx)
 	defer cancel()
-	d.m.submit(c.name, v, time.Since(start))
+	c.m.submit(c.name, v, time.Since(start))
 	if v == verdictSent || v == verdictRetry || v == verdictFail {
 		m.Attempts++ // the carrier saw it; busy and reroute took nothing
 	}

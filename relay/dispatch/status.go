@@ -42,8 +42,9 @@ func (d *Dispatcher) Status() Status {
 	d.mu.Lock()
 	st.Unroutable = len(d.mu.unroutable)
 	d.mu.Unlock()
-	for _, name := range d.names {
-		c := d.carriers[name]
+	f := d.fleet.Load()
+	for _, name := range f.names {
+		c := f.byName[name]
 		cs := CarrierStatus{Name: name, Live: c.live(), Drained: c.drained.Load(), Queue: c.q.len()}
 		for _, s := range c.sessions {
 			cs.Binds = append(cs.Binds, s.Status()...)
@@ -71,7 +72,8 @@ type Path struct {
 // ctx) when it holds none.
 func (d *Dispatcher) Paths(ctx context.Context) []Path {
 	var out []Path
-	serves := d.router.Serves()
+	f := d.fleet.Load()
+	serves := f.router.Serves()
 	for _, p := range message.Products {
 		names, ok := serves[p]
 		if !ok {
@@ -79,7 +81,7 @@ func (d *Dispatcher) Paths(ctx context.Context) []Path {
 		}
 		path := Path{Product: p.String(), Live: []string{}, Down: []string{}}
 		for _, n := range names {
-			if d.Live(n) {
+			if f.live(n) {
 				path.Live = append(path.Live, n)
 			} else {
 				path.Down = append(path.Down, n)
