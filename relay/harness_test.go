@@ -221,9 +221,11 @@ func (h *harness) start() {
 		return
 	}
 	h.waitFor("carriers bound", func() bool {
-		for _, name := range d.disp.Carriers() {
-			if !d.disp.Live(name) {
-				return false
+		for _, c := range d.disp.Status().Carriers {
+			for _, b := range c.Binds {
+				if !b.Up {
+					return false
+				}
 			}
 		}
 		return true

@@ -2,10 +2,10 @@ package relay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,20 +109,36 @@ var _ admin.Operations = operations{}
 
 func (o operations) Status(ctx context.Context) any { return o.d.Status(ctx, true) }
 
+// Drain takes a carrier out of routing; the drain is written to the
+// run-time state first, so it outlives a restart until Resume.
 func (o operations) Drain(ctx context.Context, carrier string) (int, error) {
-	n, err := o.d.disp.Drain(ctx, carrier)
-	if errors.Is(err, dispatch.ErrNoCarrier) {
-		err = fmt.Errorf("%w: %w", admin.ErrNotFound, err)
+	if err := o.known(carrier); err != nil {
+		return 0, err
 	}
-	return n, err
+	if err := o.d.state.setDrained(carrier, true); err != nil {
+		return 0, err
+	}
+	return o.d.disp.Drain(ctx, carrier)
 }
 
+// Resume puts a drained carrier back into routing and clears its drain
+// from the run-time state.
 func (o operations) Resume(carrier string) error {
-	err := o.d.disp.Resume(carrier)
-	if errors.Is(err, dispatch.ErrNoCarrier) {
-		err = fmt.Errorf("%w: %w", admin.ErrNotFound, err)
+	if err := o.known(carrier); err != nil {
+		return err
 	}
-	return err
+	if err := o.d.state.setDrained(carrier, false); err != nil {
+		return err
+	}
+	return o.d.disp.Resume(carrier)
+}
+
+// known says whether the dispatcher has the carrier, as admin.ErrNotFound.
+func (o operations) known(carrier string) error {
+	if !slices.Contains(o.d.disp.Carriers(), carrier) {
+		return fmt.Errorf("%w: %w %q", admin.ErrNotFound, dispatch.ErrNoCarrier, carrier)
+	}
+	return nil
 }
 
 // addrs are the addresses the relay listens on, as log attributes; a

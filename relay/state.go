@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,7 +16,8 @@ import (
 )
 
 // runtimeState keeps what operators change while the relay runs (sender
-// numbers, suspensions, payment subscriptions) so that a restart keeps it:
+// numbers, suspensions, payment subscriptions, drained carriers) so that a
+// restart keeps it:
 // the configuration file is the starting point, these overrides win.
 //
 // It lives in data_dir/runtime.json, rewritten whole on every change
@@ -36,6 +38,9 @@ type stateDoc struct {
 	Customers map[string]customerState         `json:"customers"`
 	Payments  map[string]*payment.Subscription `json:"payments"`         // nil value: removed at run time
 	Shared    map[string]bool                  `json:"shared,omitempty"` // sender numbers marked shared (false: unmarked)
+	// Drained are the carriers an operator took out of routing (relayctl
+	// carriers drain), until resumed.
+	Drained map[string]bool `json:"drained_carriers,omitempty"`
 }
 
 type customerState struct {
@@ -160,6 +165,44 @@ func (s *runtimeState) SenderShared(number string, shared bool) error {
 	undo := setUndoable(s.mu.doc.Shared, number, shared)
 	if err := s.saveLocked(); err != nil {
 		undo()
+		return err
+	}
+	return nil
+}
+
+// drained is the carriers an operator drained, sorted.
+func (s *runtimeState) drained() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for name := range s.mu.doc.Drained {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// setDrained persists a carrier's drain (or its resume) before the
+// dispatcher makes it.
+func (s *runtimeState) setDrained(carrier string, drained bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mu.doc.Drained[carrier] == drained {
+		return nil
+	}
+	prev := s.mu.doc.Drained
+	next := maps.Clone(prev)
+	if next == nil {
+		next = map[string]bool{}
+	}
+	if drained {
+		next[carrier] = true
+	} else {
+		delete(next, carrier)
+	}
+	s.mu.doc.Drained = next
+	if err := s.saveLocked(); err != nil {
+		s.mu.doc.Drained = prev
 		return err
 	}
 	return nil

@@ -153,8 +153,24 @@ func TestCarrierDrainAndResume(t *testing.T) {
 	if a := rep.Dispatch.Carriers[0]; !a.Drained || a.Live || !a.Binds[0].Up || !rep.Ready {
 		t.Fatalf("status with a drained: %+v", rep)
 	}
+	// The drain is kept with the run-time state: a restart keeps a out.
+	h.restart()
+	u = h.connect("shop")
+	if a := h.status().Dispatch.Carriers[0]; !a.Drained || a.Live {
+		t.Fatalf("a after a restart: %+v", a)
+	}
+	r = h.submit(u, sms("dr-1b", "still drained"))
+	h.waitReport(u, r.MessageId)
+	if len(h.sims["a"].Submitted()) != 0 || len(h.sims["b"].Submitted()) != 2 {
+		t.Fatalf("a drained across a restart: a got %d, b got %d", len(h.sims["a"].Submitted()), len(h.sims["b"].Submitted()))
+	}
 	if code, body := h.adminCall("POST", "/api/v1/carriers/a/resume", ``); code != 200 {
 		t.Fatalf("resume a: %d %s", code, body)
+	}
+	h.restart()
+	u = h.connect("shop")
+	if a := h.status().Dispatch.Carriers[0]; a.Drained {
+		t.Fatalf("a resumed, then restarted: %+v", a)
 	}
 	r = h.submit(u, sms("dr-2", "resumed"))
 	h.waitReport(u, r.MessageId)
