@@ -21,16 +21,23 @@ var _ upstream.ReportSource = (*reportSource)(nil)
 
 func (s *reportSource) Notify() <-chan struct{} { return s.wake }
 
-func (s *reportSource) Next(ctx context.Context, after uint64, limit int) ([]*upstreampb.Report, error) {
+// Next returns the reports of the customer's messages that came in by the
+// upstream protocol or the HTTP API (whose customers without a report_url
+// get them here); those of SMPP messages are left in the outbox for the
+// customer's SMPP binds, which alone send them (as deliver_sm).
+func (s *reportSource) Next(ctx context.Context, after uint64, limit int) ([]*upstreampb.Report, uint64, error) {
 	rs, err := s.st.Reports(s.customer, after, limit)
-	if err != nil {
-		return nil, err
+	if err != nil || len(rs) == 0 {
+		return nil, after, err
 	}
-	out := make([]*upstreampb.Report, len(rs))
+	out := make([]*upstreampb.Report, 0, len(rs))
 	for i := range rs {
-		out[i] = s.toPB(&rs[i])
+		if rs[i].Ingress == message.IngressSMPP {
+			continue
+		}
+		out = append(out, s.toPB(&rs[i]))
 	}
-	return out, nil
+	return out, rs[len(rs)-1].Seq, nil
 }
 
 func (s *reportSource) toPB(r *store.Report) *upstreampb.Report {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/msgrelay/relay/smpp"
 	"github.com/msgrelay/relay/smpp/coding"
 	"github.com/msgrelay/relay/smpp/pdu"
+	"github.com/msgrelay/relay/store"
 )
 
 func withSMPPServer(su *setup) {
@@ -139,5 +141,81 @@ func TestSMPPServerTLS(t *testing.T) {
 	defer cancel2()
 	if err := plain.WaitBound(short); err == nil {
 		t.Fatal("a plain-TCP ESME bound to the TLS server")
+	}
+}
+
+// TestReportsGoBackByTheirIngress: a customer with an upstream connection
+// and SMPP binds gets each message's result by the door the message came
+// in by: an SMPP message's only as a deliver_sm, even while no receiver is
+// bound and the upstream connection is idle, and an upstream message's
+// only upstream.
+func TestReportsGoBackByTheirIngress(t *testing.T) {
+	h := newHarness(t, withSMPPServer)
+	u := h.connect("shop")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tx, err := smpp.Dial(smpp.Config{Addr: h.d.SMPPAddr(), SystemID: "shop", Password: "shoppass", Mode: smpp.BindTransmitter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Close(context.Background())
+	if err := tx.WaitBound(ctx); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := tx.Submit(ctx, &pdu.SubmitSM{Source: pdu.Address{Addr: "0212345678"}, Dest: pdu.Address{Addr: "01098765432"},
+		ShortMessage: []byte("by SMPP"), RegisteredDelivery: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	smppID, _ := message.ParseID(resp.MessageID)
+	up := h.submit(u, sms("up-1", "by the upstream protocol"))
+	if up.Status != upstreampb.Status_OK {
+		t.Fatal(up.Status)
+	}
+	h.waitReport(u, up.MessageId)
+	h.waitFor("the SMPP message final", func() bool {
+		m, err := h.d.Store().Get(smppID)
+		return err == nil && m.State.Final()
+	})
+	// The upstream connection has read the outbox past the SMPP message's
+	// report by now: it acknowledged its own report, which came later.
+	upID, _ := message.ParseID(up.MessageId)
+	h.waitFor("the upstream report acknowledged", func() bool {
+		rs, err := h.d.Store().Reports("shop", 0, 10)
+		return err == nil && !slices.ContainsFunc(rs, func(r store.Report) bool { return r.ID == upID })
+	})
+	if n := u.reportCount(resp.MessageID); n != 0 {
+		t.Fatalf("the upstream connection got %d reports of the SMPP message", n)
+	}
+	var mu sync.Mutex
+	var receipts []string
+	rx, err := smpp.Dial(smpp.Config{Addr: h.d.SMPPAddr(), SystemID: "shop", Password: "shoppass", Mode: smpp.BindReceiver,
+		OnDeliver: func(_ context.Context, d *pdu.DeliverSM) error {
+			id, _ := d.TLVs.ReceiptedMessageID()
+			mu.Lock()
+			receipts = append(receipts, id)
+			mu.Unlock()
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rx.Close(context.Background())
+	h.waitFor("the SMPP message's receipt", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(receipts) > 0
+	})
+	h.waitFor("the outbox empty", func() bool {
+		rs, err := h.d.Store().Reports("shop", 0, 10)
+		return err == nil && len(rs) == 0
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(receipts) != 1 || receipts[0] != resp.MessageID {
+		t.Fatalf("receipts on the SMPP bind %q, want only %q", receipts, resp.MessageID)
+	}
+	if n := u.reportCount(resp.MessageID); n != 0 {
+		t.Fatalf("the upstream connection got %d reports of the SMPP message", n)
 	}
 }

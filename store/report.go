@@ -27,6 +27,11 @@ type Report struct {
 	Product    message.Product
 	AcceptedAt time.Time
 	SentAt     time.Time
+
+	// Ingress is the door the message came in by, which its report goes
+	// back through. Reports written before it was kept (versions 1 and 2)
+	// take it from the message record when read (Reports).
+	Ingress message.Ingress
 }
 
 // reportV1 is the version byte of an outbox value:
@@ -40,14 +45,20 @@ type Report struct {
 // it upstream needs no read of the message record:
 //
 //	02 │ …as v1… │ product(1) │ accepted at varint ns │ sent at varint ns
+//
+// reportV3 appends the message's ingress, so that each door takes only
+// its own messages' reports without reading their records:
+//
+//	03 │ …as v2… │ ingress(1)
 const (
 	reportV1 = 1
 	reportV2 = 2
+	reportV3 = 3
 )
 
 func encodeReport(rp *Report) []byte {
-	b := make([]byte, 0, 48+len(rp.ClientRef)+len(rp.Result.Code)+len(rp.Result.Reason))
-	b = append(b, reportV2)
+	b := make([]byte, 0, 49+len(rp.ClientRef)+len(rp.Result.Code)+len(rp.Result.Reason))
+	b = append(b, reportV3)
 	b = binary.BigEndian.AppendUint64(b, uint64(rp.ID))
 	b = append(b, byte(rp.State), byte(rp.Billed), byte(rp.Result.Source))
 	b = appendTime(b, rp.FinalAt)
@@ -56,13 +67,14 @@ func encodeReport(rp *Report) []byte {
 	b = appendField(b, rp.Result.Reason)
 	b = append(b, byte(rp.Product))
 	b = appendTime(b, rp.AcceptedAt)
-	return appendTime(b, rp.SentAt)
+	b = appendTime(b, rp.SentAt)
+	return append(b, byte(rp.Ingress))
 }
 
 func decodeReport(b []byte, rp *Report) error {
 	d := decoder{b: b}
 	v := d.byte1()
-	if v != reportV1 && v != reportV2 {
+	if v < reportV1 || v > reportV3 {
 		return ErrCorrupt
 	}
 	rp.ID = message.ID(d.u64())
@@ -73,10 +85,13 @@ func decodeReport(b []byte, rp *Report) error {
 	rp.ClientRef = d.str()
 	rp.Result.Code = d.str()
 	rp.Result.Reason = d.str()
-	if v == reportV2 {
+	if v >= reportV2 {
 		rp.Product = message.Product(d.byte1())
 		rp.AcceptedAt = d.time()
 		rp.SentAt = d.time()
+	}
+	if v >= reportV3 {
+		rp.Ingress = message.Ingress(d.byte1())
 	}
 	if d.err != nil || len(d.b) != 0 {
 		return ErrCorrupt
@@ -92,6 +107,7 @@ func (w *writer) appendReport(m *message.Message, seqKey []byte, seq uint64) err
 		ID: m.ID, ClientRef: m.ClientRef, State: m.State,
 		Result: m.Result, FinalAt: m.FinalAt, Billed: m.Billed,
 		Product: m.Product, AcceptedAt: m.AcceptedAt, SentAt: m.SentAt,
+		Ingress: m.Ingress,
 	}
 	if m.State != message.StateDelivered {
 		rp.Billed = message.ProductUnknown
@@ -121,20 +137,32 @@ func (s *Store) Reports(customer string, afterSeq uint64, limit int) ([]Report, 
 		return nil, err
 	}
 	var out []Report
+	var old []int // reports written before they kept the ingress
 	for ok := it.First(); ok && len(out) < limit; ok = it.Next() {
 		k := it.Key()
 		if len(k) != len(prefix)+8 {
 			continue
 		}
 		rp := Report{Seq: binary.BigEndian.Uint64(k[len(prefix):])}
-		if err := decodeReport(it.Value(), &rp); err != nil {
+		v := it.Value()
+		if err := decodeReport(v, &rp); err != nil {
 			it.Close()
 			return nil, fmt.Errorf("outbox %s/%d: %w", customer, rp.Seq, err)
+		}
+		if v[0] < reportV3 {
+			old = append(old, len(out))
 		}
 		out = append(out, rp)
 	}
 	if err := it.Close(); err != nil {
 		return nil, err
+	}
+	for _, i := range old {
+		// The record names the door; one already gone (a purged
+		// customer's) leaves the upstream protocol, then the only door.
+		if m, err := s.Get(out[i].ID); err == nil {
+			out[i].Ingress = m.Ingress
+		}
 	}
 	// Pebble shows a write before its fsync; a report goes upstream, so
 	// wait until what was read is durable.

@@ -270,8 +270,8 @@ func (p *pump) read(flights map[uint64]*flight, after *uint64, limit int, now ti
 	for i := range rs {
 		rp := rs[i]
 		*after = max(*after, rp.Seq)
-		if flights[rp.Seq] != nil || rp.FinalAt.Add(s.cfg.ReceiptMaxAge).Before(now) {
-			continue
+		if rp.Ingress != message.IngressSMPP || flights[rp.Seq] != nil || rp.FinalAt.Add(s.cfg.ReceiptMaxAge).Before(now) {
+			continue // another door's report, or one already out or too old
 		}
 		m, err := s.be.Message(rp.ID)
 		if err != nil || m == nil || m.Ingress != message.IngressSMPP {

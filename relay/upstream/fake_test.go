@@ -125,10 +125,10 @@ type fakeView struct {
 
 func (v *fakeView) Notify() <-chan struct{} { return v.notify }
 
-func (v *fakeView) Next(ctx context.Context, after uint64, limit int) ([]*upstreampb.Report, error) {
+func (v *fakeView) Next(ctx context.Context, after uint64, limit int) ([]*upstreampb.Report, uint64, error) {
 	if v.o.failNext.Load() > 0 {
 		v.o.failNext.Add(-1)
-		return nil, errors.New("outbox unavailable")
+		return nil, 0, errors.New("outbox unavailable")
 	}
 	v.o.mu.Lock()
 	defer v.o.mu.Unlock()
@@ -146,7 +146,10 @@ func (v *fakeView) Next(ctx context.Context, after uint64, limit int) ([]*upstre
 	for i, s := range seqs {
 		out[i] = v.o.reports[s]
 	}
-	return out, nil
+	if len(seqs) == 0 {
+		return nil, after, nil
+	}
+	return out, seqs[len(seqs)-1], nil
 }
 
 func (v *fakeView) Ack(ctx context.Context, seqs []uint64) error {

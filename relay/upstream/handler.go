@@ -65,9 +65,12 @@ type ReportSource interface {
 	// become available (a channel of capacity 1, written without blocking,
 	// is the expected shape).
 	Notify() <-chan struct{}
-	// Next returns up to limit reports with report_seq > after, in
-	// increasing report_seq order. An empty result means none now.
-	Next(ctx context.Context, after uint64, limit int) ([]*upstreampb.Report, error)
+	// Next reads up to limit reports with report_seq > after, in
+	// increasing report_seq order, and returns those this session sends
+	// (not those of messages another door reports) and readTo, the
+	// highest report_seq it read, sent or not. readTo ≤ after means none
+	// now.
+	Next(ctx context.Context, after uint64, limit int) (reps []*upstreampb.Report, readTo uint64, err error)
 	// Ack records that the client acknowledged these reports. Seqs the
 	// server did not send on this connection are filtered out before.
 	Ack(ctx context.Context, seqs []uint64) error

@@ -32,14 +32,14 @@ func (c *conn) reportLoop(src ReportSource, stop <-chan struct{}) {
 	var retry <-chan time.Time
 	for {
 		if retry == nil && len(unacked) < max && !c.aborted.Load() {
-			reps, err := src.Next(c.ctx, after, max-len(unacked))
+			reps, readTo, err := src.Next(c.ctx, after, max-len(unacked))
 			if err != nil {
 				if c.ctx.Err() == nil {
 					c.log.Warn("reading reports failed", "customer", c.customer, "err", err)
 				}
 				retry = time.After(reportRetry)
-			} else if len(reps) > 0 {
-				after = c.pushReports(reps, unacked, after)
+			} else if readTo > after {
+				after = c.pushReports(reps, unacked, readTo)
 				continue
 			}
 		}

@@ -75,15 +75,18 @@ type view struct {
 
 func (v *view) Notify() <-chan struct{} { return v.notify }
 
-func (v *view) Next(_ context.Context, after uint64, limit int) ([]*upstreampb.Report, error) {
+func (v *view) Next(_ context.Context, after uint64, limit int) ([]*upstreampb.Report, uint64, error) {
 	v.o.mu.Lock()
 	defer v.o.mu.Unlock()
 	p := v.o.mu.pending
 	i, _ := slices.BinarySearchFunc(p, after+1, func(r *upstreampb.Report, seq uint64) int {
 		return cmp.Compare(r.ReportSeq, seq)
 	})
-	p = p[i:]
-	return slices.Clone(p[:min(len(p), limit)]), nil
+	p = p[i:min(len(p), i+limit)]
+	if len(p) == 0 {
+		return nil, after, nil
+	}
+	return slices.Clone(p), p[len(p)-1].ReportSeq, nil
 }
 
 func (v *view) Ack(_ context.Context, seqs []uint64) error {
