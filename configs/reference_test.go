@@ -72,6 +72,28 @@ Examples: [dev.toml](dev.toml) (everything simulated, on this machine) and
 [production.example.toml](production.example.toml) (real carriers, secrets in
 files). ` + "`relayd -check-config -config FILE`" + ` validates a file and reads every
 secret it names, without starting.
+
+## Reload
+
+SIGHUP, or ` + "`relayctl reload`" + `, reads the file again while the relay runs.
+It applies ` + "`[[customer]]`" + ` (with their sender keys), ` + "`[[admin.token]]`" + `,
+` + "`[settle]`" + ` prices, ` + "`[[template]]`" + `, ` + "`[[route]]`" + `, ` + "`[[carrier]]`" + ` and ` + "`[door]`" + `,
+and keeps every upstream connection, SMPP server bind and the binds of
+each carrier whose table (and password) did not change. A changed carrier
+binds again and its old binds drain (submits in flight answered, receipts
+recorded, then unbind); an added one binds; a removed one drains and
+unbinds, and what waited for it is routed again by the new rules. A file
+that fails the check, or changes any other key, is refused whole and the
+running configuration stays. Every reload, applied or refused, is audited
+with what it changed.
+
+What was changed at run time through the admin API wins over the file, at
+a reload as at a restart: a customer's senders, registrations, suspension
+and contract end, shared numbers, payment subscriptions and carrier drains
+(data_dir/runtime.json); template puts and removals
+(data_dir/templates.jsonl, replayed over the file's templates); opt-outs
+(data_dir/optout.jsonl). A drain ends when the file removes its carrier.
+To drop a run-time change, undo it through the admin API.
 `
 
 func renderReference(t *testing.T) string {

@@ -181,7 +181,7 @@ func (d *Daemon) listenAdmin() error {
 	if err != nil {
 		return err
 	}
-	d.adminLn = ln
+	d.admin, d.adminLn = srv, ln
 	ctx, cancel := context.WithCancel(context.Background())
 	d.stopAdmin = cancel
 	d.background.Go(func() { _ = srv.Serve(ctx, ln) })

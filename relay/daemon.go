@@ -85,6 +85,8 @@ type Daemon struct {
 	payments  *payment.Registry
 	paySubmit *payment.Submitter
 	rules     *rules // AlimTalk templates, opt-out lists
+	door      *door.Checker
+	admin     *admin.Server // nil without [admin] listen
 	audit     *admin.FileAudit
 	access    *ops.AccessLog // nil without access_log
 	adminLn   net.Listener
@@ -260,6 +262,7 @@ func (d *Daemon) openIntake() error {
 	if err != nil {
 		return err
 	}
+	d.door = dc
 	d.intake = intake.New(intake.Options{Customers: d.reg, Door: dc, Store: d.st, Enqueue: d.disp.Enqueue,
 		Now: d.opts.Now, Metrics: d.set, Backlog: d.disp, Admission: d.cfg.Admission})
 	return d.openPayments(dc)

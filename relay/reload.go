@@ -2,97 +2,215 @@ package relay
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/msgrelay/relay/relay/admin"
+	templates "github.com/msgrelay/relay/relay/alimtalk"
 	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/dispatch"
+	"github.com/msgrelay/relay/relay/settle"
 )
 
-// Reload reads the configuration again and applies what can change while
-// the relay runs, or refuses the whole file and keeps the running
-// configuration. It returns what changed.
+// reloadable are the top-level keys a reload applies; a file that changes
+// any other key is refused whole, naming it. [admin] is reloadable only in
+// its [[admin.token]] tables (see restartKeys).
+var reloadable = []string{"customer", "carrier", "route", "door", "template", "settle", "admin"}
+
+// Reload reads the configuration again and applies what changed while the
+// relay runs, or refuses the whole file and keeps the running
+// configuration. It returns what changed; for a refused file that could be
+// read, what it would have changed.
 //
-// What a reload applies today: the [[customer]] tables (customers added,
-// removed or changed: secrets, API keys, products, rates, senders, sender
-// keys). Connections stay open: each bind and submit looks its customer up
-// when it comes, so a removed customer's next submit is refused and a
-// changed one is checked with its new settings. A file that changes any
-// other key is refused whole, naming the keys, which need a restart.
+// What a reload applies, without dropping an upstream connection, an SMPP
+// server bind or an HTTP request:
 //
-// The merge rule is the restart's: the file gives each customer; what an
-// operator changed at run time through the admin API (senders and their
-// registrations, suspensions; data_dir/runtime.json) wins over the file
-// for that customer, so a reload never undoes an operator's change. To
-// drop a run-time change, undo it through the admin API.
+//   - [[customer]]: customers added, removed or changed (secrets, API keys,
+//     products, rates, senders, sender keys). Each bind and submit looks its
+//     customer up when it comes, so a removed customer's next submit is
+//     refused and a changed one is checked with its new settings.
+//   - [[carrier]] and [[route]]: a carrier whose table and password are
+//     unchanged keeps its binds; a changed one binds again and its old binds
+//     drain (submits in flight answered, receipts recorded, then unbind);
+//     an added one binds; a removed one drains and unbinds, and the messages
+//     waiting for it are routed again by the new rules, or fail with
+//     no-route when no rule takes them (dispatch.Dispatcher.Reconfigure).
+//   - [door]: the limits, for the next message; the customers' rate
+//     buckets are kept.
+//   - [[template]]: the AlimTalk templates, with the run-time changes
+//     replayed over them.
+//   - [settle] prices and [[admin.token]] tables: for the next admin
+//     request; the page sessions of a removed token end.
+//
+// Every other key (listeners, data_dir, [dispatch], [kakao], payments, ...)
+// needs a restart: a file that changes one is refused whole, naming it. So
+// is a file that fails the checks -check-config makes, or whose carriers or
+// templates cannot be put in force; the running configuration stays.
+//
+// The merge rule, for run-time changes made through the admin API and the
+// file: the file is the starting point, and what an operator or customer
+// changed at run time wins over it, at a reload as at a restart, so neither
+// undoes an operator's change. Per customer, its senders and their
+// registrations, suspension and contract end (data_dir/runtime.json)
+// replace the file's; a drained carrier stays drained when the file changes
+// it (runtime.json) and its drain is dropped when the file removes it;
+// template puts and removals (data_dir/templates.jsonl) are replayed over
+// the file's [[template]] tables; opt-outs (data_dir/optout.jsonl) are not
+// in the file at all. To drop a run-time change, undo it through the admin
+// API.
 func (d *Daemon) Reload(context.Context) ([]string, error) {
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
-	refuse := func(err error) ([]string, error) { return nil, fmt.Errorf("%w: %w", admin.ErrRefused, err) }
+	refuse := func(changes []string, err error) ([]string, error) {
+		return changes, fmt.Errorf("%w: %w", admin.ErrRefused, err)
+	}
 	if d.opts.LoadConfig == nil {
-		return refuse(fmt.Errorf("relay: reload: the relay was started without a configuration file"))
+		return refuse(nil, errors.New("relay: reload: the relay was started without a configuration file"))
 	}
 	cfg, err := d.opts.LoadConfig()
-	if err == nil {
-		err = cfg.CheckSecrets()
-	}
 	if err != nil {
-		return refuse(err)
+		return refuse(nil, err)
+	}
+	changes := configChanges(d.cfg, cfg)
+	if err := cfg.CheckSecrets(); err != nil {
+		return refuse(changes, err)
 	}
 	if keys := restartKeys(d.cfg, cfg); len(keys) > 0 {
-		return refuse(fmt.Errorf("relay: reload: %s changed; a reload applies [[customer]] only, these need a restart",
-			strings.Join(keys, ", ")))
+		return refuse(changes, fmt.Errorf("relay: reload: %s changed; a reload applies %s, these need a restart",
+			strings.Join(keys, ", "), strings.Join(reloadable, ", ")))
 	}
+	// Everything that can fail without changing anything.
 	cs, err := customer.Load(cfg.Customers, customer.LoadOptions{})
 	if err != nil {
-		return refuse(err)
+		return refuse(changes, err)
 	}
-	changes := customerChanges(d.cfg.Customers, cfg.Customers)
+	var tokens *admin.Tokens
+	var settler *settle.Settler
+	if d.admin != nil {
+		if tokens, err = admin.LoadTokens(cfg.Admin.Tokens, nil); err != nil {
+			return refuse(changes, err)
+		}
+		if settler, err = settle.New(cfg.Settle); err != nil {
+			return refuse(changes, err)
+		}
+	}
+	// What can fail, each undone if a later one does.
+	if err := d.resetTemplates(cfg.Templates); err != nil {
+		return refuse(changes, fmt.Errorf("relay: reload: templates: %w", err))
+	}
+	carriers, err := d.disp.Reconfigure(cfg.Carriers, cfg.Routes, cfg.Door)
+	if err != nil {
+		if uerr := d.resetTemplates(d.cfg.Templates); uerr != nil {
+			d.log.Error("relay: reload: putting the templates back failed", "err", uerr)
+		}
+		return refuse(changes, fmt.Errorf("relay: reload: carriers: %w", err))
+	}
+	for _, c := range carriers { // a password file's new content changes a carrier too
+		if !slices.Contains(changes, c) {
+			changes = append(changes, c)
+		}
+	}
+	slices.Sort(changes)
+	// What cannot fail.
+	if err := d.door.SetConfig(cfg.Door); err != nil { // Validate passed it
+		d.log.Error("relay: reload: door limits", "err", err)
+	}
 	d.reg.Replace(d.state.applyCustomers(cs))
-	d.cfg.Customers = cfg.Customers
+	if d.admin != nil {
+		d.admin.Reload(tokens, settler)
+	}
+	for _, name := range d.state.drained() {
+		if !slices.ContainsFunc(cfg.Carriers, func(c dispatch.CarrierConfig) bool { return c.Name == name }) {
+			if err := d.state.setDrained(name, false); err != nil {
+				d.log.Error("relay: reload: dropping the drain of a removed carrier", "carrier", name, "err", err)
+			}
+		}
+	}
+	d.cfg.Customers, d.cfg.Carriers, d.cfg.Routes = cfg.Customers, cfg.Carriers, cfg.Routes
+	d.cfg.Door, d.cfg.Templates, d.cfg.Settle, d.cfg.Admin.Tokens = cfg.Door, cfg.Templates, cfg.Settle, cfg.Admin.Tokens
 	d.log.Info("relay: configuration reloaded", "changes", strings.Join(changes, "; "))
 	return changes, nil
 }
 
+// resetTemplates puts ts in force with the run-time template changes
+// replayed over them, refusing a set that leaves a payment subscription
+// without the template it renders.
+func (d *Daemon) resetTemplates(ts []templates.Template) error {
+	replay := func(put func(templates.Template) error, remove func(senderKey, code string) error) error {
+		return d.rules.tlog.j.Replay(func(b []byte) error {
+			var c templateChange
+			if err := json.Unmarshal(b, &c); err != nil {
+				return err
+			}
+			if c.Put != nil {
+				return put(*c.Put)
+			}
+			if c.Remove != nil {
+				return remove(c.Remove.SenderKey, c.Remove.Code)
+			}
+			return nil
+		})
+	}
+	check := func(get func(senderKey, code string) *templates.Template) error {
+		for _, s := range d.payments.All() {
+			for _, t := range s.Templates {
+				if err := paymentTemplateFits(get, s.SenderKey, t); err != nil {
+					return fmt.Errorf("payment subscription %s: %w", s.MID, err)
+				}
+			}
+		}
+		return nil
+	}
+	return d.rules.templates.Reset(ts, replay, check)
+}
+
 // restartKeys names the top-level keys whose values differ between the
-// running configuration and the new one, [[customer]] aside.
+// running configuration and the new one, the reloadable ones aside. Of
+// [admin], only the tokens are reloadable.
 func restartKeys(old, new *Config) []string {
 	var keys []string
 	ov, nv := reflect.ValueOf(*old), reflect.ValueOf(*new)
 	for i := range ov.NumField() {
 		f := ov.Type().Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-		if name == "customer" || name == "" {
+		if name == "" || (slices.Contains(reloadable, name) && name != "admin") {
 			continue
 		}
-		if !reflect.DeepEqual(ov.Field(i).Interface(), nv.Field(i).Interface()) {
+		o, n := ov.Field(i).Interface(), nv.Field(i).Interface()
+		if name == "admin" {
+			oa, na := old.Admin, new.Admin
+			oa.Tokens, na.Tokens = nil, nil
+			o, n = oa, na
+		}
+		if !reflect.DeepEqual(o, n) {
 			keys = append(keys, name)
 		}
 	}
 	return keys
 }
 
-// customerChanges says which customers a reload adds, removes or changes.
-func customerChanges(old, new []customer.Config) []string {
-	var out []string
-	byID := map[string]customer.Config{}
-	for _, c := range old {
-		byID[c.ID] = c
-	}
-	for _, c := range new {
-		o, ok := byID[c.ID]
-		switch {
-		case !ok:
-			out = append(out, "customer "+c.ID+" added")
-		case !reflect.DeepEqual(o, c):
-			out = append(out, "customer "+c.ID+" changed")
+// configChanges says what a reload from old to new changes, of the keys a
+// reload applies: customers and carriers one by one, the others by table.
+func configChanges(old, new *Config) []string {
+	out := append(named(old.Customers, new.Customers, "customer", func(c customer.Config) string { return c.ID }),
+		named(old.Carriers, new.Carriers, "carrier", func(c dispatch.CarrierConfig) string { return c.Name })...)
+	for _, t := range []struct {
+		what     string
+		old, new any
+	}{
+		{"routes", old.Routes, new.Routes},
+		{"door limits", old.Door, new.Door},
+		{"templates", old.Templates, new.Templates},
+		{"prices", old.Settle, new.Settle},
+		{"admin tokens", old.Admin.Tokens, new.Admin.Tokens},
+	} {
+		if !reflect.DeepEqual(t.old, t.new) {
+			out = append(out, t.what+" changed")
 		}
-		delete(byID, c.ID)
-	}
-	for id := range byID {
-		out = append(out, "customer "+id+" removed")
 	}
 	slices.Sort(out)
 	if out == nil {
@@ -101,8 +219,33 @@ func customerChanges(old, new []customer.Config) []string {
 	return out
 }
 
+// named says which entries of a list keyed by name a reload adds, removes
+// or changes.
+func named[T any](old, new []T, what string, name func(T) string) []string {
+	var out []string
+	byName := map[string]T{}
+	for _, c := range old {
+		byName[name(c)] = c
+	}
+	for _, c := range new {
+		o, ok := byName[name(c)]
+		switch {
+		case !ok:
+			out = append(out, what+" "+name(c)+" added")
+		case !reflect.DeepEqual(o, c):
+			out = append(out, what+" "+name(c)+" changed")
+		}
+		delete(byName, name(c))
+	}
+	for n := range byName {
+		out = append(out, what+" "+n+" removed")
+	}
+	return out
+}
+
 // reloadBySignal reloads at a SIGHUP and audits it as the admin API audits
-// its reloads.
+// its reloads: with what changed, or what a refused file would have
+// changed.
 func (d *Daemon) reloadBySignal(ctx context.Context) {
 	changes, err := d.Reload(ctx)
 	e := admin.Entry{At: d.opts.Now().UTC(), Who: "SIGHUP", Scope: "operator", Action: "config.reload",

@@ -2,13 +2,28 @@ package relay
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/relay/admin"
+	templates "github.com/msgrelay/relay/relay/alimtalk"
 	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/dispatch"
+	"github.com/msgrelay/relay/relay/route"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+	"github.com/msgrelay/relay/smpp"
+	"github.com/msgrelay/relay/smpp/pdu"
+	"github.com/msgrelay/relay/smpp/smpptest"
 )
 
 // reloadWith makes the daemon's reloads read cfg, checked as LoadConfig
@@ -88,11 +103,15 @@ func TestReloadCustomersKeepsConnections(t *testing.T) {
 		t.Fatal("a refused file was applied in part")
 	}
 	// A change a reload cannot apply is refused whole, naming it.
-	carrier := h.cloneConfig()
-	carrier.Carriers[1].Window = 8
-	next = carrier
-	if code, body := h.adminCall("POST", "/api/v1/reload", ""); code != 422 || !strings.Contains(body, "carrier changed") {
-		t.Fatalf("reload changing a carrier: %d %s", code, body)
+	listener := h.cloneConfig()
+	listener.Upstream.MaxConns = 7
+	listener.Customers = append(listener.Customers, customer.Config{ID: "newer", Name: "Newer", SecretHash: testHash, Products: []string{"sms"}})
+	next = listener
+	if code, body := h.adminCall("POST", "/api/v1/reload", ""); code != 422 || !strings.Contains(body, "upstream changed") {
+		t.Fatalf("reload changing the upstream listener: %d %s", code, body)
+	}
+	if h.d.Customers().Get("newer") != nil {
+		t.Fatal("a refused file was applied in part")
 	}
 	// SIGHUP reloads are audited too.
 	next = h.cloneConfig()
@@ -117,5 +136,242 @@ func TestReloadCustomersKeepsConnections(t *testing.T) {
 	}
 	if r := h.submit(u, sms("rl-3", "still here")); r.Status != upstreampb.Status_OK {
 		t.Fatalf("after every reload: %v", r)
+	}
+}
+
+// sumSeries adds up every series of a family in the daemon's metrics.
+func (h *harness) sumSeries(family string) uint64 {
+	var b strings.Builder
+	h.d.set.WritePrometheus(&b)
+	var n uint64
+	for _, line := range strings.Split(b.String(), "\n") {
+		if !strings.HasPrefix(line, family+"{") && !strings.HasPrefix(line, family+" ") {
+			continue
+		}
+		v, _ := strconv.ParseUint(line[strings.LastIndexByte(line, ' ')+1:], 10, 64)
+		n += v
+	}
+	return n
+}
+
+// A reload applies every key it names (customers, tokens, prices, sender
+// keys, templates, routes, carriers added, changed and removed, door
+// limits) while the upstream connection, the SMPP server bind and the
+// binds of the unchanged carrier stay the same connections; a changed
+// carrier binds again and its old bind closes; a removed one unbinds and
+// leaves /metrics. Each reload is audited with what changed.
+func TestReloadEveryKeyKeepsConnections(t *testing.T) {
+	h := newHarness(t, withAdmin, withSMPPServer)
+	var next *Config
+	h.reloadWith(&next)
+	u := h.connect("shop")
+	esmeSet := metrics.NewSet()
+	esme, err := smpp.Dial(smpp.Config{Addr: h.d.SMPPAddr(), SystemID: "shop", Password: "shoppass",
+		Carrier: "esme", Metrics: esmeSet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer esme.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := esme.WaitBound(ctx); err != nil {
+		t.Fatal(err)
+	}
+	esmeSubmit := func(text string) error {
+		_, err := esme.Submit(ctx, &pdu.SubmitSM{Source: pdu.Address{TON: 2, NPI: 1, Addr: "0212345678"},
+			Dest: pdu.Address{TON: 1, NPI: 1, Addr: "821098765432"}, ShortMessage: []byte(text)})
+		return err
+	}
+	if err := esmeSubmit("before"); err != nil {
+		t.Fatal(err)
+	}
+	alim := &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_ALIMTALK, SenderKey: "key-1", TemplateCode: "RELOADED",
+		Recipient: "01098765432", Text: "주문 1번이 접수되었습니다"}
+	if r := h.submit(u, alim); r.Status == upstreampb.Status_OK {
+		t.Fatalf("an AlimTalk of a template not yet configured: %v", r)
+	}
+	upBinds, esmeBinds := h.sumSeries("relay_upstream_binds_total"), h.sumSeries("relay_smpp_server_binds_total")
+	aBinds, bBinds := h.sims["a"].Stats().Binds, h.sims["b"].Stats().Binds
+
+	c, err := smpptest.NewServer(smpptest.Config{Users: map[string]string{"relay": "pw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	newToken := admin.NewToken()
+	next = h.cloneConfig()
+	next.Carriers[1].Window = 8 // b changes
+	cc := dispatch.CarrierConfig{Name: "c", Addr: c.Addr(), SystemID: "relay", Password: "pw", Binds: 1, Window: 4,
+		RespIDs: hexIDs(), ReceiptIDs: hexIDs()}
+	cc.SetDefaults()
+	next.Carriers = append(next.Carriers, cc) // c is added and takes every SMS
+	next.Routes = []route.Config{{Carriers: []route.Weighted{{Name: "c", Weight: 1}}, Failover: []string{"a"}}}
+	next.Door.SMSBytes = 70
+	next.Templates = append(slices.Clone(next.Templates), templates.Template{SenderKey: "key-1", Code: "RELOADED", Text: "주문 #{번호}번이 접수되었습니다"})
+	next.Settle.Prices = maps.Clone(next.Settle.Prices)
+	next.Settle.Prices["sms"] = 1234
+	next.Admin.Tokens = append(slices.Clone(next.Admin.Tokens), admin.TokenConfig{Name: "ops2", Hash: admin.HashToken(newToken)})
+	next.Customers = slices.Clone(next.Customers)
+	next.Customers[0].SenderKeys = []string{"key-1", "key-2"}
+	code, body := h.adminCall("POST", "/api/v1/reload", "")
+	for _, want := range []string{"carrier b changed", "carrier c added", "routes changed", "door limits changed",
+		"templates changed", "prices changed", "admin tokens changed", "customer shop changed"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Fatalf("reload: %d, want %q in %s", code, want, body)
+		}
+	}
+
+	// The new settings are in force.
+	h.waitFor("c bound", func() bool { return h.d.disp.Live("c") })
+	r := h.submit(u, sms("rk-1", "to c"))
+	if r.Status != upstreampb.Status_OK {
+		t.Fatalf("after the reload: %v", r)
+	}
+	h.waitReport(u, r.MessageId)
+	if n := len(c.Submitted()); n != 1 {
+		t.Fatalf("the added carrier got %d submits, want 1", n)
+	}
+	if r := h.submit(u, sms("rk-2", strings.Repeat("x", 71))); r.Status != upstreampb.Status_TOO_LONG {
+		t.Fatalf("71 bytes over the reloaded SMS limit of 70: %v", r)
+	}
+	if r := h.submit(u, alim); r.Status != upstreampb.Status_OK {
+		t.Fatalf("an AlimTalk of the reloaded template: %v", r)
+	}
+	if err := esmeSubmit("after"); err != nil {
+		t.Fatalf("the SMPP bind made before the reload: %v", err)
+	}
+	req, _ := http.NewRequest("GET", "http://"+h.d.AdminAddr()+"/api/v1/customers/shop/statements/2026-11", nil)
+	req.Header.Set("Authorization", "Bearer "+newToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(stmt), `"unit_price": 12.34`) {
+		t.Fatalf("statement with the reloaded token and prices: %d %s", resp.StatusCode, stmt)
+	}
+
+	// The connections that did not change are the same ones.
+	if n := h.sumSeries("relay_upstream_binds_total"); n != upBinds {
+		t.Errorf("upstream binds %d → %d: the upstream connection was dropped", upBinds, n)
+	}
+	if n := h.sumSeries("relay_smpp_server_binds_total"); n != esmeBinds {
+		t.Errorf("SMPP server binds %d → %d: the ESME's bind was dropped", esmeBinds, n)
+	}
+	if n := h.sims["a"].Stats().Binds; n != aBinds {
+		t.Errorf("carrier a, unchanged, bound %d times, before %d", n, aBinds)
+	}
+	if now, _ := h.sims["a"].OpenSockets("relay"); now != 2 {
+		t.Errorf("carrier a has %d binds open, want its 2", now)
+	}
+	if n := h.sims["b"].Stats().Binds; n != bBinds+1 {
+		t.Errorf("carrier b, changed, bound %d times, want %d", n, bBinds+1)
+	}
+	h.waitFor("b's old bind closed", func() bool { now, _ := h.sims["b"].OpenSockets("relay"); return now == 1 })
+
+	// c removed: its bind closes, its series go, SMS go to a again.
+	h.waitFor("the ESME's SMS at c", func() bool { return len(c.Submitted()) == 2 })
+	next = h.cloneConfig()
+	next.Carriers = slices.DeleteFunc(slices.Clone(next.Carriers), func(c dispatch.CarrierConfig) bool { return c.Name == "c" })
+	next.Routes = []route.Config{{Carriers: []route.Weighted{{Name: "a", Weight: 1}}, Failover: []string{"b"}}}
+	if code, body := h.adminCall("POST", "/api/v1/reload", ""); code != 200 || !strings.Contains(body, "carrier c removed") {
+		t.Fatalf("reload removing c: %d %s", code, body)
+	}
+	h.waitFor("c unbound", func() bool { now, _ := c.OpenSockets("relay"); return now == 0 })
+	h.waitFor("c's series gone", func() bool { return !strings.Contains(h.metricsText(), `carrier="c"`) })
+	r = h.submit(u, sms("rk-3", "to a"))
+	h.waitReport(u, r.MessageId)
+	if n := len(c.Submitted()); n != 2 {
+		t.Fatalf("the removed carrier got %d submits, want the 2 before its removal", n)
+	}
+
+	// A file that fails the check changes nothing, carriers included.
+	bad := h.cloneConfig()
+	bad.Carriers = append(slices.Clone(bad.Carriers), cc)
+	bad.Routes = []route.Config{{Carriers: []route.Weighted{{Name: "nope", Weight: 1}}}}
+	next = bad
+	if code, body := h.adminCall("POST", "/api/v1/reload", ""); code != 422 || !strings.Contains(body, "nope") {
+		t.Fatalf("reload of a bad file: %d %s", code, body)
+	}
+	if slices.Contains(h.d.disp.Carriers(), "c") {
+		t.Fatal("a refused file was applied in part")
+	}
+
+	// Every reload is audited with what it changed.
+	audit, _ := os.ReadFile(h.cfg.Admin.AuditFile)
+	var details []string
+	for _, line := range strings.Split(string(audit), "\n") {
+		if strings.Contains(line, `"action":"config.reload"`) {
+			var e admin.Entry
+			if err := json.Unmarshal([]byte(line), &e); err != nil {
+				t.Fatal(err)
+			}
+			details = append(details, e.Outcome+": "+e.Detail+e.Error)
+		}
+	}
+	if len(details) != 3 || !strings.Contains(details[0], "ok: admin tokens changed; carrier b changed; carrier c added") ||
+		!strings.Contains(details[1], "ok: carrier c removed") || !strings.Contains(details[2], `refused: admin: refused: route 1: route: unknown carrier "nope"`) {
+		t.Fatalf("audited reloads:\n%s", strings.Join(details, "\n"))
+	}
+}
+
+func (h *harness) metricsText() string {
+	var b strings.Builder
+	h.d.set.WritePrometheus(&b)
+	return b.String()
+}
+
+// The merge rule: what operators changed at run time wins over the file at
+// a reload, whatever the file changes around it. Templates put and removed
+// through the API stay put and removed; an opt-out stays; a drained carrier
+// stays drained when the file changes it, and its drain goes with it when
+// the file removes it.
+func TestReloadKeepsRunTimeChanges(t *testing.T) {
+	h := newHarness(t, withAdmin, func(s *setup) {
+		s.cfg.Templates = []templates.Template{
+			{SenderKey: "key-1", Code: "FILE_KEPT", Text: "파일 템플릿"},
+			{SenderKey: "key-1", Code: "FILE_REMOVED_AT_RUN_TIME", Text: "지워질 템플릿"},
+		}
+	})
+	var next *Config
+	h.reloadWith(&next)
+	for _, c := range []struct{ method, path, body string }{
+		{"PUT", "/api/v1/customers/shop/templates/key-1/RUN_TIME", `{"text":"런타임 템플릿"}`},
+		{"DELETE", "/api/v1/customers/shop/templates/key-1/FILE_REMOVED_AT_RUN_TIME", ``},
+		{"POST", "/api/v1/customers/shop/optout", `{"numbers":["01055556666"]}`},
+		{"POST", "/api/v1/carriers/b/drain", ``},
+	} {
+		if code, body := h.adminCall(c.method, c.path, c.body); code/100 != 2 {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, code, body)
+		}
+	}
+	next = h.cloneConfig()
+	next.Templates = append(slices.Clone(next.Templates), templates.Template{SenderKey: "key-1", Code: "FILE_ADDED", Text: "새 파일 템플릿"})
+	next.Carriers[1].Window = 8
+	if code, body := h.adminCall("POST", "/api/v1/reload", ""); code != 200 || !strings.Contains(body, "carrier b changed") {
+		t.Fatalf("reload: %d %s", code, body)
+	}
+	reg := h.d.rules.templates
+	for code, want := range map[string]bool{"FILE_KEPT": true, "FILE_ADDED": true, "RUN_TIME": true, "FILE_REMOVED_AT_RUN_TIME": false} {
+		if got := reg.Get("key-1", code) != nil; got != want {
+			t.Errorf("template %s after the reload: present %v, want %v", code, got, want)
+		}
+	}
+	if !h.d.rules.optOuts.OptedOut("shop", "01055556666") {
+		t.Error("the opt-out made at run time was lost")
+	}
+	if st := h.d.disp.Status(); !st.Carriers[1].Drained {
+		t.Errorf("b, drained and then changed by the file: %+v", st.Carriers[1])
+	}
+
+	next = h.cloneConfig()
+	next.Carriers = next.Carriers[:1]
+	next.Routes = []route.Config{{Carriers: []route.Weighted{{Name: "a", Weight: 1}}}}
+	if code, body := h.adminCall("POST", "/api/v1/reload", ""); code != 200 || !strings.Contains(body, "carrier b removed") {
+		t.Fatalf("reload removing b: %d %s", code, body)
+	}
+	if d := h.d.state.drained(); len(d) != 0 {
+		t.Errorf("the drain of the removed carrier b is still kept: %v", d)
 	}
 }

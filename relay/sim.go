@@ -5,6 +5,7 @@ import (
 
 	"github.com/msgrelay/relay/kakaobiz/kakaotest"
 	"github.com/msgrelay/relay/relay/dispatch"
+	"github.com/msgrelay/relay/smpp/pdu"
 	"github.com/msgrelay/relay/smpp/smpptest"
 )
 
@@ -17,6 +18,16 @@ type simDialer struct {
 	log   *slog.Logger
 	smscs []*smpptest.Server
 	kakao *kakaotest.Server
+	// byCarrier is each simulated carrier's SMSC and what it was made for:
+	// a reload that changes the carrier's other settings binds to the same
+	// one, which still holds the receipts of what the old binds sent.
+	byCarrier map[string]simSMSC
+}
+
+type simSMSC struct {
+	srv                *smpptest.Server
+	systemID, password string
+	subject            pdu.Tag
 }
 
 var _ dispatch.Dialer = (*simDialer)(nil)
@@ -32,6 +43,10 @@ func (s *simDialer) SMSC(cc *dispatch.CarrierConfig, password string) (string, e
 	if err != nil {
 		return "", err
 	}
+	want := simSMSC{systemID: cc.SystemID, password: password, subject: subject}
+	if had, ok := s.byCarrier[cc.Name]; ok && had.systemID == want.systemID && had.password == want.password && had.subject == want.subject {
+		return had.srv.Addr(), nil
+	}
 	sim, err := smpptest.NewServer(smpptest.Config{
 		Users:        map[string]string{cc.SystemID: password},
 		SubjectTag:   subject, // records the subjects the carrier takes
@@ -44,6 +59,11 @@ func (s *simDialer) SMSC(cc *dispatch.CarrierConfig, password string) (string, e
 		return "", err
 	}
 	s.smscs = append(s.smscs, sim)
+	if s.byCarrier == nil {
+		s.byCarrier = map[string]simSMSC{}
+	}
+	want.srv = sim
+	s.byCarrier[cc.Name] = want
 	s.log.Info("relay: simulated SMSC", "carrier", cc.Name, "addr", sim.Addr())
 	return sim.Addr(), nil
 }

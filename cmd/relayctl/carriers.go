@@ -18,8 +18,8 @@ func carriersCmd(g *globals) *cobra.Command {
 		Long: `A drained carrier takes no new message: what waits for it is routed again
 (to another carrier of its rule, or it waits), the submits in its windows
 finish, and its binds stay up for the receipts of what it took. It stays
-drained until resumed or until the relay restarts. Drain and resume are
-audited.`,
+drained until resumed, across restarts and reloads (the drain is kept in
+the data directory). Drain and resume are audited.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}

@@ -12,11 +12,15 @@ func reloadCmd(g *globals) *cobra.Command {
 		Use:   "reload",
 		Short: "Reload the relay's configuration file without a restart (operators; audited)",
 		Long: `reload makes the relay read its configuration file again, as SIGHUP does.
-Today a reload applies the [[customer]] tables (customers added, removed or
-changed) and keeps every connection; a file that fails the check, or that
-changes any other key, is refused whole and the running configuration
-stays. What an operator changed at run time (senders, suspensions) wins
-over the file. Exit 1 when refused.`,
+It applies customers, admin tokens, prices ([settle]), sender keys,
+templates, routes, carriers (added, removed or changed) and door limits,
+keeping every upstream connection, SMPP bind and unchanged carrier bind;
+a changed carrier binds again and its old binds drain, a removed one
+drains and unbinds. A file that fails the check, or that changes any
+other key (listeners, data_dir, [dispatch], [kakao], ...), is refused
+whole and the running configuration stays. What was changed at run time
+(senders, suspensions, templates, opt-outs, drains) wins over the file.
+Prints what changed; exit 1 when refused. Audited either way.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a, err := g.api()

@@ -28,7 +28,7 @@ type Operations interface {
 type Reloader interface {
 	// Reload reads the configuration file again and applies it, or
 	// refuses it whole (an error wrapping ErrRefused); the summary says
-	// what changed.
+	// what changed, or for a refused file what it would have changed.
 	Reload(ctx context.Context) (summary []string, err error)
 }
 
@@ -130,11 +130,25 @@ func (s *Server) resumeCarrier(w http.ResponseWriter, r *http.Request, who Princ
 	})
 }
 
+// reload is audited with what changed, or for a refused file, what it
+// would have changed.
 func (s *Server) reload(w http.ResponseWriter, r *http.Request, who Principal, rl Reloader) {
-	s.opsChange(w, r, who, "config.reload", "config", "", func() (any, error) {
-		changes, err := rl.Reload(r.Context())
-		return map[string]any{"reloaded": true, "changes": changes}, err
-	})
+	if !operatorOnly(w, who) {
+		return
+	}
+	changes, err := rl.Reload(r.Context())
+	if aerr := s.audit(r, who, "config.reload", "config", strings.Join(changes, "; "), err); aerr != nil {
+		writeError(w, http.StatusInternalServerError, "audit log unavailable: "+aerr.Error())
+		return
+	}
+	if err != nil {
+		writeError(w, opsStatus(err), err.Error())
+		return
+	}
+	if changes == nil {
+		changes = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"reloaded": true, "changes": changes})
 }
 
 // customerView is a customer as the API shows it.

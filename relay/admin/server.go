@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -82,6 +83,8 @@ type Server struct {
 	signIns  signInLimits
 	logs     *logcap.Limiter
 
+	settler atomic.Pointer[settle.Settler] // the prices in force; Reload replaces it
+
 	requests   *metrics.Counter
 	authFailed *metrics.Counter
 	changes    *metrics.Counter
@@ -113,12 +116,21 @@ func New(opts Options) (*Server, error) {
 	s.changes = set.NewCounter(`relay_admin_changes_total{outcome="ok"}`)
 	s.refused = set.NewCounter(`relay_admin_changes_total{outcome="refused"}`)
 	s.throttled = set.NewCounter(`relay_admin_auth_throttled_total`)
+	s.settler.Store(opts.Settler)
 	s.sessions.init(opts.Config.sessionTTL(), opts.Config.sessionsPerToken(), s.now)
 	s.guard = newAuthGuard(s.now)
 	s.signIns.now = s.now
 	s.logs = logcap.NewLimiter(set, "admin", 1, 10)
 	s.routes()
 	return s, nil
+}
+
+// Reload puts a reloaded configuration's tokens and prices in force for
+// the next request. The page sessions of a token that is gone end.
+func (s *Server) Reload(tokens *Tokens, settler *settle.Settler) {
+	s.opts.Tokens.Replace(tokens)
+	s.sessions.keepOnly(s.opts.Tokens.has)
+	s.settler.Store(settler)
 }
 
 // Handler returns the server's handler, to mount or to serve.

@@ -96,3 +96,15 @@ func (ss *sessions) removeLocked(s *session) {
 		}
 	}
 }
+
+// keepOnly ends every session whose principal keep refuses (its token
+// was removed by a reload).
+func (ss *sessions) keepOnly(keep func(Principal) bool) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for _, s := range ss.mu.byID {
+		if !keep(s.who) {
+			ss.removeLocked(s)
+		}
+	}
+}

@@ -33,7 +33,7 @@ func (s *Server) statementOf(customer, month string, version int) (st *settle.St
 		if version != 0 {
 			return nil, 0, fmt.Errorf("%w: %s %s was never issued", settle.ErrCounts, customer, month)
 		}
-		st, err := s.opts.Settler.FromCounter(s.opts.Store, customer, month)
+		st, err := s.settler.Load().FromCounter(s.opts.Store, customer, month)
 		return st, 0, err
 	}
 	if version == 0 {
@@ -143,7 +143,7 @@ func (s *Server) issue(r *http.Request, who Principal, customer, month string, r
 	if len(issued) == 0 && reissue {
 		return nil, fmt.Errorf("%w: %s %s was never issued: issue it first", errState, customer, month)
 	}
-	st, err := s.opts.Settler.FromCounter(s.opts.Store, customer, month)
+	st, err := s.settler.Load().FromCounter(s.opts.Store, customer, month)
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,33 @@ func (p Principal) may(customer string) bool { return p.Operator() || p.Customer
 // Tokens authenticates tokens.
 type Tokens struct {
 	entries []tokenEntry
+	// next is the set Replace put in force; nil until then.
+	next atomic.Pointer[[]tokenEntry]
+}
+
+// current is the entries in force.
+func (t *Tokens) current() []tokenEntry {
+	if p := t.next.Load(); p != nil {
+		return *p
+	}
+	return t.entries
+}
+
+// Replace puts the tokens of n in force (a configuration reload): a
+// token n lacks is refused from the next request on.
+func (t *Tokens) Replace(n *Tokens) {
+	e := n.current()
+	t.next.Store(&e)
+}
+
+// has reports whether the principal still has its token.
+func (t *Tokens) has(p Principal) bool {
+	for _, e := range t.current() {
+		if e.who == p {
+			return true
+		}
+	}
+	return false
 }
 
 type tokenEntry struct {
@@ -115,14 +142,15 @@ func (t *Tokens) Authenticate(token string) (Principal, error) {
 }
 
 func (t *Tokens) lookup(h [sha256.Size]byte) (Principal, error) {
+	entries := t.current()
 	found := -1
-	for i := range t.entries {
-		if subtle.ConstantTimeCompare(h[:], t.entries[i].hash[:]) == 1 {
+	for i := range entries {
+		if subtle.ConstantTimeCompare(h[:], entries[i].hash[:]) == 1 {
 			found = i
 		}
 	}
 	if found < 0 {
 		return Principal{}, ErrAuth
 	}
-	return t.entries[found].who, nil
+	return entries[found].who, nil
 }

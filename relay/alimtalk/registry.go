@@ -218,3 +218,38 @@ func (r *Registry) update(k key, c *compiled) error {
 	r.log.Info("alimtalk template changed", "sender_key", k.senderKey, "code", k.code, "removed", c == nil)
 	return nil
 }
+
+// Reset replaces every template with ts, then replays the run-time changes
+// over them (replay calls put and remove in order; a removal of a template
+// ts lacks is no error), all under the writers' lock, so that no run-time
+// change made meanwhile is lost. check, when set, sees the result before it
+// takes effect (get looks a template up in it); its error, or any other,
+// leaves the registry as it was. The observer and the guard are not
+// called: the changes replayed are already recorded.
+func (r *Registry) Reset(ts []Template, replay func(put func(Template) error, remove func(senderKey, code string) error) error,
+	check func(get func(senderKey, code string) *Template) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	next, err := NewRegistry(ts, Options{})
+	if err != nil {
+		return err
+	}
+	remove := func(senderKey, code string) error {
+		if err := next.Remove(senderKey, code); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return nil
+	}
+	if replay != nil {
+		if err := replay(next.Put, remove); err != nil {
+			return err
+		}
+	}
+	if check != nil {
+		if err := check(next.Get); err != nil {
+			return err
+		}
+	}
+	r.snap.Store(next.snap.Load())
+	return nil
+}

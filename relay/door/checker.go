@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -71,7 +72,7 @@ type OptOuts interface {
 
 // Checker applies the door's rules. It is safe for concurrent use.
 type Checker struct {
-	cfg       Config
+	cfg       atomic.Pointer[Config] // replaced whole by SetConfig
 	optOuts   OptOuts
 	templates Templates
 	reserved  []string
@@ -97,7 +98,8 @@ func New(cfg Config, opts Options) (*Checker, error) {
 	if set == nil {
 		set = metrics.NewSet()
 	}
-	k := &Checker{cfg: cfg, optOuts: opts.OptOuts, templates: opts.Templates, reserved: opts.Reserved, refused: make(map[string]*metrics.Counter, len(Rules))}
+	k := &Checker{optOuts: opts.OptOuts, templates: opts.Templates, reserved: opts.Reserved, refused: make(map[string]*metrics.Counter, len(Rules))}
+	k.cfg.Store(&cfg)
 	for _, r := range Rules {
 		k.refused[r] = set.GetOrCreateCounter(`relay_door_refused_total{rule="` + r + `"}`)
 	}
@@ -108,7 +110,21 @@ func New(cfg Config, opts Options) (*Checker, error) {
 }
 
 // Config returns the limits in force.
-func (k *Checker) Config() Config { return k.cfg }
+func (k *Checker) Config() Config { return *k.limits() }
+
+func (k *Checker) limits() *Config { return k.cfg.Load() }
+
+// SetConfig replaces the limits for the next request (a configuration
+// reload); zero limits take their defaults. A config that fails Validate
+// changes nothing. The customers' token buckets are kept.
+func (k *Checker) SetConfig(cfg Config) error {
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	k.cfg.Store(&cfg)
+	return nil
+}
 
 // Decision is what the door decided for a request that passes: what is
 // stored with the message.
@@ -206,14 +222,14 @@ func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Produc
 	explicit := p
 	if p == message.ProductAuto {
 		switch {
-		case n <= k.cfg.SMSBytes && c.Allows(message.ProductSMS):
+		case n <= k.limits().SMSBytes && c.Allows(message.ProductSMS):
 			p = message.ProductSMS
 		case c.Allows(message.ProductLMS):
 			p = message.ProductLMS
 		default:
-			return 0, refuse(RuleProductNotAllowed, itoa(n), itoa(k.cfg.SMSBytes),
-				"auto: text is %d EUC-KR bytes, over the SMS limit %d, and customer %s may not send LMS", n, k.cfg.SMSBytes, c.ID).
-				about("product").measured(n, k.cfg.SMSBytes)
+			return 0, refuse(RuleProductNotAllowed, itoa(n), itoa(k.limits().SMSBytes),
+				"auto: text is %d EUC-KR bytes, over the SMS limit %d, and customer %s may not send LMS", n, k.limits().SMSBytes, c.ID).
+				about("product").measured(n, k.limits().SMSBytes)
 		}
 	}
 	if req.Fallback != message.FallbackNone {
@@ -226,22 +242,22 @@ func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Produc
 		return 0, r
 	}
 	if p == message.ProductSMS {
-		if n > k.cfg.SMSBytes {
-			return 0, tooLong("text", "SMS text", n, k.cfg.SMSBytes, "EUC-KR bytes")
+		if n > k.limits().SMSBytes {
+			return 0, tooLong("text", "SMS text", n, k.limits().SMSBytes, "EUC-KR bytes")
 		}
 	} else {
-		if n > k.cfg.LMSBytes {
-			return 0, tooLong("text", "LMS text", n, k.cfg.LMSBytes, "EUC-KR bytes")
+		if n > k.limits().LMSBytes {
+			return 0, tooLong("text", "LMS text", n, k.limits().LMSBytes, "EUC-KR bytes")
 		}
-		if req.Subject == "" && explicit == message.ProductLMS && !k.cfg.LMSSubjectOptional {
+		if req.Subject == "" && explicit == message.ProductLMS && !k.limits().LMSSubjectOptional {
 			return 0, refuse(RuleMissingField, "subject", "", "an LMS needs a subject").about("subject")
 		}
 		sn, err := euckrLen(req.Subject)
 		if err != nil {
 			return 0, unencodable("subject", "subject", req.Subject, err)
 		}
-		if sn > k.cfg.LMSSubjectBytes {
-			return 0, tooLong("subject", "LMS subject", sn, k.cfg.LMSSubjectBytes, "EUC-KR bytes")
+		if sn > k.limits().LMSSubjectBytes {
+			return 0, tooLong("subject", "LMS subject", sn, k.limits().LMSSubjectBytes, "EUC-KR bytes")
 		}
 	}
 	if req.IsAd() {
@@ -268,9 +284,9 @@ func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Produ
 	if r := checkRecipient(req.Recipient); r != nil {
 		return r
 	}
-	limit := k.cfg.KakaoChars
+	limit := k.limits().KakaoChars
 	if p == message.ProductFriendTalkImage {
-		limit = k.cfg.FriendTalkImageChars
+		limit = k.limits().FriendTalkImageChars
 	}
 	n, ok := countRunes(req.Text)
 	if !ok {
@@ -290,8 +306,8 @@ func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Produ
 		if req.Kakao.TemplateCode == "" {
 			return refuse(RuleMissingField, "template_code", "", "%s needs a template code", p).about("template_code")
 		}
-		if n := utf8.RuneCountInString(req.Title); n > k.cfg.AlimTalkTitleChars {
-			return tooLong("title", "AlimTalk title", n, k.cfg.AlimTalkTitleChars, "characters")
+		if n := utf8.RuneCountInString(req.Title); n > k.limits().AlimTalkTitleChars {
+			return tooLong("title", "AlimTalk title", n, k.limits().AlimTalkTitleChars, "characters")
 		}
 		if req.Kakao.Ad {
 			return refuse(RuleAd, "ad", "", "AlimTalk is informational only and cannot carry advertising (Art. 2-4)").about("ad")
@@ -334,7 +350,7 @@ func (k *Checker) checkFallback(c *customer.Customer, req *Request, p message.Pr
 	if req.Fallback == message.FallbackNone {
 		return nil
 	}
-	leg, _, r := FallbackLeg(k.cfg, c, req.Fallback, req.Text, req.Truncate)
+	leg, _, r := FallbackLeg(*k.limits(), c, req.Fallback, req.Text, req.Truncate)
 	if r != nil {
 		return r
 	}

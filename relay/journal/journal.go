@@ -58,6 +58,24 @@ func Open(path string, replay func(record []byte) error) (*Journal, error) {
 	return &Journal{f: f, path: path}, nil
 }
 
+// Replay calls replay with each whole record of the open journal in
+// order, as Open did, without changing the file: a configuration reload
+// replays the run-time changes over the new file. Appends wait until it
+// returns.
+func (j *Journal) Replay(replay func(record []byte) error) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	f, err := os.Open(j.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := readAll(f, replay); err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
 // readAll replays every newline-terminated record and returns the offset
 // after the last one.
 func readAll(f *os.File, replay func([]byte) error) (int64, error) {
