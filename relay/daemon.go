@@ -74,6 +74,7 @@ type Daemon struct {
 	sims      *simDialer
 	disp      *dispatch.Dispatcher
 	intake    *intake.Intake
+	load      *ingressLoad // intake as the SMPP server and HTTP API use it, counted for /status
 	hub       *intake.Hub
 	up        *upstream.Server
 	upLn      net.Listener
@@ -265,6 +266,7 @@ func (d *Daemon) openIntake() error {
 	d.door = dc
 	d.intake = intake.New(intake.Options{Customers: d.reg, Door: dc, Store: d.st, Enqueue: d.disp.Enqueue,
 		Now: d.opts.Now, Metrics: d.set, Backlog: d.disp, Admission: d.cfg.Admission})
+	d.load = newIngressLoad(d.intake)
 	return d.openPayments(dc)
 }
 

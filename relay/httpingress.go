@@ -24,7 +24,7 @@ func (d *Daemon) listenHTTP() error {
 	}
 	g := httpGuard
 	g.Now = d.opts.Now
-	srv, err := httpapi.New(httpapi.Options{Config: d.cfg.HTTP, Acceptor: d.intake, Keys: d.reg,
+	srv, err := httpapi.New(httpapi.Options{Config: d.cfg.HTTP, Acceptor: d.load, Keys: d.reg,
 		Messages: d.st, Guard: authguard.New(g), Logger: d.log, Metrics: d.set})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/httpapi"
 	"github.com/msgrelay/relay/relay/intake"
+	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/ops"
 	"github.com/msgrelay/relay/relay/smppserver"
 	"github.com/msgrelay/relay/relay/upstream"
@@ -93,13 +94,31 @@ func (d *Daemon) Status(ctx context.Context, full bool) *ops.Report {
 		} else {
 			rep.Store.Open = sum
 		}
-		conns := d.up.CustomerStatus()
-		for _, c := range d.reg.All() {
-			rep.Customers = append(rep.Customers, ops.CustomerRow{ID: c.ID, Suspended: c.Suspended, CustomerConns: conns[c.ID]})
-		}
+		rep.Customers = d.customerLoad()
 	}
 	rep.Judge()
 	return rep
+}
+
+// customerLoad is every customer's connections and submits in flight,
+// by ingress: the upstream protocol's bound connections, the SMPP server's
+// binds, the HTTP API's requests.
+func (d *Daemon) customerLoad() []ops.CustomerRow {
+	up := d.up.CustomerStatus()
+	var binds map[string]int
+	if d.smpp != nil {
+		binds = d.smpp.CustomerBinds()
+	}
+	smpp, web := d.load.inFlight(message.IngressSMPP), d.load.inFlight(message.IngressHTTP)
+	var rows []ops.CustomerRow
+	for _, c := range d.reg.All() {
+		row := ops.CustomerRow{ID: c.ID, Suspended: c.Suspended}
+		row.Add("upstream", ops.IngressLoad{Conns: up[c.ID].Conns, InFlight: up[c.ID].InFlight})
+		row.Add("smpp", ops.IngressLoad{Conns: binds[c.ID], InFlight: smpp[c.ID].messages})
+		row.Add("http", ops.IngressLoad{Conns: web[c.ID].calls, InFlight: web[c.ID].messages})
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 // operations are the daemon's controls on the admin API.

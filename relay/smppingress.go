@@ -21,7 +21,7 @@ func (d *Daemon) listenSMPP() error {
 	if err != nil {
 		return err
 	}
-	be := &smppserver.Relay{Registry: d.reg, Acceptor: d.intake, Store: d.st, Hub: d.hub,
+	be := &smppserver.Relay{Registry: d.reg, Acceptor: d.load, Store: d.st, Hub: d.hub,
 		ReportsElsewhere: d.reportsByWebhook} // a customer with a report_url gets webhooks only
 	srv, err := smppserver.NewServer(cfg, be, smppserver.Options{Logger: d.log, Metrics: d.set})
 	if err != nil {

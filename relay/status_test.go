@@ -1,15 +1,21 @@
 package relay
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/msgrelay/relay/kakaobiz"
+	"github.com/msgrelay/relay/relay/intake"
+	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/ops"
+	"github.com/msgrelay/relay/smpp"
 	"github.com/msgrelay/relay/smpp/smpptest"
 )
 
@@ -193,5 +199,73 @@ func TestAdminListsCustomers(t *testing.T) {
 	code, body := h.adminCall("GET", "/api/v1/customers", "")
 	if code != 200 || !strings.Contains(body, `"id": "other"`) || strings.Index(body, `"id": "other"`) > strings.Index(body, `"id": "shop"`) {
 		t.Fatalf("customers: %d %s", code, body)
+	}
+}
+
+// The customers on /status count every ingress: the upstream connection
+// and the SMPP server bind of a customer are both its connections.
+func TestStatusCountsEveryIngress(t *testing.T) {
+	h := newHarness(t, withOps, withSMPPServer)
+	h.connect("shop")
+	esme, err := smpp.Dial(smpp.Config{Addr: h.d.SMPPAddr(), SystemID: "shop", Password: "shoppass"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer esme.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := esme.WaitBound(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var shop ops.CustomerRow
+	h.waitFor("the ESME's bind counted", func() bool {
+		for _, c := range h.status().Customers {
+			if c.ID == "shop" {
+				shop = c
+			}
+		}
+		return shop.ByIngress["smpp"].Conns == 1
+	})
+	if shop.Conns != 2 || shop.ByIngress["upstream"].Conns != 1 || shop.ByIngress["http"].Conns != 0 {
+		t.Fatalf("shop on /status: %+v", shop)
+	}
+	if _, page := h.opsGet("/status"); !strings.Contains(page, "<td>1 / 0</td><td>1 / 0</td><td>0 / 0</td>") {
+		t.Errorf("the status page does not split shop's connections by ingress:\n%s", page)
+	}
+}
+
+// blockingAcceptor holds every Accept until release is closed.
+type blockingAcceptor struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingAcceptor) Accept(ctx context.Context, _ string, _ message.Ingress, _ []intake.Submit, _ []intake.Result) {
+	b.entered <- struct{}{}
+	<-b.release
+}
+
+func (b *blockingAcceptor) Closing() bool { return false }
+
+// The SMPP server's and HTTP API's submits count as in flight, per
+// customer and ingress, while they are in the accept path.
+func TestIngressLoadCountsInFlight(t *testing.T) {
+	b := &blockingAcceptor{entered: make(chan struct{}), release: make(chan struct{})}
+	l := newIngressLoad(b)
+	var wg sync.WaitGroup
+	wg.Go(func() { l.Accept(context.Background(), "shop", message.IngressHTTP, make([]intake.Submit, 3), make([]intake.Result, 3)) })
+	wg.Go(func() { l.Accept(context.Background(), "shop", message.IngressSMPP, make([]intake.Submit, 1), make([]intake.Result, 1)) })
+	<-b.entered
+	<-b.entered
+	if got := l.inFlight(message.IngressHTTP)["shop"]; got != (loadCount{calls: 1, messages: 3}) {
+		t.Errorf("HTTP in flight: %+v", got)
+	}
+	if got := l.inFlight(message.IngressSMPP)["shop"]; got != (loadCount{calls: 1, messages: 1}) {
+		t.Errorf("SMPP in flight: %+v", got)
+	}
+	close(b.release)
+	wg.Wait()
+	if got := l.inFlight(message.IngressHTTP); len(got) != 0 {
+		t.Errorf("after the answers: %+v", got)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay/dispatch"
-	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/store"
 )
 
@@ -23,8 +22,8 @@ type Report struct {
 	Warnings []string        `json:"warnings"`
 	Paths    []dispatch.Path `json:"paths"`
 	Dispatch dispatch.Status `json:"dispatch"`
-	// Customers are every configured customer, with their bound upstream
-	// connections and submits in flight on them.
+	// Customers are every configured customer, with their connections and
+	// submits in flight on every ingress.
 	Customers []CustomerRow `json:"customers"`
 	Store     StoreStatus   `json:"store"`
 }
@@ -33,7 +32,30 @@ type Report struct {
 type CustomerRow struct {
 	ID        string `json:"id"`
 	Suspended bool   `json:"suspended"`
-	upstream.CustomerConns
+	// Conns and InFlight add up every ingress.
+	Conns    int `json:"conns"`
+	InFlight int `json:"in_flight"`
+	// ByIngress splits them by ingress: "upstream" (bound connections,
+	// submits read and not yet answered), "smpp" (bound SMPP server
+	// connections, submits being stored) and "http" (HTTP API requests
+	// and their messages being stored).
+	ByIngress map[string]IngressLoad `json:"by_ingress"`
+}
+
+// IngressLoad is a customer's use of one ingress now.
+type IngressLoad struct {
+	Conns    int `json:"conns"`
+	InFlight int `json:"in_flight"`
+}
+
+// Add counts a customer's use of an ingress.
+func (c *CustomerRow) Add(ingress string, l IngressLoad) {
+	if c.ByIngress == nil {
+		c.ByIngress = map[string]IngressLoad{}
+	}
+	c.ByIngress[ingress] = l
+	c.Conns += l.Conns
+	c.InFlight += l.InFlight
 }
 
 // StoreStatus is the store's health and its open messages.

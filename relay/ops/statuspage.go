@@ -31,7 +31,8 @@ var statusPage = template.Must(template.New("status").Funcs(template.FuncMap{
 		}
 		return time.Since(t).Round(time.Second).String() + " ago"
 	},
-	"time": func(t time.Time) string { return t.Format(time.RFC3339) },
+	"time":      func(t time.Time) string { return t.Format(time.RFC3339) },
+	"ingresses": func() []string { return []string{"upstream", "smpp", "http"} },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>relay status</title>
 <style>body{font:14px sans-serif;margin:1.5em}table{border-collapse:collapse;margin:.5em 0 1.5em}
@@ -58,8 +59,10 @@ td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}.up{color:#070}.do
 <h2>Queues</h2>
 <table><tr><th>waiting for a carrier</th><th>of which unroutable</th></tr><tr><td>{{.Dispatch.Queue}}</td><td>{{.Dispatch.Unroutable}}</td></tr></table>
 <h2>Customers</h2>
-<table><tr><th>customer</th><th>connections</th><th>in flight</th><th>suspended</th></tr>
-{{range .Customers}}<tr><td>{{.ID}}</td><td>{{.Conns}}</td><td>{{.InFlight}}</td><td>{{if .Suspended}}suspended{{end}}</td></tr>{{end}}
+<table><tr><th>customer</th><th>connections</th><th>in flight</th><th>upstream</th><th>SMPP</th><th>HTTP</th><th>suspended</th></tr>
+{{range .Customers}}<tr><td>{{.ID}}</td><td>{{.Conns}}</td><td>{{.InFlight}}</td>
+{{- $by := .ByIngress}}{{range $in := ingresses}}{{with index $by $in}}<td>{{.Conns}} / {{.InFlight}}</td>{{end}}{{end -}}
+<td>{{if .Suspended}}suspended{{end}}</td></tr>{{end}}
 </table>
 <h2>Store</h2>
 <p>{{if .Store.Healthy}}<span class="up">healthy</span>{{else}}<span class="down">{{.Store.Error}}</span>{{end}};
