@@ -253,8 +253,12 @@ func TestIngressLoadCountsInFlight(t *testing.T) {
 	b := &blockingAcceptor{entered: make(chan struct{}), release: make(chan struct{})}
 	l := newIngressLoad(b)
 	var wg sync.WaitGroup
-	wg.Go(func() { l.Accept(context.Background(), "shop", message.IngressHTTP, make([]intake.Submit, 3), make([]intake.Result, 3)) })
-	wg.Go(func() { l.Accept(context.Background(), "shop", message.IngressSMPP, make([]intake.Submit, 1), make([]intake.Result, 1)) })
+	wg.Go(func() {
+		l.Accept(context.Background(), "shop", message.IngressHTTP, make([]intake.Submit, 3), make([]intake.Result, 3))
+	})
+	wg.Go(func() {
+		l.Accept(context.Background(), "shop", message.IngressSMPP, make([]intake.Submit, 1), make([]intake.Result, 1))
+	})
 	<-b.entered
 	<-b.entered
 	if got := l.inFlight(message.IngressHTTP)["shop"]; got != (loadCount{calls: 1, messages: 3}) {
