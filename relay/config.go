@@ -23,6 +23,7 @@ import (
 	"github.com/msgrelay/relay/relay/smppserver"
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/relay/webhook"
+	"github.com/msgrelay/relay/smpp/smpptest"
 )
 
 // Config is the daemon's configuration: one TOML file. Each package that
@@ -134,6 +135,10 @@ func (u UpstreamConfig) server() upstream.Config {
 type SimulateConfig struct {
 	ReceiptDelay Duration `toml:"receipt_delay"` // a simulated carrier sends each receipt this long after the submit
 	FailRatio    float64  `toml:"fail_ratio"`    // share of simulated submits whose receipt says undelivered, 0 to 1
+
+	// clock times the simulated carriers' receipts; nil is real time.
+	// Tests of this package set it.
+	clock smpptest.Clock
 }
 
 // Duration is a time.Duration written as "1.5s" in TOML.

@@ -119,7 +119,7 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 		opts.Metrics = metrics.NewSet()
 	}
 	d := &Daemon{cfg: cfg, opts: opts, log: opts.Logger, set: opts.Metrics, hub: intake.NewHub(),
-		sims: &simDialer{cfg: cfg.Simulate, log: opts.Logger}}
+		sims: &simDialer{cfg: cfg.Simulate, dir: cfg.DataDir, log: opts.Logger}}
 	defer func() {
 		if err != nil {
 			d.abort()

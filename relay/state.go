@@ -238,12 +238,16 @@ func setUndoable[K comparable, V any](m map[K]V, k K, v V) (undo func()) {
 	}
 }
 
-func (s *runtimeState) saveLocked() error {
-	b, err := json.MarshalIndent(&s.mu.doc, "", "  ")
+func (s *runtimeState) saveLocked() error { return writeFileSynced(s.path, &s.mu.doc) }
+
+// writeFileSynced writes v as JSON to path whole: to a temporary file,
+// fsynced, renamed over path, and the directory fsynced.
+func writeFileSynced(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp := s.path + ".tmp"
+	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
@@ -259,10 +263,10 @@ func (s *runtimeState) saveLocked() error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, s.path); err != nil {
+	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	d, err := os.Open(filepath.Dir(s.path))
+	d, err := os.Open(filepath.Dir(path))
 	if err != nil {
 		return err
 	}

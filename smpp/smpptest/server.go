@@ -45,6 +45,9 @@ type Server struct {
 		oldStates map[string]pdu.MessageState // the generation before states
 		timers    map[uint64]func() bool
 		timerID   uint64
+		// due are the receipts among the timers, by timer id, for
+		// CloseKeeping.
+		due map[uint64]dueReceipt
 
 		// kept holds receipts per system_id that found no bound receiver,
 		// or whose socket closed before their deliver_sm_resp; the next
@@ -139,7 +142,9 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // Close stops accepting, closes every socket, cancels pending receipts and
 // waits for every goroutine of the server.
-func (s *Server) Close() {
+func (s *Server) Close() { s.close() }
+
+func (s *Server) close() (due []dueReceipt, kept map[string][]*pdu.DeliverSM) {
 	s.mu.Lock()
 	s.mu.closed = true
 	peers := make([]*peer, 0, len(s.mu.peers))
@@ -148,6 +153,12 @@ func (s *Server) Close() {
 	}
 	timers := s.mu.timers
 	s.mu.timers = map[uint64]func() bool{}
+	for _, rc := range s.mu.due {
+		due = append(due, rc)
+	}
+	s.mu.due = nil
+	kept = s.mu.kept
+	s.mu.kept, s.mu.nKept = nil, 0
 	s.mu.Unlock()
 	if s.ln != nil {
 		_ = s.ln.Close()
@@ -161,6 +172,7 @@ func (s *Server) Close() {
 		p.close(false)
 	}
 	s.wg.Wait()
+	return due, kept
 }
 
 // SetBehavior changes the misbehaviour for every socket, from now on.
@@ -295,6 +307,12 @@ func (s *Server) receiver(from *peer, elsewhere bool) *peer {
 
 // schedule runs f after delay, counted in the server's WaitGroup.
 func (s *Server) schedule(delay time.Duration, f func()) bool {
+	return s.scheduleReceipt(delay, nil, f)
+}
+
+// scheduleReceipt is schedule for a receipt: rc, when set, is kept with
+// the timer so that CloseKeeping can hand the receipt on.
+func (s *Server) scheduleReceipt(delay time.Duration, rc *dueReceipt, f func()) bool {
 	s.mu.Lock()
 	if s.mu.closed || len(s.mu.timers) >= s.cfg.MaxPending {
 		s.mu.Unlock()
@@ -304,10 +322,18 @@ func (s *Server) schedule(delay time.Duration, f func()) bool {
 	id := s.mu.timerID
 	s.wg.Add(1)
 	s.mu.timers[id] = func() bool { return false }
+	if rc != nil {
+		if s.mu.due == nil {
+			s.mu.due = map[uint64]dueReceipt{}
+		}
+		rc.at = s.cfg.Clock.Now().Add(delay)
+		s.mu.due[id] = *rc
+	}
 	stop := s.cfg.Clock.AfterFunc(delay, func() {
 		s.mu.Lock()
 		_, live := s.mu.timers[id]
 		delete(s.mu.timers, id)
+		delete(s.mu.due, id)
 		s.mu.Unlock()
 		if live {
 			defer s.wg.Done()

@@ -447,3 +447,51 @@ func TestSendReceiptForAnyID(t *testing.T) {
 		t.Fatalf("receipts counted %d", st.Receipts)
 	}
 }
+
+// A server closed with receipts pending hands them on: the next server
+// restores them, delivers them on the next bind, and goes on numbering
+// after the ids it handed out, as an SMSC that outlives a restart does.
+func TestReceiptsKeptAcrossAClose(t *testing.T) {
+	clk := &manualClock{now: time.Unix(1_800_000_000, 0)}
+	srv := start(t, smpptest.Config{Clock: clk, ReceiptDelay: time.Hour})
+	e := dial(t, srv)
+	e.bind(pdu.BindTransceiverID, "relay", "")
+	var ids []string
+	for range 2 {
+		e.submit(true)
+		ids = append(ids, e.read().Body.(*pdu.SubmitSMResp).MessageID)
+	}
+	clk.waitPending(t, 2)
+	kept, err := srv.CloseKeeping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kept.Receipts) != 2 || kept.NextID != 3 || !kept.Receipts[0].Due.Equal(clk.Now().Add(time.Hour)) {
+		t.Fatalf("kept %+v", kept)
+	}
+
+	clk.Add(2 * time.Hour) // both fall due while no server runs
+	next := start(t, smpptest.Config{Clock: clk, ReceiptDelay: time.Hour, IDStart: kept.NextID})
+	if err := next.Restore(kept.Receipts); err != nil {
+		t.Fatal(err)
+	}
+	if st := next.Stats(); st.ReceiptsKept != 2 {
+		t.Fatalf("restored receipts waiting for a bind: %+v", st)
+	}
+	again := dial(t, next)
+	again.bind(pdu.BindTransceiverID, "relay", "")
+	got := map[string]bool{}
+	for range 2 {
+		d := again.read()
+		id, _ := d.Body.(*pdu.DeliverSM).TLVs.ReceiptedMessageID()
+		got[id] = true
+		again.respond(d)
+	}
+	if !got[ids[0]] || !got[ids[1]] {
+		t.Fatalf("receipts after the restart %v, want %v", got, ids)
+	}
+	again.submit(false)
+	if id := again.read().Body.(*pdu.SubmitSMResp).MessageID; id == ids[0] || id == ids[1] {
+		t.Fatalf("the next server handed out %s again", id)
+	}
+}

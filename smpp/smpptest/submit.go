@@ -122,7 +122,9 @@ func (p *peer) receipt(sm *pdu.SubmitSM, id string, b Behavior, d time.Duration)
 		send()
 		return
 	}
-	if !p.s.schedule(d, send) {
+	rc := &dueReceipt{systemID: p.systemID(), copies: 1 + btoi(b.DuplicateReceipts),
+		body: func() *pdu.DeliverSM { return p.s.receiptBody(sm, id, fail, submitted) }}
+	if !p.s.scheduleReceipt(d, rc, send) {
 		p.s.receiptsDropped.Add(1)
 	}
 }
