@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -374,4 +375,45 @@ func TestReloadKeepsRunTimeChanges(t *testing.T) {
 	if d := h.d.state.drained(); len(d) != 0 {
 		t.Errorf("the drain of the removed carrier b is still kept: %v", d)
 	}
+}
+
+// A carrier a reload removes drains: the submit in its window is answered
+// (here: times out and is retried), the messages waiting in its queue are
+// routed again by the new rules, and every one of them is delivered by the
+// carrier that takes its place.
+func TestReloadRemovedCarrierReroutes(t *testing.T) {
+	h := newHarness(t, withAdmin, func(s *setup) {
+		s.sims["a"].Behavior = smpptest.Behavior{DropEvery: 1} // takes submits, never answers
+		s.cfg.Carriers[0].Binds, s.cfg.Carriers[0].Window = 1, 1
+		s.cfg.Carriers[0].ResponseTimeout = time.Second
+	})
+	var next *Config
+	h.reloadWith(&next)
+	u := h.connect("shop")
+	var ids []string
+	for i := range 5 {
+		r := h.submit(u, sms(fmt.Sprintf("rr-%d", i), "reroute"))
+		if r.Status != upstreampb.Status_OK {
+			t.Fatal(r)
+		}
+		ids = append(ids, r.MessageId)
+	}
+	h.waitFor("a's window full and its queue waiting", func() bool {
+		return len(h.sims["a"].Submitted()) == 1 && h.d.disp.Status().Carriers[0].Queue == 4
+	})
+	next = h.cloneConfig()
+	next.Carriers = next.Carriers[1:]
+	next.Routes = []route.Config{{Carriers: []route.Weighted{{Name: "b", Weight: 1}}}}
+	if code, body := h.adminCall("POST", "/api/v1/reload", ""); code != 200 || !strings.Contains(body, "carrier a removed") {
+		t.Fatalf("reload: %d %s", code, body)
+	}
+	for _, id := range ids {
+		if r := h.waitReport(u, id); r.State != upstreampb.FinalState_DELIVERED {
+			t.Fatalf("%s: %v", id, r)
+		}
+	}
+	if n := len(h.sims["b"].Submitted()); n != 5 {
+		t.Fatalf("b took %d of the 5", n)
+	}
+	h.waitFor("a unbound", func() bool { now, _ := h.sims["a"].OpenSockets("relay"); return now == 0 })
 }

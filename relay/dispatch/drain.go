@@ -18,11 +18,15 @@ var ErrNoCarrier = errors.New("dispatch: no such carrier")
 // in flight then. The dispatcher keeps the drain in memory only; the
 // composition root persists it (Options.Drained brings it back at start).
 func (d *Dispatcher) Drain(ctx context.Context, name string) (inFlight int, err error) {
+	d.reconf.Lock() // a carrier a reload replaces takes its drain over
 	c := d.fleet.Load().byName[name]
 	if c == nil {
+		d.reconf.Unlock()
 		return 0, fmt.Errorf("%w %q", ErrNoCarrier, name)
 	}
-	if !c.drained.Swap(true) {
+	was := c.drained.Swap(true)
+	d.reconf.Unlock()
+	if !was {
 		d.log.Info("dispatch: carrier drained by an operator", "carrier", name)
 	}
 	for {
@@ -48,11 +52,15 @@ func (d *Dispatcher) Drain(ctx context.Context, name string) (inFlight int, err 
 
 // Resume puts a drained carrier back into routing.
 func (d *Dispatcher) Resume(name string) error {
+	d.reconf.Lock()
 	c := d.fleet.Load().byName[name]
 	if c == nil {
+		d.reconf.Unlock()
 		return fmt.Errorf("%w %q", ErrNoCarrier, name)
 	}
-	if c.drained.Swap(false) {
+	was := c.drained.Swap(false)
+	d.reconf.Unlock()
+	if was {
 		d.log.Info("dispatch: carrier resumed by an operator", "carrier", name)
 		d.requeueUnroutable()
 	}
