@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/msgrelay/relay/kakaobiz/kakaotest"
 	"github.com/msgrelay/relay/relay/dispatch"
@@ -47,6 +48,7 @@ type simSMSC struct {
 	srv                *smpptest.Server
 	systemID, password string
 	subject            pdu.Tag
+	zone               string // of its receipt dates: the carrier's time_zone
 }
 
 var _ dispatch.Dialer = (*simDialer)(nil)
@@ -62,9 +64,14 @@ func (s *simDialer) SMSC(cc *dispatch.CarrierConfig, password string) (string, e
 	if err != nil {
 		return "", err
 	}
-	want := simSMSC{systemID: cc.SystemID, password: password, subject: subject}
-	if had, ok := s.byCarrier[cc.Name]; ok && had.systemID == want.systemID && had.password == want.password && had.subject == want.subject {
+	want := simSMSC{systemID: cc.SystemID, password: password, subject: subject, zone: cc.TimeZone}
+	if had, ok := s.byCarrier[cc.Name]; ok && had.systemID == want.systemID && had.password == want.password && had.subject == want.subject &&
+		had.zone == want.zone {
 		return had.srv.Addr(), nil
+	}
+	loc, err := time.LoadLocation(cc.TimeZone)
+	if err != nil {
+		return "", err
 	}
 	if err := s.loadKept(); err != nil {
 		return "", err
@@ -74,6 +81,7 @@ func (s *simDialer) SMSC(cc *dispatch.CarrierConfig, password string) (string, e
 	sim, err := smpptest.NewServer(smpptest.Config{
 		Users:        map[string]string{cc.SystemID: password},
 		SubjectTag:   subject, // records the subjects the carrier takes
+		Location:     loc,     // receipt dates as the carrier's are read
 		Receipts:     smpptest.ReceiptBoth,
 		ReceiptDelay: s.cfg.ReceiptDelay.D(),
 		FailRatio:    s.cfg.FailRatio,

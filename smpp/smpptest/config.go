@@ -52,6 +52,10 @@ type Config struct {
 	ReceiptDelay time.Duration
 	// FailRatio is the share of receipts that report UNDELIV, 0..1.
 	FailRatio float64
+	// Location is the time zone of the dates in receipts; default Korea's
+	// (UTC+9), as Korean carriers write them and the relay reads them
+	// unless told otherwise.
+	Location *time.Location
 	// RedeliverDelay and MaxRedeliveries: a receipt refused with an error
 	// deliver_sm_resp is sent again after RedeliverDelay (default 1s), at
 	// most MaxRedeliveries times (default 3; negative: never).

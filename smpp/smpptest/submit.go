@@ -1,6 +1,7 @@
 package smpptest
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 	"time"
@@ -170,7 +171,7 @@ func (s *Server) receiptBody(sm *pdu.SubmitSM, id string, fail bool, submitted t
 			Submitted: submitted.Truncate(time.Minute),
 			Done:      s.cfg.Clock.Now().Truncate(time.Minute),
 		}
-		d.ShortMessage = receipt.Format(nil, r, time.UTC)
+		d.ShortMessage = receipt.Format(nil, r, cmp.Or(s.cfg.Location, korea))
 	}
 	if s.cfg.Receipts != ReceiptText {
 		_ = d.TLVs.SetReceiptedMessageID(rid)
@@ -178,6 +179,10 @@ func (s *Server) receiptBody(sm *pdu.SubmitSM, id string, fail bool, submitted t
 	}
 	return d
 }
+
+// korea is the default zone of receipt dates: Korea Standard Time, which
+// has no daylight saving time.
+var korea = time.FixedZone("KST", 9*3600)
 
 // formatID writes message number n as the server's ids look.
 func (s *Server) formatID(n uint64, _ bool) string { return s.cfg.formatIDWith(n) }
