@@ -82,23 +82,22 @@ var modelKnownBug = map[uint64]string{}
 // TestModelEarlyReceiptReusedID is the shortest sequence the model found
 // for a lost receipt: a carrier restarts and its ids start over at 1; it
 // then sends receipts before its submit_sm_resp. The receipt of the new
-// message, id 1, meets the dlr index entry of the old, final message with
-// id 1, is taken for its duplicate and dropped; the new message expires
-// though it was delivered. The resp and the receipt race, so it fails
-// about one run in eight; it runs thirty.
+// message, id 1, names the old message with id 1, final moments before;
+// taken for its duplicate, it was dropped and the new message expired
+// though it was delivered. The receipt's submit date, twenty minutes
+// after the old message's send, says it is not the old one's. Which of
+// the answer and the receipt the relay records first is left to chance
+// here (the answer mostly wins, and then nothing was lost even before the
+// fix); TestEarlyReceiptReusedIDFinalHolder fixes the order.
 func TestModelEarlyReceiptReusedID(t *testing.T) {
-	if os.Getenv("RELAY_MODEL_KNOWN_BUGS") == "" {
-		t.Skip("bug: an early receipt with a reused carrier id is taken for the duplicate of the old final message " +
-			"and dropped (store.ApplyReceipt, dlr index); the new message expires (bench/RELIABILITY.md, bugs found). " +
-			"RELAY_MODEL_KNOWN_BUGS=1 runs it")
-	}
 	sms := modelStep{kind: stepSubmit, a: 0, b: 32}
+	five := modelStep{kind: stepAdvance, a: 1}
 	seq := []modelStep{
-		sms, {kind: stepAdvance, a: 3}, // delivered, its id 1 indexed on carrier a
+		sms, five, five, five, five, // delivered at 20 min, its id 1 indexed on carrier a
 		{kind: stepSwap, b: 0}, {kind: stepCarrier, a: 1, b: 0}, // ids from 1, receipts before the resp
-		{kind: stepAdvance, a: 0}, sms, {kind: stepAdvance, a: 6},
+		sms, {kind: stepAdvance, a: 6},
 	}
-	for i := range 30 {
+	for i := range 3 {
 		var st modelStats
 		if v := runModelOnce(t, fmt.Sprintf("run-%d", i), 1, seq, &st); v != nil {
 			t.Fatalf("run %d: %v\n%s", i, v, formatSteps(seq))

@@ -17,12 +17,19 @@
 //   - A delivered message increments its (customer, month, billed product)
 //     counter in the batch that makes it delivered. Delivered is final, so a
 //     duplicate receipt or a retried transition cannot count it twice.
-//   - A receipt belongs only to a message that could have caused it. One
-//     for a carrier id no message holds yet is parked with its arrival
-//     time; when a message records that id on that carrier, the receipt is
-//     applied in the same batch if the message's submit_sm was written
-//     (SentAt) at or before its arrival, and dropped as unmatched if not
-//     (carriers reuse ids). Parked receipts wait Options.ParkedTTL. No
+//   - A receipt belongs only to a message that could have caused it: one
+//     on its carrier whose submit_sm was written (SentAt) at or before the
+//     receipt arrived and, when the receipt's own dates can be trusted
+//     (a done date within the carrier's clock skew of its arrival), within
+//     that skew of its submit date. Carriers reuse ids, so the message
+//     holding a receipt's id may not be its message. A receipt for a later
+//     submit than the holder's, or for an id no message holds yet, is
+//     parked with its arrival time (and, without dates to go by, one for
+//     a holder final longer than Options.ParkedTTL ago); when a message
+//     records that id on that carrier, the parked receipt is applied in
+//     the same batch if it could be that message's, and dropped as
+//     unmatched if not. A receipt for an earlier submit than the holder's
+//     is dropped as unmatched. Parked receipts wait Options.ParkedTTL. No
 //     message is final before it was sent: FinalAt ≥ SentAt.
 //
 // # Use
@@ -33,7 +40,7 @@
 //	err = s.MarkQueued(ctx, id)                        // accepted → queued
 //	err = s.MarkSending(ctx, id)                       // queued → sending, attempts+1
 //	out, err := s.RecordSubmitResp(ctx, id, carrier, carrierMsgID, sentAt)
-//	out, err := s.ApplyReceipt(ctx, store.Receipt{...}) // applied, duplicate, parked, late
+//	out, err := s.ApplyReceipt(ctx, store.Receipt{...}) // applied, duplicate, parked, late, ...
 //	ids, err := s.ExpireDue(ctx, now, 1000)            // sent + 48h passed → expired
 //	reps, err := s.Reports(customer, afterSeq, 100)    // outbox, in order
 //	err = s.AckReports(ctx, customer, seq...)

@@ -20,7 +20,7 @@ var MetricHelp = map[string]string{
 	"relay_store_finals_total":              "Messages that reached a final state, by product and state.",
 	"relay_store_result_seconds":            "Time from acceptance to the final result, by product.",
 	"relay_store_expired_total":             "Messages expired without a result.",
-	"relay_store_receipts_total":            "Delivery receipts by what the store did with them: applied, duplicate, late, interim, parked (arrived before their submit_sm_resp); dropped (parked past the wait, no message took the id); unmatched (parked before the submit_sm of the message that later took the id, so not its receipt).",
+	"relay_store_receipts_total":            "Delivery receipts by what the store did with them: applied, duplicate, late, interim, parked (arrived before their submit_sm_resp); dropped (parked past the wait, no message took the id); unmatched (not the receipt of the message holding its id or later taking it: it arrived before that message's submit_sm was written, or its dates put its submit elsewhere).",
 	"relay_store_purged_records_total":      "Personal data purged from records past their retention.",
 	"relay_store_commit_errors_total":       "Write groups that failed to commit; the writes are refused.",
 	"relay_store_commits_total":             "Write groups committed with one fsync.",

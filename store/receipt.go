@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -24,6 +25,55 @@ type Receipt struct {
 	// own time will not do: a group commit takes the time it started
 	// collecting, which may be before the submit that caused the receipt.
 	Arrived time.Time
+	// Submitted and Done are the receipt's own dates (its text's submit
+	// date: and done date:), on the carrier's clock, to the minute; zero
+	// when it gives none. Skew is how far that clock may be from the
+	// relay's, the time a submit_sm takes from its write to the carrier
+	// included. They tell which submit a receipt is for when the message
+	// that holds its id could not have caused it (carriers reuse ids).
+	Submitted, Done time.Time
+	Skew            time.Duration
+}
+
+// sentWindow is when, on the relay's clock, the submit_sm that caused rc
+// was written: between from and to. ok is false when the receipt cannot
+// tell: it gives no submit date, or no done date within Skew of its
+// arrival. A carrier sends a receipt as soon as it has the result, so a
+// done date further from the arrival is a clock off by more than Skew
+// (or read in the wrong time zone), or a receipt held back; either way
+// its dates are not trusted, and nothing is read from them.
+func (rc *Receipt) sentWindow(arrived time.Time) (from, to time.Time, ok bool) {
+	if rc.Submitted.IsZero() || rc.Done.IsZero() || rc.Done.Before(rc.Submitted) {
+		return time.Time{}, time.Time{}, false
+	}
+	// A date to the minute covers [date, date+1m) of the carrier's clock.
+	if arrived.Before(rc.Done.Add(-rc.Skew)) || arrived.After(rc.Done.Add(time.Minute+rc.Skew)) {
+		return time.Time{}, time.Time{}, false
+	}
+	return rc.Submitted.Add(-rc.Skew), rc.Submitted.Add(time.Minute + rc.Skew), true
+}
+
+// The relation of a receipt to a message holding its carrier id.
+const (
+	relIts     = iota // the message's submit could have caused it
+	relEarlier        // it is for a submit before the message's: an earlier holder's
+	relLater          // it is for a submit after the message's: the id's next holder's
+)
+
+// relation places a receipt that arrived at arrived (zero: unknown), for
+// a submit_sm written between from and to (zero: unknown), against a
+// message whose submit_sm was written at sentAt. A receipt that arrived
+// before the submit was written, or says its submit came before, is an
+// earlier holder's; one that says its submit came after is the next
+// holder's.
+func relation(sentAt, arrived, from, to time.Time) int {
+	switch {
+	case (!arrived.IsZero() && arrived.Before(sentAt)) || (!to.IsZero() && sentAt.After(to)):
+		return relEarlier
+	case !from.IsZero() && sentAt.Before(from):
+		return relLater
+	}
+	return relIts
 }
 
 // Outcome says what a receipt did.
@@ -32,12 +82,13 @@ type Outcome uint8
 const (
 	OutcomeApplied   Outcome = 1 // the message took its final state
 	OutcomeDuplicate Outcome = 2 // the message was already final: nothing changed
-	OutcomeParked    Outcome = 3 // no such carrier id yet: kept until it is recorded
+	OutcomeParked    Outcome = 3 // no message holds the id for it yet: kept until one records it
 	OutcomeLate      Outcome = 4 // the message had expired: counted, nothing changed
 	OutcomeInterim   Outcome = 5 // not a final result: nothing changed
+	OutcomeUnmatched Outcome = 6 // for an earlier holder of the id than the message holding it: dropped
 )
 
-var outcomeNames = [...]string{"", "applied", "duplicate", "parked", "late", "interim"}
+var outcomeNames = [...]string{"", "applied", "duplicate", "parked", "late", "interim", "unmatched"}
 
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) && o != 0 {
@@ -77,11 +128,22 @@ func (s *Store) ApplyReceipt(ctx context.Context, rc Receipt) (Outcome, error) {
 		if err != nil {
 			return err
 		}
-		if reissued(r, w.now, w.s.opts.ParkedTTL) {
-			out, err = w.park(rc)
-			return err
+		// Without the time the receipt was read, the write's own time
+		// can still check its dates, but not that it came after the
+		// holder's submit (Receipt.Arrived).
+		from, to, dated := rc.sentWindow(cmp.Or(rc.Arrived, w.now))
+		rel := relation(r.SentAt, rc.Arrived, from, to)
+		if rel == relIts && !dated && reissued(r, w.now, w.s.opts.ParkedTTL) {
+			rel = relLater
 		}
-		out, err = w.applyReceipt(r, rc)
+		switch rel {
+		case relLater:
+			out, err = w.park(rc)
+		case relEarlier:
+			out = OutcomeUnmatched
+		default:
+			out, err = w.applyReceipt(r, rc)
+		}
 		return err
 	})
 	if err != nil {
@@ -103,15 +165,18 @@ func (s *Store) countOutcome(o Outcome) {
 		s.m.rcptLate.Inc()
 	case OutcomeInterim:
 		s.m.rcptInterim.Inc()
+	case OutcomeUnmatched:
+		s.m.rcptUnmatched.Inc()
 	}
 }
 
 // reissued reports whether a receipt arriving at now under the id of
-// message r is more likely another message's: r ended (delivered or
-// failed) longer than ttl ago, so the carrier has handed its id out again,
-// and the receipt is for a submit whose answer the relay has not recorded
-// yet. It is parked for that message. A carrier's duplicate of r's own
-// receipt comes within minutes of it; a receipt after an expiry stays late.
+// message r, with no dates to place it by, is more likely another
+// message's: r ended (delivered or failed) longer than ttl ago, so the
+// carrier has handed its id out again, and the receipt is for a submit
+// whose answer the relay has not recorded yet. It is parked for that
+// message. A carrier's duplicate of r's own receipt comes within minutes
+// of it; a receipt after an expiry stays late.
 func reissued(r *rec, now time.Time, ttl time.Duration) bool {
 	return (r.State == message.StateDelivered || r.State == message.StateFailed) && now.Sub(r.FinalAt) >= ttl
 }
@@ -148,26 +213,35 @@ const DefaultParkedTTL = 10 * time.Minute
 
 // parkedReceipt is a receipt waiting for its submit response. ParkedAt is
 // when it arrived: only a message whose submit_sm was written at or before
-// that instant can have caused it (matches).
+// that instant can have caused it (matches). SentFrom and SentTo are when
+// its own dates say that submit_sm was written (Receipt.sentWindow), zero
+// when they cannot tell.
 type parkedReceipt struct {
 	Receipt
-	ParkedAt time.Time
+	ParkedAt         time.Time
+	SentFrom, SentTo time.Time
 }
 
 // matches reports whether the receipt can be m's: it arrived on m's
 // carrier (the key says so: one carrier is one account to the relay) no
-// earlier than m's submit_sm was written (SentAt). A receipt that arrived
+// earlier than m's submit_sm was written (SentAt), and its dates, if it
+// has any to go by, put its submit where m's was. A receipt that arrived
 // before the submit went out is for an earlier holder of the id.
 func (p *parkedReceipt) matches(m *message.Message) bool {
-	return p.Carrier == m.Carrier && !p.ParkedAt.Before(m.SentAt)
+	return p.Carrier == m.Carrier && relation(m.SentAt, p.ParkedAt, p.SentFrom, p.SentTo) == relIts
 }
 
-// parkedV1 is the version byte of a parked receipt:
+// parkedV2 is the version byte of a parked receipt:
 //
-//	01 │ parked at varint ns │ at varint ns │ flags(1) │ source(1) │ code │ reason
+//	02 │ parked at │ at │ sent from │ sent to │ flags(1) │ source(1) │ code │ reason
 //
-// flags: bit 0 delivered, bit 1 final. Part of the on-disk format.
-const parkedV1 = 1
+// times as varint unix ns (0 = zero time), code and reason as uvarint
+// length + bytes; flags: bit 0 delivered, bit 1 final. Version 1 has no
+// sent from and sent to. Part of the on-disk format.
+const (
+	parkedV1 = 1
+	parkedV2 = 2
+)
 
 func encodeParked(p *parkedReceipt) []byte {
 	var flags byte
@@ -177,9 +251,11 @@ func encodeParked(p *parkedReceipt) []byte {
 	if p.Final {
 		flags |= 2
 	}
-	b := []byte{parkedV1}
+	b := []byte{parkedV2}
 	b = appendTime(b, p.ParkedAt)
 	b = appendTime(b, p.At)
+	b = appendTime(b, p.SentFrom)
+	b = appendTime(b, p.SentTo)
 	b = append(b, flags, byte(p.Result.Source))
 	b = appendField(b, p.Result.Code)
 	return appendField(b, p.Result.Reason)
@@ -187,11 +263,15 @@ func encodeParked(p *parkedReceipt) []byte {
 
 func decodeParked(b []byte, p *parkedReceipt) error {
 	d := decoder{b: b}
-	if d.byte1() != parkedV1 {
+	v := d.byte1()
+	if v != parkedV1 && v != parkedV2 {
 		return ErrCorrupt
 	}
 	p.ParkedAt = d.time()
 	p.At = d.time()
+	if v == parkedV2 {
+		p.SentFrom, p.SentTo = d.time(), d.time()
+	}
 	flags := d.byte1()
 	p.Result.Source = message.Source(d.byte1())
 	p.Result.Code = d.str()
@@ -231,11 +311,9 @@ func (w *writer) park(rc Receipt) (Outcome, error) {
 	if old != nil && (old.Final || !rc.Final) {
 		return OutcomeDuplicate, nil
 	}
-	at := rc.Arrived
-	if at.IsZero() {
-		at = w.now
-	}
+	at := cmp.Or(rc.Arrived, w.now)
 	p := &parkedReceipt{Receipt: rc, ParkedAt: at}
+	p.SentFrom, p.SentTo, _ = rc.sentWindow(at)
 	return OutcomeParked, w.set(dlrKey(tParked, rc.Carrier, rc.CarrierMsgID), encodeParked(p))
 }
 

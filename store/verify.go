@@ -27,6 +27,7 @@ func (s *Store) Verify() error {
 	bills := make(map[string]uint64)
 	days := make(map[string]uint64) // daily counters, recounted
 	dlrOwners := make(map[string][]message.ID)
+	awaited := make(map[string]bool) // receipt index keys a waiting message needs
 	var problems []string
 	bad := func(format string, args ...any) {
 		if len(problems) < 10 {
@@ -53,13 +54,15 @@ func (s *Store) Verify() error {
 				want[string(refKey(m.Customer, m.ClientRef))+"="+string(id[:])] = true
 			}
 			if m.CarrierMsgID != "" {
-				// Carriers reuse message ids after a while: the entry names
-				// the latest message that recorded the id, and must name any
-				// message still waiting for its receipt.
+				// Carriers reuse message ids: the entry names the latest
+				// message that recorded the id, and must be there while any
+				// message with the id waits for its receipt. (An older
+				// holder may wait still, its receipt lost with a carrier's
+				// restart, when a newer one records the id.)
 				k := string(dlrKey(tDLR, m.Carrier, m.CarrierMsgID))
 				dlrOwners[k] = append(dlrOwners[k], m.ID)
 				if m.State.AwaitingResult() {
-					want[k+"="+string(id[:])] = true
+					awaited[k] = true
 				}
 			}
 			if !m.State.Final() {
@@ -90,7 +93,7 @@ func (s *Store) Verify() error {
 			if !ok {
 				bad("receipt index %x names %x, not a message with that id", k, v)
 			}
-			delete(want, string(k)+"="+string(v))
+			delete(awaited, string(k))
 		case tRef, tOpen, tDue, tCust, tRcpt:
 			have[string(k)+"="+string(v)] = true
 		case tBill:
@@ -119,6 +122,9 @@ func (s *Store) Verify() error {
 		if !have[k] {
 			bad("missing index entry %x", k)
 		}
+	}
+	for k := range awaited {
+		bad("missing receipt index entry %x", k)
 	}
 	for k := range have {
 		if !want[k] {

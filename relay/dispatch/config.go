@@ -111,6 +111,13 @@ type CarrierConfig struct {
 	ReceiptIDs receipt.IDFormat `toml:"receipt_ids"`
 	// TimeZone of the dates in the carrier's receipts. Default Asia/Seoul.
 	TimeZone string `toml:"time_zone"`
+	// ReceiptClockSkew is how far the carrier's clock may be from the
+	// relay's, the time a submit_sm takes to reach the carrier included.
+	// A receipt's dates are read only when its done date is within it of
+	// the receipt's arrival; then a receipt whose submit date is further
+	// than this from the submit of the message holding its id is another
+	// message's (carriers reuse ids). Default 2m, at most 1h.
+	ReceiptClockSkew time.Duration `toml:"receipt_clock_skew"`
 	// LMSSubject says how the carrier takes an LMS subject: the vendor TLV
 	// tag its onboarding sheet names ("0x1500"; 0x1400 to 0x3fff), or
 	// "none", when the subject is dropped. Unset is none, except on a
@@ -133,6 +140,9 @@ func (cc *CarrierConfig) SetDefaults() {
 	}
 	if cc.TimeZone == "" {
 		cc.TimeZone = "Asia/Seoul"
+	}
+	if cc.ReceiptClockSkew == 0 {
+		cc.ReceiptClockSkew = 2 * time.Minute
 	}
 	if cc.Mode == "" {
 		cc.Mode = "transceiver"
@@ -184,6 +194,9 @@ func (cc *CarrierConfig) Validate() error {
 	}
 	if _, err := time.LoadLocation(cc.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("time_zone: %w", err))
+	}
+	if cc.ReceiptClockSkew < 0 || cc.ReceiptClockSkew > time.Hour {
+		errs = append(errs, fmt.Errorf("receipt_clock_skew %v: want 0 to 1h", cc.ReceiptClockSkew))
 	}
 	return errors.Join(errs...)
 }

@@ -93,6 +93,9 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 			Final:        class != receipt.ClassIntermediate,
 			Result:       message.Result{Source: message.SourceReceipt, Code: code, Reason: reason},
 			Arrived:      arrived,
+			Submitted:    rc.Submitted,
+			Done:         rc.Done,
+			Skew:         c.cfg.ReceiptClockSkew,
 		})
 		switch {
 		case errors.Is(err, store.ErrInvalid):
@@ -108,8 +111,12 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 			return err
 		}
 		r.m.receipt(c.name, out)
-		if out == store.OutcomeLate {
+		switch out {
+		case store.OutcomeLate:
 			r.warn(c, "receipt_late", "dispatch: receipt after the result window", "id", logcap.Cut(rc.ID))
+		case store.OutcomeUnmatched:
+			r.warn(c, "receipt_unmatched", "dispatch: receipt for an earlier holder of its id dropped", "id", logcap.Cut(rc.ID),
+				"submit_date", rc.Submitted, "done_date", rc.Done)
 		}
 		return nil
 	}

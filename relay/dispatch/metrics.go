@@ -57,7 +57,7 @@ var verdictNames = map[verdict]string{
 }
 
 var outcomeList = []store.Outcome{store.OutcomeApplied, store.OutcomeDuplicate,
-	store.OutcomeParked, store.OutcomeLate, store.OutcomeInterim}
+	store.OutcomeParked, store.OutcomeLate, store.OutcomeInterim, store.OutcomeUnmatched}
 
 func newDispatchMetrics(set *metrics.Set, carriers []string) *dispatchMetrics {
 	m := &dispatchMetrics{
