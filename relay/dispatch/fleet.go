@@ -167,7 +167,9 @@ func (d *Dispatcher) retire(c *carrier) {
 		c.workers.Wait()
 		d.requeue(c) // what a worker popped after the swap came back here
 		ctx, cancel := context.WithTimeout(context.Background(), retireWait)
+		stop := context.AfterFunc(d.sendCtx, cancel) // a shutdown's drain deadline ends it too
 		c.close(ctx)
+		stop()
 		cancel()
 		d.mu.Lock()
 		delete(d.mu.retiring, c)

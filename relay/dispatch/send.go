@@ -84,7 +84,11 @@ func (d *Dispatcher) route(m *message.Message) {
 		d.mu.Unlock()
 		return
 	}
-	f.byName[name].q.push(m)
+	c := f.byName[name]
+	c.q.push(m)
+	if c.retired.Load() { // retired by a reload since f was read: route again
+		d.requeue(c)
+	}
 }
 
 // depth counts the messages waiting in memory for a carrier.
