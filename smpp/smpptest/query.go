@@ -13,8 +13,15 @@ func (s *Server) setState(id string, st pdu.MessageState) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.mu.states[id]; !ok && (s.mu.states == nil || len(s.mu.states) >= s.cfg.MaxRecorded) {
+		// The first generation grows as messages come: a server that sees
+		// few keeps a small map, however large MaxRecorded. Once one has
+		// filled, the next is sized up front.
+		size := 0
+		if s.mu.states != nil {
+			size = s.cfg.MaxRecorded
+		}
 		s.mu.oldStates = s.mu.states
-		s.mu.states = make(map[string]pdu.MessageState, s.cfg.MaxRecorded)
+		s.mu.states = make(map[string]pdu.MessageState, size)
 	}
 	s.mu.states[id] = st
 }
