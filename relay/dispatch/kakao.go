@@ -149,9 +149,7 @@ func (k *kakaoLeg) send(ctx context.Context, m *message.Message) {
 	}
 	// An answer is recorded even if the drain ended while it came: Kakao
 	// holds the message now, and may have billed it.
-	wctx, cancel := recording(ctx)
-	defer cancel()
-	k.decide(wctx, m, res, err)
+	k.decide(recording(), m, res, err)
 }
 
 // path is the states a message the relay last saw in from passes on its

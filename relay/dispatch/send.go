@@ -159,8 +159,7 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	v, res := classifySubmit(ctx, err)
 	// The answer is written even if the drain ends meanwhile; the submit
 	// above is what the drain cuts short.
-	ctx, cancel := recording(ctx)
-	defer cancel()
+	ctx = recording()
 	c.m.submit(c.name, v, time.Since(start))
 	if v == verdictSent || v == verdictRetry || v == verdictFail {
 		m.Attempts++ // the carrier saw it; busy and reroute took nothing
@@ -191,9 +190,8 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 
 // fail closes m as failed, recording its attempts; the write runs even
 // while shutting down.
-func (d *Dispatcher) fail(ctx context.Context, m *message.Message, res message.Result) {
-	ctx, cancel := recording(ctx)
-	defer cancel()
+func (d *Dispatcher) fail(_ context.Context, m *message.Message, res message.Result) {
+	ctx := recording()
 	attempts := m.Attempts
 	if err := d.st.Transition(ctx, m.ID, message.StateFailed, func(r *message.Message) {
 		r.Result, r.Attempts = res, max(r.Attempts, attempts)
