@@ -101,6 +101,9 @@ type Config struct {
 	// ShutdownTimeout bounds the drain on SIGTERM. Default 20s.
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
 
+	// Runtime is the Go garbage collector's setting, applied by relayd.
+	Runtime RuntimeConfig `toml:"runtime"`
+
 	// emptyPasswords are the carriers whose table says password = "", the
 	// only ones CheckSecrets lets bind without a password.
 	emptyPasswords map[string]bool
@@ -207,6 +210,7 @@ func (c *Config) setDefaults() {
 	}
 	c.Dispatch.SetDefaults()
 	c.Admission.SetDefaults(c.Dispatch.Validity)
+	c.Runtime.setDefaults()
 	for i := range c.Carriers {
 		c.Carriers[i].SetDefaults()
 	}
@@ -231,6 +235,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Door.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Runtime.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	ids := map[string]bool{}

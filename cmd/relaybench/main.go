@@ -19,6 +19,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/msgrelay/relay/bench"
+	"github.com/msgrelay/relay/relay"
 )
 
 func main() {
@@ -82,6 +83,14 @@ func main() {
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "relaybench:", err)
+			os.Exit(1)
+		}
+	}
+	if c.Addr == "" {
+		// The relay in this process stands for relayd: the same collector
+		// setting (the [runtime] defaults; GOGC and GOMEMLIMIT win).
+		if _, _, err := (relay.RuntimeConfig{}).Apply(os.Getenv); err != nil {
 			fmt.Fprintln(os.Stderr, "relaybench:", err)
 			os.Exit(1)
 		}

@@ -45,6 +45,12 @@ func main() {
 		h = slog.NewJSONHandler(os.Stderr, hopts)
 	}
 	log := slog.New(h)
+	gc, limit, err := cfg.Runtime.Apply(os.Getenv)
+	if err != nil {
+		log.Error("relayd: runtime", "err", err)
+		os.Exit(2)
+	}
+	log.Info("relayd: garbage collector", "gc_percent", gc, "memory_limit_bytes", limit)
 
 	// Message texts and numbers are written to disk: files 0600, dirs 0700.
 	syscall.Umask(0o077)
