@@ -120,6 +120,13 @@ func (d *Daemon) Reload(context.Context) ([]string, error) {
 		d.log.Error("relay: reload: door limits", "err", err)
 	}
 	d.reg.Replace(d.state.applyCustomers(cs))
+	if d.devReceiver != nil { // the dev webhook receiver checks the customers' signatures
+		var secrets []string
+		for _, c := range d.reg.All() {
+			secrets = append(secrets, c.WebhookSecrets()...)
+		}
+		d.devReceiver.SetSecrets(secrets...)
+	}
 	if d.admin != nil {
 		d.admin.Reload(tokens, settler)
 	}

@@ -18,7 +18,8 @@ func TestCarriersAndStatus(t *testing.T) {
 	with := func(args ...string) []string { return append(args, adm...) }
 
 	out := must(0, with("status")...)
-	if !strings.HasPrefix(out, "ready\n") || !strings.Contains(out, "carrier-a") || !strings.Contains(out, "OPEN BY STATE") {
+	if !strings.HasPrefix(out, "ready\n") || !strings.Contains(out, "carrier-a") || !strings.Contains(out, "OPEN BY STATE") ||
+		!strings.Contains(out, "UPSTREAM  SMPP  HTTP") {
 		t.Fatalf("status:\n%s", out)
 	}
 	out = must(0, with("carriers", "ls")...)

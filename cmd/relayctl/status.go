@@ -19,7 +19,8 @@ func statusCmd(g *globals) *cobra.Command {
 		Short: "The relay's readiness, paths, carriers, Kakao, queues, customers and open messages",
 		Long: `status shows what the ops port's /status shows. It exits 1 when the relay is
 not ready (some product a route or Kakao serves has no live path, or the
-store failed), after printing why.`,
+store failed), after printing why. Each customer's UPSTREAM, SMPP and HTTP
+columns are its connections (HTTP: requests) / submits in flight there.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a, err := g.api()
@@ -98,9 +99,10 @@ func writeStatus(w io.Writer, rep *ops.Report) error {
 		}
 	}
 	section("CUSTOMERS")
-	if err := emit(w, "table", nil, []string{"CUSTOMER", "CONNECTIONS", "IN FLIGHT", "SUSPENDED"}, func(add func(...any)) {
+	if err := emit(w, "table", nil, []string{"CUSTOMER", "CONNECTIONS", "IN FLIGHT", "UPSTREAM", "SMPP", "HTTP", "SUSPENDED"}, func(add func(...any)) {
 		for _, c := range rep.Customers {
-			add(c.ID, c.Conns, c.InFlight, map[bool]string{true: "yes", false: "no"}[c.Suspended])
+			by := func(in string) string { l := c.ByIngress[in]; return fmt.Sprintf("%d/%d", l.Conns, l.InFlight) }
+			add(c.ID, c.Conns, c.InFlight, by("upstream"), by("smpp"), by("http"), map[bool]string{true: "yes", false: "no"}[c.Suspended])
 		}
 	}); err != nil {
 		return err
