@@ -13,6 +13,7 @@ import (
 	templates "github.com/msgrelay/relay/relay/alimtalk"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/dispatch"
+	"github.com/msgrelay/relay/relay/payment"
 	"github.com/msgrelay/relay/relay/settle"
 )
 
@@ -48,8 +49,10 @@ var reloadable = []string{"customer", "carrier", "route", "door", "template", "s
 //
 // Every other key (listeners, data_dir, [dispatch], [kakao], payments, ...)
 // needs a restart: a file that changes one is refused whole, naming it. So
-// is a file that fails the checks -check-config makes, or whose carriers or
-// templates cannot be put in force; the running configuration stays.
+// is a file that fails the checks -check-config makes, whose carriers or
+// templates cannot be put in force, or that takes from a payment
+// subscription in force (one put at run time included) its customer, its
+// sender profile or its templates; the running configuration stays.
 //
 // The merge rule, for run-time changes made through the admin API and the
 // file: the file is the starting point, and what an operator or customer
@@ -86,6 +89,9 @@ func (d *Daemon) Reload(context.Context) ([]string, error) {
 	// Everything that can fail without changing anything.
 	cs, err := customer.Load(cfg.Customers, customer.LoadOptions{})
 	if err != nil {
+		return refuse(changes, err)
+	}
+	if err := subscriptionsOwned(d.payments.All(), cs); err != nil {
 		return refuse(changes, err)
 	}
 	var tokens *admin.Tokens
@@ -141,6 +147,23 @@ func (d *Daemon) Reload(context.Context) ([]string, error) {
 	d.cfg.Door, d.cfg.Templates, d.cfg.Settle, d.cfg.Admin.Tokens = cfg.Door, cfg.Templates, cfg.Settle, cfg.Admin.Tokens
 	d.log.Info("relay: configuration reloaded", "changes", strings.Join(changes, "; "))
 	return changes, nil
+}
+
+// subscriptionsOwned checks that every payment subscription in force
+// (the file's, and those put at run time) still has its customer and
+// sender profile among the reloaded customers.
+func subscriptionsOwned(subs []*payment.Subscription, cs []*customer.Customer) error {
+	byID := map[string]*customer.Customer{}
+	for _, c := range cs {
+		byID[c.ID] = c
+	}
+	for _, s := range subs {
+		if c := byID[s.Customer]; c == nil || !c.HasSenderKey(s.SenderKey) {
+			return fmt.Errorf("relay: reload: payment subscription %s needs customer %q with sender profile %q; change the subscription first",
+				s.MID, s.Customer, s.SenderKey)
+		}
+	}
+	return nil
 }
 
 // resetTemplates puts ts in force with the run-time template changes

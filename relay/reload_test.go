@@ -417,3 +417,33 @@ func TestReloadRemovedCarrierReroutes(t *testing.T) {
 	}
 	h.waitFor("a unbound", func() bool { now, _ := h.sims["a"].OpenSockets("relay"); return now == 0 })
 }
+
+// A reload that takes away the sender profile a payment subscription made
+// at run time sends from is refused whole: the subscription would render
+// notices its customer may no longer send.
+func TestReloadKeepsPaymentSubscriptionsWhole(t *testing.T) {
+	h := newHarness(t, withAdmin, withPayments, func(s *setup) {
+		s.cfg.Customers[1].SenderKeys = []string{"key-9"}
+		s.cfg.Customers[1].Products = append(s.cfg.Customers[1].Products, "payment_alimtalk")
+	})
+	var next *Config
+	h.reloadWith(&next)
+	if code, body := h.adminCall("PUT", "/api/v1/customers/other/templates/key-9/PAY_M_APPROVAL",
+		`{"text":"[승인] #{order_name} #{amount}"}`); code != 200 {
+		t.Fatalf("template: %d %s", code, body)
+	}
+	sub := `{"customer":"other","sender_key":"key-9","merchant":{"events":["approval"],"recipients":["01077776666"]},
+		"templates":[{"audience":"merchant","event":"approval","code":"PAY_M_APPROVAL","text":"[승인] #{order_name} #{amount}"}]}`
+	if code, body := h.adminCall("PUT", "/api/v1/payments/other_mid", sub); code != 200 {
+		t.Fatalf("subscription: %d %s", code, body)
+	}
+	next = h.cloneConfig()
+	next.Customers = slices.Clone(next.Customers)
+	next.Customers[1].SenderKeys = nil
+	if code, body := h.adminCall("POST", "/api/v1/reload", ""); code != 422 || !strings.Contains(body, "payment subscription other_mid") {
+		t.Fatalf("reload taking key-9 from other: %d %s", code, body)
+	}
+	if c := h.d.Customers().Get("other"); !c.HasSenderKey("key-9") {
+		t.Fatal("the refused reload took the sender profile away")
+	}
+}
