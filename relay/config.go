@@ -12,6 +12,7 @@ import (
 	"github.com/msgrelay/relay/kakaobiz/kakaotest"
 	"github.com/msgrelay/relay/relay/admin"
 	templates "github.com/msgrelay/relay/relay/alimtalk"
+	"github.com/msgrelay/relay/relay/cluster"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
@@ -97,6 +98,11 @@ type Config struct {
 	// per message that became final: ids, customer, products, state,
 	// result, carrier, times, the recipient masked (010****5678), no text.
 	AccessLog string `toml:"access_log"`
+
+	// Cluster makes the relay one node of several on NATS JetStream
+	// (configs/cluster-dev/README.md); without a node name the relay runs
+	// alone, with no NATS.
+	Cluster cluster.Config `toml:"cluster"`
 
 	// ShutdownTimeout bounds the drain on SIGTERM. Default 20s.
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
@@ -209,6 +215,7 @@ func (c *Config) setDefaults() {
 		c.ShutdownTimeout = Duration(20 * time.Second)
 	}
 	c.Dispatch.SetDefaults()
+	c.Cluster.SetDefaults()
 	c.Admission.SetDefaults(c.Dispatch.Validity)
 	c.Runtime.setDefaults()
 	for i := range c.Carriers {
@@ -281,6 +288,9 @@ func (c *Config) Validate() error {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := c.Cluster.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.Kakao.Validate(); err != nil {
 		errs = append(errs, err)

@@ -26,6 +26,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/msgrelay/relay/relay/admin"
+	"github.com/msgrelay/relay/relay/cluster"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/datadir"
 	"github.com/msgrelay/relay/relay/dispatch"
@@ -70,6 +71,7 @@ type Daemon struct {
 	set  *metrics.Set
 
 	st        *store.Store
+	cluster   *cluster.Node // nil without [cluster]
 	reg       *customer.Registry
 	sims      *simDialer
 	disp      *dispatch.Dispatcher
@@ -140,6 +142,9 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 		d.log.Warn("relay: config: " + w)
 	}
 	if err := step("open store", d.openStore); err != nil {
+		return nil, err
+	}
+	if err := step("join cluster", d.joinCluster); err != nil {
 		return nil, err
 	}
 	if err := step("load customers", d.loadCustomers); err != nil {
@@ -336,6 +341,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	timed("stop dispatch", func() error { d.disp.Stop(); d.stopPurge(); return nil })
 	timed("drain windows and unbind", func() error { d.disp.Unbind(ctx); return nil })
 	timed("wait for workers", func() error { d.disp.Wait(); return nil })
+	timed("leave cluster", d.leaveCluster)
 	timed("stop webhooks", func() error { d.stopWebhooks(); return nil })
 	timed("stop ops and admin", func() error {
 		if d.stopAdmin != nil {
@@ -388,6 +394,7 @@ func (d *Daemon) abort() {
 	}
 	d.background.Wait()
 	d.sims.close()
+	_ = d.leaveCluster()
 	if d.audit != nil {
 		_ = d.audit.Close()
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/msgrelay/relay/kakaobiz"
 	"github.com/msgrelay/relay/relay/admin"
+	"github.com/msgrelay/relay/relay/cluster"
 	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/httpapi"
@@ -33,7 +34,7 @@ func (d *Daemon) listenOps() error {
 	}
 	ops.RegisterDataDir(d.set, d.cfg.DataDir)
 	exp := ops.NewExposition(true, ops.AccessHelp, intake.MetricHelp, dispatch.MetricHelp, ops.DiskHelp, smpp.MetricHelp, kakaobiz.MetricHelp,
-		store.MetricHelp, door.MetricHelp, upstream.MetricHelp, admin.MetricHelp, httpapi.MetricHelp, webhook.MetricHelp, smppserver.MetricHelp)
+		store.MetricHelp, door.MetricHelp, upstream.MetricHelp, admin.MetricHelp, httpapi.MetricHelp, webhook.MetricHelp, smppserver.MetricHelp, cluster.MetricHelp)
 	exp.Add(d.set.WritePrometheus)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
@@ -96,6 +97,7 @@ func (d *Daemon) Status(ctx context.Context, full bool) *ops.Report {
 		}
 		rep.Customers = d.customerLoad()
 	}
+	rep.Cluster = d.clusterStatus()
 	rep.Judge()
 	return rep
 }

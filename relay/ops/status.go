@@ -26,6 +26,21 @@ type Report struct {
 	// submits in flight on every ingress.
 	Customers []CustomerRow `json:"customers"`
 	Store     StoreStatus   `json:"store"`
+	// Cluster is the node's membership of a cluster; nil for a relay
+	// that runs alone.
+	Cluster *ClusterStatus `json:"cluster,omitempty"`
+}
+
+// ClusterStatus is a cluster node's state (relay/cluster).
+type ClusterStatus struct {
+	Node        string `json:"node"`
+	Connected   bool   `json:"connected"`    // to a NATS server
+	StreamReady bool   `json:"stream_ready"` // the receipt stream is set up and read
+	Embedded    bool   `json:"embedded"`     // the node runs one of the NATS servers
+	Routes      int    `json:"routes"`       // the embedded server's routes to the others
+	Forwarded   uint64 `json:"receipts_forwarded"`
+	Refused     uint64 `json:"receipts_refused"` // not kept by the stream: the carrier resends them
+	Read        uint64 `json:"receipts_read"`    // read from the stream by this node
 }
 
 // CustomerRow is one customer on the status page.
@@ -105,6 +120,11 @@ func (r *Report) Judge() {
 		if c.Drained {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("carrier %s is drained by an operator", c.Name))
 		}
+	}
+	if c := r.Cluster; c != nil && (!c.Connected || !c.StreamReady) {
+		// Submits are still taken and sent; only receipts this node cannot
+		// correlate wait, refused, until the stream answers.
+		r.Warnings = append(r.Warnings, "cluster: no NATS quorum: receipts for other nodes' messages are refused with a temporary error")
 	}
 	r.Ready = len(r.Problems) == 0
 }

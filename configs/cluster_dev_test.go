@@ -1,0 +1,151 @@
+package configs_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/relay"
+	"github.com/msgrelay/relay/relay/upstream/client"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// TestClusterDevForms starts the three nodes of configs/cluster-dev, as its
+// README tells a new user to, with their data and ports moved out of the
+// way, and checks that their embedded NATS servers form one cluster, that
+// each node reads the receipt stream, and that each delivers an SMS.
+func TestClusterDevForms(t *testing.T) {
+	var cfgs []*relay.Config
+	for i := 1; i <= 3; i++ {
+		cfg, err := relay.LoadConfig(filepath.Join("cluster-dev", fmt.Sprintf("node%d.toml", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfgs = append(cfgs, cfg)
+	}
+	moveClusterPorts(t, cfgs)
+	var nodes []*relay.Daemon
+	for _, cfg := range cfgs {
+		cfg.DataDir = filepath.Join(t.TempDir(), "data")
+		admin := cfg.Admin.Listen
+		movePorts(t, cfg)
+		cfg.Admin.Listen = admin // none in these files
+		d, err := relay.Start(cfg, relay.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := d.Shutdown(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+		nodes = append(nodes, d)
+	}
+	// Formed: every node reads the stream (which needs the quorum), and
+	// the meta leader, whichever node it is, counts three servers.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ready, peers := 0, 0
+		for _, d := range nodes {
+			if d.Cluster().Status().StreamReady {
+				ready++
+			}
+			peers = max(peers, len(d.Cluster().Peers())) // only the leader answers
+		}
+		if ready == 3 && peers == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster not formed in 60s: %d nodes read the stream, the leader knows %d servers", ready, peers)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, d := range nodes {
+		if s := get(t, d, "/status?format=json"); !strings.Contains(s, `"stream_ready": true`) {
+			t.Errorf("node %s: /status does not show the cluster ready:\n%s", d.Cluster().Status().Node, s)
+		}
+		sendSMS(t, d)
+	}
+}
+
+// moveClusterPorts gives the embedded NATS servers free ports: clients on
+// one the kernel picks, routes on ports below the ephemeral range (every
+// server must name the others' before any starts).
+func moveClusterPorts(t *testing.T, cfgs []*relay.Config) {
+	t.Helper()
+	var routes []string
+	for range cfgs {
+		routes = append(routes, fixedFreeAddr(t))
+	}
+	for i, cfg := range cfgs {
+		cfg.Cluster.Embed.Listen = "127.0.0.1:0"
+		cfg.Cluster.Embed.ClusterListen = routes[i]
+		cfg.Cluster.Embed.Routes = routes
+	}
+}
+
+// fixedFreeAddr is a loopback address below the kernel's ephemeral range
+// that no one listens on now.
+func fixedFreeAddr(t *testing.T) string {
+	t.Helper()
+	lo := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				lo = n
+			}
+		}
+	}
+	const first = 20000
+	if lo <= first+1000 {
+		return freeAddr(t)
+	}
+	for range 200 {
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(first+rand.IntN(lo-first)))
+		if err == nil {
+			ln.Close()
+			return ln.Addr().String()
+		}
+	}
+	t.Fatal("no free port below the ephemeral range")
+	return ""
+}
+
+// sendSMS sends one SMS as the demo customer and waits for its final
+// report.
+func sendSMS(t *testing.T, d *relay.Daemon) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	reports := make(chan *upstreampb.Report, 4)
+	c, err := client.Dial(ctx, d.UpstreamAddr(), client.Options{Customer: "demo", Secret: "demo-secret",
+		ClientName: "cluster-dev-test", OnReport: func(r *upstreampb.Report) { reports <- r }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	resp, err := c.Submit(ctx, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Text: "배송이 시작되었습니다.",
+		ClientRef: "cluster-dev", Sender: "0212345678", Recipient: "01012345678"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != upstreampb.Status_OK {
+		t.Fatalf("submit refused: %s", resp.Reason)
+	}
+	select {
+	case <-reports:
+	case <-ctx.Done():
+		t.Fatal("no final report within 60s")
+	}
+}

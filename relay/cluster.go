@@ -1,0 +1,42 @@
+package relay
+
+import (
+	"github.com/msgrelay/relay/relay/cluster"
+	"github.com/msgrelay/relay/relay/ops"
+)
+
+// joinCluster opens the node's membership of the cluster, when the
+// configuration has a [cluster]: the embedded NATS server if any, the
+// connection, and the receipt stream, read into the store. It does not
+// wait for a quorum. Without [cluster] it does nothing: no NATS at all.
+func (d *Daemon) joinCluster() error {
+	if !d.cfg.Cluster.Enabled() {
+		return nil
+	}
+	n, err := cluster.Open(d.cfg.Cluster, cluster.Options{DataDir: d.cfg.DataDir, Logger: d.log, Metrics: d.set, Now: d.opts.Now})
+	if err != nil {
+		return err
+	}
+	d.cluster = n
+	n.Start(d.st)
+	return nil
+}
+
+func (d *Daemon) leaveCluster() error {
+	if d.cluster != nil {
+		d.cluster.Close()
+	}
+	return nil
+}
+
+// Cluster is the node's membership of the cluster, nil without [cluster].
+func (d *Daemon) Cluster() *cluster.Node { return d.cluster }
+
+func (d *Daemon) clusterStatus() *ops.ClusterStatus {
+	if d.cluster == nil {
+		return nil
+	}
+	s := d.cluster.Status()
+	return &ops.ClusterStatus{Node: s.Node, Connected: s.Connected, StreamReady: s.StreamReady, Embedded: s.Embedded,
+		Routes: s.Routes, Forwarded: s.Forwarded, Refused: s.Refused, Read: s.Read}
+}

@@ -1,0 +1,156 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"time"
+)
+
+// Config is the `[cluster]` table. Without a node name the relay runs
+// alone, with no NATS at all.
+type Config struct {
+	// Node is this relay's name in the cluster, unique among its nodes:
+	// letters, digits, '-' and '_'. Setting it turns the cluster on.
+	Node string `toml:"node"`
+	// URLs are the NATS servers the node connects to ("nats://host:4222");
+	// production names its external 3-server cluster here. Empty with
+	// embed.listen: the embedded server.
+	URLs []string `toml:"urls"`
+	// Replicas is how many NATS servers keep each stream: 3 in production,
+	// so one server may fail and receipts still go through. Default 3.
+	Replicas int `toml:"replicas"`
+	// SkewTolerance is how far the nodes' clocks may differ: a receipt read
+	// on one node matches a message another node sent up to this long
+	// after the receipt's arrival stamp. Default 2s.
+	SkewTolerance time.Duration `toml:"skew_tolerance"`
+	// DuplicateWindow is how long the receipt stream remembers a receipt's
+	// id (carrier, normalised id and content) to drop its copies. Minutes,
+	// not the retention: carriers reuse ids. Default 5m.
+	DuplicateWindow time.Duration `toml:"duplicate_window"`
+	// ReceiptRetention is how long a receipt waits in the stream for its
+	// node (a node that is down reads it when it comes back). Default 48h.
+	ReceiptRetention time.Duration `toml:"receipt_retention"`
+	// PublishTimeout bounds the wait for the stream to acknowledge a
+	// receipt; past it the carrier is answered with a temporary error and
+	// sends the receipt again. Default 2s.
+	PublishTimeout time.Duration `toml:"publish_timeout"`
+	// Embed runs a NATS server inside the relay (development, tests, or a
+	// deployment with no NATS of its own).
+	Embed EmbedConfig `toml:"embed"`
+}
+
+// EmbedConfig is the NATS server a relay embeds: one server of a cluster
+// whose servers name each other in routes.
+type EmbedConfig struct {
+	// Listen is the client address ("127.0.0.1:7616"); set, the relay
+	// embeds a server and connects to it.
+	Listen string `toml:"listen"`
+	// ClusterListen is where the other servers' routes connect.
+	ClusterListen string `toml:"cluster_listen"`
+	// Routes are the cluster_listen addresses of every server of the
+	// cluster, this one's included ("127.0.0.1:7617").
+	Routes []string `toml:"routes"`
+	// ClusterName names the NATS cluster; every server of it has the same.
+	// Default "relay".
+	ClusterName string `toml:"cluster_name"`
+	// StoreDir holds the server's JetStream data. Default data_dir/nats.
+	StoreDir string `toml:"store_dir"`
+}
+
+// Enabled reports whether the relay is a cluster node.
+func (c *Config) Enabled() bool { return c.Node != "" }
+
+// Embedded reports whether the node runs its own NATS server.
+func (c *Config) Embedded() bool { return c.Embed.Listen != "" }
+
+// SetDefaults fills every setting left zero.
+func (c *Config) SetDefaults() {
+	if c.Replicas == 0 {
+		c.Replicas = 3
+	}
+	if c.SkewTolerance == 0 {
+		c.SkewTolerance = 2 * time.Second
+	}
+	if c.DuplicateWindow == 0 {
+		c.DuplicateWindow = 5 * time.Minute
+	}
+	if c.ReceiptRetention == 0 {
+		c.ReceiptRetention = 48 * time.Hour
+	}
+	if c.PublishTimeout == 0 {
+		c.PublishTimeout = 2 * time.Second
+	}
+	if c.Embed.ClusterName == "" {
+		c.Embed.ClusterName = "relay"
+	}
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// Validate reports every setting that cannot work, without reaching NATS.
+func (c *Config) Validate() error {
+	if !c.Enabled() {
+		if c.Embedded() || len(c.URLs) > 0 {
+			return errors.New("cluster: node is required with urls or embed")
+		}
+		return nil
+	}
+	var errs []error
+	if !nameRE.MatchString(c.Node) {
+		errs = append(errs, fmt.Errorf("cluster.node %q: letters, digits, '-' and '_' only, at most 64", c.Node))
+	}
+	if len(c.URLs) == 0 && !c.Embedded() {
+		errs = append(errs, errors.New("cluster: urls or embed.listen is required"))
+	}
+	if c.Replicas < 1 || c.Replicas > 5 {
+		errs = append(errs, fmt.Errorf("cluster.replicas %d: want 1 to 5", c.Replicas))
+	}
+	if c.SkewTolerance < 0 || c.SkewTolerance > time.Minute {
+		errs = append(errs, fmt.Errorf("cluster.skew_tolerance %v: want 0 to 1m", c.SkewTolerance))
+	}
+	if c.DuplicateWindow < time.Second || c.DuplicateWindow > time.Hour {
+		errs = append(errs, fmt.Errorf("cluster.duplicate_window %v: want 1s to 1h (carriers reuse ids)", c.DuplicateWindow))
+	}
+	if c.ReceiptRetention < c.DuplicateWindow {
+		errs = append(errs, fmt.Errorf("cluster.receipt_retention %v is shorter than duplicate_window", c.ReceiptRetention))
+	}
+	if c.PublishTimeout <= 0 {
+		errs = append(errs, errors.New("cluster.publish_timeout must be positive"))
+	}
+	if c.Embedded() {
+		errs = append(errs, c.Embed.validate(c.Replicas)...)
+	}
+	return errors.Join(errs...)
+}
+
+func (e *EmbedConfig) validate(replicas int) []error {
+	var errs []error
+	hostPort := func(key, v string) {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			errs = append(errs, fmt.Errorf("cluster.embed.%s %q: %w", key, v, err))
+		}
+	}
+	hostPort("listen", e.Listen)
+	if e.ClusterListen == "" {
+		if replicas > 1 {
+			errs = append(errs, fmt.Errorf("cluster.embed: cluster_listen and routes are required for %d replicas", replicas))
+		}
+		return errs
+	}
+	hostPort("cluster_listen", e.ClusterListen)
+	if len(e.Routes) == 0 {
+		errs = append(errs, errors.New("cluster.embed.routes: name every server's cluster_listen, this one's included"))
+	}
+	for _, r := range e.Routes {
+		hostPort("routes", r)
+	}
+	if len(e.Routes) < replicas {
+		errs = append(errs, fmt.Errorf("cluster.embed.routes: %d servers cannot hold %d replicas", len(e.Routes), replicas))
+	}
+	if !nameRE.MatchString(e.ClusterName) {
+		errs = append(errs, fmt.Errorf("cluster.embed.cluster_name %q: letters, digits, '-' and '_' only", e.ClusterName))
+	}
+	return errs
+}

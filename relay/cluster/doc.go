@@ -1,0 +1,86 @@
+// Package cluster makes several relays one service on NATS JetStream. It
+// owns a node's NATS connection, the NATS server a node may embed, and the
+// streams that cross nodes. Pebble stays each node's write-ahead store: an
+// accepted message lives on the disk of the node that accepted it, and is
+// sent, retried and billed there. Only what must cross nodes goes through
+// NATS. A relay without `[cluster]` never calls this package: it opens no
+// connection, starts no goroutine and pays nothing per message.
+//
+//	carrier account (any bind may bring any receipt)
+//	  │ deliver_sm         │                    │
+//	node1                node2                node3        relays: Pebble each
+//	  │ unknown id?        │                    │
+//	  └──publish, wait for the ack──▶ RELAY_RECEIPTS ◀── (R3, 48 h, dedupe 5 min)
+//	                                  │        │       │
+//	                        durable consumer per node: receipts_node1/2/3
+//
+// # Receipts on any node
+//
+// The correlator first asks its own store (store.Receipt.LocalOnly). A
+// receipt whose id the store knows is applied there, as on a single relay,
+// and never touches NATS. A receipt the store would park (no message of
+// this node holds the id yet) is published to the stream RELAY_RECEIPTS on
+// subject relay.receipts, and deliver_sm_resp goes out only after the
+// stream acknowledged it: a quorum of its replicas has it on disk. Without
+// a quorum (no server reachable, or fewer than a majority of the replicas
+// up) the publish fails within publish_timeout, the deliver_sm is answered
+// ESME_RX_T_APPN, and the carrier sends it again later. Submits are still
+// accepted into the local store and sent all the while; /status warns and
+// relay_cluster_stream_ready is 0.
+//
+// Every node has a durable consumer on the stream and hands each receipt
+// to its store's ApplyReceipt, the one rule a single relay uses. The node
+// whose message holds the id applies it; if its submit_sm_resp is not
+// recorded yet, it parks it and applies it when it is. Every other node
+// parks it too and drops it after the store's parked_receipt_ttl (counted
+// in relay_store_receipts_total{outcome="dropped"}: in a cluster that
+// series also counts other nodes' receipts). A receipt for a node that is down waits
+// in the stream, under that node's consumer, until the node returns
+// (receipt_retention, 48 h by default).
+//
+// The early-receipt rule holds across nodes: a parked receipt matches only
+// a message whose submit_sm went out at or before the receipt arrived. The
+// arrival is stamped by the node that read the deliver_sm, on its clock;
+// each reader moves it later by skew_tolerance before applying it, so a
+// clock up to that much behind another node's does not lose a receipt.
+//
+// # Why every node reads the unknown receipts
+//
+// The alternative, a KV of carrier id → node written at every
+// submit_sm_resp, costs one replicated write per message sent, whether
+// its receipt comes back on the same node or not, and millions of keys a
+// day at the relay's rates. Reading the unknown receipts costs nothing per
+// message whose receipt returns to its own node (most of them when each
+// node has its own binds), and for the rest one replicated publish plus one
+// store write on each node. It needs no ownership state that could be
+// stale after a crash. Its cost grows with the number of nodes, which is
+// small (3 to 5).
+//
+// # Duplicates
+//
+// The stream's Nats-Msg-Id is a hash of the carrier, the normalised id and
+// the receipt's content (text and TLVs). A carrier's copies of one
+// receipt, read by one node or by several, are kept once within
+// duplicate_window (minutes). The window is not the retention: carriers
+// reuse ids, and a receipt for an id reused days later is a new receipt.
+// A copy that arrives after the window is parked as a duplicate by the
+// store, which applies a final result once.
+//
+// # Formats
+//
+// One message of the stream is one JSON object (wireReceipt): node,
+// carrier, id, delivered, final, source, code, reason, at and arrived
+// (Unix nanoseconds). Fields are added, never renamed: nodes of two
+// versions share the stream during a rolling upgrade.
+//
+// # Recovery objectives
+//
+// A node's accepted messages are on its own disk only. If the node dies,
+// its messages wait until it, or its volume attached to a replacement,
+// comes back: they are resent then, and their receipts wait in the stream.
+// If a node's disk is lost for good, the messages it had accepted and not
+// yet made final are lost (their upstream acknowledgement was given), and
+// so is the billing of messages it delivered since its last statement was
+// read. The receipt stream loses nothing while a quorum of its replicas
+// lives (R3: one NATS server may be lost).
+package cluster

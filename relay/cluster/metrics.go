@@ -1,0 +1,74 @@
+package cluster
+
+import (
+	"fmt"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/store"
+)
+
+// MetricHelp is the help text of every family this package makes, for the
+// HELP lines of the exposition.
+var MetricHelp = map[string]string{
+	"relay_cluster_connected":                 "1 while the node is connected to a NATS server.",
+	"relay_cluster_stream_ready":              "1 once the receipt stream is set up and this node reads it.",
+	"relay_cluster_routes":                    "Routes of the embedded NATS server to the cluster's other servers.",
+	"relay_cluster_setup_errors_total":        "Tries to set up the receipt stream that failed (no quorum yet, no server).",
+	"relay_cluster_receipts_forwarded_total":  "Receipts this node could not correlate and the stream kept, by whether the stream had a copy already.",
+	"relay_cluster_receipts_refused_total":    "Receipts the stream did not keep (no quorum, no server): answered with a temporary error, the carrier sends them again.",
+	"relay_cluster_receipts_read_total":       "Receipts this node read from the stream, by what its store did with them.",
+	"relay_cluster_receipts_unreadable_total": "Messages of the receipt stream no node can read; dropped.",
+	"relay_cluster_apply_errors_total":        "Receipts of the stream this node's store could not write; read again.",
+}
+
+type nodeMetrics struct {
+	setupErrors, forwarded, copies, refused *metrics.Counter
+	unreadable, applyErrors                 *metrics.Counter
+	outcomes                                map[store.Outcome]*metrics.Counter
+}
+
+var outcomes = []store.Outcome{store.OutcomeApplied, store.OutcomeDuplicate,
+	store.OutcomeParked, store.OutcomeLate, store.OutcomeInterim}
+
+func newNodeMetrics(set *metrics.Set, n *Node) *nodeMetrics {
+	b2f := func(b bool) float64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	set.NewGauge(`relay_cluster_connected`, func() float64 { return b2f(n.nc.IsConnected()) })
+	set.NewGauge(`relay_cluster_stream_ready`, func() float64 { return b2f(n.ready.Load()) })
+	if n.srv != nil {
+		set.NewGauge(`relay_cluster_routes`, func() float64 { return float64(n.srv.NumRoutes()) })
+	}
+	m := &nodeMetrics{
+		setupErrors: set.NewCounter(`relay_cluster_setup_errors_total`),
+		forwarded:   set.NewCounter(`relay_cluster_receipts_forwarded_total{copy="no"}`),
+		copies:      set.NewCounter(`relay_cluster_receipts_forwarded_total{copy="yes"}`),
+		refused:     set.NewCounter(`relay_cluster_receipts_refused_total`),
+		unreadable:  set.NewCounter(`relay_cluster_receipts_unreadable_total`),
+		applyErrors: set.NewCounter(`relay_cluster_apply_errors_total`),
+		outcomes:    map[store.Outcome]*metrics.Counter{},
+	}
+	for _, o := range outcomes {
+		m.outcomes[o] = set.NewCounter(fmt.Sprintf(`relay_cluster_receipts_read_total{outcome=%q}`, o))
+	}
+	return m
+}
+
+// read is how many receipts the node read from the stream and applied.
+func (m *nodeMetrics) read() uint64 {
+	var n uint64
+	for _, c := range m.outcomes {
+		n += c.Get()
+	}
+	return n
+}
+
+func (m *nodeMetrics) outcome(o store.Outcome) {
+	if c := m.outcomes[o]; c != nil {
+		c.Inc()
+	}
+}

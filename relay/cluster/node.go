@@ -1,0 +1,235 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Options are a node's collaborators.
+type Options struct {
+	// DataDir is the relay's data directory; the embedded server keeps its
+	// JetStream data in DataDir/nats unless embed.store_dir says otherwise.
+	DataDir string
+	Logger  *slog.Logger
+	Metrics *metrics.Set
+	// Now is the wall clock (the start time a new node's receipt consumer
+	// reads from).
+	Now func() time.Time
+}
+
+// Node is this relay's membership of the cluster: the embedded NATS
+// server when there is one, the connection, and the streams. It opens
+// without a quorum: the streams are set up in the background, once enough
+// servers are up, and Forward refuses until then.
+type Node struct {
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+	start time.Time
+	srv   *server.Server // nil without embed
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	m     *nodeMetrics
+
+	ready atomic.Bool // the receipt stream and this node's consumer exist
+
+	mu struct {
+		sync.Mutex
+		apply Applier
+		cc    jetstream.ConsumeContext
+	}
+	stop    chan struct{}
+	stopped sync.Once
+	wg      sync.WaitGroup // setup and the receipt workers
+	work    chan jetstream.Msg
+}
+
+// Open starts the embedded server if the configuration has one and
+// connects to NATS. It does not wait for a quorum.
+func Open(cfg Config, o Options) (_ *Node, err error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.NewSet()
+	}
+	n := &Node{cfg: cfg, log: o.Logger, now: o.Now, start: o.Now(), stop: make(chan struct{})}
+	urls := strings.Join(cfg.URLs, ",")
+	if cfg.Embedded() {
+		if n.srv, err = startServer(&cfg, o.DataDir, o.Logger); err != nil {
+			return nil, err
+		}
+		if urls == "" {
+			urls = n.srv.ClientURL()
+		}
+	}
+	n.nc, err = nats.Connect(urls,
+		nats.Name("relay "+cfg.Node),
+		nats.RetryOnFailedConnect(true), // a node starts before its NATS servers
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250*time.Millisecond),
+		nats.NoCallbacksAfterClientClose(),
+	)
+	if err != nil {
+		n.shutdownServer()
+		return nil, fmt.Errorf("cluster: connect %s: %w", urls, err)
+	}
+	if n.js, err = jetstream.New(n.nc); err != nil {
+		n.nc.Close()
+		n.shutdownServer()
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	n.m = newNodeMetrics(o.Metrics, n)
+	return n, nil
+}
+
+// Start sets up the streams in the background, retrying until the cluster
+// has a quorum, then hands every receipt of the stream to apply.
+func (n *Node) Start(apply Applier) {
+	n.mu.Lock()
+	n.mu.apply = apply
+	n.mu.Unlock()
+	n.work = make(chan jetstream.Msg, receiptWorkers)
+	for range receiptWorkers {
+		n.wg.Go(n.receiptWorker)
+	}
+	n.wg.Go(n.setupLoop)
+}
+
+// setupLoop creates the receipt stream and this node's consumer, and
+// starts consuming; it retries with a growing pause until it succeeds or
+// the node closes.
+func (n *Node) setupLoop() {
+	pause := 100 * time.Millisecond
+	for {
+		err := n.setup()
+		if err == nil {
+			n.ready.Store(true)
+			n.log.Info("cluster: receipt stream ready", "node", n.cfg.Node, "replicas", n.cfg.Replicas)
+			return
+		}
+		n.m.setupErrors.Inc()
+		n.log.Debug("cluster: receipt stream not ready yet", "err", err)
+		select {
+		case <-n.stop:
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 2*time.Second)
+	}
+}
+
+func (n *Node) setup() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	go func() {
+		select {
+		case <-n.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if _, err := n.js.CreateOrUpdateStream(ctx, receiptStream(&n.cfg)); err != nil {
+		return fmt.Errorf("stream %s: %w", receiptStreamName, err)
+	}
+	cons, err := n.js.Consumer(ctx, receiptStreamName, n.consumerName())
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		cons, err = n.js.CreateConsumer(ctx, receiptStreamName, receiptConsumer(n.consumerName(), n.start.Add(-n.cfg.SkewTolerance)))
+	}
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", n.consumerName(), err)
+	}
+	cc, err := cons.Consume(n.take, jetstream.PullMaxMessages(2*receiptWorkers))
+	if err != nil {
+		return fmt.Errorf("consume: %w", err)
+	}
+	n.mu.Lock()
+	n.mu.cc = cc
+	n.mu.Unlock()
+	return nil
+}
+
+func (n *Node) consumerName() string { return "receipts_" + n.cfg.Node }
+
+// Ready reports whether the receipt stream is set up and this node reads it.
+func (n *Node) Ready() bool { return n.ready.Load() }
+
+// Status is what /status shows of the node.
+type Status struct {
+	Node        string `json:"node"`
+	Connected   bool   `json:"connected"`    // to a NATS server
+	StreamReady bool   `json:"stream_ready"` // the receipt stream answers
+	Embedded    bool   `json:"embedded"`     // the node runs one of the servers
+	Routes      int    `json:"routes"`       // the embedded server's routes to the others
+	Forwarded   uint64 `json:"receipts_forwarded"`
+	Refused     uint64 `json:"receipts_refused"` // answered with a temporary error: no quorum
+	Read        uint64 `json:"receipts_read"`    // from the stream, by this node
+}
+
+// Status reports the node's state now.
+func (n *Node) Status() Status {
+	s := Status{Node: n.cfg.Node, Connected: n.nc.IsConnected(), StreamReady: n.ready.Load(), Embedded: n.srv != nil,
+		Forwarded: n.m.forwarded.Get(), Refused: n.m.refused.Get(), Read: n.m.read()}
+	if n.srv != nil {
+		s.Routes = n.srv.NumRoutes()
+	}
+	return s
+}
+
+// ClientURL is the embedded server's client address, "" without one.
+func (n *Node) ClientURL() string {
+	if n.srv == nil {
+		return ""
+	}
+	return n.srv.ClientURL()
+}
+
+// Peers are the servers of the JetStream cluster the embedded server
+// knows, itself included; nil without an embedded server or before the
+// cluster formed.
+func (n *Node) Peers() []string {
+	if n.srv == nil {
+		return nil
+	}
+	return n.srv.JetStreamClusterPeers()
+}
+
+// Close stops reading the stream, lets the receipts being applied finish,
+// closes the connection and shuts the embedded server down. The store must
+// stay open until it returns.
+func (n *Node) Close() {
+	n.stopped.Do(func() {
+		close(n.stop)
+		n.mu.Lock()
+		cc := n.mu.cc
+		n.mu.Unlock()
+		if cc != nil {
+			cc.Stop()
+			<-cc.Closed()
+		}
+		n.wg.Wait() // receipts taken and not applied are read again after AckWait
+		n.nc.Close()
+		n.shutdownServer()
+	})
+}
+
+func (n *Node) shutdownServer() {
+	if n.srv != nil {
+		n.srv.Shutdown()
+		n.srv.WaitForShutdown()
+	}
+}

@@ -1,0 +1,199 @@
+package cluster
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/store"
+)
+
+// The receipt stream's names. Part of the cluster's format: every node of
+// a cluster must agree on them.
+const (
+	receiptStreamName = "RELAY_RECEIPTS"
+	receiptSubject    = "relay.receipts"
+)
+
+// receiptWorkers apply receipts read from the stream at once: the store
+// commits concurrent writes in one group, so a few in parallel keep up
+// with a busy stream where one at a time would wait a sync each.
+const receiptWorkers = 16
+
+// ErrNoQuorum is wrapped by Forward when the stream did not keep a
+// receipt: no NATS server answered, or the cluster has no quorum.
+var ErrNoQuorum = errors.New("cluster: receipt not kept by the stream")
+
+// Applier correlates a receipt with this node's messages: the store,
+// which parks a receipt whose id it does not know yet.
+type Applier interface {
+	ApplyReceipt(ctx context.Context, rc store.Receipt) (store.Outcome, error)
+}
+
+func receiptStream(c *Config) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        receiptStreamName,
+		Description: "carrier receipts a node could not correlate, for the node that sent their message",
+		Subjects:    []string{receiptSubject},
+		Retention:   jetstream.LimitsPolicy,
+		MaxAge:      c.ReceiptRetention,
+		Duplicates:  c.DuplicateWindow,
+		Replicas:    c.Replicas,
+		Storage:     jetstream.FileStorage,
+		Discard:     jetstream.DiscardOld,
+	}
+}
+
+// receiptConsumer is a node's durable reader of the stream. A new one
+// starts at from: a node reads no receipt older than itself (none can be
+// its), and misses none read by another node since it started.
+func receiptConsumer(name string, from time.Time) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       name,
+		Description:   "this node's reader of the receipt stream",
+		DeliverPolicy: jetstream.DeliverByStartTimePolicy,
+		OptStartTime:  &from,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       30 * time.Second,
+		MaxDeliver:    -1,
+		MaxAckPending: 4096,
+	}
+}
+
+// wireReceipt is a receipt on the stream, one JSON object a message. Part
+// of the cluster's format: add fields, never rename them.
+type wireReceipt struct {
+	Node      string `json:"node"` // the node that read it from the carrier
+	Carrier   string `json:"carrier"`
+	ID        string `json:"id"` // normalised carrier message id
+	Delivered bool   `json:"delivered,omitempty"`
+	Final     bool   `json:"final,omitempty"`
+	Source    uint8  `json:"source"`
+	Code      string `json:"code,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	At        int64  `json:"at,omitempty"` // Unix ns; 0: when applied
+	Arrived   int64  `json:"arrived"`      // Unix ns on the reading node's clock
+}
+
+func toWire(node string, rc *store.Receipt) wireReceipt {
+	w := wireReceipt{Node: node, Carrier: rc.Carrier, ID: rc.CarrierMsgID, Delivered: rc.Delivered, Final: rc.Final,
+		Source: uint8(rc.Result.Source), Code: rc.Result.Code, Reason: rc.Result.Reason, Arrived: rc.Arrived.UnixNano()}
+	if !rc.At.IsZero() {
+		w.At = rc.At.UnixNano()
+	}
+	return w
+}
+
+func (w *wireReceipt) receipt() store.Receipt {
+	rc := store.Receipt{Carrier: w.Carrier, CarrierMsgID: w.ID, Delivered: w.Delivered, Final: w.Final,
+		Result:  message.Result{Source: message.Source(w.Source), Code: w.Code, Reason: w.Reason},
+		Arrived: time.Unix(0, w.Arrived)}
+	if w.At != 0 {
+		rc.At = time.Unix(0, w.At)
+	}
+	return rc
+}
+
+// msgID is the stream's deduplication key of a receipt: its carrier, its
+// normalised id and its content, hashed. A carrier's copy of a receipt,
+// read by any node within the duplicate window, is kept once; the
+// carrier's next receipt for the id (a final after an interim) and a
+// receipt for the id reused days later are not copies.
+func msgID(rc *store.Receipt, content []byte) string {
+	h := sha256.New()
+	h.Write([]byte(rc.Carrier))
+	h.Write([]byte{0})
+	h.Write([]byte(rc.CarrierMsgID))
+	h.Write([]byte{0})
+	h.Write(content)
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Forward keeps a receipt this node could not correlate in the receipt
+// stream, for every node to read, and returns once the stream acknowledged
+// it (a quorum of its servers has it). An error wraps ErrNoQuorum: the
+// carrier must be answered with a temporary error, so that it sends the
+// receipt again. content is the receipt as the carrier sent it.
+func (n *Node) Forward(ctx context.Context, rc store.Receipt, content []byte) error {
+	b, err := json.Marshal(toWire(n.cfg.Node, &rc))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
+	defer cancel()
+	ack, err := n.js.Publish(ctx, receiptSubject, b, jetstream.WithMsgID(msgID(&rc, content)))
+	if err != nil {
+		n.m.refused.Inc()
+		return fmt.Errorf("%w: %w", ErrNoQuorum, err)
+	}
+	if ack.Duplicate {
+		n.m.copies.Inc()
+	} else {
+		n.m.forwarded.Inc()
+	}
+	return nil
+}
+
+// take hands a message of the stream to a worker.
+func (n *Node) take(m jetstream.Msg) {
+	select {
+	case n.work <- m:
+	case <-n.stop: // not acknowledged: read again after AckWait
+	}
+}
+
+func (n *Node) receiptWorker() {
+	for {
+		select {
+		case <-n.stop:
+			return
+		case m := <-n.work:
+			n.apply(m)
+		}
+	}
+}
+
+// apply correlates one receipt of the stream with this node's messages.
+// Every node reads every receipt: the node that sent its message applies
+// it, or parks it until its submit_sm_resp is recorded; every other node
+// parks it too, and drops it after the store's parked_receipt_ttl. Its
+// arrival is moved later by the skew tolerance: it was stamped on another
+// node's clock.
+func (n *Node) apply(m jetstream.Msg) {
+	var w wireReceipt
+	if err := json.Unmarshal(m.Data(), &w); err != nil || w.Carrier == "" || w.ID == "" {
+		// Not a receipt any node can read: leaving it would stop no one,
+		// but count it.
+		n.m.unreadable.Inc()
+		_ = m.Term()
+		return
+	}
+	rc := w.receipt()
+	rc.Arrived = rc.Arrived.Add(n.cfg.SkewTolerance)
+	n.mu.Lock()
+	apply := n.mu.apply
+	n.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	out, err := apply.ApplyReceipt(ctx, rc)
+	cancel()
+	switch {
+	case errors.Is(err, store.ErrInvalid):
+		n.m.unreadable.Inc()
+		_ = m.Term()
+		return
+	case err != nil:
+		// Not durable here: read it again.
+		n.m.applyErrors.Inc()
+		_ = m.NakWithDelay(time.Second)
+		return
+	}
+	n.m.outcome(out)
+	_ = m.Ack()
+}
