@@ -2,6 +2,7 @@ package relay
 
 import (
 	"github.com/msgrelay/relay/relay/cluster"
+	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/ops"
 )
 
@@ -20,6 +21,15 @@ func (d *Daemon) joinCluster() error {
 	d.cluster = n
 	n.Start(d.st)
 	return nil
+}
+
+// elsewhere is where the correlator sends the receipts it cannot
+// correlate: the cluster, or nowhere (the store parks them).
+func (d *Daemon) elsewhere() dispatch.Elsewhere {
+	if d.cluster == nil {
+		return nil
+	}
+	return d.cluster
 }
 
 func (d *Daemon) leaveCluster() error {

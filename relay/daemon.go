@@ -232,7 +232,8 @@ func (d *Daemon) loadCustomers() error {
 func (d *Daemon) bindCarriers() error {
 	disp, err := dispatch.New(d.cfg.Dispatch, d.cfg.Carriers, d.cfg.Routes, d.cfg.Kakao, dispatch.Options{
 		Store: d.st, Logger: d.log, Metrics: d.set, Now: d.opts.Now, Door: d.cfg.Door, Dialer: d.sims,
-		Drained: d.state.drained(),
+		Drained:   d.state.drained(),
+		Elsewhere: d.elsewhere(),
 	})
 	if err != nil {
 		return err

@@ -33,6 +33,11 @@ type Receipt struct {
 	// that holds its id could not have caused it (carriers reuse ids).
 	Submitted, Done time.Time
 	Skew            time.Duration
+	// LocalOnly keeps a receipt the store would park out of the parked
+	// set: ApplyReceipt answers OutcomeUnknown and writes nothing. A
+	// cluster node sets it, and hands such a receipt to the node that
+	// sent its message.
+	LocalOnly bool
 }
 
 // sentWindow is when, on the relay's clock, the submit_sm that caused rc
@@ -86,9 +91,10 @@ const (
 	OutcomeLate      Outcome = 4 // the message had expired: counted, nothing changed
 	OutcomeInterim   Outcome = 5 // not a final result: nothing changed
 	OutcomeUnmatched Outcome = 6 // for an earlier holder of the id than the message holding it: dropped
+	OutcomeUnknown   Outcome = 7 // LocalOnly, and it would be parked: nothing changed
 )
 
-var outcomeNames = [...]string{"", "applied", "duplicate", "parked", "late", "interim", "unmatched"}
+var outcomeNames = [...]string{"", "applied", "duplicate", "parked", "late", "interim", "unmatched", "unknown"}
 
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) && o != 0 {
@@ -304,6 +310,9 @@ func (w *writer) parked(carrier, carrierMsgID string) (*parkedReceipt, error) {
 // park keeps a receipt whose carrier id is not recorded yet. A final
 // receipt replaces a parked interim one; anything else is a duplicate.
 func (w *writer) park(rc Receipt) (Outcome, error) {
+	if rc.LocalOnly {
+		return OutcomeUnknown, nil
+	}
 	old, err := w.parked(rc.Carrier, rc.CarrierMsgID)
 	if err != nil {
 		return 0, err

@@ -69,9 +69,10 @@
 // # Formats
 //
 // One message of the stream is one JSON object (wireReceipt): node,
-// carrier, id, delivered, final, source, code, reason, at and arrived
-// (Unix nanoseconds). Fields are added, never renamed: nodes of two
-// versions share the stream during a rolling upgrade.
+// carrier, id, delivered, final, source, code, reason, at, arrived,
+// submitted and done (Unix nanoseconds), skew (nanoseconds). Fields are
+// added, never renamed: nodes of two versions share the stream during a
+// rolling upgrade.
 //
 // # Recovery objectives
 //

@@ -78,27 +78,40 @@ type wireReceipt struct {
 	Source    uint8  `json:"source"`
 	Code      string `json:"code,omitempty"`
 	Reason    string `json:"reason,omitempty"`
-	At        int64  `json:"at,omitempty"` // Unix ns; 0: when applied
-	Arrived   int64  `json:"arrived"`      // Unix ns on the reading node's clock
+	At        int64  `json:"at,omitempty"`        // Unix ns; 0: when applied
+	Arrived   int64  `json:"arrived"`             // Unix ns on the reading node's clock
+	Submitted int64  `json:"submitted,omitempty"` // the receipt's submit date, Unix ns; 0: none
+	Done      int64  `json:"done,omitempty"`      // the receipt's done date, Unix ns; 0: none
+	Skew      int64  `json:"skew,omitempty"`      // the carrier clock's tolerance, ns
 }
 
 func toWire(node string, rc *store.Receipt) wireReceipt {
 	w := wireReceipt{Node: node, Carrier: rc.Carrier, ID: rc.CarrierMsgID, Delivered: rc.Delivered, Final: rc.Final,
 		Source: uint8(rc.Result.Source), Code: rc.Result.Code, Reason: rc.Result.Reason, Arrived: rc.Arrived.UnixNano()}
-	if !rc.At.IsZero() {
-		w.At = rc.At.UnixNano()
-	}
+	w.At, w.Submitted, w.Done, w.Skew = unixNano(rc.At), unixNano(rc.Submitted), unixNano(rc.Done), int64(rc.Skew)
 	return w
 }
 
 func (w *wireReceipt) receipt() store.Receipt {
 	rc := store.Receipt{Carrier: w.Carrier, CarrierMsgID: w.ID, Delivered: w.Delivered, Final: w.Final,
 		Result:  message.Result{Source: message.Source(w.Source), Code: w.Code, Reason: w.Reason},
-		Arrived: time.Unix(0, w.Arrived)}
-	if w.At != 0 {
-		rc.At = time.Unix(0, w.At)
-	}
+		Arrived: time.Unix(0, w.Arrived), At: fromUnixNano(w.At), Submitted: fromUnixNano(w.Submitted),
+		Done: fromUnixNano(w.Done), Skew: time.Duration(w.Skew)}
 	return rc
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }
 
 // msgID is the stream's deduplication key of a receipt: its carrier, its
@@ -164,8 +177,8 @@ func (n *Node) receiptWorker() {
 // Every node reads every receipt: the node that sent its message applies
 // it, or parks it until its submit_sm_resp is recorded; every other node
 // parks it too, and drops it after the store's parked_receipt_ttl. Its
-// arrival is moved later by the skew tolerance: it was stamped on another
-// node's clock.
+// arrival is moved later by the skew tolerance, and its dates' tolerance
+// widened by as much: it was stamped on another node's clock.
 func (n *Node) apply(m jetstream.Msg) {
 	var w wireReceipt
 	if err := json.Unmarshal(m.Data(), &w); err != nil || w.Carrier == "" || w.ID == "" {
@@ -177,6 +190,7 @@ func (n *Node) apply(m jetstream.Msg) {
 	}
 	rc := w.receipt()
 	rc.Arrived = rc.Arrived.Add(n.cfg.SkewTolerance)
+	rc.Skew += n.cfg.SkewTolerance // its dates are weighed against that arrival
 	n.mu.Lock()
 	apply := n.mu.apply
 	n.mu.Unlock()

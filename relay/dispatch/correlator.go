@@ -34,6 +34,18 @@ type correlator struct {
 	m    *dispatchMetrics
 	log  *slog.Logger
 	logs *logcap.Limiter // one budget per event and carrier
+	// elsewhere, when set, takes the receipts the store cannot correlate
+	// (Options.Elsewhere).
+	elsewhere Elsewhere
+}
+
+// Elsewhere takes a receipt whose carrier id this relay's store does not
+// know: in a cluster, the message may be another node's. Forward returns
+// once the receipt is durable where the node that sent its message reads
+// it; content is the receipt as the carrier sent it. An error makes the
+// correlator refuse the deliver_sm, so the carrier sends it again.
+type Elsewhere interface {
+	Forward(ctx context.Context, rc store.Receipt, content []byte) error
 }
 
 func newCorrelator(now func() time.Time, st *store.Store, m *dispatchMetrics, log *slog.Logger, set *metrics.Set) *correlator {
@@ -86,7 +98,7 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 		if rc.Err != "" {
 			reason += " err:" + rc.Err
 		}
-		out, err := r.st.ApplyReceipt(ctx, store.Receipt{
+		src := store.Receipt{
 			Carrier:      c.name,
 			CarrierMsgID: receipt.Normalize(rc.ID, c.cfg.ReceiptIDs),
 			Delivered:    class == receipt.ClassSuccess,
@@ -96,7 +108,12 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 			Submitted:    rc.Submitted,
 			Done:         rc.Done,
 			Skew:         c.cfg.ReceiptClockSkew,
-		})
+			LocalOnly:    r.elsewhere != nil,
+		}
+		out, err := r.st.ApplyReceipt(ctx, src)
+		if err == nil && out == store.OutcomeUnknown {
+			return r.forward(ctx, c, src, text, &tl)
+		}
 		switch {
 		case errors.Is(err, store.ErrInvalid):
 			// The store can never keep it (no id, an id over
@@ -120,4 +137,22 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 		}
 		return nil
 	}
+}
+
+// forward hands a receipt the store does not know to Elsewhere; the
+// deliver_sm is acknowledged only once it is kept there.
+func (r *correlator) forward(ctx context.Context, c *carrier, rc store.Receipt, text []byte, tl *receipt.TLVs) error {
+	rc.LocalOnly = false
+	content := make([]byte, 0, len(text)+len(tl.ReceiptedMessageID)+len(tl.NetworkErrorCode)+4)
+	content = append(content, text...)
+	content = append(content, 0)
+	content = append(content, tl.ReceiptedMessageID...)
+	content = append(content, 0, tl.MessageState)
+	content = append(content, tl.NetworkErrorCode...)
+	if err := r.elsewhere.Forward(ctx, rc, content); err != nil {
+		// Not kept: refuse it, the carrier sends it again.
+		r.warn(c, "receipt_forward", "dispatch: receipt not forwarded; the carrier will resend it", "err", err)
+		return err
+	}
+	return nil // counted by Elsewhere
 }

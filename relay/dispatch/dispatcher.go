@@ -34,6 +34,9 @@ type Options struct {
 	// restart (see Drain); they start drained. Names the configuration
 	// lacks are ignored.
 	Drained []string
+	// Elsewhere, when set, takes every receipt whose carrier id the store
+	// does not know, instead of the store parking it (a cluster node).
+	Elsewhere Elsewhere
 }
 
 // Dispatcher moves accepted messages to carriers and Kakao. Messages come
@@ -102,6 +105,7 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 	}
 	d.m = newDispatchMetrics(opts.Metrics, names)
 	d.corr = newCorrelator(d.now, d.st, d.m, d.log, opts.Metrics)
+	d.corr.elsewhere = opts.Elsewhere
 	defer func() {
 		if err != nil {
 			d.closeClients(context.Background())

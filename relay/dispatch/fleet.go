@@ -92,6 +92,7 @@ func (d *Dispatcher) nextFleet(old *fleet, carriers []CarrierConfig, routes []ro
 	m := newDispatchMetrics(d.set, next.names)
 	corr := newCorrelator(d.now, d.st, m, d.log, d.set)
 	corr.logs = d.corr.logs // one log budget for every carrier
+	corr.elsewhere = d.corr.elsewhere
 	for _, cc := range carriers {
 		pw, err := cc.ResolvePassword()
 		if err != nil {
