@@ -78,13 +78,18 @@ func prepare(m *message.Message, now time.Time, validity time.Duration) *accepta
 	r.Carrier, r.CarrierMsgID = "", ""
 	r.Result = message.Result{}
 	r.Billed = message.ProductUnknown
+	// The deadline is set here, once: the submitter's own validity if it
+	// asked for an earlier one, else acceptance + validity. Every state
+	// until a final one keeps it (dueOf), so no message, sent or not,
+	// outlives it.
+	if limit := r.AcceptedAt.Add(validity); r.Deadline.IsZero() || r.Deadline.After(limit) {
+		r.Deadline = limit
+	}
 	a := &acceptance{record: encodeRecord(nil, &r)}
 	if m.ClientRef != "" {
 		a.ref = refKey(m.Customer, m.ClientRef)
 	}
-	// The deadline is set here, once: every state until a final one keeps
-	// it (dueOf), so no message, sent or not, outlives it.
-	a.keys = append(a.keys, msgKey(0), openKey(0), custKey(m.Customer, 0), dueKey(r.AcceptedAt.Add(validity), 0))
+	a.keys = append(a.keys, msgKey(0), openKey(0), custKey(m.Customer, 0), dueKey(r.Deadline, 0))
 	if m.Recipient != "" {
 		a.keys = append(a.keys, rcptKey(m.Customer, m.Recipient, 0))
 	}

@@ -118,13 +118,16 @@
 // All integers are big-endian. Values begin with a version byte; a reader
 // decodes every version it has ever written (testdata holds frozen ones).
 //
-// The msg record (version 1):
+// The msg record (version 2; version 1, still read, lacks the deadline and
+// not-before times):
 //
 //	┌────┬───────┬─────┬───────┬──────┬────────┬─────┬──────┬────────┬─────────┐
-//	│ 01 │ id(8) │state│product│billed│fallback│ leg │flags │ source │attempts │
+//	│ 02 │ id(8) │state│product│billed│fallback│ leg │flags │ source │attempts │
 //	│    │       │ (1) │  (1)  │ (1)  │  (1)   │ (1) │ (1)  │  (1)   │ uvarint │
 //	└────┴───────┴─────┴───────┴──────┴────────┴─────┴──────┴────────┴─────────┘
-//	then accepted, sent, final: varint unix ns each (0 = zero time), then 14
+//	then accepted, sent, final, deadline, not before: varint unix ns each
+//	(0 = zero time; a version 1 record's deadline is acceptance +
+//	Options.Validity, its not-before none), then 14
 //	strings as uvarint length + bytes: customer, client ref, sender, recipient,
 //	text, subject, sender key, template code, buttons, image url, carrier,
 //	carrier msg id, result code, result reason.
@@ -146,7 +149,7 @@
 // only those, however large the store. Open and due keys are set once per
 // removal and removed with SingleDelete, so a key and its removal vanish
 // together in a flush or compaction. The due table orders messages that
-// wait for a result by their deadline (sent time + [message.ResultWindow],
+// wait for a result by their deadline (set at acceptance, the record's,
 // wall clock), so expiry survives restarts and scans only what is due.
 //
 // # Retention

@@ -16,7 +16,8 @@ import (
 const DefaultValidity = 47 * time.Hour
 
 // ExpiredResult is the result of a message closed for want of a final
-// result before its deadline (acceptance + Options.Validity, Art. 5-3).
+// result before its deadline (set at acceptance, at most acceptance +
+// Options.Validity; Art. 5-3).
 var ExpiredResult = message.Result{
 	Source: message.SourceRelay, Code: "expired", Reason: "no final result within the validity period from acceptance",
 }

@@ -136,3 +136,44 @@ func TestNeverSentExpires(t *testing.T) {
 	}
 	mustVerify(t, s)
 }
+
+// TestOwnDeadline: a message whose submitter asked for a validity shorter
+// than the store's expires at its own deadline, through a restart; one
+// that asked for a longer one is held to the store's. The deadline and
+// the not-before time are kept in the record.
+func TestOwnDeadline(t *testing.T) {
+	c := newClock()
+	fs := vfs.NewMem()
+	s := openTest(t, fs, c)
+	ctx := context.Background()
+	now := c.Now()
+	short := sms("c1", "short")
+	short.Deadline, short.NotBefore = now.Add(90*time.Minute), now.Add(time.Hour)
+	shortID := mustAccept(t, s, short)
+	long := sms("c1", "long")
+	long.Deadline = now.Add(message.ResultWindow)
+	longID := mustAccept(t, s, long)
+	m, err := s.Get(shortID)
+	if err != nil || !m.Deadline.Equal(short.Deadline) || !m.NotBefore.Equal(short.NotBefore) ||
+		!s.Deadline(m).Equal(short.Deadline) {
+		t.Fatalf("stored %+v %v", m, err)
+	}
+	if m, _ := s.Get(longID); !s.Deadline(m).Equal(now.Add(DefaultValidity)) {
+		t.Fatalf("a longer validity than the store's kept: deadline %v", s.Deadline(m))
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, fs, c)
+	defer s.Close()
+	if got, _ := s.ExpireDue(ctx, now.Add(90*time.Minute-time.Millisecond), 10); len(got) != 0 {
+		t.Fatalf("expired before its own deadline: %v", got)
+	}
+	if got, err := s.ExpireDue(ctx, now.Add(90*time.Minute), 10); err != nil || len(got) != 1 || got[0] != shortID {
+		t.Fatalf("at its own deadline: %v %v", got, err)
+	}
+	if got, err := s.ExpireDue(ctx, now.Add(DefaultValidity), 10); err != nil || len(got) != 1 || got[0] != longID {
+		t.Fatalf("at the store's deadline: %v %v", got, err)
+	}
+	mustVerify(t, s)
+}

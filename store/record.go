@@ -8,9 +8,13 @@ import (
 	"github.com/msgrelay/relay/relay/message"
 )
 
-// recordV1 is the version byte of the msg record layout drawn in the package
-// doc. Part of the on-disk format.
-const recordV1 = 1
+// The version bytes of the msg record layouts drawn in the package doc.
+// Version 2 adds the message's deadline and not-before times after its
+// final time. Part of the on-disk format.
+const (
+	recordV1 = 1
+	recordV2 = 2
+)
 
 // Record flag bits. Part of the on-disk format.
 const (
@@ -54,7 +58,7 @@ func appendField(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// encodeRecord appends the version-1 encoding of r to dst.
+// encodeRecord appends the version-2 encoding of r to dst.
 func encodeRecord(dst []byte, r *rec) []byte {
 	m := &r.Message
 	var flags byte
@@ -75,15 +79,15 @@ func encodeRecord(dst []byte, r *rec) []byte {
 		m.Carrier, m.CarrierMsgID, m.Result.Code, m.Result.Reason,
 	}
 	if dst == nil {
-		// One allocation: the fixed part, three varint times and a
+		// One allocation: the fixed part, five varint times and a
 		// uvarint, then each field with its length prefix.
-		n := 1 + 8 + 7 + binary.MaxVarintLen32 + 3*binary.MaxVarintLen64
+		n := 1 + 8 + 7 + binary.MaxVarintLen32 + 5*binary.MaxVarintLen64
 		for _, f := range fields {
 			n += binary.MaxVarintLen16 + len(f)
 		}
 		dst = make([]byte, 0, n)
 	}
-	dst = append(dst, recordV1)
+	dst = append(dst, recordV2)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(m.ID))
 	dst = append(dst, byte(m.State), byte(m.Product), byte(m.Billed),
 		byte(m.Fallback), m.Leg, flags, byte(m.Result.Source))
@@ -91,6 +95,8 @@ func encodeRecord(dst []byte, r *rec) []byte {
 	dst = appendTime(dst, m.AcceptedAt)
 	dst = appendTime(dst, m.SentAt)
 	dst = appendTime(dst, m.FinalAt)
+	dst = appendTime(dst, m.Deadline)
+	dst = appendTime(dst, m.NotBefore)
 	for _, f := range fields {
 		dst = appendField(dst, f)
 	}
@@ -179,9 +185,8 @@ func (d *decoder) strIn(rest string, base int) string {
 // decodeRecord decodes any record version this package has written.
 func decodeRecord(b []byte, r *rec) error {
 	d := decoder{b: b}
-	switch d.byte1() {
-	case recordV1:
-	default:
+	v := d.byte1()
+	if v != recordV1 && v != recordV2 {
 		return ErrCorrupt
 	}
 	m := &r.Message
@@ -201,6 +206,11 @@ func decodeRecord(b []byte, r *rec) error {
 	m.AcceptedAt = d.time()
 	m.SentAt = d.time()
 	m.FinalAt = d.time()
+	m.Deadline, m.NotBefore = time.Time{}, time.Time{}
+	if v >= recordV2 {
+		m.Deadline = d.time()
+		m.NotBefore = d.time()
+	}
 	// The strings share one allocation: the rest of the record.
 	rest, base := string(d.b), len(d.b)
 	for _, p := range [...]*string{

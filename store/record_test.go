@@ -29,7 +29,7 @@ func fullRecord() *rec {
 }
 
 func TestRecordRoundTrip(t *testing.T) {
-	for _, r := range []*rec{fullRecord(), {}} {
+	for _, r := range []*rec{fullRecord(), fullRecordV2(), {}} {
 		b := encodeRecord(nil, r)
 		var got rec
 		if err := decodeRecord(b, &got); err != nil {
@@ -81,10 +81,37 @@ func TestRecordReceipts(t *testing.T) {
 
 // TestRecordFrozenV1 decodes version-1 bytes written by the first release:
 // a later release must still read them.
+// Version 1 is no longer written, so -update leaves it alone.
 func TestRecordFrozenV1(t *testing.T) {
 	const path = "testdata/record-v1.bin"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got rec
+	if err := decodeRecord(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&got, fullRecord()) {
+		t.Fatalf("frozen v1 record decodes to %+v", got)
+	}
+}
+
+// fullRecordV2 is fullRecord with what version 2 added: a deadline and a
+// not-before time.
+func fullRecordV2() *rec {
+	r := fullRecord()
+	r.Deadline = r.AcceptedAt.Add(90 * time.Minute)
+	r.NotBefore = r.AcceptedAt.Add(time.Hour)
+	return r
+}
+
+// TestRecordFrozenV2 decodes version-2 bytes, with the deadline and the
+// not-before time.
+func TestRecordFrozenV2(t *testing.T) {
+	const path = "testdata/record-v2.bin"
 	if *update {
-		if err := os.WriteFile(path, encodeRecord(nil, fullRecord()), 0o644); err != nil {
+		if err := os.WriteFile(path, encodeRecord(nil, fullRecordV2()), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -96,8 +123,8 @@ func TestRecordFrozenV1(t *testing.T) {
 	if err := decodeRecord(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(&got, fullRecord()) {
-		t.Fatalf("frozen v1 record decodes to %+v", got)
+	if !reflect.DeepEqual(&got, fullRecordV2()) {
+		t.Fatalf("frozen v2 record decodes to %+v", got)
 	}
 }
 
@@ -123,6 +150,7 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add(encodeRecord(nil, fullRecord()))
 	f.Add(encodeRecord(nil, &rec{}))
 	f.Add([]byte{recordV1})
+	f.Add(encodeRecord(nil, fullRecordV2()))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var r rec
 		if err := decodeRecord(b, &r); err != nil {

@@ -43,8 +43,9 @@ type Options struct {
 	PurgeStep int              // records per purge or expiry batch; default 512
 	ParkedTTL time.Duration    // how long a receipt waits for its id; default DefaultParkedTTL
 	// Validity is how long after its acceptance a message must be final:
-	// its deadline (the due table) is acceptance + Validity. Default
-	// 47h; at most message.ResultWindow.
+	// its deadline (the due table) is acceptance + Validity, or the
+	// submitter's earlier one (message.Message.Deadline). Default 47h; at
+	// most message.ResultWindow.
 	Validity  time.Duration
 	CacheSize int64 // Pebble block cache bytes; default 64 MiB
 

@@ -152,7 +152,7 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 }
 
 // dueOf is the due-table key of a message that is not final: its
-// deadline, acceptance + Options.Validity, whatever state it is in.
+// deadline, whatever state it is in.
 func (s *Store) dueOf(m *message.Message) []byte {
 	if m.State.Final() {
 		return nil
@@ -160,10 +160,20 @@ func (s *Store) dueOf(m *message.Message) []byte {
 	return dueKey(s.Deadline(m), m.ID)
 }
 
-// Deadline is when message m must be final: acceptance + Options.Validity.
+// Deadline is when message m must be final: the deadline set at its
+// acceptance (the earlier of the submitter's validity and acceptance +
+// Options.Validity), or, for a record written before deadlines were kept,
+// acceptance + Options.Validity.
 func (s *Store) Deadline(m *message.Message) time.Time {
+	if !m.Deadline.IsZero() {
+		return m.Deadline
+	}
 	return m.AcceptedAt.Add(s.opts.Validity)
 }
+
+// Validity is how long after its acceptance a message must be final at the
+// latest (Options.Validity).
+func (s *Store) Validity() time.Duration { return s.opts.Validity }
 
 // counter reads an 8-byte big-endian counter; absent is zero.
 func (w *writer) counter(key []byte) (uint64, error) {

@@ -34,6 +34,15 @@ type Message struct {
 	SentAt     time.Time // when the current leg was accepted by the carrier or Kakao
 	FinalAt    time.Time
 
+	// Deadline is when the message must be final. On acceptance it is the
+	// submitter's own validity (zero: none); the store sets it to the
+	// earlier of that and acceptance + its validity, once. Zero in records
+	// written before it was kept: acceptance + the store's validity.
+	Deadline time.Time
+	// NotBefore is when the submitter scheduled it (SMPP's
+	// schedule_delivery_time): no leg is sent before. Zero: at once.
+	NotBefore time.Time
+
 	Result Result
 	Billed Product // the product billed on delivery; ProductUnknown until then
 }
