@@ -265,7 +265,8 @@ func (d *Daemon) startDispatch() error {
 // openIntake builds the one accept path every ingress shares.
 func (d *Daemon) openIntake() error {
 	dc, err := door.New(d.cfg.Door, door.Options{Metrics: d.set,
-		OptOuts: d.rules.optOuts, Templates: d.rules.templates, Reserved: []string{d.cfg.representative()}})
+		OptOuts: d.rules.optOuts, Templates: d.rules.templates, Reserved: []string{d.cfg.representative()},
+		Validity: d.cfg.Dispatch.Validity})
 	if err != nil {
 		return err
 	}

@@ -59,9 +59,10 @@ type Dispatcher struct {
 
 	drained atomic.Uint64 // legs that left the backlog: sent, delivered, fallen back or failed
 
-	pending *fifo  // to be routed
-	later   *delay // retries waiting for their backoff
-	kakao   *kakaoLeg
+	pending   *fifo  // to be routed
+	later     *delay // retries waiting for their backoff
+	scheduled *delay // messages waiting for their not-before time (schedule.go)
+	kakao     *kakaoLeg
 
 	stopCtx, sendCtx  context.Context
 	stopTaking, endIn context.CancelFunc
@@ -94,7 +95,8 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 	}
 	d := &Dispatcher{
 		st: opts.Store, cfg: cfg, log: opts.Logger, now: opts.Now, set: opts.Metrics, dialer: opts.Dialer,
-		pending: newFIFO(), later: newDelay(time.Now), // backoffs are relative: monotonic time, not the wall clock
+		pending: newFIFO(), later: newDelay(time.Now, time.Hour), // backoffs are relative: monotonic time, not the wall clock
+		scheduled: newDelay(opts.Now, scheduleLook),
 	}
 	d.door.Store(&opts.Door)
 	d.stopCtx, d.stopTaking = context.WithCancel(context.Background())
@@ -131,6 +133,7 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 		d.kakao = k
 	}
 	opts.Metrics.NewGauge(`relay_dispatch_queue_depth`, func() float64 { return float64(d.depth()) })
+	opts.Metrics.NewGauge(`relay_dispatch_scheduled`, func() float64 { return float64(d.scheduled.len()) })
 	return d, nil
 }
 
@@ -171,6 +174,7 @@ func (d *Dispatcher) Start() {
 	stop, sendCtx := d.stopCtx, d.sendCtx
 	d.wg.Go(func() { d.routeLoop(stop) })
 	d.wg.Go(func() { d.later.run(stop, d.pending) })
+	d.wg.Go(func() { d.scheduled.run(stop, d.pending) })
 	d.reconf.Lock()
 	for _, c := range d.fleet.Load().byName {
 		d.startCarrier(c)
@@ -185,9 +189,10 @@ func (d *Dispatcher) Start() {
 	})
 }
 
-// Enqueue hands new or recovered messages to the router.
+// Enqueue hands new or recovered messages to the router; a message
+// scheduled for later waits for its time first (schedule.go).
 func (d *Dispatcher) Enqueue(ms ...*message.Message) {
-	d.pending.push(ms...)
+	d.pending.push(d.holdScheduled(ms)...)
 }
 
 // Carriers are the configured carriers' names, in configuration order.

@@ -44,7 +44,7 @@ type kakaoLeg struct {
 
 func newKakaoLeg(cfg KakaoConfig, d *Dispatcher, opts Options) (*kakaoLeg, error) {
 	k := &kakaoLeg{cfg: cfg, st: d.st, policy: d, drained: &d.drained, log: d.log, now: d.now,
-		q: newFIFO(), later: newDelay(time.Now)}
+		q: newFIFO(), later: newDelay(time.Now, time.Hour)}
 	k.mu.waiting = map[message.ID]*message.Message{}
 	secret, err := cfg.ResolveSecret()
 	if err != nil {

@@ -29,7 +29,7 @@ func (d *Dispatcher) tooLate(m *message.Message, after time.Duration) (message.R
 		return message.Result{}, true
 	}
 	return message.Result{Source: message.SourceRelay, Code: "deadline",
-		Reason: "too little time left before the deadline (validity " + d.cfg.Validity.String() +
+		Reason: "too little time left before the deadline (validity " + d.deadline(m).Sub(m.AcceptedAt).String() +
 			" from acceptance) for another attempt"}, false
 }
 

@@ -71,7 +71,7 @@ func TestOnePolicyForEveryLeg(t *testing.T) {
 
 	// Attempts left: back after a backoff, on the same leg, nothing written.
 	for _, m := range []*message.Message{newSMS(), newAlimTalk(message.FallbackSMS)} {
-		back := newDelay(time.Now)
+		back := newDelay(time.Now, time.Hour)
 		m.Attempts = 1
 		d.settle(ctx, m, verdictRetry, transient, back)
 		if back.len() != 1 || state(m).State != message.StateAccepted {
@@ -83,7 +83,7 @@ func TestOnePolicyForEveryLeg(t *testing.T) {
 	sms, at, none := newSMS(), newAlimTalk(message.FallbackSMS), newAlimTalk(message.FallbackNone)
 	for _, m := range []*message.Message{sms, at, none} {
 		m.Attempts = 3
-		d.settle(ctx, m, verdictRetry, transient, newDelay(time.Now))
+		d.settle(ctx, m, verdictRetry, transient, newDelay(time.Now, time.Hour))
 	}
 	if got := state(sms); got.State != message.StateFailed || !strings.Contains(got.Result.Reason, "gave up after 3 attempts") {
 		t.Fatalf("SMS after its attempts: %v %q", got.State, got.Result.Reason)
@@ -102,7 +102,7 @@ func TestOnePolicyForEveryLeg(t *testing.T) {
 	// attempts, and after them there is no next leg.
 	leg := state(at)
 	leg.Attempts = 3 + 3
-	d.settle(ctx, leg, verdictRetry, transient, newDelay(time.Now))
+	d.settle(ctx, leg, verdictRetry, transient, newDelay(time.Now, time.Hour))
 	if got := state(at); got.State != message.StateFailed || got.Leg != 1 {
 		t.Fatalf("fallback leg after its attempts: %v leg %d", got.State, got.Leg)
 	}
@@ -110,8 +110,8 @@ func TestOnePolicyForEveryLeg(t *testing.T) {
 	// A permanent answer fails at once, with no fallback; "cannot deliver"
 	// falls back at once.
 	fail, fall := newAlimTalk(message.FallbackSMS), newAlimTalk(message.FallbackLMS)
-	d.settle(ctx, fail, verdictFail, message.Result{Source: message.SourceKakao, Code: "4000", Reason: "bad request"}, newDelay(time.Now))
-	d.settle(ctx, fall, verdictFallBack, message.Result{Source: message.SourceKakao, Code: "3018", Reason: "blocked"}, newDelay(time.Now))
+	d.settle(ctx, fail, verdictFail, message.Result{Source: message.SourceKakao, Code: "4000", Reason: "bad request"}, newDelay(time.Now, time.Hour))
+	d.settle(ctx, fall, verdictFallBack, message.Result{Source: message.SourceKakao, Code: "3018", Reason: "blocked"}, newDelay(time.Now, time.Hour))
 	if got := state(fail); got.State != message.StateFailed || got.Result.Code != "4000" {
 		t.Fatalf("refused AlimTalk: %v %q", got.State, got.Result.Code)
 	}

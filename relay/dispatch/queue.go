@@ -84,18 +84,20 @@ func (q *fifo) len() int {
 	return len(q.mu.items) - q.mu.head
 }
 
-// delay holds messages until their retry time.
+// delay holds messages until their time on its clock: a retry's backoff,
+// or a scheduled message's not-before time.
 type delay struct {
-	wake chan struct{}
-	now  func() time.Time
-	mu   struct {
+	wake    chan struct{}
+	now     func() time.Time
+	maxWait time.Duration // the longest it sleeps before it looks at the clock again
+	mu      struct {
 		sync.Mutex
 		h delayHeap
 	}
 }
 
-func newDelay(now func() time.Time) *delay {
-	return &delay{wake: make(chan struct{}, 1), now: now}
+func newDelay(now func() time.Time, maxWait time.Duration) *delay {
+	return &delay{wake: make(chan struct{}, 1), now: now, maxWait: maxWait}
 }
 
 func (l *delay) add(m *message.Message, at time.Time) {
@@ -119,11 +121,11 @@ func (l *delay) run(ctx context.Context, out *fifo) {
 	defer t.Stop()
 	for {
 		l.mu.Lock()
-		wait := time.Hour
+		wait := l.maxWait
 		for l.mu.h.Len() > 0 {
 			next := l.mu.h[0]
 			if d := next.at.Sub(l.now()); d > 0 {
-				wait = d
+				wait = min(d, wait)
 				break
 			}
 			heap.Pop(&l.mu.h)

@@ -1,6 +1,7 @@
 package door
 
 import (
+	"cmp"
 	"errors"
 	"math"
 	"strconv"
@@ -33,6 +34,12 @@ type Request struct {
 	// Receipts is which final results the submitter wants a delivery
 	// receipt of (SMPP's registered_delivery); the door does not check it.
 	Receipts message.Receipts
+	// NotBefore is when the submitter wants it sent (SMPP's
+	// schedule_delivery_time); zero or past: at once. Expires is its own
+	// validity (SMPP's validity_period); zero: the relay's. Both are
+	// checked by CheckTimes; the night rules of advertising apply at the
+	// later of acceptance and NotBefore.
+	NotBefore, Expires time.Time
 	// Payment marks a payment AlimTalk the relay built from a payment
 	// event; product payment AlimTalk passes only with it, so no customer
 	// submits one (with its fallback from the company's number) directly.
@@ -55,6 +62,10 @@ type Options struct {
 	// representative number, digits only): a message from one is refused
 	// as SENDER_NOT_REGISTERED with a reason saying whose number it is.
 	Reserved []string
+	// Validity is how long after acceptance a message must be final, the
+	// store's: a message scheduled later than that is refused. Zero is
+	// message.ResultWindow.
+	Validity time.Duration
 }
 
 // Templates matches an AlimTalk against its sender profile's template;
@@ -79,6 +90,7 @@ type Checker struct {
 	buckets   limiters
 	refused   map[string]*metrics.Counter
 	passed    [message.ProductAuto + 1]*metrics.Counter
+	validity  time.Duration // Options.Validity
 }
 
 // MetricHelp is the help text of every family this package makes, for the
@@ -98,7 +110,8 @@ func New(cfg Config, opts Options) (*Checker, error) {
 	if set == nil {
 		set = metrics.NewSet()
 	}
-	k := &Checker{optOuts: opts.OptOuts, templates: opts.Templates, reserved: opts.Reserved, refused: make(map[string]*metrics.Counter, len(Rules))}
+	k := &Checker{optOuts: opts.OptOuts, templates: opts.Templates, reserved: opts.Reserved, refused: make(map[string]*metrics.Counter, len(Rules)),
+		validity: cmp.Or(opts.Validity, message.ResultWindow)}
 	k.cfg.Store(&cfg)
 	for _, r := range Rules {
 		k.refused[r] = set.GetOrCreateCounter(`relay_door_refused_total{rule="` + r + `"}`)
@@ -174,6 +187,9 @@ func (k *Checker) check(c *customer.Customer, req *Request, now time.Time) (mess
 	if r := checkStorable(req); r != nil {
 		return 0, r
 	}
+	if r := checkTimes(req, now, k.validity); r != nil {
+		return 0, r
+	}
 	p := req.Product
 	switch {
 	case p == message.ProductAuto:
@@ -199,10 +215,14 @@ func (k *Checker) check(c *customer.Customer, req *Request, now time.Time) (mess
 		return 0, invalidUTF8("title")
 	}
 	var r *Refusal
+	sendAt := now // the night rules judge when it goes out
+	if req.NotBefore.After(now) {
+		sendAt = req.NotBefore
+	}
 	if p.Kakao() {
-		r = k.checkKakao(c, req, p, now)
+		r = k.checkKakao(c, req, p, sendAt)
 	} else {
-		p, r = k.checkSMPP(c, req, p, now)
+		p, r = k.checkSMPP(c, req, p, sendAt)
 	}
 	if r != nil {
 		return 0, r

@@ -182,6 +182,16 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 		if product.Kakao() {
 			subject = dr.Title
 		}
+		notBefore := dr.NotBefore
+		if !notBefore.After(now) {
+			notBefore = time.Time{} // at once
+		}
+		// The deadline the store sets (and the door checked the schedule
+		// against), set here too so dispatch holds the same one.
+		deadline := now.Add(in.o.Store.Validity())
+		if !dr.Expires.IsZero() && dr.Expires.Before(deadline) {
+			deadline = dr.Expires
+		}
 		msgs = append(msgs, &message.Message{
 			Customer:  customerID,
 			ClientRef: s.ClientRef,
@@ -197,6 +207,8 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 			Truncate:   dr.Truncate,
 			Receipts:   dr.Receipts,
 			AcceptedAt: now,
+			Deadline:   deadline,
+			NotBefore:  notBefore,
 		})
 		slot = append(slot, i)
 	}

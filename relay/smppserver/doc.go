@@ -42,11 +42,18 @@
 // Text: data_coding 0x00 (GSM 03.38), 0x01 (IA5), 0x03 (Latin-1), 0x08
 // (UCS2) and 0x0E (KS C 5601, EUC-KR bytes) are decoded to text, which the
 // door measures in EUC-KR bytes; the product is auto (SMS up to the SMS
-// limit, LMS beyond). schedule_delivery_time and validity_period are taken
-// only inside the message's 48-hour result window (message.ResultWindow)
-// and refused beyond it; inside it the message is still sent at once and
-// given its result within the relay's own 48 hours (the message model has
-// no per-message send time or deadline yet). registered_delivery is kept
+// limit, LMS beyond). schedule_delivery_time and validity_period, in
+// either form of SMPP 3.4 7.1.1 (absolute "YYMMDDhhmmsstnnp" with its
+// offset from UTC, or relative "YYMMDDhhmmss000R" from acceptance), are
+// honoured inside the message's 48-hour result window
+// (message.ResultWindow) and refused beyond it. validity_period sets the
+// message's deadline when it is earlier than the relay's own validity
+// (acceptance + [dispatch] validity); the message is final by then,
+// expired if nothing else. schedule_delivery_time holds the message until
+// that time, across restarts; it must leave door.MinSendWindow before the
+// deadline, and the night rules of advertising judge the scheduled time.
+// Both are kept with the message (message.Message.Deadline, NotBefore).
+// registered_delivery is kept
 // with the message (message.Receipts): 0 asks for no receipt, 2 for one
 // only when the message fails or expires, 1 (and the reserved 3) for one
 // whatever the result; a report no receipt was asked for leaves the outbox
@@ -71,7 +78,8 @@
 //	ESME_RTHROTTLED     the customer's rate (the door's token bucket)               resend later
 //	ESME_RMSGQFUL       not stored (the store failed, the relay is stopping), or
 //	                    the customer's waiting parts are at MaxParts                resend later
-//	ESME_RINVSCHED      schedule_delivery_time malformed or beyond 48 h             not resend
+//	ESME_RINVSCHED      schedule_delivery_time malformed, beyond 48 h, or less
+//	                    than door.MinSendWindow before the message's deadline       not resend
 //	ESME_RINVEXPIRY     validity_period malformed, past, or beyond 48 h             not resend
 //	ESME_RINVESMCLASS   a message type other than default, or a UDH that does not parse
 //	ESME_RINVOPTPARAMVAL sar_* TLVs out of range, or both short_message and message_payload

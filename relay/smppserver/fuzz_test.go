@@ -78,17 +78,74 @@ func FuzzReadSubmit(f *testing.F) {
 	})
 }
 
-// FuzzParseTime: an SMPP time parses to a time or an error, never a panic,
-// and a relative time is never before now.
+// TestParseTime: both forms of SMPP 3.4 7.1.1 read to the instant they
+// name: absolute with its offset in quarter hours either side of UTC, and
+// relative from now.
+func TestParseTime(t *testing.T) {
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"", time.Time{}},
+		{"261202183000036+", time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC)},         // Korean time, +09:00
+		{"261202093000500+", time.Date(2026, 12, 2, 9, 30, 0, 5e8, time.UTC)},       // UTC, tenths
+		{"261202043000020-", time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC)},         // -05:00
+		{"000001020304000R", now.Add(26*time.Hour + 3*time.Minute + 4*time.Second)}, // a day, 2 h 3 min 4 s
+		{"000000010000000R", now.Add(time.Hour)},                                    // an hour
+		{"010000000000000R", now.Add(365 * 24 * time.Hour)},                         // a year, read as 365 days
+		{"240229120000000+", time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC)},         // a leap day
+		{"261231235959948+", time.Date(2026, 12, 31, 11, 59, 59, 9e8, time.UTC)},    // +12:00
+		{"270101000000048-", time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)},          // -12:00
+		{"000000000000000R", now}, // now
+		{"261202090000000R", now.Add(26*365*24*time.Hour + 12*30*24*time.Hour + 2*24*time.Hour + 9*time.Hour)}, // relative, whatever the digits
+	} {
+		got, err := parseTime(tc.in, now)
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("parseTime(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"26120209000000+", "2612020900000000", "261302090000000+", "260231090000000+",
+		"261202240000000+", "261202096000000+", "261202090060000+", "261202090000049+", "26120209000a000+", "261202090000000r"} {
+		if _, err := parseTime(bad, now); err == nil {
+			t.Errorf("parseTime(%q) took a malformed time", bad)
+		}
+	}
+}
+
+// FuzzParseTime: an SMPP time parses to a time or an error, never a panic;
+// a relative time is never before now; an absolute one names the fields
+// it was written with, in the offset it gives.
 func FuzzParseTime(f *testing.F) {
-	for _, s := range []string{"", "261202090000000+", "261202090000036-", "000001000000000R", "260231000000000+", "99999999999999R"} {
+	for _, s := range []string{"", "261202090000000+", "261202090000036-", "000001000000000R", "260231000000000+", "99999999999999R",
+		"261202183000036+", "240229120000948-"} {
 		f.Add(s)
 	}
 	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, s string) {
 		tm, err := parseTime(s, now)
-		if err == nil && len(s) == 16 && s[15] == 'R' && tm.Before(now) {
-			t.Fatalf("relative %q is before now: %v", s, tm)
+		if err != nil {
+			return
+		}
+		if s == "" {
+			if !tm.IsZero() {
+				t.Fatalf("empty time read as %v", tm)
+			}
+			return
+		}
+		switch s[15] {
+		case 'R':
+			if tm.Before(now) {
+				t.Fatalf("relative %q is before now: %v", s, tm)
+			}
+		case '+', '-':
+			_, off := tm.Zone()
+			nn := int(s[13]-'0')*10 + int(s[14]-'0')
+			if tm.Format("060102150405") != s[:12] || tm.Nanosecond() != int(s[12]-'0')*1e8 || (off != nn*900 && off != -nn*900) {
+				t.Fatalf("absolute %q read as %v", s, tm)
+			}
+		default:
+			t.Fatalf("%q read with an unknown form", s)
 		}
 	})
 }

@@ -48,6 +48,10 @@ func TestSubmitRefusals(t *testing.T) {
 		{"validity beyond 48 h", func(sm *pdu.SubmitSM) { sm.ValidityPeriod = "000002010000000R" }, pdu.StatusInvExpiry},
 		{"validity past", func(sm *pdu.SubmitSM) { sm.ValidityPeriod = abs(-time.Hour) }, pdu.StatusInvExpiry},
 		{"bad time", func(sm *pdu.SubmitSM) { sm.ValidityPeriod = "26130100000000+" + "0" }, pdu.StatusInvExpiry},
+		{"schedule past its own validity", func(sm *pdu.SubmitSM) {
+			sm.ScheduleDeliveryTime, sm.ValidityPeriod = "000000020000000R", "000000010000000R"
+		}, pdu.StatusInvSched},
+		{"schedule too close to its deadline", func(sm *pdu.SubmitSM) { sm.ScheduleDeliveryTime = abs(48*time.Hour - 30*time.Second) }, pdu.StatusInvSched},
 		{"receipt type", func(sm *pdu.SubmitSM) { sm.ESMClass = 0x04 }, pdu.StatusInvEsmClass},
 		{"broken UDH", func(sm *pdu.SubmitSM) { sm.ESMClass, sm.ShortMessage = 0x40, []byte{9, 0, 3} }, pdu.StatusInvEsmClass},
 	} {

@@ -32,6 +32,14 @@ func refusalStatus(r *door.Refusal) pdu.Status {
 		return pdu.StatusSubmitFail
 	case door.RuleUnauthenticated:
 		return pdu.StatusInvBnd
+	case door.RuleInvalidRequest:
+		switch r.Field {
+		case "schedule":
+			return pdu.StatusInvSched // later than the relay's validity allows
+		case "validity":
+			return pdu.StatusInvExpiry
+		}
+		return pdu.StatusSubmitFail
 	case door.RuleStoreUnavailable, door.RuleShuttingDown:
 		return pdu.StatusMsgQFul // not stored: the ESME sends it again
 	default:

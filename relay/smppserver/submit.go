@@ -26,6 +26,7 @@ type piece struct {
 	part              bool
 	concat            coding.Concat
 	receipts          message.Receipts
+	notBefore, expiry time.Time // schedule_delivery_time, validity_period; zero when not set
 }
 
 // submitFields are the fields submit_sm and data_sm share.
@@ -64,11 +65,13 @@ func readSubmit(f submitFields, now time.Time) (piece, pdu.Status) {
 	if f.esmClass&esmTypeMask != 0 {
 		return p, pdu.StatusInvEsmClass
 	}
-	deadline := now.Add(message.ResultWindow)
-	if t, err := parseTime(f.schedule, now); err != nil || t.After(deadline) {
+	// The door holds both to the relay's own validity (door.Request).
+	window := now.Add(message.ResultWindow)
+	var err error
+	if p.notBefore, err = parseTime(f.schedule, now); err != nil || p.notBefore.After(window) {
 		return p, pdu.StatusInvSched // beyond the 48-hour result window
 	}
-	if t, err := parseTime(f.validity, now); err != nil || t.After(deadline) || (!t.IsZero() && !t.After(now)) {
+	if p.expiry, err = parseTime(f.validity, now); err != nil || p.expiry.After(window) || (!p.expiry.IsZero() && !p.expiry.After(now)) {
 		return p, pdu.StatusInvExpiry
 	}
 	p.receipts = receiptsAsked(f.registered)
@@ -117,7 +120,7 @@ func (p *piece) request() (door.Request, pdu.Status) {
 		return door.Request{}, pdu.StatusInvMsgLen // octets that are not text in the coding
 	}
 	return door.Request{Product: message.ProductAuto, Sender: p.sender, Recipient: p.recipient, Text: text,
-		Receipts: p.receipts}, pdu.StatusOK
+		Receipts: p.receipts, NotBefore: p.notBefore, Expires: p.expiry}, pdu.StatusOK
 }
 
 // receiptsAsked reads registered_delivery's SMSC receipt bits (SMPP 3.4

@@ -1,0 +1,42 @@
+package door
+
+import (
+	"time"
+
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// MinSendWindow is the least time a scheduled message must have between
+// its send time and its deadline: less would leave it to expire unsent,
+// or with no time for its receipt.
+const MinSendWindow = time.Minute
+
+// checkTimes checks a request's own schedule (NotBefore) and validity
+// (Expires), at acceptance now, against the relay's validity: the
+// message's deadline is the earlier of now + validity and Expires, and it
+// must be sent at least MinSendWindow before it. An Expires beyond the
+// 48-hour window (Art. 5-3) is refused, not shortened, since the submitter
+// asked for something the relay cannot promise; one between the relay's
+// validity and 48 hours is held to the relay's. A NotBefore already past
+// is sent at once.
+func checkTimes(req *Request, now time.Time, validity time.Duration) *Refusal {
+	deadline := now.Add(validity)
+	if !req.Expires.IsZero() {
+		switch {
+		case !req.Expires.After(now):
+			return refuse(RuleInvalidRequest, req.Expires.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339),
+				"the validity ends at %s, not after its acceptance", req.Expires.UTC().Format(time.RFC3339)).about("validity")
+		case req.Expires.After(now.Add(message.ResultWindow)):
+			return refuse(RuleInvalidRequest, req.Expires.UTC().Format(time.RFC3339), message.ResultWindow.String(),
+				"the validity ends at %s, beyond the %v result window", req.Expires.UTC().Format(time.RFC3339), message.ResultWindow).about("validity")
+		case req.Expires.Before(deadline):
+			deadline = req.Expires
+		}
+	}
+	if req.NotBefore.After(deadline.Add(-MinSendWindow)) {
+		return refuse(RuleInvalidRequest, req.NotBefore.UTC().Format(time.RFC3339), deadline.UTC().Format(time.RFC3339),
+			"scheduled for %s, later than %v before its deadline %s", req.NotBefore.UTC().Format(time.RFC3339),
+			MinSendWindow, deadline.UTC().Format(time.RFC3339)).about("schedule")
+	}
+	return nil
+}
