@@ -41,8 +41,20 @@
 // → 01012345678). Korea has no alphanumeric senders: TON 5 is refused.
 // Text: data_coding 0x00 (GSM 03.38), 0x01 (IA5), 0x03 (Latin-1), 0x08
 // (UCS2) and 0x0E (KS C 5601, EUC-KR bytes) are decoded to text, which the
-// door measures in EUC-KR bytes; the product is auto (SMS up to the SMS
-// limit, LMS beyond). schedule_delivery_time and validity_period, in
+// door measures in EUC-KR bytes.
+//
+// The product is chosen by service_type, which SMPP leaves to the SMSC:
+//
+//	service_type     product   limits
+//	"" or "CMT"      auto      SMS up to the SMS limit, LMS beyond (a
+//	                           concatenated SMS is joined and goes the same way)
+//	"SMS"            SMS       over the SMS limit: ESME_RINVMSGLEN, never an LMS
+//	"LMS"            LMS       needs a subject unless [door] lms_subject_optional
+//	any other        refused   ESME_RINVSERTYP
+//
+// (case does not matter). An LMS subject travels in the vendor TLV 0x1500
+// (TagSubject, the tag the relay's own carriers default to), in the
+// submit's data_coding; an auto message that becomes an LMS keeps it too. schedule_delivery_time and validity_period, in
 // either form of SMPP 3.4 7.1.1 (absolute "YYMMDDhhmmsstnnp" with its
 // offset from UTC, or relative "YYMMDDhhmmss000R" from acceptance), are
 // honoured inside the message's 48-hour result window
@@ -73,7 +85,8 @@
 //	ESME_RINVSRCTON     sender TON other than 0, 1, 2 (alphanumeric TON 5)        not resend
 //	ESME_RINVDSTADR     recipient not a Korean mobile number                        not resend
 //	ESME_RINVDSTTON     recipient TON other than 0, 1, 2                            not resend
-//	ESME_RINVMSGLEN     over the LMS limit, over SMS with no LMS allowed, empty,
+//	ESME_RINVMSGLEN     over the LMS limit, over SMS with no LMS allowed or by
+//	                    service_type SMS, empty,
 //	                    or octets that are not text in their data_coding            not resend
 //	ESME_RTHROTTLED     the customer's rate (the door's token bucket)               resend later
 //	ESME_RMSGQFUL       not stored (the store failed, the relay is stopping), or
@@ -82,7 +95,10 @@
 //	                    than door.MinSendWindow before the message's deadline       not resend
 //	ESME_RINVEXPIRY     validity_period malformed, past, or beyond 48 h             not resend
 //	ESME_RINVESMCLASS   a message type other than default, or a UDH that does not parse
-//	ESME_RINVOPTPARAMVAL sar_* TLVs out of range, or both short_message and message_payload
+//	ESME_RINVSERTYP     a service_type other than "", CMT, SMS, LMS                  not resend
+//	ESME_RMISSINGOPTPARAM an LMS by service_type without a subject (TagSubject)     not resend
+//	ESME_RINVOPTPARAMVAL sar_* TLVs out of range, both short_message and message_payload,
+//	                    or a subject that is not text in its coding or over its limit
 //	ESME_RSUBMITFAIL    suspended customer, a product not allowed, text not
 //	                    encodable in EUC-KR, advertising rules, binary data_coding,
 //	                    parts that differ in data_coding or never completed

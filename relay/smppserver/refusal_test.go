@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/smpp"
+	"github.com/msgrelay/relay/smpp/coding"
 	"github.com/msgrelay/relay/smpp/pdu"
 )
 
@@ -230,5 +231,68 @@ func TestBindThrottled(t *testing.T) {
 	}
 	if _, st := rawBind(t, h.addr, pdu.BindTransmitterID, "demo", "demopass"); st != pdu.StatusOK {
 		t.Fatalf("another customer from the same source: %v", st)
+	}
+}
+
+// TestServiceTypeChoosesProduct: service_type "SMS" and "LMS" choose the
+// product and hold the message to its limits; an LMS takes its subject
+// from TagSubject in the submit's data_coding; empty and "CMT" are auto;
+// any other service_type is refused.
+func TestServiceTypeChoosesProduct(t *testing.T) {
+	h := newHarness(t, Config{})
+	s := h.esme("demo", "demopass", smpp.BindTransceiver, nil)
+	long := strings.Repeat("a", 81)
+	subject, _ := coding.UCS2.Encode("주문 안내")
+	for _, tc := range []struct {
+		name, serviceType, text string
+		subject                 []byte
+		dc                      uint8
+		want                    pdu.Status
+	}{
+		{"unknown service", "WAP", "hello", nil, 0, pdu.StatusInvSerTyp},
+		{"SMS over its limit", "SMS", long, nil, 0, pdu.StatusInvMsgLen},
+		{"LMS without a subject", "LMS", "hello", nil, 0, pdu.StatusMissingOptParam},
+		{"subject not text in its coding", "LMS", "hello", []byte{0xAC}, 0x08, pdu.StatusInvOptParamVal},
+	} {
+		sm := sms("0212345678", "01012345678")
+		sm.ServiceType, sm.ShortMessage = tc.serviceType, []byte(tc.text)
+		if tc.dc == 0x08 {
+			sm.DataCoding, sm.ShortMessage = 0x08, []byte{0, 'h', 0, 'i'}
+		}
+		if tc.subject != nil {
+			_ = sm.TLVs.Set(TagSubject, tc.subject)
+		}
+		if id, st := submit(t, s, sm); st != tc.want {
+			t.Errorf("%s: %v (id %q), want %v", tc.name, st, id, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		serviceType, text string
+		want              string
+	}{
+		{"", "short", "sms"},
+		{"CMT", long, "lms"},
+		{"SMS", "short", "sms"},
+		{"lms", "short", "lms"},
+	} {
+		sm := sms("0212345678", "01012345678")
+		sm.ServiceType, sm.ShortMessage = tc.serviceType, []byte(tc.text)
+		sm.DataCoding = 0x08
+		sm.ShortMessage, _ = coding.UCS2.Encode(tc.text)
+		_ = sm.TLVs.Set(TagSubject, subject)
+		if _, st := submit(t, s, sm); st != pdu.StatusOK {
+			t.Errorf("service_type %q: %v", tc.serviceType, st)
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.accepted) != 4 {
+		t.Fatalf("accepted %d, want 4", len(h.accepted))
+	}
+	for i, want := range []string{"sms", "lms", "sms", "lms"} {
+		m := h.accepted[i]
+		if m.Product.String() != want || (want == "lms" && m.Subject != "주문 안내") {
+			t.Errorf("accepted %d: %s with subject %q, want %s", i, m.Product, m.Subject, want)
+		}
 	}
 }

@@ -19,10 +19,16 @@ func refusalStatus(r *door.Refusal) pdu.Status {
 	case door.RuleRecipientInvalid:
 		return pdu.StatusInvDstAdr
 	case door.RuleTooLong:
+		if r.Field == "subject" {
+			return pdu.StatusInvOptParamVal // the TagSubject TLV over the LMS subject limit
+		}
 		return pdu.StatusInvMsgLen
 	case door.RuleMissingField:
-		if r.Field == "text" {
+		switch r.Field {
+		case "text":
 			return pdu.StatusInvMsgLen // an empty text
+		case "subject":
+			return pdu.StatusMissingOptParam // an LMS asked for by service_type, without its TagSubject
 		}
 		return pdu.StatusSubmitFail
 	case door.RuleProductNotAllowed:

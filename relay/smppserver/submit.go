@@ -2,6 +2,7 @@ package smppserver
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/msgrelay/relay/relay/door"
@@ -17,6 +18,28 @@ const (
 	esmReceipt  = 0x04 // message type "delivery receipt", in deliver_sm
 )
 
+// TagSubject is the TLV an ESME may put an LMS subject in, in the
+// submit's data_coding: SMPP 3.4 has none, and Korean carriers each name
+// a vendor tag; this is the one the relay's own carriers default to
+// (dispatch.SimSubject). Part of the wire format.
+const TagSubject pdu.Tag = 0x1500
+
+// productOf reads service_type (SMPP 3.4 5.2.11), which SMPP leaves to
+// the SMSC to define: "SMS" and "LMS" choose the product, held to that
+// product's limits; empty or "CMT" (cellular messaging, the default) is
+// auto, SMS up to the SMS limit and LMS beyond. Any other is refused.
+func productOf(serviceType string) (message.Product, bool) {
+	switch strings.ToUpper(serviceType) {
+	case "", "CMT":
+		return message.ProductAuto, true
+	case "SMS":
+		return message.ProductSMS, true
+	case "LMS":
+		return message.ProductLMS, true
+	}
+	return message.ProductUnknown, false
+}
+
 // piece is one decoded submit: a whole message, or one part of a
 // concatenated one waiting for its siblings.
 type piece struct {
@@ -27,10 +50,13 @@ type piece struct {
 	concat            coding.Concat
 	receipts          message.Receipts
 	notBefore, expiry time.Time // schedule_delivery_time, validity_period; zero when not set
+	product           message.Product
+	subject           []byte // the TagSubject TLV's octets, in dc
 }
 
 // submitFields are the fields submit_sm and data_sm share.
 type submitFields struct {
+	serviceType        string
 	src, dst           pdu.Address
 	esmClass           uint8
 	schedule, validity string
@@ -41,13 +67,13 @@ type submitFields struct {
 }
 
 func fieldsOfSubmit(b *pdu.SubmitSM) submitFields {
-	return submitFields{b.Source, b.Dest, b.ESMClass, b.ScheduleDeliveryTime, b.ValidityPeriod, b.RegisteredDelivery,
+	return submitFields{b.ServiceType, b.Source, b.Dest, b.ESMClass, b.ScheduleDeliveryTime, b.ValidityPeriod, b.RegisteredDelivery,
 		b.DataCoding, b.ShortMessage, b.TLVs}
 }
 
 func fieldsOfData(b *pdu.DataSM) submitFields {
-	return submitFields{src: b.Source, dst: b.Dest, esmClass: b.ESMClass, registered: b.RegisteredDelivery,
-		dataCoding: b.DataCoding, tlvs: b.TLVs}
+	return submitFields{serviceType: b.ServiceType, src: b.Source, dst: b.Dest, esmClass: b.ESMClass,
+		registered: b.RegisteredDelivery, dataCoding: b.DataCoding, tlvs: b.TLVs}
 }
 
 // readSubmit checks what SMPP says about a submit before the door sees it:
@@ -65,6 +91,11 @@ func readSubmit(f submitFields, now time.Time) (piece, pdu.Status) {
 	if f.esmClass&esmTypeMask != 0 {
 		return p, pdu.StatusInvEsmClass
 	}
+	var ok bool
+	if p.product, ok = productOf(f.serviceType); !ok {
+		return p, pdu.StatusInvSerTyp // a service the relay does not offer
+	}
+	p.subject, _ = f.tlvs.Get(TagSubject)
 	// The door holds both to the relay's own validity (door.Request).
 	window := now.Add(message.ResultWindow)
 	var err error
@@ -109,8 +140,9 @@ func readSubmit(f submitFields, now time.Time) (piece, pdu.Status) {
 	return p, pdu.StatusOK
 }
 
-// request decodes a whole message's text and makes the door's request:
-// product auto, so the door picks SMS or LMS by the EUC-KR length.
+// request decodes a whole message's text and subject and makes the door's
+// request: for product auto the door picks SMS or LMS by the EUC-KR
+// length.
 func (p *piece) request() (door.Request, pdu.Status) {
 	text, err := p.dc.Decode(p.payload)
 	if err != nil {
@@ -119,7 +151,13 @@ func (p *piece) request() (door.Request, pdu.Status) {
 		}
 		return door.Request{}, pdu.StatusInvMsgLen // octets that are not text in the coding
 	}
-	return door.Request{Product: message.ProductAuto, Sender: p.sender, Recipient: p.recipient, Text: text,
+	var subject string
+	if len(p.subject) > 0 {
+		if subject, err = p.dc.Decode(p.subject); err != nil {
+			return door.Request{}, pdu.StatusInvOptParamVal // a subject that is not text in the coding
+		}
+	}
+	return door.Request{Product: p.product, Sender: p.sender, Recipient: p.recipient, Text: text, Subject: subject,
 		Receipts: p.receipts, NotBefore: p.notBefore, Expires: p.expiry}, pdu.StatusOK
 }
 
