@@ -58,6 +58,13 @@ func demoCustomers(t testing.TB) []customer.Config {
 
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
+	return newHarnessOn(t, cfg, nil)
+}
+
+// newHarnessOn is newHarness with the server's listener passed through
+// wrap first (nil: as it is).
+func newHarnessOn(t *testing.T, cfg Config, wrap func(net.Listener) net.Listener) *harness {
+	t.Helper()
 	h := &harness{t: t, hub: intake.NewHub()}
 	st, err := store.Open(t.TempDir(), store.Options{OnReports: h.hub.Wake})
 	if err != nil {
@@ -89,6 +96,9 @@ func newHarness(t *testing.T, cfg Config) *harness {
 		t.Fatal(err)
 	}
 	h.addr = ln.Addr().String()
+	if wrap != nil {
+		ln = wrap(ln)
+	}
 	served := make(chan struct{})
 	go func() {
 		defer close(served)

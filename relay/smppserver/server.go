@@ -11,6 +11,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"github.com/msgrelay/relay/relay/acceptloop"
 	"github.com/msgrelay/relay/relay/authguard"
 	"github.com/msgrelay/relay/relay/logcap"
 )
@@ -103,27 +104,11 @@ func (s *Server) Serve(ln net.Listener) error {
 		delete(s.mu.listeners, ln)
 		s.mu.Unlock()
 	}()
-	var backoff time.Duration
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			if s.closing() {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				select {
-				case <-time.After(backoff):
-				case <-s.ctx.Done():
-				}
-				continue
-			}
-			return err
-		}
-		backoff = 0
-		s.accept(nc)
+	l := acceptloop.Loop{Closing: s.closing, Handle: s.accept, Log: s.log}
+	if err := l.Run(s.ctx, ln); !errors.Is(err, acceptloop.ErrClosing) {
+		return err
 	}
+	return ErrServerClosed
 }
 
 // accept registers nc as pending (not yet bound) and starts its goroutine,
