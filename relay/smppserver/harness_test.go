@@ -44,7 +44,7 @@ func hash(t testing.TB, s string) string {
 }
 
 // demoCustomers: demo binds with demopass; slow has a rate of 1/s; lan may
-// bind only from 10.0.0.0/8.
+// bind only from 10.0.0.0/8, loop from there or 127.0.0.1.
 func demoCustomers(t testing.TB) []customer.Config {
 	return []customer.Config{
 		{ID: "demo", SecretHash: hash(t, "demo-secret"), SMPPPasswordHash: hash(t, "demopass"),
@@ -53,6 +53,8 @@ func demoCustomers(t testing.TB) []customer.Config {
 			Products: []string{"sms"}, Senders: []string{"0299998888"}, Rate: 0.001, Burst: 1},
 		{ID: "lan", SecretHash: hash(t, "lan-secret"), SMPPPasswordHash: hash(t, "lanpass"),
 			Products: []string{"sms"}, Senders: []string{"0233334444"}, SMPPNetworks: []string{"10.0.0.0/8"}},
+		{ID: "loop", SecretHash: hash(t, "loop-secret"), SMPPPasswordHash: hash(t, "looppass"),
+			Products: []string{"sms"}, Senders: []string{"0255556666"}, SMPPNetworks: []string{"10.0.0.0/8", "127.0.0.1/32"}},
 	}
 }
 

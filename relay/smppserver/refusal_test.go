@@ -112,6 +112,13 @@ func rawBind(t *testing.T, addr string, kind pdu.CommandID, systemID, password s
 	if err != nil {
 		t.Fatal(err)
 	}
+	return nc, bindOn(t, nc, kind, systemID, password)
+}
+
+// bindOn sends one bind on nc, which it closes when the test ends, and
+// returns the answer's status.
+func bindOn(t *testing.T, nc net.Conn, kind pdu.CommandID, systemID, password string) pdu.Status {
+	t.Helper()
 	t.Cleanup(func() { nc.Close() })
 	b, err := (&pdu.PDU{Header: pdu.Header{Command: kind, Sequence: 1},
 		Body: &pdu.Bind{Kind: kind, SystemID: systemID, Password: password, InterfaceVersion: 0x34}}).AppendTo(nil)
@@ -129,7 +136,7 @@ func rawBind(t *testing.T, addr string, kind pdu.CommandID, systemID, password s
 	if p.Command != kind.Response() || p.Sequence != 1 {
 		t.Fatalf("answer %v", p.Header)
 	}
-	return nc, p.Status
+	return p.Status
 }
 
 // TestBindRefusals: wrong password, unknown system_id, a network the
@@ -144,6 +151,7 @@ func TestBindRefusals(t *testing.T) {
 		{"nobody", "demopass", pdu.StatusInvPaswd},
 		{"demo", "", pdu.StatusInvPaswd},
 		{"lan", "lanpass", pdu.StatusBindFail}, // only from 10.0.0.0/8
+		{"loop", "looppass", pdu.StatusOK},     // 127.0.0.1/32 is one of its networks
 		{"demo", "demopass", pdu.StatusOK},
 		{"demo", "demopass", pdu.StatusOK},
 		{"demo", "demopass", pdu.StatusOK},
