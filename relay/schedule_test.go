@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msgrelay/relay/relay/httpapi"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+	"github.com/msgrelay/relay/relay/webhook/webhooktest"
 	"github.com/msgrelay/relay/smpp"
 	"github.com/msgrelay/relay/smpp/pdu"
 )
@@ -122,5 +124,48 @@ func TestSMPPScheduleHeldAcrossRestart(t *testing.T) {
 	m, _ := h.d.Store().Get(sched)
 	if m.SentAt.Before(at) || m.FinalAt.After(h.d.Store().Deadline(m)) {
 		t.Fatalf("sent %v (scheduled %v), final %v, deadline %v", m.SentAt, at, m.FinalAt, h.d.Store().Deadline(m))
+	}
+}
+
+// TestScheduleAndValidityOnEveryDoor: the upstream protocol (send_at_ms,
+// expires_at_ms) and the HTTP API (send_at, expires_at) take the same
+// times as SMPP: kept with the message, and a schedule later than a
+// minute before the deadline refused naming the field.
+func TestScheduleAndValidityOnEveryDoor(t *testing.T) {
+	recv := webhooktest.NewServer(shopWHSecret)
+	defer recv.Close()
+	h := newHarness(t, withHTTPAndWebhook(recv))
+	now := h.now.Now()
+	sendAt, expires := now.Add(time.Hour), now.Add(2*time.Hour)
+
+	u := h.connect("shop")
+	s := sms("up-sched", "scheduled upstream")
+	s.SendAtMs, s.ExpiresAtMs = sendAt.UnixMilli(), expires.UnixMilli()
+	r := h.submit(u, s)
+	if r.Status != upstreampb.Status_OK {
+		t.Fatalf("upstream: %v %s", r.Status, r.Reason)
+	}
+	m, err := h.d.Store().Get(mustID(t, r.MessageId))
+	if err != nil || !m.NotBefore.Equal(sendAt.Truncate(time.Millisecond)) || !m.Deadline.Equal(expires.Truncate(time.Millisecond)) {
+		t.Fatalf("upstream message stored %v / %v (%v), want %v / %v", m.NotBefore, m.Deadline, err, sendAt, expires)
+	}
+	late := sms("up-late", "scheduled past its validity")
+	late.SendAtMs, late.ExpiresAtMs = expires.UnixMilli(), sendAt.UnixMilli()
+	if r := h.submit(u, late); r.Status != upstreampb.Status_INVALID_REQUEST || r.Field != "schedule" {
+		t.Fatalf("upstream schedule past its validity: %v field %q", r.Status, r.Field)
+	}
+
+	ok := httpSMS("http-sched")
+	ok.SendAt, ok.ExpiresAt = &sendAt, &expires
+	past := httpSMS("http-past")
+	gone := now.Add(-time.Minute)
+	past.ExpiresAt = &gone
+	out := h.postMessages(map[string]any{"messages": []httpapi.MessageRequest{ok, past}})
+	if len(out.Results) != 2 || out.Results[0].MessageID == "" || out.Results[1].Error == nil || out.Results[1].Error.Field != "validity" {
+		t.Fatalf("HTTP answers %+v", out.Results)
+	}
+	m, err = h.d.Store().Get(mustID(t, out.Results[0].MessageID))
+	if err != nil || !m.NotBefore.Equal(sendAt) || !m.Deadline.Equal(expires) {
+		t.Fatalf("HTTP message stored %v / %v (%v), want %v / %v", m.NotBefore, m.Deadline, err, sendAt, expires)
 	}
 }

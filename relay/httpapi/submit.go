@@ -83,8 +83,15 @@ func submission(m *MessageRequest) (intake.Submit, *door.Refusal) {
 		Subject: m.Subject, Title: m.Title,
 		Kakao: message.Kakao{SenderKey: m.SenderKey, TemplateCode: m.TemplateCode,
 			Buttons: buttons, ImageURL: m.ImageURL, Ad: m.Ad},
-		Fallback: fb, Truncate: m.Truncate,
+		Fallback: fb, Truncate: m.Truncate, NotBefore: timeOrZero(m.SendAt), Expires: timeOrZero(m.ExpiresAt),
 	}}, nil
+}
+
+func timeOrZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }
 
 // maxKey bounds an idempotency key, as the store bounds a client reference.

@@ -22,6 +22,11 @@ type MessageRequest struct {
 	Ad             bool            `json:"ad,omitempty"`
 	Fallback       string          `json:"fallback,omitempty"` // none, sms, lms, auto
 	Truncate       bool            `json:"truncate,omitempty"`
+	// SendAt schedules the message: not sent before it (RFC 3339; absent
+	// or past: at once). ExpiresAt is its own validity, its deadline when
+	// earlier than the relay's.
+	SendAt    *time.Time `json:"send_at,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // batchRequest is the batch form of the body.

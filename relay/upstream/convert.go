@@ -87,6 +87,8 @@ func MessageFromSubmit(customer string, s *upstreampb.Submit) (message.Message, 
 		Kakao:     kakaoOf(s),
 		Fallback:  fb,
 		Truncate:  s.Truncate,
+		NotBefore: unixMs(s.SendAtMs),
+		Deadline:  unixMs(s.ExpiresAtMs),
 	}, nil
 }
 
@@ -140,7 +142,17 @@ func RequestFromSubmit(s *upstreampb.Submit) (door.Request, *door.Refusal) {
 		Kakao:     kakaoOf(s),
 		Fallback:  fb,
 		Truncate:  s.Truncate,
+		NotBefore: unixMs(s.SendAtMs),
+		Expires:   unixMs(s.ExpiresAtMs),
 	}, nil
+}
+
+// unixMs is a time in Unix milliseconds; 0 (or less) is none.
+func unixMs(ms int64) time.Time {
+	if ms <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
 }
 
 // kakaoOf is the Kakao part of a submit.

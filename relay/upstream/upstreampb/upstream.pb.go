@@ -893,21 +893,28 @@ func (x *BindResp) GetMaxFrameSize() uint32 {
 }
 
 type Submit struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ClientRef     string                 `protobuf:"bytes,1,opt,name=client_ref,json=clientRef,proto3" json:"client_ref,omitempty"` // the customer's reference; a repeat is answered OK + duplicate
-	Product       Product                `protobuf:"varint,2,opt,name=product,proto3,enum=msgrelay.upstream.v1.Product" json:"product,omitempty"`
-	Sender        string                 `protobuf:"bytes,3,opt,name=sender,proto3" json:"sender,omitempty"`       // sender number, digits
-	Recipient     string                 `protobuf:"bytes,4,opt,name=recipient,proto3" json:"recipient,omitempty"` // Korean mobile number, digits
-	Text          string                 `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
-	Subject       string                 `protobuf:"bytes,6,opt,name=subject,proto3" json:"subject,omitempty"`                      // LMS subject
-	SenderKey     string                 `protobuf:"bytes,7,opt,name=sender_key,json=senderKey,proto3" json:"sender_key,omitempty"` // Kakao sender profile key
-	TemplateCode  string                 `protobuf:"bytes,8,opt,name=template_code,json=templateCode,proto3" json:"template_code,omitempty"`
-	ButtonsJson   string                 `protobuf:"bytes,9,opt,name=buttons_json,json=buttonsJson,proto3" json:"buttons_json,omitempty"`
-	ImageUrl      string                 `protobuf:"bytes,10,opt,name=image_url,json=imageUrl,proto3" json:"image_url,omitempty"`
-	Ad            bool                   `protobuf:"varint,11,opt,name=ad,proto3" json:"ad,omitempty"`      // FriendTalk advertising
-	Title         string                 `protobuf:"bytes,12,opt,name=title,proto3" json:"title,omitempty"` // Kakao title
-	Fallback      Fallback               `protobuf:"varint,13,opt,name=fallback,proto3,enum=msgrelay.upstream.v1.Fallback" json:"fallback,omitempty"`
-	Truncate      bool                   `protobuf:"varint,14,opt,name=truncate,proto3" json:"truncate,omitempty"` // a fallback LMS may be cut to its limit
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	ClientRef    string                 `protobuf:"bytes,1,opt,name=client_ref,json=clientRef,proto3" json:"client_ref,omitempty"` // the customer's reference; a repeat is answered OK + duplicate
+	Product      Product                `protobuf:"varint,2,opt,name=product,proto3,enum=msgrelay.upstream.v1.Product" json:"product,omitempty"`
+	Sender       string                 `protobuf:"bytes,3,opt,name=sender,proto3" json:"sender,omitempty"`       // sender number, digits
+	Recipient    string                 `protobuf:"bytes,4,opt,name=recipient,proto3" json:"recipient,omitempty"` // Korean mobile number, digits
+	Text         string                 `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
+	Subject      string                 `protobuf:"bytes,6,opt,name=subject,proto3" json:"subject,omitempty"`                      // LMS subject
+	SenderKey    string                 `protobuf:"bytes,7,opt,name=sender_key,json=senderKey,proto3" json:"sender_key,omitempty"` // Kakao sender profile key
+	TemplateCode string                 `protobuf:"bytes,8,opt,name=template_code,json=templateCode,proto3" json:"template_code,omitempty"`
+	ButtonsJson  string                 `protobuf:"bytes,9,opt,name=buttons_json,json=buttonsJson,proto3" json:"buttons_json,omitempty"`
+	ImageUrl     string                 `protobuf:"bytes,10,opt,name=image_url,json=imageUrl,proto3" json:"image_url,omitempty"`
+	Ad           bool                   `protobuf:"varint,11,opt,name=ad,proto3" json:"ad,omitempty"`      // FriendTalk advertising
+	Title        string                 `protobuf:"bytes,12,opt,name=title,proto3" json:"title,omitempty"` // Kakao title
+	Fallback     Fallback               `protobuf:"varint,13,opt,name=fallback,proto3,enum=msgrelay.upstream.v1.Fallback" json:"fallback,omitempty"`
+	Truncate     bool                   `protobuf:"varint,14,opt,name=truncate,proto3" json:"truncate,omitempty"` // a fallback LMS may be cut to its limit
+	// Scheduled sending: not sent before this time (Unix milliseconds; 0 or
+	// past: at once). It must leave a minute before the message's deadline.
+	SendAtMs int64 `protobuf:"varint,15,opt,name=send_at_ms,json=sendAtMs,proto3" json:"send_at_ms,omitempty"`
+	// The message's own validity (Unix milliseconds; 0: the relay's): it is
+	// final by then, expired if nothing else, when that is earlier than the
+	// relay's validity. At most 48 hours from acceptance.
+	ExpiresAtMs   int64 `protobuf:"varint,16,opt,name=expires_at_ms,json=expiresAtMs,proto3" json:"expires_at_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1038,6 +1045,20 @@ func (x *Submit) GetTruncate() bool {
 		return x.Truncate
 	}
 	return false
+}
+
+func (x *Submit) GetSendAtMs() int64 {
+	if x != nil {
+		return x.SendAtMs
+	}
+	return 0
+}
+
+func (x *Submit) GetExpiresAtMs() int64 {
+	if x != nil {
+		return x.ExpiresAtMs
+	}
+	return 0
 }
 
 type SubmitResp struct {
@@ -1773,7 +1794,7 @@ const file_upstream_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x18\n" +
 	"\aversion\x18\x03 \x01(\rR\aversion\x12\"\n" +
 	"\rmax_in_flight\x18\x04 \x01(\rR\vmaxInFlight\x12$\n" +
-	"\x0emax_frame_size\x18\x05 \x01(\rR\fmaxFrameSize\"\xc6\x03\n" +
+	"\x0emax_frame_size\x18\x05 \x01(\rR\fmaxFrameSize\"\x88\x04\n" +
 	"\x06Submit\x12\x1d\n" +
 	"\n" +
 	"client_ref\x18\x01 \x01(\tR\tclientRef\x127\n" +
@@ -1791,7 +1812,10 @@ const file_upstream_proto_rawDesc = "" +
 	"\x02ad\x18\v \x01(\bR\x02ad\x12\x14\n" +
 	"\x05title\x18\f \x01(\tR\x05title\x12:\n" +
 	"\bfallback\x18\r \x01(\x0e2\x1e.msgrelay.upstream.v1.FallbackR\bfallback\x12\x1a\n" +
-	"\btruncate\x18\x0e \x01(\bR\btruncate\"\x85\x02\n" +
+	"\btruncate\x18\x0e \x01(\bR\btruncate\x12\x1c\n" +
+	"\n" +
+	"send_at_ms\x18\x0f \x01(\x03R\bsendAtMs\x12\"\n" +
+	"\rexpires_at_ms\x18\x10 \x01(\x03R\vexpiresAtMs\"\x85\x02\n" +
 	"\n" +
 	"SubmitResp\x124\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x1c.msgrelay.upstream.v1.StatusR\x06status\x12\x1d\n" +
