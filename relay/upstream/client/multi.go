@@ -1,0 +1,221 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// ErrNoneLive is what a Multi answers when none of its connections is up.
+var ErrNoneLive = errors.New("upstream/client: no relay connection is up")
+
+// Redial backoff of a Multi's broken connections.
+const (
+	redialMin = 100 * time.Millisecond
+	redialMax = 5 * time.Second
+)
+
+// Multi is a client of several relays at once, the nodes of a cluster:
+// one connection to each address, each submit sent on a live one in turn.
+// A connection that breaks is dialled again in the background, backing off
+// from 100 ms to 5 s, until Close. Each connection receives its own
+// node's reports (Options.OnReport is shared by all, and may be called
+// from several goroutines at once). A submit whose connection fails
+// before its answer returns the error, as Client.Submit does: it may or
+// may not have been accepted, and sending it again with the same
+// client_ref is the caller's choice. Its methods are safe for concurrent
+// use.
+type Multi struct {
+	addrs  []string
+	opt    Options
+	next   atomic.Uint32
+	stop   chan struct{}
+	ctx    context.Context // ends at Close: a dial under way gives up
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu struct {
+		sync.Mutex
+		conns  []*Client // by address; nil while that one is down
+		closed bool
+	}
+}
+
+// SplitAddrs splits a comma-separated address list, dropping blanks.
+func SplitAddrs(list string) []string {
+	var out []string
+	for _, a := range strings.Split(list, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// DialMulti connects to every address of the comma-separated list and
+// binds on each. It fails only when none binds; those that did not are
+// dialled again in the background.
+func DialMulti(ctx context.Context, addrs string, opt Options) (*Multi, error) {
+	opt = opt.withDefaults()
+	m := &Multi{addrs: SplitAddrs(addrs), opt: opt, stop: make(chan struct{})}
+	if len(m.addrs) == 0 {
+		return nil, fmt.Errorf("upstream/client: no address in %q", addrs)
+	}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	m.mu.conns = make([]*Client, len(m.addrs))
+	errs := make([]error, len(m.addrs))
+	var wg sync.WaitGroup
+	for i, a := range m.addrs {
+		wg.Go(func() { m.mu.conns[i], errs[i] = Dial(ctx, a, opt) })
+	}
+	wg.Wait()
+	up := 0
+	for i, c := range m.mu.conns {
+		if c != nil {
+			up++
+		}
+		m.wg.Go(func() { m.keep(i, c) })
+	}
+	if up == 0 {
+		m.Close()
+		return nil, fmt.Errorf("upstream/client: no address bound: %w", errors.Join(errs...))
+	}
+	return m, nil
+}
+
+// keep holds connection i up: it waits for c (nil: down) to break, then
+// dials its address again until one binds or the Multi closes.
+func (m *Multi) keep(i int, c *Client) {
+	backoff := time.Duration(0)
+	for {
+		if c != nil {
+			select {
+			case <-c.Done():
+			case <-m.stop:
+				return
+			}
+			m.opt.Logger.Warn("relay connection broken; dialling again", "addr", m.addrs[i], "err", c.Err())
+			m.set(i, nil)
+			backoff = 0
+		}
+		backoff = min(max(2*backoff, redialMin), redialMax)
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-m.stop:
+			t.Stop()
+			return
+		}
+		ctx, cancel := context.WithTimeout(m.ctx, redialMax)
+		nc, err := Dial(ctx, m.addrs[i], m.opt)
+		cancel()
+		if err != nil {
+			continue
+		}
+		if !m.set(i, nc) {
+			nc.Close()
+			return
+		}
+		c = nc
+	}
+}
+
+// set records connection i; false when the Multi has closed.
+func (m *Multi) set(i int, c *Client) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.mu.closed {
+		return false
+	}
+	m.mu.conns[i] = c
+	return true
+}
+
+// pick returns a live connection, each in turn.
+func (m *Multi) pick() (*Client, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.mu.closed {
+		return nil, ErrClosed
+	}
+	n := uint32(len(m.mu.conns))
+	start := m.next.Add(1)
+	for k := range n {
+		if c := m.mu.conns[(start+k)%n]; c != nil && c.Err() == nil {
+			return c, nil
+		}
+	}
+	return nil, ErrNoneLive
+}
+
+// Submit sends one message on a live connection and waits for its answer
+// (Client.Submit).
+func (m *Multi) Submit(ctx context.Context, s *upstreampb.Submit) (*upstreampb.SubmitResp, error) {
+	c, err := m.pick()
+	if err != nil {
+		return nil, err
+	}
+	return c.Submit(ctx, s)
+}
+
+// SubmitAsync sends one message on a live connection without waiting for
+// its answer (Client.SubmitAsync). A connection that broke just before is
+// passed over for the next live one, since nothing was sent on it.
+func (m *Multi) SubmitAsync(ctx context.Context, s *upstreampb.Submit, done func(*upstreampb.SubmitResp, error)) error {
+	for range len(m.addrs) {
+		c, err := m.pick()
+		if err != nil {
+			return err
+		}
+		if err := c.SubmitAsync(ctx, s, done); err == nil || ctx.Err() != nil || c.Err() == nil {
+			return err
+		}
+	}
+	return ErrNoneLive
+}
+
+// Done is closed when the Multi is closed; a broken connection does not
+// close it (it is dialled again).
+func (m *Multi) Done() <-chan struct{} { return m.stop }
+
+// Live counts the connections up now.
+func (m *Multi) Live() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, c := range m.mu.conns {
+		if c != nil && c.Err() == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// Close unbinds every connection and stops dialling.
+func (m *Multi) Close() error {
+	m.mu.Lock()
+	if m.mu.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.mu.closed = true
+	conns := m.mu.conns
+	m.mu.Unlock()
+	close(m.stop)
+	m.cancel()
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		if c != nil {
+			wg.Go(func() { c.Close() })
+		}
+	}
+	wg.Wait()
+	m.wg.Wait()
+	return nil
+}
