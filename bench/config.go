@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/msgrelay/relay/relay/upstream/client"
 )
 
 // Config is one scenario. The zero value is not useful; start from
@@ -14,7 +16,9 @@ import (
 type Config struct {
 	// Addr of a running relayd (its address for the Ingress); empty runs
 	// an in-process relay with simulated carriers in a temporary data
-	// directory.
+	// directory. For the upstream ingress it may list the nodes of a
+	// cluster, "a,b,c": each connection then holds one to every node and
+	// sends each submit to a live one (client.Multi).
 	Addr string
 	// Customer and Secret authenticate against a running relayd. In
 	// process, the harness makes its own customers.
@@ -180,6 +184,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("http batch %d (1 to 1000), in flight %d: must be positive", c.HTTPBatch, c.HTTPInFlight))
 		}
 	case IngressSMPP:
+		if len(client.SplitAddrs(c.Addr)) > 1 {
+			errs = append(errs, errors.New("ingress smpp: one address only"))
+		}
 		if c.Mix.Kakao() {
 			errs = append(errs, errors.New("ingress smpp carries SMS and LMS only"))
 		}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -21,7 +22,7 @@ import (
 type load struct {
 	cfg      *Config
 	t        *tracker
-	clients  []*client.Client
+	clients  []upstreamConn
 	next     atomic.Int64 // next message index
 	sent     atomic.Int64
 	end      time.Time // zero for a count run
@@ -30,14 +31,30 @@ type load struct {
 	http     *httpLoad     // nil: submits go over the upstream connections
 }
 
-func dialAll(ctx context.Context, c *Config, addr string, creds func(i int) (string, string), t *tracker) ([]*client.Client, error) {
-	var cs []*client.Client
+// upstreamConn is one of the loader's upstream connections: a Client, or
+// a Multi over the nodes of a cluster (Config.Addr "a,b,c").
+type upstreamConn interface {
+	SubmitAsync(ctx context.Context, s *upstreampb.Submit, done func(*upstreampb.SubmitResp, error)) error
+	Done() <-chan struct{}
+	Close() error
+}
+
+func dialAll(ctx context.Context, c *Config, addr string, creds func(i int) (string, string), t *tracker) ([]upstreamConn, error) {
+	var cs []upstreamConn
+	multi := len(client.SplitAddrs(addr)) > 1
 	for i := range c.Conns {
 		id, secret := creds(i)
-		cl, err := client.Dial(ctx, addr, client.Options{
+		opt := client.Options{
 			Customer: id, Secret: secret, ClientName: fmt.Sprintf("relaybench-%d", i+1),
 			Window: c.Window, PingInterval: -1, OnReport: t.report,
-		})
+		}
+		var cl upstreamConn
+		var err error
+		if multi {
+			cl, err = client.DialMulti(ctx, addr, opt)
+		} else {
+			cl, err = client.Dial(ctx, addr, opt)
+		}
 		if err != nil {
 			for _, cl := range cs {
 				cl.Close()
@@ -92,7 +109,7 @@ func (l *load) run(ctx context.Context) {
 
 // sender submits on one connection until the run is done; answers counts
 // the submits whose answer has not come yet.
-func (l *load) sender(ctx context.Context, cl *client.Client, answers *sync.WaitGroup) {
+func (l *load) sender(ctx context.Context, cl upstreamConn, answers *sync.WaitGroup) {
 	for {
 		i, ok := l.take(ctx)
 		if !ok {
@@ -113,6 +130,17 @@ func (l *load) sender(ctx context.Context, cl *client.Client, answers *sync.Wait
 		if err != nil {
 			answers.Done()
 			l.t.errors.Add(1)
+			if errors.Is(err, client.ErrNoneLive) {
+				// Every node of a cluster is down: its connections are
+				// being dialled again; give them a moment, not a message
+				// index each.
+				t := time.NewTimer(10 * time.Millisecond)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+				}
+			}
 			select {
 			case <-cl.Done():
 				return // this connection is gone; the others carry on

@@ -114,3 +114,28 @@ func TestRemoteMode(t *testing.T) {
 	// is allowed and counted, never billed twice.
 	t.Logf("duplicate reports over 2 connections of one customer: %d", res.DuplicateReports)
 }
+
+// TestRemoteModeSeveralAddrs: -addr with a list (here the same relay
+// twice, as two nodes) drives every address through client.Multi: all
+// accepted and delivered, none lost.
+func TestRemoteModeSeveralAddrs(t *testing.T) {
+	c := DefaultConfig()
+	c.Customers, c.Conns = 1, 1
+	p, err := startInproc(&c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close(context.Background())
+	r := DefaultConfig()
+	r.Addr, r.Customer, r.Secret = p.d.UpstreamAddr()+","+p.d.UpstreamAddr(), customerID(0), p.secret
+	r.Messages, r.Conns, r.Window, r.Drain = 500, 1, 32, 15*time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := Run(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != 500 || res.Delivered != 500 || res.Lost != 0 || res.DoubleBilled != 0 {
+		t.Errorf("run over two addresses: %+v", res)
+	}
+}

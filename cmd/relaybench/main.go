@@ -24,7 +24,7 @@ import (
 
 func main() {
 	c := bench.DefaultConfig()
-	flag.StringVar(&c.Addr, "addr", "", "address of a running relayd for the ingress; empty runs an in-process relay")
+	flag.StringVar(&c.Addr, "addr", "", "address of a running relayd for the ingress (for -ingress upstream, several comma-separated: the nodes of a cluster, each submit to a live one); empty runs an in-process relay")
 	flag.StringVar(&c.Customer, "customer", "", "customer id (with -addr)")
 	flag.StringVar(&c.Secret, "secret", os.Getenv("RELAYBENCH_SECRET"), "customer secret (with -addr; default $RELAYBENCH_SECRET)")
 	flag.IntVar(&c.PID, "pid", 0, "pid of the relayd, to read its peak RSS (with -addr)")
