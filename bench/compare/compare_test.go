@@ -25,7 +25,7 @@ func TestCompareShort(t *testing.T) {
 	o.binDir = t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if err := build(ctx, o.binDir); err != nil {
+	if err := build(ctx, o.binDir, false); err != nil {
 		t.Fatal(err)
 	}
 	systems := map[string]func(context.Context, *options, string) (result, error){"relayd": runRelayd}

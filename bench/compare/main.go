@@ -43,6 +43,7 @@ type options struct {
 	binds        int
 	bindWindow   int
 	receiptDelay time.Duration
+	rate         float64
 	drain        time.Duration
 	kannel       string
 	binDir       string
@@ -78,6 +79,7 @@ func main() {
 	flag.IntVar(&o.binds, "binds", 1, "relayd's binds to the SMSC (Kannel keeps one)")
 	flag.IntVar(&o.bindWindow, "bind-window", 100, "submits in flight per SMPP bind, both systems")
 	flag.DurationVar(&o.receiptDelay, "receipt-delay", 100*time.Millisecond, "the SMSC's delay from submit_sm_resp to receipt")
+	flag.Float64Var(&o.rate, "rate", 0, "relayd only: offered submits per second (relaybench -rate); 0 as fast as the windows allow")
 	flag.DurationVar(&o.drain, "drain", 60*time.Second, "longest wait for final reports after the last send")
 	flag.StringVar(&o.kannel, "kannel", "auto", "auto (when installed), off, or require")
 	flag.StringVar(&o.binDir, "bin", "", "directory with prebuilt relayd, smscsim and relaybench (default: build them)")
@@ -109,7 +111,7 @@ func run(ctx context.Context, o *options) error {
 	}
 	if o.binDir == "" {
 		o.binDir = filepath.Join(work, "bin")
-		if err := build(ctx, o.binDir); err != nil {
+		if err := build(ctx, o.binDir, true); err != nil {
 			return err
 		}
 	}
@@ -149,18 +151,27 @@ func run(ctx context.Context, o *options) error {
 	return nil
 }
 
-// build compiles the three programs the relayd side runs.
-func build(ctx context.Context, dir string) error {
+// build compiles the three programs the relayd side runs. With pgo,
+// relayd is built as it is released, with cmd/relayd/relayd.pgo; that
+// compiles its whole dependency tree again, some minutes of CPU, so the
+// test of this command builds without it.
+func build(ctx context.Context, dir string, pgo bool) error {
 	root, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}").Output()
 	if err != nil {
 		return fmt.Errorf("compare: finding the module (run inside it): %w", err)
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+string(filepath.Separator),
-		"./cmd/relayd", "./cmd/smscsim", "./cmd/relaybench")
-	cmd.Dir = strings.TrimSpace(string(root))
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("compare: go build: %w", err)
+	out := dir + string(filepath.Separator)
+	relayd := []string{"build", "-o", out, "./cmd/relayd"}
+	if pgo {
+		relayd = []string{"build", "-pgo=cmd/relayd/relayd.pgo", "-o", out, "./cmd/relayd"}
+	}
+	for _, args := range [][]string{relayd, {"build", "-o", out, "./cmd/smscsim", "./cmd/relaybench"}} {
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir = strings.TrimSpace(string(root))
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("compare: go %s: %w", strings.Join(args, " "), err)
+		}
 	}
 	return nil
 }

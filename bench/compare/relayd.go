@@ -118,7 +118,8 @@ func runRelayd(ctx context.Context, o *options, dir string) (result, error) {
 		"-addr", fmt.Sprintf("127.0.0.1:%d", upPort),
 		"-customer", benchCustomer, "-secret", benchSecret, "-sender", benchSender,
 		"-pid", strconv.Itoa(relayd.pid()), "-n", strconv.Itoa(o.n),
-		"-conns", strconv.Itoa(o.conns), "-window", strconv.Itoa(o.window), "-json")
+		"-conns", strconv.Itoa(o.conns), "-window", strconv.Itoa(o.window),
+		"-rate", strconv.FormatFloat(o.rate, 'f', -1, 64), "-json")
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	runErr := cmd.Run()
