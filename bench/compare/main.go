@@ -16,6 +16,9 @@
 //
 //	go run ./bench/compare                      # 3 rounds × 50,000 SMS each
 //	go run ./bench/compare -rounds 5 -n 100000 -json
+//	go run ./bench/compare -kannel off -receipt-delay 0 -rate 2000 -n 16000
+//
+// relayd is built with cmd/relayd/relayd.pgo, as it is released.
 //
 // bench/README.md explains the figures.
 package main
