@@ -2,6 +2,8 @@ package relay
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
@@ -167,5 +169,17 @@ func TestScheduleAndValidityOnEveryDoor(t *testing.T) {
 	m, err = h.d.Store().Get(mustID(t, out.Results[0].MessageID))
 	if err != nil || !m.NotBefore.Equal(sendAt) || !m.Deadline.Equal(expires) {
 		t.Fatalf("HTTP message stored %v / %v (%v), want %v / %v", m.NotBefore, m.Deadline, err, sendAt, expires)
+	}
+	req, _ := http.NewRequest("GET", "http://"+h.d.HTTPAddr()+"/v1/messages/"+out.Results[0].MessageID, nil)
+	req.Header.Set("Authorization", "Bearer "+shopAPIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v httpapi.MessageView
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || v.SendAt == nil || !v.SendAt.Equal(sendAt) ||
+		v.Deadline == nil || !v.Deadline.Equal(expires) {
+		t.Fatalf("GET shows send_at %v, deadline %v (%v)", v.SendAt, v.Deadline, err)
 	}
 }

@@ -29,7 +29,8 @@ func viewOf(m *message.Message) *MessageView {
 	v := &MessageView{
 		ID: m.ID.String(), IdempotencyKey: m.ClientRef, Ingress: m.Ingress.String(),
 		Product: m.Product.String(), State: m.State.String(), Final: m.State.Final(),
-		AcceptedAt: m.AcceptedAt.UTC(), FinalAt: timePtr(m.FinalAt), Legs: legsOf(m),
+		AcceptedAt: m.AcceptedAt.UTC(), SendAt: timePtr(m.NotBefore), Deadline: timePtr(m.Deadline),
+		FinalAt: timePtr(m.FinalAt), Legs: legsOf(m),
 	}
 	if m.Billed != message.ProductUnknown {
 		v.Billed = m.Billed.String()

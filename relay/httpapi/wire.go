@@ -71,6 +71,8 @@ type MessageView struct {
 	Billed         string       `json:"billed,omitempty"`
 	Result         *FinalResult `json:"result,omitempty"`
 	AcceptedAt     time.Time    `json:"accepted_at"`
+	SendAt         *time.Time   `json:"send_at,omitempty"`  // when it was scheduled for, if it was
+	Deadline       *time.Time   `json:"deadline,omitempty"` // when it is final at the latest
 	FinalAt        *time.Time   `json:"final_at,omitempty"`
 	Legs           []Leg        `json:"legs"`
 }
