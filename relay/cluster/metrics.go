@@ -12,7 +12,7 @@ import (
 // HELP lines of the exposition.
 var MetricHelp = map[string]string{
 	"relay_cluster_connected":                 "1 while the node is connected to a NATS server.",
-	"relay_cluster_stream_ready":              "1 once the receipt stream is set up and this node reads it.",
+	"relay_cluster_stream_ready":              "1 while the receipt stream is set up, this node reads it, and it answers (a quorum of its servers is up).",
 	"relay_cluster_routes":                    "Routes of the embedded NATS server to the cluster's other servers.",
 	"relay_cluster_setup_errors_total":        "Tries to set up the receipt stream that failed (no quorum yet, no server).",
 	"relay_cluster_receipts_forwarded_total":  "Receipts this node could not correlate and the stream kept, by whether the stream had a copy already.",
@@ -39,7 +39,7 @@ func newNodeMetrics(set *metrics.Set, n *Node) *nodeMetrics {
 		return 0
 	}
 	set.NewGauge(`relay_cluster_connected`, func() float64 { return b2f(n.nc.IsConnected()) })
-	set.NewGauge(`relay_cluster_stream_ready`, func() float64 { return b2f(n.ready.Load()) })
+	set.NewGauge(`relay_cluster_stream_ready`, func() float64 { return b2f(n.Ready()) })
 	if n.srv != nil {
 		set.NewGauge(`relay_cluster_routes`, func() float64 { return float64(n.srv.NumRoutes()) })
 	}

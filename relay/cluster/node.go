@@ -42,7 +42,8 @@ type Node struct {
 	js    jetstream.JetStream
 	m     *nodeMetrics
 
-	ready atomic.Bool // the receipt stream and this node's consumer exist
+	ready  atomic.Bool // the receipt stream and this node's consumer exist
+	answer atomic.Bool // the stream answered the last probe or publish: a quorum
 
 	mu struct {
 		sync.Mutex
@@ -119,7 +120,9 @@ func (n *Node) setupLoop() {
 		err := n.setup()
 		if err == nil {
 			n.ready.Store(true)
+			n.answer.Store(true)
 			n.log.Info("cluster: receipt stream ready", "node", n.cfg.Node, "replicas", n.cfg.Replicas)
+			n.probeLoop()
 			return
 		}
 		n.m.setupErrors.Inc()
@@ -163,16 +166,41 @@ func (n *Node) setup() error {
 	return nil
 }
 
+// probeEvery is how often a node asks the stream whether it answers, for
+// /status and relay_cluster_stream_ready; every publish tells it too.
+const probeEvery = 2 * time.Second
+
+// probeLoop asks the receipt stream for its state until the node closes:
+// a stream without a quorum has no leader to answer.
+func (n *Node) probeLoop() {
+	t := time.NewTicker(probeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), probeEvery/2)
+		_, err := n.js.Stream(ctx, receiptStreamName)
+		cancel()
+		if ok := err == nil; ok != n.answer.Swap(ok) {
+			n.log.Warn("cluster: receipt stream", "answers", ok, "err", err)
+		}
+	}
+}
+
 func (n *Node) consumerName() string { return "receipts_" + n.cfg.Node }
 
-// Ready reports whether the receipt stream is set up and this node reads it.
-func (n *Node) Ready() bool { return n.ready.Load() }
+// Ready reports whether the receipt stream is set up, this node reads it,
+// and it answered the last probe or publish (it has a quorum).
+func (n *Node) Ready() bool { return n.ready.Load() && n.answer.Load() }
 
 // Status is what /status shows of the node.
 type Status struct {
 	Node        string `json:"node"`
 	Connected   bool   `json:"connected"`    // to a NATS server
-	StreamReady bool   `json:"stream_ready"` // the receipt stream answers
+	StreamReady bool   `json:"stream_ready"` // the receipt stream is set up and answers (a quorum)
 	Embedded    bool   `json:"embedded"`     // the node runs one of the servers
 	Routes      int    `json:"routes"`       // the embedded server's routes to the others
 	Forwarded   uint64 `json:"receipts_forwarded"`
@@ -182,7 +210,7 @@ type Status struct {
 
 // Status reports the node's state now.
 func (n *Node) Status() Status {
-	s := Status{Node: n.cfg.Node, Connected: n.nc.IsConnected(), StreamReady: n.ready.Load(), Embedded: n.srv != nil,
+	s := Status{Node: n.cfg.Node, Connected: n.nc.IsConnected(), StreamReady: n.Ready(), Embedded: n.srv != nil,
 		Forwarded: n.m.forwarded.Get(), Refused: n.m.refused.Get(), Read: n.m.read()}
 	if n.srv != nil {
 		s.Routes = n.srv.NumRoutes()

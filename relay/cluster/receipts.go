@@ -142,6 +142,7 @@ func (n *Node) Forward(ctx context.Context, rc store.Receipt, content []byte) er
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
 	defer cancel()
 	ack, err := n.js.Publish(ctx, receiptSubject, b, jetstream.WithMsgID(msgID(&rc, content)))
+	n.answer.Store(err == nil)
 	if err != nil {
 		n.m.refused.Inc()
 		return fmt.Errorf("%w: %w", ErrNoQuorum, err)

@@ -196,16 +196,25 @@ func (r *reports) count() int {
 	return len(r.states)
 }
 
-// TestReceiptsOnAnyNode: every receipt comes on another node's bind than
-// the one that sent its message; every message is still delivered, billed
+// TestCluster runs the cluster's scenarios on one world (forming a
+// cluster is the slow part): receipts on any node, then a node down, then
+// no quorum.
+func TestCluster(t *testing.T) {
+	w := newWorld(t, smpptest.Config{ReceiptDelay: 2 * time.Second, RedeliverDelay: 300 * time.Millisecond, MaxRedeliveries: 10_000,
+		Behavior: smpptest.Behavior{ReceiptsElsewhere: true}})
+	w.waitFor("every node bound", 30*time.Second, func() bool { return w.smsc.Stats().Open == 3 })
+	t.Run("receipts on any node", func(t *testing.T) { w.t = t; receiptsOnAnyNode(w) })
+	t.Run("receipts wait for their node", func(t *testing.T) { w.t = t; receiptsWaitForTheirNode(w) })
+}
+
+// receiptsOnAnyNode: every receipt comes on another node's bind than the
+// one that sent its message; every message is still delivered, billed
 // once, on the node that accepted it.
-func TestReceiptsOnAnyNode(t *testing.T) {
+func receiptsOnAnyNode(w *world) {
 	n := 300
 	if os.Getenv("RELAY_CLUSTER_FULL") != "" {
 		n = 30_000
 	}
-	w := newWorld(t, smpptest.Config{Behavior: smpptest.Behavior{ReceiptsElsewhere: true}})
-	w.waitFor("every node bound", 30*time.Second, func() bool { return w.smsc.Stats().Open == 3 })
 	start := time.Now()
 	msgs, rep := w.send(n)
 	w.waitFor("every final report", 5*time.Minute, func() bool {
@@ -217,7 +226,7 @@ func TestReceiptsOnAnyNode(t *testing.T) {
 		}
 		return false
 	})
-	t.Logf("%d messages over 3 nodes, every receipt on another node: final in %v", n, time.Since(start).Round(time.Millisecond))
+	w.t.Logf("%d messages over 3 nodes, every receipt on another node: final in %v", n, time.Since(start).Round(time.Millisecond))
 	w.check(msgs, rep)
 }
 
@@ -319,4 +328,14 @@ func fixedFreeAddr(t *testing.T) string {
 	}
 	t.Fatal("no free port below the ephemeral range")
 	return ""
+}
+
+func httpGet(url string) (string, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
 }

@@ -1,0 +1,120 @@
+package cluster_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/upstream/client"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// receiptsWaitForTheirNode: receipts for a node that is down wait in
+// the stream until it returns; without a NATS quorum they are refused with
+// a temporary error, the carrier sends them again, and they are applied
+// once the quorum is back. Nothing is lost or billed twice.
+func receiptsWaitForTheirNode(w *world) {
+	t := w.t
+	month := time.Now().In(seoul).Format("2006-01")
+	before, err := w.nodes[1].Store().MonthCounts("shop", month)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Node 2 sends, and stops before the receipts come: they land on
+	// node 1 or 3, which keep the quorum, and wait for node 2.
+	first := w.sendOn(1, 30, "a")
+	w.stop(1)
+	w.waitFor("the receipts in the stream", time.Minute, func() bool {
+		return w.nodes[0].Cluster().Status().Forwarded+w.nodes[2].Cluster().Status().Forwarded >= 30
+	})
+	w.start(1)
+	w.waitDelivered(1, first)
+
+	// Node 2 sends again; nodes 2 and 3 stop: node 1 alone has no quorum,
+	// so it refuses the receipts and the carrier keeps sending them.
+	second := w.sendOn(1, 30, "b")
+	w.stop(1)
+	w.stop(2)
+	w.waitFor("receipts refused without a quorum", time.Minute, func() bool {
+		return w.nodes[0].Cluster().Status().Refused > 0
+	})
+	if s := w.status(0); !strings.Contains(s, "no NATS quorum") {
+		t.Errorf("/status does not warn without a quorum:\n%s", s)
+	}
+	w.start(1)
+	w.start(2)
+	w.waitDelivered(1, second)
+
+	counts, err := w.nodes[1].Store().MonthCounts("shop", month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := counts[message.ProductSMS] - before[message.ProductSMS]; got != 60 {
+		t.Errorf("node 2 billed %d SMS more, want 60", got)
+	}
+	for i, d := range w.nodes {
+		t.Logf("node %d: %+v", i+1, d.Cluster().Status())
+	}
+}
+
+// sendOn submits n SMS through node i and returns their ids.
+func (w *world) sendOn(i, n int, ref string) []message.ID {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := client.Dial(ctx, w.nodes[i].UpstreamAddr(), client.Options{Customer: "shop", Secret: secret, ClientName: "cluster-test"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer c.Close()
+	var ids []message.ID
+	for k := range n {
+		resp, err := c.Submit(ctx, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Text: "down " + strconv.Itoa(k),
+			ClientRef: ref + strconv.Itoa(k), Sender: "0212345678", Recipient: "01012345678"})
+		if err != nil || resp.Status != upstreampb.Status_OK {
+			w.t.Fatalf("submit %d on node %d: %v %v", k, i+1, err, resp)
+		}
+		id, err := message.ParseID(resp.MessageId)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	// Sent before the node stops: the receipts then find it gone.
+	w.waitFor("the submits answered", time.Minute, func() bool {
+		for _, id := range ids {
+			m, err := w.nodes[i].Store().Get(id)
+			if err != nil || m.State == message.StateAccepted || m.State == message.StateQueued || m.State == message.StateSending {
+				return false
+			}
+		}
+		return true
+	})
+	return ids
+}
+
+func (w *world) waitDelivered(i int, ids []message.ID) {
+	w.t.Helper()
+	w.waitFor("every message delivered", 2*time.Minute, func() bool {
+		for _, id := range ids {
+			m, err := w.nodes[i].Store().Get(id)
+			if err != nil || m.State != message.StateDelivered {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func (w *world) status(i int) string {
+	var b strings.Builder
+	resp, err := httpGet("http://" + w.nodes[i].OpsAddr() + "/status?format=json")
+	if err != nil {
+		return err.Error()
+	}
+	b.WriteString(resp)
+	return b.String()
+}
