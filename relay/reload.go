@@ -125,7 +125,7 @@ func (d *Daemon) Reload(context.Context) ([]string, error) {
 	if err := d.door.SetConfig(cfg.Door); err != nil { // Validate passed it
 		d.log.Error("relay: reload: door limits", "err", err)
 	}
-	d.reg.Replace(d.state.applyCustomers(cs))
+	d.reg.Replace(func() []*customer.Customer { return d.state.applyCustomers(cs) })
 	if d.devReceiver != nil { // the dev webhook receiver checks the customers' signatures
 		var secrets []string
 		for _, c := range d.reg.All() {
