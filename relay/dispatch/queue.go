@@ -89,7 +89,7 @@ func (q *fifo) len() int {
 type delay struct {
 	wake    chan struct{}
 	now     func() time.Time
-	maxWait time.Duration // the longest it sleeps before it looks at the clock again
+	maxWait time.Duration // the longest it sleeps, holding messages, before it looks at the clock again
 	mu      struct {
 		sync.Mutex
 		h delayHeap
@@ -121,11 +121,11 @@ func (l *delay) run(ctx context.Context, out *fifo) {
 	defer t.Stop()
 	for {
 		l.mu.Lock()
-		wait := l.maxWait
+		wait := time.Hour // empty: until add wakes it
 		for l.mu.h.Len() > 0 {
 			next := l.mu.h[0]
 			if d := next.at.Sub(l.now()); d > 0 {
-				wait = min(d, wait)
+				wait = min(d, l.maxWait)
 				break
 			}
 			heap.Pop(&l.mu.h)
