@@ -180,6 +180,9 @@ func (s *Store) PurgeCustomer(ctx context.Context, customer string) (purged, ope
 		}
 		purged, open = purged+n, open+o
 		s.m.purged.Add(n)
+		if s.purgeStepDone != nil {
+			s.purgeStepDone()
+		}
 		if err := ctx.Err(); err != nil {
 			return purged, open, err
 		}

@@ -131,10 +131,13 @@ func (o *Options) setDefaults() {
 type Store struct {
 	db   *pebble.DB
 	opts Options
-	log  *slog.Logger
-	now  func() time.Time
-	ids  message.IDGen
-	m    *storeMetrics
+	// purgeStepDone, when set (by tests), is called after each committed
+	// batch of PurgeCustomer, between its commits.
+	purgeStepDone func()
+	log           *slog.Logger
+	now           func() time.Time
+	ids           message.IDGen
+	m             *storeMetrics
 
 	hot  hotCache   // builder goroutine only
 	refs *refFilter // client references that may exist
