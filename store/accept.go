@@ -82,9 +82,7 @@ func prepare(m *message.Message, now time.Time, validity time.Duration) *accepta
 	// asked for an earlier one, else acceptance + validity. Every state
 	// until a final one keeps it (dueOf), so no message, sent or not,
 	// outlives it.
-	if limit := r.AcceptedAt.Add(validity); r.Deadline.IsZero() || r.Deadline.After(limit) {
-		r.Deadline = limit
-	}
+	r.Deadline = message.DeadlineOf(r.AcceptedAt, validity, r.Deadline)
 	a := &acceptance{record: encodeRecord(nil, &r)}
 	if m.ClientRef != "" {
 		a.ref = refKey(m.Customer, m.ClientRef)

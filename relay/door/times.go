@@ -20,7 +20,6 @@ const MinSendWindow = time.Minute
 // validity and 48 hours is held to the relay's. A NotBefore already past
 // is sent at once.
 func checkTimes(req *Request, now time.Time, validity time.Duration) *Refusal {
-	deadline := now.Add(validity)
 	if !req.Expires.IsZero() {
 		switch {
 		case !req.Expires.After(now):
@@ -29,10 +28,9 @@ func checkTimes(req *Request, now time.Time, validity time.Duration) *Refusal {
 		case req.Expires.After(now.Add(message.ResultWindow)):
 			return refuse(RuleInvalidRequest, req.Expires.UTC().Format(time.RFC3339), message.ResultWindow.String(),
 				"the validity ends at %s, beyond the %v result window", req.Expires.UTC().Format(time.RFC3339), message.ResultWindow).about("validity")
-		case req.Expires.Before(deadline):
-			deadline = req.Expires
 		}
 	}
+	deadline := message.DeadlineOf(now, validity, req.Expires)
 	if req.NotBefore.After(deadline.Add(-MinSendWindow)) {
 		return refuse(RuleInvalidRequest, req.NotBefore.UTC().Format(time.RFC3339), deadline.UTC().Format(time.RFC3339),
 			"scheduled for %s, later than %v before its deadline %s", req.NotBefore.UTC().Format(time.RFC3339),

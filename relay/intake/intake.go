@@ -186,12 +186,6 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 		if !notBefore.After(now) {
 			notBefore = time.Time{} // at once
 		}
-		// The deadline the store sets (and the door checked the schedule
-		// against), set here too so dispatch holds the same one.
-		deadline := now.Add(in.o.Store.Validity())
-		if !dr.Expires.IsZero() && dr.Expires.Before(deadline) {
-			deadline = dr.Expires
-		}
 		msgs = append(msgs, &message.Message{
 			Customer:  customerID,
 			ClientRef: s.ClientRef,
@@ -207,8 +201,10 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 			Truncate:   dr.Truncate,
 			Receipts:   dr.Receipts,
 			AcceptedAt: now,
-			Deadline:   deadline,
-			NotBefore:  notBefore,
+			// The deadline the store sets (and the door checked the
+			// schedule against), set here too so dispatch holds the same.
+			Deadline:  message.DeadlineOf(now, in.o.Store.Validity(), dr.Expires),
+			NotBefore: notBefore,
 		})
 		slot = append(slot, i)
 	}

@@ -88,3 +88,14 @@ func (s Source) String() string {
 // ResultWindow is how long after sending a message may wait for its final
 // result (Art. 5-3). A message without a receipt by then is expired.
 const ResultWindow = 48 * time.Hour
+
+// DeadlineOf is the deadline of a message accepted at accepted under a
+// validity: acceptance + validity, or own, the submitter's own validity,
+// when it is set and earlier. The door checks a schedule against it, and
+// the store sets a message's Deadline to it once, at acceptance.
+func DeadlineOf(accepted time.Time, validity time.Duration, own time.Time) time.Time {
+	if limit := accepted.Add(validity); own.IsZero() || own.After(limit) {
+		return limit
+	}
+	return own
+}

@@ -96,3 +96,20 @@ func TestNamesRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestDeadlineOf: the submitter's own validity shortens the deadline,
+// never lengthens it; none leaves acceptance + validity.
+func TestDeadlineOf(t *testing.T) {
+	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	limit := at.Add(47 * time.Hour)
+	for _, c := range []struct{ own, want time.Time }{
+		{time.Time{}, limit},
+		{at.Add(time.Hour), at.Add(time.Hour)},
+		{limit, limit},
+		{at.Add(ResultWindow), limit},
+	} {
+		if got := DeadlineOf(at, 47*time.Hour, c.own); !got.Equal(c.want) {
+			t.Fatalf("own %v: %v, want %v", c.own, got, c.want)
+		}
+	}
+}
