@@ -119,12 +119,18 @@ func (s *Store) ApplyReceipt(ctx context.Context, rc Receipt) (Outcome, error) {
 		if rc.At.IsZero() {
 			rc.At = w.now
 		}
+		// Without the time the receipt was read, the write's own time
+		// can still check its dates, but not that it came after the
+		// holder's submit (Receipt.Arrived).
+		p := parkedReceipt{Receipt: rc, ParkedAt: cmp.Or(rc.Arrived, w.now)}
+		var dated bool
+		p.SentFrom, p.SentTo, dated = rc.sentWindow(p.ParkedAt)
 		v, ok, err := w.get(dlrKey(tDLR, rc.Carrier, rc.CarrierMsgID))
 		if err != nil {
 			return err
 		}
 		if !ok {
-			out, err = w.park(rc)
+			out, err = w.park(&p)
 			return err
 		}
 		if len(v) != 8 {
@@ -134,17 +140,13 @@ func (s *Store) ApplyReceipt(ctx context.Context, rc Receipt) (Outcome, error) {
 		if err != nil {
 			return err
 		}
-		// Without the time the receipt was read, the write's own time
-		// can still check its dates, but not that it came after the
-		// holder's submit (Receipt.Arrived).
-		from, to, dated := rc.sentWindow(cmp.Or(rc.Arrived, w.now))
-		rel := relation(r.SentAt, rc.Arrived, from, to)
+		rel := relation(r.SentAt, rc.Arrived, p.SentFrom, p.SentTo)
 		if rel == relIts && !dated && reissued(r, w.now, w.s.opts.ParkedTTL) {
 			rel = relLater
 		}
 		switch rel {
 		case relLater:
-			out, err = w.park(rc)
+			out, err = w.park(&p)
 		case relEarlier:
 			out = OutcomeUnmatched
 		default:
@@ -309,7 +311,8 @@ func (w *writer) parked(carrier, carrierMsgID string) (*parkedReceipt, error) {
 
 // park keeps a receipt whose carrier id is not recorded yet. A final
 // receipt replaces a parked interim one; anything else is a duplicate.
-func (w *writer) park(rc Receipt) (Outcome, error) {
+func (w *writer) park(p *parkedReceipt) (Outcome, error) {
+	rc := &p.Receipt
 	if rc.LocalOnly {
 		return OutcomeUnknown, nil
 	}
@@ -320,9 +323,6 @@ func (w *writer) park(rc Receipt) (Outcome, error) {
 	if old != nil && (old.Final || !rc.Final) {
 		return OutcomeDuplicate, nil
 	}
-	at := cmp.Or(rc.Arrived, w.now)
-	p := &parkedReceipt{Receipt: rc, ParkedAt: at}
-	p.SentFrom, p.SentTo, _ = rc.sentWindow(at)
 	return OutcomeParked, w.set(dlrKey(tParked, rc.Carrier, rc.CarrierMsgID), encodeParked(p))
 }
 
