@@ -20,12 +20,7 @@ func TestLocalOnlyReceiptParksNothing(t *testing.T) {
 		t.Fatalf("unknown id: %v %v", out, err)
 	}
 	id := mustAccept(t, s, sms("c1", "p"))
-	if err := s.MarkQueued(ctx, id); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.MarkSending(ctx, id, "skt"); err != nil {
-		t.Fatal(err)
-	}
+	toSending(t, s, id)
 	// Nothing was parked: the submit response leaves the message sent.
 	if st, err := s.RecordSubmitResp(ctx, id, "skt", "0A1B", c.Now()); err != nil || st != message.StateSent {
 		t.Fatalf("submit resp: %v %v", st, err)

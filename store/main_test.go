@@ -82,8 +82,8 @@ func mustAccept(t testing.TB, s *Store, m *message.Message) message.ID {
 	return id
 }
 
-// toSent walks a message to sent with the given carrier id.
-func toSent(t testing.TB, s *Store, id message.ID, cmid string, at time.Time) {
+// toSending walks a message to sending on skt.
+func toSending(t testing.TB, s *Store, id message.ID) {
 	t.Helper()
 	ctx := context.Background()
 	if err := s.MarkQueued(ctx, id); err != nil {
@@ -92,7 +92,13 @@ func toSent(t testing.TB, s *Store, id message.ID, cmid string, at time.Time) {
 	if err := s.MarkSending(ctx, id, "skt"); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := s.RecordSubmitResp(ctx, id, "skt", cmid, at); err != nil || st != message.StateSent {
+}
+
+// toSent walks a message to sent with the given carrier id.
+func toSent(t testing.TB, s *Store, id message.ID, cmid string, at time.Time) {
+	t.Helper()
+	toSending(t, s, id)
+	if st, err := s.RecordSubmitResp(context.Background(), id, "skt", cmid, at); err != nil || st != message.StateSent {
 		t.Fatalf("RecordSubmitResp: %v %v", st, err)
 	}
 }

@@ -23,18 +23,13 @@ func dated(cmid string, delivered bool, submitted, now time.Time) Receipt {
 		Submitted: submitted.Truncate(time.Minute), Done: now.Truncate(time.Minute), Skew: 2 * time.Minute}
 }
 
-// toSending walks a message to sending on skt and returns when its
-// submit_sm is written.
-func toSending(t *testing.T, s *Store, c *clock, id message.ID) time.Time {
+// sentAs accepts a message and walks it to sent on skt under carrier id
+// cmid now; it returns the message and when its submit_sm was written.
+func sentAs(t *testing.T, s *Store, c *clock, ref, cmid string) (message.ID, time.Time) {
 	t.Helper()
-	ctx := context.Background()
-	if err := s.MarkQueued(ctx, id); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.MarkSending(ctx, id, "skt"); err != nil {
-		t.Fatal(err)
-	}
-	return c.Now()
+	id := mustAccept(t, s, sms("c1", ref))
+	toSent(t, s, id, cmid, c.Now())
+	return id, c.Now()
 }
 
 // TestReusedIDReceiptFromFinalHolder: a carrier restarts and hands id X,
@@ -48,11 +43,7 @@ func TestReusedIDReceiptFromFinalHolder(t *testing.T) {
 	s := openTest(t, nil, c)
 	defer s.Close()
 	ctx := context.Background()
-	a := mustAccept(t, s, sms("c1", "a"))
-	sentA := toSending(t, s, c, a)
-	if _, err := s.RecordSubmitResp(ctx, a, "skt", "X", sentA); err != nil {
-		t.Fatal(err)
-	}
+	a, sentA := sentAs(t, s, c, "a", "X")
 	c.Add(20 * time.Second)
 	own := dated("X", true, sentA, c.Now())
 	if out, err := s.ApplyReceipt(ctx, own); err != nil || out != OutcomeApplied {
@@ -67,7 +58,8 @@ func TestReusedIDReceiptFromFinalHolder(t *testing.T) {
 
 	c.Add(4 * time.Minute) // well within ParkedTTL: no guessing by age
 	b := mustAccept(t, s, sms("c1", "b"))
-	sentB := toSending(t, s, c, b)
+	toSending(t, s, b)
+	sentB := c.Now()
 	early := dated("X", false, sentB, c.Now())
 	if out, err := s.ApplyReceipt(ctx, early); err != nil || out != OutcomeParked {
 		t.Fatalf("the new holder's early receipt: %v %v, want parked", out, err)
@@ -93,14 +85,11 @@ func TestReusedIDReceiptNotTheOpenHolders(t *testing.T) {
 	s := openTest(t, nil, c)
 	defer s.Close()
 	ctx := context.Background()
-	a := mustAccept(t, s, sms("c1", "a"))
-	sentA := toSending(t, s, c, a)
-	if _, err := s.RecordSubmitResp(ctx, a, "skt", "X", sentA); err != nil {
-		t.Fatal(err)
-	}
+	a, _ := sentAs(t, s, c, "a", "X")
 	c.Add(5 * time.Minute)
 	b := mustAccept(t, s, sms("c1", "b"))
-	sentB := toSending(t, s, c, b)
+	toSending(t, s, b)
+	sentB := c.Now()
 	rc := dated("X", true, sentB, c.Now())
 	if out, err := s.ApplyReceipt(ctx, rc); err != nil || out != OutcomeParked {
 		t.Fatalf("the new holder's early receipt: %v %v, want parked", out, err)
@@ -128,11 +117,7 @@ func TestReceiptForAnEarlierHolderDropped(t *testing.T) {
 	s := openTest(t, nil, c)
 	defer s.Close()
 	ctx := context.Background()
-	a := mustAccept(t, s, sms("c1", "a"))
-	sentA := toSending(t, s, c, a)
-	if _, err := s.RecordSubmitResp(ctx, a, "skt", "X", sentA); err != nil {
-		t.Fatal(err)
-	}
+	a, sentA := sentAs(t, s, c, "a", "X")
 	c.Add(time.Second)
 	if out, err := s.ApplyReceipt(ctx, dated("X", true, sentA.Add(-30*time.Minute), c.Now())); err != nil || out != OutcomeUnmatched {
 		t.Fatalf("an earlier holder's receipt: %v %v, want unmatched", out, err)
@@ -151,7 +136,8 @@ func TestReceiptForAnEarlierHolderDropped(t *testing.T) {
 	// A parked receipt whose dates put its submit before the send of the
 	// message that later records its id is not that message's either.
 	b := mustAccept(t, s, sms("c1", "b"))
-	sentB := toSending(t, s, c, b)
+	toSending(t, s, b)
+	sentB := c.Now()
 	c.Add(time.Second)
 	if out, err := s.ApplyReceipt(ctx, dated("Y", true, sentB.Add(-20*time.Minute), c.Now())); err != nil || out != OutcomeParked {
 		t.Fatalf("%v %v", out, err)
@@ -174,11 +160,7 @@ func TestUntrustedReceiptDatesIgnored(t *testing.T) {
 	s := openTest(t, nil, c)
 	defer s.Close()
 	ctx := context.Background()
-	a := mustAccept(t, s, sms("c1", "a"))
-	sentA := toSending(t, s, c, a)
-	if _, err := s.RecordSubmitResp(ctx, a, "skt", "X", sentA); err != nil {
-		t.Fatal(err)
-	}
+	_, sentA := sentAs(t, s, c, "a", "X")
 	c.Add(time.Minute)
 	rc := dated("X", true, sentA, c.Now())
 	rc.Submitted, rc.Done = rc.Submitted.Add(-9*time.Hour), rc.Done.Add(-9*time.Hour) // UTC read as KST

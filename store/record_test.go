@@ -83,18 +83,7 @@ func TestRecordReceipts(t *testing.T) {
 // a later release must still read them.
 // Version 1 is no longer written, so -update leaves it alone.
 func TestRecordFrozenV1(t *testing.T) {
-	const path = "testdata/record-v1.bin"
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got rec
-	if err := decodeRecord(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(&got, fullRecord()) {
-		t.Fatalf("frozen v1 record decodes to %+v", got)
-	}
+	checkFrozenRecord(t, "testdata/record-v1.bin", fullRecord())
 }
 
 // fullRecordV2 is fullRecord with what version 2 added: a deadline and a
@@ -115,6 +104,13 @@ func TestRecordFrozenV2(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	checkFrozenRecord(t, path, fullRecordV2())
+}
+
+// checkFrozenRecord decodes the record frozen in path and wants it equal
+// to want.
+func checkFrozenRecord(t *testing.T, path string, want *rec) {
+	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -123,8 +119,8 @@ func TestRecordFrozenV2(t *testing.T) {
 	if err := decodeRecord(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(&got, fullRecordV2()) {
-		t.Fatalf("frozen v2 record decodes to %+v", got)
+	if !reflect.DeepEqual(&got, want) {
+		t.Fatalf("frozen record %s decodes to %+v", path, got)
 	}
 }
 
