@@ -146,3 +146,16 @@ func (c *manualClock) waitPending(t *testing.T, n int) []func() {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// receipts reads n deliver_sm, answers each, and returns the message ids
+// they report.
+func (e *esme) receipts(n int) map[string]bool {
+	got := map[string]bool{}
+	for range n {
+		d := e.read()
+		id, _ := d.Body.(*pdu.DeliverSM).TLVs.ReceiptedMessageID()
+		got[id] = true
+		e.respond(d)
+	}
+	return got
+}

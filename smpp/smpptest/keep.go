@@ -97,15 +97,7 @@ func (s *Server) Restore(ps []Pending) error {
 // sendKept sends d to a bound receiving socket of systemID, or keeps it
 // for the next one.
 func (s *Server) sendKept(systemID string, d *pdu.DeliverSM) {
-	var to *peer
-	s.mu.Lock()
-	for p := range s.mu.peers {
-		if p.receives() && !p.closed() && p.systemID() == systemID {
-			to = p
-			break
-		}
-	}
-	s.mu.Unlock()
+	to := s.boundReceiver(systemID, nil)
 	if to == nil {
 		s.keepOrDrop(systemID, d)
 		return

@@ -292,15 +292,24 @@ func (s *Server) receiver(from *peer, elsewhere bool) *peer {
 	if from.receives() && !elsewhere && !from.closed() {
 		return from
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for p := range s.mu.peers {
-		if p != from && p.receives() && !p.closed() && p.systemID() == from.systemID() {
-			return p
-		}
+	if p := s.boundReceiver(from.systemID(), from); p != nil {
+		return p
 	}
 	if from.receives() {
 		return from
+	}
+	return nil
+}
+
+// boundReceiver is a bound socket of systemID, other than except, that
+// takes receipts; nil when there is none.
+func (s *Server) boundReceiver(systemID string, except *peer) *peer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p := range s.mu.peers {
+		if p != except && p.receives() && !p.closed() && p.systemID() == systemID {
+			return p
+		}
 	}
 	return nil
 }

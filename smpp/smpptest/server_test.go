@@ -328,13 +328,7 @@ func TestReceiptsKeptUntilTheNextBind(t *testing.T) {
 		}
 		again := dial(t, srv)
 		again.bind(pdu.BindReceiverID, "relay", "")
-		got := map[string]bool{}
-		for range 2 {
-			d := again.read()
-			id, _ := d.Body.(*pdu.DeliverSM).TLVs.ReceiptedMessageID()
-			got[id] = true
-			again.respond(d)
-		}
+		got := again.receipts(2)
 		if !got[first] || !got[second] {
 			t.Fatalf("after rebinding got receipts %v, want %q and %q", got, first, second)
 		}
@@ -480,13 +474,7 @@ func TestReceiptsKeptAcrossAClose(t *testing.T) {
 	}
 	again := dial(t, next)
 	again.bind(pdu.BindTransceiverID, "relay", "")
-	got := map[string]bool{}
-	for range 2 {
-		d := again.read()
-		id, _ := d.Body.(*pdu.DeliverSM).TLVs.ReceiptedMessageID()
-		got[id] = true
-		again.respond(d)
-	}
+	got := again.receipts(2)
 	if !got[ids[0]] || !got[ids[1]] {
 		t.Fatalf("receipts after the restart %v, want %v", got, ids)
 	}

@@ -203,15 +203,7 @@ func (c Config) formatIDWith(n uint64) string {
 // from before a restart, or for an id the SMSC is about to hand out again,
 // as carriers whose ids wrap around do. It reports whether it went out.
 func (s *Server) SendReceipt(systemID, id string, delivered bool) bool {
-	var to *peer
-	s.mu.Lock()
-	for p := range s.mu.peers {
-		if p.receives() && !p.closed() && p.systemID() == systemID {
-			to = p
-			break
-		}
-	}
-	s.mu.Unlock()
+	to := s.boundReceiver(systemID, nil)
 	if to == nil {
 		return false
 	}
