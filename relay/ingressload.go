@@ -2,7 +2,9 @@ package relay
 
 import (
 	"context"
+	"maps"
 	"sync"
+	"sync/atomic"
 
 	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/message"
@@ -12,13 +14,16 @@ import (
 // it, counting per ingress and customer the calls (HTTP requests, SMPP
 // batches) and the messages in it, for the status page. The upstream
 // protocol's server counts its own connections and submits.
+//
+// A call adds to its counters atomically and takes no lock: the map of
+// counters is copied, under mu, only the first time an ingress and
+// customer meet. Their counters stay (customers are few, and only
+// authenticated ones reach Accept).
 type ingressLoad struct {
 	intake.Acceptor
 
-	mu struct {
-		sync.Mutex
-		by map[loadKey]*loadCount
-	}
+	by atomic.Pointer[map[loadKey]*loadCounters] // never changed, replaced
+	mu sync.Mutex                                // held to replace by
 }
 
 type loadKey struct {
@@ -26,45 +31,53 @@ type loadKey struct {
 	customer string
 }
 
+type loadCounters struct{ calls, messages atomic.Int64 }
+
+// loadCount is one ingress and customer's calls and messages in flight.
 type loadCount struct{ calls, messages int }
 
 func newIngressLoad(a intake.Acceptor) *ingressLoad {
 	l := &ingressLoad{Acceptor: a}
-	l.mu.by = map[loadKey]*loadCount{}
+	l.by.Store(&map[loadKey]*loadCounters{})
 	return l
 }
 
 func (l *ingressLoad) Accept(ctx context.Context, customer string, ingress message.Ingress, subs []intake.Submit, out []intake.Result) {
-	k := loadKey{ingress, customer}
-	l.add(k, 1, len(subs))
-	defer l.add(k, -1, -len(subs))
+	c := l.counters(loadKey{ingress, customer})
+	c.calls.Add(1)
+	c.messages.Add(int64(len(subs)))
+	defer func() {
+		c.calls.Add(-1)
+		c.messages.Add(-int64(len(subs)))
+	}()
 	l.Acceptor.Accept(ctx, customer, ingress, subs, out)
 }
 
-func (l *ingressLoad) add(k loadKey, calls, messages int) {
+func (l *ingressLoad) counters(k loadKey) *loadCounters {
+	if c := (*l.by.Load())[k]; c != nil {
+		return c
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c := l.mu.by[k]
-	if c == nil {
-		c = &loadCount{}
-		l.mu.by[k] = c
+	by := *l.by.Load()
+	if c := by[k]; c != nil {
+		return c
 	}
-	c.calls += calls
-	c.messages += messages
-	if c.calls == 0 && c.messages == 0 {
-		delete(l.mu.by, k)
-	}
+	c := &loadCounters{}
+	next := maps.Clone(by)
+	next[k] = c
+	l.by.Store(&next)
+	return c
 }
 
 // inFlight is the calls and messages in the accept path now, by customer,
-// of one ingress.
+// of one ingress; a customer with none is left out.
 func (l *ingressLoad) inFlight(ingress message.Ingress) map[string]loadCount {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	out := map[string]loadCount{}
-	for k, c := range l.mu.by {
-		if k.ingress == ingress {
-			out[k.customer] = *c
+	for k, c := range *l.by.Load() {
+		n := loadCount{calls: int(c.calls.Load()), messages: int(c.messages.Load())}
+		if k.ingress == ingress && n != (loadCount{}) {
+			out[k.customer] = n
 		}
 	}
 	return out

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -272,4 +274,29 @@ func TestIngressLoadCountsInFlight(t *testing.T) {
 	if got := l.inFlight(message.IngressHTTP); len(got) != 0 {
 		t.Errorf("after the answers: %+v", got)
 	}
+}
+
+// nopAcceptor answers nothing at once.
+type nopAcceptor struct{}
+
+func (nopAcceptor) Accept(context.Context, string, message.Ingress, []intake.Submit, []intake.Result) {
+}
+
+func (nopAcceptor) Closing() bool { return false }
+
+// BenchmarkIngressLoad is what counting an HTTP request or SMPP batch in
+// flight adds to its accept path, with requests of several customers at
+// once.
+func BenchmarkIngressLoad(b *testing.B) {
+	l := newIngressLoad(nopAcceptor{})
+	subs := make([]intake.Submit, 1)
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		customer := "c" + strconv.Itoa(int(n.Add(1)%4))
+		out := make([]intake.Result, 1)
+		for pb.Next() {
+			l.Accept(context.Background(), customer, message.IngressHTTP, subs, out)
+		}
+	})
 }
