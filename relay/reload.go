@@ -2,7 +2,6 @@ package relay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -171,19 +170,7 @@ func subscriptionsOwned(subs []*payment.Subscription, cs []*customer.Customer) e
 // without the template it renders.
 func (d *Daemon) resetTemplates(ts []templates.Template) error {
 	replay := func(put func(templates.Template) error, remove func(senderKey, code string) error) error {
-		return d.rules.tlog.j.Replay(func(b []byte) error {
-			var c templateChange
-			if err := json.Unmarshal(b, &c); err != nil {
-				return err
-			}
-			if c.Put != nil {
-				return put(*c.Put)
-			}
-			if c.Remove != nil {
-				return remove(c.Remove.SenderKey, c.Remove.Code)
-			}
-			return nil
-		})
+		return d.rules.tlog.j.Replay(func(b []byte) error { return replayTemplateChange(b, put, remove) })
 	}
 	check := func(get func(senderKey, code string) *templates.Template) error {
 		for _, s := range d.payments.All() {

@@ -46,6 +46,25 @@ func (l *templateLog) TemplateChanged(t *templates.Template, removed bool) error
 	return l.j.Append(c)
 }
 
+// replayTemplateChange applies one record of the template journal through
+// put or remove. Removing a template that is not there is no error: the
+// configuration the journal is replayed over may have dropped it.
+func replayTemplateChange(b []byte, put func(templates.Template) error, remove func(senderKey, code string) error) error {
+	var c templateChange
+	if err := json.Unmarshal(b, &c); err != nil {
+		return err
+	}
+	if c.Put != nil {
+		return put(*c.Put)
+	}
+	if c.Remove != nil {
+		if err := remove(c.Remove.SenderKey, c.Remove.Code); err != nil && !errors.Is(err, templates.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
 func (d *Daemon) loadRules() error {
 	r := &rules{}
 	reg, err := templates.NewRegistry(d.cfg.Templates, templates.Options{Observer: &r.tlog, Logger: d.log})
@@ -53,19 +72,7 @@ func (d *Daemon) loadRules() error {
 		return err
 	}
 	j, err := journal.Open(filepath.Join(d.cfg.DataDir, "templates.jsonl"), func(b []byte) error {
-		var c templateChange
-		if err := json.Unmarshal(b, &c); err != nil {
-			return err
-		}
-		if c.Put != nil {
-			return reg.Put(*c.Put)
-		}
-		if c.Remove != nil {
-			if err := reg.Remove(c.Remove.SenderKey, c.Remove.Code); err != nil && !errors.Is(err, templates.ErrNotFound) {
-				return err
-			}
-		}
-		return nil
+		return replayTemplateChange(b, reg.Put, reg.Remove)
 	})
 	if err != nil {
 		return err
