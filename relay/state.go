@@ -174,12 +174,7 @@ func (s *runtimeState) SenderShared(number string, shared bool) error {
 func (s *runtimeState) drained() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []string
-	for name := range s.mu.doc.Drained {
-		out = append(out, name)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(s.mu.doc.Drained))
 }
 
 // setDrained persists a carrier's drain (or its resume) before the
@@ -190,19 +185,17 @@ func (s *runtimeState) setDrained(carrier string, drained bool) error {
 	if s.mu.doc.Drained[carrier] == drained {
 		return nil
 	}
-	prev := s.mu.doc.Drained
-	next := maps.Clone(prev)
-	if next == nil {
-		next = map[string]bool{}
+	if s.mu.doc.Drained == nil {
+		s.mu.doc.Drained = map[string]bool{}
 	}
+	var undo func()
 	if drained {
-		next[carrier] = true
+		undo = setUndoable(s.mu.doc.Drained, carrier, true)
 	} else {
-		delete(next, carrier)
+		undo = deleteUndoable(s.mu.doc.Drained, carrier) // a resumed carrier is left out
 	}
-	s.mu.doc.Drained = next
 	if err := s.saveLocked(); err != nil {
-		s.mu.doc.Drained = prev
+		undo()
 		return err
 	}
 	return nil
@@ -234,6 +227,17 @@ func setUndoable[K comparable, V any](m map[K]V, k K, v V) (undo func()) {
 			m[k] = prev
 		} else {
 			delete(m, k)
+		}
+	}
+}
+
+// deleteUndoable deletes m[k] and returns what puts it back.
+func deleteUndoable[K comparable, V any](m map[K]V, k K) (undo func()) {
+	prev, had := m[k]
+	delete(m, k)
+	return func() {
+		if had {
+			m[k] = prev
 		}
 	}
 }
