@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay"
-	"github.com/msgrelay/relay/relay/upstream/client"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
 
@@ -75,7 +74,8 @@ func TestClusterDevForms(t *testing.T) {
 		if s := get(t, d, "/status?format=json"); !strings.Contains(s, `"stream_ready": true`) {
 			t.Errorf("node %s: /status does not show the cluster ready:\n%s", d.Cluster().Status().Node, s)
 		}
-		sendSMS(t, d)
+		submitAndWait(t, d, "cluster-dev-test", 60*time.Second, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS,
+			Text: "배송이 시작되었습니다.", ClientRef: "cluster-dev", Sender: "0212345678", Recipient: "01012345678"})
 	}
 }
 
@@ -120,32 +120,4 @@ func fixedFreeAddr(t *testing.T) string {
 	}
 	t.Fatal("no free port below the ephemeral range")
 	return ""
-}
-
-// sendSMS sends one SMS as the demo customer and waits for its final
-// report.
-func sendSMS(t *testing.T, d *relay.Daemon) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	reports := make(chan *upstreampb.Report, 4)
-	c, err := client.Dial(ctx, d.UpstreamAddr(), client.Options{Customer: "demo", Secret: "demo-secret",
-		ClientName: "cluster-dev-test", OnReport: func(r *upstreampb.Report) { reports <- r }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	resp, err := c.Submit(ctx, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Text: "배송이 시작되었습니다.",
-		ClientRef: "cluster-dev", Sender: "0212345678", Recipient: "01012345678"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.Status != upstreampb.Status_OK {
-		t.Fatalf("submit refused: %s", resp.Reason)
-	}
-	select {
-	case <-reports:
-	case <-ctx.Done():
-		t.Fatal("no final report within 60s")
-	}
 }

@@ -111,21 +111,29 @@ func tool(t *testing.T, name string) string {
 // both final reports, so that the series made on first use exist.
 func sendSome(t *testing.T, d *relay.Daemon) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	submitAndWait(t, d, "configs-test", 30*time.Second,
+		&upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Text: "배송이 시작되었습니다.",
+			ClientRef: "configs-a", Sender: "0212345678", Recipient: "01012345678"},
+		&upstreampb.Submit{Product: upstreampb.Product_PRODUCT_ALIMTALK, Text: "주문하신 상품이 발송되었습니다.", SenderKey: "demo-sender-key",
+			TemplateCode: "ORDER_SHIPPED", Fallback: upstreampb.Fallback_FALLBACK_SMS,
+			ClientRef: "configs-b", Sender: "0212345678", Recipient: "01012345678"})
+}
+
+// submitAndWait sends each submit as the dev customer demo, over one
+// upstream connection named name, and waits, all within the given time,
+// for as many final reports.
+func submitAndWait(t *testing.T, d *relay.Daemon, name string, within time.Duration, subs ...*upstreampb.Submit) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
-	reports := make(chan *upstreampb.Report, 4)
+	reports := make(chan *upstreampb.Report, max(4, len(subs)))
 	c, err := client.Dial(ctx, d.UpstreamAddr(), client.Options{Customer: "demo", Secret: "demo-secret",
-		ClientName: "configs-test", OnReport: func(r *upstreampb.Report) { reports <- r }})
+		ClientName: name, OnReport: func(r *upstreampb.Report) { reports <- r }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	for i, s := range []*upstreampb.Submit{
-		{Product: upstreampb.Product_PRODUCT_SMS, Text: "배송이 시작되었습니다."},
-		{Product: upstreampb.Product_PRODUCT_ALIMTALK, Text: "주문하신 상품이 발송되었습니다.", SenderKey: "demo-sender-key",
-			TemplateCode: "ORDER_SHIPPED", Fallback: upstreampb.Fallback_FALLBACK_SMS},
-	} {
-		s.ClientRef, s.Sender, s.Recipient = "configs-"+string(rune('a'+i)), "0212345678", "01012345678"
+	for _, s := range subs {
 		resp, err := c.Submit(ctx, s)
 		if err != nil {
 			t.Fatal(err)
@@ -134,11 +142,11 @@ func sendSome(t *testing.T, d *relay.Daemon) {
 			t.Fatalf("submit %s refused: %s", s.Product, resp.Reason)
 		}
 	}
-	for range 2 {
+	for range subs {
 		select {
 		case <-reports:
 		case <-ctx.Done():
-			t.Fatal("no final reports within 30s")
+			t.Fatalf("no final reports within %v", within)
 		}
 	}
 }

@@ -1,13 +1,11 @@
 package configs_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/msgrelay/relay/relay"
-	"github.com/msgrelay/relay/relay/upstream/client"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 	"github.com/msgrelay/relay/smpp/coding"
 )
@@ -24,26 +22,9 @@ func TestDevLMSSubjectReachesCarrier(t *testing.T) {
 		t.Fatalf("dev.toml warnings: %q", w)
 	}
 	d := devRelay(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	reports := make(chan *upstreampb.Report, 1)
-	c, err := client.Dial(ctx, d.UpstreamAddr(), client.Options{Customer: "demo", Secret: "demo-secret",
-		ClientName: "configs-subject", OnReport: func(r *upstreampb.Report) { reports <- r }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	const subject = "주문 배송 안내"
-	resp, err := c.Submit(ctx, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_LMS, ClientRef: "configs-lms",
+	submitAndWait(t, d, "configs-subject", 30*time.Second, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_LMS, ClientRef: "configs-lms",
 		Sender: "0212345678", Recipient: "01012345678", Subject: subject, Text: "주문하신 상품이 오늘 발송되었습니다. 감사합니다."})
-	if err != nil || resp.Status != upstreampb.Status_OK {
-		t.Fatalf("submit: %v %v", resp, err)
-	}
-	select {
-	case <-reports:
-	case <-ctx.Done():
-		t.Fatal("no final report within 30s")
-	}
 	var got []string
 	for _, sim := range d.Simulators() {
 		for _, s := range sim.Submitted() {
