@@ -167,17 +167,9 @@ func TestReloadEveryKeyKeepsConnections(t *testing.T) {
 	h.reloadWith(&next)
 	u := h.connect("shop")
 	esmeSet := metrics.NewSet()
-	esme, err := smpp.Dial(smpp.Config{Addr: h.d.SMPPAddr(), SystemID: "shop", Password: "shoppass",
-		Carrier: "esme", Metrics: esmeSet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer esme.Close(context.Background())
+	esme := h.bindESME(smpp.Config{Carrier: "esme", Metrics: esmeSet})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := esme.WaitBound(ctx); err != nil {
-		t.Fatal(err)
-	}
 	esmeSubmit := func(text string) error {
 		_, err := esme.Submit(ctx, &pdu.SubmitSM{Source: pdu.Address{TON: 2, NPI: 1, Addr: "0212345678"},
 			Dest: pdu.Address{TON: 1, NPI: 1, Addr: "821098765432"}, ShortMessage: []byte(text)})

@@ -15,10 +15,16 @@ import (
 	"github.com/msgrelay/relay/smpp/pdu"
 )
 
-// bindESME binds a transceiver to the daemon's SMPP server as shop.
-func (h *harness) bindESME() *smpp.Session {
+// bindESME binds an ESME to the daemon's SMPP server, as shop unless cfg
+// names another system_id, a transceiver unless cfg.Mode says otherwise,
+// and closes it when the test ends.
+func (h *harness) bindESME(cfg smpp.Config) *smpp.Session {
 	h.t.Helper()
-	s, err := smpp.Dial(smpp.Config{Addr: h.d.SMPPAddr(), SystemID: "shop", Password: "shoppass"})
+	cfg.Addr = h.d.SMPPAddr()
+	if cfg.SystemID == "" {
+		cfg.SystemID, cfg.Password = "shop", "shoppass"
+	}
+	s, err := smpp.Dial(cfg)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -60,7 +66,7 @@ func TestSMPPValidityShorterThanRelays(t *testing.T) {
 			s.cfg.Carriers[i].Password = "wrong"
 		}
 	})
-	e := h.bindESME()
+	e := h.bindESME(smpp.Config{})
 	accepted := h.now.Now()
 	id := h.submitSM(e, "valid for an hour", "", "000000010000000R")
 	m, err := h.d.Store().Get(id)
@@ -87,7 +93,7 @@ func TestSMPPValidityShorterThanRelays(t *testing.T) {
 // the hour has passed, within its deadline.
 func TestSMPPScheduleHeldAcrossRestart(t *testing.T) {
 	h := newHarness(t, withSMPPServer)
-	e := h.bindESME()
+	e := h.bindESME(smpp.Config{})
 	at := h.now.Now().Add(time.Hour).In(time.FixedZone("KST", 9*3600))
 	schedule := at.Format("060102150405") + "036+" // tenths 0, 36 quarter hours = +09:00
 	sched := h.submitSM(e, "in an hour", schedule, "")

@@ -48,22 +48,14 @@ func TestSMPPIngress(t *testing.T) {
 
 	var mu sync.Mutex
 	var receipts []*pdu.DeliverSM
-	s, err := smpp.Dial(smpp.Config{Addr: h.d.SMPPAddr(), SystemID: "shop", Password: "shoppass",
-		OnDeliver: func(_ context.Context, d *pdu.DeliverSM) error {
-			mu.Lock()
-			receipts = append(receipts, d)
-			mu.Unlock()
-			return nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(context.Background())
+	s := h.bindESME(smpp.Config{OnDeliver: func(_ context.Context, d *pdu.DeliverSM) error {
+		mu.Lock()
+		receipts = append(receipts, d)
+		mu.Unlock()
+		return nil
+	}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.WaitBound(ctx); err != nil {
-		t.Fatal(err)
-	}
 	text, _ := coding.UCS2.Encode("주문하신 상품이 발송되었습니다")
 	resp, err := s.Submit(ctx, &pdu.SubmitSM{
 		Source: pdu.Address{TON: 2, NPI: 1, Addr: "0212345678"}, Dest: pdu.Address{TON: 1, NPI: 1, Addr: "821098765432"},
@@ -154,14 +146,7 @@ func TestReportsGoBackByTheirIngress(t *testing.T) {
 	u := h.connect("shop")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	tx, err := smpp.Dial(smpp.Config{Addr: h.d.SMPPAddr(), SystemID: "shop", Password: "shoppass", Mode: smpp.BindTransmitter})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Close(context.Background())
-	if err := tx.WaitBound(ctx); err != nil {
-		t.Fatal(err)
-	}
+	tx := h.bindESME(smpp.Config{Mode: smpp.BindTransmitter})
 	resp, err := tx.Submit(ctx, &pdu.SubmitSM{Source: pdu.Address{Addr: "0212345678"}, Dest: pdu.Address{Addr: "01098765432"},
 		ShortMessage: []byte("by SMPP"), RegisteredDelivery: 1})
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/msgrelay/relay/kakaobiz"
 	"github.com/msgrelay/relay/relay/intake"
@@ -209,16 +208,7 @@ func TestAdminListsCustomers(t *testing.T) {
 func TestStatusCountsEveryIngress(t *testing.T) {
 	h := newHarness(t, withOps, withSMPPServer)
 	h.connect("shop")
-	esme, err := smpp.Dial(smpp.Config{Addr: h.d.SMPPAddr(), SystemID: "shop", Password: "shoppass"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer esme.Close(context.Background())
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := esme.WaitBound(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h.bindESME(smpp.Config{})
 	var shop ops.CustomerRow
 	h.waitFor("the ESME's bind counted", func() bool {
 		for _, c := range h.status().Customers {
