@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/msgrelay/relay/relay/internal/testcert"
 )
 
 // checkConfigBase is the smallest configuration that starts: every case
@@ -28,8 +30,8 @@ system_id = "relay"
 // Each refusal names the key and its value.
 func TestCheckConfigStartNeeds(t *testing.T) {
 	dir := t.TempDir()
-	cert, key, _ := writeCert(t, filepath.Join(mkdir(t, dir, "one")))
-	_, otherKey, _ := writeCert(t, filepath.Join(mkdir(t, dir, "two")))
+	cert, key, _ := testcert.Write(t, filepath.Join(mkdir(t, dir, "one")))
+	_, otherKey, _ := testcert.Write(t, filepath.Join(mkdir(t, dir, "two")))
 	secret := filepath.Join(dir, "secret")
 	if err := os.WriteFile(secret, []byte("a-secret-of-24-characters\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/httpapi"
+	"github.com/msgrelay/relay/relay/internal/testcert"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/webhook"
 	"github.com/msgrelay/relay/relay/webhook/webhooktest"
@@ -143,7 +144,7 @@ func TestHTTPSAPI(t *testing.T) {
 	defer recv.Close()
 	var pool *x509.CertPool
 	h := newHarness(t, withHTTPAndWebhook(recv), func(s *setup) {
-		s.cfg.HTTP.TLSCert, s.cfg.HTTP.TLSKey, pool = writeCert(t, t.TempDir())
+		s.cfg.HTTP.TLSCert, s.cfg.HTTP.TLSKey, pool = testcert.Write(t, t.TempDir())
 	})
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}}}
 	defer c.CloseIdleConnections()

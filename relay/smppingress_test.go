@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/internal/testcert"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 	"github.com/msgrelay/relay/smpp"
@@ -101,7 +102,7 @@ func TestSMPPIngress(t *testing.T) {
 // TLS only: a verified TLS ESME binds and submits; a plain one does not
 // bind.
 func TestSMPPServerTLS(t *testing.T) {
-	certFile, keyFile, pool := writeCert(t, t.TempDir())
+	certFile, keyFile, pool := testcert.Write(t, t.TempDir())
 	h := newHarness(t, withSMPPServer, func(su *setup) {
 		su.cfg.SMPPServer.CertFile, su.cfg.SMPPServer.KeyFile = certFile, keyFile
 	})

@@ -2,54 +2,22 @@ package smppserver
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/msgrelay/relay/relay/internal/testcert"
 	"github.com/msgrelay/relay/smpp"
 	"github.com/msgrelay/relay/smpp/pdu"
 )
-
-// testCert makes a self-signed certificate for 127.0.0.1 and the pool
-// that trusts it.
-func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "smppserver test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
 
 // TestBindOverTLS: over TLS an ESME that verifies the certificate binds,
 // submits and is answered; the source networks are checked on the TLS
 // connection's peer as on a plain one: a customer allowed 127.0.0.1 binds,
 // one allowed only 10.0.0.0/8 does not.
 func TestBindOverTLS(t *testing.T) {
-	cert, pool := testCert(t)
+	cert, pool := testcert.New(t)
 	h := newHarnessOn(t, Config{}, func(ln net.Listener) net.Listener {
 		return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	})
