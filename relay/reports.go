@@ -21,9 +21,9 @@ var _ upstream.ReportSource = (*reportSource)(nil)
 
 func (s *reportSource) Notify() <-chan struct{} { return s.wake }
 
-// Next returns the reports of the customer's messages that came in by the
-// upstream protocol or the HTTP API (whose customers without a report_url
-// get them here); those of SMPP messages are left in the outbox for the
+// Next returns the reports whose door is the upstream protocol
+// (message.Ingress.ReportDoor: those of its own messages and the HTTP
+// API's); those of SMPP messages are left in the outbox for the
 // customer's SMPP binds, which alone send them (as deliver_sm).
 func (s *reportSource) Next(ctx context.Context, after uint64, limit int) ([]*upstreampb.Report, uint64, error) {
 	rs, err := s.st.Reports(s.customer, after, limit)
@@ -32,7 +32,7 @@ func (s *reportSource) Next(ctx context.Context, after uint64, limit int) ([]*up
 	}
 	out := make([]*upstreampb.Report, 0, len(rs))
 	for i := range rs {
-		if rs[i].Ingress == message.IngressSMPP {
+		if rs[i].Ingress.ReportDoor() != message.IngressUpstream {
 			continue
 		}
 		out = append(out, s.toPB(&rs[i]))

@@ -20,6 +20,18 @@ func (i Ingress) String() string {
 	return "ingress(?)"
 }
 
+// ReportDoor is the door a message's report goes back through when its
+// customer has no report_url (with one, every report goes there): an SMPP
+// message's as a deliver_sm on the customer's SMPP binds, any other's
+// (the HTTP API's too) on its upstream connections. Each door takes from
+// the outbox only the reports whose ReportDoor it is.
+func (i Ingress) ReportDoor() Ingress {
+	if i == IngressSMPP {
+		return IngressSMPP
+	}
+	return IngressUpstream
+}
+
 // Receipts says which final results the submitter asked to be told of by
 // a delivery receipt (SMPP's registered_delivery); reports are written
 // for every message whatever it says. Part of the on-disk format (two bits

@@ -113,3 +113,15 @@ func TestDeadlineOf(t *testing.T) {
 		}
 	}
 }
+
+// TestReportDoor: an SMPP message's report goes back by SMPP; the
+// upstream protocol's and the HTTP API's by the upstream protocol.
+func TestReportDoor(t *testing.T) {
+	for in, want := range map[Ingress]Ingress{
+		IngressUpstream: IngressUpstream, IngressSMPP: IngressSMPP, IngressHTTP: IngressUpstream,
+	} {
+		if got := in.ReportDoor(); got != want {
+			t.Errorf("%v.ReportDoor() = %v, want %v", in, got, want)
+		}
+	}
+}

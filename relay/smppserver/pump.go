@@ -270,12 +270,12 @@ func (p *pump) read(flights map[uint64]*flight, after *uint64, limit int, now ti
 	for i := range rs {
 		rp := rs[i]
 		*after = max(*after, rp.Seq)
-		if rp.Ingress != message.IngressSMPP || flights[rp.Seq] != nil || rp.FinalAt.Add(s.cfg.ReceiptMaxAge).Before(now) {
+		if rp.Ingress.ReportDoor() != message.IngressSMPP || flights[rp.Seq] != nil || rp.FinalAt.Add(s.cfg.ReceiptMaxAge).Before(now) {
 			continue // another door's report, or one already out or too old
 		}
 		m, err := s.be.Message(rp.ID)
-		if err != nil || m == nil || m.Ingress != message.IngressSMPP {
-			continue // not ours to tell: the upstream protocol reads it
+		if err != nil || m == nil {
+			continue // its record is gone: nothing to address a receipt with
 		}
 		f := &flight{rp: rp, m: m, due: now}
 		flights[rp.Seq] = f
