@@ -83,19 +83,30 @@ func TestShortScenario(t *testing.T) {
 	}
 }
 
-// TestRemoteMode runs the load against a relay "at an address" (one this
-// test starts), as -addr does against relayd: billing is then judged from
-// the reports alone.
-func TestRemoteMode(t *testing.T) {
+// remoteScenario starts an in-process relay with one customer, stopped
+// when the test ends, and returns a scenario with that customer's
+// credentials and the relay's upstream address, for a test to drive it as
+// -addr drives a relayd.
+func remoteScenario(t *testing.T) (Config, string) {
+	t.Helper()
 	c := DefaultConfig()
 	c.Customers, c.Conns = 1, 1
 	p, err := startInproc(&c, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.close(context.Background())
+	t.Cleanup(func() { p.close(context.Background()) })
 	r := DefaultConfig()
-	r.Addr, r.Customer, r.Secret = p.d.UpstreamAddr(), customerID(0), p.secret
+	r.Customer, r.Secret = customerID(0), p.secret
+	return r, p.d.UpstreamAddr()
+}
+
+// TestRemoteMode runs the load against a relay "at an address" (one this
+// test starts), as -addr does against relayd: billing is then judged from
+// the reports alone.
+func TestRemoteMode(t *testing.T) {
+	r, addr := remoteScenario(t)
+	r.Addr = addr
 	r.Messages, r.Conns, r.Window, r.Drain = 1000, 2, 32, 15*time.Second
 	r.PID = os.Getpid() // the relay runs in this process: read it through /proc
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -119,15 +130,8 @@ func TestRemoteMode(t *testing.T) {
 // twice, as two nodes) drives every address through client.Multi: all
 // accepted and delivered, none lost.
 func TestRemoteModeSeveralAddrs(t *testing.T) {
-	c := DefaultConfig()
-	c.Customers, c.Conns = 1, 1
-	p, err := startInproc(&c, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.close(context.Background())
-	r := DefaultConfig()
-	r.Addr, r.Customer, r.Secret = p.d.UpstreamAddr()+","+p.d.UpstreamAddr(), customerID(0), p.secret
+	r, addr := remoteScenario(t)
+	r.Addr = addr + "," + addr
 	r.Messages, r.Conns, r.Window, r.Drain = 500, 1, 32, 15*time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
