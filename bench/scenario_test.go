@@ -143,3 +143,24 @@ func TestRemoteModeSeveralAddrs(t *testing.T) {
 		t.Errorf("run over two addresses: %+v", res)
 	}
 }
+
+// TestRateCapsOffer: with Rate the loader offers no more than that: 200
+// submits at 100/s, a tenth of a second of burst, take at least 1.9 s to
+// send, however fast the relay answers.
+func TestRateCapsOffer(t *testing.T) {
+	c := DefaultConfig()
+	c.Messages, c.Conns, c.Window, c.Rate = 200, 2, 64, 100
+	c.Drain = 15 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r, err := Run(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Accepted != 200 || r.Lost != 0 {
+		t.Errorf("accepted %d of 200, lost %d", r.Accepted, r.Lost)
+	}
+	if max := c.Rate * 200 / 190; r.AcceptedPerS > max {
+		t.Errorf("accepted %.0f/s with rate %v: more than the %.0f/s the rate allows", r.AcceptedPerS, c.Rate, max)
+	}
+}
