@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -44,6 +47,23 @@ func TestCompareShort(t *testing.T) {
 		}
 		if res.ReportsPerS <= 0 || res.SystemCPU <= 0 || res.SMSCCPU <= 0 || res.LoaderCPU <= 0 {
 			t.Errorf("%s: a figure is missing: %+v", name, res)
+		}
+	}
+}
+
+// TestPGOProfile: the profile relayd is built with is a CPU profile that
+// the toolchain reads, and its hot paths are the relay's own (the store,
+// the dispatcher), so a build with it optimises relayd, not some other
+// program. TestCompareShort builds without it, to save minutes of CPU.
+func TestPGOProfile(t *testing.T) {
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=200",
+		filepath.Join("..", "..", filepath.FromSlash(pgoProfile))).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool pprof %s: %v\n%s", pgoProfile, err, out)
+	}
+	for _, want := range []string{"Type: cpu", "github.com/msgrelay/relay/store.", "github.com/msgrelay/relay/relay/dispatch."} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("%s has no %q among its 200 heaviest paths", pgoProfile, want)
 		}
 	}
 }

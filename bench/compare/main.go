@@ -154,6 +154,10 @@ func run(ctx context.Context, o *options) error {
 	return nil
 }
 
+// pgoProfile is the CPU profile relayd is released with, from the
+// module's root (bench/README.md says how to refresh it).
+const pgoProfile = "cmd/relayd/relayd.pgo"
+
 // build compiles the three programs the relayd side runs. With pgo,
 // relayd is built as it is released, with cmd/relayd/relayd.pgo; that
 // compiles its whole dependency tree again, some minutes of CPU, so the
@@ -166,7 +170,7 @@ func build(ctx context.Context, dir string, pgo bool) error {
 	out := dir + string(filepath.Separator)
 	relayd := []string{"build", "-o", out, "./cmd/relayd"}
 	if pgo {
-		relayd = []string{"build", "-pgo=cmd/relayd/relayd.pgo", "-o", out, "./cmd/relayd"}
+		relayd = []string{"build", "-pgo=" + pgoProfile, "-o", out, "./cmd/relayd"}
 	}
 	for _, args := range [][]string{relayd, {"build", "-o", out, "./cmd/smscsim", "./cmd/relaybench"}} {
 		cmd := exec.CommandContext(ctx, "go", args...)
