@@ -18,24 +18,14 @@ var ErrNoCarrier = errors.New("dispatch: no such carrier")
 // in flight then. The dispatcher keeps the drain in memory only; the
 // composition root persists it (Options.Drained brings it back at start).
 func (d *Dispatcher) Drain(ctx context.Context, name string) (inFlight int, err error) {
-	d.reconf.Lock() // a carrier a reload replaces takes its drain over
-	c := d.fleet.Load().byName[name]
-	if c == nil {
-		d.reconf.Unlock()
-		return 0, fmt.Errorf("%w %q", ErrNoCarrier, name)
+	c, was, err := d.setDrained(name, true)
+	if err != nil {
+		return 0, err
 	}
-	was := c.drained.Swap(true)
-	d.reconf.Unlock()
 	if !was {
 		d.log.Info("dispatch: carrier drained by an operator", "carrier", name)
 	}
-	for {
-		m, _, ok := c.q.tryPop()
-		if !ok {
-			break
-		}
-		d.pending.push(m)
-	}
+	d.requeue(c)
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -52,19 +42,28 @@ func (d *Dispatcher) Drain(ctx context.Context, name string) (inFlight int, err 
 
 // Resume puts a drained carrier back into routing.
 func (d *Dispatcher) Resume(name string) error {
-	d.reconf.Lock()
-	c := d.fleet.Load().byName[name]
-	if c == nil {
-		d.reconf.Unlock()
-		return fmt.Errorf("%w %q", ErrNoCarrier, name)
+	_, was, err := d.setDrained(name, false)
+	if err != nil {
+		return err
 	}
-	was := c.drained.Swap(false)
-	d.reconf.Unlock()
 	if was {
 		d.log.Info("dispatch: carrier resumed by an operator", "carrier", name)
 		d.requeueUnroutable()
 	}
 	return nil
+}
+
+// setDrained sets the operator's drain of the carrier called name and
+// returns the carrier and whether it was drained before. It holds the
+// reconfiguration lock: a carrier a reload replaces takes the drain over.
+func (d *Dispatcher) setDrained(name string, drained bool) (c *carrier, was bool, err error) {
+	d.reconf.Lock()
+	defer d.reconf.Unlock()
+	c = d.fleet.Load().byName[name]
+	if c == nil {
+		return nil, false, fmt.Errorf("%w %q", ErrNoCarrier, name)
+	}
+	return c, c.drained.Swap(drained), nil
 }
 
 // windowUsed counts the carrier's submits written and not yet answered.

@@ -24,13 +24,7 @@ func (d *Dispatcher) routeLoop(ctx context.Context) {
 			d.requeueUnroutable()
 			for _, c := range d.fleet.Load().byName {
 				if c.q.len() > 0 && !c.live() {
-					for {
-						m, _, ok := c.q.tryPop()
-						if !ok {
-							break
-						}
-						d.pending.push(m)
-					}
+					d.requeue(c)
 				}
 			}
 			continue
