@@ -214,15 +214,16 @@ func (k *Checker) check(c *customer.Customer, req *Request, now time.Time) (mess
 	if !utf8.ValidString(req.Title) {
 		return 0, invalidUTF8("title")
 	}
+	lim := k.limits() // one set of limits for the whole request, whatever a reload does meanwhile
 	var r *Refusal
 	sendAt := now // the night rules judge when it goes out
 	if req.NotBefore.After(now) {
 		sendAt = req.NotBefore
 	}
 	if p.Kakao() {
-		r = k.checkKakao(c, req, p, sendAt)
+		r = k.checkKakao(c, req, p, sendAt, lim)
 	} else {
-		p, r = k.checkSMPP(c, req, p, sendAt)
+		p, r = k.checkSMPP(c, req, p, sendAt, lim)
 	}
 	if r != nil {
 		return 0, r
@@ -234,7 +235,7 @@ func (k *Checker) check(c *customer.Customer, req *Request, now time.Time) (mess
 }
 
 // checkSMPP checks an SMS, LMS or auto request and resolves auto.
-func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Product, now time.Time) (message.Product, *Refusal) {
+func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Product, now time.Time, lim *Config) (message.Product, *Refusal) {
 	n, err := euckrLen(req.Text)
 	if err != nil {
 		return 0, unencodable("text", "text", req.Text, err)
@@ -242,14 +243,14 @@ func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Produc
 	explicit := p
 	if p == message.ProductAuto {
 		switch {
-		case n <= k.limits().SMSBytes && c.Allows(message.ProductSMS):
+		case n <= lim.SMSBytes && c.Allows(message.ProductSMS):
 			p = message.ProductSMS
 		case c.Allows(message.ProductLMS):
 			p = message.ProductLMS
 		default:
-			return 0, refuse(RuleProductNotAllowed, itoa(n), itoa(k.limits().SMSBytes),
-				"auto: text is %d EUC-KR bytes, over the SMS limit %d, and customer %s may not send LMS", n, k.limits().SMSBytes, c.ID).
-				about("product").measured(n, k.limits().SMSBytes)
+			return 0, refuse(RuleProductNotAllowed, itoa(n), itoa(lim.SMSBytes),
+				"auto: text is %d EUC-KR bytes, over the SMS limit %d, and customer %s may not send LMS", n, lim.SMSBytes, c.ID).
+				about("product").measured(n, lim.SMSBytes)
 		}
 	}
 	if req.Fallback != message.FallbackNone {
@@ -262,22 +263,22 @@ func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Produc
 		return 0, r
 	}
 	if p == message.ProductSMS {
-		if n > k.limits().SMSBytes {
-			return 0, tooLong("text", "SMS text", n, k.limits().SMSBytes, "EUC-KR bytes")
+		if n > lim.SMSBytes {
+			return 0, tooLong("text", "SMS text", n, lim.SMSBytes, "EUC-KR bytes")
 		}
 	} else {
-		if n > k.limits().LMSBytes {
-			return 0, tooLong("text", "LMS text", n, k.limits().LMSBytes, "EUC-KR bytes")
+		if n > lim.LMSBytes {
+			return 0, tooLong("text", "LMS text", n, lim.LMSBytes, "EUC-KR bytes")
 		}
-		if req.Subject == "" && explicit == message.ProductLMS && !k.limits().LMSSubjectOptional {
+		if req.Subject == "" && explicit == message.ProductLMS && !lim.LMSSubjectOptional {
 			return 0, refuse(RuleMissingField, "subject", "", "an LMS needs a subject").about("subject")
 		}
 		sn, err := euckrLen(req.Subject)
 		if err != nil {
 			return 0, unencodable("subject", "subject", req.Subject, err)
 		}
-		if sn > k.limits().LMSSubjectBytes {
-			return 0, tooLong("subject", "LMS subject", sn, k.limits().LMSSubjectBytes, "EUC-KR bytes")
+		if sn > lim.LMSSubjectBytes {
+			return 0, tooLong("subject", "LMS subject", sn, lim.LMSSubjectBytes, "EUC-KR bytes")
 		}
 	}
 	if req.IsAd() {
@@ -292,7 +293,7 @@ func (k *Checker) checkSMPP(c *customer.Customer, req *Request, p message.Produc
 }
 
 // checkKakao checks an AlimTalk or FriendTalk request.
-func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Product, now time.Time) *Refusal {
+func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Product, now time.Time, lim *Config) *Refusal {
 	key := req.Kakao.SenderKey
 	if key == "" {
 		return refuse(RuleMissingField, "sender_key", "", "%s needs a sender profile (sender key)", p).about("sender_key")
@@ -304,9 +305,9 @@ func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Produ
 	if r := checkRecipient(req.Recipient); r != nil {
 		return r
 	}
-	limit := k.limits().KakaoChars
+	limit := lim.KakaoChars
 	if p == message.ProductFriendTalkImage {
-		limit = k.limits().FriendTalkImageChars
+		limit = lim.FriendTalkImageChars
 	}
 	n, ok := countRunes(req.Text)
 	if !ok {
@@ -326,8 +327,8 @@ func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Produ
 		if req.Kakao.TemplateCode == "" {
 			return refuse(RuleMissingField, "template_code", "", "%s needs a template code", p).about("template_code")
 		}
-		if n := utf8.RuneCountInString(req.Title); n > k.limits().AlimTalkTitleChars {
-			return tooLong("title", "AlimTalk title", n, k.limits().AlimTalkTitleChars, "characters")
+		if n := utf8.RuneCountInString(req.Title); n > lim.AlimTalkTitleChars {
+			return tooLong("title", "AlimTalk title", n, lim.AlimTalkTitleChars, "characters")
 		}
 		if req.Kakao.Ad {
 			return refuse(RuleAd, "ad", "", "AlimTalk is informational only and cannot carry advertising (Art. 2-4)").about("ad")
@@ -359,18 +360,18 @@ func (k *Checker) checkKakao(c *customer.Customer, req *Request, p message.Produ
 			return nightRefusal("Kakao takes no advertising FriendTalk", now, "20:50")
 		}
 	}
-	return k.checkFallback(c, req, p)
+	return k.checkFallback(c, req, p, lim)
 }
 
 // checkFallback checks that the SMS/LMS leg a Kakao failure would send can
 // be sent: allowed, from a registered number, and decided by [FallbackLeg],
 // the rule the dispatcher applies when Kakao fails. It stores the decision
 // in req.Fallback: auto becomes the product it resolves to.
-func (k *Checker) checkFallback(c *customer.Customer, req *Request, p message.Product) *Refusal {
+func (k *Checker) checkFallback(c *customer.Customer, req *Request, p message.Product, lim *Config) *Refusal {
 	if req.Fallback == message.FallbackNone {
 		return nil
 	}
-	leg, _, r := FallbackLeg(*k.limits(), c, req.Fallback, req.Text, req.Truncate)
+	leg, _, r := FallbackLeg(*lim, c, req.Fallback, req.Text, req.Truncate)
 	if r != nil {
 		return r
 	}
