@@ -28,7 +28,7 @@ type carrier struct {
 	drained  atomic.Bool // out of routing by an operator (Dispatcher.Drain)
 	retired  atomic.Bool // replaced or removed by Reconfigure: takes nothing more
 	subject  pdu.Tag     // the TLV an LMS subject goes in; 0: the carrier takes none
-	m        *dispatchMetrics
+	m        *carrierMetrics
 
 	// given is the carrier's table as configured, and password the one it
 	// resolved to: Reconfigure keeps the carrier while both are the same.
@@ -59,6 +59,7 @@ func newCarrier(cc CarrierConfig, addr, password string,
 		dc:      coding.EUCKR,
 		loc:     loc,
 		subject: subject,
+		m:       newCarrierMetrics(set, cc.Name),
 	}
 	if cc.DataCoding == "ucs2" {
 		c.dc = coding.UCS2

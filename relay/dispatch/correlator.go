@@ -119,7 +119,7 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 			// The store can never keep it (no id, an id over
 			// message.MaxIndexed bytes): no message can be its, today or
 			// after any number of resends. Acknowledge it, count it.
-			r.m.receiptInvalid[c.name].Inc()
+			c.m.receiptInvalid.Inc()
 			r.warn(c, "receipt_invalid", "dispatch: receipt no message can take dropped", "id", logcap.Cut(rc.ID), "err", err)
 			return nil
 		case err != nil:
@@ -127,7 +127,7 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 			r.m.storeErrors.Inc()
 			return err
 		}
-		r.m.receipt(c.name, out)
+		c.m.receipt(out)
 		switch out {
 		case store.OutcomeLate:
 			r.warn(c, "receipt_late", "dispatch: receipt after the result window", "id", logcap.Cut(rc.ID))

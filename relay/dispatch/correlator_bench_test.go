@@ -73,9 +73,9 @@ func benchCorrelator(b *testing.B, n int) (func(context.Context, *pdu.DeliverSM)
 	}
 	var hex receipt.IDFormat
 	_ = hex.UnmarshalText([]byte("hex"))
-	c := &carrier{name: "a", cfg: CarrierConfig{RespIDs: hex, ReceiptIDs: hex}, loc: time.UTC}
 	set := metrics.NewSet()
-	corr := newCorrelator(time.Now, st, newDispatchMetrics(set, []string{"a"}), log, set)
+	c := &carrier{name: "a", cfg: CarrierConfig{RespIDs: hex, ReceiptIDs: hex}, loc: time.UTC, m: newCarrierMetrics(set, "a")}
+	corr := newCorrelator(time.Now, st, newDispatchMetrics(set), log, set)
 	return corr.handler(c), st
 }
 

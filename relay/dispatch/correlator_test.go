@@ -44,8 +44,8 @@ func newCorrRig(t *testing.T) *corrRig {
 	}
 	t.Cleanup(func() { st.Close() })
 	r.st = st
-	corr := newCorrelator(time.Now, st, newDispatchMetrics(r.set, []string{"a"}), log, r.set)
-	r.deliver = corr.handler(&carrier{name: "a", loc: time.UTC})
+	corr := newCorrelator(time.Now, st, newDispatchMetrics(r.set), log, r.set)
+	r.deliver = corr.handler(&carrier{name: "a", loc: time.UTC, m: newCarrierMetrics(r.set, "a")})
 	return r
 }
 

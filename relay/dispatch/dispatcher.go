@@ -101,11 +101,7 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 	d.door.Store(&opts.Door)
 	d.stopCtx, d.stopTaking = context.WithCancel(context.Background())
 	d.sendCtx, d.endIn = context.WithCancel(context.Background())
-	var names []string
-	for _, cc := range carriers {
-		names = append(names, cc.Name)
-	}
-	d.m = newDispatchMetrics(opts.Metrics, names)
+	d.m = newDispatchMetrics(opts.Metrics)
 	d.corr = newCorrelator(d.now, d.st, d.m, d.log, opts.Metrics)
 	d.corr.elsewhere = opts.Elsewhere
 	defer func() {

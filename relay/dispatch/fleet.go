@@ -89,10 +89,6 @@ func (d *Dispatcher) nextFleet(old *fleet, carriers []CarrierConfig, routes []ro
 	for _, cc := range carriers {
 		next.names = append(next.names, cc.Name)
 	}
-	m := newDispatchMetrics(d.set, next.names)
-	corr := newCorrelator(d.now, d.st, m, d.log, d.set)
-	corr.logs = d.corr.logs // one log budget for every carrier
-	corr.elsewhere = d.corr.elsewhere
 	for _, cc := range carriers {
 		pw, err := cc.ResolvePassword()
 		if err != nil {
@@ -108,11 +104,11 @@ func (d *Dispatcher) nextFleet(old *fleet, carriers []CarrierConfig, routes []ro
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := newCarrier(cc, addr, pw, corr.handler, d.log, d.set)
+		c, err := newCarrier(cc, addr, pw, d.corr.handler, d.log, d.set)
 		if err != nil {
 			return nil, nil, err
 		}
-		c.given, c.password, c.m = given, pw, m
+		c.given, c.password = given, pw
 		made = append(made, c)
 		next.byName[cc.Name] = c
 		if o == nil {

@@ -9,24 +9,27 @@ import (
 	"github.com/msgrelay/relay/store"
 )
 
-// dispatchMetrics are the dispatcher's counters; each SMPP session and the
+// dispatchMetrics are the dispatcher's counters that no carrier labels;
+// each carrier has its own (carrierMetrics), and each SMPP session and the
 // Kakao client register theirs in the same set. Every series is created
-// here, at construction, with its labels in the name; a reconfiguration
-// makes them again for its carriers, which gets the same series for the
-// carriers it keeps.
+// at construction, with its labels in the name.
 type dispatchMetrics struct {
 	failedAtSend      *metrics.Counter
 	expired           *metrics.Counter
 	storeErrors       *metrics.Counter
 	mo                *metrics.Counter
 	receiptUnreadable *metrics.Counter
+}
 
-	submits   map[string]map[verdict]*metrics.Counter
-	submitSec map[string]*metrics.PrometheusHistogram
-	receipts  map[string]map[store.Outcome]*metrics.Counter
-	// receiptInvalid counts, by carrier, receipts acknowledged and dropped
-	// because the store can never keep them.
-	receiptInvalid map[string]*metrics.Counter
+// carrierMetrics are one carrier's series, made with the carrier; a
+// reconfiguration that makes a carrier again gets the same series.
+type carrierMetrics struct {
+	submits   [verdictAbandoned + 1]*metrics.Counter // by verdict; nil: not counted
+	submitSec *metrics.PrometheusHistogram
+	receipts  [store.OutcomeUnknown + 1]*metrics.Counter // by outcome; nil: not counted
+	// receiptInvalid counts receipts acknowledged and dropped because the
+	// store can never keep them.
+	receiptInvalid *metrics.Counter
 }
 
 // MetricHelp is the help text of every family this package makes, for the
@@ -60,44 +63,41 @@ var verdictNames = map[verdict]string{
 var outcomeList = []store.Outcome{store.OutcomeApplied, store.OutcomeDuplicate,
 	store.OutcomeParked, store.OutcomeLate, store.OutcomeInterim, store.OutcomeUnmatched}
 
-func newDispatchMetrics(set *metrics.Set, carriers []string) *dispatchMetrics {
-	m := &dispatchMetrics{
+func newDispatchMetrics(set *metrics.Set) *dispatchMetrics {
+	return &dispatchMetrics{
 		failedAtSend:      set.GetOrCreateCounter(`relay_failed_at_send_total`),
 		expired:           set.GetOrCreateCounter(`relay_expired_total`),
 		storeErrors:       set.GetOrCreateCounter(`relay_store_errors_total`),
 		mo:                set.GetOrCreateCounter(`relay_mo_messages_total`),
 		receiptUnreadable: set.GetOrCreateCounter(`relay_receipts_unreadable_total`),
-		submits:           map[string]map[verdict]*metrics.Counter{},
-		submitSec:         map[string]*metrics.PrometheusHistogram{},
-		receipts:          map[string]map[store.Outcome]*metrics.Counter{},
-		receiptInvalid:    map[string]*metrics.Counter{},
 	}
-	for _, c := range carriers {
-		m.submits[c] = map[verdict]*metrics.Counter{}
-		for v, n := range verdictNames {
-			m.submits[c][v] = set.GetOrCreateCounter(fmt.Sprintf(`relay_submits_total{carrier=%q,result=%q}`, c, n))
-		}
-		m.submitSec[c] = set.GetOrCreatePrometheusHistogramExt(fmt.Sprintf(`relay_submit_seconds{carrier=%q}`, c), submitBuckets)
-		m.receiptInvalid[c] = set.GetOrCreateCounter(fmt.Sprintf(`relay_receipts_invalid_total{carrier=%q}`, c))
-		m.receipts[c] = map[store.Outcome]*metrics.Counter{}
-		for _, o := range outcomeList {
-			m.receipts[c][o] = set.GetOrCreateCounter(fmt.Sprintf(`relay_receipts_total{carrier=%q,outcome=%q}`, c, o))
-		}
+}
+
+func newCarrierMetrics(set *metrics.Set, carrier string) *carrierMetrics {
+	m := &carrierMetrics{
+		submitSec:      set.GetOrCreatePrometheusHistogramExt(fmt.Sprintf(`relay_submit_seconds{carrier=%q}`, carrier), submitBuckets),
+		receiptInvalid: set.GetOrCreateCounter(fmt.Sprintf(`relay_receipts_invalid_total{carrier=%q}`, carrier)),
+	}
+	for v, n := range verdictNames {
+		m.submits[v] = set.GetOrCreateCounter(fmt.Sprintf(`relay_submits_total{carrier=%q,result=%q}`, carrier, n))
+	}
+	for _, o := range outcomeList {
+		m.receipts[o] = set.GetOrCreateCounter(fmt.Sprintf(`relay_receipts_total{carrier=%q,outcome=%q}`, carrier, o))
 	}
 	return m
 }
 
-func (m *dispatchMetrics) submit(carrier string, v verdict, took time.Duration) {
-	if c := m.submits[carrier][v]; c != nil {
-		c.Inc()
+func (m *carrierMetrics) submit(v verdict, took time.Duration) {
+	if int(v) < len(m.submits) && m.submits[v] != nil {
+		m.submits[v].Inc()
 	}
 	if v == verdictSent {
-		m.submitSec[carrier].Update(took.Seconds())
+		m.submitSec.Update(took.Seconds())
 	}
 }
 
-func (m *dispatchMetrics) receipt(carrier string, o store.Outcome) {
-	if c := m.receipts[carrier][o]; c != nil {
-		c.Inc()
+func (m *carrierMetrics) receipt(o store.Outcome) {
+	if int(o) < len(m.receipts) && m.receipts[o] != nil {
+		m.receipts[o].Inc()
 	}
 }

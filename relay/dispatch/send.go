@@ -154,7 +154,7 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	// The answer is written even if the drain ends meanwhile; the submit
 	// above is what the drain cuts short.
 	ctx = recording()
-	c.m.submit(c.name, v, time.Since(start))
+	c.m.submit(v, time.Since(start))
 	if v == verdictSent || v == verdictRetry || v == verdictFail {
 		m.Attempts++ // the carrier saw it; busy and reroute took nothing
 	}
