@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,12 +31,7 @@ func TestOnboardACustomerWithRelayctlAlone(t *testing.T) {
 	if err := os.WriteFile(path, dev, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	receiver := ln.Addr().String()
-	ln.Close()
+	receiver := freeAddr(t)
 	// The file as relayd -config reads it, moved off the dev ports and
 	// data directory, with the test operator's token.
 	load := func() (*relay.Config, error) {
@@ -45,16 +39,8 @@ func TestOnboardACustomerWithRelayctlAlone(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		cfg.DataDir = filepath.Join(dir, "data")
-		cfg.Upstream.Listen, cfg.OpsListen, cfg.Admin.Listen = "127.0.0.1:0", "", "127.0.0.1:0"
-		cfg.SMPPServer.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0"
-		for i := range cfg.Customers {
-			cfg.Customers[i].ReportURL = strings.Replace(cfg.Customers[i].ReportURL, cfg.Webhook.DevReceiver, receiver, 1)
-		}
-		cfg.Webhook.DevReceiver = receiver
-		cfg.Admin.AuditFile = filepath.Join(dir, "audit.jsonl")
+		moveOffDev(cfg, dir, receiver)
 		cfg.Admin.Tokens = append(cfg.Admin.Tokens, admin.TokenConfig{Name: "test operator", Hash: admin.HashToken(testToken)})
-		cfg.Simulate.FailRatio = 0
 		return cfg, nil
 	}
 	cfg, err := load()

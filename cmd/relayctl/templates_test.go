@@ -23,24 +23,8 @@ func startDev(t *testing.T) (*relay.Daemon, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	cfg.DataDir = filepath.Join(dir, "data")
-	cfg.Upstream.Listen, cfg.OpsListen, cfg.Admin.Listen = "127.0.0.1:0", "", "127.0.0.1:0"
-	cfg.SMPPServer.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0" // the dev ports may be taken
-	if old := cfg.Webhook.DevReceiver; old != "" {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Webhook.DevReceiver = ln.Addr().String()
-		ln.Close()
-		for i := range cfg.Customers {
-			cfg.Customers[i].ReportURL = strings.Replace(cfg.Customers[i].ReportURL, old, cfg.Webhook.DevReceiver, 1)
-		}
-	}
-	cfg.Admin.AuditFile = filepath.Join(dir, "audit.jsonl")
+	moveOffDev(cfg, t.TempDir(), freeAddr(t))
 	cfg.Admin.Tokens = []admin.TokenConfig{{Name: "test operator", Hash: admin.HashToken(testToken)}}
-	cfg.Simulate.FailRatio = 0
 	d, err := relay.Start(cfg, relay.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +35,35 @@ func startDev(t *testing.T) (*relay.Daemon, []string) {
 		_ = d.Shutdown(ctx)
 	})
 	return d, []string{"-admin", d.AdminAddr(), "-token", testToken}
+}
+
+// moveOffDev moves a configuration read from configs/dev.toml off the dev
+// ports (each listener on one the kernel gives, no ops listener) and data
+// directory, into dir; its webhook receiver to receiver, with the report
+// URLs that name it; and makes its simulated carriers deliver everything.
+func moveOffDev(cfg *relay.Config, dir, receiver string) {
+	cfg.DataDir = filepath.Join(dir, "data")
+	cfg.Upstream.Listen, cfg.OpsListen, cfg.Admin.Listen = "127.0.0.1:0", "", "127.0.0.1:0"
+	cfg.SMPPServer.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0" // the dev ports may be taken
+	if old := cfg.Webhook.DevReceiver; old != "" {
+		cfg.Webhook.DevReceiver = receiver
+		for i := range cfg.Customers {
+			cfg.Customers[i].ReportURL = strings.Replace(cfg.Customers[i].ReportURL, old, receiver, 1)
+		}
+	}
+	cfg.Admin.AuditFile = filepath.Join(dir, "audit.jsonl")
+	cfg.Simulate.FailRatio = 0
+}
+
+// freeAddr is a loopback address no one listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 // TestTemplatesCommands: templates ls/put/rm drive the AlimTalk template
