@@ -218,14 +218,6 @@ func (n *Node) Status() Status {
 	return s
 }
 
-// ClientURL is the embedded server's client address, "" without one.
-func (n *Node) ClientURL() string {
-	if n.srv == nil {
-		return ""
-	}
-	return n.srv.ClientURL()
-}
-
 // Peers are the servers of the JetStream cluster the embedded server
 // knows, itself included; nil without an embedded server or before the
 // cluster formed.
