@@ -31,7 +31,7 @@ func (d *Dispatcher) fallback(ctx context.Context, m *message.Message, kakaoRes 
 	}
 	if why != "" {
 		kakaoRes.Reason += "; no fallback: " + why
-		d.fail(ctx, m, kakaoRes)
+		d.fail(m, kakaoRes)
 		return
 	}
 	// The leg's product and exact text are written in the write that

@@ -81,7 +81,7 @@ type lifecycle interface {
 func (d *Dispatcher) mayAttempt(ctx context.Context, m *message.Message) bool {
 	late, ok := d.tooLate(m, 0)
 	if !ok {
-		d.fail(ctx, m, late)
+		d.fail(m, late)
 	}
 	return ok
 }
@@ -106,14 +106,14 @@ func (d *Dispatcher) settle(ctx context.Context, m *message.Message, v verdict, 
 		wait := d.backoff(n)
 		if late, ok := d.tooLate(m, wait); !ok {
 			late.Reason += "; last answer: " + res.Reason
-			d.fail(ctx, m, late)
+			d.fail(m, late)
 			return
 		}
 		back.add(m, time.Now().Add(wait))
 	case verdictReroute:
 		d.Enqueue(m)
 	case verdictFail:
-		d.fail(ctx, m, res)
+		d.fail(m, res)
 	case verdictFallBack:
 		d.next(ctx, m, res)
 	case verdictSent, verdictAbandoned:
@@ -129,5 +129,5 @@ func (d *Dispatcher) next(ctx context.Context, m *message.Message, res message.R
 		d.fallback(ctx, m, res)
 		return
 	}
-	d.fail(ctx, m, res)
+	d.fail(m, res)
 }

@@ -61,7 +61,7 @@ func (d *Dispatcher) route(m *message.Message) {
 			d.kakao.enqueue(m)
 			return
 		}
-		d.failNow(m, message.Result{Source: message.SourceRelay, Code: "no-kakao", Reason: "no Kakao channel is configured"})
+		d.fail(m, message.Result{Source: message.SourceRelay, Code: "no-kakao", Reason: "no Kakao channel is configured"})
 		return
 	}
 	f := d.fleet.Load()
@@ -69,8 +69,9 @@ func (d *Dispatcher) route(m *message.Message) {
 	if err != nil {
 		if errors.Is(err, route.ErrNoRule) {
 			// No rule can ever take it: a configuration gap, so fail it
-			// with the reason rather than hold it forever.
-			d.failNow(m, message.Result{Source: message.SourceRelay, Code: "no-route", Reason: err.Error()})
+			// with the reason rather than hold it forever. A rare path,
+			// worth one store commit of delay to routing.
+			d.fail(m, message.Result{Source: message.SourceRelay, Code: "no-route", Reason: err.Error()})
 			return
 		}
 		d.mu.Lock()
@@ -105,14 +106,6 @@ func (d *Dispatcher) requeueUnroutable() {
 	d.pending.push(ms...)
 }
 
-// failNow fails a message on the routing goroutine: a rare path (a
-// configuration gap), worth one store commit of delay to routing.
-func (d *Dispatcher) failNow(m *message.Message, res message.Result) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	d.fail(ctx, m, res)
-}
-
 func (d *Dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.Session) {
 	var sm pdu.SubmitSM
 	var buf []byte // encoded text, reused
@@ -145,7 +138,7 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	}
 	buf, err := c.encode(m, sm, buf, d.deadline(m).Sub(d.now()))
 	if err != nil {
-		d.fail(ctx, m, message.Result{Source: message.SourceRelay, Code: "encode", Reason: err.Error()})
+		d.fail(m, message.Result{Source: message.SourceRelay, Code: "encode", Reason: err.Error()})
 		return buf
 	}
 	start, sentAt := time.Now(), d.now()
@@ -184,7 +177,7 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 
 // fail closes m as failed, recording its attempts; the write runs even
 // while shutting down.
-func (d *Dispatcher) fail(_ context.Context, m *message.Message, res message.Result) {
+func (d *Dispatcher) fail(m *message.Message, res message.Result) {
 	ctx := recording()
 	attempts := m.Attempts
 	if err := d.st.Transition(ctx, m.ID, message.StateFailed, func(r *message.Message) {
