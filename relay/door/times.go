@@ -23,18 +23,23 @@ func checkTimes(req *Request, now time.Time, validity time.Duration) *Refusal {
 	if !req.Expires.IsZero() {
 		switch {
 		case !req.Expires.After(now):
-			return refuse(RuleInvalidRequest, req.Expires.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339),
-				"the validity ends at %s, not after its acceptance", req.Expires.UTC().Format(time.RFC3339)).about("validity")
+			expires := stamp(req.Expires)
+			return refuse(RuleInvalidRequest, expires, stamp(now),
+				"the validity ends at %s, not after its acceptance", expires).about("validity")
 		case req.Expires.After(now.Add(message.ResultWindow)):
-			return refuse(RuleInvalidRequest, req.Expires.UTC().Format(time.RFC3339), message.ResultWindow.String(),
-				"the validity ends at %s, beyond the %v result window", req.Expires.UTC().Format(time.RFC3339), message.ResultWindow).about("validity")
+			expires := stamp(req.Expires)
+			return refuse(RuleInvalidRequest, expires, message.ResultWindow.String(),
+				"the validity ends at %s, beyond the %v result window", expires, message.ResultWindow).about("validity")
 		}
 	}
 	deadline := message.DeadlineOf(now, validity, req.Expires)
 	if req.NotBefore.After(deadline.Add(-MinSendWindow)) {
-		return refuse(RuleInvalidRequest, req.NotBefore.UTC().Format(time.RFC3339), deadline.UTC().Format(time.RFC3339),
-			"scheduled for %s, later than %v before its deadline %s", req.NotBefore.UTC().Format(time.RFC3339),
-			MinSendWindow, deadline.UTC().Format(time.RFC3339)).about("schedule")
+		sendAt, due := stamp(req.NotBefore), stamp(deadline)
+		return refuse(RuleInvalidRequest, sendAt, due,
+			"scheduled for %s, later than %v before its deadline %s", sendAt, MinSendWindow, due).about("schedule")
 	}
 	return nil
 }
+
+// stamp is how a refusal names a time: UTC, RFC 3339.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
