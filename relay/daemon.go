@@ -70,29 +70,32 @@ type Daemon struct {
 	log  *slog.Logger
 	set  *metrics.Set
 
-	st        *store.Store
-	cluster   *cluster.Node // nil without [cluster]
-	reg       *customer.Registry
-	sims      *simDialer
-	disp      *dispatch.Dispatcher
-	intake    *intake.Intake
-	load      *ingressLoad // intake as the SMPP server and HTTP API use it, counted for /status
-	hub       *intake.Hub
-	up        *upstream.Server
-	upLn      net.Listener
-	smpp      *smppserver.Server // nil without [smpp_server] listen
-	smppLn    net.Listener
-	ops       *http.Server
-	opsLn     net.Listener
-	state     *runtimeState
-	payments  *payment.Registry
-	paySubmit *payment.Submitter
-	rules     *rules // AlimTalk templates, opt-out lists
-	door      *door.Checker
-	admin     *admin.Server // nil without [admin] listen
-	audit     *admin.FileAudit
-	access    *ops.AccessLog // nil without access_log
-	adminLn   net.Listener
+	st      *store.Store
+	cluster *cluster.Node // nil without [cluster]
+	// sharedState is the cluster's shared customer state (nil without
+	// [cluster]); runtimeState writes to it, applyShared reads it.
+	sharedState *cluster.State
+	reg         *customer.Registry
+	sims        *simDialer
+	disp        *dispatch.Dispatcher
+	intake      *intake.Intake
+	load        *ingressLoad // intake as the SMPP server and HTTP API use it, counted for /status
+	hub         *intake.Hub
+	up          *upstream.Server
+	upLn        net.Listener
+	smpp        *smppserver.Server // nil without [smpp_server] listen
+	smppLn      net.Listener
+	ops         *http.Server
+	opsLn       net.Listener
+	state       *runtimeState
+	payments    *payment.Registry
+	paySubmit   *payment.Submitter
+	rules       *rules // AlimTalk templates, opt-out lists
+	door        *door.Checker
+	admin       *admin.Server // nil without [admin] listen
+	audit       *admin.FileAudit
+	access      *ops.AccessLog // nil without access_log
+	adminLn     net.Listener
 
 	httpSrv     *httpapi.Server
 	httpLn      net.Listener
@@ -148,6 +151,9 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 		return nil, err
 	}
 	if err := step("load customers", d.loadCustomers); err != nil {
+		return nil, err
+	}
+	if err := step("share state", d.shareState); err != nil {
 		return nil, err
 	}
 	if err := step("bind carriers", d.bindCarriers); err != nil {
@@ -212,7 +218,7 @@ func (d *Daemon) openStore() error {
 }
 
 func (d *Daemon) loadCustomers() error {
-	state, err := loadRuntimeState(d.cfg.DataDir)
+	state, err := loadRuntimeState(d.cfg.DataDir, d.cfg.Cluster.Enabled())
 	if err != nil {
 		return err
 	}

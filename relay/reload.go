@@ -62,8 +62,9 @@ var reloadable = []string{"customer", "carrier", "route", "door", "template", "s
 // it (runtime.json) and its drain is dropped when the file removes it;
 // template puts and removals (data_dir/templates.jsonl) are replayed over
 // the file's [[template]] tables; opt-outs (data_dir/optout.jsonl) are not
-// in the file at all. To drop a run-time change, undo it through the admin
-// API.
+// in the file at all. In a cluster, the shared state bucket stands for
+// runtime.json and the journals, drains aside (clusterstate.go). To drop
+// a run-time change, undo it through the admin API.
 func (d *Daemon) Reload(context.Context) ([]string, error) {
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
@@ -169,9 +170,7 @@ func subscriptionsOwned(subs []*payment.Subscription, cs []*customer.Customer) e
 // replayed over them, refusing a set that leaves a payment subscription
 // without the template it renders.
 func (d *Daemon) resetTemplates(ts []templates.Template) error {
-	replay := func(put func(templates.Template) error, remove func(senderKey, code string) error) error {
-		return d.rules.tlog.j.Replay(func(b []byte) error { return replayTemplateChange(b, put, remove) })
-	}
+	replay := d.rules.tlog.replay
 	check := func(get func(senderKey, code string) *templates.Template) error {
 		for _, s := range d.payments.All() {
 			for _, t := range s.Templates {

@@ -28,7 +28,10 @@ type rules struct {
 
 // templateLog persists template changes; with no journal yet (while it is
 // replayed) it records nothing.
-type templateLog struct{ j *journal.Journal }
+type templateLog struct {
+	j     *journal.Journal
+	state *runtimeState // in a cluster: the changes go to the shared state instead
+}
 
 type templateChange struct {
 	Put    *templates.Template `json:"put,omitempty"`
@@ -36,6 +39,9 @@ type templateChange struct {
 }
 
 func (l *templateLog) TemplateChanged(t *templates.Template, removed bool) error {
+	if l.state != nil {
+		return l.state.templateChanged(t, removed)
+	}
 	if l.j == nil {
 		return nil
 	}
@@ -71,26 +77,47 @@ func (d *Daemon) loadRules() error {
 	if err != nil {
 		return err
 	}
-	j, err := journal.Open(filepath.Join(d.cfg.DataDir, "templates.jsonl"), func(b []byte) error {
-		return replayTemplateChange(b, reg.Put, reg.Remove)
-	})
-	if err != nil {
-		return err
+	r.templates = reg
+	if d.state.clustered { // the shared state bucket keeps the changes
+		r.tlog.state = d.state
+	} else {
+		j, err := journal.Open(filepath.Join(d.cfg.DataDir, "templates.jsonl"), func(b []byte) error {
+			return replayTemplateChange(b, reg.Put, reg.Remove)
+		})
+		if err != nil {
+			return err
+		}
+		r.tlog.j = j
 	}
-	r.templates, r.tlog.j = reg, j
-	if r.optOuts, err = optout.Open(filepath.Join(d.cfg.DataDir, "optout.jsonl")); err != nil {
-		j.Close()
+	if r.optOuts, err = d.openOptOuts(filepath.Join(d.cfg.DataDir, "optout.jsonl")); err != nil {
+		_ = r.tlog.close()
 		return err
 	}
 	d.rules = r
 	return nil
 }
 
+// replay replays the run-time template changes through put and remove:
+// the journal's, or in a cluster the shared state's.
+func (l *templateLog) replay(put func(templates.Template) error, remove func(senderKey, code string) error) error {
+	if l.state != nil {
+		return l.state.replayTemplates(put, remove)
+	}
+	return l.j.Replay(func(b []byte) error { return replayTemplateChange(b, put, remove) })
+}
+
+func (l *templateLog) close() error {
+	if l.j == nil {
+		return nil
+	}
+	return l.j.Close()
+}
+
 func (r *rules) close() error {
 	if r == nil {
 		return nil
 	}
-	return errors.Join(r.tlog.j.Close(), r.optOuts.Close())
+	return errors.Join(r.tlog.close(), r.optOuts.Close())
 }
 
 // representative is the company's representative number, digits only.

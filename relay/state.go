@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +11,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 
+	"github.com/msgrelay/relay/relay/cluster"
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/payment"
 )
@@ -24,12 +27,25 @@ import (
 // (write to a temporary file, fsync, rename, fsync the directory), before
 // the change takes effect: the registries call their observer first and
 // make no change if it fails.
+//
+// In a cluster the customers' state, shared marks and payment
+// subscriptions live in the shared state bucket instead, one key each,
+// written before the change takes effect as the file is, and read back by
+// every node (clusterstate.go); runtime.json keeps only this node's drained
+// carriers, whose binds are its own.
 type runtimeState struct {
-	path string
+	path      string
+	clustered bool
+	kv        atomic.Pointer[cluster.State] // clustered: set once the daemon shares its state
 
 	mu struct {
 		sync.Mutex
 		doc stateDoc
+		// In a cluster: the bucket revision of each key applied to doc (a
+		// change read back must not undo a later one), and the run-time
+		// template changes by sender profile and code.
+		revs      map[string]uint64
+		templates map[[2]string]templateChange
 	}
 }
 
@@ -51,8 +67,9 @@ type customerState struct {
 	EndDate       string                  `json:"end_date,omitempty"`
 }
 
-func loadRuntimeState(dir string) (*runtimeState, error) {
-	s := &runtimeState{path: filepath.Join(dir, "runtime.json")}
+func loadRuntimeState(dir string, clustered bool) (*runtimeState, error) {
+	s := &runtimeState{path: filepath.Join(dir, "runtime.json"), clustered: clustered}
+	s.mu.revs, s.mu.templates = map[string]uint64{}, map[[2]string]templateChange{}
 	s.mu.doc = stateDoc{Version: 1, Customers: map[string]customerState{}, Payments: map[string]*payment.Subscription{}}
 	b, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -72,6 +89,10 @@ func loadRuntimeState(dir string) (*runtimeState, error) {
 	}
 	if s.mu.doc.Payments == nil {
 		s.mu.doc.Payments = map[string]*payment.Subscription{}
+	}
+	if clustered { // the shared state bucket has the rest
+		s.mu.doc = stateDoc{Version: 1, Customers: map[string]customerState{}, Payments: map[string]*payment.Subscription{},
+			Drained: s.mu.doc.Drained}
 	}
 	return s, nil
 }
@@ -124,10 +145,10 @@ func (s *runtimeState) applyPayments(subs []payment.Subscription) []payment.Subs
 func (s *runtimeState) CustomerChanged(_ customer.Change, c *customer.Customer) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	undo := setUndoable(s.mu.doc.Customers, c.ID,
-		customerState{Senders: slices.Clone(c.Senders), Registrations: slices.Clone(c.Registrations),
-			Suspended: c.Suspended, SuspendReason: c.SuspendReason, EndDate: c.EndDate})
-	if err := s.saveLocked(); err != nil {
+	v := customerState{Senders: slices.Clone(c.Senders), Registrations: slices.Clone(c.Registrations),
+		Suspended: c.Suspended, SuspendReason: c.SuspendReason, EndDate: c.EndDate}
+	undo := setUndoable(s.mu.doc.Customers, c.ID, v)
+	if err := s.persistLocked(customerKey(c.ID), v, true); err != nil {
 		undo()
 		return err
 	}
@@ -163,7 +184,7 @@ func (s *runtimeState) SenderShared(number string, shared bool) error {
 		s.mu.doc.Shared = map[string]bool{}
 	}
 	undo := setUndoable(s.mu.doc.Shared, number, shared)
-	if err := s.saveLocked(); err != nil {
+	if err := s.persistLocked(sharedKey(number), shared, false); err != nil {
 		undo()
 		return err
 	}
@@ -211,7 +232,7 @@ func (s *runtimeState) SubscriptionChanged(ch payment.Change, sub *payment.Subsc
 		v = &c
 	}
 	undo := setUndoable(s.mu.doc.Payments, sub.MID, v)
-	if err := s.saveLocked(); err != nil {
+	if err := s.persistLocked(paymentKey(sub.MID), v, true); err != nil {
 		undo()
 		return err
 	}
@@ -242,7 +263,35 @@ func deleteUndoable[K comparable, V any](m map[K]V, k K) (undo func()) {
 	}
 }
 
-func (s *runtimeState) saveLocked() error { return writeFileSynced(s.path, &s.mu.doc) }
+func (s *runtimeState) saveLocked() error {
+	if s.clustered {
+		return writeFileSynced(s.path, &stateDoc{Version: 1, Drained: s.mu.doc.Drained})
+	}
+	return writeFileSynced(s.path, &s.mu.doc)
+}
+
+// persistLocked keeps a change of doc: in runtime.json, or in a cluster in
+// its key of the shared state bucket (checked: only if no other node
+// changed the key since this node read it).
+func (s *runtimeState) persistLocked(key string, v any, checked bool) error {
+	if !s.clustered {
+		return s.saveLocked()
+	}
+	kv := s.kv.Load()
+	if kv == nil {
+		return sharedErr(cluster.ErrNoState)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	rev, err := kv.Put(context.Background(), key, b, checked)
+	if err != nil {
+		return sharedErr(err)
+	}
+	s.mu.revs[key] = max(s.mu.revs[key], rev)
+	return nil
+}
 
 // writeFileSynced writes v as JSON to path whole: to a temporary file,
 // fsynced, renamed over path, and the directory fsynced.

@@ -12,7 +12,7 @@ import (
 // disk, for customers (new and changed) and payment subscriptions alike.
 func TestRuntimeStateUndoesAnUnsavedChange(t *testing.T) {
 	dir := t.TempDir()
-	s, err := loadRuntimeState(dir)
+	s, err := loadRuntimeState(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,12 +32,17 @@ type Reloader interface {
 	Reload(ctx context.Context) (summary []string, err error)
 }
 
-// Errors an Operations method wraps: the API answers 404 for ErrNotFound
-// (a carrier it does not know), 422 for ErrRefused (a configuration that
-// fails its check).
+// Errors an Operations method, or a registry's observer, wraps: the API
+// answers 404 for ErrNotFound (a carrier it does not know), 422 for
+// ErrRefused (a configuration that fails its check), 409 for ErrConflict (a
+// change made elsewhere meanwhile: read again and retry) and 503 for
+// ErrUnavailable (the change could not be kept now: a cluster without a
+// quorum).
 var (
-	ErrNotFound = errors.New("admin: not found")
-	ErrRefused  = errors.New("admin: refused")
+	ErrNotFound    = errors.New("admin: not found")
+	ErrRefused     = errors.New("admin: refused")
+	ErrConflict    = errors.New("admin: changed elsewhere meanwhile")
+	ErrUnavailable = errors.New("admin: cannot be kept now")
 )
 
 // drainWait bounds how long a drain request waits for the windows.

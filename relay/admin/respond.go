@@ -39,8 +39,11 @@ func changeStatus(err error) int {
 		errors.Is(err, customer.ErrNotFound), errors.Is(err, payment.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, customer.ErrTooManySenders), errors.Is(err, payment.ErrTooManyRecipients),
-		errors.Is(err, customer.ErrDuplicate), errors.Is(err, errState), errors.Is(err, store.ErrConflict):
+		errors.Is(err, customer.ErrDuplicate), errors.Is(err, errState), errors.Is(err, store.ErrConflict),
+		errors.Is(err, ErrConflict):
 		return http.StatusConflict
+	case errors.Is(err, ErrUnavailable):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, customer.ErrConfig), errors.Is(err, customer.ErrBadNumber), errors.Is(err, payment.ErrConfig):
 		return http.StatusBadRequest
 	}

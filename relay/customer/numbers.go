@@ -129,6 +129,19 @@ func (r *Registry) MarkShared(number string, shared bool) error {
 	return nil
 }
 
+// ResetShared replaces the set of numbers marked shared without telling
+// the observer: the marks are recorded already (by another node of a
+// cluster).
+func (r *Registry) ResetShared(numbers []string) {
+	m := make(map[string]bool, len(numbers))
+	for _, n := range numbers {
+		m[NormalizeNumber(n)] = true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.mu.shared = m
+}
+
 // Shared reports whether number is marked shared.
 func (r *Registry) Shared(number string) bool {
 	r.mu.Lock()

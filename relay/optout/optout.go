@@ -37,7 +37,10 @@ type numbers map[string]struct{}
 // List is every customer's opt-out list. It is safe for concurrent use.
 type List struct {
 	snap atomic.Pointer[map[string]numbers] // by customer
-	j    *journal.Journal                   // nil: not persisted
+	j    *journal.Journal                   // nil: not persisted here
+	// record, when set, keeps every change elsewhere (a cluster's shared
+	// state) before it takes effect.
+	record func(customer string, add, remove []string) error
 
 	mu sync.Mutex // serialises writers
 }
@@ -71,6 +74,24 @@ func Open(path string) (*List, error) {
 	}
 	l.j = j
 	return l, nil
+}
+
+// Shared makes an empty list whose changes record keeps elsewhere (a
+// cluster's shared state) before they take effect; the changes read back
+// from there are put in force with [List.Apply].
+func Shared(record func(customer string, add, remove []string) error) *List {
+	l := &List{record: record}
+	m := map[string]numbers{}
+	l.snap.Store(&m)
+	return l
+}
+
+// Apply puts in force a change recorded already (read back from a
+// cluster's shared state): no journal, no record.
+func (l *List) Apply(customer string, add, remove []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.apply(change{Customer: customer, Add: add, Remove: remove})
 }
 
 // Close closes the journal.
@@ -139,6 +160,11 @@ func (l *List) write(customer string, nums []string, add bool) (int, error) {
 	changed := len(c.Add) + len(c.Remove)
 	if changed == 0 {
 		return 0, nil
+	}
+	if l.record != nil {
+		if err := l.record(customer, c.Add, c.Remove); err != nil {
+			return 0, fmt.Errorf("optout: not recorded: %w", err)
+		}
 	}
 	if l.j != nil {
 		if err := l.j.Append(c); err != nil {

@@ -1,6 +1,7 @@
 package payment
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -159,6 +160,28 @@ func (r *Registry) Put(s Subscription) error {
 		return err
 	}
 	return r.update(c.MID, ChangePut, true, func(*Subscription) (*Subscription, error) { return c, nil })
+}
+
+// Reset replaces every subscription with subs, validated, without asking
+// the observer: the changes are recorded already (by another node of a
+// cluster). A subscription that does not validate here is left out and
+// named in the error; the others are in force.
+func (r *Registry) Reset(subs []Subscription) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	m := make(map[string]*Subscription, len(subs))
+	for i := range subs {
+		s := subs[i].clone()
+		s.Normalize()
+		if err := r.validate(s); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		m[s.MID] = s
+	}
+	r.snap.Store(&m)
+	return errors.Join(errs...)
 }
 
 // Remove drops the subscription of mid.

@@ -1,0 +1,134 @@
+package cluster_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/relay"
+	"github.com/msgrelay/relay/relay/upstream/client"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+	"github.com/msgrelay/relay/smpp/smpptest"
+)
+
+// TestSharedState: a run-time change made on one node is enforced by
+// every node, by a node started after it, and survives a reload of the
+// configuration file on another node.
+func TestSharedState(t *testing.T) {
+	w := newWorld(t, smpptest.Config{})
+	w.waitStateLoaded()
+
+	// Node 3 is down while node 1 changes things.
+	w.stop(2)
+	const optedOut = "01099998888"
+	if err := w.nodes[0].Customers().Suspend("shop", "unpaid invoice"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.nodes[0].OptOuts().Add("shop", []string{optedOut}); err != nil || n != 1 {
+		t.Fatalf("opt-out on node 1: %d %v", n, err)
+	}
+	if !w.nodes[0].Customers().Get("shop").Suspended || !w.nodes[0].OptOuts().OptedOut("shop", optedOut) {
+		t.Fatal("node 1 does not enforce its own change at once")
+	}
+	w.waitFor("node 2 to enforce node 1's changes", time.Minute, func() bool {
+		return w.nodes[1].Customers().Get("shop").Suspended && w.nodes[1].OptOuts().OptedOut("shop", optedOut)
+	})
+	if st := w.submitStatus(1); st != upstreampb.Status_CUSTOMER_SUSPENDED {
+		t.Errorf("a submit on node 2: %v, want CUSTOMER_SUSPENDED", st)
+	}
+
+	// Node 3 comes back and reads the state it missed.
+	w.start(2)
+	w.waitFor("node 3, restarted, to enforce node 1's changes", time.Minute, func() bool {
+		return w.nodes[2].Customers().Get("shop").Suspended && w.nodes[2].OptOuts().OptedOut("shop", optedOut)
+	})
+
+	// A reload of node 2's file (the customer renamed) keeps the run-time
+	// suspension: the file is the starting point, the shared state wins.
+	w.stop(1)
+	renamed := *w.cfgs[1]
+	renamed.Customers = append(renamed.Customers[:0:0], renamed.Customers...)
+	renamed.Customers[0].Name = "Shop renamed"
+	w.startWith(1, relay.Options{LoadConfig: func() (*relay.Config, error) { c := renamed; return &c, nil }})
+	w.waitFor("node 2, restarted, to read the state", time.Minute, func() bool {
+		return w.nodes[1].Customers().Get("shop").Suspended
+	})
+	if _, err := w.nodes[1].Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c := w.nodes[1].Customers().Get("shop"); c.Name != "Shop renamed" || !c.Suspended {
+		t.Errorf("after a reload on node 2: name %q suspended %v, want the file's name and still suspended", c.Name, c.Suspended)
+	}
+
+	// The other way: node 3 lifts the suspension and takes the number off
+	// the list; node 1 and node 2 follow, and node 2 sends again.
+	if err := w.nodes[2].Customers().Resume("shop"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.nodes[2].OptOuts().Remove("shop", []string{optedOut}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitFor("nodes 1 and 2 to follow node 3", time.Minute, func() bool {
+		for _, d := range w.nodes[:2] {
+			if d.Customers().Get("shop").Suspended || d.OptOuts().OptedOut("shop", optedOut) {
+				return false
+			}
+		}
+		return true
+	})
+	if st := w.submitStatus(1); st != upstreampb.Status_OK {
+		t.Errorf("a submit on node 2 after the resume: %v, want OK", st)
+	}
+	if c := w.nodes[1].Customers().Get("shop"); c.Name != "Shop renamed" {
+		t.Errorf("node 2 lost its reloaded name applying node 3's change: %q", c.Name)
+	}
+}
+
+// waitStateLoaded waits until every node has read the shared state.
+func (w *world) waitStateLoaded() {
+	w.t.Helper()
+	w.waitFor("the shared state on every node", 90*time.Second, func() bool {
+		for _, d := range w.nodes {
+			if d == nil || !d.SharedState().Loaded() {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// startWith starts node i with opts (a logger is added).
+func (w *world) startWith(i int, opts relay.Options) {
+	w.t.Helper()
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("RELAY_TEST_LOG") != "" {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil)).With("node", w.cfgs[i].Cluster.Node)
+	}
+	d, err := relay.Start(w.cfgs[i], opts)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.nodes[i] = d
+	w.t.Cleanup(func() { w.stop(i) })
+}
+
+// submitStatus submits one SMS through node i and returns its status.
+func (w *world) submitStatus(i int) upstreampb.Status {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := client.Dial(ctx, w.nodes[i].UpstreamAddr(), client.Options{Customer: "shop", Secret: secret, ClientName: "state-test"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer c.Close()
+	resp, err := c.Submit(ctx, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Text: "state",
+		Sender: "0212345678", Recipient: "01012345678"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return resp.Status
+}
