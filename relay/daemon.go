@@ -102,6 +102,8 @@ type Daemon struct {
 	webhooks    *webhook.Sender
 	devReceiver *webhooktest.Server
 
+	reportExpiry *reportExpiry // drops reports nobody took within 48 h, for every door
+
 	reloadMu sync.Mutex // one reload at a time
 
 	stopAdmin context.CancelFunc
@@ -248,11 +250,14 @@ func (d *Daemon) bindCarriers() error {
 	return nil
 }
 
-// startDispatch starts sending, and the retention purge.
+// startDispatch starts sending, the retention purge and the expiry of
+// reports nobody took.
 func (d *Daemon) startDispatch() error {
 	d.disp.Start()
 	ctx, cancel := context.WithCancel(context.Background())
 	d.stopPurge = cancel
+	d.reportExpiry = newReportExpiry(d.st, d.opts.Now, d.reportsByWebhook, d.set)
+	d.background.Go(func() { d.reportExpiry.run(ctx, d.log) })
 	d.background.Go(func() {
 		t := time.NewTicker(d.cfg.Retention.Every.D())
 		defer t.Stop()

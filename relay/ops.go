@@ -34,7 +34,7 @@ func (d *Daemon) listenOps() error {
 	}
 	ops.RegisterDataDir(d.set, d.cfg.DataDir)
 	exp := ops.NewExposition(true, ops.AccessHelp, intake.MetricHelp, dispatch.MetricHelp, ops.DiskHelp, smpp.MetricHelp, kakaobiz.MetricHelp,
-		store.MetricHelp, door.MetricHelp, upstream.MetricHelp, admin.MetricHelp, httpapi.MetricHelp, webhook.MetricHelp, smppserver.MetricHelp, cluster.MetricHelp)
+		store.MetricHelp, door.MetricHelp, upstream.MetricHelp, admin.MetricHelp, httpapi.MetricHelp, webhook.MetricHelp, smppserver.MetricHelp, cluster.MetricHelp, reportsHelp)
 	exp.Add(d.set.WritePrometheus)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
@@ -96,6 +96,9 @@ func (d *Daemon) Status(ctx context.Context, full bool) *ops.Report {
 			rep.Store.Open = sum
 		}
 		rep.Customers = d.customerLoad()
+	}
+	if d.reportExpiry != nil {
+		rep.Reports.Expired = d.reportExpiry.Expired()
 	}
 	rep.Cluster = d.clusterStatus()
 	rep.Judge()

@@ -444,7 +444,9 @@ func (w *writer) delRange(start, end []byte) error {
 		return err
 	}
 	w.g.writes++
-	w.g.over.delRange(start, end)
-	w.s.hot.reset()
+	if readTables[start[0]] {
+		w.g.over.delRange(start, end)
+		w.s.hot.reset()
+	}
 	return nil
 }

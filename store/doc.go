@@ -44,6 +44,7 @@
 //	ids, err := s.ExpireDue(ctx, now, 1000)            // sent + 48h passed → expired
 //	reps, err := s.Reports(customer, afterSeq, 100)    // outbox, in order
 //	err = s.AckReports(ctx, customer, seq...)
+//	gone, err := s.ExpireReports(ctx, now, store.ReportKeep) // unread 48h after final → dropped
 //	counts, err := s.MonthCounts(customer, "2026-11")
 //	n, err := s.PurgeBefore(ctx, cutoff)               // retention
 //	n, open, err := s.PurgeCustomer(ctx, customer)     // contract end
@@ -151,6 +152,13 @@
 // together in a flush or compaction. The due table orders messages that
 // wait for a result by their deadline (set at acceptance, the record's,
 // wall clock), so expiry survives restarts and scans only what is due.
+//
+// A customer's reports take sequences in the order their messages became
+// final, so the reports nobody acknowledged within ReportKeep of their
+// final result are a prefix of its outbox: ExpireReports drops it with one
+// range deletion per customer and scan, not a tombstone per report, and
+// remembers where the outbox now starts so the next scan does not step
+// over the deletions again.
 //
 // # Retention
 //

@@ -142,6 +142,8 @@ type Store struct {
 	hot  hotCache   // builder goroutine only
 	refs *refFilter // client references that may exist
 
+	floors outboxFloors // where each customer's outbox starts (outboxexpiry.go)
+
 	ops       chan *op      // unbuffered: a send succeeds only into buildLoop
 	ready     chan struct{} // the syncer is free for the next group
 	toSync    chan *group   // buffered 1: the group handed over on ready

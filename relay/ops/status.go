@@ -26,9 +26,18 @@ type Report struct {
 	// submits in flight on every ingress.
 	Customers []CustomerRow `json:"customers"`
 	Store     StoreStatus   `json:"store"`
+	// Reports says what became of final reports nobody took.
+	Reports ReportsStatus `json:"reports"`
 	// Cluster is the node's membership of a cluster; nil for a relay
 	// that runs alone.
 	Cluster *ClusterStatus `json:"cluster,omitempty"`
+}
+
+// ReportsStatus counts, by the door that was to take them (upstream, smpp,
+// webhook), the reports dropped from the outbox unacknowledged 48 hours
+// after their message's final result.
+type ReportsStatus struct {
+	Expired map[string]uint64 `json:"expired"`
 }
 
 // ClusterStatus is a cluster node's state (relay/cluster).

@@ -64,6 +64,9 @@ td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}.up{color:#070}.do
 {{- $by := .ByIngress}}{{range $in := ingresses}}{{with index $by $in}}<td>{{.Conns}} / {{.InFlight}}</td>{{end}}{{end -}}
 <td>{{if .Suspended}}suspended{{end}}</td></tr>{{end}}
 </table>
+<h2>Reports</h2>
+<table><tr><th>dropped unread after 48 h</th>{{range $door, $n := .Reports.Expired}}<th>{{$door}}</th>{{end}}</tr>
+<tr><td></td>{{range $door, $n := .Reports.Expired}}<td>{{$n}}</td>{{end}}</tr></table>
 <h2>Store</h2>
 <p>{{if .Store.Healthy}}<span class="up">healthy</span>{{else}}<span class="down">{{.Store.Error}}</span>{{end}};
 data_dir free: {{.Store.FreeBytes}} bytes</p>

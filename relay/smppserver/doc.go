@@ -122,7 +122,9 @@
 // ESME_ROK; one refused, unanswered or lost with its socket is offered
 // again after ReceiptRetry, doubling to 10 minutes, until ReceiptMaxAge
 // (48 h) after the final result; unacknowledged receipts are read again by
-// the customer's next bind. Reports of messages that came in by another
+// the customer's next bind; one no bind took by then is dropped from the
+// outbox by the relay's scan of every door (store.ReportKeep), counted in
+// relay_reports_expired_total{door="smpp"}. Reports of messages that came in by another
 // door are left to it. The final state maps to the receipt thus (finalCode):
 //
 //	state      result decided by             message_state     stat     err
