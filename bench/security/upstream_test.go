@@ -6,7 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,15 +150,15 @@ func TestAttack07TimingOracle(t *testing.T) {
 			time.Sleep(30 * time.Millisecond) // under the check budget: no waiting in line
 		}
 	}
-	median := func(ds []time.Duration) time.Duration {
-		sort.Slice(ds, func(a, b int) bool { return ds[a] < ds[b] })
-		return ds[len(ds)/2]
-	}
-	ratio := float64(median(unknown)) / float64(median(known))
-	t.Logf("median wrong-secret answer: known id %v, unknown id %v (ratio %.2f)", median(known), median(unknown), ratio)
+	// The fastest answer of each kind is its cost with the least load on top:
+	// a busy machine adds time to some answers, never takes it away, so the
+	// minimums compare the work while medians would compare the load.
+	fastest := func(ds []time.Duration) time.Duration { return slices.Min(ds) }
+	ratio := float64(fastest(unknown)) / float64(fastest(known))
+	t.Logf("fastest wrong-secret answer: known id %v, unknown id %v (ratio %.2f)", fastest(known), fastest(unknown), ratio)
 	// 100 times as many iterations would show as a ratio near 100.
-	if ratio > 2 || ratio < 0.5 {
-		t.Errorf("unknown/known answer time %.2f, want within [0.5, 2]", ratio)
+	if ratio > 3 || ratio < 1.0/3 {
+		t.Errorf("unknown/known answer time %.2f, want within [1/3, 3]", ratio)
 	}
 }
 
