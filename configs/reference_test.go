@@ -94,6 +94,14 @@ and contract end, shared numbers, payment subscriptions and carrier drains
 (data_dir/templates.jsonl, replayed over the file's templates); opt-outs
 (data_dir/optout.jsonl). A drain ends when the file removes its carrier.
 To drop a run-time change, undo it through the admin API.
+
+In a cluster (` + "`[cluster]`" + `) the same rule holds between each node's file
+and the cluster's shared state: senders, registrations, suspensions,
+contract ends, shared numbers, payment subscriptions, templates and
+opt-outs changed on any node are kept in the JetStream KV bucket
+` + "`RELAY_STATE`" + ` (with history) instead of runtime.json and the journals, and
+every node applies them over its own file, at a reload as at a start. A
+carrier drain stays the node's own (its binds are), in its runtime.json.
 `
 
 func renderReference(t *testing.T) string {
