@@ -75,6 +75,7 @@ type Daemon struct {
 	// sharedState is the cluster's shared customer state (nil without
 	// [cluster]); runtimeState writes to it, applyShared reads it.
 	sharedState *cluster.State
+	members     *cluster.Members // the live nodes, which split the customers' rates; nil without [cluster]
 	reg         *customer.Registry
 	sims        *simDialer
 	disp        *dispatch.Dispatcher
@@ -168,6 +169,9 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 		return nil, err
 	}
 	if err := step("open intake", d.openIntake); err != nil {
+		return nil, err
+	}
+	if err := step("share rates", d.shareRates); err != nil {
 		return nil, err
 	}
 	if err := step("start webhooks", d.startWebhooks); err != nil {

@@ -14,12 +14,22 @@ import (
 	"github.com/msgrelay/relay/smpp/smpptest"
 )
 
-// TestSharedState: a run-time change made on one node is enforced by
-// every node, by a node started after it, and survives a reload of the
-// configuration file on another node.
-func TestSharedState(t *testing.T) {
+// TestShared runs the scenarios of what the nodes share besides receipts
+// on one world: the customer state, the rate, the statements.
+func TestShared(t *testing.T) {
 	w := newWorld(t, smpptest.Config{})
 	w.waitStateLoaded()
+	// Not subtests: a node a scenario restarts must outlive it (the world
+	// stops it at the cleanup of the test that started it).
+	sharedState(w)
+	rateShare(w)
+}
+
+// sharedState: a run-time change made on one node is enforced by every
+// node, by a node started after it, and survives a reload of the
+// configuration file on another node.
+func sharedState(w *world) {
+	t := w.t
 
 	// Node 3 is down while node 1 changes things.
 	w.stop(2)
@@ -85,6 +95,30 @@ func TestSharedState(t *testing.T) {
 	if c := w.nodes[1].Customers().Get("shop"); c.Name != "Shop renamed" {
 		t.Errorf("node 2 lost its reloaded name applying node 3's change: %q", c.Name)
 	}
+}
+
+// rateShare: each live node takes an equal share of a customer's rate,
+// split again when a node leaves and when it comes back.
+func rateShare(w *world) {
+	waitShare := func(what string, n int) {
+		w.t.Helper()
+		w.waitFor(what, time.Minute, func() bool {
+			for _, d := range w.nodes {
+				if d != nil && (len(d.LiveNodes()) != n || d.RateShare() != 1/float64(n)) {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	waitShare("a third of the rate on each of 3 nodes", 3)
+	w.stop(2)
+	waitShare("half of the rate on each of the 2 nodes left", 2)
+	if live := w.nodes[0].LiveNodes(); live[0] != "n1" || live[1] != "n2" {
+		w.t.Errorf("live nodes %v, want n1 n2", live)
+	}
+	w.start(2)
+	waitShare("a third again once node 3 is back", 3)
 }
 
 // waitStateLoaded waits until every node has read the shared state.

@@ -391,8 +391,25 @@ func (k *Checker) checkFallback(c *customer.Customer, req *Request, p message.Pr
 	return nil
 }
 
+// SetRateShare sets the part of every customer's rate and burst this
+// relay enforces, in (0, 1]; 1 (the default) is all of it. In a cluster
+// each live node takes an equal part, so that the customer's rate holds
+// across the cluster.
+func (k *Checker) SetRateShare(share float64) { k.buckets.setShare(share) }
+
+// RateShare is the part of every customer's rate this relay enforces.
+func (k *Checker) RateShare() float64 {
+	if s := math.Float64frombits(k.buckets.share.Load()); s > 0 {
+		return s
+	}
+	return 1
+}
+
 func (k *Checker) throttled(c *customer.Customer, now time.Time) *Refusal {
 	rateText := strconv.FormatFloat(c.Rate, 'g', -1, 64) + " messages/s (burst " + itoa(c.Burst) + ")"
+	if r, burst := k.buckets.limit(c); r != c.Rate {
+		rateText += ", of which this node takes " + strconv.FormatFloat(r, 'f', 1, 64) + "/s (burst " + itoa(burst) + ")"
+	}
 	r := refuse(RuleThrottled, "", rateText, "customer %s exceeds its rate of %s", c.ID, rateText)
 	r.Max = int64(math.Ceil(c.Rate))
 	r.RetryAfter = max(k.buckets.wait(c, now), time.Millisecond)

@@ -255,6 +255,50 @@ func TestThrottle(t *testing.T) {
 	}
 }
 
+// TestRateShare: a relay that takes a third of a customer's rate (one of
+// three live nodes of a cluster) lets a third of its burst through, and
+// refills at a third of its rate; taking all of it again restores both.
+func TestRateShare(t *testing.T) {
+	k := newChecker(t, nil)
+	c := testCustomer()
+	c.Rate, c.Burst = 30, 30
+	k.SetRateShare(1.0 / 3)
+	for i := range 10 {
+		if _, r := k.Check(c, sms("hi"), noon); r != nil {
+			t.Fatalf("message %d of a third of the burst: %v", i, r)
+		}
+	}
+	_, r := k.Check(c, sms("hi"), noon)
+	if r == nil || r.Rule != RuleThrottled || !strings.Contains(r.Error(), "this node takes 10.0/s (burst 10)") {
+		t.Fatalf("message 11 with a third of the rate: %v", r)
+	}
+	if r.RetryAfter != 100*time.Millisecond {
+		t.Errorf("retry after %v, want 100ms (a token at 10/s)", r.RetryAfter)
+	}
+	if _, r := k.Check(c, sms("hi"), noon.Add(100*time.Millisecond)); r != nil {
+		t.Fatalf("after 100ms at 10/s: %v", r)
+	}
+	// Two nodes left: half of it, from now on.
+	k.SetRateShare(0.5)
+	at := noon.Add(time.Second)
+	n := 0
+	for ; n < 30; n++ {
+		if _, r := k.Check(c, sms("hi"), at); r != nil {
+			break
+		}
+	}
+	if n != 9 {
+		t.Errorf("at the change to half the rate: %d let through, want 9 (0.9 s earned at a third of it)", n)
+	}
+	if _, r := k.Check(c, sms("hi"), at.Add(time.Second/15)); r != nil {
+		t.Fatalf("1/15 s after the change, at 15/s: %v", r)
+	}
+	k.SetRateShare(1)
+	if _, r := k.Check(c, sms("hi"), at.Add(time.Second)); r != nil {
+		t.Fatalf("all of the rate again: %v", r)
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	if err := (&Config{}).Validate(); err != nil {
 		t.Fatalf("zero config (all defaults): %v", err)

@@ -50,6 +50,10 @@ type ClusterStatus struct {
 	Forwarded   uint64 `json:"receipts_forwarded"`
 	Refused     uint64 `json:"receipts_refused"` // not kept by the stream: the carrier resends them
 	Read        uint64 `json:"receipts_read"`    // read from the stream by this node
+	// StateLoaded: the node has read the shared customer state; until it
+	// has, it enforces its file and the changes made on it since.
+	StateLoaded bool     `json:"state_loaded"`
+	LiveNodes   []string `json:"live_nodes"` // from the heartbeats; they split each customer's rate
 }
 
 // CustomerRow is one customer on the status page.
