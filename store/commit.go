@@ -268,6 +268,9 @@ func (s *Store) syncLoop() {
 		if prior := s.failure(); prior != nil {
 			err = fmt.Errorf("%w: %w", ErrFailed, prior)
 		} else if !g.b.Empty() {
+			if s.committing != nil {
+				s.committing(g.b)
+			}
 			if err = commitSynced(g.b); err != nil {
 				err = fmt.Errorf("store: commit: %w", err)
 				s.fail(err)

@@ -134,6 +134,9 @@ type Store struct {
 	// purgeStepDone, when set (by tests), is called after each committed
 	// batch of PurgeCustomer, between its commits.
 	purgeStepDone func()
+	// committing, when set (by tests), is called on the sync goroutine
+	// with each batch just before its commit.
+	committing func(*pebble.Batch)
 	log           *slog.Logger
 	now           func() time.Time
 	ids           message.IDGen

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// entryCounter counts the entries of the batches a store commits, by
+// table and kind ("01 set", "06 singledel", ...).
+type entryCounter map[string]int
+
+func (c entryCounter) count(t *testing.T, b *pebble.Batch) {
+	r := b.Reader()
+	for {
+		kind, k, _, ok, err := r.Next()
+		if err != nil {
+			t.Errorf("batch: %v", err)
+			return
+		}
+		if !ok {
+			return
+		}
+		var name string
+		switch kind {
+		case pebble.InternalKeyKindSet:
+			name = "set"
+		case pebble.InternalKeyKindDelete:
+			name = "delete"
+		case pebble.InternalKeyKindSingleDelete:
+			name = "singledel"
+		default:
+			name = kind.String()
+		}
+		c[fmt.Sprintf("%02x %s", k[0], name)]++
+	}
+}
+
+// perMessage drops the counters a customer's messages share (report
+// sequence, billing and daily counts): a group writes each of them once,
+// however many of its messages it makes final.
+func (c entryCounter) perMessage() (entryCounter, int) {
+	out, n := entryCounter{}, 0
+	for k, v := range c {
+		switch k[:2] {
+		case "08", "09", "0e":
+			continue
+		}
+		out[k] = v
+		n += v
+	}
+	return out, n
+}
+
+func (c entryCounter) String() string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(c)) {
+		fmt.Fprintf(&b, "%s: %d\n", k, c[k])
+	}
+	return b.String()
+}
+
+// TestEntriesPerMessage writes one SMS through its whole life the way the
+// relay does (accepted with a client reference, sent in one Advance, a
+// delivery receipt, its report read and acknowledged), each step in a
+// commit of its own, and counts the Pebble entries it cost. Every entry is
+// a memtable insert, WAL bytes, and a key for flushes and compactions to
+// carry; a deletion that is not a SingleDelete of a key set once is a
+// tombstone carried down to the last level.
+func TestEntriesPerMessage(t *testing.T) {
+	c := newClock()
+	s := openTest(t, vfs.NewMem(), c)
+	defer s.Close()
+	counted := entryCounter{}
+	s.committing = func(b *pebble.Batch) { counted.count(t, b) }
+	ctx := context.Background()
+
+	id := mustAccept(t, s, sms("c1", "ref-1"))
+	if err := s.Advance(ctx, id, message.StateAccepted,
+		[]message.State{message.StateQueued, message.StateSending, message.StateSent},
+		func(m *message.Message) { m.Carrier, m.CarrierMsgID, m.SentAt = "skt", "0A1B", c.Now() }); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: "0A1B", Delivered: true, Final: true, Result: delivrd})
+	if err != nil || out != OutcomeApplied {
+		t.Fatalf("receipt: %v %v", out, err)
+	}
+	rs, err := s.Reports("c1", 0, 10)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("reports: %v %v", rs, err)
+	}
+	if err := s.AckReports(ctx, "c1", rs[0].Seq); err != nil {
+		t.Fatal(err)
+	}
+	mustVerify(t, s)
+
+	got, n := counted.perMessage()
+	want := entryCounter{
+		"01 set":       3, // the record: accepted, sent, delivered
+		"02 set":       1, // client reference
+		"03 set":       1, // receipt index
+		"05 set":       1, // deadline
+		"05 singledel": 1,
+		"06 set":       1, // open
+		"06 singledel": 1,
+		"07 set":       1, // the report
+		"07 delete":    1, // its acknowledgement
+		"0a set":       1, // recipient index
+		"0b set":       1, // customer index
+	}
+	t.Logf("%d entries per message, besides the shared counters:\n%v", n, got)
+	if !maps.Equal(got, want) {
+		t.Errorf("entries per message:\n%v\nwant\n%v", got, want)
+	}
+}
