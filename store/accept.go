@@ -63,7 +63,7 @@ func checkNew(m *message.Message) error {
 type acceptance struct {
 	ref    []byte   // ref index key; nil without a client reference
 	record []byte   // the record; id at [1:9]
-	keys   [][]byte // msg, open, cust and rcpt keys, each ending in the id
+	keys   [][]byte // msg, cust, due and rcpt keys, each ending in the id
 }
 
 func prepare(m *message.Message, now time.Time, validity time.Duration) *acceptance {
@@ -87,7 +87,7 @@ func prepare(m *message.Message, now time.Time, validity time.Duration) *accepta
 	if m.ClientRef != "" {
 		a.ref = refKey(m.Customer, m.ClientRef)
 	}
-	a.keys = append(a.keys, msgKey(0), openKey(0), custKey(m.Customer, 0), dueKey(r.Deadline, 0))
+	a.keys = append(a.keys, msgKey(0), custKey(m.Customer, 0), dueKey(r.Deadline, 0))
 	if m.Recipient != "" {
 		a.keys = append(a.keys, rcptKey(m.Customer, m.Recipient, 0))
 	}

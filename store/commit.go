@@ -428,12 +428,14 @@ func (w *writer) del(key []byte) error {
 }
 
 // singleDel removes a key that was set exactly once since it was last
-// removed: the open key (set at acceptance, removed when the message is
-// final) and a due key (set on entering a state that waits for a result,
-// removed on leaving it; move never sets the key it already holds). Pebble
+// removed: a due key (set at acceptance, removed when the message is
+// final; move never sets the key it already holds), an outbox report (its
+// sequence number is never reused) and an open key an earlier release
+// left. Pebble
 // drops such a key and its removal together when they meet in a flush or
 // compaction, where a plain deletion leaves a tombstone to carry down to
-// the last level. Neither table is read by ops, so nothing is cached.
+// the last level. None of these tables is read by ops, so nothing is
+// cached.
 func (w *writer) singleDel(key []byte) error {
 	if err := w.g.b.SingleDelete(key, nil); err != nil {
 		return err

@@ -105,7 +105,7 @@
 //	0x03 dlr     │03│ str carrier │ str carrier msg id │     id(8)
 //	0x04 parked  │04│ str carrier │ str carrier msg id │     parked receipt
 //	0x05 due     │05│ deadline unix ms(8) │ id(8) │          empty
-//	0x06 open    │06│ id(8) │                                empty
+//	0x06 open    │06│ id(8) │                                empty (no longer written; see below)
 //	0x07 outbox  │07│ str customer │ seq(8) │                report (report.go)
 //	0x08 outseq  │08│ str customer │                         last seq(8)
 //	0x09 bill    │09│ str customer │ month "YYYY-MM" │ product(1) │  count(8)
@@ -146,12 +146,14 @@
 // byte (1); version 0 of a month holds the number of its latest version
 // (2 bytes). Versions are only added, never changed or removed.
 //
-// The open table lists every message that is not final, so recovery reads
-// only those, however large the store. Open and due keys are set once per
-// removal and removed with SingleDelete, so a key and its removal vanish
-// together in a flush or compaction. The due table orders messages that
-// wait for a result by their deadline (set at acceptance, the record's,
-// wall clock), so expiry survives restarts and scans only what is due.
+// The due table holds every message that is not final, ordered by its
+// deadline (set at acceptance, the record's, wall clock), so expiry
+// survives restarts and scans only what is due, and recovery reads only
+// the messages not final, however large the store. A due key is set once
+// per removal and removed with SingleDelete, so the key and its removal
+// vanish together in a flush or compaction. The open table (by id) held
+// the same messages once more; it is no longer written, and Recover
+// removes what an earlier release left in it.
 //
 // A customer's reports take sequences in the order their messages became
 // final, so the reports nobody acknowledged within ReportKeep of their

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"errors"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -25,21 +24,36 @@ type OpenSummary struct {
 	Truncated bool `json:"truncated,omitempty"`
 }
 
-var errScanLimit = errors.New("store: open scan limit")
-
-// OpenSummary reads at most limit open messages, oldest id first, and
-// counts them. It reads only the open table and those records.
+// OpenSummary reads at most limit open messages, those with the earliest
+// deadlines first, and counts them. It reads only the due table, where
+// every message that is not final has its deadline, and those records.
+// An open entry left by an older release that Recover has not yet removed
+// is not read: its message has a due entry too, unless it was accepted
+// before every state had a deadline, which Recover fixes.
 func (s *Store) OpenSummary(now time.Time, limit int) (OpenSummary, error) {
-	idx, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tOpen}, UpperBound: []byte{tOpen + 1}})
+	idx, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tDue}, UpperBound: []byte{tDue + 1}})
 	if err != nil {
 		return OpenSummary{}, err
 	}
 	defer idx.Close()
 	sum := OpenSummary{ByState: map[string][]int{}}
-	err = s.joinRecords(idx, func(m *message.Message) error {
+	seen := map[message.ID]bool{} // a message with a due entry of an older rule too
+	for ok := idx.First(); ok; ok = idx.Next() {
+		id := idAt(idx.Key())
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		m, err := s.Get(id)
+		if err != nil {
+			return sum, err
+		}
+		if m.State.Final() {
+			continue // an entry of an older deadline rule, which expiry removes
+		}
 		if sum.Total == limit {
 			sum.Truncated = true
-			return errScanLimit
+			break
 		}
 		sum.Total++
 		row := sum.ByState[m.State.String()]
@@ -58,10 +72,6 @@ func (s *Store) OpenSummary(now time.Time, limit int) (OpenSummary, error) {
 		if sum.Oldest.IsZero() || m.AcceptedAt.Before(sum.Oldest) {
 			sum.Oldest = m.AcceptedAt
 		}
-		return nil
-	})
-	if errors.Is(err, errScanLimit) {
-		err = nil
 	}
-	return sum, err
+	return sum, idx.Error()
 }

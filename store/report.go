@@ -174,13 +174,19 @@ func (s *Store) Reports(customer string, afterSeq uint64, limit int) ([]Report, 
 
 // AckReports removes acknowledged reports from a customer's outbox.
 // Acknowledging a report twice is harmless.
+//
+// The removal is a SingleDelete: an outbox key is set once, ever (a
+// customer's sequence only grows, and stays when a purge drops the
+// outbox), so the report and its removal vanish together in a flush or
+// compaction instead of leaving a tombstone. A second acknowledgement, or
+// one of a number not yet written, meets no set and removes nothing.
 func (s *Store) AckReports(ctx context.Context, customer string, seqs ...uint64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
 	return s.do(ctx, func(w *writer) error {
 		for _, seq := range seqs {
-			if err := w.del(outboxKey(customer, seq)); err != nil {
+			if err := w.singleDel(outboxKey(customer, seq)); err != nil {
 				return err
 			}
 		}

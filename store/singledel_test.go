@@ -66,3 +66,108 @@ func TestOpenAndDueKeysStayRemoved(t *testing.T) {
 		t.Fatalf("recover: %+v, %v", st, err)
 	}
 }
+
+// An acknowledged report goes with SingleDelete: acknowledged twice, and
+// once before it was written, nothing comes back after the set and its
+// removals meet in a flush or compaction.
+func TestAckedReportsStayRemoved(t *testing.T) {
+	c := newClock()
+	s := openTest(t, vfs.NewMem(), c)
+	defer s.Close()
+	ctx := context.Background()
+	flush := func() {
+		t.Helper()
+		if err := s.db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.AckReports(ctx, "c1", 1); err != nil { // not written yet
+		t.Fatal(err)
+	}
+	flush()
+	for _, ref := range []string{"a", "b"} {
+		id := mustAccept(t, s, sms("c1", ref))
+		toSent(t, s, id, "M"+ref, c.Now())
+		if err := s.Deliver(ctx, id, delivrd, c.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush()
+	rs, err := s.Reports("c1", 0, 10)
+	if err != nil || len(rs) != 2 || rs[0].Seq != 1 {
+		t.Fatalf("reports: %+v %v", rs, err)
+	}
+	for range 2 {
+		if err := s.AckReports(ctx, "c1", rs[0].Seq, rs[1].Seq); err != nil {
+			t.Fatal(err)
+		}
+		flush()
+	}
+	if err := s.db.Compact(ctx, []byte{0}, []byte{0xff}, true); err != nil {
+		t.Fatal(err)
+	}
+	if rs, err := s.Reports("c1", 0, 10); err != nil || len(rs) != 0 {
+		t.Fatalf("reports after acknowledgement and compaction: %+v %v", rs, err)
+	}
+	mustVerify(t, s)
+}
+
+// A store written by a release that kept the open table: Recover gives
+// back its open messages, and removes every open entry, of open and of
+// final messages, for good.
+func TestRecoverRemovesOpenEntries(t *testing.T) {
+	c := newClock()
+	fs := vfs.NewMem()
+	s := openTest(t, fs, c)
+	ctx := context.Background()
+	open := mustAccept(t, s, sms("c1", "a"))
+	done := mustAccept(t, s, sms("c1", "b"))
+	toSent(t, s, done, "B", c.Now())
+	legacyDone := mustAccept(t, s, sms("c1", "c"))
+	// What the earlier release wrote: an open entry at acceptance, removed
+	// when the message became final.
+	for _, id := range []message.ID{open, done, legacyDone} {
+		if err := s.db.Set(openKey(id), nil, pebble.Sync); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Deliver(ctx, done, delivrd, c.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.SingleDelete(openKey(done), pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	// One final without its open entry's removal (this release's move).
+	if err := s.Fail(ctx, legacyDone, message.Result{Source: message.SourceRelay, Code: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	for round := range 2 {
+		s = openTest(t, fs, c)
+		var got []message.ID
+		st, err := s.Recover(func(m *message.Message) error {
+			got = append(got, m.ID)
+			return nil
+		})
+		if err != nil || st.Open != 1 || len(got) != 1 || got[0] != open {
+			t.Fatalf("round %d: recovered %v (%+v), %v; want only %s", round, got, st, err, open)
+		}
+		mustVerify(t, s)
+		if err := s.db.Compact(ctx, []byte{0}, []byte{0xff}, true); err != nil {
+			t.Fatal(err)
+		}
+		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tOpen}, UpperBound: []byte{tOpen + 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ok := it.First(); ok; ok = it.Next() {
+			t.Errorf("round %d: open entry %x left", round, it.Key())
+		}
+		it.Close()
+		s.Close()
+	}
+}

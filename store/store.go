@@ -137,10 +137,10 @@ type Store struct {
 	// committing, when set (by tests), is called on the sync goroutine
 	// with each batch just before its commit.
 	committing func(*pebble.Batch)
-	log           *slog.Logger
-	now           func() time.Time
-	ids           message.IDGen
-	m             *storeMetrics
+	log        *slog.Logger
+	now        func() time.Time
+	ids        message.IDGen
+	m          *storeMetrics
 
 	hot  hotCache   // builder goroutine only
 	refs *refFilter // client references that may exist

@@ -114,9 +114,6 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 		}
 	}
 	if final {
-		if err := w.singleDel(openKey(m.ID)); err != nil {
-			return err
-		}
 		if err := w.appendReport(m, seqKey, seq+1); err != nil {
 			return err
 		}
