@@ -93,6 +93,12 @@ type Config struct {
 	// error answers ESME_RX_T_APPN, or the Status the error wraps. Nil
 	// acknowledges everything.
 	OnDeliver DeliverHandler
+	// OnDeliverBatch, if set, is used instead of OnDeliver: a worker that
+	// takes a deliver_sm takes every other one already waiting too (up to
+	// 128) and hands them over in one call, so that a handler can make
+	// them durable in one write. deliver_sm_resp is written for each
+	// after it returns, by the error it left at the same index of errs.
+	OnDeliverBatch DeliverBatchHandler
 	// HandlerWorkers run OnDeliver per bind (default 4); HandlerQueue
 	// deliver_sm wait for a worker (default 256). When both are full a
 	// deliver_sm is answered ESME_RX_T_APPN at once (the SMSC delivers it
@@ -115,6 +121,12 @@ type Config struct {
 // DeliverHandler handles one deliver_sm. It may block; it runs on one of
 // the bind's handler workers.
 type DeliverHandler func(ctx context.Context, d *pdu.DeliverSM) error
+
+// DeliverBatchHandler handles the deliver_sm that arrived together; it
+// sets errs[i] (len(ds), all nil on entry) for each one it refuses. It
+// may block; it runs on one of the bind's handler workers, and must not
+// keep ds.
+type DeliverBatchHandler func(ctx context.Context, ds []*pdu.DeliverSM, errs []error)
 
 // ErrConfig is wrapped by every Validate error.
 var ErrConfig = errors.New("smpp: invalid config")

@@ -151,3 +151,70 @@ func TestFullHandlerQueueRefusesWithoutStallingSubmits(t *testing.T) {
 		t.Fatalf("refused counter = %v", v)
 	}
 }
+
+// With OnDeliverBatch a worker hands over every deliver_sm waiting when it
+// takes one, and answers each by its own error.
+func TestDeliverBatchTakesWhatWaits(t *testing.T) {
+	srv := newServer(t, smpptest.Config{})
+	cfg := fastConfig(srv.Addr())
+	cfg.HandlerWorkers = 1
+	release := make(chan struct{})
+	batches := make(chan []string, 8)
+	cfg.OnDeliverBatch = func(ctx context.Context, ds []*pdu.DeliverSM, errs []error) {
+		var ids []string
+		for i, d := range ds {
+			id, _ := d.TLVs.ReceiptedMessageID()
+			ids = append(ids, id)
+			if i == 1 {
+				errs[i] = errors.New("store unavailable")
+			}
+		}
+		batches <- ids
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+	}
+	s := newSession(t, cfg)
+	submit := func(n int) {
+		t.Helper()
+		for i := range n {
+			m := sm(i)
+			m.RegisteredDelivery = 1
+			if _, err := s.Submit(ctxT(t, 2*time.Second), m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	submit(1)
+	select {
+	case ids := <-batches: // the lone worker now holds it
+		if len(ids) != 1 {
+			t.Fatalf("first batch %v", ids)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no receipt reached the handler")
+	}
+	submit(4)
+	// The server writes each receipt right after its submit_sm_resp, and
+	// the reader queues a deliver_sm before it reads on: the answer to a
+	// submit after them shows the four wait in the queue.
+	if _, err := s.Submit(ctxT(t, 2*time.Second), sm(9)); err != nil {
+		t.Fatal(err)
+	}
+	release <- struct{}{}
+	select {
+	case ids := <-batches:
+		if len(ids) != 4 {
+			t.Fatalf("second batch %v, want the 4 that waited", ids)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no second batch")
+	}
+	close(release)
+	// The refusal was the second batch's second receipt.
+	waitFor(t, 5*time.Second, "deliver_sm_resp", func() bool {
+		st := srv.Stats()
+		return st.DeliverAcks == 4 && st.DeliverNacks == 1
+	})
+}

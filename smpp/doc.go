@@ -57,7 +57,10 @@
 // the reader never waits on a handler. deliver_sm_resp
 // is written only after the handler returned nil, so the relay can make a
 // receipt durable first; an error answers ESME_RX_T_APPN (or the pdu.Status
-// it wraps) and the SMSC delivers again later.
+// it wraps) and the SMSC delivers again later. With Config.OnDeliverBatch
+// a worker takes every deliver_sm waiting when it takes one and hands them
+// over in one call, so the relay can make a bind's worth of receipts
+// durable in one write.
 //
 // # Time and locks
 //

@@ -271,6 +271,7 @@ func (s *Store) syncLoop() {
 			if s.committing != nil {
 				s.committing(g.b)
 			}
+			s.m.entries.Add(int(g.b.Count()))
 			if err = commitSynced(g.b); err != nil {
 				err = fmt.Errorf("store: commit: %w", err)
 				s.fail(err)
@@ -412,6 +413,15 @@ func (w *writer) set(key, value []byte) error {
 	}
 	k := string(key)
 	w.g.over.set(k, value) // into the batch at handOver
+	w.s.hot.set(k, value, true)
+	return nil
+}
+
+// setFresh is set for a key of a read table that the op read as absent.
+func (w *writer) setFresh(key, value []byte) error {
+	w.g.writes++
+	k := string(key)
+	w.g.over.setFresh(k, value)
 	w.s.hot.set(k, value, true)
 	return nil
 }

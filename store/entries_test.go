@@ -120,3 +120,57 @@ func TestEntriesPerMessage(t *testing.T) {
 		t.Errorf("entries per message:\n%v\nwant\n%v", got, want)
 	}
 }
+
+// A receipt that overtakes its submit answer into the same commit costs
+// no entry: it is parked and taken by the answer within the group, so
+// neither the parked receipt nor its removal reaches Pebble. In a later
+// commit the parked receipt is a set and its removal a deletion.
+func TestParkedReceiptTakenInOneCommitCostsNothing(t *testing.T) {
+	c := newClock()
+	s := openTest(t, vfs.NewMem(), c)
+	defer s.Close()
+	ctx := context.Background()
+	ids := []message.ID{mustAccept(t, s, sms("c1", "a")), mustAccept(t, s, sms("c1", "b"))}
+	for _, id := range ids {
+		toSending(t, s, id)
+	}
+	counted := entryCounter{}
+	s.committing = func(b *pebble.Batch) { counted.count(t, b) }
+	rc := Receipt{Carrier: "skt", CarrierMsgID: "A", Delivered: true, Final: true, Result: delivrd}
+	sent := func(w *writer, id message.ID, cmid string) error {
+		r, err := w.load(id)
+		if err != nil {
+			return err
+		}
+		return w.move(r, message.StateSent, func(m *message.Message) { m.CarrierMsgID = cmid })
+	}
+	// One commit: the receipt, then the answer of its submit.
+	if err := s.do(ctx, func(w *writer) error {
+		if out, err := w.receipt(rc); err != nil || out != OutcomeParked {
+			return fmt.Errorf("receipt: %v %v", out, err)
+		}
+		return sent(w, ids[0], "A")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if counted["04 set"]+counted["04 delete"] != 0 {
+		t.Errorf("parked and taken in one commit:\n%v", counted)
+	}
+	// Two commits.
+	rc.CarrierMsgID = "B"
+	if out, err := s.ApplyReceipt(ctx, rc); err != nil || out != OutcomeParked {
+		t.Fatalf("receipt: %v %v", out, err)
+	}
+	if err := s.do(ctx, func(w *writer) error { return sent(w, ids[1], "B") }); err != nil {
+		t.Fatal(err)
+	}
+	if counted["04 set"] != 1 || counted["04 delete"] != 1 {
+		t.Errorf("parked and taken in two commits:\n%v", counted)
+	}
+	for _, id := range ids {
+		if m, err := s.Get(id); err != nil || m.State != message.StateDelivered {
+			t.Fatalf("message %s: %+v %v", id, m, err)
+		}
+	}
+	mustVerify(t, s)
+}

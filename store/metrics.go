@@ -60,6 +60,7 @@ type storeMetrics struct {
 	purged        *metrics.Counter
 	commitErrors  *metrics.Counter
 	commits       *metrics.Counter
+	entries       *metrics.Counter
 	gathered      *metrics.Counter
 	groupSize     *metrics.PrometheusHistogram
 	commitSeconds *metrics.PrometheusHistogram
@@ -84,6 +85,7 @@ func newStoreMetrics(set *metrics.Set) *storeMetrics {
 		purged:        set.NewCounter(`relay_store_purged_records_total`),
 		commitErrors:  set.NewCounter(`relay_store_commit_errors_total`),
 		commits:       set.NewCounter(`relay_store_commits_total`),
+		entries:       set.NewCounter(`relay_store_committed_entries_total`),
 		gathered:      set.NewCounter(`relay_store_commit_gathers_total`),
 		groupSize:     set.NewPrometheusHistogramExt(`relay_store_commit_group_writes`, groupBuckets),
 		commitSeconds: set.NewPrometheusHistogramExt(`relay_store_commit_seconds`, commitBuckets),

@@ -9,9 +9,15 @@ import "bytes"
 // deletion. Entries in puts are newer than every range in dels: delRange
 // removes the entries it covers. Values are kept and returned without
 // copying: nobody modifies a value once written.
+//
+// A key in fresh was absent when the group first wrote it (setFresh): if
+// the group deletes it again, nothing of it need reach the batch, neither
+// the value nor a tombstone. A receipt parked and taken by its message's
+// submit answer in one group is the common case.
 type overlay struct {
-	puts map[string][]byte
-	dels [][2][]byte
+	puts  map[string][]byte
+	dels  [][2][]byte
+	fresh map[string]struct{}
 }
 
 var empty = []byte{}
@@ -28,7 +34,25 @@ func (o *overlay) set(key string, value []byte) {
 	o.puts[key] = value
 }
 
+// setFresh is set for a key the caller read as absent.
+func (o *overlay) setFresh(key string, value []byte) {
+	if _, ok := o.puts[key]; !ok {
+		if o.fresh == nil {
+			o.fresh = make(map[string]struct{})
+		}
+		o.fresh[key] = struct{}{}
+	}
+	o.set(key, value)
+}
+
 func (o *overlay) del(key string) {
+	if _, ok := o.fresh[key]; ok {
+		// Absent before the group: absent again, as far as Pebble and
+		// the groups before this one say.
+		delete(o.fresh, key)
+		delete(o.puts, key)
+		return
+	}
 	if o.puts == nil {
 		o.puts = make(map[string][]byte)
 	}
@@ -39,6 +63,7 @@ func (o *overlay) delRange(start, end []byte) {
 	for k := range o.puts {
 		if k >= string(start) && k < string(end) {
 			delete(o.puts, k)
+			delete(o.fresh, k)
 		}
 	}
 	o.dels = append(o.dels, [2][]byte{bytes.Clone(start), bytes.Clone(end)})

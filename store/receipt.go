@@ -104,61 +104,126 @@ func (o Outcome) String() string {
 }
 
 // ApplyReceipt correlates a receipt with its message and applies it in one
-// synced batch.
+// synced batch. It is ApplyReceipts of one receipt.
 func (s *Store) ApplyReceipt(ctx context.Context, rc Receipt) (Outcome, error) {
+	var out [1]Applied
+	if err := s.ApplyReceipts(ctx, []Receipt{rc}, out[:]); err != nil {
+		return 0, err
+	}
+	return out[0].Outcome, out[0].Err
+}
+
+// Applied is the answer to one receipt of ApplyReceipts.
+type Applied struct {
+	Outcome Outcome
+	Err     error // the receipt was not applied: ErrInvalid, or a read that failed
+}
+
+// ApplyReceipts correlates many receipts with their messages and applies
+// them as one write of the commit pipeline, synced once, in order: a
+// later receipt sees what an earlier one did (the second of two receipts
+// for one message is its duplicate). It is what a bind's deliver_sm
+// handler uses for the receipts that arrived together. Each receipt is
+// answered in out (len(rcs)), as ApplyReceipt would answer it; a receipt
+// that fails before it writes anything fails alone. The error is for the
+// whole batch: nothing of it was applied.
+func (s *Store) ApplyReceipts(ctx context.Context, rcs []Receipt, out []Applied) error {
+	// The op writes only into res: do may return on ctx while the op still
+	// runs, and then out must not be shared with it.
+	res := make([]Applied, len(rcs))
+	refused := make([]error, len(rcs))
+	valid := 0
+	for i := range rcs {
+		if refused[i] = checkReceipt(&rcs[i]); refused[i] == nil {
+			valid++
+		}
+	}
+	if valid > 0 {
+		err := s.do(ctx, func(w *writer) error {
+			for i := range rcs {
+				if refused[i] != nil {
+					continue
+				}
+				before := w.g.writes
+				o, err := w.receipt(rcs[i])
+				if err != nil && w.g.writes != before {
+					// Half-written: the whole group is aborted (Store.run),
+					// so no receipt of it is applied.
+					return err
+				}
+				res[i] = Applied{Outcome: o, Err: err}
+			}
+			return nil
+		})
+		if err != nil {
+			for i := range out {
+				out[i] = Applied{Err: cmp.Or(refused[i], err)}
+			}
+			return err
+		}
+	}
+	for i := range out {
+		if refused[i] != nil {
+			out[i] = Applied{Err: refused[i]}
+			continue
+		}
+		out[i] = res[i]
+		if out[i].Err == nil {
+			s.countOutcome(out[i].Outcome)
+		}
+	}
+	return nil
+}
+
+// checkReceipt refuses a receipt the store cannot index.
+func checkReceipt(rc *Receipt) error {
 	switch {
 	case rc.CarrierMsgID == "":
-		return 0, fmt.Errorf("%w: receipt without a carrier message id", ErrInvalid)
+		return fmt.Errorf("%w: receipt without a carrier message id", ErrInvalid)
 	case len(rc.Carrier) > maxKeyString:
-		return 0, fmt.Errorf("%w: receipt: %w", ErrInvalid, &message.FieldError{Field: "carrier", Len: len(rc.Carrier), Max: maxKeyString})
+		return fmt.Errorf("%w: receipt: %w", ErrInvalid, &message.FieldError{Field: "carrier", Len: len(rc.Carrier), Max: maxKeyString})
 	case len(rc.CarrierMsgID) > maxKeyString:
-		return 0, fmt.Errorf("%w: receipt: %w", ErrInvalid, &message.FieldError{Field: "carrier_msg_id", Len: len(rc.CarrierMsgID), Max: maxKeyString})
+		return fmt.Errorf("%w: receipt: %w", ErrInvalid, &message.FieldError{Field: "carrier_msg_id", Len: len(rc.CarrierMsgID), Max: maxKeyString})
 	}
-	var out Outcome
-	err := s.do(ctx, func(w *writer) error {
-		if rc.At.IsZero() {
-			rc.At = w.now
-		}
-		// Without the time the receipt was read, the write's own time
-		// can still check its dates, but not that it came after the
-		// holder's submit (Receipt.Arrived).
-		p := parkedReceipt{Receipt: rc, ParkedAt: cmp.Or(rc.Arrived, w.now)}
-		var dated bool
-		p.SentFrom, p.SentTo, dated = rc.sentWindow(p.ParkedAt)
-		v, ok, err := w.get(dlrKey(tDLR, rc.Carrier, rc.CarrierMsgID))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			out, err = w.park(&p)
-			return err
-		}
-		if len(v) != 8 {
-			return fmt.Errorf("dlr index: %w", ErrCorrupt)
-		}
-		r, err := w.load(idAt(v))
-		if err != nil {
-			return err
-		}
-		rel := relation(r.SentAt, rc.Arrived, p.SentFrom, p.SentTo)
-		if rel == relIts && !dated && reissued(r, w.now, w.s.opts.ParkedTTL) {
-			rel = relLater
-		}
-		switch rel {
-		case relLater:
-			out, err = w.park(&p)
-		case relEarlier:
-			out = OutcomeUnmatched
-		default:
-			out, err = w.applyReceipt(r, rc)
-		}
-		return err
-	})
+	return nil
+}
+
+// receipt correlates one receipt and applies it. Runs on buildLoop.
+func (w *writer) receipt(rc Receipt) (Outcome, error) {
+	if rc.At.IsZero() {
+		rc.At = w.now
+	}
+	// Without the time the receipt was read, the write's own time can
+	// still check its dates, but not that it came after the holder's
+	// submit (Receipt.Arrived).
+	p := parkedReceipt{Receipt: rc, ParkedAt: cmp.Or(rc.Arrived, w.now)}
+	var dated bool
+	p.SentFrom, p.SentTo, dated = rc.sentWindow(p.ParkedAt)
+	v, ok, err := w.get(dlrKey(tDLR, rc.Carrier, rc.CarrierMsgID))
 	if err != nil {
 		return 0, err
 	}
-	s.countOutcome(out)
-	return out, nil
+	if !ok {
+		return w.park(&p)
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("dlr index: %w", ErrCorrupt)
+	}
+	r, err := w.load(idAt(v))
+	if err != nil {
+		return 0, err
+	}
+	rel := relation(r.SentAt, rc.Arrived, p.SentFrom, p.SentTo)
+	if rel == relIts && !dated && reissued(r, w.now, w.s.opts.ParkedTTL) {
+		rel = relLater
+	}
+	switch rel {
+	case relLater:
+		return w.park(&p)
+	case relEarlier:
+		return OutcomeUnmatched, nil
+	}
+	return w.applyReceipt(r, rc)
 }
 
 func (s *Store) countOutcome(o Outcome) {
@@ -323,7 +388,13 @@ func (w *writer) park(p *parkedReceipt) (Outcome, error) {
 	if old != nil && (old.Final || !rc.Final) {
 		return OutcomeDuplicate, nil
 	}
-	return OutcomeParked, w.set(dlrKey(tParked, rc.Carrier, rc.CarrierMsgID), encodeParked(p))
+	key := dlrKey(tParked, rc.Carrier, rc.CarrierMsgID)
+	if old == nil {
+		// Absent: if its message takes it in this group, neither the
+		// receipt nor its removal reaches Pebble.
+		return OutcomeParked, w.setFresh(key, encodeParked(p))
+	}
+	return OutcomeParked, w.set(key, encodeParked(p))
 }
 
 // DropStaleParked deletes parked receipts older than Options.ParkedTTL at

@@ -42,8 +42,11 @@ type carrier struct {
 	workers    sync.WaitGroup
 }
 
+// deliverWorkers is how many deliver_sm workers a bind runs.
+const deliverWorkers = 4
+
 func newCarrier(cc CarrierConfig, addr, password string,
-	onDeliver func(*carrier) smpp.DeliverHandler, log *slog.Logger, set *metrics.Set) (*carrier, error) {
+	onDeliver func(*carrier) smpp.DeliverBatchHandler, log *slog.Logger, set *metrics.Set) (*carrier, error) {
 	loc, err := time.LoadLocation(cc.TimeZone)
 	if err != nil {
 		return nil, err
@@ -81,16 +84,16 @@ func newCarrier(cc CarrierConfig, addr, password string,
 			EnquireLinkInterval: cc.EnquireLinkInterval,
 			TPS:                 cc.TPS,
 			FailFast:            true,
-			OnDeliver:           deliver,
+			OnDeliverBatch:      deliver,
 			// Each receipt waits for its synced store write before
-			// deliver_sm_resp; the group commit takes as many receipts per
-			// fsync as there are handlers waiting. A pool as large as the
-			// window keeps up with a full window of submits; the default
-			// of 4 capped receipts at 4 per fsync per bind. The queue
+			// deliver_sm_resp. A worker takes every receipt waiting and
+			// makes them durable in one store write, so a few workers
+			// carry a full window: while one waits for its fsync, the
+			// next batch gathers in the queue for another. The queue
 			// absorbs bursts (receipts of a whole window arriving at once)
 			// that would otherwise be refused with ESME_RX_T_APPN and
 			// depend on the SMSC delivering them again.
-			HandlerWorkers: max(cc.Window, 4),
+			HandlerWorkers: deliverWorkers,
 			HandlerQueue:   16 * max(cc.Window, 64),
 			Logger:         log,
 			Metrics:        set,

@@ -60,45 +60,93 @@ func (r *correlator) warn(c *carrier, event, msg string, args ...any) {
 	}
 }
 
+// handler is batch for one deliver_sm at a time.
 func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
+	batch := r.batch(c)
 	return func(ctx context.Context, d *pdu.DeliverSM) error {
-		arrived := r.now() // before any write: the submit that caused it was stamped earlier
-		if d.ESMClass&0x3C != 0x04 {
-			// A mobile-originated message: the relay carries none upstream
-			// yet; acknowledge it so the carrier does not resend it forever.
-			r.m.mo.Inc()
-			return nil
+		var errs [1]error
+		batch(ctx, []*pdu.DeliverSM{d}, errs[:])
+		return errs[0]
+	}
+}
+
+// read is a receipt as read from a deliver_sm, with what its answer needs.
+type read struct {
+	rc   store.Receipt
+	id   string // as the carrier sent it, for the log
+	text []byte
+	tl   receipt.TLVs
+	at   int // index in the batch
+}
+
+// batch correlates the deliver_sm a bind read together, in one store write
+// (store.ApplyReceipts), and answers each.
+func (r *correlator) batch(c *carrier) smpp.DeliverBatchHandler {
+	return func(ctx context.Context, ds []*pdu.DeliverSM, errs []error) {
+		arrived := r.now() // before any write: the submits that caused them were stamped earlier
+		reads := make([]read, 0, len(ds))
+		for i, d := range ds {
+			if rd, ok := r.read(c, d, arrived); ok {
+				rd.at = i
+				reads = append(reads, rd)
+			}
 		}
-		text := d.ShortMessage
-		if p, ok := d.TLVs.MessagePayload(); ok && len(text) == 0 {
-			text = p
+		if len(reads) == 0 {
+			return
 		}
-		var tl receipt.TLVs
-		tl.ReceiptedMessageID, _ = d.TLVs.ReceiptedMessageID()
-		if ms, ok := d.TLVs.MessageState(); ok {
-			tl.MessageState, tl.HasMessageState = uint8(ms), true
+		rcs := make([]store.Receipt, len(reads))
+		for i := range reads {
+			rcs[i] = reads[i].rc
 		}
-		if nec, ok := d.TLVs.Get(pdu.TagNetworkErrorCode); ok {
-			tl.NetworkErrorCode = nec
+		out := make([]store.Applied, len(reads))
+		_ = r.st.ApplyReceipts(ctx, rcs, out) // each answer is in out
+		for i := range reads {
+			errs[reads[i].at] = r.answer(ctx, c, &reads[i], out[i])
 		}
-		rc, err := receipt.Parse(string(text), tl, c.loc)
-		if err != nil && !errors.Is(err, receipt.ErrNoStatus) {
-			// Unreadable: acknowledging drops it, refusing would make the
-			// carrier resend the same bytes forever. Count it and log it.
-			r.m.receiptUnreadable.Inc()
-			r.warn(c, "receipt_unreadable", "dispatch: unreadable receipt dropped", "err", err, "text", logcap.Cut(string(text)))
-			return nil
-		}
-		class := rc.Class()
-		code := rc.StatText
-		if code == "" {
-			code = rc.Stat.String()
-		}
-		reason := code
-		if rc.Err != "" {
-			reason += " err:" + rc.Err
-		}
-		src := store.Receipt{
+	}
+}
+
+// read parses a deliver_sm into a receipt; false means it is answered
+// with an acknowledgement as it is (a mobile-originated message, or a
+// receipt nobody can read).
+func (r *correlator) read(c *carrier, d *pdu.DeliverSM, arrived time.Time) (read, bool) {
+	if d.ESMClass&0x3C != 0x04 {
+		// A mobile-originated message: the relay carries none upstream
+		// yet; acknowledge it so the carrier does not resend it forever.
+		r.m.mo.Inc()
+		return read{}, false
+	}
+	text := d.ShortMessage
+	if p, ok := d.TLVs.MessagePayload(); ok && len(text) == 0 {
+		text = p
+	}
+	var tl receipt.TLVs
+	tl.ReceiptedMessageID, _ = d.TLVs.ReceiptedMessageID()
+	if ms, ok := d.TLVs.MessageState(); ok {
+		tl.MessageState, tl.HasMessageState = uint8(ms), true
+	}
+	if nec, ok := d.TLVs.Get(pdu.TagNetworkErrorCode); ok {
+		tl.NetworkErrorCode = nec
+	}
+	rc, err := receipt.Parse(string(text), tl, c.loc)
+	if err != nil && !errors.Is(err, receipt.ErrNoStatus) {
+		// Unreadable: acknowledging drops it, refusing would make the
+		// carrier resend the same bytes forever. Count it and log it.
+		r.m.receiptUnreadable.Inc()
+		r.warn(c, "receipt_unreadable", "dispatch: unreadable receipt dropped", "err", err, "text", logcap.Cut(string(text)))
+		return read{}, false
+	}
+	class := rc.Class()
+	code := rc.StatText
+	if code == "" {
+		code = rc.Stat.String()
+	}
+	reason := code
+	if rc.Err != "" {
+		reason += " err:" + rc.Err
+	}
+	return read{
+		rc: store.Receipt{
 			Carrier:      c.name,
 			CarrierMsgID: receipt.Normalize(rc.ID, c.cfg.ReceiptIDs),
 			Delivered:    class == receipt.ClassSuccess,
@@ -109,34 +157,42 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 			Done:         rc.Done,
 			Skew:         c.cfg.ReceiptClockSkew,
 			LocalOnly:    r.elsewhere != nil,
-		}
-		out, err := r.st.ApplyReceipt(ctx, src)
-		if err == nil && out == store.OutcomeUnknown {
-			return r.forward(ctx, c, src, text, &tl)
-		}
-		switch {
-		case errors.Is(err, store.ErrInvalid):
-			// The store can never keep it (no id, an id over
-			// message.MaxIndexed bytes): no message can be its, today or
-			// after any number of resends. Acknowledge it, count it.
-			c.m.receiptInvalid.Inc()
-			r.warn(c, "receipt_invalid", "dispatch: receipt no message can take dropped", "id", logcap.Cut(rc.ID), "err", err)
-			return nil
-		case err != nil:
-			// Not durable: refuse, the carrier sends it again.
-			r.m.storeErrors.Inc()
-			return err
-		}
-		c.m.receipt(out)
-		switch out {
-		case store.OutcomeLate:
-			r.warn(c, "receipt_late", "dispatch: receipt after the result window", "id", logcap.Cut(rc.ID))
-		case store.OutcomeUnmatched:
-			r.warn(c, "receipt_unmatched", "dispatch: receipt for an earlier holder of its id dropped", "id", logcap.Cut(rc.ID),
-				"submit_date", rc.Submitted, "done_date", rc.Done)
-		}
-		return nil
+		},
+		id:   rc.ID,
+		text: text,
+		tl:   tl,
+	}, true
+}
+
+// answer turns what the store did with a receipt into the deliver_sm's
+// answer: nil acknowledges it.
+func (r *correlator) answer(ctx context.Context, c *carrier, rd *read, a store.Applied) error {
+	out, err := a.Outcome, a.Err
+	if err == nil && out == store.OutcomeUnknown {
+		return r.forward(ctx, c, rd.rc, rd.text, &rd.tl)
 	}
+	switch {
+	case errors.Is(err, store.ErrInvalid):
+		// The store can never keep it (no id, an id over
+		// message.MaxIndexed bytes): no message can be its, today or
+		// after any number of resends. Acknowledge it, count it.
+		c.m.receiptInvalid.Inc()
+		r.warn(c, "receipt_invalid", "dispatch: receipt no message can take dropped", "id", logcap.Cut(rd.id), "err", err)
+		return nil
+	case err != nil:
+		// Not durable: refuse, the carrier sends it again.
+		r.m.storeErrors.Inc()
+		return err
+	}
+	c.m.receipt(out)
+	switch out {
+	case store.OutcomeLate:
+		r.warn(c, "receipt_late", "dispatch: receipt after the result window", "id", logcap.Cut(rd.id))
+	case store.OutcomeUnmatched:
+		r.warn(c, "receipt_unmatched", "dispatch: receipt for an earlier holder of its id dropped", "id", logcap.Cut(rd.id),
+			"submit_date", rd.rc.Submitted, "done_date", rd.rc.Done)
+	}
+	return nil
 }
 
 // forward hands a receipt the store does not know to Elsewhere; the
