@@ -170,9 +170,9 @@ func (d *Daemon) listenAdmin() error {
 		audit = fa
 	}
 	srv, err := admin.New(admin.Options{
-		Config: d.cfg.Admin, Tokens: tokens, Store: d.st, Customers: d.reg, Payments: d.payments,
+		Config: d.cfg.Admin, Tokens: tokens, Store: d.statementStore(), Customers: d.reg, Payments: d.payments,
 		Templates: d.rules.templates, OptOuts: d.rules.optOuts, Ops: operations{d},
-		Settler: settler, Audit: audit, Logger: d.log, Metrics: d.set, Now: d.opts.Now,
+		Settler: settler, Issuable: d.issuable(), Audit: audit, Logger: d.log, Metrics: d.set, Now: d.opts.Now,
 	})
 	if err != nil {
 		return err

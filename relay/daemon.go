@@ -76,6 +76,7 @@ type Daemon struct {
 	// [cluster]); runtimeState writes to it, applyShared reads it.
 	sharedState *cluster.State
 	members     *cluster.Members // the live nodes, which split the customers' rates; nil without [cluster]
+	billing     *cluster.Billing // every node's billing counters and the issued statements; nil without [cluster]
 	reg         *customer.Registry
 	sims        *simDialer
 	disp        *dispatch.Dispatcher
@@ -157,6 +158,9 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 		return nil, err
 	}
 	if err := step("share state", d.shareState); err != nil {
+		return nil, err
+	}
+	if err := step("share billing", d.shareBilling); err != nil {
 		return nil, err
 	}
 	if err := step("bind carriers", d.bindCarriers); err != nil {

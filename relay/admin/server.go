@@ -65,10 +65,14 @@ type Options struct {
 	OptOuts   *optout.List       // may be nil: no opt-out endpoints
 	Ops       Operations         // may be nil: no status, carrier or reload endpoints
 	Settler   *settle.Settler
-	Audit     AuditLog
-	Logger    *slog.Logger     // nil: no logs
-	Metrics   *metrics.Set     // nil: a private set
-	Now       func() time.Time // nil: time.Now
+	// Issuable, when set, is asked before a statement of a month is
+	// issued: in a cluster, every node must have reported its final
+	// counters of the month. Its error refuses the issue (409).
+	Issuable func(ctx context.Context, month string) error
+	Audit    AuditLog
+	Logger   *slog.Logger     // nil: no logs
+	Metrics  *metrics.Set     // nil: a private set
+	Now      func() time.Time // nil: time.Now
 }
 
 // Server is the admin HTTP server.

@@ -133,6 +133,11 @@ func (s *Server) issue(r *http.Request, who Principal, customer, month string, r
 	if s.opts.Customers.Get(customer) == nil {
 		return nil, fmt.Errorf("%w: no customer %q", errState, customer)
 	}
+	if s.opts.Issuable != nil {
+		if err := s.opts.Issuable(r.Context(), month); err != nil {
+			return nil, fmt.Errorf("%w: %w", errState, err)
+		}
+	}
 	issued, err := s.opts.Store.IssuedStatements(customer, month)
 	if err != nil {
 		return nil, err

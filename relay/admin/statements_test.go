@@ -1,6 +1,9 @@
 package admin
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,5 +68,35 @@ func TestStatementIssueAndReissue(t *testing.T) {
 		if actions[i] != want[i] {
 			t.Fatalf("audit %q, want %q", actions, want)
 		}
+	}
+}
+
+// TestStatementWaitsForEveryNode: in a cluster a month's statement is
+// issued only once every node reported its final counters; the refusal
+// names the nodes missing, and nothing is issued.
+func TestStatementWaitsForEveryNode(t *testing.T) {
+	missing := "n3"
+	f := newFixture(t, func(o *Options) {
+		o.Issuable = func(_ context.Context, month string) error {
+			if missing == "" {
+				return nil
+			}
+			return fmt.Errorf("%s: node %s has not reported its final counters", month, missing)
+		}
+	})
+	f.send("acme", "s1", "sms", "01011112222", "delivered", testNow.Add(-time.Hour))
+	f.now = time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+	const path = "/api/v1/customers/acme/statements/2026-11"
+	var e struct{ Error string }
+	if code := f.do("POST", path+"/issue", opToken, `{}`, &e); code != 409 || !strings.Contains(e.Error, "node n3") {
+		t.Fatalf("issued without node n3's final counters: %d %q", code, e.Error)
+	}
+	var st settle.Statement
+	if code := f.do("GET", path, acmeToken, "", &st); code != 200 || st.Status != settle.StatusPreview {
+		t.Fatalf("after the refusal: %d %+v, want a preview", code, st)
+	}
+	missing = ""
+	if code := f.do("POST", path+"/issue", opToken, `{}`, &st); code != 200 || st.Version != 1 {
+		t.Fatalf("issue once every node reported: %d %+v", code, st)
 	}
 }

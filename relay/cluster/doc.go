@@ -74,6 +74,31 @@
 // added, never renamed: nodes of two versions share the stream during a
 // rolling upgrade.
 //
+// # Shared customer state, rates and billing
+//
+// Three JetStream KV buckets, each with the configured replicas:
+//
+//	RELAY_STATE    run-time customer state (State): one key per thing an
+//	               operator or customer changed, 16 revisions a key; every
+//	               node watches it and applies every change, a starting
+//	               node reads it whole first. The relay's keys and merge
+//	               rule: relay/clusterstate.go.
+//	RELAY_NODES    heartbeats (Members): one key per live node, rewritten
+//	               every third of node_ttl, expiring after it (with limit
+//	               markers, so watchers see it go). The live nodes split
+//	               each customer's rate evenly.
+//	RELAY_BILLING  billing (Billing): counts.<month>.<node>, each node's
+//	               counters of the month, rewritten every 10 s and final
+//	               once the month is over on its clock; and
+//	               issued.<month>.<customer>.<version>, the issued
+//	               statements, created once.
+//
+// A write to RELAY_STATE returns once a quorum has it, before the change
+// takes effect on the writing node; a change computed from a value (a
+// customer's sender list) is written only at the revision the node last
+// saw, else ErrConflict. A node remembers the latest revision it applied
+// of each key, so a change read back late never undoes a later one.
+//
 // # Recovery objectives
 //
 // A node's accepted messages are on its own disk only. If the node dies,

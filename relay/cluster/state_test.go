@@ -2,13 +2,16 @@ package cluster_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/msgrelay/relay/relay"
+	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/upstream/client"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 	"github.com/msgrelay/relay/smpp/smpptest"
@@ -23,6 +26,55 @@ func TestShared(t *testing.T) {
 	// stops it at the cleanup of the test that started it).
 	sharedState(w)
 	rateShare(w)
+	statements(w)
+}
+
+// statements: a statement on any node sums every node's billing; a month
+// is issuable only once every node reported its final counters of it.
+func statements(w *world) {
+	t := w.t
+	month := time.Now().In(seoul).Format("2006-01")
+	msgs, rep := w.send(30)
+	w.waitFor("every final report", 5*time.Minute, func() bool { return rep.count() >= len(msgs) })
+	var total uint64
+	for _, d := range w.nodes {
+		counts, err := d.Store().MonthCounts("shop", month)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += counts[message.ProductSMS]
+	}
+	if total < 30 {
+		t.Fatalf("the nodes billed %d SMS, want at least 30", total)
+	}
+	for i, d := range w.nodes {
+		w.waitFor(fmt.Sprintf("node %d's statement counts to sum every node's", i+1), time.Minute, func() bool {
+			counts, err := d.MonthCounts("shop", month)
+			return err == nil && counts[message.ProductSMS] == total
+		})
+	}
+
+	// Node 3 runs a month behind: its counters of the month before are not
+	// final, and no node may issue that month's statement.
+	prev := time.Now().In(seoul).AddDate(0, 0, -time.Now().In(seoul).Day()).Format("2006-01")
+	w.stop(2)
+	w.startWith(2, relay.Options{Now: func() time.Time { return time.Now().AddDate(0, -1, 0) }})
+	w.waitFor("node 3's counters of "+prev+" reported not final", time.Minute, func() bool {
+		err := w.nodes[0].Issuable(context.Background(), prev)
+		return err != nil && strings.Contains(err.Error(), "node n3 has not reported its final counters")
+	})
+	if err := w.nodes[1].Issuable(context.Background(), prev); err == nil {
+		t.Error("node 2 would issue " + prev + " without node 3's final counters")
+	}
+	if err := w.nodes[0].Issuable(context.Background(), month); err == nil {
+		t.Error("the month not over is issuable")
+	}
+	// Back on time, node 3 reports the month it left unfinished.
+	w.stop(2)
+	w.start(2)
+	w.waitFor(prev+" issuable once node 3 reported it final", time.Minute, func() bool {
+		return w.nodes[0].Issuable(context.Background(), prev) == nil
+	})
 }
 
 // sharedState: a run-time change made on one node is enforced by every
