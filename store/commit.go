@@ -195,7 +195,9 @@ func (s *Store) gather(g *group) {
 func (s *Store) handOver(g *group) {
 	for k, v := range g.over.puts {
 		var err error
-		if v == nil {
+		if _, single := g.over.single[k]; v == nil && single {
+			err = g.b.SingleDelete([]byte(k), nil)
+		} else if v == nil {
 			err = g.b.Delete([]byte(k), nil)
 		} else {
 			err = g.b.Set([]byte(k), v, nil)
@@ -433,6 +435,16 @@ func (w *writer) del(key []byte) error {
 	}
 	k := string(key)
 	w.g.over.del(k) // into the batch at handOver
+	w.s.hot.set(k, nil, false)
+	return nil
+}
+
+// singleDelRead is singleDel for a key of a read table, set once since
+// it was last removed: a parked receipt that replaced none.
+func (w *writer) singleDelRead(key []byte) error {
+	w.g.writes++
+	k := string(key)
+	w.g.over.singleDel(k) // into the batch at handOver
 	w.s.hot.set(k, nil, false)
 	return nil
 }

@@ -18,6 +18,9 @@ type overlay struct {
 	puts  map[string][]byte
 	dels  [][2][]byte
 	fresh map[string]struct{}
+	// single are the deletions in puts of keys set once since they were
+	// last removed: they go into the batch as SingleDelete.
+	single map[string]struct{}
 }
 
 var empty = []byte{}
@@ -32,6 +35,7 @@ func (o *overlay) set(key string, value []byte) {
 		value = empty // an empty value, not a deletion
 	}
 	o.puts[key] = value
+	delete(o.single, key)
 }
 
 // setFresh is set for a key the caller read as absent.
@@ -46,6 +50,15 @@ func (o *overlay) setFresh(key string, value []byte) {
 }
 
 func (o *overlay) del(key string) {
+	o.remove(key, false)
+}
+
+// singleDel is del of a key set once since it was last removed.
+func (o *overlay) singleDel(key string) {
+	o.remove(key, true)
+}
+
+func (o *overlay) remove(key string, single bool) {
 	if _, ok := o.fresh[key]; ok {
 		// Absent before the group: absent again, as far as Pebble and
 		// the groups before this one say.
@@ -57,6 +70,14 @@ func (o *overlay) del(key string) {
 		o.puts = make(map[string][]byte)
 	}
 	o.puts[key] = nil
+	if single {
+		if o.single == nil {
+			o.single = make(map[string]struct{})
+		}
+		o.single[key] = struct{}{}
+	} else {
+		delete(o.single, key)
+	}
 }
 
 func (o *overlay) delRange(start, end []byte) {
@@ -64,6 +85,7 @@ func (o *overlay) delRange(start, end []byte) {
 		if k >= string(start) && k < string(end) {
 			delete(o.puts, k)
 			delete(o.fresh, k)
+			delete(o.single, k)
 		}
 	}
 	o.dels = append(o.dels, [2][]byte{bytes.Clone(start), bytes.Clone(end)})

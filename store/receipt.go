@@ -293,6 +293,10 @@ type parkedReceipt struct {
 	Receipt
 	ParkedAt         time.Time
 	SentFrom, SentTo time.Time
+	// Once: the key was absent when this receipt was parked, so it is set
+	// once and its removal can be a SingleDelete. Receipts parked by a
+	// release before it was kept read as false.
+	Once bool
 }
 
 // matches reports whether the receipt can be m's: it arrived on m's
@@ -309,8 +313,10 @@ func (p *parkedReceipt) matches(m *message.Message) bool {
 //	02 │ parked at │ at │ sent from │ sent to │ flags(1) │ source(1) │ code │ reason
 //
 // times as varint unix ns (0 = zero time), code and reason as uvarint
-// length + bytes; flags: bit 0 delivered, bit 1 final. Version 1 has no
-// sent from and sent to. Part of the on-disk format.
+// length + bytes; flags: bit 0 delivered, bit 1 final, bit 2 set once (no
+// receipt was parked under the id before it; earlier releases leave it
+// 0, and ignore it). Version 1 has no sent from and sent to. Part of the
+// on-disk format.
 const (
 	parkedV1 = 1
 	parkedV2 = 2
@@ -323,6 +329,9 @@ func encodeParked(p *parkedReceipt) []byte {
 	}
 	if p.Final {
 		flags |= 2
+	}
+	if p.Once {
+		flags |= 4
 	}
 	b := []byte{parkedV2}
 	b = appendTime(b, p.ParkedAt)
@@ -352,7 +361,7 @@ func decodeParked(b []byte, p *parkedReceipt) error {
 	if d.err != nil || len(d.b) != 0 {
 		return ErrCorrupt
 	}
-	p.Delivered, p.Final = flags&1 != 0, flags&2 != 0
+	p.Delivered, p.Final, p.Once = flags&1 != 0, flags&2 != 0, flags&4 != 0
 	return nil
 }
 
@@ -390,10 +399,13 @@ func (w *writer) park(p *parkedReceipt) (Outcome, error) {
 	}
 	key := dlrKey(tParked, rc.Carrier, rc.CarrierMsgID)
 	if old == nil {
-		// Absent: if its message takes it in this group, neither the
-		// receipt nor its removal reaches Pebble.
+		// Absent: set once, so its removal can be a SingleDelete; and if
+		// its message takes it in this group, neither the receipt nor its
+		// removal reaches Pebble.
+		p.Once = true
 		return OutcomeParked, w.setFresh(key, encodeParked(p))
 	}
+	p.Once = false // set over the interim one
 	return OutcomeParked, w.set(key, encodeParked(p))
 }
 

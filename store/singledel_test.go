@@ -171,3 +171,59 @@ func TestRecoverRemovesOpenEntries(t *testing.T) {
 		s.Close()
 	}
 }
+
+// A parked receipt taken by its message goes with SingleDelete only if it
+// was set once; one that replaced an interim receipt was set twice, and
+// goes with a deletion. Flushed between every step and compacted, neither
+// comes back.
+func TestTakenParkedReceiptsStayRemoved(t *testing.T) {
+	c := newClock()
+	s := openTest(t, vfs.NewMem(), c)
+	defer s.Close()
+	ctx := context.Background()
+	counted := entryCounter{}
+	s.committing = func(b *pebble.Batch) { counted.count(t, b) }
+	flush := func() {
+		t.Helper()
+		if err := s.db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	final := Receipt{Carrier: "skt", Delivered: true, Final: true, Result: delivrd}
+	interim := Receipt{Carrier: "skt", Final: false}
+	for _, cmid := range []string{"ONCE", "TWICE"} {
+		id := mustAccept(t, s, sms("c1", cmid))
+		toSending(t, s, id)
+		if cmid == "TWICE" {
+			interim.CarrierMsgID = cmid
+			if out, err := s.ApplyReceipt(ctx, interim); err != nil || out != OutcomeParked {
+				t.Fatalf("interim: %v %v", out, err)
+			}
+			flush()
+		}
+		final.CarrierMsgID = cmid
+		if out, err := s.ApplyReceipt(ctx, final); err != nil || out != OutcomeParked {
+			t.Fatalf("final: %v %v", out, err)
+		}
+		flush()
+		if st, err := s.RecordSubmitResp(ctx, id, "skt", cmid, c.Now()); err != nil || st != message.StateDelivered {
+			t.Fatalf("%s: %v %v", cmid, st, err)
+		}
+		flush()
+	}
+	if counted["04 singledel"] != 1 || counted["04 delete"] != 1 {
+		t.Errorf("removals of parked receipts:\n%v", counted)
+	}
+	if err := s.db.Compact(ctx, []byte{0}, []byte{0xff}, true); err != nil {
+		t.Fatal(err)
+	}
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tParked}, UpperBound: []byte{tParked + 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		t.Errorf("parked receipt %x still there", it.Key())
+	}
+	it.Close()
+	mustVerify(t, s)
+}

@@ -134,7 +134,11 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 		// overtook the submit response), dropped if it came before (it is
 		// an earlier holder's, and would deliver and bill this message at
 		// once, final before sent).
-		if err := w.del(dlrKey(tParked, m.Carrier, m.CarrierMsgID)); err != nil {
+		remove := w.del
+		if parked.Once {
+			remove = w.singleDelRead // no tombstone
+		}
+		if err := remove(dlrKey(tParked, m.Carrier, m.CarrierMsgID)); err != nil {
 			return err
 		}
 		if !parked.matches(m) {
