@@ -406,8 +406,11 @@ var readTables = [256]bool{tMsg: true, tRef: true, tDLR: true, tParked: true,
 	tOutSeq: true, tBill: true, tMeta: true, tStmt: true, tDaily: true}
 
 func (w *writer) set(key, value []byte) error {
-	if key[0] == tRef {
+	switch key[0] {
+	case tRef:
 		w.s.refs.add(key)
+	case tDLR:
+		w.s.dlrs.add(key)
 	}
 	w.g.writes++
 	if !readTables[key[0]] {

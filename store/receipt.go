@@ -199,7 +199,11 @@ func (w *writer) receipt(rc Receipt) (Outcome, error) {
 	p := parkedReceipt{Receipt: rc, ParkedAt: cmp.Or(rc.Arrived, w.now)}
 	var dated bool
 	p.SentFrom, p.SentTo, dated = rc.sentWindow(p.ParkedAt)
-	v, ok, err := w.get(dlrKey(tDLR, rc.Carrier, rc.CarrierMsgID))
+	key := dlrKey(tDLR, rc.Carrier, rc.CarrierMsgID)
+	if !w.s.dlrs.mayContain(key) {
+		return w.park(&p) // no message has recorded the id
+	}
+	v, ok, err := w.get(key)
 	if err != nil {
 		return 0, err
 	}

@@ -8,16 +8,20 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// refFilter is a Bloom filter over the client-reference keys in the store.
-// Almost every acceptance carries a reference never seen before, and
-// proving that to Pebble costs a search of every memtable and table: the
-// filter answers most of those lookups in memory. It only ever says "maybe"
-// or "surely not", so deleted references (a purge) just stay "maybe".
+// refFilter is a Bloom filter over the keys of one table: the client
+// references, or the carrier ids of the receipt index. Almost every
+// acceptance carries a reference never seen before, and a receipt that
+// overtakes its submit answer names a carrier id not yet recorded;
+// proving either to Pebble costs a search of every memtable and table:
+// the filter answers most of those lookups in memory. It only ever says
+// "maybe" or "surely not", so deleted keys (a purge, a carrier id a
+// message gave up) just stay "maybe".
 //
 // It is filled from the table by a scan that starts after recovery (or at
 // the first acceptance) and runs beside traffic; the builder adds every reference it writes from
 // the start. Until the scan is done, every answer is "maybe".
 type refFilter struct {
+	table byte
 	seed  maphash.Seed
 	words []atomic.Uint64
 	ready atomic.Bool
@@ -33,8 +37,8 @@ const (
 	refFilterHashes = 5
 )
 
-func newRefFilter() *refFilter {
-	return &refFilter{seed: maphash.MakeSeed(), words: make([]atomic.Uint64, refFilterBits/64),
+func newRefFilter(table byte) *refFilter {
+	return &refFilter{table: table, seed: maphash.MakeSeed(), words: make([]atomic.Uint64, refFilterBits/64),
 		start: make(chan struct{})}
 }
 
@@ -69,10 +73,10 @@ func (f *refFilter) mayContain(key []byte) bool {
 	return f.bits(key, func(w int, m uint64) bool { return f.words[w].Load()&m != 0 })
 }
 
-// fill adds every reference key in the table, then marks the filter ready.
-// It stops early, leaving the filter not ready, when stop is closed.
+// fill adds every key in the table, then marks the filter ready. It stops
+// early, leaving the filter not ready, when stop is closed.
 func (f *refFilter) fill(db *pebble.DB, stop <-chan struct{}) error {
-	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{tRef}, UpperBound: []byte{tRef + 1}})
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{f.table}, UpperBound: []byte{f.table + 1}})
 	if err != nil {
 		return err
 	}

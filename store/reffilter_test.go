@@ -58,3 +58,45 @@ func TestRefFilterAcrossReopen(t *testing.T) {
 		t.Fatalf("another customer's r-1: dup %v err %v", dup, err)
 	}
 }
+
+// The receipt index has a filter of its own: after a reopen, once it is
+// rebuilt, a receipt for a carrier id recorded before the restart is
+// applied, and one for an id never recorded is parked.
+func TestReceiptIndexFilterAcrossReopen(t *testing.T) {
+	fs := vfs.NewMem()
+	c := newClock()
+	s := openTest(t, fs, c)
+	ids := map[string]message.ID{}
+	for i := range 200 {
+		cmid := fmt.Sprintf("C%d", i)
+		id := mustAccept(t, s, sms("shop", cmid))
+		toSent(t, s, id, cmid, c.Now())
+		ids[cmid] = id
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, fs, c)
+	defer s.Close()
+	if _, err := s.Recover(func(*message.Message) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !s.dlrs.ready.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the receipt index filter never became ready")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ctx := context.Background()
+	for cmid, id := range ids {
+		out, err := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: cmid, Delivered: true, Final: true, Result: delivrd})
+		if err != nil || out != OutcomeApplied {
+			t.Fatalf("receipt for %s (message %s) after reopen: %v %v", cmid, id, out, err)
+		}
+	}
+	if out, err := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: "NEW", Delivered: true, Final: true}); err != nil || out != OutcomeParked {
+		t.Fatalf("receipt for an id nobody holds: %v %v", out, err)
+	}
+	mustVerify(t, s)
+}

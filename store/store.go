@@ -144,6 +144,7 @@ type Store struct {
 
 	hot  hotCache   // builder goroutine only
 	refs *refFilter // client references that may exist
+	dlrs *refFilter // receipt index keys (carrier ids) that may exist
 
 	floors outboxFloors // where each customer's outbox starts (outboxexpiry.go)
 
@@ -236,7 +237,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s.refs = newRefFilter()
+	s.refs, s.dlrs = newRefFilter(tRef), newRefFilter(tDLR)
 	s.wg.Add(3)
 	go s.buildLoop()
 	go s.syncLoop()
@@ -251,6 +252,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		}
 		if err := s.refs.fill(db, s.stop); err != nil {
 			s.log.Warn("store: reference filter not filled; lookups go to disk", "err", err)
+		}
+		if err := s.dlrs.fill(db, s.stop); err != nil {
+			s.log.Warn("store: receipt index filter not filled; lookups go to disk", "err", err)
 		}
 	}()
 	return s, nil
