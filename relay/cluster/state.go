@@ -244,6 +244,10 @@ func (s *State) wrote(key string, rev uint64, err error) (uint64, error) {
 	return rev, nil
 }
 
+// putChunk is how many keys PutAll has in flight at once: the stream's
+// acknowledgements come back before the client's pending limit is reached.
+const putChunk = 1000
+
 // PutAll writes many keys at once, unchecked (an import of opt-outs), and
 // returns once the bucket kept every one. On an error some may be kept:
 // each key is a whole value, so writing them again is harmless.
@@ -251,7 +255,17 @@ func (s *State) PutAll(ctx context.Context, keys []string, values [][]byte) erro
 	if _, err := s.bucket(); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.n.cfg.PublishTimeout+time.Duration(len(keys))*time.Millisecond)
+	for start := 0; start < len(keys); start += putChunk {
+		end := min(start+putChunk, len(keys))
+		if err := s.putChunk(ctx, keys[start:end], values[start:end]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *State) putChunk(ctx context.Context, keys []string, values [][]byte) error {
+	ctx, cancel := context.WithTimeout(ctx, s.n.cfg.PublishTimeout)
 	defer cancel()
 	futures := make([]jetstream.PubAckFuture, 0, len(keys))
 	for i, k := range keys {
