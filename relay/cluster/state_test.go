@@ -2,16 +2,21 @@ package cluster_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/msgrelay/relay/relay"
+	"github.com/msgrelay/relay/relay/admin"
 	"github.com/msgrelay/relay/relay/message"
+	"github.com/msgrelay/relay/relay/settle"
 	"github.com/msgrelay/relay/relay/upstream/client"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 	"github.com/msgrelay/relay/smpp/smpptest"
@@ -84,6 +89,54 @@ func statements(w *world) {
 	w.waitFor(prev+" issuable once node 3 reported it final", time.Minute, func() bool {
 		return w.nodes[0].Issuable(context.Background(), prev) == nil
 	})
+
+	// Through the admin API, as relayctl statement asks: node 2 shows the
+	// cluster's count; a statement issued on node 1 is the one node 2
+	// shows, and node 2 cannot issue it again.
+	for _, i := range []int{0, 1} {
+		w.stop(i)
+		w.cfgs[i].Admin = admin.Config{Listen: "127.0.0.1:0", AuditFile: filepath.Join(w.cfgs[i].DataDir, "audit.jsonl"), Tokens: []admin.TokenConfig{{Name: "ops", Hash: admin.HashToken(operatorToken)}}}
+		w.cfgs[i].Settle = settle.Config{Prices: map[string]settle.Price{"sms": 990, "lms": 3000, "alimtalk": 750,
+			"friendtalk_text": 1300, "friendtalk_image": 2000, "payment_alimtalk": 750}}
+		w.start(i)
+	}
+	var st settle.Statement
+	w.waitFor("node 2's statement of "+month+" to count every node's", time.Minute, func() bool {
+		code, body := adminCall(w.nodes[1], "GET", "/api/v1/customers/shop/statements/"+month, "")
+		return code == 200 && json.Unmarshal([]byte(body), &st) == nil && st.Messages == local()
+	})
+	w.waitFor(prev+" issuable on node 1", time.Minute, func() bool {
+		return w.nodes[0].Issuable(context.Background(), prev) == nil
+	})
+	path := "/api/v1/customers/shop/statements/" + prev
+	if code, body := adminCall(w.nodes[0], "POST", path+"/issue", "{}"); code != 200 {
+		t.Fatalf("issue %s on node 1: %d %s", prev, code, body)
+	}
+	code, body := adminCall(w.nodes[1], "GET", path, "")
+	if err := json.Unmarshal([]byte(body), &st); code != 200 || err != nil || st.Status != settle.StatusIssued || st.Version != 1 {
+		t.Errorf("node 2 shows %s: %d %s", prev, code, body)
+	}
+	if code, body := adminCall(w.nodes[1], "POST", path+"/issue", "{}"); code != 409 {
+		t.Errorf("node 2 issued %s again: %d %s", prev, code, body)
+	}
+}
+
+const operatorToken = "rly_Z9SdqiVHxBfCowqSWyoUz70BpiAi"
+
+func adminCall(d *relay.Daemon, method, path, body string) (int, string) {
+	req, err := http.NewRequest(method, "http://"+d.AdminAddr()+path, strings.NewReader(body))
+	if err != nil {
+		return 0, err.Error()
+	}
+	req.Header.Set("Authorization", "Bearer "+operatorToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 // sharedState: a run-time change made on one node is enforced by every
