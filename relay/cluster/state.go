@@ -246,7 +246,13 @@ func (s *State) wrote(key string, rev uint64, err error) (uint64, error) {
 
 // putChunk is how many keys PutAll has in flight at once: the stream's
 // acknowledgements come back before the client's pending limit is reached.
-const putChunk = 1000
+const putChunk = 250
+
+// putStall is how many publish timeouts PutAll waits for the next
+// acknowledgement of an import: a replicated stream on a busy machine
+// pauses for seconds between acknowledgements, and an operator's import
+// may wait, where one change may not.
+const putStall = 5
 
 // PutAll writes many keys at once, unchecked (an import of opt-outs), and
 // returns once the bucket kept every one. On an error some may be kept:
@@ -264,9 +270,10 @@ func (s *State) PutAll(ctx context.Context, keys []string, values [][]byte) erro
 	return nil
 }
 
+// putChunk publishes keys and waits for their acknowledgements, each
+// within putStall publish timeouts of the one before: a busy stream that
+// keeps answering is waited for, one that stops answering is not.
 func (s *State) putChunk(ctx context.Context, keys []string, values [][]byte) error {
-	ctx, cancel := context.WithTimeout(ctx, s.n.cfg.PublishTimeout)
-	defer cancel()
 	futures := make([]jetstream.PubAckFuture, 0, len(keys))
 	for i, k := range keys {
 		f, err := s.n.js.PublishAsync("$KV."+stateBucket+"."+k, values[i])
@@ -275,14 +282,20 @@ func (s *State) putChunk(ctx context.Context, keys []string, values [][]byte) er
 		}
 		futures = append(futures, f)
 	}
+	stall := putStall * s.n.cfg.PublishTimeout
+	t := time.NewTimer(stall)
+	defer t.Stop()
 	for i, f := range futures {
 		select {
 		case ack := <-f.Ok():
 			if _, err := s.wrote(keys[i], ack.Sequence, nil); err != nil {
 				return err
 			}
+			t.Reset(stall)
 		case err := <-f.Err():
 			return fmt.Errorf("%w: %s: %w", ErrNoState, keys[i], err)
+		case <-t.C:
+			return fmt.Errorf("%w: %s: no acknowledgement within %v", ErrNoState, keys[i], stall)
 		case <-ctx.Done():
 			return fmt.Errorf("%w: %s: %w", ErrNoState, keys[i], ctx.Err())
 		}

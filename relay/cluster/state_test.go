@@ -212,7 +212,7 @@ func sharedState(w *world) {
 
 	// An import of thousands of numbers on node 2 reaches every node.
 	var nums []string
-	for i := range 3000 {
+	for i := range 1200 {
 		nums = append(nums, strconv.Itoa(1020000000+i))
 	}
 	for i := range nums {
