@@ -41,6 +41,7 @@
 //	err = s.MarkSending(ctx, id)                       // queued → sending, attempts+1
 //	out, err := s.RecordSubmitResp(ctx, id, carrier, carrierMsgID, sentAt)
 //	out, err := s.ApplyReceipt(ctx, store.Receipt{...}) // applied, duplicate, parked, late, ...
+//	err = s.ApplyReceipts(ctx, receipts, outs)         // a bind's receipts in one write
 //	ids, err := s.ExpireDue(ctx, now, 1000)            // sent + 48h passed → expired
 //	reps, err := s.Reports(customer, afterSeq, 100)    // outbox, in order
 //	err = s.AckReports(ctx, customer, seq...)
@@ -80,6 +81,11 @@
 // ApplyNoSyncWait and waiting for the fsyncs in a second goroutine: the
 // same throughput and CPU per write on this machine, so the store keeps
 // the plain synced Commit.
+//
+// Writes that look for a client reference or a carrier id first ask a
+// Bloom filter of that table (refFilter), since most are for keys that
+// are not there: a new reference, a receipt that overtook its submit
+// answer.
 //
 // Reads (Get, ByClientRef, MonthCounts, ...) go straight to Pebble, which
 // shows a write a moment before its fsync completes. Reports, whose answers
