@@ -148,18 +148,22 @@ func sharedState(w *world) {
 	// Node 3 is down while node 1 changes things.
 	w.stop(2)
 	const optedOut = "01099998888"
+	start := time.Now()
 	if err := w.nodes[0].Customers().Suspend("shop", "unpaid invoice"); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := w.nodes[0].OptOuts().Add("shop", []string{optedOut}); err != nil || n != 1 {
 		t.Fatalf("opt-out on node 1: %d %v", n, err)
 	}
+	kept := time.Since(start)
 	if !w.nodes[0].Customers().Get("shop").Suspended || !w.nodes[0].OptOuts().OptedOut("shop", optedOut) {
 		t.Fatal("node 1 does not enforce its own change at once")
 	}
 	w.waitFor("node 2 to enforce node 1's changes", time.Minute, func() bool {
 		return w.nodes[1].Customers().Get("shop").Suspended && w.nodes[1].OptOuts().OptedOut("shop", optedOut)
 	})
+	t.Logf("a suspension and an opt-out made on node 1: kept in %v, enforced by node 2 within %v",
+		kept.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	if st := w.submitStatus(1); st != upstreampb.Status_CUSTOMER_SUSPENDED {
 		t.Errorf("a submit on node 2: %v, want CUSTOMER_SUSPENDED", st)
 	}
@@ -218,9 +222,11 @@ func sharedState(w *world) {
 	for i := range nums {
 		nums[i] = "0" + nums[i]
 	}
+	start = time.Now()
 	if n, err := w.nodes[1].OptOuts().Add("shop", nums); err != nil || n != len(nums) {
 		t.Fatalf("import on node 2: %d %v", n, err)
 	}
+	kept = time.Since(start)
 	w.waitFor("the import on every node", time.Minute, func() bool {
 		for _, d := range w.nodes {
 			if len(d.OptOuts().Numbers("shop")) != len(nums) {
@@ -229,6 +235,8 @@ func sharedState(w *world) {
 		}
 		return true
 	})
+	t.Logf("an import of %d opt-outs on node 2: kept in %v, on every node within %v",
+		len(nums), kept.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 }
 
 // rateShare: each live node takes an equal share of a customer's rate,
