@@ -64,6 +64,10 @@ type Options struct {
 	// average, hold at least this many writes. Default 8.
 	CommitSiblings int
 
+	// IDNode is the cluster node's number, kept in the low bits of every
+	// message id (message.ID); 0 for a relay alone.
+	IDNode uint8
+
 	// OnReports, if set, is called with a customer after a commit that
 	// added reports to the customer's outbox, once per customer and
 	// commit, once they are durable. It runs on the store's commit
@@ -226,7 +230,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		failed:    make(chan struct{}),
 	}
 	s.synced.next = make(chan struct{})
-	s.ids.Now = opts.Now
+	s.ids.Now, s.ids.Node = opts.Now, opts.IDNode
 	last, err := s.lastID()
 	if err != nil {
 		db.Close()

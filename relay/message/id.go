@@ -8,22 +8,42 @@ import (
 	"time"
 )
 
-// ID is the relay's message id: time ordered, unique within one relay.
+// ID is the relay's message id: time ordered, unique within one relay,
+// and within a cluster when each node has its own number.
 //
 //	 63                     20 19                 0
 //	┌─────────────────────────┬────────────────────┐
-//	│ milliseconds since epoch│ sequence in that ms │
+//	│ milliseconds since epoch│ sequence in that ms │   a relay alone
 //	│ 2020-01-01 (44 bits)    │ (20 bits)           │
 //	└─────────────────────────┴────────────────────┘
 //
+//	 63                     20 19          8 7     0
+//	┌─────────────────────────┬─────────────┬───────┐
+//	│ milliseconds since epoch│ sequence    │ node  │   a cluster node
+//	│ 2020-01-01 (44 bits)    │ (12 bits)   │ 1-255 │
+//	└─────────────────────────┴─────────────┴───────┘
+//
 // The layout is part of the store's key format: ids sort by acceptance time
 // as big-endian bytes. 44 bits of milliseconds last until the year 2577.
+// Both layouts have the same 16-hex-digit form on every wire, so clients,
+// SMPP receipts and the HTTP API see no difference. A node keeps its number
+// in the lowest 8 bits of every id it makes: two nodes never make the same
+// id, whatever their clocks. A sequence that overflows its millisecond
+// carries into the next one, never into the node.
 type ID uint64
 
 // IDEpoch is the zero of an ID's time part.
 var IDEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const idSeqBits = 20
+
+// idNodeBits is the width of a cluster node's number, the lowest bits of
+// its ids.
+const idNodeBits = 8
+
+// Node is the number of the cluster node that made the id; meaningless
+// for a relay alone (the low bits of its sequence).
+func (id ID) Node() uint8 { return uint8(id) }
 
 // Time is when the id was made, to the millisecond.
 func (id ID) Time() time.Time {
@@ -68,9 +88,13 @@ func ParseID(s string) (ID, error) {
 }
 
 // IDGen makes strictly increasing ids. The zero value is ready to use with
-// the wall clock; set Now to inject a clock.
+// the wall clock; set Now to inject a clock, and Node on a cluster node.
+// Set both before the first Next or Observe.
 type IDGen struct {
 	Now func() time.Time
+	// Node is the cluster node's number (1-255), kept in the low bits of
+	// every id; 0 for a relay alone.
+	Node uint8
 
 	mu   sync.Mutex
 	last uint64
@@ -84,10 +108,10 @@ func (g *IDGen) Next() ID {
 		now = g.Now
 	}
 	ms := uint64(now().Sub(IDEpoch) / time.Millisecond)
-	v := ms << idSeqBits
+	v := ms<<idSeqBits | uint64(g.Node)
 	g.mu.Lock()
 	if v <= g.last {
-		v = g.last + 1
+		v = g.last + g.step() // last has this node's number (Observe)
 	}
 	g.last = v
 	g.mu.Unlock()
@@ -98,9 +122,27 @@ func (g *IDGen) Next() ID {
 // daemon calls it with the greatest id in the store when it starts, so a
 // clock stepped back across a restart cannot reuse an id.
 func (g *IDGen) Observe(id ID) {
+	v := uint64(id)
+	if g.Node != 0 {
+		// The least id with this node's number at or after id: a store
+		// written alone, or under another number, keeps its ids.
+		n := v&^(1<<idNodeBits-1) | uint64(g.Node)
+		if n < v {
+			n += g.step()
+		}
+		v = n
+	}
 	g.mu.Lock()
-	if uint64(id) > g.last {
-		g.last = uint64(id)
+	if v > g.last {
+		g.last = v
 	}
 	g.mu.Unlock()
+}
+
+// step is the distance between two consecutive ids of this generator.
+func (g *IDGen) step() uint64 {
+	if g.Node == 0 {
+		return 1
+	}
+	return 1 << idNodeBits
 }
