@@ -70,12 +70,14 @@ func TestClusterDevForms(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	for _, d := range nodes {
+	for i, d := range nodes {
 		if s := get(t, d, "/status?format=json"); !strings.Contains(s, `"stream_ready": true`) {
 			t.Errorf("node %s: /status does not show the cluster ready:\n%s", d.Cluster().Status().Node, s)
 		}
+		// A client_ref of its own on each node: the same one would be
+		// answered as the first node's message, whose report goes there.
 		submitAndWait(t, d, "cluster-dev-test", 60*time.Second, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS,
-			Text: "배송이 시작되었습니다.", ClientRef: "cluster-dev", Sender: "0212345678", Recipient: "01012345678"})
+			Text: "배송이 시작되었습니다.", ClientRef: "cluster-dev-" + strconv.Itoa(i+1), Sender: "0212345678", Recipient: "01012345678"})
 	}
 }
 

@@ -3,6 +3,7 @@ package relay
 import (
 	"github.com/msgrelay/relay/relay/cluster"
 	"github.com/msgrelay/relay/relay/dispatch"
+	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/ops"
 )
 
@@ -32,6 +33,15 @@ func (d *Daemon) elsewhere() dispatch.Elsewhere {
 	return d.cluster
 }
 
+// refs is what keeps client references and message ids unique across the
+// nodes: the cluster, or nothing for a relay alone.
+func (d *Daemon) refs() intake.Refs {
+	if d.cluster == nil {
+		return nil
+	}
+	return d.cluster
+}
+
 func (d *Daemon) leaveCluster() error {
 	if d.cluster != nil {
 		d.cluster.Close()
@@ -48,6 +58,6 @@ func (d *Daemon) clusterStatus() *ops.ClusterStatus {
 	}
 	s := d.cluster.Status()
 	return &ops.ClusterStatus{Node: s.Node, Connected: s.Connected, StreamReady: s.StreamReady, Embedded: s.Embedded,
-		Routes: s.Routes, Forwarded: s.Forwarded, Refused: s.Refused, Read: s.Read,
+		Routes: s.Routes, Forwarded: s.Forwarded, Refused: s.Refused, Read: s.Read, NumberHeldBy: s.NumberHeldBy,
 		StateLoaded: d.sharedState != nil && d.sharedState.Loaded(), LiveNodes: d.LiveNodes()}
 }

@@ -202,7 +202,7 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 
 func (d *Daemon) openStore() error {
 	o := store.Options{Now: d.opts.Now, Logger: d.log, Metrics: d.set, OnReports: d.hub.Wake,
-		Validity: d.cfg.Dispatch.Validity, ParkedTTL: d.cfg.Dispatch.ParkedReceiptTTL}
+		Validity: d.cfg.Dispatch.Validity, ParkedTTL: d.cfg.Dispatch.ParkedReceiptTTL, IDNode: uint8(d.cfg.Cluster.NodeNumber)}
 	if d.opts.StoreOptions != nil {
 		d.opts.StoreOptions(&o)
 		if o.OnReports == nil {
@@ -291,7 +291,7 @@ func (d *Daemon) openIntake() error {
 	}
 	d.door = dc
 	d.intake = intake.New(intake.Options{Customers: d.reg, Door: dc, Store: d.st, Enqueue: d.disp.Enqueue,
-		Now: d.opts.Now, Metrics: d.set, Backlog: d.disp, Admission: d.cfg.Admission})
+		Now: d.opts.Now, Metrics: d.set, Backlog: d.disp, Admission: d.cfg.Admission, Refs: d.refs()})
 	d.load = newIngressLoad(d.intake)
 	return d.openPayments(dc)
 }

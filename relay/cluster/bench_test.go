@@ -44,7 +44,7 @@ func BenchmarkForwardR3(b *testing.B) {
 	var nodes []*Node
 	var readers []*parker
 	for i := range 3 {
-		c := Config{Node: "b" + strconv.Itoa(i), Embed: EmbedConfig{Listen: "127.0.0.1:0", ClusterListen: routes[i], Routes: routes}}
+		c := Config{Node: "b" + strconv.Itoa(i), NodeNumber: i + 1, Embed: EmbedConfig{Listen: "127.0.0.1:0", ClusterListen: routes[i], Routes: routes}}
 		c.SetDefaults()
 		n, err := Open(c, Options{DataDir: b.TempDir(), Logger: log, Metrics: metrics.NewSet()})
 		if err != nil {

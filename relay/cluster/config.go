@@ -14,6 +14,11 @@ type Config struct {
 	// Node is this relay's name in the cluster, unique among its nodes:
 	// letters, digits, '-' and '_'. Setting it turns the cluster on.
 	Node string `toml:"node"`
+	// NodeNumber (1-255) is kept in the lowest 8 bits of every message id
+	// the node makes, so that no two nodes make the same id; unique among
+	// the nodes, checked through the KV bucket RELAY_NODE_NUMBERS. Never change a
+	// node's number while messages it made may still be resubmitted.
+	NodeNumber int `toml:"node_number"`
 	// URLs are the NATS servers the node connects to ("nats://host:4222");
 	// production names its external 3-server cluster here. Empty with
 	// embed.listen: the embedded server.
@@ -40,6 +45,10 @@ type Config struct {
 	// (it sends one every third of it); a node that stops cleanly leaves at
 	// once. The live nodes split each customer's rate. Default 6s.
 	NodeTTL time.Duration `toml:"node_ttl"`
+	// RefRetention is how long a customer's client_ref stays claimed by
+	// the node that accepted it in the RELAY_REFS bucket: a resubmission
+	// on any node within it answers the first message's id. Default 48h.
+	RefRetention time.Duration `toml:"ref_retention"`
 	// Embed runs a NATS server inside the relay (development, tests, or a
 	// deployment with no NATS of its own).
 	Embed EmbedConfig `toml:"embed"`
@@ -83,6 +92,9 @@ func (c *Config) SetDefaults() {
 	if c.ReceiptRetention == 0 {
 		c.ReceiptRetention = 48 * time.Hour
 	}
+	if c.RefRetention == 0 {
+		c.RefRetention = 48 * time.Hour
+	}
 	if c.PublishTimeout == 0 {
 		c.PublishTimeout = 2 * time.Second
 	}
@@ -108,6 +120,9 @@ func (c *Config) Validate() error {
 	if !nameRE.MatchString(c.Node) {
 		errs = append(errs, fmt.Errorf("cluster.node %q: letters, digits, '-' and '_' only, at most 64", c.Node))
 	}
+	if c.NodeNumber < 1 || c.NodeNumber > 255 {
+		errs = append(errs, fmt.Errorf("cluster.node_number %d: want 1 to 255, unique among the nodes (it is part of every message id)", c.NodeNumber))
+	}
 	if len(c.URLs) == 0 && !c.Embedded() {
 		errs = append(errs, errors.New("cluster: urls or embed.listen is required"))
 	}
@@ -122,6 +137,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ReceiptRetention < c.DuplicateWindow {
 		errs = append(errs, fmt.Errorf("cluster.receipt_retention %v is shorter than duplicate_window", c.ReceiptRetention))
+	}
+	if c.RefRetention < time.Hour {
+		errs = append(errs, fmt.Errorf("cluster.ref_retention %v: want at least 1h (clients resubmit for hours)", c.RefRetention))
 	}
 	if c.PublishTimeout <= 0 {
 		errs = append(errs, errors.New("cluster.publish_timeout must be positive"))

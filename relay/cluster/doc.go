@@ -66,6 +66,44 @@
 // A copy that arrives after the window is parked as a duplicate by the
 // store, which applies a final result once.
 //
+// # Message ids
+//
+// Every node has a node_number (1-255, in [cluster]), and keeps it in the
+// lowest 8 bits of every message id it makes (message.ID): two nodes never
+// make the same id, whatever their clocks. The id keeps its 16-hex-digit
+// form, so upstream clients, SMPP receipts (compared as strings) and the
+// HTTP API see nothing new. A node claims its number in the KV bucket
+// RELAY_NODE_NUMBERS (number.N → node name) once the cluster has a quorum; a number
+// another node holds is a configuration error, and the node then refuses new
+// messages with a temporary error, on /status as a problem, until the
+// number is fixed. A claim stays for good: to give a retired node's number
+// to another, delete its key from the bucket.
+//
+// # client_ref across nodes
+//
+// A customer's client_ref is its idempotency key; one relay's store keeps
+// it unique. Across nodes the KV bucket RELAY_REFS (R3, TTL ref_retention,
+// 48 h) maps a hash of (customer, client_ref) to the node and message id
+// that accepted it. Before storing a message with a client_ref it does not
+// know already, a node creates the key with its own name and no id (a
+// claim; JetStream creates a key once, so of two nodes racing one wins);
+// after its store answered, it writes the id, and only then answers the
+// client. A resubmission on another node finds the id and answers it as a
+// duplicate, storing nothing. A resubmission that finds a claim with no id
+// (its node is storing it now, or stopped in between) is answered with a
+// temporary error; when it comes back to the claiming node, that node's
+// store answers it and the id is written.
+//
+// Without a quorum the bucket cannot answer, and a node cannot tell a
+// resubmission from a new message. For money-related notices a duplicate
+// is the worse failure, so the node answers every submit with a client_ref
+// with a temporary error (STORE_UNAVAILABLE upstream, 503 over HTTP,
+// ESME_RMSGQFUL over SMPP) until the quorum returns; submits without a
+// client_ref, and payment events, are still accepted. A resubmission to
+// the node that accepted the reference is answered by its store, with no
+// round trip. Cost: two replicated writes per new message with a
+// client_ref (bench/README.md).
+//
 // # Formats
 //
 // One message of the stream is one JSON object (wireReceipt): node,
@@ -107,6 +145,9 @@
 // If a node's disk is lost for good, the messages it had accepted and not
 // yet made final are lost (their upstream acknowledgement was given), and
 // so is the billing of messages it delivered since its last statement was
-// read. The receipt stream loses nothing while a quorum of its replicas
-// lives (R3: one NATS server may be lost).
+// read. Their client_refs still name the lost node's ids in RELAY_REFS for
+// up to 48 h: a resubmission is answered with the lost id, not sent again,
+// unless an operator deletes that node's entries. The receipt stream and
+// the buckets lose nothing while a quorum of their replicas lives (R3: one
+// NATS server may be lost).
 package cluster

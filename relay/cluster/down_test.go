@@ -72,10 +72,10 @@ func (w *world) sendOn(i, n int, ref string) []message.ID {
 	defer c.Close()
 	var ids []message.ID
 	for k := range n {
-		resp, err := c.Submit(ctx, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Text: "down " + strconv.Itoa(k),
+		resp := submitUntilAnswered(ctx, w.t, c, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Text: "down " + strconv.Itoa(k),
 			ClientRef: ref + strconv.Itoa(k), Sender: "0212345678", Recipient: "01012345678"})
-		if err != nil || resp.Status != upstreampb.Status_OK {
-			w.t.Fatalf("submit %d on node %d: %v %v", k, i+1, err, resp)
+		if resp == nil {
+			w.t.FailNow()
 		}
 		id, err := message.ParseID(resp.MessageId)
 		if err != nil {

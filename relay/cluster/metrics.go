@@ -20,12 +20,19 @@ var MetricHelp = map[string]string{
 	"relay_cluster_receipts_read_total":       "Receipts this node read from the stream, by what its store did with them.",
 	"relay_cluster_receipts_unreadable_total": "Messages of the receipt stream no node can read; dropped.",
 	"relay_cluster_apply_errors_total":        "Receipts of the stream this node's store could not write; read again.",
+	"relay_cluster_refs_total":                "Submits with a client_ref checked in the RELAY_REFS bucket, by result: claimed (new here), own (claimed here before), elsewhere (answered with another node's id), pending (another node is storing it: retry), unavailable (no quorum: retry).",
+	"relay_cluster_ref_settle_errors_total":   "Claimed client_refs whose id could not be recorded in the bucket; a resubmission elsewhere is told to retry until this node settles it.",
 }
 
 type nodeMetrics struct {
 	setupErrors, forwarded, copies, refused *metrics.Counter
 	unreadable, applyErrors                 *metrics.Counter
 	outcomes                                map[store.Outcome]*metrics.Counter
+	refs                                    refMetrics
+}
+
+type refMetrics struct {
+	claimed, own, elsewhere, pending, unavailable, settleErrors *metrics.Counter
 }
 
 var outcomes = []store.Outcome{store.OutcomeApplied, store.OutcomeDuplicate,
@@ -51,6 +58,14 @@ func newNodeMetrics(set *metrics.Set, n *Node) *nodeMetrics {
 		unreadable:  set.NewCounter(`relay_cluster_receipts_unreadable_total`),
 		applyErrors: set.NewCounter(`relay_cluster_apply_errors_total`),
 		outcomes:    map[store.Outcome]*metrics.Counter{},
+		refs: refMetrics{
+			claimed:      set.NewCounter(`relay_cluster_refs_total{result="claimed"}`),
+			own:          set.NewCounter(`relay_cluster_refs_total{result="own"}`),
+			elsewhere:    set.NewCounter(`relay_cluster_refs_total{result="elsewhere"}`),
+			pending:      set.NewCounter(`relay_cluster_refs_total{result="pending"}`),
+			unavailable:  set.NewCounter(`relay_cluster_refs_total{result="unavailable"}`),
+			settleErrors: set.NewCounter(`relay_cluster_ref_settle_errors_total`),
+		},
 	}
 	for _, o := range outcomes {
 		m.outcomes[o] = set.NewCounter(fmt.Sprintf(`relay_cluster_receipts_read_total{outcome=%q}`, o))

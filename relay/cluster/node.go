@@ -42,6 +42,9 @@ type Node struct {
 	js    jetstream.JetStream
 	m     *nodeMetrics
 
+	refs  refs                   // the client reference bucket
+	taken atomic.Pointer[string] // the node holding this node's number, if not this one
+
 	ready  atomic.Bool // the receipt stream and this node's consumer exist
 	answer atomic.Bool // the stream answered the last probe or publish: a quorum
 
@@ -109,6 +112,7 @@ func (n *Node) Start(apply Applier) {
 		n.wg.Go(n.receiptWorker)
 	}
 	n.wg.Go(n.setupLoop)
+	n.wg.Go(n.bucketsLoop)
 }
 
 // setupLoop creates the receipt stream and this node's consumer, and
@@ -193,8 +197,9 @@ func (n *Node) probeLoop() {
 func (n *Node) consumerName() string { return "receipts_" + n.cfg.Node }
 
 // Ready reports whether the receipt stream is set up, this node reads it,
-// and it answered the last probe or publish (it has a quorum).
-func (n *Node) Ready() bool { return n.ready.Load() && n.answer.Load() }
+// and it answered the last probe or publish (it has a quorum), and the
+// buckets are set up.
+func (n *Node) Ready() bool { return n.ready.Load() && n.answer.Load() && n.refs.kv.Load() != nil }
 
 // Status is what /status shows of the node.
 type Status struct {
@@ -206,12 +211,18 @@ type Status struct {
 	Forwarded   uint64 `json:"receipts_forwarded"`
 	Refused     uint64 `json:"receipts_refused"` // answered with a temporary error: no quorum
 	Read        uint64 `json:"receipts_read"`    // from the stream, by this node
+	// NumberHeldBy is the node holding this node's node_number, if not
+	// this one: new messages are refused.
+	NumberHeldBy string `json:"number_held_by,omitempty"`
 }
 
 // Status reports the node's state now.
 func (n *Node) Status() Status {
 	s := Status{Node: n.cfg.Node, Connected: n.nc.IsConnected(), StreamReady: n.Ready(), Embedded: n.srv != nil,
 		Forwarded: n.m.forwarded.Get(), Refused: n.m.refused.Get(), Read: n.m.read()}
+	if p := n.taken.Load(); p != nil {
+		s.NumberHeldBy = *p
+	}
 	if n.srv != nil {
 		s.Routes = n.srv.NumRoutes()
 	}

@@ -40,7 +40,8 @@ type world struct {
 	nodes []*relay.Daemon
 }
 
-func newWorld(t *testing.T, sc smpptest.Config) *world {
+// tune, if given, changes each node's configuration before it starts.
+func newWorld(t *testing.T, sc smpptest.Config, tune ...func(i int, cfg *relay.Config)) *world {
 	t.Helper()
 	sc.Users = map[string]string{"relay": "pw"}
 	smsc, err := smpptest.NewServer(sc)
@@ -74,9 +75,13 @@ func newWorld(t *testing.T, sc smpptest.Config) *world {
 			Dispatch: dispatch.Config{RetryMin: time.Millisecond, RetryMax: 50 * time.Millisecond},
 		}
 		cfg.Cluster.Node = fmt.Sprintf("n%d", i+1)
+		cfg.Cluster.NodeNumber = i + 1
 		cfg.Cluster.Embed.Listen = "127.0.0.1:0"
 		cfg.Cluster.Embed.ClusterListen = routes[i]
 		cfg.Cluster.Embed.Routes = routes
+		for _, f := range tune {
+			f(i, cfg)
+		}
 		cfg.SetDefaults()
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
@@ -138,8 +143,8 @@ func (w *world) waitFor(what string, d time.Duration, cond func() bool) {
 
 // sent is a message accepted by one node.
 type sent struct {
-	node int
-	id   string
+	node    int
+	id, ref string
 }
 
 // send submits n SMS spread over the nodes and returns them with the
@@ -149,8 +154,6 @@ func (w *world) send(n int) ([]sent, *reports) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	rep := &reports{states: map[string]upstreampb.FinalState{}}
-	// Message ids are unique within one relay only: reports are kept by
-	// node and id.
 	var out []sent
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -163,14 +166,17 @@ func (w *world) send(n int) ([]sent, *reports) {
 		w.t.Cleanup(func() { c.Close() })
 		wg.Go(func() {
 			for k := i; k < n; k += len(w.nodes) {
-				resp, err := c.Submit(ctx, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Text: "cluster " + strconv.Itoa(k),
-					ClientRef: "ref-" + strconv.Itoa(k), Sender: "0212345678", Recipient: "01012345678"})
-				if err != nil || resp.Status != upstreampb.Status_OK {
-					w.t.Errorf("submit %d on node %d: %v %v", k, i+1, err, resp)
+				ref := "ref-" + strconv.Itoa(k)
+				// Sent again while the node answers STORE_UNAVAILABLE: a
+				// node that just started has not set up the client_ref
+				// bucket yet.
+				resp := submitUntilAnswered(ctx, w.t, c, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Text: "cluster " + strconv.Itoa(k),
+					ClientRef: ref, Sender: "0212345678", Recipient: "01012345678"})
+				if resp == nil {
 					return
 				}
 				mu.Lock()
-				out = append(out, sent{node: i, id: resp.MessageId})
+				out = append(out, sent{node: i, id: resp.MessageId, ref: ref})
 				mu.Unlock()
 			}
 		})

@@ -92,6 +92,9 @@ type Options struct {
 	// (AcceptChecked) are few and time-critical, and always taken.
 	Backlog   Backlog
 	Admission AdmissionConfig
+	// Refs, on a cluster node, keeps client references unique across the
+	// nodes; nil for a relay alone.
+	Refs Refs
 }
 
 // Intake is the Acceptor.
@@ -208,6 +211,10 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 		})
 		slot = append(slot, i)
 	}
+	var settles []func(message.ID)
+	if in.o.Refs != nil && len(msgs) > 0 {
+		msgs, slot, settles = in.claimRefs(ctx, customerID, msgs, slot, out)
+	}
 	if len(msgs) == 0 {
 		return
 	}
@@ -220,6 +227,9 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 	_ = in.o.Store.AcceptBatch(actx, msgs, acc) // per-message errors are in acc
 	cancel()
 	in.acceptSec.UpdateDuration(start)
+	if settles != nil {
+		settleRefs(settles, acc)
+	}
 	fresh := msgs[:0]
 	for j, a := range acc {
 		r := &out[slot[j]]

@@ -54,6 +54,9 @@ type ClusterStatus struct {
 	// has, it enforces its file and the changes made on it since.
 	StateLoaded bool     `json:"state_loaded"`
 	LiveNodes   []string `json:"live_nodes"` // from the heartbeats; they split each customer's rate
+	// NumberHeldBy is the other node holding this node's node_number: new
+	// messages are refused (their ids could be that node's); "" normally.
+	NumberHeldBy string `json:"number_held_by,omitempty"`
 }
 
 // CustomerRow is one customer on the status page.
@@ -137,7 +140,10 @@ func (r *Report) Judge() {
 	if c := r.Cluster; c != nil && (!c.Connected || !c.StreamReady) {
 		// Submits are still taken and sent; only receipts this node cannot
 		// correlate wait, refused, until the stream answers.
-		r.Warnings = append(r.Warnings, "cluster: no NATS quorum: receipts for other nodes' messages are refused with a temporary error")
+		r.Warnings = append(r.Warnings, "cluster: no NATS quorum: receipts for other nodes' messages, and submits with a client_ref, are refused with a temporary error")
+	}
+	if c := r.Cluster; c != nil && c.NumberHeldBy != "" {
+		r.Problems = append(r.Problems, fmt.Sprintf("cluster: node_number is node %s's: new messages are refused", c.NumberHeldBy))
 	}
 	r.Ready = len(r.Problems) == 0
 }
