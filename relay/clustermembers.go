@@ -16,6 +16,13 @@ func (d *Daemon) shareRates() error {
 	d.members = d.cluster.Heartbeat(func(live []string) {
 		d.door.SetRateShare(1 / float64(len(live)))
 	})
+	d.set.NewGauge(`relay_cluster_live_nodes`, func() float64 { return float64(len(d.members.Live())) })
+	d.set.NewGauge(`relay_cluster_state_loaded`, func() float64 {
+		if d.sharedState.Loaded() {
+			return 1
+		}
+		return 0
+	})
 	return nil
 }
 

@@ -22,6 +22,8 @@ var MetricHelp = map[string]string{
 	"relay_cluster_apply_errors_total":        "Receipts of the stream this node's store could not write; read again.",
 	"relay_cluster_refs_total":                "Submits with a client_ref checked in the RELAY_REFS bucket, by result: claimed (new here), own (claimed here before), elsewhere (answered with another node's id), pending (another node is storing it: retry), unavailable (no quorum: retry).",
 	"relay_cluster_ref_settle_errors_total":   "Claimed client_refs whose id could not be recorded in the bucket; a resubmission elsewhere is told to retry until this node settles it.",
+	"relay_cluster_live_nodes":                "Live nodes of the cluster as this node knows them from the heartbeats, itself included; each takes an equal share of every customer's rate.",
+	"relay_cluster_state_loaded":              "1 once this node has read the shared customer state; until then it enforces its file and its own changes only.",
 }
 
 type nodeMetrics struct {

@@ -261,6 +261,11 @@ func rateShare(w *world) {
 	}
 	w.start(2)
 	waitShare("a third again once node 3 is back", 3)
+	w.waitFor("node 3's metrics of the live nodes and the state", time.Minute, func() bool {
+		body, err := httpGet("http://" + w.nodes[2].OpsAddr() + "/metrics")
+		return err == nil && strings.Contains(body, "\nrelay_cluster_live_nodes 3\n") &&
+			strings.Contains(body, "\nrelay_cluster_state_loaded 1\n")
+	})
 }
 
 // waitStateLoaded waits until every node has read the shared state.
