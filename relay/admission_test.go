@@ -58,3 +58,52 @@ func TestBacklogBoundThrottlesAndRecovers(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduledCountTowardBacklog: messages scheduled an hour ahead wait in
+// the store, and count toward max_backlog: past the bound a submit for now
+// is answered THROTTLED naming them. Once their hour has come they are
+// sent, and submits are taken again.
+func TestScheduledCountTowardBacklog(t *testing.T) {
+	const bound = 5
+	h := newHarness(t, func(s *setup) { s.cfg.Admission.MaxBacklog = bound })
+	u := h.connect("shop")
+	at := h.now.Now().Add(time.Hour)
+	var scheduled []string
+	for i := range bound {
+		s := sms(fmt.Sprintf("sched-%d", i), "한 시간 뒤")
+		s.SendAtMs = at.UnixMilli()
+		r := h.submit(u, s)
+		if r.Status != upstreampb.Status_OK {
+			t.Fatalf("scheduled submit %d: %v %s", i, r.Status, r.Reason)
+		}
+		scheduled = append(scheduled, r.MessageId)
+	}
+	if n := h.d.Store().Scheduled(); n != bound {
+		t.Fatalf("store holds %d scheduled, want %d", n, bound)
+	}
+	// Admission decides again every 50 ms: a submit right after the last
+	// scheduled one may still be taken.
+	var throttled *upstreampb.SubmitResp
+	tries := 0
+	h.waitFor("a submit for now THROTTLED", func() bool {
+		tries++
+		throttled = h.submit(u, sms(fmt.Sprintf("now-%d", tries), "지금"))
+		return throttled.Status == upstreampb.Status_THROTTLED
+	})
+	if !strings.Contains(throttled.Reason, "admission.max_backlog") || !strings.Contains(throttled.Reason, "scheduled") {
+		t.Fatalf("THROTTLED %q; want it to name the bound and the scheduled messages", throttled.Reason)
+	}
+	h.now.Advance(time.Hour)
+	for _, id := range scheduled {
+		if rep := h.waitReport(u, id); rep.State != upstreampb.FinalState_DELIVERED {
+			t.Fatalf("scheduled %s ended %v", id, rep.State)
+		}
+	}
+	var again *upstreampb.SubmitResp
+	h.waitFor("a submit for now accepted", func() bool {
+		tries++
+		again = h.submit(u, sms(fmt.Sprintf("now-%d", tries), "지금"))
+		return again.Status == upstreampb.Status_OK
+	})
+	h.waitReport(u, again.MessageId)
+}

@@ -122,6 +122,9 @@ func TestSMPPScheduleHeldAcrossRestart(t *testing.T) {
 	notSentYet("before-restart")
 	h.now.Advance(30 * time.Minute)
 	h.restart()
+	if n := h.d.Store().Scheduled(); n != 1 {
+		t.Fatalf("after the restart the store holds %d scheduled messages, want 1", n)
+	}
 	u = h.connect("shop")
 	notSentYet("after-restart")
 	h.now.Advance(30 * time.Minute)

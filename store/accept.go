@@ -37,6 +37,9 @@ func (s *Store) Accept(ctx context.Context, m *message.Message) (message.ID, boo
 		s.m.acceptDup.Inc()
 	} else {
 		s.m.accepted.Inc()
+		if !m.NotBefore.IsZero() {
+			s.scheduled.Add(1)
+		}
 	}
 	return id, dup, nil
 }
@@ -90,6 +93,9 @@ func prepare(m *message.Message, now time.Time, validity time.Duration) *accepta
 	a.keys = append(a.keys, msgKey(0), custKey(m.Customer, 0), dueKey(r.Deadline, 0))
 	if m.Recipient != "" {
 		a.keys = append(a.keys, rcptKey(m.Customer, m.Recipient, 0))
+	}
+	if !r.NotBefore.IsZero() {
+		a.keys = append(a.keys, schedKey(r.NotBefore, 0)) // waits on disk for its time (schedule.go)
 	}
 	return a
 }

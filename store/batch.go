@@ -68,6 +68,9 @@ func (s *Store) AcceptBatch(ctx context.Context, ms []*message.Message, out []Ac
 			s.m.acceptDup.Inc()
 		default:
 			s.m.accepted.Inc()
+			if !ms[i].NotBefore.IsZero() {
+				s.scheduled.Add(1)
+			}
 		}
 	}
 	return nil

@@ -43,6 +43,7 @@
 //	out, err := s.ApplyReceipt(ctx, store.Receipt{...}) // applied, duplicate, parked, late, ...
 //	err = s.ApplyReceipts(ctx, receipts, outs)         // a bind's receipts in one write
 //	ids, err := s.ExpireDue(ctx, now, 1000)            // sent + 48h passed → expired
+//	ms, err := s.TakeScheduled(ctx, now, 512)          // scheduled messages now due
 //	reps, err := s.Reports(customer, afterSeq, 100)    // outbox, in order
 //	err = s.AckReports(ctx, customer, seq...)
 //	gone, err := s.ExpireReports(ctx, now, store.ReportKeep) // unread 48h after final → dropped
@@ -121,6 +122,7 @@
 //	0x0d legs    │0d│ id(8) │ leg(1) │                      ended leg (legs.go)
 //	0x0e daily   │0e│ str customer │ day "YYYY-MM-DD" │ product(1) │ outcome(1) │  count(8) (daily.go)
 //	0x0f meta    │0f│ name │                                 per name
+//	0x10 sched   │10│ send at unix ms(8) │ id(8) │           empty (schedule.go)
 //
 // All integers are big-endian. Values begin with a version byte; a reader
 // decodes every version it has ever written (testdata holds frozen ones).
@@ -160,6 +162,10 @@
 // vanish together in a flush or compaction. The open table (by id) held
 // the same messages once more; it is no longer written, and Recover
 // removes what an earlier release left in it.
+// The sched table orders the messages their submitter scheduled by send
+// time from acceptance until the dispatcher takes them (TakeScheduled),
+// so they wait on disk, not in memory, and Scheduled counts them for the
+// backlog bound.
 //
 // A customer's reports take sequences in the order their messages became
 // final, so the reports nobody acknowledged within ReportKeep of their

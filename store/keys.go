@@ -24,6 +24,7 @@ const (
 	tLegs   byte = 0x0d
 	tDaily  byte = 0x0e
 	tMeta   byte = 0x0f
+	tSched  byte = 0x10
 )
 
 // maxKeyString is the longest string a key may hold (one length byte):

@@ -28,6 +28,11 @@ type RecoveryStats struct {
 // if they lack one (a message accepted before every state had a
 // deadline), and every open entry goes, with SingleDelete, since it was
 // set once.
+//
+// A scheduled message not yet taken (state accepted, NotBefore set) is in
+// the sched table, which hands it over when due (TakeScheduled): fn should
+// leave it there. One taken but never sent (a crash in between), or
+// accepted before the sched table, is put back in it, already due.
 func (s *Store) Recover(fn func(*message.Message) error) (RecoveryStats, error) {
 	defer s.refs.begin() // the reference filter's scan waits for this one
 	start := time.Now()
@@ -43,7 +48,8 @@ func (s *Store) Recover(fn func(*message.Message) error) (RecoveryStats, error) 
 	ids := slices.Concat(due, legacy)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	var fix [][]byte // due keys to set
+	var fix [][]byte     // due keys to set
+	var unsched [][]byte // sched keys to set
 	err = s.joinIDs(ids, func(m *message.Message) error {
 		if m.State.Final() {
 			// A due entry of an older deadline rule, which expiry removes,
@@ -58,6 +64,16 @@ func (s *Store) Recover(fn func(*message.Message) error) (RecoveryStats, error) 
 			fix = append(fix, k)
 		} else {
 			return err
+		}
+		if m.State == message.StateAccepted && !m.NotBefore.IsZero() {
+			k := schedKey(m.NotBefore, m.ID)
+			if _, c, err := s.db.Get(k); err == nil {
+				c.Close()
+			} else if errors.Is(err, pebble.ErrNotFound) {
+				unsched = append(unsched, k)
+			} else {
+				return err
+			}
 		}
 		return fn(m)
 	})
@@ -82,6 +98,20 @@ func (s *Store) Recover(fn func(*message.Message) error) (RecoveryStats, error) 
 			return st, err
 		}
 		s.log.Info("store: brought the open messages up to date", "deadlines_set", len(fix), "open_entries_removed", len(legacy))
+	}
+	if len(unsched) > 0 {
+		if err := s.do(context.Background(), func(w *writer) error {
+			for _, k := range unsched {
+				if err := w.set(k, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return st, err
+		}
+		s.scheduled.Add(int64(len(unsched)))
+		s.log.Info("store: scheduled again messages taken but never sent", "count", len(unsched))
 	}
 	s.m.recoverOpen.Add(st.Open)
 	s.m.recoverSecs.Add(st.Took.Seconds())

@@ -150,7 +150,8 @@ type Store struct {
 	refs *refFilter // client references that may exist
 	dlrs *refFilter // receipt index keys (carrier ids) that may exist
 
-	floors outboxFloors // where each customer's outbox starts (outboxexpiry.go)
+	floors    outboxFloors // where each customer's outbox starts (outboxexpiry.go)
+	scheduled atomic.Int64 // keys in the sched table (schedule.go)
 
 	ops       chan *op      // unbuffered: a send succeeds only into buildLoop
 	ready     chan struct{} // the syncer is free for the next group
@@ -238,6 +239,10 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	s.ids.Observe(last)
 	if err := s.hot.loadParked(db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.countScheduled(); err != nil {
 		db.Close()
 		return nil, err
 	}

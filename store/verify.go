@@ -27,8 +27,9 @@ func (s *Store) Verify() error {
 	bills := make(map[string]uint64)
 	days := make(map[string]uint64) // daily counters, recounted
 	dlrOwners := make(map[string][]message.ID)
-	awaited := make(map[string]bool)    // receipt index keys a waiting message needs
-	legacyOpen := make(map[string]bool) // open entries a message may still have
+	awaited := make(map[string]bool)     // receipt index keys a waiting message needs
+	legacyOpen := make(map[string]bool)  // open entries a message may still have
+	sendAt := make(map[message.ID]int64) // scheduled messages' send times, unix ms
 	var problems []string
 	bad := func(format string, args ...any) {
 		if len(problems) < 10 {
@@ -75,6 +76,9 @@ func (s *Store) Verify() error {
 				want[string(k)+"="] = true
 			}
 			want[string(custKey(m.Customer, m.ID))+"="] = true
+			if !m.NotBefore.IsZero() {
+				sendAt[m.ID] = m.NotBefore.UnixMilli()
+			}
 			if m.Recipient != "" && !r.Purged {
 				want[string(rcptKey(m.Customer, m.Recipient, m.ID))+"="] = true
 			}
@@ -113,6 +117,10 @@ func (s *Store) Verify() error {
 				bad("daily counter %x = %x, recount %d", k, v, days[string(k)])
 			}
 			delete(days, string(k))
+		case tSched:
+			if at, ok := sendAt[idAt(k)]; len(k) != 17 || !ok || int64(binary.BigEndian.Uint64(k[1:9])) != at {
+				bad("sched key %x names no message scheduled then", k)
+			}
 		case tOutbox:
 			var rp Report
 			if err := decodeReport(v, &rp); err != nil {

@@ -59,10 +59,9 @@ type Dispatcher struct {
 
 	drained atomic.Uint64 // legs that left the backlog: sent, delivered, fallen back or failed
 
-	pending   *fifo  // to be routed
-	later     *delay // retries waiting for their backoff
-	scheduled *delay // messages waiting for their not-before time (schedule.go)
-	kakao     *kakaoLeg
+	pending *fifo  // to be routed
+	later   *delay // retries waiting for their backoff
+	kakao   *kakaoLeg
 
 	stopCtx, sendCtx  context.Context
 	stopTaking, endIn context.CancelFunc
@@ -96,7 +95,6 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 	d := &Dispatcher{
 		st: opts.Store, cfg: cfg, log: opts.Logger, now: opts.Now, set: opts.Metrics, dialer: opts.Dialer,
 		pending: newFIFO(), later: newDelay(time.Now, time.Hour), // backoffs are relative: monotonic time, not the wall clock
-		scheduled: newDelay(opts.Now, scheduleLook),
 	}
 	d.door.Store(&opts.Door)
 	d.stopCtx, d.stopTaking = context.WithCancel(context.Background())
@@ -129,7 +127,7 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 		d.kakao = k
 	}
 	opts.Metrics.NewGauge(`relay_dispatch_queue_depth`, func() float64 { return float64(d.depth()) })
-	opts.Metrics.NewGauge(`relay_dispatch_scheduled`, func() float64 { return float64(d.scheduled.len()) })
+	opts.Metrics.NewGauge(`relay_dispatch_scheduled`, func() float64 { return float64(d.Scheduled()) })
 	return d, nil
 }
 
@@ -140,6 +138,9 @@ func (d *Dispatcher) Recover() error {
 	var open []*message.Message
 	waiting := 0
 	stats, err := d.st.Recover(func(m *message.Message) error {
+		if m.State == message.StateAccepted && !m.NotBefore.IsZero() {
+			return nil // in the store's sched table until its time (schedule.go)
+		}
 		if m.State.AwaitingResult() {
 			// The carrier or Kakao has it: the receipt, a Kakao lookup, or
 			// the expiry at the deadline finishes it. Sending again would
@@ -170,7 +171,7 @@ func (d *Dispatcher) Start() {
 	stop, sendCtx := d.stopCtx, d.sendCtx
 	d.wg.Go(func() { d.routeLoop(stop) })
 	d.wg.Go(func() { d.later.run(stop, d.pending) })
-	d.wg.Go(func() { d.scheduled.run(stop, d.pending) })
+	d.wg.Go(func() { d.releaseScheduled(stop) })
 	d.reconf.Lock()
 	for _, c := range d.fleet.Load().byName {
 		d.startCarrier(c)
@@ -185,10 +186,11 @@ func (d *Dispatcher) Start() {
 	})
 }
 
-// Enqueue hands new or recovered messages to the router; a message
-// scheduled for later waits for its time first (schedule.go).
+// Enqueue hands new or recovered messages to the router. A message
+// scheduled for later is not given to it: it waits in the store until its
+// time (schedule.go).
 func (d *Dispatcher) Enqueue(ms ...*message.Message) {
-	d.pending.push(d.holdScheduled(ms)...)
+	d.pending.push(ms...)
 }
 
 // Carriers are the configured carriers' names, in configuration order.

@@ -48,7 +48,7 @@ var MetricHelp = map[string]string{
 	"relay_kakao_queue_depth":         "Kakao messages waiting to be sent, now or after a back-off.",
 	"relay_kakao_awaiting_result":     "Kakao messages sent whose result is still to be looked up.",
 	"relay_dispatch_queue_depth":      "SMS and LMS messages waiting for a carrier window.",
-	"relay_dispatch_scheduled":        "Messages held until the send time their submitter scheduled.",
+	"relay_dispatch_scheduled":        "Messages waiting in the store for the send time their submitter scheduled.",
 }
 
 // submitBuckets: a submit waits for its carrier's response, up to the

@@ -84,8 +84,7 @@ func (q *fifo) len() int {
 	return len(q.mu.items) - q.mu.head
 }
 
-// delay holds messages until their time on its clock: a retry's backoff,
-// or a scheduled message's not-before time.
+// delay holds messages until their time on its clock: a retry's backoff.
 type delay struct {
 	wake    chan struct{}
 	now     func() time.Time

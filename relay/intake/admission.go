@@ -62,6 +62,10 @@ type Backlog interface {
 	// Backlog returns the messages waiting to be sent and a running count
 	// of the legs that have left the queue (sent, delivered or failed).
 	Backlog() (waiting int, drained uint64)
+	// Scheduled returns the messages accepted for a later send time. They
+	// count toward MaxBacklog, since the relay holds them, but not toward
+	// the time to drain: they are not waiting for a carrier yet.
+	Scheduled() int
 }
 
 const (
@@ -88,31 +92,35 @@ type admission struct {
 	last        time.Time // of the last rate sample
 	lastDrained uint64
 	rate        float64 // legs drained per second, smoothed
-	waiting     int
+	waiting     int     // to send now
+	scheduled   int     // to send later
 }
 
 func newAdmission(cfg AdmissionConfig, b Backlog, set *metrics.Set) *admission {
 	cfg.SetDefaults(0)
 	a := &admission{cfg: cfg, backlog: b, now: time.Now}
 	set.NewGauge(`relay_admission_backlog`, func() float64 { _, n, _ := a.state(); return float64(n) })
+	set.NewGauge(`relay_admission_scheduled`, func() float64 { a.refresh(); return float64(a.scheduledNow()) })
 	set.NewGauge(`relay_admission_max_backlog`, func() float64 { return float64(a.cfg.MaxBacklog) })
 	set.NewGauge(`relay_admission_drain_rate`, func() float64 { r, _, _ := a.state(); return r })
 	set.NewGauge(`relay_admission_drain_seconds`, func() float64 { _, _, s := a.state(); return s })
 	return a
 }
 
-// state is the last drain rate, backlog and estimated drain time.
-func (a *admission) state() (rate float64, waiting int, drainSeconds float64) {
+// state is the last drain rate, backlog (scheduled messages included) and
+// estimated time to drain what waits to be sent now.
+func (a *admission) state() (rate float64, backlog int, drainSeconds float64) {
 	a.refresh()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	backlog = a.waiting + a.scheduled
 	if a.rate <= 0 {
 		if a.waiting == 0 {
-			return 0, 0, 0
+			return 0, backlog, 0
 		}
-		return 0, a.waiting, -1
+		return 0, backlog, -1
 	}
-	return a.rate, a.waiting, float64(a.waiting) / a.rate
+	return a.rate, backlog, float64(a.waiting) / a.rate
 }
 
 // refuse returns the refusal for a new message, or nil to admit it.
@@ -127,8 +135,8 @@ func (a *admission) refuse() *door.Refusal {
 	switch {
 	case a.cfg.MaxBacklog >= 0 && n >= a.cfg.MaxBacklog:
 		r.Limit = strconv.Itoa(a.cfg.MaxBacklog)
-		r.Reason = fmt.Sprintf("the relay's backlog is %d messages, at its bound of %d (admission.max_backlog); retry after %s",
-			n, a.cfg.MaxBacklog, wait)
+		r.Reason = fmt.Sprintf("the relay's backlog is %d messages (%d of them scheduled), at its bound of %d (admission.max_backlog); retry after %s",
+			n, a.scheduledNow(), a.cfg.MaxBacklog, wait)
 	default:
 		r.Limit = a.cfg.MaxBacklogTime.String()
 		r.Reason = fmt.Sprintf("the relay's backlog of %d messages takes %s to send at %.0f/s, over its bound of %s (admission.max_backlog_time); retry after %s",
@@ -136,6 +144,12 @@ func (a *admission) refuse() *door.Refusal {
 	}
 	r.Measured, r.Max = int64(n), int64(a.cfg.MaxBacklog)
 	return r
+}
+
+func (a *admission) scheduledNow() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.scheduled
 }
 
 // refresh samples the backlog and decides again when admitEvery passed.
@@ -148,7 +162,7 @@ func (a *admission) refresh() {
 	}
 	a.next = now.Add(admitEvery)
 	waiting, drained := a.backlog.Backlog()
-	a.waiting = waiting
+	a.waiting, a.scheduled = waiting, a.backlog.Scheduled()
 	if a.last.IsZero() {
 		a.last, a.lastDrained = now, drained
 	} else if dt := now.Sub(a.last).Seconds(); dt >= 0.25 {
@@ -171,8 +185,8 @@ func (a *admission) decide() time.Duration {
 	n, rate := a.waiting, a.rate
 	var excess float64
 	switch {
-	case a.cfg.MaxBacklog >= 0 && n >= a.cfg.MaxBacklog:
-		excess = float64(n) - 0.9*float64(a.cfg.MaxBacklog)
+	case a.cfg.MaxBacklog >= 0 && n+a.scheduled >= a.cfg.MaxBacklog:
+		excess = float64(n+a.scheduled) - 0.9*float64(a.cfg.MaxBacklog)
 	case a.cfg.MaxBacklogTime > 0 && n >= minBacklog && rate > 0 &&
 		float64(n)/rate > a.cfg.MaxBacklogTime.Seconds():
 		excess = float64(n) - 0.9*rate*a.cfg.MaxBacklogTime.Seconds()

@@ -9,11 +9,13 @@ import (
 )
 
 type fakeBacklog struct {
-	waiting int
-	drained uint64
+	waiting   int
+	scheduled int
+	drained   uint64
 }
 
 func (f *fakeBacklog) Backlog() (int, uint64) { return f.waiting, f.drained }
+func (f *fakeBacklog) Scheduled() int         { return f.scheduled }
 
 // The admission control's decisions, on a clock the test moves: a bound in
 // messages that holds even when nothing drains, and a bound in time to
@@ -64,5 +66,35 @@ func TestAdmissionBounds(t *testing.T) {
 	free := newAdmission(AdmissionConfig{MaxBacklog: -1, MaxBacklogTime: -time.Second}, &fakeBacklog{waiting: 1 << 30}, metrics.NewSet())
 	if r := free.refuse(); r != nil {
 		t.Fatalf("unbounded admission refused: %v", r)
+	}
+}
+
+// Scheduled messages are held by the relay, so they count toward the bound
+// in messages; they wait for their time, not for a carrier, so they do not
+// count in the time to drain.
+func TestAdmissionCountsScheduled(t *testing.T) {
+	b := &fakeBacklog{}
+	clock := time.Unix(0, 0)
+	a := newAdmission(AdmissionConfig{MaxBacklog: 10_000, MaxBacklogTime: time.Minute}, b, metrics.NewSet())
+	a.now = func() time.Time { return clock }
+	step := func(waiting, scheduled int) {
+		clock = clock.Add(time.Second)
+		b.waiting, b.scheduled = waiting, scheduled
+		b.drained += 50 // 50/s
+	}
+	for range 10 {
+		step(100, 0)
+		a.refuse()
+	}
+	step(100, 9_900)
+	r := a.refuse()
+	if r == nil || !strings.Contains(r.Reason, "admission.max_backlog") || !strings.Contains(r.Reason, "9900 of them scheduled") {
+		t.Fatalf("100 waiting and 9,900 scheduled against a bound of 10,000: %+v", r)
+	}
+	// 2,000 to send at 50/s is 40 s, inside the minute; the 5,000
+	// scheduled do not make it 140 s.
+	step(2_000, 5_000)
+	if r := a.refuse(); r != nil {
+		t.Fatalf("2,000 waiting and 5,000 scheduled refused: %v", r)
 	}
 }

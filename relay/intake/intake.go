@@ -68,7 +68,8 @@ var MetricHelp = map[string]string{
 	"relay_accepted_duplicates_total":       "Submits answered with a message already accepted under the same client reference.",
 	"relay_refused_store_unavailable_total": "Submits refused because the store could not take them.",
 	"relay_accept_store_seconds":            "Time to make one batch of accepted submits durable.",
-	"relay_admission_backlog":               "Accepted messages not yet handed to a carrier or Kakao.",
+	"relay_admission_backlog":               "Accepted messages not yet handed to a carrier or Kakao, scheduled ones included.",
+	"relay_admission_scheduled":             "Accepted messages waiting for the send time their submitter scheduled (in the backlog).",
 	"relay_admission_max_backlog":           "The backlog bound in messages ([admission] max_backlog; -1 is none).",
 	"relay_admission_drain_rate":            "Legs leaving the backlog per second, smoothed.",
 	"relay_admission_drain_seconds":         "Estimated time to send the backlog at the current drain rate (-1 when nothing drains).",
@@ -83,7 +84,9 @@ type Options struct {
 	Customers *customer.Registry
 	Door      *door.Checker
 	Store     *store.Store
-	// Enqueue hands newly accepted messages to dispatch.
+	// Enqueue hands newly accepted messages to dispatch, except scheduled
+	// ones (NotBefore set): the store keeps those until their time, and
+	// dispatch takes them from it then.
 	Enqueue func(...*message.Message)
 	Now     func() time.Time
 	Metrics *metrics.Set
@@ -253,6 +256,9 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 		m := msgs[j]
 		m.ID, m.State = a.ID, message.StateAccepted
 		in.accepted[m.Product].Inc()
+		if !m.NotBefore.IsZero() {
+			continue // the store holds it until its time; dispatch takes it then
+		}
 		fresh = append(fresh, m)
 	}
 	in.o.Enqueue(fresh...)
@@ -290,6 +296,8 @@ func (in *Intake) AcceptChecked(ctx context.Context, m *message.Message) (messag
 	}
 	c.ID, c.State = id, message.StateAccepted
 	in.accepted[c.Product].Inc()
-	in.o.Enqueue(&c)
+	if c.NotBefore.IsZero() { // else the store holds it until its time
+		in.o.Enqueue(&c)
+	}
 	return id, dup, nil
 }
