@@ -13,6 +13,8 @@ import (
 	"github.com/msgrelay/relay/relay/httpapi"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/ops"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+	"github.com/msgrelay/relay/relay/webhook/webhooktest"
 	"github.com/msgrelay/relay/smpp"
 	"github.com/msgrelay/relay/smpp/pdu"
 	"github.com/msgrelay/relay/store"
@@ -133,5 +135,48 @@ func TestUnreadReportsExpire(t *testing.T) {
 	}
 	if rep.Reports.Expired["upstream"] != 2 || rep.Reports.Expired["smpp"] != 2 {
 		t.Fatalf("/status reports %+v", rep.Reports)
+	}
+}
+
+// TestReportURLTakesEveryDoorsReports: a customer with a report_url gets
+// the results of the messages it sent by SMPP and by the upstream protocol
+// at that URL, like those of the HTTP API, and none on its SMPP bind or
+// upstream connection: each report leaves the outbox once, by one door.
+func TestReportURLTakesEveryDoorsReports(t *testing.T) {
+	recv := webhooktest.NewServer(shopWHSecret)
+	defer recv.Close()
+	h := newHarness(t, withSMPPServer, withHTTPAndWebhook(recv))
+	recv.SetClock(h.now.Now)
+	u := h.connect("shop")
+	var mu sync.Mutex
+	var receipts []string
+	trx := h.bindESME(smpp.Config{OnDeliver: func(_ context.Context, d *pdu.DeliverSM) error {
+		id, _ := d.TLVs.ReceiptedMessageID()
+		mu.Lock()
+		receipts = append(receipts, id)
+		mu.Unlock()
+		return nil
+	}})
+	bySMPP := h.submitSM(trx, "by SMPP", "", "").String()
+	up := h.submit(u, sms("up-1", "by the upstream protocol"))
+	if up.Status != upstreampb.Status_OK {
+		t.Fatal(up.Status)
+	}
+	h.waitFor("both reports at the report_url", func() bool {
+		got := map[string]bool{}
+		for _, d := range recv.Deliveries() {
+			got[d.Report.MessageID] = true
+		}
+		return got[bySMPP] && got[up.MessageId]
+	})
+	h.waitFor("the outbox empty", func() bool { return h.outboxLen() == 0 })
+	if n := len(recv.Deliveries()); n != 2 {
+		t.Errorf("%d webhook deliveries, want 2", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(receipts) != 0 || u.reportCount(bySMPP)+u.reportCount(up.MessageId) != 0 {
+		t.Fatalf("reports also went by the doors: %d deliver_sm, %d upstream", len(receipts),
+			u.reportCount(bySMPP)+u.reportCount(up.MessageId))
 	}
 }

@@ -36,7 +36,9 @@
 // delivery (no answer, a timeout, any other status, a redirect) is retried
 // with exponential backoff from Config.RetryMin doubling to RetryMax, until
 // 48 hours after the report's final result; then it is dropped, counted
-// and logged. Billing is the store's, at the final transition: a report
+// and logged. A report no worker took by then (its customer's report_url
+// removed, say) is dropped by the daemon's scan of the outbox, which every
+// door shares, and counted in relay_reports_expired_total{door="webhook"}. Billing is the store's, at the final transition: a report
 // sent twice, or sent on another transport, is never billed twice.
 //
 // A customer's reports go to exactly one kind of transport: with a
