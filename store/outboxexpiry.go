@@ -32,6 +32,7 @@ type ExpiredReports struct {
 // higher sequences. A scan starts there, past the deletions it would
 // otherwise step over again.
 type outboxFloors struct {
+	scan sync.Mutex // one ExpireReports at a time: two would count a report twice
 	sync.Mutex
 	m map[string]uint64
 }
@@ -45,6 +46,8 @@ type outboxFloors struct {
 // not yet due. An acknowledgement that races the drop may count a report
 // as dropped that its door had just taken.
 func (s *Store) ExpireReports(ctx context.Context, now time.Time, keep time.Duration) ([]ExpiredReports, error) {
+	s.floors.scan.Lock()
+	defer s.floors.scan.Unlock()
 	customers, err := s.outboxCustomers()
 	if err != nil {
 		return nil, err
