@@ -24,6 +24,7 @@ var MetricHelp = map[string]string{
 	"relay_store_purged_records_total":      "Personal data purged from records past their retention.",
 	"relay_store_commit_errors_total":       "Write groups that failed to commit; the writes are refused.",
 	"relay_store_commits_total":             "Write groups committed with one fsync.",
+	"relay_store_committed_entries_total":   "Pebble entries (sets and deletions) written by committed groups.",
 	"relay_store_commit_gathers_total":      "Times a busy group waited to gather more writes before its commit.",
 	"relay_store_commit_group_writes":       "Writes per committed group.",
 	"relay_store_commit_seconds":            "Time to commit one write group, fsync included.",
