@@ -117,3 +117,35 @@ func TestThrottledSlowsDown(t *testing.T) {
 		}
 	})
 }
+
+// A relay sharing an account's rate among binds changes a bind's share
+// while it runs: the new ceiling holds from the next submit, both ways.
+func TestSetTPSChangesTheCeiling(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := smpptest.NewUnstarted(smpptest.Config{})
+		defer srv.Close()
+		cfg := fastConfig("")
+		cfg.TPS = 100
+		s := pipeSession(t, srv, cfg)
+		defer s.Close(context.Background())
+		submit := func() error { _, err := s.Submit(ctxT(t, 3*time.Second), sm(1)); return err }
+		const window = time.Second
+		if n := countFor(t, submit, window); n != 100 {
+			t.Fatalf("at 100/s: %d submits in %v", n, window)
+		}
+		// The first second after a change may lose a grant to the
+		// bucket's accrual at the old rate; it never goes over.
+		within := func(n, tps int) bool { return n <= tps && n >= tps-1 }
+		s.SetTPS(20)
+		if n := countFor(t, submit, window); !within(n, 20) {
+			t.Fatalf("after SetTPS(20): %d submits in %v, want 20", n, window)
+		}
+		if st := s.Status()[0]; st.TPS != 20 || st.Allowed != 20 {
+			t.Fatalf("status tps_limit %v tps_allowed %v, want 20", st.TPS, st.Allowed)
+		}
+		s.SetTPS(50)
+		if n := countFor(t, submit, window); !within(n, 50) {
+			t.Fatalf("after SetTPS(50): %d submits in %v, want 50", n, window)
+		}
+	})
+}

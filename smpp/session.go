@@ -77,6 +77,16 @@ func bindName(name, role string, pair bool) string {
 // Metrics is the set the session's metrics live in.
 func (s *Session) Metrics() *metrics.Set { return s.cfg.Metrics }
 
+// SetTPS changes the submit rate ceiling of a session started with one
+// (Config.TPS > 0), at once: a relay that shares a carrier account's rate
+// among binds changes each bind's share as binds come and go. It does
+// nothing to a session started unlimited, or for tps ≤ 0.
+func (s *Session) SetTPS(tps float64) {
+	if s.tx != nil {
+		s.tx.thr.setRate(tps)
+	}
+}
+
 // WaitBound blocks until every bind of the session is up, or ctx ends.
 func (s *Session) WaitBound(ctx context.Context) error {
 	for _, b := range s.binds {

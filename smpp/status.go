@@ -20,7 +20,8 @@ type BindStatus struct {
 	// WindowUsed of Window requests are written and not yet answered.
 	WindowUsed int `json:"window_used"`
 	Window     int `json:"window"`
-	// TPS is the configured ceiling (0: none); Allowed is the rate the
+	// TPS is the ceiling in force (0: none; Session.SetTPS changes it);
+	// Allowed is the rate the
 	// throttle lets through now (below TPS after an ESME_RTHROTTLED).
 	TPS     float64 `json:"tps_limit"`
 	Allowed float64 `json:"tps_allowed"`
@@ -33,7 +34,7 @@ func (s *Session) Status() []BindStatus {
 	now := time.Now()
 	out := make([]BindStatus, 0, len(s.binds))
 	for _, b := range s.binds {
-		st := BindStatus{Name: b.name, Window: cap(b.win), WindowUsed: len(b.win), TPS: s.cfg.TPS,
+		st := BindStatus{Name: b.name, Window: cap(b.win), WindowUsed: len(b.win), TPS: b.thr.ceiling(),
 			Allowed: b.thr.allowed(), Rate: b.rate.rate(now)}
 		b.mu.Lock()
 		st.Up, st.Since = b.mu.cur != nil, b.mu.since

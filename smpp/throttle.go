@@ -20,17 +20,19 @@ import (
 // on reservations that fell due while they slept.
 type throttle struct {
 	lim   *rate.Limiter // nil: unlimited
-	base  rate.Limit
 	pause time.Duration
 
 	mu struct {
 		sync.Mutex
+		base      rate.Limit // the rate of the ceiling: tps − (burst − 1)
 		cur       rate.Limit
 		until     time.Time   // submits wait until then
 		lastSlow  time.Time   // last slow-down or recovery step
 		throttled bool        // cur < base
 		sent      []time.Time // ring of the last len(sent) grants; zero: free
 		next      int         // the oldest grant in sent
+		tps       float64     // the ceiling configured (SetRate changes it)
+		burst     int
 	}
 }
 
@@ -43,12 +45,61 @@ func newThrottle(tps float64, burst int, pause time.Duration) *throttle {
 		return t
 	}
 	burst = max(burst, 1)
-	t.base = rate.Limit(max(tps-float64(burst-1), 1))
-	t.lim = rate.NewLimiter(t.base, burst)
-	t.mu.cur = t.base
+	t.lim = rate.NewLimiter(bucketRate(tps, burst), burst)
+	t.mu.tps, t.mu.burst = tps, burst
+	t.mu.base = bucketRate(tps, burst)
+	t.mu.cur = t.mu.base
 	t.mu.sent = make([]time.Time, max(int(tps), 1))
 	t.empty(time.Now())
 	return t
+}
+
+func bucketRate(tps float64, burst int) rate.Limit {
+	return rate.Limit(max(tps-float64(burst-1), 1))
+}
+
+// setRate changes the ceiling of a throttle made with one to tps (> 0),
+// at once: a lower rate holds from the next grant on, and the log of
+// grants keeps the last ones, so that no second goes over the new
+// ceiling. A slow-down in progress stays below the new rate and recovers
+// towards it. A throttle made unlimited stays so.
+func (t *throttle) setRate(tps float64) {
+	if t.lim == nil || tps <= 0 {
+		return
+	}
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if tps == t.mu.tps {
+		return
+	}
+	t.mu.tps = tps
+	t.mu.base = bucketRate(tps, t.mu.burst)
+	if !t.mu.throttled || t.mu.cur > t.mu.base {
+		t.mu.cur = t.mu.base
+		t.mu.throttled = false
+	}
+	t.lim.SetLimitAt(now, t.mu.cur)
+	old := t.mu.sent
+	sent := make([]time.Time, max(int(tps), 1))
+	// Oldest to newest, the newest kept: they are what the next second
+	// is counted against.
+	for i := range sent {
+		if j := len(old) - len(sent) + i; j >= 0 {
+			sent[i] = old[(t.mu.next+j)%len(old)]
+		}
+	}
+	t.mu.sent, t.mu.next = sent, 0
+}
+
+// ceiling is the configured rate; 0 when unlimited.
+func (t *throttle) ceiling() float64 {
+	if t.lim == nil {
+		return 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.mu.tps
 }
 
 // empty drains the bucket; called at every bind so a rebind cannot burst.
@@ -119,8 +170,8 @@ func (t *throttle) recoverLocked(now time.Time) {
 	}
 	t.mu.lastSlow = now
 	t.mu.cur *= 2
-	if t.mu.cur >= t.base {
-		t.mu.cur = t.base
+	if t.mu.cur >= t.mu.base {
+		t.mu.cur = t.mu.base
 		t.mu.throttled = false
 	}
 	t.lim.SetLimitAt(now, t.mu.cur)
@@ -142,7 +193,7 @@ func (t *throttle) SlowDown() {
 		return
 	}
 	t.mu.cur = max(t.mu.cur/2, 1)
-	t.mu.throttled = t.mu.cur < t.base
+	t.mu.throttled = t.mu.cur < t.mu.base
 	t.lim.SetLimitAt(now, t.mu.cur)
 	t.empty(now)
 }
