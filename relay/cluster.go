@@ -33,6 +33,15 @@ func (d *Daemon) elsewhere() dispatch.Elsewhere {
 	return d.cluster
 }
 
+// bindSlots shares carriers' max_binds with the cluster's other nodes,
+// or is nil: alone, each carrier keeps min(binds, max_binds).
+func (d *Daemon) bindSlots() dispatch.BindSlots {
+	if d.cluster == nil {
+		return nil
+	}
+	return d.cluster
+}
+
 // refs is what keeps client references and message ids unique across the
 // nodes: the cluster, or nothing for a relay alone.
 func (d *Daemon) refs() intake.Refs {

@@ -250,6 +250,7 @@ func (d *Daemon) bindCarriers() error {
 		Store: d.st, Logger: d.log, Metrics: d.set, Now: d.opts.Now, Door: d.cfg.Door, Dialer: d.sims,
 		Drained:   d.state.drained(),
 		Elsewhere: d.elsewhere(),
+		Slots:     d.bindSlots(),
 	})
 	if err != nil {
 		return err

@@ -49,6 +49,12 @@ type Config struct {
 	// the node that accepted it in the RELAY_REFS bucket: a resubmission
 	// on any node within it answers the first message's id. Default 48h.
 	RefRetention time.Duration `toml:"ref_retention"`
+	// BindLeaseTTL is how long a node's hold on a carrier bind slot lasts
+	// without a renewal (max_binds of a carrier): a node that crashed
+	// gives its slots back this long after its last renewal. A node
+	// renews every sixth of it and unbinds a slot it could not renew for
+	// half of it. Default 15s.
+	BindLeaseTTL time.Duration `toml:"bind_lease_ttl"`
 	// Embed runs a NATS server inside the relay (development, tests, or a
 	// deployment with no NATS of its own).
 	Embed EmbedConfig `toml:"embed"`
@@ -101,6 +107,9 @@ func (c *Config) SetDefaults() {
 	if c.NodeTTL == 0 {
 		c.NodeTTL = 6 * time.Second
 	}
+	if c.BindLeaseTTL == 0 {
+		c.BindLeaseTTL = 15 * time.Second
+	}
 	if c.Embed.ClusterName == "" {
 		c.Embed.ClusterName = "relay"
 	}
@@ -140,6 +149,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RefRetention < time.Hour {
 		errs = append(errs, fmt.Errorf("cluster.ref_retention %v: want at least 1h (clients resubmit for hours)", c.RefRetention))
+	}
+	if c.BindLeaseTTL < 2*time.Second || c.BindLeaseTTL > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("cluster.bind_lease_ttl %v: want 2s to 5m", c.BindLeaseTTL))
 	}
 	if c.PublishTimeout <= 0 {
 		errs = append(errs, errors.New("cluster.publish_timeout must be positive"))

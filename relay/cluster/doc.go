@@ -137,6 +137,23 @@
 // saw, else ErrConflict. A node remembers the latest revision it applied
 // of each key, so a change read back late never undoes a later one.
 //
+// # Carrier bind quotas
+//
+// A carrier account allows at most max_binds binds ([[carrier]]). The
+// nodes lease the account's bind slots in the KV bucket RELAY_BIND_LEASES
+// (leases.go): key s.<account>.<slot> names the node holding the slot.
+// The bucket's TTL (bind_lease_ttl) removes a key not written again; a
+// holder rewrites it every sixth of the TTL on its revision and gives the
+// slot up, unbinding at once, when no rewrite was acknowledged for half
+// the TTL, so it is unbound before any other node can take the slot. A
+// crashed node's slots come back a TTL after its last rewrite. Each of a
+// carrier's configured binds waits for a slot before it binds
+// (dispatch.BindSlots); a node holding none announces it (w.<account>.<node>)
+// and the node holding the most gives one back. account_tps is split over
+// the slots the whole cluster holds, read from the bucket every sixth of
+// the TTL. The bucket is read afresh each time rather than watched: a
+// watcher lives on one server and stopped for good when that server went.
+//
 // # Recovery objectives
 //
 // A node's accepted messages are on its own disk only. If the node dies,

@@ -11,19 +11,24 @@ import (
 // MetricHelp is the help text of every family this package makes, for the
 // HELP lines of the exposition.
 var MetricHelp = map[string]string{
-	"relay_cluster_connected":                 "1 while the node is connected to a NATS server.",
-	"relay_cluster_stream_ready":              "1 while the receipt stream is set up, this node reads it, and it answers (a quorum of its servers is up).",
-	"relay_cluster_routes":                    "Routes of the embedded NATS server to the cluster's other servers.",
-	"relay_cluster_setup_errors_total":        "Tries to set up the receipt stream that failed (no quorum yet, no server).",
-	"relay_cluster_receipts_forwarded_total":  "Receipts this node could not correlate and the stream kept, by whether the stream had a copy already.",
-	"relay_cluster_receipts_refused_total":    "Receipts the stream did not keep (no quorum, no server): answered with a temporary error, the carrier sends them again.",
-	"relay_cluster_receipts_read_total":       "Receipts this node read from the stream, by what its store did with them.",
-	"relay_cluster_receipts_unreadable_total": "Messages of the receipt stream no node can read; dropped.",
-	"relay_cluster_apply_errors_total":        "Receipts of the stream this node's store could not write; read again.",
-	"relay_cluster_refs_total":                "Submits with a client_ref checked in the RELAY_REFS bucket, by result: claimed (new here), own (claimed here before), elsewhere (answered with another node's id), pending (another node is storing it: retry), unavailable (no quorum: retry).",
-	"relay_cluster_ref_settle_errors_total":   "Claimed client_refs whose id could not be recorded in the bucket; a resubmission elsewhere is told to retry until this node settles it.",
-	"relay_cluster_live_nodes":                "Live nodes of the cluster as this node knows them from the heartbeats, itself included; each takes an equal share of every customer's rate.",
-	"relay_cluster_state_loaded":              "1 once this node has read the shared customer state; until then it enforces its file and its own changes only.",
+	"relay_cluster_connected":                    "1 while the node is connected to a NATS server.",
+	"relay_cluster_stream_ready":                 "1 while the receipt stream is set up, this node reads it, and it answers (a quorum of its servers is up).",
+	"relay_cluster_routes":                       "Routes of the embedded NATS server to the cluster's other servers.",
+	"relay_cluster_setup_errors_total":           "Tries to set up the receipt stream that failed (no quorum yet, no server).",
+	"relay_cluster_receipts_forwarded_total":     "Receipts this node could not correlate and the stream kept, by whether the stream had a copy already.",
+	"relay_cluster_receipts_refused_total":       "Receipts the stream did not keep (no quorum, no server): answered with a temporary error, the carrier sends them again.",
+	"relay_cluster_receipts_read_total":          "Receipts this node read from the stream, by what its store did with them.",
+	"relay_cluster_receipts_unreadable_total":    "Messages of the receipt stream no node can read; dropped.",
+	"relay_cluster_apply_errors_total":           "Receipts of the stream this node's store could not write; read again.",
+	"relay_cluster_refs_total":                   "Submits with a client_ref checked in the RELAY_REFS bucket, by result: claimed (new here), own (claimed here before), elsewhere (answered with another node's id), pending (another node is storing it: retry), unavailable (no quorum: retry).",
+	"relay_cluster_bind_slots_held":              "Carrier bind slots this node holds (max_binds quotas).",
+	"relay_cluster_bind_slots_taken_total":       "Carrier bind slots this node took.",
+	"relay_cluster_bind_slots_lost_total":        "Carrier bind slots this node lost (not renewed in time, or another node's now) and unbound.",
+	"relay_cluster_bind_slots_given_back_total":  "Carrier bind slots this node unbound and gave back for a node that held none.",
+	"relay_cluster_bind_slot_renew_errors_total": "Renewals of a held bind slot the lease bucket did not answer.",
+	"relay_cluster_ref_settle_errors_total":      "Claimed client_refs whose id could not be recorded in the bucket; a resubmission elsewhere is told to retry until this node settles it.",
+	"relay_cluster_live_nodes":                   "Live nodes of the cluster as this node knows them from the heartbeats, itself included; each takes an equal share of every customer's rate.",
+	"relay_cluster_state_loaded":                 "1 once this node has read the shared customer state; until then it enforces its file and its own changes only.",
 }
 
 type nodeMetrics struct {

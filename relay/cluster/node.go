@@ -41,6 +41,8 @@ type Node struct {
 	nc    *nats.Conn
 	js    jetstream.JetStream
 	m     *nodeMetrics
+	// leases are the carrier bind slots the node holds (leases.go).
+	leases *leases
 
 	refs  refs                   // the client reference bucket
 	taken atomic.Pointer[string] // the node holding this node's number, if not this one
@@ -98,6 +100,7 @@ func Open(cfg Config, o Options) (_ *Node, err error) {
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
 	n.m = newNodeMetrics(o.Metrics, n)
+	n.leases = newLeases(n, o.Metrics)
 	return n, nil
 }
 
@@ -113,6 +116,7 @@ func (n *Node) Start(apply Applier) {
 	}
 	n.wg.Go(n.setupLoop)
 	n.wg.Go(n.bucketsLoop)
+	n.wg.Go(n.leases.run)
 }
 
 // setupLoop creates the receipt stream and this node's consumer, and

@@ -21,7 +21,12 @@ import (
 type carrier struct {
 	name     string
 	cfg      CarrierConfig
-	sessions []*smpp.Session
+	sessions []*smpp.Session // the binds, without a quota shared with other relays
+	quota    *quota          // the account's binds shared with other relays; nil without
+	addr     string
+	deliver  smpp.DeliverBatchHandler
+	log      *slog.Logger
+	set      *metrics.Set
 	q        *fifo
 	dc       coding.DataCoding
 	loc      *time.Location
@@ -45,7 +50,7 @@ type carrier struct {
 // deliverWorkers is how many deliver_sm workers a bind runs.
 const deliverWorkers = 4
 
-func newCarrier(cc CarrierConfig, addr, password string,
+func newCarrier(cc CarrierConfig, addr, password string, slots BindSlots,
 	onDeliver func(*carrier) smpp.DeliverBatchHandler, log *slog.Logger, set *metrics.Set) (*carrier, error) {
 	loc, err := time.LoadLocation(cc.TimeZone)
 	if err != nil {
@@ -56,57 +61,103 @@ func newCarrier(cc CarrierConfig, addr, password string,
 		return nil, err
 	}
 	c := &carrier{
-		name:    cc.Name,
-		cfg:     cc,
-		q:       newFIFO(),
-		dc:      coding.EUCKR,
-		loc:     loc,
-		subject: subject,
-		m:       newCarrierMetrics(set, cc.Name),
+		name:     cc.Name,
+		cfg:      cc,
+		q:        newFIFO(),
+		dc:       coding.EUCKR,
+		loc:      loc,
+		subject:  subject,
+		m:        newCarrierMetrics(set, cc.Name),
+		addr:     addr,
+		password: password,
+		log:      log,
+		set:      set,
 	}
 	if cc.DataCoding == "ucs2" {
 		c.dc = coding.UCS2
 	}
-	deliver := onDeliver(c) // built before any bind can deliver
-	mode := smpp.BindTransceiver
-	if cc.Mode == "transmitter+receiver" {
-		mode = smpp.BindTxRx
+	c.deliver = onDeliver(c) // built before any bind can deliver
+	if cc.MaxBinds > 0 && slots != nil {
+		// The cluster's nodes share the account's binds: each is bound
+		// once this node holds a slot (quota.go), after Start.
+		c.quota = &quota{slots: slots}
+		return c, nil
 	}
-	for i := 0; i < cc.Binds; i++ {
-		s, err := smpp.Dial(smpp.Config{
-			Addr:                addr,
-			SystemID:            cc.SystemID,
-			Password:            password,
-			SystemType:          cc.SystemType,
-			Mode:                mode,
-			Window:              cc.Window,
-			ResponseTimeout:     cc.ResponseTimeout,
-			EnquireLinkInterval: cc.EnquireLinkInterval,
-			TPS:                 cc.TPS,
-			FailFast:            true,
-			OnDeliverBatch:      deliver,
-			// Each receipt waits for its synced store write before
-			// deliver_sm_resp. A worker takes every receipt waiting and
-			// makes them durable in one store write, so a few workers
-			// carry a full window: while one waits for its fsync, the
-			// next batch gathers in the queue for another. The queue
-			// absorbs bursts (receipts of a whole window arriving at once)
-			// that would otherwise be refused with ESME_RX_T_APPN and
-			// depend on the SMSC delivering them again.
-			HandlerWorkers: deliverWorkers,
-			HandlerQueue:   16 * max(cc.Window, 64),
-			Logger:         log,
-			Metrics:        set,
-			Carrier:        cc.Name,
-			Name:           fmt.Sprintf("%s-%d", cc.Name, i+1),
-		})
+	binds := cc.Binds
+	if cc.MaxBinds > 0 {
+		binds = min(binds, cc.MaxBinds)
+	}
+	for i := range binds {
+		s, err := c.dial(i, c.share(binds))
 		if err != nil {
 			c.close(context.Background())
-			return nil, fmt.Errorf("carrier %q bind %d: %w", cc.Name, i+1, err)
+			return nil, err
 		}
 		c.sessions = append(c.sessions, s)
 	}
 	return c, nil
+}
+
+// share is one bind's submit rate when binds are bound to the account:
+// tps, and at most an equal part of account_tps; 0 is unlimited.
+func (c *carrier) share(binds int) float64 {
+	tps := c.cfg.TPS
+	if c.cfg.AccountTPS > 0 {
+		part := c.cfg.AccountTPS / float64(max(binds, 1))
+		if tps == 0 || part < tps {
+			tps = part
+		}
+	}
+	return tps
+}
+
+// dial starts the carrier's bind number i (from 0) at the given rate.
+func (c *carrier) dial(i int, tps float64) (*smpp.Session, error) {
+	cc := &c.cfg
+	mode := smpp.BindTransceiver
+	if cc.Mode == "transmitter+receiver" {
+		mode = smpp.BindTxRx
+	}
+	s, err := smpp.Dial(smpp.Config{
+		Addr:                c.addr,
+		SystemID:            cc.SystemID,
+		Password:            c.password,
+		SystemType:          cc.SystemType,
+		Mode:                mode,
+		Window:              cc.Window,
+		ResponseTimeout:     cc.ResponseTimeout,
+		EnquireLinkInterval: cc.EnquireLinkInterval,
+		TPS:                 tps,
+		FailFast:            true,
+		OnDeliverBatch:      c.deliver,
+		// Each receipt waits for its synced store write before
+		// deliver_sm_resp. A worker takes every receipt waiting and
+		// makes them durable in one store write, so a few workers
+		// carry a full window: while one waits for its fsync, the
+		// next batch gathers in the queue for another. The queue
+		// absorbs bursts (receipts of a whole window arriving at once)
+		// that would otherwise be refused with ESME_RX_T_APPN and
+		// depend on the SMSC delivering them again.
+		HandlerWorkers: deliverWorkers,
+		HandlerQueue:   16 * max(cc.Window, 64),
+		Logger:         c.log,
+		Metrics:        c.set,
+		Carrier:        cc.Name,
+		Name:           fmt.Sprintf("%s-%d", cc.Name, i+1),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("carrier %q bind %d: %w", cc.Name, i+1, err)
+	}
+	return s, nil
+}
+
+// binds are the carrier's sessions now: the fixed ones, or those of the
+// slots it holds.
+func (c *carrier) binds() []*smpp.Session {
+	if c.quota != nil {
+		return c.quota.sessions()
+	}
+	return c.sessions
 }
 
 // takes reports whether the carrier takes messages: not drained by an
@@ -119,7 +170,7 @@ func (c *carrier) live() bool {
 	if !c.takes() {
 		return false
 	}
-	for _, s := range c.sessions {
+	for _, s := range c.binds() {
 		if s.Bound() {
 			return true
 		}
@@ -127,9 +178,14 @@ func (c *carrier) live() bool {
 	return false
 }
 
+// close unbinds every bind, within ctx; the slots of a quota are given
+// back after their bind is closed.
 func (c *carrier) close(ctx context.Context) {
 	for _, s := range c.sessions {
 		_ = s.Close(ctx)
+	}
+	if c.quota != nil {
+		c.quota.close(ctx)
 	}
 }
 

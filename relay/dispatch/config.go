@@ -100,7 +100,20 @@ type CarrierConfig struct {
 	// Window is the requests outstanding per bind. Default 64.
 	Window int `toml:"window"`
 	// TPS is the submit rate per bind; 0 means unlimited.
-	TPS                 float64       `toml:"tps"`
+	TPS float64 `toml:"tps"`
+	// MaxBinds is the most binds the carrier account allows at once, of
+	// the kind binds counts (a transceiver, or a transmitter and receiver
+	// pair). In a cluster, the nodes that configure a carrier of this name
+	// share them: each bind waits for a slot leased from the cluster
+	// (cluster.bind_lease_ttl), so that no more than max_binds are bound
+	// whatever each node's binds. Alone, the relay keeps min(binds,
+	// max_binds). 0: no quota.
+	MaxBinds int `toml:"max_binds"`
+	// AccountTPS is the submit rate the account allows over all its
+	// binds: each bind gets an equal share, and at most tps. With
+	// max_binds in a cluster, the share is by the binds the whole cluster
+	// holds, re-split as slots are taken and given back. 0: none.
+	AccountTPS          float64       `toml:"account_tps"`
 	ResponseTimeout     time.Duration `toml:"response_timeout"`      // wait for a response this long; 0: the SMPP default
 	EnquireLinkInterval time.Duration `toml:"enquire_link_interval"` // enquire_link when idle this long; 0: the SMPP default
 	// DataCoding of SMS/LMS text: "ksc5601" (0x0E, EUC-KR, default) or "ucs2".
@@ -188,6 +201,9 @@ func (cc *CarrierConfig) Validate() error {
 	}
 	if cc.Binds < 1 || cc.Window < 1 || cc.TPS < 0 {
 		errs = append(errs, fmt.Errorf("binds %d, window %d, tps %v: must be positive", cc.Binds, cc.Window, cc.TPS))
+	}
+	if cc.MaxBinds < 0 || cc.AccountTPS < 0 {
+		errs = append(errs, fmt.Errorf("max_binds %d, account_tps %v: must not be negative", cc.MaxBinds, cc.AccountTPS))
 	}
 	if _, err := cc.SubjectTag(); err != nil {
 		errs = append(errs, err)

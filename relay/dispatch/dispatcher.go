@@ -37,6 +37,9 @@ type Options struct {
 	// Elsewhere, when set, takes every receipt whose carrier id the store
 	// does not know, instead of the store parking it (a cluster node).
 	Elsewhere Elsewhere
+	// Slots, when set, shares the bind quota (max_binds) of carriers
+	// with the other relays of a cluster.
+	Slots BindSlots
 }
 
 // Dispatcher moves accepted messages to carriers and Kakao. Messages come
@@ -56,6 +59,7 @@ type Dispatcher struct {
 	set    *metrics.Set
 	dialer Dialer
 	corr   *correlator
+	slots  BindSlots // nil: no relay shares a carrier account with this one
 
 	drained atomic.Uint64 // legs that left the backlog: sent, delivered, fallen back or failed
 
@@ -93,7 +97,7 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 		opts.Now = time.Now
 	}
 	d := &Dispatcher{
-		st: opts.Store, cfg: cfg, log: opts.Logger, now: opts.Now, set: opts.Metrics, dialer: opts.Dialer,
+		st: opts.Store, cfg: cfg, log: opts.Logger, now: opts.Now, set: opts.Metrics, dialer: opts.Dialer, slots: opts.Slots,
 		pending: newFIFO(), later: newDelay(time.Now, time.Hour), // backoffs are relative: monotonic time, not the wall clock
 	}
 	d.door.Store(&opts.Door)

@@ -69,7 +69,7 @@ func (d *Dispatcher) setDrained(name string, drained bool) (c *carrier, was bool
 // windowUsed counts the carrier's submits written and not yet answered.
 func (c *carrier) windowUsed() int {
 	n := 0
-	for _, s := range c.sessions {
+	for _, s := range c.binds() {
 		for _, b := range s.Status() {
 			n += b.WindowUsed
 		}

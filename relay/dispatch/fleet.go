@@ -104,7 +104,7 @@ func (d *Dispatcher) nextFleet(old *fleet, carriers []CarrierConfig, routes []ro
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := newCarrier(cc, addr, pw, d.corr.batch, d.log, d.set)
+		c, err := newCarrier(cc, addr, pw, d.slots, d.corr.batch, d.log, d.set)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -140,6 +140,9 @@ func (d *Dispatcher) startCarrier(c *carrier) {
 				d.worker(c.stop, d.sendCtx, c, s)
 			})
 		}
+	}
+	if c.quota != nil {
+		d.startQuota(c)
 	}
 }
 

@@ -46,7 +46,7 @@ func (d *Dispatcher) Status() Status {
 	for _, name := range f.names {
 		c := f.byName[name]
 		cs := CarrierStatus{Name: name, Live: c.live(), Drained: c.drained.Load(), Queue: c.q.len()}
-		for _, s := range c.sessions {
+		for _, s := range c.binds() {
 			cs.Binds = append(cs.Binds, s.Status()...)
 		}
 		st.Carriers = append(st.Carriers, cs)
