@@ -26,6 +26,9 @@ type Setup struct {
 	Binds     int     // per carrier; default 2
 	Window    int     // per bind; default 64
 	TPS       float64 // per bind; 0 unlimited
+	// MaxBinds is each carrier's max_binds, the account's quota shared by
+	// a cluster's nodes; 0 none.
+	MaxBinds int
 	// ResponseTimeout and EnquireLink of the SMPP sessions; zero keeps the
 	// relay's defaults.
 	ResponseTimeout, EnquireLink time.Duration
@@ -85,6 +88,9 @@ func (s *Setup) Text() (string, error) {
 		names = append(names, fmt.Sprintf("{name = %q, weight = 1}", c.Name))
 		w("[[carrier]]\nname = %q\naddr = %q\nsystem_id = \"relay\"\npassword = %q", c.Name, c.Addr(), CarrierPassword)
 		w("binds = %d\nwindow = %d\ntps = %.1f\nresp_ids = %q\nreceipt_ids = %q", binds, window, s.TPS, respIDs, receiptIDs)
+		if s.MaxBinds > 0 {
+			w("max_binds = %d", s.MaxBinds)
+		}
 		if s.ResponseTimeout > 0 {
 			w("response_timeout = %q", s.ResponseTimeout.String())
 		}

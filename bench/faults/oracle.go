@@ -26,6 +26,9 @@ type Verdict struct {
 	Lost              int // acknowledged, but missing or not final
 	DoubleBilled      int64
 	BillingMismatch   int64
+	// Billed is the customers' billing counters summed: what their
+	// statements total.
+	Billed int64
 	// UnackedDelivered is delivered messages whose acknowledgement the
 	// load never read (in flight when it stopped): at most its window.
 	UnackedDelivered   int64
@@ -161,6 +164,7 @@ func CheckAll(dir string, customers []string, carriers []*Carrier, loaders ...*L
 	// and delivered is final: counters above the delivered records are
 	// double billing. Delivered records the load never saw acknowledged
 	// (a submit in flight when the load stopped) are counted apart.
+	v.Billed = int64(counted)
 	if counted > recounted {
 		v.DoubleBilled = int64(counted - recounted)
 	}

@@ -24,31 +24,37 @@ var (
 	ErrExited       = errors.New("faults: relayd exited")
 )
 
-var build struct {
+// built is one binary of the module, built once per process.
+type built struct {
 	once sync.Once
 	bin  string
 	err  error
 }
 
+var relaydBuild built
+
 // BuildRelayd builds cmd/relayd once per process into a temporary
 // directory and returns the binary's path.
-func BuildRelayd() (string, error) {
-	build.once.Do(func() {
-		dir, err := os.MkdirTemp("", "relayd-faults-")
+func BuildRelayd() (string, error) { return relaydBuild.build("./cmd/relayd", "relayd") }
+
+// build runs go build of pkg once, into a temporary directory.
+func (b *built) build(pkg, name string) (string, error) {
+	b.once.Do(func() {
+		dir, err := os.MkdirTemp("", name+"-faults-")
 		if err != nil {
-			build.err = err
+			b.err = err
 			return
 		}
-		bin := filepath.Join(dir, "relayd")
-		cmd := exec.Command("go", "build", "-o", bin, "./cmd/relayd")
+		bin := filepath.Join(dir, name)
+		cmd := exec.Command("go", "build", "-o", bin, pkg)
 		cmd.Dir = moduleRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
-			build.err = fmt.Errorf("faults: build relayd: %w\n%s", err, out)
+			b.err = fmt.Errorf("faults: build %s: %w\n%s", name, err, out)
 			return
 		}
-		build.bin = bin
+		b.bin = bin
 	})
-	return build.bin, build.err
+	return b.bin, b.err
 }
 
 // moduleRoot is the repository root, two levels above this package.
