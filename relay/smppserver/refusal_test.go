@@ -81,9 +81,14 @@ func TestSubmitRefusals(t *testing.T) {
 			t.Errorf("%+v: %v", sm, st)
 		}
 	}
+	// The scheduled one waits in the store for its time; the other four go
+	// to dispatch at once.
+	if n := h.st.Scheduled(); n != 1 {
+		t.Errorf("%d messages scheduled in the store, want 1", n)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.accepted) != 5 || h.accepted[4].Product.String() != "lms" || h.accepted[2].Recipient != "01012345678" {
+	if len(h.accepted) != 4 || h.accepted[3].Product.String() != "lms" || h.accepted[1].Recipient != "01012345678" {
 		t.Fatalf("accepted %+v", h.accepted)
 	}
 }
