@@ -190,12 +190,51 @@ func (n *Node) probeLoop() {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), probeEvery/2)
-		_, err := n.js.Stream(ctx, receiptStreamName)
+		err := n.probe(ctx)
 		cancel()
 		if ok := err == nil; ok != n.answer.Swap(ok) {
 			n.log.Warn("cluster: receipt stream", "answers", ok, "err", err)
 		}
 	}
+}
+
+// peerSilence is how long a replica of the receipt stream may go unseen
+// by its leader and still count toward a quorum. The servers' Raft
+// heartbeat is a second; a leader itself gives up only after several, and
+// answers an info request until then.
+const peerSilence = 2 * probeEvery
+
+// probe asks the receipt stream's leader for its state and returns nil if
+// the leader has heard lately from a quorum of the replicas, itself
+// included: a leader that lost its peers a moment ago still answers, but
+// could not keep a receipt.
+func (n *Node) probe(ctx context.Context) error {
+	s, err := n.js.Stream(ctx, receiptStreamName)
+	if err != nil {
+		return err
+	}
+	return quorum(s.CachedInfo().Cluster)
+}
+
+// quorum says whether a stream's cluster information shows a leader that
+// has heard from enough replicas; nil information is a single server.
+func quorum(c *jetstream.ClusterInfo) error {
+	if c == nil || (c.Leader == "" && len(c.Replicas) == 0) {
+		return nil
+	}
+	if c.Leader == "" {
+		return errors.New("the receipt stream has no leader")
+	}
+	seen := 1 // the leader
+	for _, p := range c.Replicas {
+		if p.Current && !p.Offline && p.Active < peerSilence {
+			seen++
+		}
+	}
+	if total := len(c.Replicas) + 1; seen <= total/2 {
+		return fmt.Errorf("the receipt stream's leader %s has heard lately from %d of its %d replicas, itself included: no quorum", c.Leader, seen, total)
+	}
+	return nil
 }
 
 func (n *Node) consumerName() string { return "receipts_" + n.cfg.Node }
