@@ -14,7 +14,8 @@ import (
 // receiptsWaitForTheirNode: receipts for a node that is down wait in
 // the stream until it returns; without a NATS quorum they are refused with
 // a temporary error, the carrier sends them again, and they are applied
-// once the quorum is back. Nothing is lost or billed twice.
+// once the quorum is back. Nothing is lost or billed twice. A payment event
+// is refused without a quorum too, unless the node's store has it.
 func receiptsWaitForTheirNode(w *world) {
 	t := w.t
 	month := time.Now().In(seoul).Format("2006-01")
@@ -36,6 +37,7 @@ func receiptsWaitForTheirNode(w *world) {
 	// Node 2 sends again; nodes 2 and 3 stop: node 1 alone has no quorum,
 	// so it refuses the receipts and the carrier keeps sending them.
 	second := w.sendOn(1, 30, "b")
+	pay := postUntilAnswered(context.Background(), t, w.dialPG(context.Background())[0], approval("pay-before-quorum-lost"))
 	w.stop(1)
 	w.stop(2)
 	w.waitFor("receipts refused without a quorum", time.Minute, func() bool {
@@ -47,9 +49,23 @@ func receiptsWaitForTheirNode(w *world) {
 		s = w.status(0)
 		return strings.Contains(s, "no NATS quorum")
 	})
+	if pay != nil {
+		paymentsWithoutQuorum(w, "pay-before-quorum-lost", pay.MessageIds)
+	}
 	w.start(1)
 	w.start(2)
 	w.waitDelivered(1, second)
+	// The refused event, sent again once the quorum is back, is accepted
+	// once.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	pg := w.dialPG(ctx)
+	if r := postUntilAnswered(ctx, t, pg[1], approval("pay-no-quorum")); r != nil && (r.Duplicate || len(r.MessageIds) != 2) {
+		t.Errorf("the refused event again with a quorum, on node 2: %v, want two new messages", r)
+	}
+	if r := postUntilAnswered(ctx, t, pg[0], approval("pay-no-quorum")); r != nil && !r.Duplicate {
+		t.Errorf("the refused event again on node 1: %v, want a duplicate", r)
+	}
 
 	counts, err := w.nodes[1].Store().MonthCounts("shop", month)
 	if err != nil {

@@ -172,11 +172,14 @@ func (w *world) dialAll(ctx context.Context, onReport func(*upstreampb.Report)) 
 	return conns
 }
 
-// accepted counts the messages the nodes accepted since they started,
-// from their metrics.
+// accepted counts the messages the running nodes accepted since they
+// started, from their metrics.
 func (w *world) accepted() int {
 	n := 0
 	for _, d := range w.nodes {
+		if d == nil {
+			continue
+		}
 		body, err := httpGet("http://" + d.OpsAddr() + "/metrics")
 		if err != nil {
 			w.t.Fatal(err)

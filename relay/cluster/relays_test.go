@@ -203,13 +203,14 @@ func (r *reports) count() int {
 }
 
 // TestCluster runs the cluster's scenarios on one world (forming a
-// cluster is the slow part): receipts on any node, then a node down, then
-// no quorum.
+// cluster is the slow part): receipts on any node, payment events across
+// nodes, then a node down, then no quorum.
 func TestCluster(t *testing.T) {
 	w := newWorld(t, smpptest.Config{ReceiptDelay: 2 * time.Second, RedeliverDelay: 300 * time.Millisecond, MaxRedeliveries: 10_000,
-		Behavior: smpptest.Behavior{ReceiptsElsewhere: true}})
+		Behavior: smpptest.Behavior{ReceiptsElsewhere: true}}, withPayments(t))
 	w.waitFor("every node bound", 30*time.Second, func() bool { return w.smsc.Stats().Open == 3 })
 	t.Run("receipts on any node", func(t *testing.T) { w.t = t; receiptsOnAnyNode(w) })
+	t.Run("payment events across nodes", func(t *testing.T) { w.t = t; paymentEventsAcrossNodes(w) })
 	t.Run("receipts wait for their node", func(t *testing.T) { w.t = t; receiptsWaitForTheirNode(w) })
 }
 
