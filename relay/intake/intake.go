@@ -282,15 +282,37 @@ func (in *Intake) earlier(customerID, ref string, r *Result) bool {
 
 // AcceptChecked stores one message that already passed the door (payment
 // events, which the payment package expands and checks) and hands a new
-// one to dispatch.
+// one to dispatch. On a cluster node its client reference is claimed
+// across the nodes first, as Accept claims a submit's: a message another
+// node accepted under it is answered with that node's id as a duplicate,
+// and one the cluster cannot vouch for now (no quorum, another node
+// storing it) is an ErrUnavailable error, to send again later. A message
+// this node's store holds is answered from the store, with no round trip.
 func (in *Intake) AcceptChecked(ctx context.Context, m *message.Message) (message.ID, bool, error) {
+	c := *m
+	var settle func(message.ID)
+	if in.o.Refs != nil {
+		var other message.ID
+		var err error
+		if other, settle, err = in.claimRef(ctx, &c); err != nil || other != 0 {
+			return other, other != 0, err
+		}
+	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), acceptTimeout) // as in Accept
 	defer cancel()
-	c := *m
 	if c.AcceptedAt.IsZero() {
 		c.AcceptedAt = in.o.Now() // the deadline runs from here
 	}
 	id, dup, err := in.o.Store.Accept(actx, &c)
+	if settle != nil {
+		// Before the answer, as in Accept: once the event is answered,
+		// every node answers it again with the same ids.
+		if err != nil {
+			settle(0)
+		} else {
+			settle(id)
+		}
+	}
 	if err != nil || dup {
 		return id, dup, err
 	}

@@ -83,6 +83,27 @@ func (in *Intake) claimRefs(ctx context.Context, customerID string, msgs []*mess
 	return kept, keptSlot, settles
 }
 
+// claimRef is claimRefs for one message that passed the door already
+// (AcceptChecked): it returns the id another node accepted m under, or
+// settle (nil: m has no reference, or this node's store has it and
+// answers it), or an ErrUnavailable error.
+func (in *Intake) claimRef(ctx context.Context, m *message.Message) (other message.ID, settle func(message.ID), err error) {
+	if err := in.o.Refs.CheckNumber(); err != nil {
+		return 0, nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if m.ClientRef == "" {
+		return 0, nil, nil
+	}
+	if p, err := in.o.Store.ByClientRef(m.Customer, m.ClientRef); err == nil && p != nil {
+		return 0, nil, nil // accepted here before: the store answers it
+	}
+	other, settle, err = in.o.Refs.ClaimRef(ctx, m.Customer, m.ClientRef)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return other, settle, nil
+}
+
 // settleRefs tells the cluster under which id each claimed reference was
 // stored (0: not stored), before the submits are answered: once a client
 // has its answer, every node answers a resubmission with the same id.
