@@ -94,15 +94,23 @@
 // temporary error; when it comes back to the claiming node, that node's
 // store answers it and the id is written.
 //
+// Payment events take the same claim. Each message of an event carries a
+// client reference derived from the event id (relay/payment.ClientRef), and
+// the accept path payment events take (intake.Intake.AcceptChecked) claims
+// it like a submit's: an event the payment system sends again on another
+// node is answered OK, duplicate, with the first node's message ids, and
+// no second notice is sent or billed.
+//
 // Without a quorum the bucket cannot answer, and a node cannot tell a
 // resubmission from a new message. For money-related notices a duplicate
 // is the worse failure, so the node answers every submit with a client_ref
 // with a temporary error (STORE_UNAVAILABLE upstream, 503 over HTTP,
-// ESME_RMSGQFUL over SMPP) until the quorum returns; submits without a
-// client_ref, and payment events, are still accepted. A resubmission to
-// the node that accepted the reference is answered by its store, with no
-// round trip. Cost: two replicated writes per new message with a
-// client_ref (bench/README.md).
+// ESME_RMSGQFUL over SMPP) until the quorum returns, and every payment
+// event with STORE_UNAVAILABLE; submits without a client_ref are still
+// accepted. A resubmission, or a payment event sent again, to the node that
+// accepted it is answered by its store, with no round trip. Cost: two
+// replicated writes per new message with a client_ref, so per message of a
+// payment event (bench/README.md).
 //
 // # Formats
 //

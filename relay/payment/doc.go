@@ -45,6 +45,15 @@
 // duplicate: the same event id never creates a second set of messages,
 // even across restarts or after a subscription change.
 //
+// On the nodes of a cluster the rule holds across nodes: before a node
+// stores a message it claims the message's client reference in the
+// cluster (relay/cluster, bucket RELAY_REFS, 48 h), and an event sent again
+// to another node is answered as a duplicate with the first node's message
+// ids. Without a NATS quorum a node cannot tell a repeated event from a new
+// one, so it answers STORE_UNAVAILABLE (send again later) rather than risk
+// a second notice; an event it accepted itself is still answered from its
+// store.
+//
 // # Fallback
 //
 // When KakaoTalk cannot deliver, the message falls back to SMS or LMS
