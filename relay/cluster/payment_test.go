@@ -26,15 +26,16 @@ const (
 // withPayments gives every node the payment system "pg", one merchant
 // "mall" subscribed to payment AlimTalk (a card approval makes two
 // messages: one to the merchant, one to the buyer) and one simulated Kakao
-// server shared by the nodes. The merchant is a customer of its own, so the
-// other scenarios' counts of shop's SMS are not touched.
-func withPayments(t *testing.T) func(i int, cfg *relay.Config) {
+// server shared by the nodes, which it returns too. The merchant is a
+// customer of its own, so the other scenarios' counts of shop's SMS are
+// not touched.
+func withPayments(t *testing.T) (func(i int, cfg *relay.Config), *kakaotest.Server) {
 	ks, err := kakaotest.NewServer(kakaotest.Config{ClientID: "relay", ClientSecret: "kakao-secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(ks.Close)
-	return func(i int, cfg *relay.Config) {
+	tune := func(i int, cfg *relay.Config) {
 		hash := cfg.Customers[0].SecretHash
 		cfg.Customers = append(cfg.Customers,
 			customer.Config{ID: "pg", Name: "Payment system", SecretHash: hash, Products: []string{"payment_alimtalk"}, Rate: 100000},
@@ -55,6 +56,7 @@ func withPayments(t *testing.T) func(i int, cfg *relay.Config) {
 		cfg.Kakao = dispatch.KakaoConfig{BaseURL: ks.URL(), ClientID: "relay", ClientSecret: "kakao-secret",
 			MaxConns: 4, RequestTimeout: 10 * time.Second, PollEvery: time.Hour}
 	}
+	return tune, ks
 }
 
 // approval is a card approval of 12,300원 with event id id.
