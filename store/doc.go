@@ -109,8 +109,8 @@
 //	table        key                                         value
 //	0x01 msg     │01│ id(8) │                                record (record.go)
 //	0x02 ref     │02│ str customer │ str client ref │        id(8)
-//	0x03 dlr     │03│ str carrier │ str carrier msg id │     id(8)
-//	0x04 parked  │04│ str carrier │ str carrier msg id │     parked receipt
+//	0x03 dlr     │03│ str account │ str carrier msg id │     id(8)
+//	0x04 parked  │04│ str account │ str carrier msg id │     parked receipt
 //	0x05 due     │05│ deadline unix ms(8) │ id(8) │          empty
 //	0x06 open    │06│ id(8) │                                empty (no longer written; see below)
 //	0x07 outbox  │07│ str customer │ seq(8) │                report (report.go)
@@ -123,6 +123,14 @@
 //	0x0e daily   │0e│ str customer │ day "YYYY-MM-DD" │ product(1) │ outcome(1) │  count(8) (daily.go)
 //	0x0f meta    │0f│ name │                                 per name
 //	0x10 sched   │10│ send at unix ms(8) │ id(8) │           empty (schedule.go)
+//
+// The dlr and parked tables key a carrier message id by the account it
+// came from: the carrier's name, unless Options.Accounts names another
+// (several [[carrier]] entries binding one SMSC login share an account,
+// since the SMSC may send a receipt on any bind of the login). A record
+// keeps the carrier's name; the account is looked up when a key is
+// written, so with no Options.Accounts the keys are the carrier's name as
+// they always were.
 //
 // All integers are big-endian. Values begin with a version byte; a reader
 // decodes every version it has ever written (testdata holds frozen ones).

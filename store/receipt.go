@@ -13,6 +13,9 @@ import (
 // Receipt is a delivery result from a carrier (deliver_sm) or Kakao, keyed
 // by the carrier's message id, already normalised by the caller.
 type Receipt struct {
+	// Carrier is the account the receipt came from (Options.Accounts): the
+	// SMSC login whose binds all bring its receipts, the carrier's name
+	// when it is its own account.
 	Carrier      string
 	CarrierMsgID string
 	Delivered    bool // success; otherwise a failure
@@ -303,13 +306,13 @@ type parkedReceipt struct {
 	Once bool
 }
 
-// matches reports whether the receipt can be m's: it arrived on m's
-// carrier (the key says so: one carrier is one account to the relay) no
+// matches reports whether the receipt can be m's, sent on a carrier of
+// account: it arrived on a bind of that account (the key says so) no
 // earlier than m's submit_sm was written (SentAt), and its dates, if it
 // has any to go by, put its submit where m's was. A receipt that arrived
 // before the submit went out is for an earlier holder of the id.
-func (p *parkedReceipt) matches(m *message.Message) bool {
-	return p.Carrier == m.Carrier && relation(m.SentAt, p.ParkedAt, p.SentFrom, p.SentTo) == relIts
+func (p *parkedReceipt) matches(m *message.Message, account string) bool {
+	return p.Carrier == account && relation(m.SentAt, p.ParkedAt, p.SentFrom, p.SentTo) == relIts
 }
 
 // parkedV2 is the version byte of a parked receipt:

@@ -64,6 +64,14 @@ type Options struct {
 	// average, hold at least this many writes. Default 8.
 	CommitSiblings int
 
+	// Accounts maps a carrier's name to its account, the one login at one
+	// SMSC whose receipts it shares, for every carrier whose account is not
+	// its name ([[carrier]] account): the dlr and parked tables key a
+	// carrier message id by account, since the SMSC may send a receipt on
+	// the bind of any carrier of the account. A carrier not in it is its
+	// own account. Store.SetAccounts replaces it.
+	Accounts map[string]string
+
 	// IDNode is the cluster node's number, kept in the low bits of every
 	// message id (message.ID); 0 for a relay alone.
 	IDNode uint8
@@ -149,6 +157,8 @@ type Store struct {
 	hot  hotCache   // builder goroutine only
 	refs *refFilter // client references that may exist
 	dlrs *refFilter // receipt index keys (carrier ids) that may exist
+
+	accounts atomic.Pointer[map[string]string] // Options.Accounts, or SetAccounts'
 
 	floors    outboxFloors // where each customer's outbox starts (outboxexpiry.go)
 	scheduled atomic.Int64 // keys in the sched table (schedule.go)
@@ -242,6 +252,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	s.SetAccounts(opts.Accounts)
 	if err := s.countScheduled(); err != nil {
 		db.Close()
 		return nil, err

@@ -75,7 +75,7 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	var parked *parkedReceipt
 	if newDLR {
 		var err error
-		if parked, err = w.parked(m.Carrier, m.CarrierMsgID); err != nil {
+		if parked, err = w.parked(w.s.account(m.Carrier), m.CarrierMsgID); err != nil {
 			return err
 		}
 	}
@@ -87,13 +87,13 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 		}
 	}
 	if old.CarrierMsgID != "" && (m.Carrier != old.Carrier || m.CarrierMsgID != old.CarrierMsgID) {
-		if err := w.del(dlrKey(tDLR, old.Carrier, old.CarrierMsgID)); err != nil {
+		if err := w.del(dlrKey(tDLR, w.s.account(old.Carrier), old.CarrierMsgID)); err != nil {
 			return err
 		}
 	}
 	if newDLR {
 		id := m.ID.Bytes()
-		if err := w.set(dlrKey(tDLR, m.Carrier, m.CarrierMsgID), id[:]); err != nil {
+		if err := w.set(dlrKey(tDLR, w.s.account(m.Carrier), m.CarrierMsgID), id[:]); err != nil {
 			return err
 		}
 	}
@@ -138,10 +138,11 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 		if parked.Once {
 			remove = w.singleDelRead // no tombstone
 		}
-		if err := remove(dlrKey(tParked, m.Carrier, m.CarrierMsgID)); err != nil {
+		account := w.s.account(m.Carrier)
+		if err := remove(dlrKey(tParked, account, m.CarrierMsgID)); err != nil {
 			return err
 		}
-		if !parked.matches(m) {
+		if !parked.matches(m, account) {
 			w.s.m.rcptUnmatched.Inc()
 			return nil
 		}

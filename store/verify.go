@@ -61,7 +61,7 @@ func (s *Store) Verify() error {
 				// message with the id waits for its receipt. (An older
 				// holder may wait still, its receipt lost with a carrier's
 				// restart, when a newer one records the id.)
-				k := string(dlrKey(tDLR, m.Carrier, m.CarrierMsgID))
+				k := string(dlrKey(tDLR, s.account(m.Carrier), m.CarrierMsgID))
 				dlrOwners[k] = append(dlrOwners[k], m.ID)
 				if m.State.AwaitingResult() {
 					awaited[k] = true
