@@ -269,6 +269,9 @@ func (c *Config) Validate() error {
 		}
 		names[cc.Name] = true
 	}
+	if err := dispatch.ValidateAccounts(c.Carriers); err != nil {
+		errs = append(errs, err)
+	}
 	if len(c.Carriers) > 0 && len(c.Routes) == 0 {
 		errs = append(errs, errors.New("carriers need at least one [[route]]"))
 	}

@@ -202,7 +202,8 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 
 func (d *Daemon) openStore() error {
 	o := store.Options{Now: d.opts.Now, Logger: d.log, Metrics: d.set, OnReports: d.hub.Wake,
-		Validity: d.cfg.Dispatch.Validity, ParkedTTL: d.cfg.Dispatch.ParkedReceiptTTL, IDNode: uint8(d.cfg.Cluster.NodeNumber)}
+		Validity: d.cfg.Dispatch.Validity, ParkedTTL: d.cfg.Dispatch.ParkedReceiptTTL, IDNode: uint8(d.cfg.Cluster.NodeNumber),
+		Accounts: dispatch.Accounts(d.cfg.Carriers)}
 	if d.opts.StoreOptions != nil {
 		d.opts.StoreOptions(&o)
 		if o.OnReports == nil {

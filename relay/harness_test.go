@@ -190,8 +190,10 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		h.sims[name] = s
 		t.Cleanup(s.Close)
 		for i := range cfg.Carriers {
-			if cfg.Carriers[i].Name == name {
-				cfg.Carriers[i].Addr = s.Addr()
+			// A carrier named like a simulator, or whose addr is "@" and
+			// that name, binds to it.
+			if cc := &cfg.Carriers[i]; cc.Name == name || cc.Addr == "@"+name {
+				cc.Addr = s.Addr()
 			}
 		}
 	}

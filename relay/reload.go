@@ -108,8 +108,12 @@ func (d *Daemon) Reload(context.Context) ([]string, error) {
 	if err := d.resetTemplates(cfg.Templates); err != nil {
 		return refuse(changes, fmt.Errorf("relay: reload: templates: %w", err))
 	}
+	// The store keys the receipts of a carrier's next messages by its
+	// account before any carrier of the new set sends one.
+	d.st.SetAccounts(dispatch.Accounts(cfg.Carriers))
 	carriers, err := d.disp.Reconfigure(cfg.Carriers, cfg.Routes, cfg.Door)
 	if err != nil {
+		d.st.SetAccounts(dispatch.Accounts(d.cfg.Carriers))
 		if uerr := d.resetTemplates(d.cfg.Templates); uerr != nil {
 			d.log.Error("relay: reload: putting the templates back failed", "err", uerr)
 		}

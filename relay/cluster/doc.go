@@ -58,7 +58,7 @@
 //
 // # Duplicates
 //
-// The stream's Nats-Msg-Id is a hash of the carrier, the normalised id and
+// The stream's Nats-Msg-Id is a hash of the carrier account, the normalised id and
 // the receipt's content (text and TLVs). A carrier's copies of one
 // receipt, read by one node or by several, are kept once within
 // duplicate_window (minutes). The window is not the retention: carriers
@@ -115,7 +115,8 @@
 // # Formats
 //
 // One message of the stream is one JSON object (wireReceipt): node,
-// carrier, id, delivered, final, source, code, reason, at, arrived,
+// carrier (the carrier account, [[carrier]] account: the entry's name
+// unless it names one), id, delivered, final, source, code, reason, at, arrived,
 // submitted and done (Unix nanoseconds), skew (nanoseconds). Fields are
 // added, never renamed: nodes of two versions share the stream during a
 // rolling upgrade.
@@ -147,8 +148,9 @@
 //
 // # Carrier bind quotas
 //
-// A carrier account allows at most max_binds binds ([[carrier]]). The
-// nodes lease the account's bind slots in the KV bucket RELAY_BIND_LEASES
+// A carrier account (one SMSC login: [[carrier]] account, by default the
+// entry's name) allows at most max_binds binds, over every entry of every
+// node that binds it. The nodes lease the account's bind slots in the KV bucket RELAY_BIND_LEASES
 // (leases.go): key s.<account>.<slot> names the node holding the slot.
 // The bucket's TTL (bind_lease_ttl) removes a key not written again; a
 // holder rewrites it every sixth of the TTL on its revision and gives the

@@ -14,9 +14,9 @@ import (
 )
 
 // The bind lease bucket. Part of the cluster's format: every node of a
-// cluster must agree on it. Its keys, the account being the carrier's
-// name in unpadded base64url (a name may hold any character; a key may
-// not):
+// cluster must agree on it. Its keys, the account being the [[carrier]]
+// account (the carrier's name unless it gives one) in unpadded base64url
+// (a name may hold any character; a key may not):
 //
 //	s.<account>.<slot>   one bind slot, 0 … max_binds−1; the value is
 //	                     the holding node's name

@@ -70,9 +70,9 @@ func receiptConsumer(name string, from time.Time) jetstream.ConsumerConfig {
 // wireReceipt is a receipt on the stream, one JSON object a message. Part
 // of the cluster's format: add fields, never rename them.
 type wireReceipt struct {
-	Node      string `json:"node"` // the node that read it from the carrier
-	Carrier   string `json:"carrier"`
-	ID        string `json:"id"` // normalised carrier message id
+	Node      string `json:"node"`    // the node that read it from the carrier
+	Carrier   string `json:"carrier"` // the carrier account (store.Receipt.Carrier)
+	ID        string `json:"id"`      // normalised carrier message id
 	Delivered bool   `json:"delivered,omitempty"`
 	Final     bool   `json:"final,omitempty"`
 	Source    uint8  `json:"source"`
@@ -114,11 +114,12 @@ func fromUnixNano(n int64) time.Time {
 	return time.Unix(0, n)
 }
 
-// msgID is the stream's deduplication key of a receipt: its carrier, its
-// normalised id and its content, hashed. A carrier's copy of a receipt,
-// read by any node within the duplicate window, is kept once; the
-// carrier's next receipt for the id (a final after an interim) and a
-// receipt for the id reused days later are not copies.
+// msgID is the stream's deduplication key of a receipt: its carrier
+// account (store.Receipt.Carrier), its normalised id and its content,
+// hashed. A carrier's copy of a receipt, read by any node within the
+// duplicate window, is kept once; the carrier's next receipt for the id
+// (a final after an interim) and a receipt for the id reused days later
+// are not copies.
 func msgID(rc *store.Receipt, content []byte) string {
 	h := sha256.New()
 	h.Write([]byte(rc.Carrier))

@@ -20,6 +20,8 @@ import (
 // messages routed to it, and how it wants them encoded.
 type carrier struct {
 	name     string
+	account  string      // the SMSC login its receipts, bind slots and account_tps are counted by
+	pool     accountPool // what the carrier shares with the other carriers of its account
 	cfg      CarrierConfig
 	sessions []*smpp.Session // the binds, without a quota shared with other relays
 	quota    *quota          // the account's binds shared with other relays; nil without
@@ -50,7 +52,17 @@ type carrier struct {
 // deliverWorkers is how many deliver_sm workers a bind runs.
 const deliverWorkers = 4
 
-func newCarrier(cc CarrierConfig, addr, password string, slots BindSlots,
+// accountPool is what the carriers of one account share on this relay.
+type accountPool struct {
+	// binds is the binds all of them keep, when they keep a fixed number
+	// (no slots): account_tps is split over them.
+	binds int
+	// local: their max_binds is shared through this relay's own slots
+	// (localSlots), with no cluster to lease them from.
+	local bool
+}
+
+func newCarrier(cc CarrierConfig, addr, password string, slots BindSlots, pool accountPool,
 	onDeliver func(*carrier) smpp.DeliverBatchHandler, log *slog.Logger, set *metrics.Set) (*carrier, error) {
 	loc, err := time.LoadLocation(cc.TimeZone)
 	if err != nil {
@@ -62,6 +74,8 @@ func newCarrier(cc CarrierConfig, addr, password string, slots BindSlots,
 	}
 	c := &carrier{
 		name:     cc.Name,
+		account:  cc.AccountName(),
+		pool:     pool,
 		cfg:      cc,
 		q:        newFIFO(),
 		dc:       coding.EUCKR,
@@ -78,8 +92,9 @@ func newCarrier(cc CarrierConfig, addr, password string, slots BindSlots,
 	}
 	c.deliver = onDeliver(c) // built before any bind can deliver
 	if cc.MaxBinds > 0 && slots != nil {
-		// The cluster's nodes share the account's binds: each is bound
-		// once this node holds a slot (quota.go), after Start.
+		// The cluster's nodes, or this relay's carriers of the account,
+		// share the account's binds: each is bound once a slot is held
+		// (quota.go), after Start.
 		c.quota = &quota{slots: slots}
 		return c, nil
 	}
@@ -88,7 +103,7 @@ func newCarrier(cc CarrierConfig, addr, password string, slots BindSlots,
 		binds = min(binds, cc.MaxBinds)
 	}
 	for i := range binds {
-		s, err := c.dial(i, c.share(binds))
+		s, err := c.dial(i, c.share(max(binds, pool.binds)))
 		if err != nil {
 			c.close(context.Background())
 			return nil, err

@@ -84,7 +84,18 @@ func (d *Config) Validate() error {
 
 // CarrierConfig is one carrier (SMSC) and its binds.
 type CarrierConfig struct {
-	Name string `toml:"name"` // the carrier's name in routes, metrics and logs. Required.
+	Name string `toml:"name"` // the carrier's name in routes, metrics, logs and billing. Required.
+	// Account names the carrier account this entry binds: one login
+	// (system_id) at one SMSC. The SMSC may send a receipt on any bind of
+	// the login, so receipts are matched per account, and max_binds and
+	// account_tps count every bind of it. Entries that bind one login must
+	// give the same account, and agree on max_binds, account_tps,
+	// resp_ids and receipt_ids; the messages keep the entry's name. In a
+	// cluster, bind slots are leased and receipts passed on per account:
+	// every node must give it the same name. Default: the name. Give a
+	// second entry the first's name as its account, and the receipts of
+	// messages already sent by the first still find them.
+	Account string `toml:"account"`
 	// Addr is host:port, or "sim" for an in-process simulated SMSC (which
 	// the composition root's Dialer provides).
 	Addr         string `toml:"addr"`
@@ -103,14 +114,16 @@ type CarrierConfig struct {
 	TPS float64 `toml:"tps"`
 	// MaxBinds is the most binds the carrier account allows at once, of
 	// the kind binds counts (a transceiver, or a transmitter and receiver
-	// pair). In a cluster, the nodes that configure a carrier of this name
-	// share them: each bind waits for a slot leased from the cluster
+	// pair), over every entry of the account. In a cluster, the nodes that
+	// configure the account share them: each bind waits for a slot leased from the cluster
 	// (cluster.bind_lease_ttl), so that no more than max_binds are bound
 	// whatever each node's binds. Alone, the relay keeps min(binds,
-	// max_binds). 0: no quota.
+	// max_binds); when several of its entries share the account, each of
+	// their binds waits for one of the max_binds slots of the relay's
+	// own. 0: no quota.
 	MaxBinds int `toml:"max_binds"`
 	// AccountTPS is the submit rate the account allows over all its
-	// binds: each bind gets an equal share, and at most tps. With
+	// binds, every entry's: each bind gets an equal share, and at most tps. With
 	// max_binds in a cluster, the share is by the binds the whole cluster
 	// holds, re-split as slots are taken and given back. 0: none.
 	AccountTPS          float64       `toml:"account_tps"`
@@ -174,6 +187,9 @@ func (cc *CarrierConfig) Validate() error {
 		// The store keys receipts by carrier name: a longer one could take none.
 		errs = append(errs, fmt.Errorf("name is %d bytes, over the %d the store keys receipts by", len(cc.Name), message.MaxIndexed))
 	}
+	if len(cc.Account) > message.MaxIndexed {
+		errs = append(errs, fmt.Errorf("account is %d bytes, over the %d the store keys receipts by", len(cc.Account), message.MaxIndexed))
+	}
 	if cc.Addr == "" {
 		errs = append(errs, errors.New("addr is required (host:port, or sim)"))
 	}
@@ -213,6 +229,70 @@ func (cc *CarrierConfig) Validate() error {
 	}
 	if cc.ReceiptClockSkew < 0 || cc.ReceiptClockSkew > time.Hour {
 		errs = append(errs, fmt.Errorf("receipt_clock_skew %v: want 0 to 1h", cc.ReceiptClockSkew))
+	}
+	return errors.Join(errs...)
+}
+
+// AccountName is the carrier account the entry binds: Account, or Name.
+func (cc *CarrierConfig) AccountName() string {
+	if cc.Account != "" {
+		return cc.Account
+	}
+	return cc.Name
+}
+
+// Accounts maps the name of every carrier whose account is not its name
+// to the account (store.Options.Accounts).
+func Accounts(carriers []CarrierConfig) map[string]string {
+	m := map[string]string{}
+	for i := range carriers {
+		if a := carriers[i].AccountName(); a != carriers[i].Name {
+			m[carriers[i].Name] = a
+		}
+	}
+	return m
+}
+
+// ValidateAccounts reports entries that bind one login of one SMSC (the
+// same addr and system_id) under different accounts, whose receipts would
+// be lost on the other's binds, and entries of one account that disagree
+// on what the account is: its quota, its rate or how it writes ids.
+// Simulated carriers (addr "sim") are each their own SMSC.
+func ValidateAccounts(carriers []CarrierConfig) error {
+	var errs []error
+	type login struct{ addr, systemID string }
+	byLogin := map[login]*CarrierConfig{}
+	byAccount := map[string]*CarrierConfig{}
+	for i := range carriers {
+		cc := &carriers[i]
+		if cc.Addr != "sim" {
+			l := login{cc.Addr, cc.SystemID}
+			if o := byLogin[l]; o == nil {
+				byLogin[l] = cc
+			} else if o.AccountName() != cc.AccountName() {
+				errs = append(errs, fmt.Errorf("carriers %q (account %q) and %q (account %q) share system_id %s at %s: give them the same account",
+					o.Name, o.AccountName(), cc.Name, cc.AccountName(), cc.SystemID, cc.Addr))
+			}
+		}
+		o := byAccount[cc.AccountName()]
+		if o == nil {
+			byAccount[cc.AccountName()] = cc
+			continue
+		}
+		for _, d := range [...]struct {
+			key     string
+			one, of any
+		}{
+			{"max_binds", o.MaxBinds, cc.MaxBinds},
+			{"account_tps", o.AccountTPS, cc.AccountTPS},
+			{"resp_ids", o.RespIDs, cc.RespIDs},
+			{"receipt_ids", o.ReceiptIDs, cc.ReceiptIDs},
+		} {
+			if d.one != d.of {
+				errs = append(errs, fmt.Errorf("carriers %q and %q share account %q but not %s (%v and %v): an account has one",
+					o.Name, cc.Name, cc.AccountName(), d.key, d.one, d.of))
+			}
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -20,8 +20,9 @@ import (
 // correlator turns a carrier's deliver_sm into a durable result. It runs on
 // the session's handler workers; the session answers deliver_sm_resp only
 // after it returns nil, so a receipt is on disk before the carrier may
-// forget it. Any bind of the carrier may bring any receipt: the lookup key is
-// (carrier, normalised message id), not the bind.
+// forget it. Any bind of the carrier account may bring any receipt, a bind
+// of another [[carrier]] entry of the account too: the lookup key is
+// (account, normalised message id), not the bind or the entry.
 //
 // It answers each receipt by what can come of it: an error (the carrier
 // sends it again) only when the store failed and a later try may succeed;
@@ -147,7 +148,7 @@ func (r *correlator) read(c *carrier, d *pdu.DeliverSM, arrived time.Time) (read
 	}
 	return read{
 		rc: store.Receipt{
-			Carrier:      c.name,
+			Carrier:      c.account,
 			CarrierMsgID: receipt.Normalize(rc.ID, c.cfg.ReceiptIDs),
 			Delivered:    class == receipt.ClassSuccess,
 			Final:        class != receipt.ClassIntermediate,

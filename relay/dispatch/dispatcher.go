@@ -59,7 +59,8 @@ type Dispatcher struct {
 	set    *metrics.Set
 	dialer Dialer
 	corr   *correlator
-	slots  BindSlots // nil: no relay shares a carrier account with this one
+	slots  BindSlots   // nil: no relay shares a carrier account with this one
+	local  *localSlots // the bind quota of an account several carriers of this relay bind, without slots
 
 	drained atomic.Uint64 // legs that left the backlog: sent, delivered, fallen back or failed
 
@@ -98,6 +99,7 @@ func New(cfg Config, carriers []CarrierConfig, routes []route.Config, kakao Kaka
 	}
 	d := &Dispatcher{
 		st: opts.Store, cfg: cfg, log: opts.Logger, now: opts.Now, set: opts.Metrics, dialer: opts.Dialer, slots: opts.Slots,
+		local:   newLocalSlots(),
 		pending: newFIFO(), later: newDelay(time.Now, time.Hour), // backoffs are relative: monotonic time, not the wall clock
 	}
 	d.door.Store(&opts.Door)

@@ -89,13 +89,15 @@ func (d *Dispatcher) nextFleet(old *fleet, carriers []CarrierConfig, routes []ro
 	for _, cc := range carriers {
 		next.names = append(next.names, cc.Name)
 	}
+	pools := d.pools(carriers)
 	for _, cc := range carriers {
 		pw, err := cc.ResolvePassword()
 		if err != nil {
 			return nil, nil, fmt.Errorf("carrier %q: %w", cc.Name, err)
 		}
+		pool := pools[cc.AccountName()]
 		o := old.byName[cc.Name]
-		if o != nil && o.password == pw && reflect.DeepEqual(o.given, cc) {
+		if o != nil && o.password == pw && reflect.DeepEqual(o.given, cc) && o.pool == pool {
 			next.byName[cc.Name] = o
 			continue
 		}
@@ -104,7 +106,11 @@ func (d *Dispatcher) nextFleet(old *fleet, carriers []CarrierConfig, routes []ro
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := newCarrier(cc, addr, pw, d.slots, d.corr.batch, d.log, d.set)
+		slots := d.slots
+		if pool.local {
+			slots = d.local
+		}
+		c, err := newCarrier(cc, addr, pw, slots, pool, d.corr.batch, d.log, d.set)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -127,6 +133,32 @@ func (d *Dispatcher) nextFleet(old *fleet, carriers []CarrierConfig, routes []ro
 	}
 	slices.Sort(changes)
 	return next, changes, nil
+}
+
+// pools says what the carriers of each account share: with no cluster
+// to lease bind slots from, several carriers of one account with a
+// max_binds take them from this relay's own (localSlots); otherwise
+// account_tps is split over the binds they all keep.
+func (d *Dispatcher) pools(carriers []CarrierConfig) map[string]accountPool {
+	entries := map[string]int{}
+	pools := map[string]accountPool{}
+	for _, cc := range carriers {
+		a := cc.AccountName()
+		entries[a]++
+		p := pools[a]
+		p.binds += cc.Binds
+		pools[a] = p
+	}
+	for _, cc := range carriers {
+		a := cc.AccountName()
+		if p := pools[a]; d.slots == nil && cc.MaxBinds > 0 && entries[a] > 1 {
+			pools[a] = accountPool{local: true}
+		} else if cc.MaxBinds > 0 {
+			p.binds = min(p.binds, cc.MaxBinds)
+			pools[a] = p
+		}
+	}
+	return pools
 }
 
 // startCarrier starts c's workers, as many per bind as its window.

@@ -10,7 +10,7 @@ import (
 
 // BindSlots shares carrier accounts' bind quotas (max_binds) among the
 // relays of a cluster: cluster.Node leases the slots in a bucket every
-// node sees.
+// node sees. An account is a [[carrier]] account (its name by default).
 type BindSlots interface {
 	// AcquireBind blocks until this relay holds one of the max bind slots
 	// of the account, or ctx ends. held ends when the slot is lost: the
@@ -144,11 +144,11 @@ func (d *Dispatcher) holdSlot(c *carrier, i int) {
 		}
 	}
 	for {
-		held, release, err := q.slots.AcquireBind(c.stop, c.name, c.cfg.MaxBinds)
+		held, release, err := q.slots.AcquireBind(c.stop, c.account, c.cfg.MaxBinds)
 		if err != nil {
 			return // stopping
 		}
-		s, err := c.dial(i, c.share(q.slots.BindsHeld(c.name)))
+		s, err := c.dial(i, c.share(q.slots.BindsHeld(c.account)))
 		if err != nil { // the configuration was checked: not expected
 			release()
 			d.log.Error("dispatch: bind on a leased slot", "carrier", c.name, "err", err)
@@ -188,7 +188,7 @@ func (d *Dispatcher) holdSlot(c *carrier, i int) {
 // resplit gives each bind of the carrier its share of account_tps, by
 // the binds the cluster holds now.
 func (c *carrier) resplit() {
-	tps := c.share(c.quota.slots.BindsHeld(c.name))
+	tps := c.share(c.quota.slots.BindsHeld(c.account))
 	for _, s := range c.binds() {
 		s.SetTPS(tps)
 	}
