@@ -41,7 +41,8 @@ type Value struct {
 	esc  bool
 }
 
-// Str returns a String value unescaped (one allocation); other kinds give "".
+// Str returns a String value unescaped (one allocation up to 256 bytes
+// unescaped); other kinds give "".
 func (v Value) Str() string {
 	if v.Kind != String {
 		return ""
@@ -49,7 +50,8 @@ func (v Value) Str() string {
 	if !v.esc && utf8.Valid(v.Raw) {
 		return string(v.Raw)
 	}
-	return string(AppendString(nil, v))
+	var buf [256]byte // on the stack: only the string is allocated
+	return string(AppendString(buf[:0], v))
 }
 
 // Scan calls fn for each top-level member of the object in b, in order,

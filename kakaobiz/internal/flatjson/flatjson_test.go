@@ -77,3 +77,19 @@ func BenchmarkScan(b *testing.B) {
 		_ = Scan(body, func(k []byte, v Value) bool { return true })
 	}
 }
+
+// TestStrEscaped: an escaped string is unescaped in one allocation, the
+// string itself, and one longer than Str's stack buffer comes out whole.
+func TestStrEscaped(t *testing.T) {
+	short := Value{Kind: String, Raw: []byte(`\uce74\uce74\uc624\ud1a1 \uc0ac\uc6a9\uc790`), esc: true}
+	if s := short.Str(); s != "카카오톡 사용자" {
+		t.Fatalf("Str = %q", s)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = short.Str() }); n != 1 {
+		t.Errorf("Str of an escaped string: %v allocations, want 1", n)
+	}
+	long := Value{Kind: String, Raw: []byte(strings.Repeat(`\u00e9x`, 200)), esc: true}
+	if s := long.Str(); s != strings.Repeat("éx", 200) {
+		t.Fatalf("long Str = %q", s)
+	}
+}
