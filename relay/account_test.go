@@ -193,3 +193,45 @@ B
 		})
 	}
 }
+
+// TestReloadAddsEntryToAccount: a reload adds a second entry on carrier
+// a's login with a's name as its account, and routes to it alone. The
+// SMSC sends its receipts on a's bind: they find the new entry's
+// messages, which the store keys under the account from the reload on.
+func TestReloadAddsEntryToAccount(t *testing.T) {
+	h := newHarness(t, withAdmin, func(s *setup) {
+		s.sims["a"].Behavior = smpptest.Behavior{ReceiptsElsewhere: true}
+		delete(s.sims, "b")
+		s.cfg.Carriers = s.cfg.Carriers[:1]
+		s.cfg.Carriers[0].Binds = 1
+		s.cfg.Routes = []route.Config{{Carriers: []route.Weighted{{Name: "a", Weight: 1}}}}
+	})
+	var next *Config
+	h.reloadWith(&next)
+	next = h.cloneConfig()
+	a2 := next.Carriers[0]
+	a2.Name, a2.Account = "a2", "a"
+	next.Carriers = append(next.Carriers, a2)
+	next.Routes = []route.Config{{Carriers: []route.Weighted{{Name: "a2", Weight: 1}}}}
+	if code, body := h.adminCall("POST", "/api/v1/reload", ""); code != 200 || !strings.Contains(body, "carrier a2 added") {
+		t.Fatalf("reload: %d %s", code, body)
+	}
+	h.waitFor("a2 bound", func() bool { now, _ := h.sims["a"].OpenSockets("relay"); return now == 2 })
+	u := h.connect("shop")
+	for i := range 10 {
+		r := h.submit(u, sms(fmt.Sprintf("added-%d", i), "안녕하세요"))
+		if r.Status != upstreampb.Status_OK {
+			t.Fatal(r)
+		}
+		if rep := h.waitReport(u, r.MessageId); rep.State != upstreampb.FinalState_DELIVERED {
+			t.Fatalf("%s: %v", r.MessageId, rep)
+		}
+		id, err := message.ParseID(r.MessageId)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := h.d.Store().Get(id); m == nil || m.Carrier != "a2" {
+			t.Fatalf("message %s went out on %v", id, m)
+		}
+	}
+}
