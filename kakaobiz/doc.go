@@ -104,8 +104,8 @@
 // that queue until their context ends. A context is checked before each
 // exchange and bounds its timeout, but an exchange in progress runs to its
 // answer or RequestTimeout. Answers are decoded without reflection
-// (internal/flatjson: as fast as valyala/fastjson on these answers and
-// stricter, measured in bench/README.md); bodies are copied out of
-// fasthttp's buffers before they are released. Request text limits: 1,000 characters, 400 for an
+// (internal/flatjson: stricter than valyala/fastjson, and faster on
+// these answers but for raw non-ASCII text, measured in bench/README.md);
+// bodies are copied out of fasthttp's buffers before they are released. Request text limits: 1,000 characters, 400 for an
 // image FriendTalk.
 package kakaobiz
