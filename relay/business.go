@@ -136,6 +136,18 @@ func (a checkedAccepter) Accept(ctx context.Context, m *message.Message) (messag
 	return a.in.AcceptChecked(ctx, m)
 }
 
+// AcceptAll takes an event's messages in one batch: one synced write and,
+// on a cluster node, their client references claimed at once.
+func (a checkedAccepter) AcceptAll(ctx context.Context, ms []*message.Message) ([]message.ID, []bool, []error) {
+	out := make([]intake.Result, len(ms))
+	a.in.AcceptCheckedBatch(ctx, ms, out)
+	ids, dups, errs := make([]message.ID, len(ms)), make([]bool, len(ms)), make([]error, len(ms))
+	for i, r := range out {
+		ids[i], dups[i], errs[i] = r.ID, r.Duplicate, r.Err
+	}
+	return ids, dups, errs
+}
+
 // PaymentEvent answers a payment event: only a payment source (the payment
 // system) may push one, and only for a subscribed MID.
 func (in *upstreamIngress) PaymentEvent(ctx context.Context, s upstream.Session, ev *upstreampb.PaymentEvent) *upstreampb.PaymentEventResp {

@@ -216,7 +216,7 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 	}
 	var settles []func(message.ID)
 	if in.o.Refs != nil && len(msgs) > 0 {
-		msgs, slot, settles = in.claimRefs(ctx, customerID, msgs, slot, out)
+		msgs, slot, settles = in.claimRefs(ctx, msgs, slot, out)
 	}
 	if len(msgs) == 0 {
 		return
@@ -280,46 +280,73 @@ func (in *Intake) earlier(customerID, ref string, r *Result) bool {
 	return true
 }
 
-// AcceptChecked stores one message that already passed the door (payment
-// events, which the payment package expands and checks) and hands a new
-// one to dispatch. On a cluster node its client reference is claimed
-// across the nodes first, as Accept claims a submit's: a message another
-// node accepted under it is answered with that node's id as a duplicate,
-// and one the cluster cannot vouch for now (no quorum, another node
-// storing it) is an ErrUnavailable error, to send again later. A message
-// this node's store holds is answered from the store, with no round trip.
+// AcceptChecked stores one message that already passed the door, as
+// AcceptCheckedBatch does, and returns its id, whether it was a duplicate,
+// or the error of its Result.
 func (in *Intake) AcceptChecked(ctx context.Context, m *message.Message) (message.ID, bool, error) {
-	c := *m
-	var settle func(message.ID)
-	if in.o.Refs != nil {
-		var other message.ID
-		var err error
-		if other, settle, err = in.claimRef(ctx, &c); err != nil || other != 0 {
-			return other, other != 0, err
+	var out [1]Result
+	in.AcceptCheckedBatch(ctx, []*message.Message{m}, out[:])
+	return out[0].ID, out[0].Duplicate, out[0].Err
+}
+
+// AcceptCheckedBatch stores messages that already passed the door (a
+// payment event's, which the payment package expands and checks) in one
+// synced batch, hands the new ones to dispatch and writes each answer to
+// out[i] (len(out) == len(ms)): an id, new or Duplicate, or Err. The
+// messages are not modified.
+//
+// On a cluster node their client references are claimed across the nodes
+// first, all at once, as Accept claims a batch of submits': a message
+// another node accepted under its reference is answered with that node's
+// id as a duplicate, and one the cluster cannot vouch for now (no quorum,
+// another node storing it) gets ErrUnavailable, to send again later. A
+// message this node's store holds is answered by the store, with no round
+// trip. Payment events are few and time-critical: the backlog bound does
+// not apply.
+func (in *Intake) AcceptCheckedBatch(ctx context.Context, ms []*message.Message, out []Result) {
+	now := in.o.Now()
+	msgs := make([]*message.Message, len(ms))
+	slot := make([]int, len(ms))
+	for i, m := range ms {
+		c := *m
+		if c.AcceptedAt.IsZero() {
+			c.AcceptedAt = now // the deadline runs from here
 		}
+		msgs[i], slot[i], out[i] = &c, i, Result{}
 	}
+	var settles []func(message.ID)
+	if in.o.Refs != nil && len(msgs) > 0 {
+		msgs, slot, settles = in.claimRefs(ctx, msgs, slot, out)
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	acc := make([]store.Accepted, len(msgs))
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), acceptTimeout) // as in Accept
-	defer cancel()
-	if c.AcceptedAt.IsZero() {
-		c.AcceptedAt = in.o.Now() // the deadline runs from here
-	}
-	id, dup, err := in.o.Store.Accept(actx, &c)
-	if settle != nil {
+	_ = in.o.Store.AcceptBatch(actx, msgs, acc)                                    // per-message errors are in acc
+	cancel()
+	if settles != nil {
 		// Before the answer, as in Accept: once the event is answered,
 		// every node answers it again with the same ids.
-		if err != nil {
-			settle(0)
-		} else {
-			settle(id)
+		settleRefs(settles, acc)
+	}
+	fresh := msgs[:0]
+	for j, a := range acc {
+		r := &out[slot[j]]
+		if a.Err != nil {
+			r.Err, r.RetryAfter = fmt.Errorf("%w: %w", ErrUnavailable, a.Err), time.Second
+			continue
+		}
+		r.ID, r.Duplicate = a.ID, a.Dup
+		if a.Dup {
+			continue
+		}
+		m := msgs[j]
+		m.ID, m.State = a.ID, message.StateAccepted
+		in.accepted[m.Product].Inc()
+		if m.NotBefore.IsZero() { // else the store holds it until its time
+			fresh = append(fresh, m)
 		}
 	}
-	if err != nil || dup {
-		return id, dup, err
-	}
-	c.ID, c.State = id, message.StateAccepted
-	in.accepted[c.Product].Inc()
-	if c.NotBefore.IsZero() { // else the store holds it until its time
-		in.o.Enqueue(&c)
-	}
-	return id, dup, nil
+	in.o.Enqueue(fresh...)
 }

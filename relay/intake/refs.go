@@ -29,7 +29,7 @@ type Refs interface {
 // answering a retryable error. It returns the settle functions of the
 // messages kept, by index in the returned msgs (nil: no reference).
 // Claims of one batch go out at once: each is a replicated round trip.
-func (in *Intake) claimRefs(ctx context.Context, customerID string, msgs []*message.Message, slot []int, out []Result) ([]*message.Message, []int, []func(message.ID)) {
+func (in *Intake) claimRefs(ctx context.Context, msgs []*message.Message, slot []int, out []Result) ([]*message.Message, []int, []func(message.ID)) {
 	if err := in.o.Refs.CheckNumber(); err != nil {
 		for _, i := range slot {
 			in.storeUnavailable.Inc()
@@ -48,13 +48,13 @@ func (in *Intake) claimRefs(ctx context.Context, customerID string, msgs []*mess
 		if m.ClientRef == "" {
 			continue
 		}
-		if p, err := in.o.Store.ByClientRef(customerID, m.ClientRef); err == nil && p != nil {
+		if p, err := in.o.Store.ByClientRef(m.Customer, m.ClientRef); err == nil && p != nil {
 			// Accepted here before: the store answers it, no round trip.
 			continue
 		}
 		wg.Go(func() {
 			c := &claims[j]
-			c.other, c.settle, c.err = in.o.Refs.ClaimRef(ctx, customerID, m.ClientRef)
+			c.other, c.settle, c.err = in.o.Refs.ClaimRef(ctx, m.Customer, m.ClientRef)
 		})
 	}
 	wg.Wait()
@@ -81,27 +81,6 @@ func (in *Intake) claimRefs(ctx context.Context, customerID string, msgs []*mess
 		}
 	}
 	return kept, keptSlot, settles
-}
-
-// claimRef is claimRefs for one message that passed the door already
-// (AcceptChecked): it returns the id another node accepted m under, or
-// settle (nil: m has no reference, or this node's store has it and
-// answers it), or an ErrUnavailable error.
-func (in *Intake) claimRef(ctx context.Context, m *message.Message) (other message.ID, settle func(message.ID), err error) {
-	if err := in.o.Refs.CheckNumber(); err != nil {
-		return 0, nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	if m.ClientRef == "" {
-		return 0, nil, nil
-	}
-	if p, err := in.o.Store.ByClientRef(m.Customer, m.ClientRef); err == nil && p != nil {
-		return 0, nil, nil // accepted here before: the store answers it
-	}
-	other, settle, err = in.o.Refs.ClaimRef(ctx, m.Customer, m.ClientRef)
-	if err != nil {
-		return 0, nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	return other, settle, nil
 }
 
 // settleRefs tells the cluster under which id each claimed reference was

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
@@ -452,5 +454,57 @@ func TestOutOfSchemaEnumsRefused(t *testing.T) {
 		if r := sub.Answer(context.Background(), pe); r.Status != upstreampb.Status_INVALID_REQUEST {
 			t.Errorf("kind %d method %d: %v, want INVALID_REQUEST", pe.Kind, pe.Method, r)
 		}
+	}
+}
+
+// batchStore is a fakeStore that takes an event's messages at once, as the
+// relay's accept path does.
+type batchStore struct {
+	fakeStore
+	batches []int
+}
+
+func (b *batchStore) AcceptAll(ctx context.Context, ms []*message.Message) ([]message.ID, []bool, []error) {
+	b.batches = append(b.batches, len(ms))
+	ids, dups, errs := make([]message.ID, len(ms)), make([]bool, len(ms)), make([]error, len(ms))
+	for i, m := range ms {
+		ids[i], dups[i], errs[i] = b.Accept(ctx, m)
+	}
+	return ids, dups, errs
+}
+
+// TestSubmitInOneBatch: an event's messages reach a BatchAccepter in one
+// call (on a cluster node: their references claimed at once); a refusal
+// at the door still accepts the messages before it, and the event sent
+// again finds them as duplicates.
+func TestSubmitInOneBatch(t *testing.T) {
+	reg, err := NewRegistry([]Subscription{sample(t)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &batchStore{fakeStore: fakeStore{refs: map[string]message.ID{}}}
+	refuseThird := true
+	n := 0
+	sub := &Submitter{Registry: reg, Store: st, Check: func(*message.Message) error {
+		n++
+		if refuseThird && n == 3 {
+			return &door.Refusal{Rule: "CUSTOMER_SUSPENDED", Reason: "suspended"}
+		}
+		return nil
+	}}
+	ctx := context.Background()
+	ev := event(KindApproval, MethodCard)
+	ids, dup, err := sub.Submit(ctx, ev)
+	var refusal *door.Refusal
+	if !errors.As(err, &refusal) || dup || len(ids) != 2 || !slices.Equal(st.batches, []int{2}) {
+		t.Fatalf("third refused: ids %v dup %v err %v batches %v, want the first two in one batch", ids, dup, err, st.batches)
+	}
+	refuseThird, n = false, 0
+	again, dup, err := sub.Submit(ctx, ev)
+	if err != nil || dup || len(again) != 3 || !slices.Equal(again[:2], ids) || !slices.Equal(st.batches, []int{2, 3}) {
+		t.Fatalf("sent again: ids %v dup %v err %v batches %v, want the first two ids and a new one in one batch", again, dup, err, st.batches)
+	}
+	if _, dup, err := sub.Submit(ctx, ev); err != nil || !dup {
+		t.Fatalf("a third time: dup %v err %v", dup, err)
 	}
 }

@@ -17,14 +17,23 @@ type Accepter interface {
 	Accept(ctx context.Context, m *message.Message) (id message.ID, dup bool, err error)
 }
 
+// BatchAccepter is an Accepter that also stores an event's messages at
+// once: one synced write, and on a cluster node their client references
+// claimed across the nodes at once (relay/intake). It answers each message
+// with an id, whether it existed already, or an error.
+type BatchAccepter interface {
+	Accepter
+	AcceptAll(ctx context.Context, ms []*message.Message) (ids []message.ID, dups []bool, errs []error)
+}
+
 // Submitter expands events and hands the messages to the store.
 type Submitter struct {
 	Registry *Registry
 	Store    Accepter
 	// Check, if set, is the door check each message must pass before it is
 	// stored (suspension, products, lengths). A refusal fails the event;
-	// messages accepted before it stay accepted, and a retry of the event
-	// finds them as duplicates.
+	// the messages before it in the event's order are still accepted, and
+	// a retry of the event finds them as duplicates.
 	Check func(*message.Message) error
 	// Sources are the customers that may push payment events: the payment
 	// systems (config payment_source). A merchant never may, not even for
@@ -47,30 +56,57 @@ func (s *Submitter) AnswerFrom(ctx context.Context, from string, pe *upstreampb.
 	return s.Answer(ctx, pe)
 }
 
-// Submit expands ev and accepts its messages in order. It returns the
-// message ids, and dup set when every message already existed: the event
-// was seen before. An event that asks for no message returns no ids.
+// Submit expands ev and accepts its messages: at once when Store is a
+// BatchAccepter, otherwise one after the other. It returns the message ids,
+// and dup set when every message already existed: the event was seen
+// before. An event that asks for no message returns no ids. The messages
+// are checked in order first; those before a refusal are accepted, and the
+// refusal is returned.
 func (s *Submitter) Submit(ctx context.Context, ev Event) (ids []message.ID, dup bool, err error) {
 	msgs, err := s.Registry.Expand(ev)
 	if err != nil {
 		return nil, false, err
 	}
-	dups := 0
+	checked, refused := len(msgs), error(nil)
 	for i := range msgs {
-		m := &msgs[i]
-		if s.Check != nil {
-			if err := s.Check(m); err != nil {
-				return ids, false, fmt.Errorf("payment: event %s to %s: %w", ev.ID, m.Recipient, err)
+		if s.Check == nil {
+			break
+		}
+		if err := s.Check(&msgs[i]); err != nil {
+			checked, refused = i, fmt.Errorf("payment: event %s to %s: %w", ev.ID, msgs[i].Recipient, err)
+			break
+		}
+	}
+	dups := 0
+	if ba, ok := s.Store.(BatchAccepter); ok && checked > 0 {
+		ms := make([]*message.Message, checked)
+		for i := range ms {
+			ms[i] = &msgs[i]
+		}
+		got, ds, errs := ba.AcceptAll(ctx, ms)
+		for i := range ms {
+			if errs[i] != nil {
+				return ids, false, storeErr{fmt.Errorf("payment: event %s: storing: %w", ev.ID, errs[i])}
 			}
+			if ds[i] {
+				dups++
+			}
+			ids = append(ids, got[i])
 		}
-		id, d, err := s.Store.Accept(ctx, m)
-		if err != nil {
-			return ids, false, storeErr{fmt.Errorf("payment: event %s: storing: %w", ev.ID, err)}
+	} else {
+		for i := range checked {
+			id, d, err := s.Store.Accept(ctx, &msgs[i])
+			if err != nil {
+				return ids, false, storeErr{fmt.Errorf("payment: event %s: storing: %w", ev.ID, err)}
+			}
+			if d {
+				dups++
+			}
+			ids = append(ids, id)
 		}
-		if d {
-			dups++
-		}
-		ids = append(ids, id)
+	}
+	if refused != nil {
+		return ids, false, refused
 	}
 	return ids, len(msgs) > 0 && dups == len(msgs), nil
 }
