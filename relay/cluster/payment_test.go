@@ -109,7 +109,7 @@ func postUntilAnswered(ctx context.Context, t *testing.T, c *client.Client, ev *
 // it spreads its connections) makes its messages once; every repeat is
 // answered as the duplicate a repeat on one node gets, with the first
 // message ids. One new event posted to the three nodes at once makes its
-// messages once too.
+// messages once too, and every node answers it with the same ids.
 func paymentEventsAcrossNodes(w *world) {
 	t := w.t
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -163,8 +163,12 @@ func paymentEventsAcrossNodes(w *world) {
 				t.Errorf("%s on three nodes at once: node %d answered ids %v, node 1 %v", ev, i+1, a.MessageIds, answers[0].MessageIds)
 			}
 		}
-		if fresh != 1 {
-			t.Errorf("%s on three nodes at once: %d answers not duplicates, want 1", ev, fresh)
+		// Usually one answer is new and two are duplicates. The nodes may
+		// also split the event's messages, each storing the one it claimed
+		// first and answering STORE_UNAVAILABLE for the other: then every
+		// answer that follows is a duplicate.
+		if fresh > 1 {
+			t.Errorf("%s on three nodes at once: %d answers not duplicates, want at most 1", ev, fresh)
 		}
 	}
 	if got := w.accepted() - accepted; got != 2+3*2 {
