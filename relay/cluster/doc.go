@@ -96,10 +96,14 @@
 //
 // Payment events take the same claim. Each message of an event carries a
 // client reference derived from the event id (relay/payment.ClientRef), and
-// the accept path payment events take (intake.Intake.AcceptChecked) claims
-// it like a submit's: an event the payment system sends again on another
-// node is answered OK, duplicate, with the first node's message ids, and
-// no second notice is sent or billed.
+// the accept path payment events take (intake.Intake.AcceptCheckedBatch)
+// claims an event's references at once, like a batch of submits': an event
+// the payment system sends again on another node is answered OK,
+// duplicate, with the first node's message ids, and no second notice is
+// sent or billed. Two nodes racing one event may each claim one of its
+// messages first; each stores that one and answers STORE_UNAVAILABLE, and
+// the event sent again is answered as a duplicate with the same ids
+// everywhere.
 //
 // Without a quorum the bucket cannot answer, and a node cannot tell a
 // resubmission from a new message. For money-related notices a duplicate
