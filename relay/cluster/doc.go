@@ -92,7 +92,11 @@
 // duplicate, storing nothing. A resubmission that finds a claim with no id
 // (its node is storing it now, or stopped in between) is answered with a
 // temporary error; when it comes back to the claiming node, that node's
-// store answers it and the id is written.
+// store answers it and writes the id to the claim (Node.KeepRef), or
+// creates the entry if the bucket has none (a reference accepted before
+// the node joined, or whose entry expired). A claim whose node is lost for
+// good stays pending until its TTL: a resubmission elsewhere is refused,
+// never sent twice.
 //
 // Payment events take the same claim. Each message of an event carries a
 // client reference derived from the event id (relay/payment.ClientRef), and
@@ -112,7 +116,8 @@
 // ESME_RMSGQFUL over SMPP) until the quorum returns, and every payment
 // event with STORE_UNAVAILABLE; submits without a client_ref are still
 // accepted. A resubmission, or a payment event sent again, to the node that
-// accepted it is answered by its store, with no round trip. Cost: two
+// accepted it is answered by its store, with no claim: one read of the
+// entry, and a write only if its claim was left pending. Cost: two
 // replicated writes per new message with a client_ref, so per message of a
 // payment event (bench/README.md).
 //

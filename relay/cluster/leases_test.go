@@ -25,13 +25,19 @@ func (noReceipts) ApplyReceipt(context.Context, store.Receipt) (store.Outcome, e
 // restarted node's writes on the other servers (TestShared failed).
 func openNodes(t *testing.T, n int, ttl time.Duration) []*cluster.Node {
 	t.Helper()
+	return openNamed(t, "lease", n, ttl)
+}
+
+// openNamed is openNodes with the nodes named prefix1, prefix2….
+func openNamed(t *testing.T, prefix string, n int, ttl time.Duration) []*cluster.Node {
+	t.Helper()
 	var routes []string
 	for range n {
 		routes = append(routes, fixedFreeAddr(t))
 	}
 	var nodes []*cluster.Node
 	for i := range n {
-		cfg := cluster.Config{Node: fmt.Sprintf("lease%d", i+1), NodeNumber: i + 1, BindLeaseTTL: ttl, Replicas: n}
+		cfg := cluster.Config{Node: fmt.Sprintf("%s%d", prefix, i+1), NodeNumber: i + 1, BindLeaseTTL: ttl, Replicas: n}
 		cfg.Embed.Listen = "127.0.0.1:0"
 		cfg.Embed.ClusterListen = routes[i]
 		cfg.Embed.Routes = routes

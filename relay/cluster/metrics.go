@@ -20,7 +20,7 @@ var MetricHelp = map[string]string{
 	"relay_cluster_receipts_read_total":          "Receipts this node read from the stream, by what its store did with them.",
 	"relay_cluster_receipts_unreadable_total":    "Messages of the receipt stream no node can read; dropped.",
 	"relay_cluster_apply_errors_total":           "Receipts of the stream this node's store could not write; read again.",
-	"relay_cluster_refs_total":                   "Submits with a client_ref, and messages of payment events, checked in the RELAY_REFS bucket, by result: claimed (new here), own (claimed here before), elsewhere (answered with another node's id), pending (another node is storing it: retry), unavailable (no quorum: retry).",
+	"relay_cluster_refs_total":                   "Submits with a client_ref, and messages of payment events, checked in the RELAY_REFS bucket, by result: claimed (new here), own (claimed here before), elsewhere (answered with another node's id), pending (another node is storing it: retry), unavailable (no quorum: retry), kept (a resubmission this node's store answered wrote its id to a claim left pending, or to a missing entry).",
 	"relay_cluster_bind_slots_held":              "Carrier bind slots this node holds (max_binds quotas).",
 	"relay_cluster_bind_slots_taken_total":       "Carrier bind slots this node took.",
 	"relay_cluster_bind_slots_lost_total":        "Carrier bind slots this node lost (not renewed in time, or another node's now) and unbound.",
@@ -39,7 +39,7 @@ type nodeMetrics struct {
 }
 
 type refMetrics struct {
-	claimed, own, elsewhere, pending, unavailable, settleErrors *metrics.Counter
+	claimed, own, elsewhere, pending, unavailable, kept, settleErrors *metrics.Counter
 }
 
 var outcomes = []store.Outcome{store.OutcomeApplied, store.OutcomeDuplicate,
@@ -71,6 +71,7 @@ func newNodeMetrics(set *metrics.Set, n *Node) *nodeMetrics {
 			elsewhere:    set.NewCounter(`relay_cluster_refs_total{result="elsewhere"}`),
 			pending:      set.NewCounter(`relay_cluster_refs_total{result="pending"}`),
 			unavailable:  set.NewCounter(`relay_cluster_refs_total{result="unavailable"}`),
+			kept:         set.NewCounter(`relay_cluster_refs_total{result="kept"}`),
 			settleErrors: set.NewCounter(`relay_cluster_ref_settle_errors_total`),
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -153,6 +154,58 @@ func (n *Node) settler(kv jetstream.KeyValue, key string, rev uint64) func(messa
 			// ErrKeyExists here is a revision mismatch: a copy of the same
 			// submit in the same batch settled it first.
 			n.m.refs.settleErrors.Inc()
+		}
+	}
+}
+
+// KeepRef makes the bucket say what this node's store says: the
+// customer's reference was accepted here under id. It is called when the
+// store answers a resubmission, which takes no claim. It writes the id to
+// a claim of this node left pending (the settle failed, or the node
+// stopped between its store and the settle), and creates the entry if the
+// bucket has none (accepted before the node joined a cluster, or expired);
+// until then every other node answers the reference "send again later", or
+// could take it anew. An entry of another node, or one that holds an id
+// already, is left as it is. Errors are counted, not returned: the store
+// has answered the client, and the next resubmission here tries again.
+func (n *Node) KeepRef(ctx context.Context, customer, ref string, id message.ID) {
+	kvp := n.refs.kv.Load()
+	if kvp == nil || id == 0 {
+		return
+	}
+	kv := *kvp
+	key := refKey(customer, ref)
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
+	defer cancel()
+	b, _ := json.Marshal(refEntry{Node: n.cfg.Node, ID: id.String()})
+	// A read may come from a replica a moment behind: a write made on what
+	// it saw fails (the key exists, or its revision moved on) and the
+	// entry is read again.
+	for attempt := 1; ; attempt++ {
+		e, err := kv.Get(ctx, key)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			_, err = kv.Create(ctx, key, b)
+		case err == nil:
+			var v refEntry
+			if json.Unmarshal(e.Value(), &v) != nil || v.Node != n.cfg.Node || v.ID != "" {
+				return // another node's, or settled
+			}
+			_, err = kv.Update(ctx, key, b, e.Revision())
+		}
+		if err == nil {
+			n.m.refs.kept.Inc()
+			return
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) || attempt == 5 {
+			n.m.refs.settleErrors.Inc()
+			return
+		}
+		select {
+		case <-ctx.Done():
+			n.m.refs.settleErrors.Inc()
+			return
+		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
 		}
 	}
 }

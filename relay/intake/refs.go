@@ -21,6 +21,11 @@ type Refs interface {
 	// under, or settle, to call with the id the store answered (0: not
 	// stored); an error means not accepted, send again later.
 	ClaimRef(ctx context.Context, customer, ref string) (other message.ID, settle func(message.ID), err error)
+	// KeepRef tells the cluster that this node's store holds (customer,
+	// ref) under id, when the store answers a resubmission: a claim this
+	// node left unsettled (a stop between its store and its settle) is
+	// settled then. Best effort; the store has answered.
+	KeepRef(ctx context.Context, customer, ref string, id message.ID)
 }
 
 // claimRefs runs before the store: it drops from msgs (and slot) every
@@ -49,7 +54,9 @@ func (in *Intake) claimRefs(ctx context.Context, msgs []*message.Message, slot [
 			continue
 		}
 		if p, err := in.o.Store.ByClientRef(m.Customer, m.ClientRef); err == nil && p != nil {
-			// Accepted here before: the store answers it, no round trip.
+			// Accepted here before: the store answers it, no claim. The
+			// bucket hears of it too, beside the claims of the batch.
+			wg.Go(func() { in.o.Refs.KeepRef(ctx, m.Customer, m.ClientRef, p.ID) })
 			continue
 		}
 		wg.Go(func() {

@@ -21,6 +21,7 @@ type fakeRefs struct {
 	claims   int
 	settled  map[string]message.ID
 	settling int
+	kept     map[string]message.ID // told by KeepRef
 }
 
 func (f *fakeRefs) CheckNumber() error { return f.number }
@@ -41,6 +42,15 @@ func (f *fakeRefs) ClaimRef(_ context.Context, _, ref string) (message.ID, func(
 		f.settling++
 		f.settled[ref] = id
 	}, nil
+}
+
+func (f *fakeRefs) KeepRef(_ context.Context, _, ref string, id message.ID) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.kept == nil {
+		f.kept = map[string]message.ID{}
+	}
+	f.kept[ref] = id
 }
 
 // TestAcceptCheckedClaimsRef: a message that passed the door (a payment
@@ -100,6 +110,12 @@ func TestAcceptCheckedClaimsRef(t *testing.T) {
 	}
 	if refs.claims != claims || refs.settling != 1 {
 		t.Errorf("new again made %d claims and %d settles, want none: the store answers it", refs.claims-claims, refs.settling-1)
+	}
+	// The store's answer goes to the bucket too, in case this node's
+	// settle never reached it (a stop in between): other nodes then
+	// answer the reference as well.
+	if refs.kept["new"] != id {
+		t.Errorf("new again: the bucket was told %v, want %v", refs.kept["new"], id)
 	}
 	if len(enqueued) != 1 || enqueued[0] != id {
 		t.Errorf("dispatch got %v, want only %v", enqueued, id)

@@ -1,0 +1,66 @@
+package cluster_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/msgrelay/relay/relay/cluster"
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// TestKeepRefSettlesAPendingClaim: a node that stored a message under a
+// client_ref and stopped before writing its id to the bucket (or failed
+// to) leaves the claim pending, and every other node answers a
+// resubmission "send again later". When the reference comes back to the
+// node, its store answers it, and KeepRef writes the id: from then on
+// every node answers the resubmission as a duplicate with that id.
+func TestKeepRefSettlesAPendingClaim(t *testing.T) {
+	nodes := openNamed(t, "refs", 3, 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	waitFor(t, "every node's stream and buckets", time.Minute, func() bool {
+		return nodes[0].Ready() && nodes[1].Ready() && nodes[2].Ready()
+	})
+	_, settle, err := nodes[0].ClaimRef(ctx, "shop", "order-1")
+	if err != nil || settle == nil {
+		t.Fatalf("a new reference: settle %v, err %v", settle != nil, err)
+	}
+	// The node stores the message as 0x4201 and stops before settle.
+	const id = message.ID(0x4201)
+	if _, _, err := nodes[1].ClaimRef(ctx, "shop", "order-1"); !errors.Is(err, cluster.ErrRefPending) {
+		t.Fatalf("another node on a pending claim: %v, want ErrRefPending", err)
+	}
+
+	// Another node's KeepRef changes nothing: the claim is not its own.
+	nodes[1].KeepRef(ctx, "shop", "order-1", 0x9999)
+	if _, _, err := nodes[2].ClaimRef(ctx, "shop", "order-1"); !errors.Is(err, cluster.ErrRefPending) {
+		t.Fatalf("after another node's KeepRef: %v, want ErrRefPending", err)
+	}
+
+	// A node reads the bucket from any replica, which may be a moment
+	// behind a write: until it catches up it answers "pending" (or, on a
+	// busy machine, "unavailable": its read timed out).
+	answers := func(n *cluster.Node, ref string, want message.ID) func() bool {
+		return func() bool {
+			other, s, err := n.ClaimRef(ctx, "shop", ref)
+			retry := errors.Is(err, cluster.ErrRefPending) || errors.Is(err, cluster.ErrRefsUnavailable)
+			if err != nil && !retry || s != nil || other != 0 && other != want {
+				t.Fatalf("%s: other %v, settle %v, err %v; want %v as a duplicate", ref, other, s != nil, err, want)
+			}
+			return other == want
+		}
+	}
+	nodes[0].KeepRef(ctx, "shop", "order-1", id)
+	for _, n := range nodes[1:] {
+		waitFor(t, "order-1 answered with its id", 30*time.Second, answers(n, "order-1", id))
+	}
+	// Settled already: KeepRef again changes nothing. A reference the
+	// bucket does not hold (accepted before the node joined a cluster, or
+	// its entry expired) is written, so that no other node takes it anew.
+	nodes[0].KeepRef(ctx, "shop", "order-1", id)
+	nodes[0].KeepRef(ctx, "shop", "before-the-cluster", 0x4202)
+	waitFor(t, "a reference kept before the cluster answered with its id", 30*time.Second, answers(nodes[1], "before-the-cluster", 0x4202))
+	waitFor(t, "order-1 still answered with its id", 30*time.Second, answers(nodes[2], "order-1", id))
+}
