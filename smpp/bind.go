@@ -98,13 +98,23 @@ func (b *bind) setConn(c *conn) {
 }
 
 // dropConn unpublishes c, if it is still the bind's conn, the moment it
-// dies, so that no request is handed to a dead socket.
+// dies, so that no request is handed to a dead socket. The error that
+// killed it becomes the bind's reason in the same step: a status read
+// before serve notes the drop shows why the bind is down, not
+// "connecting".
 func (b *bind) dropConn(c *conn) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.mu.cur == c {
-		b.mu.cur = nil
-		b.mu.bound = make(chan struct{})
+	if b.mu.cur != c {
+		return
+	}
+	b.mu.cur = nil
+	b.mu.bound = make(chan struct{})
+	c.mu.Lock()
+	why := c.mu.err
+	c.mu.Unlock()
+	if why != nil {
+		b.mu.lastErr, b.mu.since = why, time.Now()
 	}
 }
 
