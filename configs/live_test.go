@@ -51,13 +51,15 @@ func devRelay(t *testing.T) *relay.Daemon {
 // port, so the test runs beside a dev relay, or another package's test of
 // the same file: each gets a port of its own. The dev webhook receiver
 // needs a known address (customers' report_url names it), so it gets a
-// free one, and the report URLs follow it.
+// free one below the ephemeral range (a port from that range, free when
+// looked at, can be taken by any other process's outgoing connection
+// before the relay listens on it), and the report URLs follow it.
 func movePorts(t *testing.T, cfg *relay.Config) {
 	t.Helper()
 	cfg.Upstream.Listen, cfg.OpsListen, cfg.Admin.Listen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.SMPPServer.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0"
 	if old := cfg.Webhook.DevReceiver; old != "" {
-		cfg.Webhook.DevReceiver = freeAddr(t)
+		cfg.Webhook.DevReceiver = fixedFreeAddr(t)
 		for i := range cfg.Customers {
 			cfg.Customers[i].ReportURL = strings.Replace(cfg.Customers[i].ReportURL, old, cfg.Webhook.DevReceiver, 1)
 		}
