@@ -34,16 +34,8 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time, limit int) ([]mess
 // before due, closed with final time now: a scan that runs every period
 // passes due = now + period, so no message is final after its deadline.
 func (s *Store) ExpireBefore(ctx context.Context, due, now time.Time, limit int) ([]message.ID, error) {
-	upper := binary.BigEndian.AppendUint64([]byte{tDue}, uint64(due.UnixMilli())+1)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tDue}, UpperBound: upper})
-	if err != nil {
-		return nil, err
-	}
-	var keys [][]byte
-	for ok := it.First(); ok && len(keys) < limit; ok = it.Next() {
-		keys = append(keys, append([]byte(nil), it.Key()...))
-	}
-	if err := it.Close(); err != nil || len(keys) == 0 {
+	keys, err := s.keysUntil(tDue, due, limit)
+	if err != nil || len(keys) == 0 {
 		return nil, err
 	}
 	var expired []message.ID
@@ -88,4 +80,20 @@ func (s *Store) ExpireBefore(ctx context.Context, due, now time.Time, limit int)
 	}
 	s.m.expired.Add(len(expired))
 	return expired, nil
+}
+
+// keysUntil returns up to limit keys of a time-keyed table (the table
+// byte, then Unix milliseconds big-endian), oldest first, whose time is at
+// or before t.
+func (s *Store) keysUntil(table byte, t time.Time, limit int) ([][]byte, error) {
+	upper := binary.BigEndian.AppendUint64([]byte{table}, uint64(t.UnixMilli())+1)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{table}, UpperBound: upper})
+	if err != nil {
+		return nil, err
+	}
+	var keys [][]byte
+	for ok := it.First(); ok && len(keys) < limit; ok = it.Next() {
+		keys = append(keys, append([]byte(nil), it.Key()...))
+	}
+	return keys, it.Close()
 }

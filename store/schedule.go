@@ -52,16 +52,8 @@ func (s *Store) countScheduled() error {
 // taken but never sent (a crash before its first send) is scheduled again
 // by Recover, already due.
 func (s *Store) TakeScheduled(ctx context.Context, now time.Time, limit int) ([]*message.Message, error) {
-	upper := binary.BigEndian.AppendUint64([]byte{tSched}, uint64(now.UnixMilli())+1)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tSched}, UpperBound: upper})
-	if err != nil {
-		return nil, err
-	}
-	var keys [][]byte
-	for ok := it.First(); ok && len(keys) < limit; ok = it.Next() {
-		keys = append(keys, append([]byte(nil), it.Key()...))
-	}
-	if err := it.Close(); err != nil || len(keys) == 0 {
+	keys, err := s.keysUntil(tSched, now, limit)
+	if err != nil || len(keys) == 0 {
 		return nil, err
 	}
 	var out []*message.Message
