@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +12,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay"
+	"github.com/msgrelay/relay/relay/loopback"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
 
@@ -88,38 +86,11 @@ func moveClusterPorts(t *testing.T, cfgs []*relay.Config) {
 	t.Helper()
 	var routes []string
 	for range cfgs {
-		routes = append(routes, fixedFreeAddr(t))
+		routes = append(routes, loopback.TestAddr(t))
 	}
 	for i, cfg := range cfgs {
 		cfg.Cluster.Embed.Listen = "127.0.0.1:0"
 		cfg.Cluster.Embed.ClusterListen = routes[i]
 		cfg.Cluster.Embed.Routes = routes
 	}
-}
-
-// fixedFreeAddr is a loopback address below the kernel's ephemeral range
-// that no one listens on now.
-func fixedFreeAddr(t *testing.T) string {
-	t.Helper()
-	lo := 32768
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if n, err := strconv.Atoi(f[0]); err == nil {
-				lo = n
-			}
-		}
-	}
-	const first = 20000
-	if lo <= first+1000 {
-		return freeAddr(t)
-	}
-	for range 200 {
-		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(first+rand.IntN(lo-first)))
-		if err == nil {
-			ln.Close()
-			return ln.Addr().String()
-		}
-	}
-	t.Fatal("no free port below the ephemeral range")
-	return ""
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay"
+	"github.com/msgrelay/relay/relay/loopback"
 	"github.com/msgrelay/relay/relay/upstream/client"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
@@ -59,22 +59,11 @@ func movePorts(t *testing.T, cfg *relay.Config) {
 	cfg.Upstream.Listen, cfg.OpsListen, cfg.Admin.Listen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.SMPPServer.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0"
 	if old := cfg.Webhook.DevReceiver; old != "" {
-		cfg.Webhook.DevReceiver = fixedFreeAddr(t)
+		cfg.Webhook.DevReceiver = loopback.TestAddr(t)
 		for i := range cfg.Customers {
 			cfg.Customers[i].ReportURL = strings.Replace(cfg.Customers[i].ReportURL, old, cfg.Webhook.DevReceiver, 1)
 		}
 	}
-}
-
-// freeAddr is a loopback address no one listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // get fetches a path from the relay's ops port.

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/msgrelay/relay/relay/loopback"
 )
 
 // kannelConfig runs bearerbox and smsbox quietly (errors only, as relayd
@@ -73,7 +75,7 @@ max-messages = 1
 // HTTP sendsms and taking the DLRs back on its own dlr-url.
 func runKannel(ctx context.Context, o *options, dir string) (result, error) {
 	res := result{System: "kannel"}
-	ports, err := freePorts(5)
+	ports, err := loopback.Ports(5)
 	if err != nil {
 		return res, err
 	}

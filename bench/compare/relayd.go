@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/loopback"
 )
 
 const (
@@ -78,7 +79,7 @@ type benchJSON struct {
 // own processes, relaybench -addr -pid as the loader.
 func runRelayd(ctx context.Context, o *options, dir string) (result, error) {
 	res := result{System: "relayd"}
-	ports, err := freePorts(3)
+	ports, err := loopback.Ports(3)
 	if err != nil {
 		return res, err
 	}

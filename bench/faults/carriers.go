@@ -2,13 +2,10 @@ package faults
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 
+	"github.com/msgrelay/relay/relay/loopback"
 	"github.com/msgrelay/relay/smpp/smpptest"
 )
 
@@ -29,7 +26,7 @@ type Carrier struct {
 
 // NewCarrier reserves a port and starts the SMSC on it.
 func NewCarrier(name string, cfg smpptest.Config) (*Carrier, error) {
-	ln, err := listenFixed()
+	ln, err := loopback.Listen()
 	if err != nil {
 		return nil, err
 	}
@@ -41,41 +38,13 @@ func NewCarrier(name string, cfg smpptest.Config) (*Carrier, error) {
 // NewCarrierDown reserves a port but leaves the SMSC down: connections to
 // it are refused until Up.
 func NewCarrierDown(name string, cfg smpptest.Config) (*Carrier, error) {
-	ln, err := listenFixed()
+	ln, err := loopback.Listen()
 	if err != nil {
 		return nil, err
 	}
 	c := &Carrier{Name: name, addr: ln.Addr().String(), cfg: cfg}
 	ln.Close()
 	return c, nil
-}
-
-// listenFixed listens on a loopback port below the kernel's ephemeral
-// range. A carrier's port must still be free when it comes back up; a port
-// of the ephemeral range may meanwhile be taken as the local end of any
-// outgoing connection, the relay's own reconnects to it included (a TCP
-// self-connect), and then Up fails with "address already in use".
-func listenFixed() (net.Listener, error) {
-	lo := 32768
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if n, err := strconv.Atoi(f[0]); err == nil {
-				lo = n
-			}
-		}
-	}
-	const first = 20000 // above the well-known and dev ports, below the ephemeral range
-	if lo <= first+1000 {
-		return net.Listen("tcp", "127.0.0.1:0") // an unusual range: take what the kernel gives
-	}
-	var err error
-	for range 200 {
-		var ln net.Listener
-		if ln, err = net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(first+rand.IntN(lo-first))); err == nil {
-			return ln, nil
-		}
-	}
-	return nil, fmt.Errorf("faults: no free port below %d: %w", lo, err)
 }
 
 func (c *Carrier) serve(ln net.Listener) {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/msgrelay/relay/relay/loopback"
 )
 
 var natsdBuild built
@@ -49,10 +51,10 @@ func NewNATSCluster(dir string, n int) ([]*NATSd, error) {
 	var routes []string
 	for i := range n {
 		s := &NATSd{Name: fmt.Sprintf("nats%d", i+1), bin: bin, store: filepath.Join(dir, fmt.Sprintf("nats%d", i+1))}
-		if s.Listen, err = fixedAddr(); err != nil {
+		if s.Listen, err = loopback.Addr(); err != nil {
 			return nil, err
 		}
-		if s.Cluster, err = fixedAddr(); err != nil {
+		if s.Cluster, err = loopback.Addr(); err != nil {
 			return nil, err
 		}
 		routes = append(routes, s.Cluster)
@@ -68,17 +70,6 @@ func NewNATSCluster(dir string, n int) ([]*NATSd, error) {
 		}
 	}
 	return servers, nil
-}
-
-// fixedAddr is a free loopback address below the ephemeral range (see
-// listenFixed), for a listener that must come back on the same port.
-func fixedAddr() (string, error) {
-	ln, err := listenFixed()
-	if err != nil {
-		return "", err
-	}
-	addr := ln.Addr().String()
-	return addr, ln.Close()
 }
 
 // URL is the server's client URL.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msgrelay/relay/relay/loopback"
 	"github.com/msgrelay/relay/smpp/pdu"
 	"github.com/msgrelay/relay/smpp/smpptest"
 )
@@ -53,7 +54,7 @@ func TestSoak(t *testing.T) {
 		t.Cleanup(c.Close)
 		carriers = append(carriers, c)
 	}
-	ops, err := freePort()
+	ops, err := loopback.Addr()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,17 +187,6 @@ func TestSoak(t *testing.T) {
 		t.Errorf("%v examples %v", v, v.Examples)
 		t.Logf("relayd's warnings and errors:\n%s", trouble(r.Logs(), 100))
 	}
-}
-
-// freePort picks a loopback address nobody listens on now, below the
-// ephemeral range, so it is still free when a restarted relayd binds it.
-func freePort() (string, error) {
-	ln, err := listenFixed()
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 // goroutines reads go_goroutines and the Go heap in use (MiB) from the

@@ -13,6 +13,7 @@ import (
 
 	"github.com/msgrelay/relay/relay"
 	"github.com/msgrelay/relay/relay/admin"
+	"github.com/msgrelay/relay/relay/loopback"
 )
 
 // TestOnboardACustomerWithRelayctlAlone: against a relay started from a
@@ -31,7 +32,7 @@ func TestOnboardACustomerWithRelayctlAlone(t *testing.T) {
 	if err := os.WriteFile(path, dev, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	receiver := freeAddr(t)
+	receiver := loopback.TestAddr(t)
 	// The file as relayd -config reads it, moved off the dev ports and
 	// data directory, with the test operator's token.
 	load := func() (*relay.Config, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/msgrelay/relay/relay"
 	"github.com/msgrelay/relay/relay/admin"
+	"github.com/msgrelay/relay/relay/loopback"
 )
 
 // startDev starts a relay from configs/dev.toml on loopback ports with the
@@ -23,7 +23,7 @@ func startDev(t *testing.T) (*relay.Daemon, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	moveOffDev(cfg, t.TempDir(), freeAddr(t))
+	moveOffDev(cfg, t.TempDir(), loopback.TestAddr(t))
 	cfg.Admin.Tokens = []admin.TokenConfig{{Name: "test operator", Hash: admin.HashToken(testToken)}}
 	d, err := relay.Start(cfg, relay.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -53,17 +53,6 @@ func moveOffDev(cfg *relay.Config, dir, receiver string) {
 	}
 	cfg.Admin.AuditFile = filepath.Join(dir, "audit.jsonl")
 	cfg.Simulate.FailRatio = 0
-}
-
-// freeAddr is a loopback address no one listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // TestTemplatesCommands: templates ls/put/rm drive the AlimTalk template

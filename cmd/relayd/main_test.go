@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msgrelay/relay/relay/loopback"
 	"github.com/msgrelay/relay/smpp"
 	"github.com/msgrelay/relay/smpp/pdu"
 )
@@ -50,7 +50,7 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	s = strings.Replace(s, `listen = "127.0.0.1:7602"`, `listen = "127.0.0.1:0"`, 1)
 	s = strings.Replace(s, `listen = "127.0.0.1:7604"`, `listen = "127.0.0.1:0"`, 1)
 	// The dev webhook receiver needs a known address: report_url names it.
-	s = strings.ReplaceAll(s, `127.0.0.1:7605`, freeAddr(t))
+	s = strings.ReplaceAll(s, `127.0.0.1:7605`, loopback.TestAddr(t))
 	if m := regexp.MustCompile(`"127\.0\.0\.1:76\d\d`).FindString(s); m != "" {
 		t.Fatalf("dev.toml has a listener on %s this test does not move", m)
 	}
@@ -182,15 +182,4 @@ func TestDevConfigEndToEnd(t *testing.T) {
 	if strings.Contains(logs.String(), "demo-secret") {
 		t.Fatal("a secret appears in the logs")
 	}
-}
-
-// freeAddr is a loopback address no one listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

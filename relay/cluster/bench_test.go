@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"github.com/msgrelay/relay/relay/loopback"
 	"github.com/msgrelay/relay/store"
 )
 
@@ -34,12 +34,7 @@ func BenchmarkForwardR3(b *testing.B) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var routes []string
 	for range 3 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		routes = append(routes, ln.Addr().String())
-		ln.Close()
+		routes = append(routes, loopback.TestAddr(b))
 	}
 	var nodes []*Node
 	var readers []*parker

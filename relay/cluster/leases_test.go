@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay/cluster"
+	"github.com/msgrelay/relay/relay/loopback"
 	"github.com/msgrelay/relay/store"
 )
 
@@ -33,7 +34,7 @@ func openNamed(t *testing.T, prefix string, n int, ttl time.Duration) []*cluster
 	t.Helper()
 	var routes []string
 	for range n {
-		routes = append(routes, fixedFreeAddr(t))
+		routes = append(routes, loopback.TestAddr(t))
 	}
 	var nodes []*cluster.Node
 	for i := range n {

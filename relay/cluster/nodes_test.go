@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/msgrelay/relay/relay"
+	"github.com/msgrelay/relay/relay/loopback"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/upstream/client"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
@@ -30,7 +31,7 @@ func TestClusterNodes(t *testing.T) {
 	var cut *cutter
 	w := newWorld(t, smpptest.Config{ReceiptDelay: time.Second, RedeliverDelay: 300 * time.Millisecond, MaxRedeliveries: 10_000,
 		Behavior: smpptest.Behavior{ReceiptsElsewhere: true}}, func(i int, cfg *relay.Config) {
-		cfg.Upstream.Listen = fixedFreeAddr(t)
+		cfg.Upstream.Listen = loopback.TestAddr(t)
 		// A customer of its own for the cluster's client: a node hands a
 		// customer's reports to any of its connections.
 		multi := cfg.Customers[0]

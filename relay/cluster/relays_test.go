@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,6 +18,7 @@ import (
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/door"
+	"github.com/msgrelay/relay/relay/loopback"
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/route"
 	"github.com/msgrelay/relay/relay/upstream/client"
@@ -58,7 +57,7 @@ func newWorld(t *testing.T, sc smpptest.Config, tune ...func(i int, cfg *relay.C
 	w := &world{t: t, smsc: smsc}
 	var routes []string
 	for range 3 {
-		routes = append(routes, fixedFreeAddr(t))
+		routes = append(routes, loopback.TestAddr(t))
 	}
 	for i := range 3 {
 		cfg := &relay.Config{
@@ -311,32 +310,6 @@ var seoul = func() *time.Location {
 	}
 	return l
 }()
-
-// fixedFreeAddr is a loopback address below the kernel's ephemeral range
-// that no one listens on now: every NATS server must name the others'
-// route ports before any of them starts.
-func fixedFreeAddr(t *testing.T) string {
-	t.Helper()
-	lo := 32768
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if n, err := strconv.Atoi(f[0]); err == nil {
-				lo = n
-			}
-		}
-	}
-	const first = 20000
-	for range 200 {
-		port := first + rand.IntN(max(lo-first, 1000))
-		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err == nil {
-			ln.Close()
-			return ln.Addr().String()
-		}
-	}
-	t.Fatal("no free port below the ephemeral range")
-	return ""
-}
 
 func httpGet(url string) (string, error) {
 	resp, err := http.Get(url)

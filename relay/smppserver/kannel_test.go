@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msgrelay/relay/relay/loopback"
 	"github.com/msgrelay/relay/relay/message"
 )
 
@@ -83,7 +84,10 @@ func TestKannelThroughRelay(t *testing.T) {
 	h := newHarness(t, Config{})
 	_, portStr, _ := net.SplitHostPort(h.addr)
 	relayPort, _ := strconv.Atoi(portStr)
-	ports := freePorts(t, 4)
+	ports, err := loopback.Ports(4)
+	if err != nil {
+		t.Fatal(err)
+	}
 	admin, boxes, sendsms, dlrPort := ports[0], ports[1], ports[2], ports[3]
 
 	// Kannel's dlr-url lands here.
