@@ -1,16 +1,14 @@
 package faults
 
 import (
-	"bufio"
-	"bytes"
+	"errors"
 	"fmt"
-	"io"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/msgrelay/relay/relay/loopback"
 )
@@ -31,12 +29,11 @@ type NATSd struct {
 	routes  []string
 	store   string
 	bin     string
+	logs    logBuffer // over all its runs
 
 	mu struct {
 		sync.Mutex
-		cmd  *exec.Cmd
-		done chan struct{}
-		logs bytes.Buffer
+		p *proc // the run now, nil before the first
 	}
 }
 
@@ -75,50 +72,23 @@ func NewNATSCluster(dir string, n int) ([]*NATSd, error) {
 // URL is the server's client URL.
 func (s *NATSd) URL() string { return "nats://" + s.Listen }
 
+// errNATSdExited is a server that ended before it took clients.
+var errNATSdExited = errors.New("faults: natsd exited")
+
+var natsdReadyRE = regexp.MustCompile(`^natsd: ready`)
+
 // Start runs the server and waits until it takes clients (30 s at most).
 func (s *NATSd) Start() error {
 	cmd := exec.Command(s.bin, "-name", s.Name, "-listen", s.Listen, "-cluster", s.Cluster,
 		"-routes", strings.Join(s.routes, ","), "-store", s.store)
-	stderr, err := cmd.StderrPipe()
+	p, _, err := startProc(cmd, &s.logs, nil, natsdReadyRE, errNATSdExited)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", s.Name, err)
 	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	ready := make(chan struct{}, 1)
 	s.mu.Lock()
-	s.mu.cmd, s.mu.done = cmd, done
+	s.mu.p = p
 	s.mu.Unlock()
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			s.mu.Lock()
-			s.mu.logs.WriteString(line + "\n")
-			s.mu.Unlock()
-			if strings.HasPrefix(line, "natsd: ready") {
-				select {
-				case ready <- struct{}{}:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-		_ = cmd.Wait()
-	}()
-	select {
-	case <-ready:
-		return nil
-	case <-done:
-		return fmt.Errorf("faults: %s exited before it was ready:\n%s", s.Name, s.Logs())
-	case <-time.After(30 * time.Second):
-		s.Kill()
-		return fmt.Errorf("faults: %s not ready in 30s:\n%s", s.Name, s.Logs())
-	}
+	return nil
 }
 
 // Kill sends SIGKILL and waits for the process to be gone.
@@ -129,18 +99,12 @@ func (s *NATSd) Stop() { s.signal(syscall.SIGTERM) }
 
 func (s *NATSd) signal(sig syscall.Signal) {
 	s.mu.Lock()
-	cmd, done := s.mu.cmd, s.mu.done
+	p := s.mu.p
 	s.mu.Unlock()
-	if cmd == nil {
-		return
+	if p != nil {
+		p.signal(sig)
 	}
-	_ = cmd.Process.Signal(sig)
-	<-done
 }
 
 // Logs is everything the server wrote to stderr, over all its runs.
-func (s *NATSd) Logs() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.mu.logs.String()
-}
+func (s *NATSd) Logs() string { return s.logs.String() }

@@ -1,8 +1,6 @@
 package faults
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -66,15 +64,10 @@ func moduleRoot() string {
 // Relayd is one run of the relay binary. Its log (stderr) is kept whole,
 // for grepping; a new Relayd is started for each restart.
 type Relayd struct {
-	cmd     *exec.Cmd
+	p       *proc
 	Addr    string // upstream listen address, from the log
 	Started time.Time
-	done    chan struct{}
-
-	mu struct {
-		sync.Mutex
-		logs bytes.Buffer
-	}
+	logs    logBuffer
 }
 
 var listenRE = regexp.MustCompile(`upstream listening" addr=(\S+)`)
@@ -89,72 +82,34 @@ func StartRelayd(bin, config string, logTo io.Writer) (*Relayd, error) {
 // StartCmd runs cmd, a relay that logs like relayd on stderr, and waits
 // until it listens upstream.
 func StartCmd(cmd *exec.Cmd, logTo io.Writer) (*Relayd, error) {
-	r := &Relayd{cmd: cmd, done: make(chan struct{})}
-	stderr, err := r.cmd.StderrPipe()
+	r := &Relayd{Started: time.Now()}
+	p, m, err := startProc(cmd, &r.logs, logTo, listenRE, ErrExited)
+	if errors.Is(err, errNotReady) {
+		return nil, fmt.Errorf("%w: %w", ErrNotListening, err)
+	}
 	if err != nil {
 		return nil, err
 	}
-	r.Started = time.Now()
-	if err := r.cmd.Start(); err != nil {
-		return nil, err
-	}
-	addr := make(chan string, 1)
-	go func() {
-		defer close(r.done)
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			r.mu.Lock()
-			r.mu.logs.WriteString(line + "\n")
-			r.mu.Unlock()
-			if logTo != nil {
-				fmt.Fprintln(logTo, line)
-			}
-			if m := listenRE.FindStringSubmatch(line); m != nil {
-				select {
-				case addr <- m[1]:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-		_ = r.cmd.Wait()
-	}()
-	select {
-	case r.Addr = <-addr:
-		return r, nil
-	case <-r.done:
-		return nil, fmt.Errorf("%w before listening:\n%s", ErrExited, r.Logs())
-	case <-time.After(30 * time.Second):
-		r.Kill()
-		return nil, fmt.Errorf("%w in 30s:\n%s", ErrNotListening, r.Logs())
-	}
+	r.p, r.Addr = p, m[1]
+	return r, nil
 }
 
 // PID is the process id.
-func (r *Relayd) PID() int { return r.cmd.Process.Pid }
+func (r *Relayd) PID() int { return r.p.cmd.Process.Pid }
 
 // Logs is everything the run wrote to stderr so far.
-func (r *Relayd) Logs() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.mu.logs.String()
-}
+func (r *Relayd) Logs() string { return r.logs.String() }
 
 // Kill sends SIGKILL and waits for the process to be gone.
-func (r *Relayd) Kill() {
-	_ = r.cmd.Process.Signal(syscall.SIGKILL)
-	<-r.done
-}
+func (r *Relayd) Kill() { r.p.signal(syscall.SIGKILL) }
 
 // Stop sends SIGTERM and waits up to d for a clean exit; it returns the
 // exit error (nil for status 0) or ErrExited wrapped if it had to kill.
 func (r *Relayd) Stop(d time.Duration) error {
-	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	_ = r.p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-r.done:
-		if st := r.cmd.ProcessState; st != nil && !st.Success() {
+	case <-r.p.done:
+		if st := r.p.cmd.ProcessState; st != nil && !st.Success() {
 			return fmt.Errorf("%w: %s", ErrExited, st)
 		}
 		return nil
@@ -165,14 +120,14 @@ func (r *Relayd) Stop(d time.Duration) error {
 }
 
 // Signal sends sig to the process.
-func (r *Relayd) Signal(sig os.Signal) error { return r.cmd.Process.Signal(sig) }
+func (r *Relayd) Signal(sig os.Signal) error { return r.p.cmd.Process.Signal(sig) }
 
 // ExitCode is the exit status once Exited is closed (-1 if killed by a
 // signal).
-func (r *Relayd) ExitCode() int { return r.cmd.ProcessState.ExitCode() }
+func (r *Relayd) ExitCode() int { return r.p.cmd.ProcessState.ExitCode() }
 
 // Exited is closed when the process has ended.
-func (r *Relayd) Exited() <-chan struct{} { return r.done }
+func (r *Relayd) Exited() <-chan struct{} { return r.p.done }
 
 // RSSMiB reads the process's current resident set from /proc, 0 if gone.
 func RSSMiB(pid int) float64 {
