@@ -50,7 +50,7 @@ func main() {
 	flag.BoolVar(&b.ReceiptBeforeResp, "receipt-before-resp", false, "send the receipt before submit_sm_resp")
 	flag.DurationVar(&b.EnquireLinkEvery, "enquire-every", 0, "send the SMSC's own enquire_link this often")
 	flag.IntVar(&b.UnbindAfter, "unbind-after", 0, "send unbind after the Nth submit_sm")
-	flag.BoolVar(&b.ReceiptsElsewhere, "receipts-elsewhere", false, "send receipts on another bind of the same system_id")
+	flag.BoolVar(&b.ReceiptsElsewhere, "receipts-elsewhere", false, "send receipts on another bind of the same system_id, of another ESME (host, system_type) when there is one")
 	flag.Parse()
 
 	level := slog.LevelInfo

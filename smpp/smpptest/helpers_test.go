@@ -82,7 +82,14 @@ func (e *esme) read() *pdu.PDU {
 
 func (e *esme) bind(kind pdu.CommandID, id, pw string) pdu.Status {
 	e.t.Helper()
-	seq := e.send(kind, &pdu.Bind{Kind: kind, SystemID: id, Password: pw, InterfaceVersion: 0x34})
+	return e.bindAs(kind, id, pw, "")
+}
+
+// bindAs binds with a system_type, as one of several instances of an ESME
+// on one host.
+func (e *esme) bindAs(kind pdu.CommandID, id, pw, systemType string) pdu.Status {
+	e.t.Helper()
+	seq := e.send(kind, &pdu.Bind{Kind: kind, SystemID: id, Password: pw, SystemType: systemType, InterfaceVersion: 0x34})
 	p := e.read()
 	if p.Command != kind.Response() || p.Sequence != seq {
 		e.t.Fatalf("bind answered with %s seq %d", p.Command, p.Sequence)

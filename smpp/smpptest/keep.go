@@ -97,7 +97,7 @@ func (s *Server) Restore(ps []Pending) error {
 // sendKept sends d to a bound receiving socket of systemID, or keeps it
 // for the next one.
 func (s *Server) sendKept(systemID string, d *pdu.DeliverSM) {
-	to := s.boundReceiver(systemID, nil)
+	to := s.boundReceiver(systemID, nil, "")
 	if to == nil {
 		s.keepOrDrop(systemID, d)
 		return

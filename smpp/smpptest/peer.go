@@ -32,6 +32,7 @@ type peer struct {
 		sync.Mutex
 		systemID    string
 		kind        pdu.CommandID
+		esme        string                 // see esme
 		outstanding map[uint32]outstanding // deliver_sm sent, not yet answered
 	}
 }
@@ -49,6 +50,16 @@ func (p *peer) systemID() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.mu.systemID
+}
+
+// esme names the ESME the socket is of, as far as the SMSC can tell: the
+// host it comes from and its bind's system_type, by which instances of
+// an ESME on one host (relays of a cluster on loopback) tell themselves
+// apart. Empty before the bind.
+func (p *peer) esme() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.mu.esme
 }
 
 func (p *peer) receives() bool {
@@ -228,8 +239,12 @@ func (p *peer) bind(q *pdu.PDU) {
 		p.send(resp)
 		return
 	}
+	host := p.nc.RemoteAddr().String()
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
 	p.mu.Lock()
-	p.mu.systemID, p.mu.kind = b.SystemID, q.Command
+	p.mu.systemID, p.mu.kind, p.mu.esme = b.SystemID, q.Command, host+" "+b.SystemType
 	p.mu.Unlock()
 	p.s.binds.Add(1)
 	resp.Body = &pdu.BindResp{Kind: q.Command.Response(), SystemID: "smpptest"}

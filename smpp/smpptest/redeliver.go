@@ -56,7 +56,7 @@ func (p *peer) delivered(q *pdu.PDU) {
 		return
 	}
 	p.s.schedule(p.s.cfg.RedeliverDelay, func() {
-		if p.s.route(p, o.d, o.attempt+1, false) {
+		if _, ok := p.s.route(p, o.d, o.attempt+1, false); ok {
 			p.s.redelivered.Add(1)
 		}
 	})

@@ -29,6 +29,7 @@ type Server struct {
 
 	binds, bindsRefused, submits, throttled atomic.Int64
 	receipts, receiptsDropped, deliverAcks  atomic.Int64
+	receiptsOtherESME, receiptsOwnESME      atomic.Int64
 	deliverNacks, enquires, redelivered     atomic.Int64
 	subjects                                atomic.Int64
 
@@ -72,13 +73,18 @@ type Stats struct {
 	Binds, BindsRefused    int64
 	Submits, Throttled     int64
 	Receipts, ReceiptsDrop int64 // receipts sent; dropped (no receiver, MaxPending)
-	ReceiptsKept           int64 // receipts waiting for a bind now
-	DeliverAcks            int64 // deliver_sm_resp with ESME_ROK
-	DeliverNacks           int64 // deliver_sm_resp with an error status
-	Redelivered            int64 // receipts sent again after a refusal
-	EnquireLinks           int64 // enquire_link received
-	Subjects               int64 // submits that carried an LMS subject (Config.SubjectTag)
-	Open                   int   // bound sockets now
+	// ReceiptsOtherESME and ReceiptsOwnESME split the receipts whose
+	// first send went out: on a socket of another ESME than their
+	// submit's (another host, or another system_type on one host), or of
+	// the same.
+	ReceiptsOtherESME, ReceiptsOwnESME int64
+	ReceiptsKept                       int64 // receipts waiting for a bind now
+	DeliverAcks                        int64 // deliver_sm_resp with ESME_ROK
+	DeliverNacks                       int64 // deliver_sm_resp with an error status
+	Redelivered                        int64 // receipts sent again after a refusal
+	EnquireLinks                       int64 // enquire_link received
+	Subjects                           int64 // submits that carried an LMS subject (Config.SubjectTag)
+	Open                               int   // bound sockets now
 }
 
 // NewServer starts a server on 127.0.0.1, port chosen by the system.
@@ -200,6 +206,7 @@ func (s *Server) Stats() Stats {
 		Binds: s.binds.Load(), BindsRefused: s.bindsRefused.Load(),
 		Submits: s.submits.Load(), Throttled: s.throttled.Load(),
 		Receipts: s.receipts.Load(), ReceiptsDrop: s.receiptsDropped.Load(), ReceiptsKept: s.keptNow(),
+		ReceiptsOtherESME: s.receiptsOtherESME.Load(), ReceiptsOwnESME: s.receiptsOwnESME.Load(),
 		DeliverAcks: s.deliverAcks.Load(), DeliverNacks: s.deliverNacks.Load(),
 		Redelivered:  s.redelivered.Load(),
 		EnquireLinks: s.enquires.Load(), Subjects: s.subjects.Load(), Open: open,
@@ -287,12 +294,18 @@ func (s *Server) failNext() bool {
 
 // receiver picks the socket a receipt for a submit on from goes to: from
 // itself while it is open and can receive (unless elsewhere), otherwise
-// another open receiving socket of the same system_id, otherwise from.
+// another open receiving socket of the same system_id (elsewhere: one of
+// another ESME when there is one), otherwise from.
 func (s *Server) receiver(from *peer, elsewhere bool) *peer {
 	if from.receives() && !elsewhere && !from.closed() {
 		return from
 	}
-	if p := s.boundReceiver(from.systemID(), from); p != nil {
+	if elsewhere {
+		if p := s.boundReceiver(from.systemID(), from, from.esme()); p != nil {
+			return p
+		}
+	}
+	if p := s.boundReceiver(from.systemID(), from, ""); p != nil {
 		return p
 	}
 	if from.receives() {
@@ -301,13 +314,13 @@ func (s *Server) receiver(from *peer, elsewhere bool) *peer {
 	return nil
 }
 
-// boundReceiver is a bound socket of systemID, other than except, that
-// takes receipts; nil when there is none.
-func (s *Server) boundReceiver(systemID string, except *peer) *peer {
+// boundReceiver is a bound socket of systemID, other than except and not
+// of ESME notESME (when set), that takes receipts; nil when there is none.
+func (s *Server) boundReceiver(systemID string, except *peer, notESME string) *peer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for p := range s.mu.peers {
-		if p != except && p.receives() && !p.closed() && p.systemID() == systemID {
+		if p != except && p.receives() && !p.closed() && p.systemID() == systemID && (notESME == "" || p.esme() != notESME) {
 			return p
 		}
 	}
@@ -416,14 +429,15 @@ func (s *Server) goKept(p *peer) {
 // the submitting socket may have gone (the ESME restarted) while another
 // bind of the same system_id is up. With no receiver up, or one that
 // closes before the receipt is written, the receipt is kept for the next
-// bind (see keep). It reports whether the receipt went out.
-func (s *Server) route(from *peer, d *pdu.DeliverSM, attempt int, elsewhere bool) bool {
-	to := s.receiver(from, elsewhere)
+// bind (see keep). It reports whether the receipt went out, and on
+// which socket.
+func (s *Server) route(from *peer, d *pdu.DeliverSM, attempt int, elsewhere bool) (to *peer, sent bool) {
+	to = s.receiver(from, elsewhere)
 	if to == nil || to.closed() {
 		s.keepOrDrop(from.systemID(), d)
-		return false
+		return nil, false
 	}
-	return to.deliver(d, attempt) // keeps d itself if it cannot write it
+	return to, to.deliver(d, attempt) // keeps d itself if it cannot write it
 }
 
 // keepOrDrop keeps a receipt that could not go out, or counts it dropped.

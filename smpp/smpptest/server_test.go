@@ -264,6 +264,39 @@ func TestReceiptsElsewhere(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+	if st := srv.Stats(); st.ReceiptsOwnESME != 1 || st.ReceiptsOtherESME != 0 {
+		t.Fatalf("receipts on the submitting ESME's binds %d, on another's %d; want 1, 0", st.ReceiptsOwnESME, st.ReceiptsOtherESME)
+	}
+}
+
+// Two instances of an ESME on one host, each with its own system_type: a
+// receipt goes to the other instance's bind, never to another bind of the
+// submitting one while the other has one.
+func TestReceiptsElsewhereOtherESME(t *testing.T) {
+	srv := start(t, smpptest.Config{Behavior: smpptest.Behavior{ReceiptsElsewhere: true}})
+	tx, own, other := dial(t, srv), dial(t, srv), dial(t, srv)
+	tx.bindAs(pdu.BindTransceiverID, "relay", "", "node1")
+	own.bindAs(pdu.BindReceiverID, "relay", "", "node1")
+	other.bindAs(pdu.BindReceiverID, "relay", "", "node2")
+	const n = 20
+	ids := map[string]bool{}
+	for range n {
+		tx.submit(true)
+		ids[tx.read().Body.(*pdu.SubmitSMResp).MessageID] = true
+	}
+	for range n {
+		d := other.read()
+		id, _ := d.Body.(*pdu.DeliverSM).TLVs.ReceiptedMessageID()
+		if !ids[id] {
+			t.Fatalf("receipt for %q on node2, not one of the submits", id)
+		}
+		delete(ids, id)
+		other.respond(d)
+	}
+	if st := srv.Stats(); st.Receipts != n || st.ReceiptsOtherESME != n || st.ReceiptsOwnESME != 0 {
+		t.Fatalf("receipts %d, on another ESME's bind %d, on its own %d; want %d, %[4]d, 0",
+			st.Receipts, st.ReceiptsOtherESME, st.ReceiptsOwnESME, n)
+	}
 }
 
 func TestRefusedReceiptIsRedelivered(t *testing.T) {

@@ -114,8 +114,13 @@ func (p *peer) receipt(sm *pdu.SubmitSM, id string, b Behavior, d time.Duration)
 	send := func() {
 		body := p.s.receiptBody(sm, id, fail, submitted) // a cancel_sm may have come
 		for range 1 + btoi(b.DuplicateReceipts) {
-			if p.s.route(p, body, 0, b.ReceiptsElsewhere) {
+			if to, ok := p.s.route(p, body, 0, b.ReceiptsElsewhere); ok {
 				p.s.receipts.Add(1)
+				if to.esme() != p.esme() {
+					p.s.receiptsOtherESME.Add(1)
+				} else {
+					p.s.receiptsOwnESME.Add(1)
+				}
 			}
 		}
 	}
@@ -203,7 +208,7 @@ func (c Config) formatIDWith(n uint64) string {
 // from before a restart, or for an id the SMSC is about to hand out again,
 // as carriers whose ids wrap around do. It reports whether it went out.
 func (s *Server) SendReceipt(systemID, id string, delivered bool) bool {
-	to := s.boundReceiver(systemID, nil)
+	to := s.boundReceiver(systemID, nil, "")
 	if to == nil {
 		return false
 	}
