@@ -127,6 +127,11 @@ func (c *Carrier) Stats() smpptest.Stats {
 		t.Throttled += st.Throttled
 		t.Receipts += st.Receipts
 		t.ReceiptsDrop += st.ReceiptsDrop
+		t.ReceiptsKept += st.ReceiptsKept
+		t.ReceiptsOtherESME += st.ReceiptsOtherESME
+		t.ReceiptsOwnESME += st.ReceiptsOwnESME
+		t.Redelivered += st.Redelivered
+		t.Subjects += st.Subjects
 		t.DeliverAcks += st.DeliverAcks
 		t.DeliverNacks += st.DeliverNacks
 		t.EnquireLinks += st.EnquireLinks
