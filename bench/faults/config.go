@@ -32,6 +32,9 @@ type Setup struct {
 	// ResponseTimeout and EnquireLink of the SMPP sessions; zero keeps the
 	// relay's defaults.
 	ResponseTimeout, EnquireLink time.Duration
+	// SystemType is the carriers' bind system_type; a cluster's nodes on
+	// one host set one each, for the SMSC to tell them apart.
+	SystemType string
 	// RespIDs and ReceiptIDs are the carriers' id formats
 	// (receipt.ParseIDFormat); default "hex" both.
 	RespIDs, ReceiptIDs string
@@ -90,6 +93,9 @@ func (s *Setup) Text() (string, error) {
 		w("binds = %d\nwindow = %d\ntps = %.1f\nresp_ids = %q\nreceipt_ids = %q", binds, window, s.TPS, respIDs, receiptIDs)
 		if s.MaxBinds > 0 {
 			w("max_binds = %d", s.MaxBinds)
+		}
+		if s.SystemType != "" {
+			w("system_type = %q", s.SystemType)
 		}
 		if s.ResponseTimeout > 0 {
 			w("response_timeout = %q", s.ResponseTimeout.String())

@@ -51,6 +51,31 @@ func (v Verdict) String() string {
 		v.BillingMismatch, v.UnackedDelivered, v.ConflictingReports, v.MissingReports, v.HandsetDuplicates, v.HandsetMax)
 }
 
+// add sums o into v: the verdict over several nodes' stores.
+func (v *Verdict) add(o Verdict) {
+	v.Accepted += o.Accepted
+	v.Final += o.Final
+	v.Delivered += o.Delivered
+	v.Failed += o.Failed
+	v.ExpiredByWindow += o.ExpiredByWindow
+	v.Lost += o.Lost
+	v.DoubleBilled += o.DoubleBilled
+	v.BillingMismatch += o.BillingMismatch
+	v.Billed += o.Billed
+	v.UnackedDelivered += o.UnackedDelivered
+	v.ConflictingReports += o.ConflictingReports
+	v.MissingReports += o.MissingReports
+	v.HandsetDuplicates += o.HandsetDuplicates
+	v.HandsetMax = max(v.HandsetMax, o.HandsetMax)
+	v.Examples = append(v.Examples, o.Examples...)
+	for code, n := range o.FailedCodes {
+		if v.FailedCodes == nil {
+			v.FailedCodes = map[string]int{}
+		}
+		v.FailedCodes[code] += n
+	}
+}
+
 // Check opens the stopped relay's store at dir and judges the run: each
 // acknowledged id must be final (after expiring what waits for a receipt
 // past the 48-hour window), billed at most once, and the billing counters

@@ -94,6 +94,28 @@ func StartCmd(cmd *exec.Cmd, logTo io.Writer) (*Relayd, error) {
 	return r, nil
 }
 
+// Logged waits up to d for a line of the run's log that re matches, and
+// returns its first submatch: an address a listener logged.
+func (r *Relayd) Logged(re *regexp.Regexp, d time.Duration) (string, error) {
+	deadline := time.Now().Add(d)
+	for {
+		if m := re.FindStringSubmatch(r.Logs()); m != nil {
+			return m[1], nil
+		}
+		select {
+		case <-r.p.done: // every line is in the log by now
+			if m := re.FindStringSubmatch(r.Logs()); m != nil {
+				return m[1], nil
+			}
+			return "", fmt.Errorf("%w: no line matching %s:\n%s", ErrExited, re, r.Logs())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("faults: no line matching %s in %v", re, d)
+		}
+	}
+}
+
 // PID is the process id.
 func (r *Relayd) PID() int { return r.p.cmd.Process.Pid }
 
