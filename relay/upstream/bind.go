@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/msgrelay/relay/relay/authguard"
 	"github.com/msgrelay/relay/relay/logcap"
@@ -33,6 +34,10 @@ func (c *conn) bind() bool {
 		return false
 	}
 	m.framesIn.Inc()
+	// The client sent its bind in time. How long the relay takes to decide
+	// it (a secret hash on a starved machine) is not the client's to pay:
+	// the answer goes out within the write timeout, not the bind deadline.
+	c.raw.SetDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
 	b := f.GetBind()
 	if b == nil {
 		m.bind(upstreampb.Status_UNAUTHENTICATED)

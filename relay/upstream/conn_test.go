@@ -85,6 +85,34 @@ func TestBindTimeoutClosesSlowloris(t *testing.T) {
 	r.closedWithin(2 * time.Second)
 }
 
+// TestSlowCheckDoesNotCostTheClientItsBind: the bind timeout bounds the
+// client, which must send its bind in time; the relay's own check may
+// take longer (a secret hash on a starved machine), and the answer still
+// goes out.
+func TestSlowCheckDoesNotCostTheClientItsBind(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	h := newFakeHandler()
+	entered, release := make(chan time.Time, 1), make(chan struct{})
+	h.slowAuth = func() {
+		entered <- time.Now()
+		<-release
+	}
+	ts := startServer(t, upstream.Config{BindTimeout: timeout}, h)
+	r := dialRaw(t, ts.addr)
+	r.send(&upstreampb.Frame{Seq: 1, Op: &upstreampb.Frame_Bind{Bind: &upstreampb.Bind{Customer: "c1", Secret: "right-secret", Version: upstream.Version}}})
+	at := <-entered
+	// The check outlasts the client's deadline, counted from the accept.
+	<-time.After(time.Until(at.Add(3 * timeout)))
+	close(release)
+	if resp := r.read().GetBindResp(); resp == nil || resp.Status != upstreampb.Status_OK {
+		t.Fatalf("bind answered %v after a slow check, want OK", resp)
+	}
+	r.send(submitFrame(2, "after-slow-bind"))
+	if resp := r.read().GetSubmitResp(); resp == nil || resp.Status != upstreampb.Status_OK {
+		t.Fatalf("submit on the bound connection: %v", resp)
+	}
+}
+
 func TestOversizeFrameClosed(t *testing.T) {
 	ts := startServer(t, upstream.Config{MaxFrameSize: 1024}, newFakeHandler())
 	r := dialRaw(t, ts.addr)

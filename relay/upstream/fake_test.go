@@ -21,6 +21,8 @@ type fakeHandler struct {
 	auths   atomic.Int64
 	// hold, when set, is called with each batch before it is answered.
 	hold func(ctx context.Context, reqs []*upstreampb.Submit)
+	// slowAuth, when set, is called in each secret check before it answers.
+	slowAuth func()
 
 	mu struct {
 		sync.Mutex
@@ -40,6 +42,9 @@ func newFakeHandler() *fakeHandler {
 
 func (h *fakeHandler) Authenticate(ctx context.Context, customer, secret string, remote netip.Addr) (upstream.Session, error) {
 	h.auths.Add(1)
+	if h.slowAuth != nil {
+		h.slowAuth()
+	}
 	if s, ok := h.secrets[customer]; !ok || s != secret {
 		return nil, upstream.ErrUnauthenticated
 	}
