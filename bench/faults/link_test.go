@@ -62,7 +62,7 @@ func TestDeadLinkDetected(t *testing.T) {
 				t.Errorf("dead link noticed after %v > enquire_link %v + response timeout %v (+ two keep-alive ticks, 150ms)", found, el, rt)
 			}
 			v := r.run(l, 3*time.Second, nil)
-			if v.Delivered != l.Messages || v.HandsetDuplicates != 0 {
+			if v.Delivered != l.Messages { // handset copies: run's rule
 				t.Errorf("%v", v)
 			}
 		})
