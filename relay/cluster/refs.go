@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/msgrelay/relay/relay/message"
@@ -21,6 +23,10 @@ const (
 	refBucket    = "RELAY_REFS"
 	refKeyPrefix = "r."
 )
+
+// refSubjectPrefix is the subject a key of the bucket is written on,
+// before the key.
+const refSubjectPrefix = "$KV." + refBucket + "."
 
 var (
 	// ErrRefPending is returned by ClaimRef when another node holds the
@@ -46,6 +52,10 @@ type refEntry struct {
 // refs is the node's handle on the client reference bucket.
 type refs struct {
 	kv atomic.Pointer[jetstream.KeyValue] // nil until set up
+	// js publishes claims and ids; set before kv. Its acknowledgements
+	// time out after PublishTimeout, so that a write nobody answers (no
+	// quorum) is not waited for, nor remembered, for ever.
+	js jetstream.JetStream
 }
 
 func refBucketConfig(c *Config) jetstream.KeyValueConfig {
@@ -83,79 +93,227 @@ func refKey(customer, ref string) string {
 //
 // Both errors mean: not accepted, send again later.
 func (n *Node) ClaimRef(ctx context.Context, customer, ref string) (other message.ID, settle func(message.ID), err error) {
+	others, errs, settleAll := n.ClaimRefs(ctx, []string{customer}, []string{ref})
+	if errs[0] != nil || others[0] != 0 {
+		return others[0], nil, errs[0]
+	}
+	return 0, func(id message.ID) { settleAll([]message.ID{id}) }, nil
+}
+
+// ClaimRefs claims the references refs[i] of customers[i] all at once,
+// each with ClaimRef's answer: others[i] is the id another node accepted
+// refs[i] under, errs[i] says send it again later, and each of the others
+// is claimed. settle, never nil, must be called once the store answered,
+// with ids[i] the id refs[i] was stored under (0: not stored, the claim is
+// given up); entries not claimed are ignored. It returns once the bucket
+// kept every id, or failed to.
+//
+// The claims go out as one pipeline of publishes, each expecting the key
+// to have no entry, and are waited for together, as the ids are: a batch
+// costs about one replicated round trip, not one each. A reference that
+// has an entry (this node's, another's, a claim given up) is then read and
+// claimed alone, as ClaimRef always did.
+func (n *Node) ClaimRefs(ctx context.Context, customers, refs []string) (others []message.ID, errs []error, settle func(ids []message.ID)) {
+	others, errs = make([]message.ID, len(refs)), make([]error, len(refs))
+	settle = func([]message.ID) {}
+	fail := func(err error) {
+		for i := range errs {
+			errs[i] = err
+		}
+		n.m.refs.unavailable.Add(len(errs))
+	}
 	if err := n.CheckNumber(); err != nil {
-		return 0, nil, err
+		for i := range errs {
+			errs[i] = err
+		}
+		return others, errs, settle
 	}
 	kvp := n.refs.kv.Load()
 	if kvp == nil {
-		n.m.refs.unavailable.Inc()
-		return 0, nil, fmt.Errorf("%w: not set up yet", ErrRefsUnavailable)
+		fail(fmt.Errorf("%w: not set up yet", ErrRefsUnavailable))
+		return others, errs, settle
 	}
-	kv := *kvp
-	key := refKey(customer, ref)
+	kv, js := *kvp, n.refs.js
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
 	defer cancel()
+	// A reference twice in the batch (a submit sent again before its
+	// answer) is claimed once; its copies share the claim's answer.
+	keys := make([]string, 0, len(refs))
+	first := make([]int, len(refs)) // refs[i]'s index in keys
+	seen := make(map[string]int, len(refs))
+	for i := range refs {
+		k := refKey(customers[i], refs[i])
+		j, ok := seen[k]
+		if !ok {
+			j = len(keys)
+			seen[k], keys = j, append(keys, k)
+		}
+		first[i] = j
+	}
 	pending, _ := json.Marshal(refEntry{Node: n.cfg.Node})
+	values := make([][]byte, len(keys))
+	for j := range values {
+		values[j] = pending
+	}
+	revs := make([]uint64, len(keys)) // of the claims made: 0 for none
+	kother, kerrs := make([]message.ID, len(keys)), make([]error, len(keys))
+	var again []int
+	for j, err := range publishAll(ctx, js, keys, values, revs) {
+		switch {
+		case err == nil:
+			n.m.refs.claimed.Inc()
+		case isWrongLastSeq(err):
+			again = append(again, j) // an entry: read it
+		default:
+			revs[j] = 0
+			n.m.refs.unavailable.Inc()
+			kerrs[j] = fmt.Errorf("%w: %w", ErrRefsUnavailable, err)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, j := range again {
+		wg.Go(func() { kother[j], revs[j], kerrs[j] = n.claimExisting(ctx, kv, keys[j]) })
+	}
+	wg.Wait()
+	for i, j := range first {
+		others[i], errs[i] = kother[j], kerrs[j]
+	}
+	return others, errs, func(ids []message.ID) {
+		// The id of a key is its first claimed copy's: the store answers
+		// the others as duplicates of it.
+		kids := make([]message.ID, len(keys))
+		for i, j := range first {
+			if kids[j] == 0 {
+				kids[j] = ids[i]
+			}
+		}
+		n.settle(kv, js, keys, revs, kids)
+	}
+}
+
+// claimExisting claims a key that has an entry, or had one: it returns
+// the id another node accepted it under, or the revision of this node's
+// claim, or an error as ClaimRef's.
+func (n *Node) claimExisting(ctx context.Context, kv jetstream.KeyValue, key string) (message.ID, uint64, error) {
+	pending, _ := json.Marshal(refEntry{Node: n.cfg.Node})
+	// Create again: it also takes a key whose claim was given up (its
+	// entry is a delete marker).
 	rev, err := kv.Create(ctx, key, pending)
 	if err == nil {
 		n.m.refs.claimed.Inc()
-		return 0, n.settler(kv, key, rev), nil
+		return 0, rev, nil
 	}
 	if !errors.Is(err, jetstream.ErrKeyExists) {
 		n.m.refs.unavailable.Inc()
-		return 0, nil, fmt.Errorf("%w: %w", ErrRefsUnavailable, err)
+		return 0, 0, fmt.Errorf("%w: %w", ErrRefsUnavailable, err)
 	}
 	e, err := kv.Get(ctx, key)
 	if err != nil {
 		// Created by someone a moment ago and not readable here yet, or no
 		// answer: either way, not now.
 		n.m.refs.pending.Inc()
-		return 0, nil, fmt.Errorf("%w: %w", ErrRefPending, err)
+		return 0, 0, fmt.Errorf("%w: %w", ErrRefPending, err)
 	}
 	var v refEntry
 	if err := json.Unmarshal(e.Value(), &v); err != nil {
-		return 0, nil, fmt.Errorf("%w: entry %s: %w", ErrRefsUnavailable, key, err)
+		return 0, 0, fmt.Errorf("%w: entry %s: %w", ErrRefsUnavailable, key, err)
 	}
 	if v.Node == n.cfg.Node {
 		// Claimed here before: settled (the store has it), or this node
 		// stopped before settling (the store has it or not). The store
 		// answers either way.
 		n.m.refs.own.Inc()
-		return 0, n.settler(kv, key, e.Revision()), nil
+		return 0, e.Revision(), nil
 	}
 	if v.ID == "" {
 		n.m.refs.pending.Inc()
-		return 0, nil, fmt.Errorf("%w: %s", ErrRefPending, v.Node)
+		return 0, 0, fmt.Errorf("%w: %s", ErrRefPending, v.Node)
 	}
 	id, err := message.ParseID(v.ID)
 	if err != nil {
-		return 0, nil, fmt.Errorf("%w: entry %s: %w", ErrRefsUnavailable, key, err)
+		return 0, 0, fmt.Errorf("%w: entry %s: %w", ErrRefsUnavailable, key, err)
 	}
 	n.m.refs.elsewhere.Inc()
-	return id, nil, nil
+	return id, 0, nil
 }
 
-// settler returns the function that records the id a claimed reference
-// was stored under, or gives the claim up (id 0). A failure leaves the
-// claim pending, which only costs a resubmission elsewhere a retry: this
-// node settles it when the reference comes back here.
-func (n *Node) settler(kv jetstream.KeyValue, key string, rev uint64) func(message.ID) {
-	return func(id message.ID) {
-		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.PublishTimeout)
-		defer cancel()
-		var err error
-		if id == 0 {
-			err = kv.Delete(ctx, key, jetstream.LastRevision(rev))
-		} else {
-			b, _ := json.Marshal(refEntry{Node: n.cfg.Node, ID: id.String()})
-			_, err = kv.Update(ctx, key, b, rev)
+// settle records the id each claimed reference was stored under, all at
+// once, or gives the claim up (id 0). A failure leaves the claim pending,
+// which only costs a resubmission elsewhere a retry: this node settles it
+// when the reference comes back here.
+func (n *Node) settle(kv jetstream.KeyValue, js jetstream.JetStream, keys []string, revs []uint64, ids []message.ID) {
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.PublishTimeout)
+	defer cancel()
+	var (
+		wg     sync.WaitGroup
+		put    []int
+		values [][]byte
+	)
+	for i, rev := range revs {
+		switch {
+		case rev == 0:
+		case ids[i] == 0:
+			// Rare (the store failed): one delete each.
+			wg.Go(func() {
+				if err := kv.Delete(ctx, keys[i], jetstream.LastRevision(rev)); err != nil && !isWrongLastSeq(err) {
+					n.m.refs.settleErrors.Inc()
+				}
+			})
+		default:
+			b, _ := json.Marshal(refEntry{Node: n.cfg.Node, ID: ids[i].String()})
+			put, values = append(put, i), append(values, b)
 		}
-		if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-			// ErrKeyExists here is a revision mismatch: a copy of the same
-			// submit in the same batch settled it first.
+	}
+	putKeys, putRevs := make([]string, len(put)), make([]uint64, len(put))
+	for j, i := range put {
+		putKeys[j], putRevs[j] = keys[i], revs[i]
+	}
+	for _, err := range publishAll(ctx, js, putKeys, values, putRevs) {
+		// A wrong revision here is a copy of the same submit in the same
+		// batch that settled it first.
+		if err != nil && !isWrongLastSeq(err) {
 			n.m.refs.settleErrors.Inc()
 		}
 	}
+	wg.Wait()
+}
+
+// publishAll writes values[i] to keys[i] of the bucket, each expecting
+// the key's last revision to be revs[i] (0: no entry), in one pipeline of
+// publishes, and waits for every acknowledgement within ctx. It sets
+// revs[i] to the new revision of each write made and returns each write's
+// error.
+func publishAll(ctx context.Context, js jetstream.JetStream, keys []string, values [][]byte, revs []uint64) []error {
+	errs := make([]error, len(keys))
+	futures := make([]jetstream.PubAckFuture, len(keys))
+	for i, k := range keys {
+		m := &nats.Msg{Subject: refSubjectPrefix + k, Header: nats.Header{}, Data: values[i]}
+		futures[i], errs[i] = js.PublishMsgAsync(m, jetstream.WithExpectLastSequencePerSubject(revs[i]))
+	}
+	for i, f := range futures {
+		if f == nil {
+			continue
+		}
+		select {
+		case ack := <-f.Ok():
+			revs[i] = ack.Sequence
+		case errs[i] = <-f.Err():
+		case <-ctx.Done():
+			errs[i] = ctx.Err()
+		}
+	}
+	return errs
+}
+
+// isWrongLastSeq says whether a write failed because the key's last
+// revision was not the one expected: it has an entry, or a newer one.
+func isWrongLastSeq(err error) bool {
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 // KeepRef makes the bucket say what this node's store says: the
@@ -215,6 +373,11 @@ func (n *Node) setupRefs(ctx context.Context) error {
 	kv, err := n.js.CreateOrUpdateKeyValue(ctx, refBucketConfig(&n.cfg))
 	if err != nil {
 		return fmt.Errorf("bucket %s: %w", refBucket, err)
+	}
+	if n.refs.js == nil {
+		if n.refs.js, err = jetstream.New(n.nc, jetstream.WithPublishAsyncTimeout(n.cfg.PublishTimeout)); err != nil {
+			return fmt.Errorf("bucket %s: %w", refBucket, err)
+		}
 	}
 	n.refs.kv.Store(&kv)
 	return nil

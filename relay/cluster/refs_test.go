@@ -64,3 +64,59 @@ func TestKeepRefSettlesAPendingClaim(t *testing.T) {
 	waitFor(t, "a reference kept before the cluster answered with its id", 30*time.Second, answers(nodes[1], "before-the-cluster", 0x4202))
 	waitFor(t, "order-1 still answered with its id", 30*time.Second, answers(nodes[2], "order-1", id))
 }
+
+// TestClaimRefsAtOnce: a batch's references are claimed together, each
+// with the answer ClaimRef gives it alone: a new one is claimed, one this
+// node claimed before (here, twice in one batch) is its own again, one
+// another node holds is pending until that node settles it, then answered
+// with its id, and one that node gave up is free to claim.
+func TestClaimRefsAtOnce(t *testing.T) {
+	nodes := openNamed(t, "batch", 3, 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	waitFor(t, "every node's stream and buckets", time.Minute, func() bool {
+		return nodes[0].Ready() && nodes[1].Ready() && nodes[2].Ready()
+	})
+	shop := []string{"shop", "shop", "shop"}
+	others, errs, settle := nodes[0].ClaimRefs(ctx, shop, []string{"a", "b", "a"})
+	for i, err := range errs {
+		if err != nil || others[i] != 0 {
+			t.Fatalf("new references on node 1, #%d: other %v, err %v", i, others[i], err)
+		}
+	}
+	// Another node, before node 1 settles: its references are pending;
+	// a new one in the same batch is claimed.
+	others, errs, settle2 := nodes[1].ClaimRefs(ctx, shop, []string{"a", "new", "b"})
+	for i, want := range []bool{true, false, true} {
+		if pending := errors.Is(errs[i], cluster.ErrRefPending); pending != want || others[i] != 0 || !want && errs[i] != nil {
+			t.Fatalf("node 2 #%d: other %v, err %v; want pending %v", i, others[i], errs[i], want)
+		}
+	}
+	settle2([]message.ID{0, 0x4302, 0})
+	// Node 1 stored a (twice in its batch, one message) and not b.
+	settle([]message.ID{0x4201, 0, 0x4201})
+
+	waitFor(t, "a answered with its id, b free to claim", 30*time.Second, func() bool {
+		others, errs, settle := nodes[2].ClaimRefs(ctx, shop, []string{"a", "b", "new"})
+		for i, err := range errs {
+			retry := errors.Is(err, cluster.ErrRefPending) || errors.Is(err, cluster.ErrRefsUnavailable)
+			if err != nil && !retry {
+				t.Fatalf("node 3 #%d: %v", i, err)
+			}
+		}
+		if others[0] != 0 && others[0] != 0x4201 || others[1] != 0 || others[2] != 0 && others[2] != 0x4302 {
+			t.Fatalf("node 3: others %v, want a as 0x4201, new as 0x4302", others)
+		}
+		done := others[0] == 0x4201 && errs[1] == nil && others[2] == 0x4302
+		ids := []message.ID{0, 0, 0}
+		if done {
+			ids[1] = 0x4303 // b stored here
+		}
+		settle(ids) // b given up again until every answer is in
+		return done
+	})
+	waitFor(t, "b answered with node 3's id", 30*time.Second, func() bool {
+		others, errs, _ := nodes[0].ClaimRefs(ctx, shop[:1], []string{"b"})
+		return errs[0] == nil && others[0] == 0x4303
+	})
+}

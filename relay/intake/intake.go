@@ -214,9 +214,9 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 		})
 		slot = append(slot, i)
 	}
-	var settles []func(message.ID)
+	var settle func([]store.Accepted)
 	if in.o.Refs != nil && len(msgs) > 0 {
-		msgs, slot, settles = in.claimRefs(ctx, msgs, slot, out)
+		msgs, slot, settle = in.claimRefs(ctx, msgs, slot, out)
 	}
 	if len(msgs) == 0 {
 		return
@@ -230,8 +230,10 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 	_ = in.o.Store.AcceptBatch(actx, msgs, acc) // per-message errors are in acc
 	cancel()
 	in.acceptSec.UpdateDuration(start)
-	if settles != nil {
-		settleRefs(settles, acc)
+	if settle != nil {
+		// Before the answers: once a client has its answer, every node
+		// answers a resubmission with the same id.
+		settle(acc)
 	}
 	fresh := msgs[:0]
 	for j, a := range acc {
@@ -314,9 +316,9 @@ func (in *Intake) AcceptCheckedBatch(ctx context.Context, ms []*message.Message,
 		}
 		msgs[i], slot[i], out[i] = &c, i, Result{}
 	}
-	var settles []func(message.ID)
+	var settle func([]store.Accepted)
 	if in.o.Refs != nil && len(msgs) > 0 {
-		msgs, slot, settles = in.claimRefs(ctx, msgs, slot, out)
+		msgs, slot, settle = in.claimRefs(ctx, msgs, slot, out)
 	}
 	if len(msgs) == 0 {
 		return
@@ -325,10 +327,10 @@ func (in *Intake) AcceptCheckedBatch(ctx context.Context, ms []*message.Message,
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), acceptTimeout) // as in Accept
 	_ = in.o.Store.AcceptBatch(actx, msgs, acc)                                    // per-message errors are in acc
 	cancel()
-	if settles != nil {
+	if settle != nil {
 		// Before the answer, as in Accept: once the event is answered,
 		// every node answers it again with the same ids.
-		settleRefs(settles, acc)
+		settle(acc)
 	}
 	fresh := msgs[:0]
 	for j, a := range acc {

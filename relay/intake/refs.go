@@ -16,11 +16,13 @@ type Refs interface {
 	// CheckNumber is nil while this node may make message ids (no other
 	// node holds its number).
 	CheckNumber() error
-	// ClaimRef makes (customer, ref) this node's before the store takes
-	// a message under it. It returns the id another node accepted it
-	// under, or settle, to call with the id the store answered (0: not
-	// stored); an error means not accepted, send again later.
-	ClaimRef(ctx context.Context, customer, ref string) (other message.ID, settle func(message.ID), err error)
+	// ClaimRefs makes each (customers[i], refs[i]) this node's before the
+	// store takes a message under it, all at once. others[i] is the id
+	// another node accepted refs[i] under; errs[i] means not accepted,
+	// send again later; the others are claimed. settle, never nil, is to
+	// call with the ids the store answered (ids[i] for refs[i], 0: not
+	// stored; ignored for those not claimed).
+	ClaimRefs(ctx context.Context, customers, refs []string) (others []message.ID, errs []error, settle func(ids []message.ID))
 	// KeepRef tells the cluster that this node's store holds (customer,
 	// ref) under id, when the store answers a resubmission: a claim this
 	// node left unsettled (a stop between its store and its settle) is
@@ -31,10 +33,10 @@ type Refs interface {
 // claimRefs runs before the store: it drops from msgs (and slot) every
 // message another node accepted under its client reference, answering its
 // id as a duplicate, and every one the cluster cannot vouch for now,
-// answering a retryable error. It returns the settle functions of the
-// messages kept, by index in the returned msgs (nil: no reference).
-// Claims of one batch go out at once: each is a replicated round trip.
-func (in *Intake) claimRefs(ctx context.Context, msgs []*message.Message, slot []int, out []Result) ([]*message.Message, []int, []func(message.ID)) {
+// answering a retryable error. It returns the messages kept and settle,
+// to call with the store's answers to them (nil: no reference claimed).
+// The claims of a batch go out at once: each is a replicated write.
+func (in *Intake) claimRefs(ctx context.Context, msgs []*message.Message, slot []int, out []Result) ([]*message.Message, []int, func([]store.Accepted)) {
 	if err := in.o.Refs.CheckNumber(); err != nil {
 		for _, i := range slot {
 			in.storeUnavailable.Inc()
@@ -42,14 +44,13 @@ func (in *Intake) claimRefs(ctx context.Context, msgs []*message.Message, slot [
 		}
 		return nil, nil, nil
 	}
-	type claim struct {
-		other  message.ID
-		settle func(message.ID)
-		err    error
-	}
-	claims := make([]claim, len(msgs))
-	var wg sync.WaitGroup
+	var (
+		wg              sync.WaitGroup
+		customers, refs []string
+		claim           = make([]int, len(msgs)) // index in refs, -1: none
+	)
 	for j, m := range msgs {
+		claim[j] = -1
 		if m.ClientRef == "" {
 			continue
 		}
@@ -59,51 +60,45 @@ func (in *Intake) claimRefs(ctx context.Context, msgs []*message.Message, slot [
 			wg.Go(func() { in.o.Refs.KeepRef(ctx, m.Customer, m.ClientRef, p.ID) })
 			continue
 		}
-		wg.Go(func() {
-			c := &claims[j]
-			c.other, c.settle, c.err = in.o.Refs.ClaimRef(ctx, m.Customer, m.ClientRef)
-		})
+		claim[j] = len(refs)
+		customers, refs = append(customers, m.Customer), append(refs, m.ClientRef)
+	}
+	var (
+		others []message.ID
+		errs   []error
+		settle func([]message.ID)
+	)
+	if len(refs) > 0 {
+		others, errs, settle = in.o.Refs.ClaimRefs(ctx, customers, refs)
 	}
 	wg.Wait()
 	kept, keptSlot := msgs[:0], slot[:0]
-	var settles []func(message.ID)
-	for j, c := range claims {
+	var keptClaim []int // by index in kept
+	for j, c := range claim {
 		r := &out[slot[j]]
 		switch {
-		case c.err != nil:
+		case c < 0:
+		case errs[c] != nil:
 			in.storeUnavailable.Inc()
-			r.Err, r.RetryAfter = fmt.Errorf("%w: %w", ErrUnavailable, c.err), time.Second
+			r.Err, r.RetryAfter = fmt.Errorf("%w: %w", ErrUnavailable, errs[c]), time.Second
 			continue
-		case c.other != 0:
-			r.ID, r.Duplicate = c.other, true
+		case others[c] != 0:
+			r.ID, r.Duplicate = others[c], true
 			in.duplicates.Inc()
 			continue
 		}
-		if c.settle != nil && settles == nil {
-			settles = make([]func(message.ID), len(kept), len(msgs))
-		}
-		kept, keptSlot = append(kept, msgs[j]), append(keptSlot, slot[j])
-		if settles != nil {
-			settles = append(settles, c.settle)
-		}
+		kept, keptSlot, keptClaim = append(kept, msgs[j]), append(keptSlot, slot[j]), append(keptClaim, c)
 	}
-	return kept, keptSlot, settles
-}
-
-// settleRefs tells the cluster under which id each claimed reference was
-// stored (0: not stored), before the submits are answered: once a client
-// has its answer, every node answers a resubmission with the same id.
-func settleRefs(settles []func(message.ID), acc []store.Accepted) {
-	var wg sync.WaitGroup
-	for j, s := range settles {
-		if s == nil {
-			continue
-		}
-		id := acc[j].ID
-		if acc[j].Err != nil {
-			id = 0
-		}
-		wg.Go(func() { s(id) })
+	if settle == nil {
+		return kept, keptSlot, nil
 	}
-	wg.Wait()
+	return kept, keptSlot, func(acc []store.Accepted) {
+		ids := make([]message.ID, len(refs))
+		for k, c := range keptClaim {
+			if c >= 0 && acc[k].Err == nil {
+				ids[c] = acc[k].ID
+			}
+		}
+		settle(ids)
+	}
 }

@@ -26,22 +26,28 @@ type fakeRefs struct {
 
 func (f *fakeRefs) CheckNumber() error { return f.number }
 
-func (f *fakeRefs) ClaimRef(_ context.Context, _, ref string) (message.ID, func(message.ID), error) {
+func (f *fakeRefs) ClaimRefs(_ context.Context, _, refs []string) ([]message.ID, []error, func([]message.ID)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.claims++
-	if err := f.refuse[ref]; err != nil {
-		return 0, nil, err
+	others, errs := make([]message.ID, len(refs)), make([]error, len(refs))
+	claimed := make([]bool, len(refs))
+	for i, ref := range refs {
+		f.claims++
+		if errs[i] = f.refuse[ref]; errs[i] == nil {
+			others[i] = f.other[ref]
+			claimed[i] = others[i] == 0
+		}
 	}
-	if id := f.other[ref]; id != 0 {
-		return id, nil, nil
-	}
-	return 0, func(id message.ID) {
+	return others, errs, func(ids []message.ID) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		f.settling++
-		f.settled[ref] = id
-	}, nil
+		for i, ref := range refs {
+			if claimed[i] {
+				f.settling++
+				f.settled[ref] = ids[i]
+			}
+		}
+	}
 }
 
 func (f *fakeRefs) KeepRef(_ context.Context, _, ref string, id message.ID) {
