@@ -119,7 +119,10 @@
 // accepted it is answered by its store, with no claim: one read of the
 // entry, and a write only if its claim was left pending. Cost: two
 // replicated writes per new message with a client_ref, so per message of a
-// payment event (bench/README.md).
+// payment event (bench/README.md). A batch's claims go out as one pipeline
+// of publishes (each expecting the key to have no entry) waited for
+// together, and so do its ids (each expecting the claim's revision): a
+// batch waits about two replicated round trips, not two per message.
 //
 // # Formats
 //
