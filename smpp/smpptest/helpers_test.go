@@ -139,7 +139,7 @@ func (c *manualClock) AfterFunc(_ time.Duration, f func()) func() bool {
 // waitPending waits until n callbacks are scheduled and returns them.
 func (c *manualClock) waitPending(t *testing.T, n int) []func() {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c.mu.Lock()
 		p := append([]func(){}, c.pending...)

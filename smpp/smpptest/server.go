@@ -52,9 +52,11 @@ type Server struct {
 
 		// kept holds receipts per system_id that found no bound receiver,
 		// or whose socket closed before their deliver_sm_resp; the next
-		// receiving bind of the system_id gets them.
-		kept  map[string][]*pdu.DeliverSM
-		nKept int
+		// receiving bind of the system_id gets them, or one already up
+		// after RedeliverDelay (flushing: that retry is scheduled).
+		kept     map[string][]*pdu.DeliverSM
+		nKept    int
+		flushing map[string]bool
 	}
 }
 
@@ -368,19 +370,43 @@ func (s *Server) scheduleReceipt(delay time.Duration, rc *dueReceipt, f func()) 
 }
 
 // keep holds a receipt of systemID for its next receiving bind, within
-// MaxPending; false if there was no room.
+// MaxPending; false if there was no room. A receiving bind already up
+// gets it after RedeliverDelay (flushKept): a socket that closed with the
+// receipt unanswered must not strand it while its siblings stay bound.
 func (s *Server) keep(systemID string, d *pdu.DeliverSM) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.mu.closed || systemID == "" || s.mu.nKept >= s.cfg.MaxPending {
+		s.mu.Unlock()
 		return false
 	}
 	if s.mu.kept == nil {
 		s.mu.kept = map[string][]*pdu.DeliverSM{}
 	}
+	if s.mu.flushing == nil {
+		s.mu.flushing = map[string]bool{}
+	}
 	s.mu.kept[systemID] = append(s.mu.kept[systemID], d)
 	s.mu.nKept++
+	flush := !s.mu.flushing[systemID]
+	s.mu.flushing[systemID] = true
+	s.mu.Unlock()
+	if flush && !s.schedule(s.cfg.RedeliverDelay, func() { s.flushKept(systemID) }) {
+		s.mu.Lock()
+		delete(s.mu.flushing, systemID)
+		s.mu.Unlock()
+	}
 	return true
+}
+
+// flushKept hands systemID's kept receipts to a receiving bind that is up,
+// if there is one; otherwise the next bind takes them (goKept).
+func (s *Server) flushKept(systemID string) {
+	s.mu.Lock()
+	delete(s.mu.flushing, systemID)
+	s.mu.Unlock()
+	if p := s.boundReceiver(systemID, nil, ""); p != nil {
+		s.handOver(p)
+	}
 }
 
 func (s *Server) keptNow() int64 {

@@ -369,6 +369,31 @@ func TestReceiptsKeptUntilTheNextBind(t *testing.T) {
 	}
 }
 
+// A receipt left unanswered by a socket that closes goes out again on
+// another receiving bind of its system_id that is already up, after
+// RedeliverDelay, as an SMSC retries: it does not wait for a bind that
+// may never come.
+func TestKeptReceiptGoesToABindAlreadyUp(t *testing.T) {
+	clk := &manualClock{now: time.Unix(1_800_000_000, 0)}
+	srv := start(t, smpptest.Config{Clock: clk, ReceiptDelay: time.Hour})
+	a, b := dial(t, srv), dial(t, srv)
+	a.bind(pdu.BindTransceiverID, "relay", "")
+	b.bind(pdu.BindReceiverID, "relay", "")
+	a.submit(true)
+	id := a.read().Body.(*pdu.SubmitSMResp).MessageID
+	clk.waitPending(t, 1)[0]() // the receipt goes out on a, which never answers
+	if p := a.read(); p.Command != pdu.DeliverSMID {
+		t.Fatalf("got %s", p.Command)
+	}
+	a.nc.Close()
+	waitStat(t, srv, func(st smpptest.Stats) bool { return st.Open == 1 && st.ReceiptsKept == 1 })
+	clk.waitPending(t, 2)[1]() // RedeliverDelay passes
+	if got := b.receipts(1); !got[id] {
+		t.Fatalf("b got receipts %v, want %q", got, id)
+	}
+	waitStat(t, srv, func(st smpptest.Stats) bool { return st.DeliverAcks == 1 && st.ReceiptsKept == 0 })
+}
+
 func waitStat(t *testing.T, srv *smpptest.Server, ok func(smpptest.Stats) bool) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); !ok(srv.Stats()); {
