@@ -28,14 +28,14 @@ func TestDeliverRespOnlyAfterHandlerAccepts(t *testing.T) {
 	s := newSession(t, cfg)
 	m := sm(1)
 	m.RegisteredDelivery = 1
-	r, err := s.Submit(ctxT(t, 2*time.Second), m)
+	r, err := s.Submit(ctxT(t, 30*time.Second), m)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var d *pdu.DeliverSM
 	select {
 	case d = <-got:
-	case <-time.After(2 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("no receipt reached the handler")
 	}
 	if id, _ := d.TLVs.ReceiptedMessageID(); id != r.MessageID || d.ESMClass&0x3C != 0x04 {
@@ -44,22 +44,22 @@ func TestDeliverRespOnlyAfterHandlerAccepts(t *testing.T) {
 	// The handler holds the receipt: no deliver_sm_resp may have gone out.
 	// A submit round trip flushes anything the session wrote before the
 	// handler was called (the writer keeps order, and so does the server).
-	if _, err := s.Submit(ctxT(t, 2*time.Second), sm(2)); err != nil {
+	if _, err := s.Submit(ctxT(t, 30*time.Second), sm(2)); err != nil {
 		t.Fatal(err)
 	}
 	if st := srv.Stats(); st.DeliverAcks+st.DeliverNacks != 0 {
 		t.Fatalf("deliver_sm_resp sent before the handler returned: %+v", st)
 	}
 	release <- nil
-	waitFor(t, 2*time.Second, "deliver_sm_resp", func() bool { return srv.Stats().DeliverAcks == 1 })
+	waitFor(t, 30*time.Second, "deliver_sm_resp", func() bool { return srv.Stats().DeliverAcks == 1 })
 
 	// A handler error answers with an error status, so the SMSC redelivers.
-	if _, err := s.Submit(ctxT(t, 2*time.Second), m); err != nil {
+	if _, err := s.Submit(ctxT(t, 30*time.Second), m); err != nil {
 		t.Fatal(err)
 	}
 	<-got
 	release <- errors.New("store unavailable")
-	waitFor(t, 2*time.Second, "deliver_sm_resp with error", func() bool { return srv.Stats().DeliverNacks == 1 })
+	waitFor(t, 30*time.Second, "deliver_sm_resp with error", func() bool { return srv.Stats().DeliverNacks == 1 })
 }
 
 func TestTxRxReceiptsOnReceiver(t *testing.T) {
@@ -92,7 +92,7 @@ func submitForReceipt(t *testing.T, s *smpp.Session) string {
 	t.Helper()
 	m := sm(1)
 	m.RegisteredDelivery = 1
-	r, err := s.Submit(ctxT(t, 2*time.Second), m)
+	r, err := s.Submit(ctxT(t, 30*time.Second), m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func wantReceipt(t *testing.T, got <-chan string, msgID string) {
 		if id != msgID {
 			t.Fatalf("receipt for %q, want %q", id, msgID)
 		}
-	case <-time.After(2 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatalf("no receipt for %q", msgID)
 	}
 }
@@ -120,7 +120,7 @@ func TestReceiptBeforeSubmitResp(t *testing.T) {
 	for range 2 { // the duplicate reaches the handler too: the relay dedups
 		wantReceipt(t, got, id)
 	}
-	waitFor(t, 2*time.Second, "two deliver_sm_resp", func() bool { return srv.Stats().DeliverAcks == 2 })
+	waitFor(t, 30*time.Second, "two deliver_sm_resp", func() bool { return srv.Stats().DeliverAcks == 2 })
 }
 
 func TestFullHandlerQueueRefusesWithoutStallingSubmits(t *testing.T) {
@@ -139,14 +139,14 @@ func TestFullHandlerQueueRefusesWithoutStallingSubmits(t *testing.T) {
 	m := sm(1)
 	m.RegisteredDelivery = 1
 	for range 5 { // receipts 3..5 find worker and queue taken
-		if _, err := s.Submit(ctxT(t, 2*time.Second), m); err != nil {
+		if _, err := s.Submit(ctxT(t, 30*time.Second), m); err != nil {
 			t.Fatalf("submit while handlers are stuck: %v", err)
 		}
 	}
 	// Deadlines are generous: the whole suite shares two cores under -race.
-	waitFor(t, 10*time.Second, "refused receipts", func() bool { return srv.Stats().DeliverNacks == 3 })
+	waitFor(t, 30*time.Second, "refused receipts", func() bool { return srv.Stats().DeliverNacks == 3 })
 	close(release)
-	waitFor(t, 10*time.Second, "accepted receipts", func() bool { return srv.Stats().DeliverAcks == 2 })
+	waitFor(t, 30*time.Second, "accepted receipts", func() bool { return srv.Stats().DeliverAcks == 2 })
 	if v := metricValue(t, s, "relay_smpp_deliver_sm_refused_busy_total"); v != 3 {
 		t.Fatalf("refused counter = %v", v)
 	}
@@ -181,7 +181,7 @@ func TestDeliverBatchTakesWhatWaits(t *testing.T) {
 		for i := range n {
 			m := sm(i)
 			m.RegisteredDelivery = 1
-			if _, err := s.Submit(ctxT(t, 2*time.Second), m); err != nil {
+			if _, err := s.Submit(ctxT(t, 30*time.Second), m); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -192,14 +192,14 @@ func TestDeliverBatchTakesWhatWaits(t *testing.T) {
 		if len(ids) != 1 {
 			t.Fatalf("first batch %v", ids)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("no receipt reached the handler")
 	}
 	submit(4)
 	// The server writes each receipt right after its submit_sm_resp, and
 	// the reader queues a deliver_sm before it reads on: the answer to a
 	// submit after them shows the four wait in the queue.
-	if _, err := s.Submit(ctxT(t, 2*time.Second), sm(9)); err != nil {
+	if _, err := s.Submit(ctxT(t, 30*time.Second), sm(9)); err != nil {
 		t.Fatal(err)
 	}
 	release <- struct{}{}
@@ -208,12 +208,12 @@ func TestDeliverBatchTakesWhatWaits(t *testing.T) {
 		if len(ids) != 4 {
 			t.Fatalf("second batch %v, want the 4 that waited", ids)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("no second batch")
 	}
 	close(release)
 	// The refusal was the second batch's second receipt.
-	waitFor(t, 5*time.Second, "deliver_sm_resp", func() bool {
+	waitFor(t, 30*time.Second, "deliver_sm_resp", func() bool {
 		st := srv.Stats()
 		return st.DeliverAcks == 4 && st.DeliverNacks == 1
 	})

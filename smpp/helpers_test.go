@@ -25,13 +25,16 @@ func newServer(t *testing.T, cfg smpptest.Config) *smpptest.Server {
 }
 
 // fastConfig is a session config with short timers for tests on real time.
+// The response timeout is long: a healthy simulated SMSC on a busy machine
+// can take seconds to answer, and a test that wants a timeout sets its own
+// (inside a synctest bubble).
 func fastConfig(addr string) smpp.Config {
 	return smpp.Config{
 		Addr:                addr,
 		SystemID:            "relay",
 		Password:            "secret",
 		Window:              16,
-		ResponseTimeout:     2 * time.Second,
+		ResponseTimeout:     30 * time.Second,
 		EnquireLinkInterval: time.Second,
 		ReconnectMin:        10 * time.Millisecond,
 		ReconnectMax:        40 * time.Millisecond,
@@ -41,7 +44,7 @@ func fastConfig(addr string) smpp.Config {
 func newSession(t *testing.T, cfg smpp.Config) *smpp.Session {
 	t.Helper()
 	s := newSessionAsync(t, cfg)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.WaitBound(ctx); err != nil {
 		t.Fatalf("WaitBound: %v", err)
@@ -102,7 +105,7 @@ func newSessionAsync(t *testing.T, cfg smpp.Config) *smpp.Session {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_ = s.Close(ctx)
 	})

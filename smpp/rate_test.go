@@ -60,7 +60,7 @@ func TestRateStartsEmptyAfterEveryBind(t *testing.T) {
 		cfg.TPS, cfg.Burst = 50, 10
 		s := pipeSession(t, srv, cfg)
 		defer s.Close(context.Background())
-		submit := func() error { _, err := s.Submit(ctxT(t, 3*time.Second), sm(1)); return err }
+		submit := func() error { _, err := s.Submit(ctxT(t, 30*time.Second), sm(1)); return err }
 		// The steady rate is TPS − (Burst − 1), about 41/s. A full bucket
 		// would let 10 through at once, then 8 more in 200ms. An empty one
 		// lets 9 through.
@@ -92,15 +92,15 @@ func TestThrottledSlowsDown(t *testing.T) {
 		cfg.ThrottlePause = 150 * time.Millisecond
 		s := pipeSession(t, srv, cfg)
 		defer s.Close(context.Background())
-		if _, err := s.Submit(ctxT(t, 2*time.Second), sm(1)); err != nil {
+		if _, err := s.Submit(ctxT(t, 30*time.Second), sm(1)); err != nil {
 			t.Fatal(err)
 		}
-		_, err := s.Submit(ctxT(t, 2*time.Second), sm(2))
+		_, err := s.Submit(ctxT(t, 30*time.Second), sm(2))
 		if !errors.Is(err, pdu.StatusThrottled) {
 			t.Fatalf("err = %v, want ESME_RTHROTTLED", err)
 		}
 		start := time.Now()
-		if _, err := s.Submit(ctxT(t, 2*time.Second), sm(3)); err != nil {
+		if _, err := s.Submit(ctxT(t, 30*time.Second), sm(3)); err != nil {
 			t.Fatal(err)
 		}
 		if d := time.Since(start); d < cfg.ThrottlePause {
@@ -108,7 +108,7 @@ func TestThrottledSlowsDown(t *testing.T) {
 		}
 		// The rate is halved to 50/s: the next submit waits 20ms, not 10ms.
 		start = time.Now()
-		_, _ = s.Submit(ctxT(t, 2*time.Second), sm(4)) // throttled again: pause again
+		_, _ = s.Submit(ctxT(t, 30*time.Second), sm(4)) // throttled again: pause again
 		if d := time.Since(start); d != 20*time.Millisecond {
 			t.Fatalf("submit at the halved rate waited %v, want 20ms", d)
 		}
@@ -128,7 +128,7 @@ func TestSetTPSChangesTheCeiling(t *testing.T) {
 		cfg.TPS = 100
 		s := pipeSession(t, srv, cfg)
 		defer s.Close(context.Background())
-		submit := func() error { _, err := s.Submit(ctxT(t, 3*time.Second), sm(1)); return err }
+		submit := func() error { _, err := s.Submit(ctxT(t, 30*time.Second), sm(1)); return err }
 		const window = time.Second
 		if n := countFor(t, submit, window); n != 100 {
 			t.Fatalf("at 100/s: %d submits in %v", n, window)

@@ -26,7 +26,7 @@ func TestDeadPeerDetected(t *testing.T) {
 		start := time.Now()
 		// The submit makes the socket half-open: it times out, and the
 		// enquire_link that follows goes unanswered.
-		if _, err := s.Submit(ctxT(t, 2*time.Second), sm(1)); !errors.Is(err, smpp.ErrTimeout) {
+		if _, err := s.Submit(ctxT(t, 30*time.Second), sm(1)); !errors.Is(err, smpp.ErrTimeout) {
 			t.Fatalf("submit to a half-open SMSC: %v, want ErrTimeout", err)
 		}
 		for srv.Stats().Binds < 2 {
@@ -51,7 +51,7 @@ func TestRebindFailsInFlightAsRetryable(t *testing.T) {
 	lost := 0
 	for i := range 4 {
 		wg.Go(func() {
-			_, err := s.Submit(ctxT(t, 3*time.Second), sm(i))
+			_, err := s.Submit(ctxT(t, 30*time.Second), sm(i))
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -67,7 +67,7 @@ func TestRebindFailsInFlightAsRetryable(t *testing.T) {
 		t.Fatalf("%d of 4 in-flight submits came back as ErrConnLost", lost)
 	}
 	srv.SetBehavior(smpptest.Behavior{})
-	if _, err := s.Submit(ctxT(t, 3*time.Second), sm(5)); err != nil {
+	if _, err := s.Submit(ctxT(t, 30*time.Second), sm(5)); err != nil {
 		t.Fatalf("submit after rebind: %v", err)
 	}
 	if st := srv.Stats(); st.Binds != 2 {
@@ -98,7 +98,7 @@ func TestOneSocketPerBindAcrossDrops(t *testing.T) {
 			}
 			s := newSession(t, cfg)
 			for i := range 15 {
-				if _, err := s.Submit(ctxT(t, 3*time.Second), sm(i)); !errors.Is(err, smpp.ErrConnLost) {
+				if _, err := s.Submit(ctxT(t, 30*time.Second), sm(i)); !errors.Is(err, smpp.ErrConnLost) {
 					t.Fatalf("submit %d: %v, want ErrConnLost", i, err)
 				}
 			}
@@ -107,10 +107,10 @@ func TestOneSocketPerBindAcrossDrops(t *testing.T) {
 				want = 2
 			}
 			for range 5 {
-				waitFor(t, 3*time.Second, "rebound", func() bool { now, _ := srv.OpenSockets("relay"); return now == want })
+				waitFor(t, 30*time.Second, "rebound", func() bool { now, _ := srv.OpenSockets("relay"); return now == want })
 				srv.Kick("relay") // the receiver drops too
 			}
-			waitFor(t, 3*time.Second, "rebound", func() bool { now, _ := srv.OpenSockets("relay"); return now == want })
+			waitFor(t, 30*time.Second, "rebound", func() bool { now, _ := srv.OpenSockets("relay"); return now == want })
 			if m := most.Load(); m != int32(want) {
 				t.Fatalf("the session held %d sockets open at once, want %d", m, want)
 			}

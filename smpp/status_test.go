@@ -45,7 +45,7 @@ func TestStatusUpThenDownWithReason(t *testing.T) {
 	cfg.TPS, cfg.Name = 50, "c-1"
 	s := newSession(t, cfg)
 	for i := range 3 {
-		if _, err := s.Submit(ctxT(t, 5*time.Second), sm(i)); err != nil {
+		if _, err := s.Submit(ctxT(t, 30*time.Second), sm(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -57,7 +57,7 @@ func TestStatusUpThenDownWithReason(t *testing.T) {
 		t.Error("a bound bind has no since")
 	}
 	srv.Close()
-	waitFor(t, 5*time.Second, "the bind to go down", func() bool { return !s.Status()[0].Up })
+	waitFor(t, 30*time.Second, "the bind to go down", func() bool { return !s.Status()[0].Up })
 	down := s.Status()[0]
 	if down.Reason == "" || down.Reason == "connecting" {
 		t.Errorf("a dropped bind's reason = %q, want the error that dropped it", down.Reason)
@@ -71,7 +71,7 @@ func TestStatusRateCountsLastSecond(t *testing.T) {
 	// then the rate is the count of the whole second before.
 	start := time.Now().Unix()
 	for time.Now().Unix() < start+2 {
-		if _, err := s.Submit(ctxT(t, 5*time.Second), sm(1)); err != nil {
+		if _, err := s.Submit(ctxT(t, 30*time.Second), sm(1)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -86,7 +86,7 @@ func TestCleanCloseLogsNoWarning(t *testing.T) {
 	cfg := fastConfig(srv.Addr())
 	cfg.Logger = slog.New(&logs)
 	s := newSession(t, cfg)
-	if err := s.Close(ctxT(t, 5*time.Second)); err != nil {
+	if err := s.Close(ctxT(t, 30*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	if w := logs.at("WARN"); len(w) > 0 {

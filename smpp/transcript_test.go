@@ -24,7 +24,7 @@ func acceptRaw(t *testing.T, ln net.Listener) *rawSMSC {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	_ = nc.SetDeadline(time.Now().Add(30 * time.Second))
 	return &rawSMSC{t: t, nc: nc, rd: pdu.NewReader(bufio.NewReader(nc), 0)}
 }
 

@@ -17,17 +17,16 @@ func TestFullWindowBlocksThenProceeds(t *testing.T) {
 	srv := newServer(t, smpptest.Config{Behavior: smpptest.Behavior{RespDelay: 300 * time.Millisecond}})
 	cfg := fastConfig(srv.Addr())
 	cfg.Window = 2
-	cfg.ResponseTimeout = 2 * time.Second
 	s := newSession(t, cfg)
 	var wg sync.WaitGroup
 	for i := range 2 {
 		wg.Go(func() {
-			if _, err := s.Submit(ctxT(t, 3*time.Second), sm(i)); err != nil {
+			if _, err := s.Submit(ctxT(t, 30*time.Second), sm(i)); err != nil {
 				t.Error(err)
 			}
 		})
 	}
-	waitFor(t, 2*time.Second, "two submits at the server", func() bool { return srv.Stats().Submits == 2 })
+	waitFor(t, 30*time.Second, "two submits at the server", func() bool { return srv.Stats().Submits == 2 })
 	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if _, err := s.Submit(short, sm(3)); !errors.Is(err, context.DeadlineExceeded) {
@@ -36,7 +35,7 @@ func TestFullWindowBlocksThenProceeds(t *testing.T) {
 	if n := srv.Stats().Submits; n != 2 {
 		t.Fatalf("server saw %d submits while the window was full", n)
 	}
-	if _, err := s.Submit(ctxT(t, 3*time.Second), sm(4)); err != nil {
+	if _, err := s.Submit(ctxT(t, 30*time.Second), sm(4)); err != nil {
 		t.Fatalf("submit after the window freed: %v", err)
 	}
 	wg.Wait()
@@ -52,7 +51,7 @@ func TestResponseTimeout(t *testing.T) {
 		s := pipeSession(t, srv, cfg)
 		defer s.Close(context.Background())
 		start := time.Now()
-		_, err := s.Submit(ctxT(t, 3*time.Second), sm(1))
+		_, err := s.Submit(ctxT(t, 30*time.Second), sm(1))
 		if !errors.Is(err, smpp.ErrTimeout) || !smpp.Temporary(err) {
 			t.Fatalf("err = %v, want a temporary ErrTimeout", err)
 		}
@@ -69,18 +68,18 @@ func TestGracefulCloseDrainsWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.WaitBound(ctxT(t, 3*time.Second)); err != nil {
+	if err := s.WaitBound(ctxT(t, 30*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	errs := make(chan error, 5)
 	for i := range 5 {
 		go func() {
-			_, err := s.Submit(ctxT(t, 3*time.Second), sm(i))
+			_, err := s.Submit(ctxT(t, 30*time.Second), sm(i))
 			errs <- err
 		}()
 	}
-	waitFor(t, 2*time.Second, "five submits at the server", func() bool { return srv.Stats().Submits == 5 })
-	if err := s.Close(ctxT(t, 3*time.Second)); err != nil {
+	waitFor(t, 30*time.Second, "five submits at the server", func() bool { return srv.Stats().Submits == 5 })
+	if err := s.Close(ctxT(t, 30*time.Second)); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	for range 5 {
@@ -88,8 +87,8 @@ func TestGracefulCloseDrainsWindow(t *testing.T) {
 			t.Fatalf("in-flight submit during Close: %v", err)
 		}
 	}
-	if _, err := s.Submit(ctxT(t, time.Second), sm(9)); !errors.Is(err, smpp.ErrClosed) {
+	if _, err := s.Submit(ctxT(t, 30*time.Second), sm(9)); !errors.Is(err, smpp.ErrClosed) {
 		t.Fatalf("submit after Close: %v, want ErrClosed", err)
 	}
-	waitFor(t, 2*time.Second, "socket closed at the server", func() bool { return srv.Stats().Open == 0 })
+	waitFor(t, 30*time.Second, "socket closed at the server", func() bool { return srv.Stats().Open == 0 })
 }
