@@ -17,9 +17,9 @@ import (
 // TestESMEAgainstNodeSMSC binds our session to node-smpp's server, submits
 // a window of messages (Korean ones in UCS2), and parses its receipts.
 func TestESMEAgainstNodeSMSC(t *testing.T) {
-	smsc := startNode(t, time.Minute, "smsc.js")
+	smsc := startNode(t, 2*time.Minute, "smsc.js")
 	var hello struct{ Port int }
-	if !smsc.next(t, 20*time.Second, &hello) || hello.Port == 0 {
+	if !smsc.next(t, 30*time.Second, &hello) || hello.Port == 0 {
 		t.Fatal("smsc.js did not print its port")
 	}
 	receipts := make(chan receipt.Receipt, 64)
@@ -106,7 +106,7 @@ func TestESMEAgainstNodeSMSC(t *testing.T) {
 			Event, Text, Dest string
 			DataCoding        int `json:"data_coding"`
 		}
-		if !smsc.next(t, 10*time.Second, &ev) {
+		if !smsc.next(t, 30*time.Second, &ev) {
 			t.Fatal("smsc.js ended early")
 		}
 		if ev.Event != "submit" {

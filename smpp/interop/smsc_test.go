@@ -28,7 +28,7 @@ func TestNodeESMEAgainstSimulatedSMSC(t *testing.T) {
 	}
 	defer srv.Close()
 	const n = 12
-	esme := startNode(t, time.Minute, "esme.js", strings.TrimPrefix(srv.Addr(), "127.0.0.1:"), "nodeesme", "pw", strconv.Itoa(n))
+	esme := startNode(t, 2*time.Minute, "esme.js", strings.TrimPrefix(srv.Addr(), "127.0.0.1:"), "nodeesme", "pw", strconv.Itoa(n))
 	var sum struct {
 		Bound, Unbound bool
 		Submitted      int

@@ -39,7 +39,7 @@ func dial(t *testing.T, srv *smpptest.Server) *esme {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	_ = nc.SetDeadline(time.Now().Add(30 * time.Second))
 	return &esme{t: t, nc: nc, rd: pdu.NewReader(bufio.NewReader(nc), 0)}
 }
 
@@ -139,7 +139,7 @@ func (c *manualClock) AfterFunc(_ time.Duration, f func()) func() bool {
 // waitPending waits until n callbacks are scheduled and returns them.
 func (c *manualClock) waitPending(t *testing.T, n int) []func() {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		c.mu.Lock()
 		p := append([]func(){}, c.pending...)

@@ -257,7 +257,7 @@ func TestReceiptsElsewhere(t *testing.T) {
 		t.Fatalf("receipt on the other bind for %q, want %q", got, id)
 	}
 	rx.respond(d)
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for srv.Stats().DeliverAcks != 1 {
 		if time.Now().After(deadline) {
 			t.Fatal("deliver_sm_resp not counted")
@@ -396,7 +396,7 @@ func TestKeptReceiptGoesToABindAlreadyUp(t *testing.T) {
 
 func waitStat(t *testing.T, srv *smpptest.Server, ok func(smpptest.Stats) bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !ok(srv.Stats()); {
+	for deadline := time.Now().Add(30 * time.Second); !ok(srv.Stats()); {
 		if time.Now().After(deadline) {
 			t.Fatalf("stats %+v", srv.Stats())
 		}
