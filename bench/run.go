@@ -134,12 +134,12 @@ func Run(ctx context.Context, c Config) (Result, error) {
 }
 
 // drain waits until every accepted message has its final report, or the
-// bound passes.
+// bound passes. Reports of messages whose answer never came do not count.
 func drain(ctx context.Context, bound time.Duration, t *tracker) {
 	deadline := time.Now().Add(bound)
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
-	for t.finals.Load() < t.accepted.Load() && time.Now().Before(deadline) {
+	for t.settled.Load() < t.accepted.Load() && time.Now().Before(deadline) {
 		select {
 		case <-ctx.Done():
 			return

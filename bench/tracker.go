@@ -21,9 +21,13 @@ type tracker struct {
 	accepted, refused, errors        atomic.Int64
 	delivered, failed, expired       atomic.Int64
 	finals, duplicates, doubleBilled atomic.Int64
-	foreign                          atomic.Int64    // reports of other runs
-	billed                           [8]atomic.Int64 // delivered, by the product billed
-	lastFinal                        atomic.Int64    // ns since start
+	// settled counts the accepted messages with a final report: a
+	// message whose answer was lost (its node died) is reported too, and
+	// must not stand in for an accepted one still open.
+	settled   atomic.Int64
+	foreign   atomic.Int64    // reports of other runs
+	billed    [8]atomic.Int64 // delivered, by the product billed
+	lastFinal atomic.Int64    // ns since start
 
 	acceptLat, reportLat hist
 }
@@ -41,6 +45,16 @@ type entry struct {
 	finals     atomic.Int32
 	billedSeq  atomic.Uint64 // report_seq of the first delivered report
 	billedMore atomic.Bool
+	settled    atomic.Bool // counted in tracker.settled
+}
+
+// settle counts e in settled once it is both accepted and reported;
+// accept and final each call it after setting their own mark, so one of
+// them sees both.
+func (t *tracker) settle(e *entry) {
+	if e.accepted.Load() && e.finals.Load() > 0 && e.settled.CompareAndSwap(false, true) {
+		t.settled.Add(1)
+	}
 }
 
 func newTracker(run string) *tracker { return &tracker{run: run, start: time.Now()} }
@@ -78,6 +92,7 @@ func (t *tracker) accept(i int) {
 	t.acceptLat.Record(time.Duration(t.since() - e.sentAt.Load()))
 	e.accepted.Store(true)
 	t.accepted.Add(1)
+	t.settle(e)
 }
 
 // report counts one status report of the upstream protocol.
@@ -109,6 +124,7 @@ func (t *tracker) final(i int, state upstreampb.FinalState, seq uint64, billed u
 		t.duplicates.Add(1)
 		return
 	}
+	t.settle(e)
 	now := t.since()
 	t.reportLat.Record(time.Duration(now - e.sentAt.Load()))
 	t.finals.Add(1)

@@ -55,3 +55,31 @@ func TestTrackerGrowsByChunks(t *testing.T) {
 		t.Fatal("entries past the first chunk, or none past the last")
 	}
 }
+
+// A message whose answer never came (its node died) may still be
+// reported; drain must not take that report for one of an accepted
+// message still open.
+func TestTrackerSettledCountsAcceptedReported(t *testing.T) {
+	tr := newTracker("r")
+	ok := &upstreampb.SubmitResp{Status: upstreampb.Status_OK}
+	rep := func(i int) {
+		tr.report(&upstreampb.Report{ClientRef: tr.ref(i), ReportSeq: uint64(i + 1), State: upstreampb.FinalState_DELIVERED})
+	}
+	for i := range 3 {
+		tr.sent(i)
+	}
+	tr.answered(0, ok)
+	tr.answered(1, ok)
+	rep(2) // never answered
+	rep(0)
+	if a, f, s := tr.accepted.Load(), tr.finals.Load(), tr.settled.Load(); a != 2 || f != 2 || s != 1 {
+		t.Fatalf("accepted %d, finals %d, settled %d; want 2, 2, 1", a, f, s)
+	}
+	tr.sent(3)
+	rep(3) // its report before its answer
+	tr.answered(3, ok)
+	rep(1)
+	if s := tr.settled.Load(); s != 3 {
+		t.Fatalf("settled %d, want 3", s)
+	}
+}
