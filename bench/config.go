@@ -9,6 +9,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/msgrelay/relay/relay/upstream/client"
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
 
 // Config is one scenario. The zero value is not useful; start from
@@ -74,6 +75,14 @@ type Config struct {
 	Metrics *metrics.Set
 	// Logger receives the in-process relay's logs; nil discards them.
 	Logger *slog.Logger
+
+	// Answered and Reported, when set, see every answer to a submit of
+	// the upstream ingress (with the submit's client_ref) and every
+	// status report, copies included, from several goroutines: for a
+	// caller that judges the run message by message, as bench/faults'
+	// cluster scenario does.
+	Answered func(clientRef string, r *upstreampb.SubmitResp)
+	Reported func(*upstreampb.Report)
 
 	// Progress, if set, is called about every ProgressEvery with the
 	// figures so far, from one goroutine.

@@ -42,11 +42,18 @@ type upstreamConn interface {
 func dialAll(ctx context.Context, c *Config, addr string, creds func(i int) (string, string), t *tracker) ([]upstreamConn, error) {
 	var cs []upstreamConn
 	multi := len(client.SplitAddrs(addr)) > 1
+	onReport := t.report
+	if c.Reported != nil {
+		onReport = func(r *upstreampb.Report) {
+			t.report(r)
+			c.Reported(r)
+		}
+	}
 	for i := range c.Conns {
 		id, secret := creds(i)
 		opt := client.Options{
 			Customer: id, Secret: secret, ClientName: fmt.Sprintf("relaybench-%d", i+1),
-			Window: c.Window, PingInterval: -1, OnReport: t.report,
+			Window: c.Window, PingInterval: -1, OnReport: onReport,
 		}
 		var cl upstreamConn
 		var err error
@@ -124,6 +131,9 @@ func (l *load) sender(ctx context.Context, cl upstreamConn, answers *sync.WaitGr
 			if err != nil {
 				l.t.errors.Add(1)
 				return
+			}
+			if l.cfg.Answered != nil {
+				l.cfg.Answered(s.ClientRef, r)
 			}
 			l.t.answered(i, r)
 		})
