@@ -38,6 +38,10 @@ type Setup struct {
 	// RespIDs and ReceiptIDs are the carriers' id formats
 	// (receipt.ParseIDFormat); default "hex" both.
 	RespIDs, ReceiptIDs string
+	// UpstreamListen is the upstream listen address; default
+	// 127.0.0.1:0. A relay that must come back on its address (a node a
+	// cluster's clients know) names one (loopback.Addr).
+	UpstreamListen string
 	// Upstream is more keys of the [upstream] table, verbatim.
 	Upstream string
 	// Extra is appended to the file verbatim (more sections).
@@ -70,7 +74,11 @@ func (s *Setup) Text() (string, error) {
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	// Every customer sends from one number, shared on purpose.
 	w("data_dir = %q\nshutdown_timeout = \"5s\"\nshared_senders = [\"0212345678\"]", filepath.Clean(s.DataDir))
-	w("[upstream]\nlisten = \"127.0.0.1:0\"\nmax_conns_per_customer = 64\n%s", s.Upstream)
+	listen := s.UpstreamListen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	w("[upstream]\nlisten = %q\nmax_conns_per_customer = 64\n%s", listen, s.Upstream)
 	w("[dispatch]\nretry_min = \"10ms\"\nretry_max = \"500ms\"\nexpiry_scan = \"1s\"")
 	for _, id := range s.Customers {
 		w("[[customer]]\nid = %q\nname = %q\nsecret_hash = %q", id, id, hash)

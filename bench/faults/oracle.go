@@ -87,6 +87,35 @@ func Check(dir string, customers []string, l *Loader, carriers []*Carrier) (Verd
 
 // CheckAll is Check over the messages of several loaders (products).
 func CheckAll(dir string, customers []string, carriers []*Carrier, loaders ...*Loader) (Verdict, error) {
+	ls := make([]ledger, len(loaders))
+	for i, l := range loaders {
+		ls[i] = l
+	}
+	return checkLedgers(dir, customers, carriers, ls...)
+}
+
+// ledger is what a load knows of its messages, for the oracle.
+type ledger interface {
+	// acked is the acknowledged messages: a name for each (for the
+	// failure message) → relay id.
+	acked() map[string]string
+	// Reports is the final states reported per relay id.
+	Reports() map[string][]upstreampb.FinalState
+	// handsetCopies counts, from the carriers' records, the submits of
+	// its messages beyond the first, and the most copies of one.
+	handsetCopies(carriers []*Carrier) (dups, most int)
+}
+
+func (l *Loader) acked() map[string]string {
+	out := map[string]string{}
+	for i, id := range l.IDs() {
+		out[fmt.Sprintf("%s#%d", l.Prefix, i)] = id
+	}
+	return out
+}
+
+// checkLedgers is CheckAll over what any loads know.
+func checkLedgers(dir string, customers []string, carriers []*Carrier, loaders ...ledger) (Verdict, error) {
 	st, err := store.Open(dir, store.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return Verdict{}, fmt.Errorf("faults: open store: %w", err)
@@ -109,8 +138,8 @@ func CheckAll(dir string, customers []string, carriers []*Carrier, loaders ...*L
 	}
 	ids, reports := map[string]string{}, map[string][]upstreampb.FinalState{}
 	for _, l := range loaders {
-		for i, id := range l.IDs() {
-			ids[fmt.Sprintf("%s#%d", l.Prefix, i)] = id
+		for k, id := range l.acked() {
+			ids[k] = id
 		}
 		for id, rs := range l.Reports() {
 			reports[id] = rs
@@ -197,7 +226,7 @@ func CheckAll(dir string, customers []string, carriers []*Carrier, loaders ...*L
 		v.UnackedDelivered = int64(recounted) - delivered
 	}
 	for _, l := range loaders {
-		d, m := handsetCopies(l, carriers)
+		d, m := l.handsetCopies(carriers)
 		v.HandsetDuplicates += d
 		v.HandsetMax = max(v.HandsetMax, m)
 	}
@@ -206,7 +235,7 @@ func CheckAll(dir string, customers []string, carriers []*Carrier, loaders ...*L
 
 // handsetCopies counts, from the carriers' records, the submits of the
 // same message (by its unique text) beyond the first.
-func handsetCopies(l *Loader, carriers []*Carrier) (dups, most int) {
+func (l *Loader) handsetCopies(carriers []*Carrier) (dups, most int) {
 	copies := map[string]int{}
 	for _, c := range carriers {
 		for _, s := range c.Submitted() {
