@@ -13,6 +13,10 @@ type clusterFacts struct {
 	Messages int
 	// Refused counts the submits refused, by status.
 	Refused map[string]int
+	// ReportedTwice is the messages the load saw reported delivered
+	// under two report sequences (relaybench's double_billed): billed
+	// twice as the customer sees it.
+	ReportedTwice int64
 	// Stores is the verdict over the three nodes' stores, summed.
 	Stores Verdict
 	// Statements is the total of the customer's statement as each node's
@@ -53,6 +57,9 @@ func (f clusterFacts) failures() []string {
 	if v.Lost != 0 || v.DoubleBilled != 0 || v.BillingMismatch != 0 || v.ConflictingReports != 0 {
 		fail("lost=%d double_billed=%d billing_mismatch=%d conflicting=%d; examples %v",
 			v.Lost, v.DoubleBilled, v.BillingMismatch, v.ConflictingReports, v.Examples)
+	}
+	if f.ReportedTwice != 0 {
+		fail("%d messages reported delivered twice (two report sequences)", f.ReportedTwice)
 	}
 	if v.MissingReports != 0 {
 		fail("%d final messages never reported upstream", v.MissingReports)
@@ -119,6 +126,7 @@ func TestClusterOracleFails(t *testing.T) {
 		"refused for good":      func(f *clusterFacts) { f.Refused["INVALID_REQUEST"] = 1 },
 		"lost":                  func(f *clusterFacts) { f.Stores.Lost = 1 },
 		"double billed":         func(f *clusterFacts) { f.Stores.DoubleBilled = 1 },
+		"reported twice":        func(f *clusterFacts) { f.ReportedTwice = 1 },
 		"billing mismatch":      func(f *clusterFacts) { f.Stores.BillingMismatch = 1 },
 		"conflicting reports":   func(f *clusterFacts) { f.Stores.ConflictingReports = 1 },
 		"missing reports":       func(f *clusterFacts) { f.Stores.MissingReports = 1 },

@@ -307,7 +307,7 @@ func TestClusterFaults(t *testing.T) {
 	t.Logf("load: sent=%d accepted=%d refused=%d errors=%d delivered=%d failed=%d lost=%d duplicate_reports=%d double_billed=%d accepted/s=%.0f",
 		res.Sent, res.Accepted, res.Refused, res.Errors, res.Delivered, res.Failed, res.Lost, res.DuplicateReports, res.DoubleBilled, res.AcceptedPerS)
 	t.Logf("refusals: %s", led.refusals())
-	f := clusterFacts{Messages: total, Refused: led.refusedBy(), Quota: quota, HandsetBound: binds * window}
+	f := clusterFacts{Messages: total, Refused: led.refusedBy(), ReportedTwice: res.DoubleBilled, Quota: quota, HandsetBound: binds * window}
 	// The cluster's statement, from each node, while all run.
 	stmts, err := k.statements(ctx, 2*time.Minute)
 	if err != nil {
