@@ -46,14 +46,14 @@ func TestReportsPushedAckedAndRedelivered(t *testing.T) {
 	}
 	c := dial(t, ts.addr, opt)
 	count := func() int { mu.Lock(); defer mu.Unlock(); return len(got) }
-	waitFor(t, 5*time.Second, "8 reports", func() bool { return count() == 8 })
+	waitFor(t, 30*time.Second, "8 reports", func() bool { return count() == 8 })
 	// The window of unacked reports is full: nothing more comes. Acks for
 	// seqs never sent are ignored.
 	if err := c.Ack(1, 2, 999); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "2 more reports", func() bool { return count() == 10 })
-	waitFor(t, 5*time.Second, "acks recorded", func() bool { return box.unacked() == 18 })
+	waitFor(t, 30*time.Second, "2 more reports", func() bool { return count() == 10 })
+	waitFor(t, 30*time.Second, "acks recorded", func() bool { return box.unacked() == 18 })
 	c.Close()
 
 	// Second connection: everything not acknowledged comes again, in order,
@@ -63,9 +63,9 @@ func TestReportsPushedAckedAndRedelivered(t *testing.T) {
 	mu.Unlock()
 	opt.ManualAck = false
 	dial(t, ts.addr, opt)
-	waitFor(t, 5*time.Second, "redelivery", func() bool { return box.unacked() == 0 })
+	waitFor(t, 30*time.Second, "redelivery", func() bool { return box.unacked() == 0 })
 	box.add(5) // new reports are pushed on notify
-	waitFor(t, 5*time.Second, "pushed reports acked", func() bool { return box.unacked() == 0 && count() == 23 })
+	waitFor(t, 30*time.Second, "pushed reports acked", func() bool { return box.unacked() == 0 && count() == 23 })
 	mu.Lock()
 	defer mu.Unlock()
 	for i, s := range got {
@@ -82,7 +82,7 @@ func TestBindTimeoutClosesSlowloris(t *testing.T) {
 	if _, err := r.nc.Write([]byte{0, 0}); err != nil {
 		t.Fatal(err)
 	}
-	r.closedWithin(2 * time.Second)
+	r.closed()
 }
 
 // TestSlowCheckDoesNotCostTheClientItsBind: the bind timeout bounds the
@@ -122,7 +122,7 @@ func TestOversizeFrameClosed(t *testing.T) {
 	if e := f.GetError(); e == nil || e.Status != upstreampb.Status_INVALID_REQUEST {
 		t.Fatalf("got %v", f)
 	}
-	r.closedWithin(2 * time.Second)
+	r.closed()
 }
 
 func TestGarbageBeforeBindClosed(t *testing.T) {
@@ -133,7 +133,7 @@ func TestGarbageBeforeBindClosed(t *testing.T) {
 	if e := f.GetError(); e == nil || e.Status != upstreampb.Status_INVALID_REQUEST {
 		t.Fatalf("got %v, want Error INVALID_REQUEST", f)
 	}
-	r.closedWithin(time.Second)
+	r.closed()
 }
 
 func TestConnectionLimits(t *testing.T) {
@@ -145,14 +145,14 @@ func TestConnectionLimits(t *testing.T) {
 	if !errors.As(err, &se) || se.Status != upstreampb.Status_THROTTLED {
 		t.Fatalf("third connection of c1: %v", err)
 	}
-	waitFor(t, 5*time.Second, "refused connection gone", func() bool { return ts.NumConns() == 2 })
+	waitFor(t, 30*time.Second, "refused connection gone", func() bool { return ts.NumConns() == 2 })
 	dial(t, ts.addr, client.Options{Customer: "c2", Secret: "other-secret", PingInterval: -1})
 	// The relay is at its bound limit: a fourth bind is refused, and says why.
 	_, err = client.Dial(context.Background(), ts.addr, client.Options{Customer: "c2", Secret: "other-secret", PingInterval: -1})
 	if !errors.As(err, &se) || se.Status != upstreampb.Status_THROTTLED || !strings.Contains(se.Reason, "limit of 3 bound") {
 		t.Fatalf("fourth bind: %v", err)
 	}
-	waitFor(t, 5*time.Second, "refused connection gone", func() bool { return ts.NumConns() == 3 })
+	waitFor(t, 30*time.Second, "refused connection gone", func() bool { return ts.NumConns() == 3 })
 }
 
 func TestCloseAnswersInFlight(t *testing.T) {
@@ -179,7 +179,7 @@ func TestCloseAnswersInFlight(t *testing.T) {
 	<-entered
 	closed := make(chan error, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		closed <- ts.Close(ctx)
 	}()
@@ -198,7 +198,7 @@ func TestCloseAnswersInFlight(t *testing.T) {
 	}
 	select {
 	case <-c.Done():
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("client not told of the close")
 	}
 	var se *client.StatusError
@@ -226,7 +226,7 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("%v %v", resp, err)
 	}
 	// A plain-text client gets nowhere.
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := client.Dial(ctx, ts.addr, c1); err == nil {
 		t.Fatal("plain client bound to a TLS server")
@@ -302,7 +302,7 @@ func TestReportsSharedAmongConnections(t *testing.T) {
 		return n
 	}
 	// 2 × 64 window ≥ 100: all go out, each once.
-	waitFor(t, 5*time.Second, "100 reports", func() bool { return total() >= 100 })
+	waitFor(t, 30*time.Second, "100 reports", func() bool { return total() >= 100 })
 	mu.Lock()
 	for s, n := range seen {
 		if n != 1 {
@@ -322,9 +322,9 @@ func TestReportsSharedAmongConnections(t *testing.T) {
 	if err := b.Ack(bShare...); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "b's acks", func() bool { return box.unacked() == 100-len(bShare) })
+	waitFor(t, 30*time.Second, "b's acks", func() bool { return box.unacked() == 100-len(bShare) })
 	a.Close()
-	waitFor(t, 5*time.Second, "a's share resent on b", func() bool {
+	waitFor(t, 30*time.Second, "a's share resent on b", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(byConn[1]) == len(bShare)+len(held)
@@ -335,5 +335,5 @@ func TestReportsSharedAmongConnections(t *testing.T) {
 	if err := b.Ack(resent...); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "outbox empty", func() bool { return box.unacked() == 0 })
+	waitFor(t, 30*time.Second, "outbox empty", func() bool { return box.unacked() == 0 })
 }

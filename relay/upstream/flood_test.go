@@ -25,12 +25,12 @@ func TestUnauthenticatedFlood(t *testing.T) {
 		defer nc.Close()
 		conns = append(conns, nc)
 	}
-	waitFor(t, 10*time.Second, "server to see the flood", func() bool { return ts.NumConns() > 0 })
-	waitFor(t, 5*time.Second, "all unbound connections closed", func() bool { return ts.NumConns() == 0 })
+	waitFor(t, 30*time.Second, "server to see the flood", func() bool { return ts.NumConns() > 0 })
+	waitFor(t, 30*time.Second, "all unbound connections closed", func() bool { return ts.NumConns() == 0 })
 	// And from the client's side, each one sees the close.
 	buf := make([]byte, 1)
 	for _, nc := range conns {
-		nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+		nc.SetReadDeadline(time.Now().Add(30 * time.Second))
 		if _, err := nc.Read(buf); err == nil {
 			t.Fatal("read data from an unbound connection")
 		} else if ne, ok := err.(net.Error); ok && ne.Timeout() {

@@ -35,7 +35,7 @@ func FuzzServerConn(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer nc.Close()
-		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		nc.SetDeadline(time.Now().Add(30 * time.Second))
 		done := make(chan error, 1)
 		go func() {
 			_, err := nc.Write(append(append([]byte(nil), bind...), in...))

@@ -82,7 +82,7 @@ func TestPreAuthFloodDoesNotStarveBinds(t *testing.T) {
 	opened, wait := flood(ts.addr, floodConns, stop)
 	defer wait()
 	defer close(stop)
-	waitFor(t, 10*time.Second, "the flood to open connections", func() bool { return opened.Load() >= floodConns })
+	waitFor(t, 30*time.Second, "the flood to open connections", func() bool { return opened.Load() >= floodConns })
 	ok := 0
 	var lastErr error
 	for range binds {
@@ -119,7 +119,7 @@ func TestPendingCappedPerSource(t *testing.T) {
 		}
 		conns = append(conns, nc)
 	}
-	waitFor(t, 5*time.Second, "excess connections refused", func() bool {
+	waitFor(t, 30*time.Second, "excess connections refused", func() bool {
 		return strings.HasSuffix(ts.metric(`relay_upstream_connections_refused_total{server="upstream",reason="pending_per_source"}`), " 6")
 	})
 	if n := ts.NumConns(); n != 4 {
@@ -220,7 +220,7 @@ func BenchmarkPendingConnMemory(b *testing.B) {
 			}
 			conns = append(conns, nc)
 		}
-		waitFor(b, 10*time.Second, "all pending", func() bool { return ts.NumConns() == n })
+		waitFor(b, 30*time.Second, "all pending", func() bool { return ts.NumConns() == n })
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		per := (int64(after.HeapInuse+after.StackInuse) - int64(before.HeapInuse+before.StackInuse)) / n
@@ -228,6 +228,6 @@ func BenchmarkPendingConnMemory(b *testing.B) {
 		for _, nc := range conns {
 			nc.Close()
 		}
-		waitFor(b, 10*time.Second, "all closed", func() bool { return ts.NumConns() == 0 })
+		waitFor(b, 30*time.Second, "all closed", func() bool { return ts.NumConns() == 0 })
 	}
 }

@@ -78,7 +78,7 @@ func startServer(t testing.TB, cfg upstream.Config, h upstream.Handler) *testSer
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := srv.Close(ctx); err != nil {
 			t.Errorf("close: %v", err)
@@ -92,7 +92,7 @@ func startServer(t testing.TB, cfg upstream.Config, h upstream.Handler) *testSer
 
 func dial(t testing.TB, addr string, opt client.Options) *client.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := client.Dial(ctx, addr, opt)
 	if err != nil {
@@ -118,7 +118,7 @@ func dialRaw(t testing.TB, addr string) *rawConn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	nc.SetDeadline(time.Now().Add(30 * time.Second))
 	return &rawConn{t: t, nc: nc, fr: upstream.NewFrameReader(nc, 0)}
 }
 
@@ -142,14 +142,16 @@ func (r *rawConn) read() *upstreampb.Frame {
 	return &f
 }
 
-// closedWithin checks that the server closes the connection within d.
-func (r *rawConn) closedWithin(d time.Duration) {
+// closed checks that the server closes the connection. The wait is long:
+// a server that never closes fails, one that is merely slow on a busy
+// machine does not. How soon a bind deadline closes a connection is
+// checked on a fake clock (TestBindDeadlineOnFakeClock).
+func (r *rawConn) closed() {
 	r.t.Helper()
-	start := time.Now()
-	r.nc.SetReadDeadline(start.Add(d))
+	r.nc.SetReadDeadline(time.Now().Add(30 * time.Second))
 	_, err := io.Copy(io.Discard, r.nc)
 	if err != nil {
-		r.t.Fatalf("not closed within %v: %v", d, err)
+		r.t.Fatalf("not closed within 30 s: %v", err)
 	}
 }
 
@@ -177,7 +179,7 @@ func TestBindRequired(t *testing.T) {
 	if e := f.GetError(); e == nil || e.Status != upstreampb.Status_UNAUTHENTICATED || f.Seq != 7 {
 		t.Fatalf("got %v, want Error UNAUTHENTICATED seq 7", f)
 	}
-	r.closedWithin(2 * time.Second)
+	r.closed()
 	if h.auths.Load() != 0 {
 		t.Fatal("handler asked to authenticate without a bind")
 	}
@@ -224,7 +226,7 @@ func TestUnsupportedVersion(t *testing.T) {
 	if resp := r.read().GetBindResp(); resp == nil || resp.Status != upstreampb.Status_INVALID_REQUEST {
 		t.Fatalf("old version: %v", resp)
 	}
-	r.closedWithin(2 * time.Second)
+	r.closed()
 	opt := c1
 	opt.Version = upstream.Version + 5 // a newer client talks the server's version
 	c := dial(t, ts.addr, opt)

@@ -60,7 +60,7 @@ func connect(t *testing.T, opt client.Options, maxInFlight uint32) (*client.Clie
 	}
 	res := make(chan result, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		c, err := client.Dial(ctx, ln.Addr().String(), opt)
 		res <- result{c, err}
@@ -70,7 +70,7 @@ func connect(t *testing.T, opt client.Options, maxInFlight uint32) (*client.Clie
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	nc.SetDeadline(time.Now().Add(30 * time.Second))
 	p := &peer{t: t, nc: nc, fr: upstream.NewFrameReader(nc, 0)}
 	bind := p.read()
 	if b := bind.GetBind(); b == nil || b.Customer != opt.Customer || b.Secret != opt.Secret || b.Version != upstream.Version {
@@ -107,7 +107,7 @@ func (p *peer) answerWindow(window, total int) {
 	if err := p.fr.Read(&extra); err == nil {
 		p.t.Fatalf("submit %d sent with a window of %d: %v", window+1, window, &extra)
 	}
-	p.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	p.nc.SetReadDeadline(time.Now().Add(30 * time.Second))
 	for i := len(got) - 1; i >= 0; i-- {
 		p.send(answer(got[i]))
 	}
@@ -168,7 +168,7 @@ func TestCancelledSubmitKeepsSlotUntilAnswered(t *testing.T) {
 	if err := p.fr.Read(&f); err == nil {
 		t.Fatalf("sent past the window: %v", &f)
 	}
-	p.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	p.nc.SetReadDeadline(time.Now().Add(30 * time.Second))
 	p.send(answer(first)) // dropped by the client, frees the slot
 	second := p.read()
 	p.send(answer(second))
@@ -291,7 +291,7 @@ func TestPingTimeoutEndsConnection(t *testing.T) {
 	// No Pong: the client gives up within about two intervals.
 	select {
 	case <-c.Done():
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("unanswered ping did not end the connection")
 	}
 }
@@ -381,7 +381,7 @@ func TestUnencodableSubmitFreesItsSlot(t *testing.T) {
 	opt := opts
 	opt.Window = 1
 	c, p := connect(t, opt, 100)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	bad := &upstreampb.Submit{ClientRef: "bad", Text: "\xff"}
 	if _, err := c.Submit(ctx, bad); err == nil || errors.Is(err, context.DeadlineExceeded) {

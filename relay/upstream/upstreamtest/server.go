@@ -54,9 +54,9 @@ func NewServer(cfg upstream.Config, h upstream.Handler) *Server {
 // NumConns is the number of open connections.
 func (s *Server) NumConns() int { return s.srv.NumConns() }
 
-// Close stops the server, answering the submits in flight, within 5 s.
+// Close stops the server, answering the submits in flight, within 30 s.
 func (s *Server) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	s.CloseContext(ctx)
 }
