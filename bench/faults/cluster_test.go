@@ -342,6 +342,6 @@ func TestClusterFaults(t *testing.T) {
 		t.Error(msg)
 	}
 	if t.Failed() {
-		t.Log(k.trouble(40))
+		t.Log(k.trouble(100))
 	}
 }
