@@ -54,7 +54,7 @@ func newCarrierRig(t *testing.T, scfg smpptest.Config, s Setup, bound int) *carr
 			_ = r.p.Shutdown()
 		}
 	})
-	if err := WaitBound(s.Carriers, bound, 10*time.Second); err != nil {
+	if err := WaitBound(s.Carriers, bound, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -187,15 +187,15 @@ func TestCarrierFaults(t *testing.T) {
 			var during func()
 			if tc.fault != nil {
 				during = func() {
-					waitFor(t, "load under way", 10*time.Second, func() bool { return r.c.Stats().Submits > 20 })
+					waitFor(t, "load under way", 30*time.Second, func() bool { return r.c.Stats().Submits > 20 })
 					srv := r.c.Server()
 					before := srv.Stats().Binds
 					srv.SetBehavior(*tc.fault)
-					waitFor(t, "a rebind after the fault", 10*time.Second, func() bool { return srv.Stats().Binds > before })
+					waitFor(t, "a rebind after the fault", 30*time.Second, func() bool { return srv.Stats().Binds > before })
 					srv.SetBehavior(smpptest.Behavior{})
 				}
 			}
-			v := r.run(l, 5*time.Second, during)
+			v := r.run(l, RestartQuiet, during)
 			st := r.c.Stats()
 			// The carrier fails no message. But when it withholds every
 			// tenth answer, a message can meet five timeouts in a row

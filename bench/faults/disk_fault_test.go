@@ -93,7 +93,7 @@ func TestSlowDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = p.Shutdown() }()
-	if err := WaitBound(s.Carriers, 2, 10*time.Second); err != nil {
+	if err := WaitBound(s.Carriers, 2, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	addr := p.D.UpstreamAddr()
@@ -131,13 +131,13 @@ func TestSlowDisk(t *testing.T) {
 		t.Errorf("heap grew %.0f MiB under a slow disk: not backpressure", growth)
 	}
 	d.mode.Store(diskOK)
-	wctx, wcancel := context.WithTimeout(context.Background(), time.Minute)
+	wctx, wcancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer wcancel()
 	lctx, stop := context.WithCancel(wctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); l.Listen(lctx) }()
-	all := l.WaitSettled(wctx, 5*time.Second, 30*time.Second)
+	all := l.WaitSettled(wctx, RestartQuiet, 2*time.Minute)
 	stop()
 	wg.Wait()
 	if !all {

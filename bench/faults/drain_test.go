@@ -44,7 +44,7 @@ func TestDrainRecordsAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WaitBound([]*Carrier{c}, 1, 10*time.Second); err != nil {
+	if err := WaitBound([]*Carrier{c}, 1, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -71,7 +71,7 @@ func TestDrainRecordsAnswers(t *testing.T) {
 	// The carrier answers in 200 ms, within the window's drain; Kakao in
 	// 800 ms, after it, so its calls are drained only if the relay waits
 	// for them as it waits for a window.
-	waitFor(t, "the sends at the peers", 10*time.Second, func() bool {
+	waitFor(t, "the sends at the peers", 30*time.Second, func() bool {
 		return ks.Stats().Sends >= n && c.Stats().Submits >= n
 	})
 	if err := p.Shutdown(); err != nil {

@@ -30,7 +30,7 @@ func TestAcceptedWhenTheClientLeaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = p.Shutdown() }()
-	if err := WaitBound(s.Carriers, 2, 10*time.Second); err != nil {
+	if err := WaitBound(s.Carriers, 2, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	addr := p.D.UpstreamAddr()
@@ -87,7 +87,7 @@ func TestAcceptedWhenTheClientLeaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	var m *message.Message
-	waitFor(t, "the message delivered", 10*time.Second, func() bool {
+	waitFor(t, "the message delivered", 30*time.Second, func() bool {
 		m, err = p.D.Store().Get(id)
 		return err == nil && m.State == message.StateDelivered
 	})

@@ -30,7 +30,7 @@ func TestReceiptFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.setup.Binds = 2
 			r := newCarrierRig(t, tc.scfg, tc.setup, 2)
-			v := r.run(r.loader("rf", n, 2000), 3*time.Second, nil)
+			v := r.run(r.loader("rf", n, 2000), RestartQuiet, nil)
 			// Every message is final once its first receipt is in; a
 			// duplicate may still be on its way, so wait (bounded) until
 			// every deliver_sm sent has had its answer.

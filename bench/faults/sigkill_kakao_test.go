@@ -36,7 +36,7 @@ func TestSIGKILLLoopKakao(t *testing.T) {
 	smsL := &Loader{Addr: addr, Customer: "shop", Prefix: prefix + "s", Conns: 2, Window: 32, Messages: cycles * 600, Rate: 1200}
 	katL := &Loader{Addr: addr, Customer: "shop", Prefix: prefix + "k", Conns: 2, Window: 32, Messages: cycles * 400, Rate: 800,
 		Product: upstreampb.Product_PRODUCT_ALIMTALK}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cycles)*20*time.Second+60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cycles)*20*time.Second+3*time.Minute)
 	defer cancel()
 	lctx, stopListen := context.WithCancel(ctx)
 	var wg, loads sync.WaitGroup
@@ -57,8 +57,8 @@ func TestSIGKILLLoopKakao(t *testing.T) {
 		k.start()
 	}
 	loads.Wait()
-	smsL.WaitSettled(ctx, RestartQuiet, time.Minute)
-	katL.WaitSettled(ctx, RestartQuiet, time.Minute)
+	smsL.WaitSettled(ctx, RestartQuiet, 3*time.Minute)
+	katL.WaitSettled(ctx, RestartQuiet, 3*time.Minute)
 	stopListen()
 	cancel()
 	wg.Wait()

@@ -116,7 +116,7 @@ func TestSIGKILLLoop(t *testing.T) {
 	l := &Loader{Addr: func() string { return k.addr.Load().(string) }, Customer: "shop",
 		Prefix: "kill" + time.Now().Format("150405"), Conns: 4, Window: 32,
 		Messages: cycles * 1500, Rate: 2500}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cycles)*20*time.Second+60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cycles)*20*time.Second+3*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -140,7 +140,7 @@ func TestSIGKILLLoop(t *testing.T) {
 	}
 	// Let the load finish and every report come.
 	<-loaded
-	all := l.WaitSettled(ctx, RestartQuiet, 60*time.Second)
+	all := l.WaitSettled(ctx, RestartQuiet, 3*time.Minute)
 	stopListen()
 	cancel()
 	wg.Wait()

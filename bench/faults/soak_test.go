@@ -74,7 +74,7 @@ func TestSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { r.Kill() }()
-	if err := WaitBound(carriers, 2, 10*time.Second); err != nil {
+	if err := WaitBound(carriers, 2, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
 
@@ -132,7 +132,7 @@ func TestSoak(t *testing.T) {
 	}
 	tk.Stop()
 	settleStart := time.Now()
-	settled := l.WaitSettled(context.Background(), RestartQuiet, time.Minute)
+	settled := l.WaitSettled(context.Background(), RestartQuiet, 3*time.Minute)
 	t.Logf("every report came: %v, after %v", settled, time.Since(settleStart).Round(time.Millisecond))
 	idleG, _ := goroutines(ops)
 	stopListen()

@@ -20,11 +20,11 @@ func TestCarrierRateHeld(t *testing.T) {
 	r := newCarrierRig(t, smpptest.Config{}, Setup{Binds: binds, TPS: tps, Window: 64}, binds)
 	meter := NewRateMeter(func() int64 { return r.c.Stats().Submits })
 	l := r.loader("tps", n, 0)
-	v := r.run(l, 5*time.Second, func() {
-		waitFor(t, "the rate reached", 10*time.Second, func() bool { return r.c.Stats().Submits > binds*tps })
+	v := r.run(l, RestartQuiet, func() {
+		waitFor(t, "the rate reached", 30*time.Second, func() bool { return r.c.Stats().Submits > binds*tps })
 		before := r.c.Stats().Binds
 		r.c.Server().Kick("relay")
-		waitFor(t, "the rebind", 10*time.Second, func() bool { return r.c.Stats().Binds >= before+binds })
+		waitFor(t, "the rebind", 30*time.Second, func() bool { return r.c.Stats().Binds >= before+binds })
 	})
 	meter.Stop()
 	most, at := meter.MaxPerSecond()
