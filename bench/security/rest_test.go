@@ -21,7 +21,7 @@ import (
 // refused at start.
 func TestAttack03PrivateAtRest(t *testing.T) {
 	r := startRelay(t, "", "")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cl, err := client.Dial(ctx, r.Addr, client.Options{Customer: "shop", Secret: faults.Secret, PingInterval: -1})
 	if err != nil {

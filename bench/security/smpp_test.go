@@ -36,7 +36,7 @@ func startSMPPRelay(t *testing.T, smppKeys string) (*relay, string) {
 		"[[customer]]\nid = \"esme\"\nname = \"esme\"\nsecret_hash = %q\nsmpp_password_hash = %q\n"+
 		"products = [\"sms\", \"lms\"]\nsenders = [\"0212345678\"]\nrate = 100000.0\n", smppKeys, secret, pw))
 	var addr string
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for addr == "" && time.Now().Before(deadline) {
 		if m := smppRE.FindStringSubmatch(r.Logs()); m != nil {
 			addr = m[1]
@@ -59,7 +59,7 @@ type esme struct {
 
 func dialESME(t *testing.T, local, addr string) *esme {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	nc, err := dialFrom(ctx, local, addr)
 	if err != nil {
@@ -85,7 +85,7 @@ func (e *esme) write(t *testing.T, cmd pdu.CommandID, body pdu.Body) uint32 {
 // read returns the next PDU that is not an enquire_link from the relay.
 func (e *esme) read(t *testing.T) *pdu.PDU {
 	t.Helper()
-	_ = e.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_ = e.SetReadDeadline(time.Now().Add(30 * time.Second))
 	for {
 		p, err := e.rd.Read()
 		if err != nil {
