@@ -229,7 +229,7 @@ func FuzzConnStream(f *testing.F) {
 		_, _ = client.Write(b[:half])
 		_, _ = client.Write(b[half:])
 		client.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := srv.Close(ctx); err != nil {
 			t.Fatalf("close: %v", err)

@@ -129,11 +129,11 @@ func (h *harness) esme(systemID, password string, mode smpp.BindMode, onDeliver 
 		h.t.Fatal(err)
 	}
 	h.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_ = s.Close(ctx)
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.WaitBound(ctx); err != nil {
 		h.t.Fatalf("bind %s: %v", systemID, err)
@@ -166,7 +166,7 @@ func (h *harness) deliver(id message.ID, ok bool) {
 // submit sends sm and returns the id or the refusal status.
 func submit(t *testing.T, s *smpp.Session, sm *pdu.SubmitSM) (string, pdu.Status) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	r, err := s.Submit(ctx, sm)
 	var st pdu.Status
@@ -182,7 +182,7 @@ func submit(t *testing.T, s *smpp.Session, sm *pdu.SubmitSM) (string, pdu.Status
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

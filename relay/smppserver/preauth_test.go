@@ -32,11 +32,12 @@ func TestPendingBudgetApartFromBinds(t *testing.T) {
 		open = append(open, nc)
 	}
 	// A socket over the budget is reset at accept; one within it waits
-	// for its bind (a minute). Two seconds tell them apart even on a busy
-	// machine, for all of them at once.
+	// for its bind (a minute). Ten seconds tell them apart even on a busy
+	// machine (a reset that comes late would read as a socket kept), for all
+	// of them at once.
 	// (Read at once on each: a Read after its deadline has passed reports
 	// a timeout without looking at the socket.)
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	timedOut := make(chan bool, len(open))
 	for _, nc := range open {
 		go func() {

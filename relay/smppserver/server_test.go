@@ -155,7 +155,7 @@ func TestDataSM(t *testing.T) {
 	if err := d.TLVs.SetMessagePayload(ucs2(t, text)); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	r, err := s.DataSM(ctx, d)
 	if err != nil {
