@@ -95,13 +95,24 @@ func TestBindSlotsOfAStoppedNodeComeBack(t *testing.T) {
 		t.Fatal("node 2 took a slot node 1 holds")
 	case <-time.After(2 * ttl):
 	}
+	// When each of node 1's holds ended, seen as soon as it ends: node 2
+	// taking a slot is seen the same way, so a busy machine delays both.
+	ended := make([]chan time.Time, len(held))
+	for i, h := range held {
+		ended[i] = make(chan time.Time, 1)
+		go func() { <-h.Done(); ended[i] <- time.Now() }()
+	}
 	stopped := time.Now()
 	nodes[0].Close() // no release: the slots expire
-	for _, h := range held {
+	var lastEnd time.Time
+	for _, e := range ended {
 		select {
-		case <-h.Done():
-		case <-time.After(ttl):
-			t.Fatal("node 1 still counts a slot as held half a TTL after its last renewal")
+		case at := <-e:
+			if at.After(lastEnd) {
+				lastEnd = at
+			}
+		case <-time.After(30 * time.Second): // only a hold that never ends waits this long
+			t.Fatalf("node 1 still counts a slot as held %v after it stopped (TTL %v)", time.Since(stopped), ttl)
 		}
 	}
 	select {
@@ -109,7 +120,11 @@ func TestBindSlotsOfAStoppedNodeComeBack(t *testing.T) {
 		if !ok {
 			t.Fatal("node 2 did not get a slot")
 		}
-		t.Logf("node 2 took a slot %v after node 1 stopped (TTL %v)", at.Sub(stopped).Round(time.Millisecond), ttl)
+		t.Logf("node 1's holds ended %v after it stopped; node 2 took a slot %v after (TTL %v)",
+			lastEnd.Sub(stopped).Round(time.Millisecond), at.Sub(stopped).Round(time.Millisecond), ttl)
+		if at.Before(lastEnd) {
+			t.Errorf("node 2 took a slot %v before node 1's hold of it ended", lastEnd.Sub(at))
+		}
 	case <-ctx.Done():
 		t.Fatal("node 2 never got the stopped node's slot")
 	}
