@@ -99,9 +99,12 @@ func TestWaitThenLookup(t *testing.T) {
 
 // A send that timed out after the server accepted it is retried with the
 // same serial, refused as a duplicate, looked up, and charged once.
+// The timeout applies to the retry and the look-up too, which a healthy
+// server answers: 2 s lets them through on a busy machine (150 ms did not
+// always), and the held first answer outlasts it (until Close).
 func TestTimeoutRetriedChargedOnce(t *testing.T) {
-	e := newEnv(t, kakaotest.Config{Hold: 5 * time.Second}, func(c *kakaobiz.Config) {
-		c.RequestTimeout = 150 * time.Millisecond
+	e := newEnv(t, kakaotest.Config{Hold: time.Hour}, func(c *kakaobiz.Config) {
+		c.RequestTimeout = 2 * time.Second
 	})
 	e.srv.Burst(kakaotest.OutcomeTimeout, 1)
 	res, err := e.cli.Send(ctxT(t), alimTalk("t1", "01012345678"))

@@ -91,7 +91,7 @@ func newEnv(t testing.TB, scfg kakaotest.Config, mod func(*kakaobiz.Config)) *en
 		ClientSecret:   "secret",
 		Name:           t.Name(),
 		MaxConns:       8,
-		RequestTimeout: 2 * time.Second,
+		RequestTimeout: 30 * time.Second, // a healthy fake on a busy machine; tests of timeouts set their own
 		Clock:          clock,
 	}
 	if mod != nil {

@@ -114,7 +114,7 @@ func TestQueuedCallerCancelled(t *testing.T) {
 		defer close(done)
 		_, _ = e.cli.Send(ctxT(t), alimTalk("q1", "01012345678"))
 	}()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for e.srv.Stats().Sends == 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond) // poll for the first send to hold the slot
 	}
