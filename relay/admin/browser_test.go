@@ -157,12 +157,13 @@ func (b *browser) eval(expr string) string {
 	}
 	// A page that navigates while an expression runs (a form submit's
 	// redirect landing late) fails the evaluation; the expression is asked
-	// again of the page that is there now, a few times.
-	for try := 0; ; try++ {
-		if b.evalOnce(expr, &res) || try == 20 {
+	// again of the page that is there now, for up to 30 s (20 tries in a
+	// second were too few for a redirect on a busy machine).
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if b.evalOnce(expr, &res) || time.Now().After(deadline) {
 			break
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // polling the page
 	}
 	if res.ExceptionDetails != nil {
 		b.t.Fatalf("eval %q: %s", expr, res.ExceptionDetails.Text)
