@@ -76,12 +76,18 @@ func (s *Store) doFirst(ctx context.Context, fn func(w *writer) error) error {
 var doneChans = sync.Pool{New: func() any { return make(chan error, 1) }}
 
 func (s *Store) doOp(ctx context.Context, o *op) error {
+	// The builder waiting to receive takes o at once; a full select, which
+	// locks every channel it names, only when it is busy.
 	select {
 	case s.ops <- o:
-	case <-s.stop:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
+	default:
+		select {
+		case s.ops <- o:
+		case <-s.stop:
+			return ErrClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	select {
 	case err := <-o.done:
@@ -126,7 +132,7 @@ func (s *Store) barrier(ctx context.Context) error {
 func (s *Store) buildLoop() {
 	defer s.wg.Done()
 	defer close(s.buildDone)
-	cur := s.newGroup()
+	cur := s.newGroup(0)
 	avg := 0 // ops per group handed over, a moving average ×8
 	for {
 		ops, ready := s.ops, s.ready
@@ -145,7 +151,7 @@ func (s *Store) buildLoop() {
 			}
 			avg += len(cur.ops) - avg/8
 			s.handOver(cur)
-			cur = s.newGroup()
+			cur = s.newGroup(len(cur.over.puts))
 		case <-s.stop:
 			if len(cur.ops) > 0 {
 				<-s.ready // received ops are committed and answered
@@ -214,8 +220,14 @@ func (s *Store) handOver(g *group) {
 	s.toSync <- g
 }
 
-func (s *Store) newGroup() *group {
-	return &group{b: s.db.NewBatch()}
+// newGroup starts a group whose overlay is sized for as many keys as the
+// last one held, so that it does not grow from empty under load.
+func (s *Store) newGroup(hint int) *group {
+	g := &group{b: s.db.NewBatch()}
+	if hint > 0 {
+		g.over.puts = make(map[string][]byte, hint)
+	}
+	return g
 }
 
 // run runs one op into the group. An op that fails after writing aborts

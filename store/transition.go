@@ -102,15 +102,20 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 			return err
 		}
 	}
-	oldDue, newDue := w.s.dueOf(&old.Message), w.s.dueOf(m)
-	if oldDue != nil && string(oldDue) != string(newDue) {
-		if err := w.singleDel(oldDue); err != nil {
-			return err
+	// The due key moves only when the message turns final or its
+	// deadline changes; compared by its parts, without building keys.
+	oldOpen, newOpen := !old.State.Final(), !m.State.Final()
+	oldDeadline, newDeadline := w.s.Deadline(&old.Message), w.s.Deadline(m)
+	if !oldOpen || !newOpen || oldDeadline.UnixMilli() != newDeadline.UnixMilli() {
+		if oldOpen {
+			if err := w.singleDel(dueKey(oldDeadline, m.ID)); err != nil {
+				return err
+			}
 		}
-	}
-	if newDue != nil && string(oldDue) != string(newDue) {
-		if err := w.set(newDue, nil); err != nil {
-			return err
+		if newOpen {
+			if err := w.set(dueKey(newDeadline, m.ID), nil); err != nil {
+				return err
+			}
 		}
 	}
 	if final {
