@@ -40,7 +40,11 @@ var (
 func AppendFrame(dst []byte, f *upstreampb.Frame) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0)
-	dst, err := proto.MarshalOptions{}.MarshalAppend(dst, f)
+	dst, ok := appendHot(dst, f)
+	var err error
+	if !ok {
+		dst, err = proto.MarshalOptions{}.MarshalAppend(dst, f)
+	}
 	if err != nil {
 		return dst[:start], fmt.Errorf("upstream: encode frame: %w", err)
 	}
@@ -119,6 +123,9 @@ func (fr *FrameReader) Read(f *upstreampb.Frame) error {
 			// One large frame does not pin a large buffer for the connection's life.
 			fr.buf = nil
 		}
+	}
+	if decodeHot(body, f) {
+		return nil
 	}
 	if err := proto.Unmarshal(body, f); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadFrame, err)

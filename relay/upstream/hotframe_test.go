@@ -1,0 +1,147 @@
+package upstream
+
+import (
+	"bytes"
+	"math"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/msgrelay/relay/relay/upstream/upstreampb"
+)
+
+// hotFrames are frames of the four hand-coded operations, with every field
+// set in some and none in others, negative and largest numbers, and text
+// that is not ASCII.
+func hotFrames() []*upstreampb.Frame {
+	return []*upstreampb.Frame{
+		typicalSubmit(),
+		{Op: &upstreampb.Frame_Submit{Submit: &upstreampb.Submit{}}},
+		{Seq: math.MaxUint32, Op: &upstreampb.Frame_Submit{Submit: &upstreampb.Submit{
+			ClientRef: "ref-1", Product: upstreampb.Product_PRODUCT_ALIMTALK, Sender: "0212345678",
+			Recipient: "01012345678", Text: "주문이 접수되었습니다 " + string(bytes.Repeat([]byte("가"), 200)),
+			Subject: "제목", SenderKey: "key", TemplateCode: "T1", ButtonsJson: `[{"name":"a"}]`,
+			ImageUrl: "https://example.com/i.png", Ad: true, Title: "title",
+			Fallback: upstreampb.Fallback(-3), Truncate: true, SendAtMs: -1, ExpiresAtMs: math.MaxInt64,
+		}}},
+		{Seq: 7, Op: &upstreampb.Frame_SubmitResp{SubmitResp: &upstreampb.SubmitResp{
+			Status: upstreampb.Status_OK, MessageId: "0123456789abcdef", Duplicate: true,
+		}}},
+		{Seq: 8, Op: &upstreampb.Frame_SubmitResp{SubmitResp: &upstreampb.SubmitResp{
+			Status: upstreampb.Status_TOO_LONG, Reason: "길다", Field: "text", Measured: 91, Limit: 80,
+			RetryAfterMs: math.MaxUint32,
+		}}},
+		{Op: &upstreampb.Frame_SubmitResp{SubmitResp: &upstreampb.SubmitResp{Status: upstreampb.Status(-1), Measured: math.MinInt64}}},
+		{Op: &upstreampb.Frame_Report{Report: &upstreampb.Report{
+			ReportSeq: math.MaxUint64, MessageId: "0123456789abcdef", ClientRef: "r", Customer: "shop",
+			State: upstreampb.FinalState_DELIVERED, ResultSource: upstreampb.ResultSource_SOURCE_RECEIPT,
+			ResultCode: "DELIVRD", ResultReason: "전달", Billed: upstreampb.Product_PRODUCT_SMS,
+			AcceptedAtMs: 1764720000000, SentAtMs: 1764720000100, FinalAtMs: -5, Product: upstreampb.Product_PRODUCT_AUTO,
+		}}},
+		{Seq: 1, Op: &upstreampb.Frame_Report{Report: &upstreampb.Report{}}},
+		{Seq: 3, Op: &upstreampb.Frame_ReportAck{ReportAck: &upstreampb.ReportAck{ReportSeqs: []uint64{1, 2, 300, math.MaxUint64, 0}}}},
+		{Op: &upstreampb.Frame_ReportAck{ReportAck: &upstreampb.ReportAck{}}},
+	}
+}
+
+// TestHotFrameBytes: the hand-coded operations are written byte for byte
+// as protobuf writes them, and read back as they were.
+func TestHotFrameBytes(t *testing.T) {
+	for i, f := range hotFrames() {
+		want, err := proto.MarshalOptions{Deterministic: true}.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := appendHot([]byte("x"), f)
+		if !ok {
+			t.Fatalf("frame %d: not hand-coded", i)
+		}
+		if !bytes.Equal(got[1:], want) {
+			t.Errorf("frame %d:\n got %x\nwant %x", i, got[1:], want)
+		}
+		var back upstreampb.Frame
+		if !decodeHot(want, &back) {
+			t.Fatalf("frame %d: not decoded by hand", i)
+		}
+		if !proto.Equal(&back, f) {
+			t.Errorf("frame %d: read back %v, want %v", i, &back, f)
+		}
+	}
+}
+
+// TestHotFrameLeavesToProtobuf: what the hand decoder cannot decode
+// exactly goes to protobuf, which still merges, keeps and refuses as before.
+func TestHotFrameLeavesToProtobuf(t *testing.T) {
+	sub, _ := proto.Marshal(&upstreampb.Submit{Text: "a"})
+	sub2, _ := proto.Marshal(&upstreampb.Submit{Sender: "b"})
+	frame := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	op := func(num protowire.Number, body []byte) []byte {
+		return protowire.AppendBytes(protowire.AppendTag(nil, num, protowire.BytesType), body)
+	}
+	for _, c := range []struct {
+		name string
+		in   []byte
+	}{
+		{"two submits merge", frame(op(12, sub), op(12, sub2))},
+		{"unknown field kept", frame(op(12, append(protowire.AppendVarint(protowire.AppendTag(nil, 99, protowire.VarintType), 5), sub...)))},
+		{"invalid UTF-8", frame(op(12, op(5, []byte{0xff})))},
+		{"a field of the wrong type", frame(op(12, protowire.AppendVarint(protowire.AppendTag(nil, 5, protowire.VarintType), 1)))},
+		{"bind", frame(op(10, nil))},
+		{"truncated", frame(op(12, sub))[:3]},
+	} {
+		var f upstreampb.Frame
+		if decodeHot(c.in, &f) {
+			t.Errorf("%s: decoded by hand", c.name)
+		}
+	}
+	// Text that is not UTF-8 is not written by hand: protobuf refuses it.
+	for _, f := range []*upstreampb.Frame{
+		{Op: &upstreampb.Frame_Submit{Submit: &upstreampb.Submit{Text: "\xff"}}},
+		{Op: &upstreampb.Frame_SubmitResp{SubmitResp: &upstreampb.SubmitResp{Reason: "\xc0"}}},
+		{Op: &upstreampb.Frame_Report{Report: &upstreampb.Report{ResultReason: "a\xffb"}}},
+	} {
+		if _, ok := appendHot(nil, f); ok {
+			t.Errorf("%v: invalid UTF-8 written by hand", f)
+		}
+		if _, err := AppendFrame(nil, f); err == nil {
+			t.Errorf("%v: AppendFrame wrote invalid UTF-8", f)
+		}
+	}
+}
+
+func FuzzHotFrame(f *testing.F) {
+	for _, fr := range hotFrames() {
+		b, _ := proto.Marshal(fr)
+		f.Add(b)
+	}
+	f.Add([]byte{})
+	f.Add([]byte{0x62, 0x00, 0x62, 0x00})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var hot, ref upstreampb.Frame
+		ok := decodeHot(in, &hot)
+		err := proto.Unmarshal(in, &ref)
+		if ok {
+			if err != nil {
+				t.Fatalf("decoded by hand; protobuf refuses: %v", err)
+			}
+			if !proto.Equal(&hot, &ref) {
+				t.Fatalf("by hand %v, protobuf %v", &hot, &ref)
+			}
+		}
+		if err != nil {
+			return
+		}
+		out, ok := appendHot(nil, &ref)
+		if !ok {
+			return
+		}
+		want, err := proto.MarshalOptions{Deterministic: true}.Marshal(&ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out, want) {
+			t.Fatalf("written by hand %x, by protobuf %x", out, want)
+		}
+	})
+}
