@@ -117,12 +117,20 @@
 // event with STORE_UNAVAILABLE; submits without a client_ref are still
 // accepted. A resubmission, or a payment event sent again, to the node that
 // accepted it is answered by its store, with no claim: one read of the
-// entry, and a write only if its claim was left pending. Cost: two
+// entry, and a write only if its claim was left pending. Cost: at most two
 // replicated writes per new message with a client_ref, so per message of a
 // payment event (bench/README.md). A batch's claims go out as one pipeline
 // of publishes (each expecting the key to have no entry) waited for
-// together, and so do its ids (each expecting the claim's revision): a
-// batch waits about two replicated round trips, not two per message.
+// together, and each names a batch key (b.<random>) and its place in it;
+// once the store answered, the batch's ids are written to that key in one
+// write, before the answers. A node that finds a claim with no id reads
+// the batch key: the id there is the answer, no entry there means pending.
+// So a batch of n new references costs n + 1 replicated writes, not 2n,
+// and waits about two replicated round trips. A claim taken again by its
+// own node gets its id in its own entry, as KeepRef writes it. A node of
+// an earlier version reads a batch-settled claim as pending and answers
+// "send again later" (never a wrong id) until the claiming node's KeepRef
+// writes the id into the entry.
 //
 // # Formats
 //

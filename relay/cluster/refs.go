@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -42,11 +43,54 @@ var (
 )
 
 // refEntry is a value of the bucket, one small JSON object. ID is empty
-// while the node is storing the message. Part of the cluster's format: add
-// fields, never rename them.
+// while the node is storing the message, and stays empty when the id is
+// written in the claim's batch: then Batch names the batch's key and At
+// the claim's place in it. Part of the cluster's format: add fields, never
+// rename them. (A node that knows no Batch takes such a claim for pending
+// and answers "send again later", never a wrong id.)
 type refEntry struct {
-	Node string `json:"node"`
-	ID   string `json:"id,omitempty"`
+	Node  string `json:"node"`
+	ID    string `json:"id,omitempty"`
+	Batch string `json:"batch,omitempty"`
+	At    int    `json:"at,omitempty"`
+}
+
+// refBatch is the value of a batch key (refBatchPrefix): the ids of the
+// claims a node made in one batch, by their At, each written once the
+// node's store answered ("": not stored, its claim given up). Written
+// after every claim of the batch, so it expires after them.
+type refBatch struct {
+	IDs []string `json:"ids"`
+}
+
+// refBatchPrefix begins the key of a batch of claims.
+const refBatchPrefix = "b."
+
+// newBatchKey returns a key for a batch of claims no other batch has.
+func (n *Node) newBatchKey() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return refBatchPrefix + hex.EncodeToString(b[:])
+}
+
+// batchID reads the id of claim v from its batch: 0 if the batch is not
+// written yet (or the claim's message was not stored).
+func batchID(ctx context.Context, kv jetstream.KeyValue, v refEntry) (message.ID, error) {
+	e, err := kv.Get(ctx, v.Batch)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var b refBatch
+	if err := json.Unmarshal(e.Value(), &b); err != nil {
+		return 0, fmt.Errorf("entry %s: %w", v.Batch, err)
+	}
+	if v.At < 0 || v.At >= len(b.IDs) || b.IDs[v.At] == "" {
+		return 0, nil
+	}
+	return message.ParseID(b.IDs[v.At])
 }
 
 // refs is the node's handle on the client reference bucket.
@@ -150,18 +194,21 @@ func (n *Node) ClaimRefs(ctx context.Context, customers, refs []string) (others 
 		}
 		first[i] = j
 	}
-	pending, _ := json.Marshal(refEntry{Node: n.cfg.Node})
+	// Each claim names the batch key its id will be written in.
+	batch := n.newBatchKey()
 	values := make([][]byte, len(keys))
 	for j := range values {
-		values[j] = pending
+		values[j], _ = json.Marshal(refEntry{Node: n.cfg.Node, Batch: batch, At: j})
 	}
 	revs := make([]uint64, len(keys)) // of the claims made: 0 for none
+	fresh := make([]bool, len(keys))  // claimed here, in this batch
 	kother, kerrs := make([]message.ID, len(keys)), make([]error, len(keys))
 	var again []int
 	for j, err := range publishAll(ctx, js, keys, values, revs) {
 		switch {
 		case err == nil:
 			n.m.refs.claimed.Inc()
+			fresh[j] = true
 		case isWrongLastSeq(err):
 			again = append(again, j) // an entry: read it
 		default:
@@ -187,7 +234,7 @@ func (n *Node) ClaimRefs(ctx context.Context, customers, refs []string) (others 
 				kids[j] = ids[i]
 			}
 		}
-		n.settle(kv, js, keys, revs, kids)
+		n.settle(kv, js, batch, keys, revs, fresh, kids)
 	}
 }
 
@@ -225,11 +272,17 @@ func (n *Node) claimExisting(ctx context.Context, kv jetstream.KeyValue, key str
 		n.m.refs.own.Inc()
 		return 0, e.Revision(), nil
 	}
-	if v.ID == "" {
+	var id message.ID
+	switch {
+	case v.ID != "":
+		id, err = message.ParseID(v.ID)
+	case v.Batch != "":
+		id, err = batchID(ctx, kv, v)
+	}
+	if err == nil && id == 0 {
 		n.m.refs.pending.Inc()
 		return 0, 0, fmt.Errorf("%w: %s", ErrRefPending, v.Node)
 	}
-	id, err := message.ParseID(v.ID)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: entry %s: %w", ErrRefsUnavailable, key, err)
 	}
@@ -238,16 +291,22 @@ func (n *Node) claimExisting(ctx context.Context, kv jetstream.KeyValue, key str
 }
 
 // settle records the id each claimed reference was stored under, all at
-// once, or gives the claim up (id 0). A failure leaves the claim pending,
-// which only costs a resubmission elsewhere a retry: this node settles it
-// when the reference comes back here.
-func (n *Node) settle(kv jetstream.KeyValue, js jetstream.JetStream, keys []string, revs []uint64, ids []message.ID) {
+// once, or gives the claim up (id 0). The ids of the claims made in this
+// batch (fresh) go in one write, the batch key their claims name; a claim
+// made before (this node's, taken again) gets its id in its own entry. A
+// failure leaves the claims pending, which only costs a resubmission
+// elsewhere a retry: this node settles each when its reference comes back
+// here.
+func (n *Node) settle(kv jetstream.KeyValue, js jetstream.JetStream, batch string, keys []string, revs []uint64, fresh []bool, ids []message.ID) {
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.PublishTimeout)
 	defer cancel()
 	var (
-		wg     sync.WaitGroup
-		put    []int
-		values [][]byte
+		wg       sync.WaitGroup
+		putKeys  []string
+		putRevs  []uint64
+		values   [][]byte
+		inBatch  = refBatch{IDs: make([]string, len(keys))}
+		anyFresh bool
 	)
 	for i, rev := range revs {
 		switch {
@@ -259,14 +318,16 @@ func (n *Node) settle(kv jetstream.KeyValue, js jetstream.JetStream, keys []stri
 					n.m.refs.settleErrors.Inc()
 				}
 			})
+		case fresh[i]:
+			inBatch.IDs[i], anyFresh = ids[i].String(), true
 		default:
 			b, _ := json.Marshal(refEntry{Node: n.cfg.Node, ID: ids[i].String()})
-			put, values = append(put, i), append(values, b)
+			putKeys, putRevs, values = append(putKeys, keys[i]), append(putRevs, rev), append(values, b)
 		}
 	}
-	putKeys, putRevs := make([]string, len(put)), make([]uint64, len(put))
-	for j, i := range put {
-		putKeys[j], putRevs[j] = keys[i], revs[i]
+	if anyFresh {
+		b, _ := json.Marshal(inBatch)
+		putKeys, putRevs, values = append(putKeys, batch), append(putRevs, 0), append(values, b)
 	}
 	for _, err := range publishAll(ctx, js, putKeys, values, putRevs) {
 		// A wrong revision here is a copy of the same submit in the same
@@ -348,6 +409,11 @@ func (n *Node) KeepRef(ctx context.Context, customer, ref string, id message.ID)
 			var v refEntry
 			if json.Unmarshal(e.Value(), &v) != nil || v.Node != n.cfg.Node || v.ID != "" {
 				return // another node's, or settled
+			}
+			if v.Batch != "" {
+				if got, berr := batchID(ctx, kv, v); berr == nil && got != 0 {
+					return // settled in its batch
+				}
 			}
 			_, err = kv.Update(ctx, key, b, e.Revision())
 		}

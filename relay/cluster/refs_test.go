@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -118,5 +119,55 @@ func TestClaimRefsAtOnce(t *testing.T) {
 	waitFor(t, "b answered with node 3's id", 30*time.Second, func() bool {
 		others, errs, _ := nodes[0].ClaimRefs(ctx, shop[:1], []string{"b"})
 		return errs[0] == nil && others[0] == 0x4303
+	})
+}
+
+// TestBatchIDsInOneWrite: the ids of a batch's new claims are written to
+// the bucket in one entry, not one write each, and every other node
+// answers each reference with its own id from it.
+func TestBatchIDsInOneWrite(t *testing.T) {
+	nodes := openNamed(t, "ids", 3, 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	waitFor(t, "every node's stream and buckets", time.Minute, func() bool {
+		return nodes[0].Ready() && nodes[1].Ready() && nodes[2].Ready()
+	})
+	const n = 10
+	var customers, refs []string
+	var ids []message.ID
+	for i := range n {
+		customers, refs = append(customers, "shop"), append(refs, fmt.Sprintf("order-%d", i))
+		ids = append(ids, message.ID(0x4201+i<<8))
+	}
+	before, err := nodes[0].RefWrites(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errs, settle := nodes[0].ClaimRefs(ctx, customers, refs)
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("claim %d: %v", i, err)
+		}
+	}
+	settle(ids)
+	after, err := nodes[0].RefWrites(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if writes := after - before; writes != n+1 {
+		t.Errorf("%d claims and their ids took %d writes, want %d", n, writes, n+1)
+	}
+	waitFor(t, "every reference answered with its id elsewhere", 30*time.Second, func() bool {
+		others, errs, _ := nodes[1+int(time.Now().UnixNano()%2)].ClaimRefs(ctx, customers, refs)
+		for i := range refs {
+			retry := errors.Is(errs[i], cluster.ErrRefPending) || errors.Is(errs[i], cluster.ErrRefsUnavailable)
+			if errs[i] != nil && !retry || errs[i] == nil && others[i] != ids[i] {
+				t.Fatalf("%s: other %v, err %v; want %v", refs[i], others[i], errs[i], ids[i])
+			}
+			if errs[i] != nil {
+				return false
+			}
+		}
+		return true
 	})
 }

@@ -1,0 +1,17 @@
+package cluster
+
+import "context"
+
+// RefWrites is the number of writes the client reference bucket has taken
+// so far (its stream's last sequence).
+func (n *Node) RefWrites(ctx context.Context) (uint64, error) {
+	s, err := n.js.Stream(ctx, "KV_"+refBucket)
+	if err != nil {
+		return 0, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.State.LastSeq, nil
+}
