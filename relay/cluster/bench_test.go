@@ -67,8 +67,9 @@ func BenchmarkForwardR3(b *testing.B) {
 		for pb.Next() {
 			k := seq.Add(1)
 			rc := store.Receipt{Carrier: "a", CarrierMsgID: fmt.Sprintf("%x", k), Final: true, Delivered: true, Arrived: time.Now()}
-			if err := nodes[k%3].Forward(context.Background(), rc, []byte(rc.CarrierMsgID)); err != nil {
-				b.Error(err)
+			var errs [1]error
+			if nodes[k%3].Forward(context.Background(), []store.Receipt{rc}, [][]byte{[]byte(rc.CarrierMsgID)}, errs[:]); errs[0] != nil {
+				b.Error(errs[0])
 				return
 			}
 		}

@@ -40,7 +40,10 @@ type Node struct {
 	srv   *server.Server // nil without embed
 	nc    *nats.Conn
 	js    jetstream.JetStream
-	m     *nodeMetrics
+	// pub publishes forwarded receipts asynchronously; an acknowledgement
+	// not in by PublishTimeout fails its future.
+	pub jetstream.JetStream
+	m   *nodeMetrics
 	// leases are the carrier bind slots the node holds (leases.go).
 	leases *leases
 
@@ -94,7 +97,10 @@ func Open(cfg Config, o Options) (_ *Node, err error) {
 		n.shutdownServer()
 		return nil, fmt.Errorf("cluster: connect %s: %w", urls, err)
 	}
-	if n.js, err = jetstream.New(n.nc); err != nil {
+	if n.js, err = jetstream.New(n.nc); err == nil {
+		n.pub, err = jetstream.New(n.nc, jetstream.WithPublishAsyncTimeout(n.cfg.PublishTimeout))
+	}
+	if err != nil {
 		n.nc.Close()
 		n.shutdownServer()
 		return nil, fmt.Errorf("cluster: %w", err)

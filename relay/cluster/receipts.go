@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/msgrelay/relay/relay/message"
@@ -130,30 +131,50 @@ func msgID(rc *store.Receipt, content []byte) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// Forward keeps a receipt this node could not correlate in the receipt
-// stream, for every node to read, and returns once the stream acknowledged
-// it (a quorum of its servers has it). An error wraps ErrNoQuorum: the
-// carrier must be answered with a temporary error, so that it sends the
-// receipt again. content is the receipt as the carrier sent it.
-func (n *Node) Forward(ctx context.Context, rc store.Receipt, content []byte) error {
-	b, err := json.Marshal(toWire(n.cfg.Node, &rc))
-	if err != nil {
-		return err
-	}
+// Forward keeps receipts this node could not correlate in the receipt
+// stream, for every node to read. The publishes go out at once and their
+// acknowledgements are waited for together (a bind's batch costs about
+// one round trip, not one each); errs[i] is nil once the stream
+// acknowledged receipt i (a quorum of its servers has it), or wraps
+// ErrNoQuorum: the carrier must be answered with a temporary error, so
+// that it sends the receipt again. contents[i] is receipt i as the
+// carrier sent it.
+func (n *Node) Forward(ctx context.Context, rcs []store.Receipt, contents [][]byte, errs []error) {
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
 	defer cancel()
-	ack, err := n.js.Publish(ctx, receiptSubject, b, jetstream.WithMsgID(msgID(&rc, content)))
-	n.answer.Store(err == nil)
-	if err != nil {
-		n.m.refused.Inc()
-		return fmt.Errorf("%w: %w", ErrNoQuorum, err)
+	futures := make([]jetstream.PubAckFuture, len(rcs))
+	for i := range rcs {
+		b, err := json.Marshal(toWire(n.cfg.Node, &rcs[i]))
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		m := &nats.Msg{Subject: receiptSubject, Data: b}
+		futures[i], errs[i] = n.pub.PublishMsgAsync(m, jetstream.WithMsgID(msgID(&rcs[i], contents[i])))
 	}
-	if ack.Duplicate {
-		n.m.copies.Inc()
-	} else {
-		n.m.forwarded.Inc()
+	ok := true
+	for i, f := range futures {
+		if f != nil {
+			select {
+			case ack := <-f.Ok():
+				if ack.Duplicate {
+					n.m.copies.Inc()
+				} else {
+					n.m.forwarded.Inc()
+				}
+				continue
+			case errs[i] = <-f.Err():
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+			}
+		}
+		if errs[i] != nil {
+			ok = false
+			n.m.refused.Inc()
+			errs[i] = fmt.Errorf("%w: %w", ErrNoQuorum, errs[i])
+		}
 	}
-	return nil
+	n.answer.Store(ok)
 }
 
 // take hands a message of the stream to a worker.

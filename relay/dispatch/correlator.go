@@ -40,13 +40,15 @@ type correlator struct {
 	elsewhere Elsewhere
 }
 
-// Elsewhere takes a receipt whose carrier id this relay's store does not
-// know: in a cluster, the message may be another node's. Forward returns
-// once the receipt is durable where the node that sent its message reads
-// it; content is the receipt as the carrier sent it. An error makes the
-// correlator refuse the deliver_sm, so the carrier sends it again.
+// Elsewhere takes the receipts whose carrier ids this relay's store does
+// not know: in a cluster, their messages may be another node's. Forward
+// returns once each receipt is durable where the node that sent its
+// message reads it, or has failed; contents[i] is receipt i as the carrier
+// sent it, errs[i] its error. A bind's batch goes in one call, so the
+// writes can go out together. An error makes the correlator refuse that
+// deliver_sm, so the carrier sends it again.
 type Elsewhere interface {
-	Forward(ctx context.Context, rc store.Receipt, content []byte) error
+	Forward(ctx context.Context, rcs []store.Receipt, contents [][]byte, errs []error)
 }
 
 func newCorrelator(now func() time.Time, st *store.Store, m *dispatchMetrics, log *slog.Logger, set *metrics.Set) *correlator {
@@ -101,8 +103,16 @@ func (r *correlator) batch(c *carrier) smpp.DeliverBatchHandler {
 		}
 		out := make([]store.Applied, len(reads))
 		_ = r.st.ApplyReceipts(ctx, rcs, out) // each answer is in out
+		var away []int                        // reads for Elsewhere
 		for i := range reads {
-			errs[reads[i].at] = r.answer(ctx, c, &reads[i], out[i])
+			if out[i].Err == nil && out[i].Outcome == store.OutcomeUnknown {
+				away = append(away, i)
+				continue
+			}
+			errs[reads[i].at] = r.answer(c, &reads[i], out[i])
+		}
+		if len(away) > 0 {
+			r.forward(ctx, c, reads, away, errs)
 		}
 	}
 }
@@ -167,11 +177,8 @@ func (r *correlator) read(c *carrier, d *pdu.DeliverSM, arrived time.Time) (read
 
 // answer turns what the store did with a receipt into the deliver_sm's
 // answer: nil acknowledges it.
-func (r *correlator) answer(ctx context.Context, c *carrier, rd *read, a store.Applied) error {
+func (r *correlator) answer(c *carrier, rd *read, a store.Applied) error {
 	out, err := a.Outcome, a.Err
-	if err == nil && out == store.OutcomeUnknown {
-		return r.forward(ctx, c, rd.rc, rd.text, &rd.tl)
-	}
 	switch {
 	case errors.Is(err, store.ErrInvalid):
 		// The store can never keep it (no id, an id over
@@ -196,20 +203,31 @@ func (r *correlator) answer(ctx context.Context, c *carrier, rd *read, a store.A
 	return nil
 }
 
-// forward hands a receipt the store does not know to Elsewhere; the
-// deliver_sm is acknowledged only once it is kept there.
-func (r *correlator) forward(ctx context.Context, c *carrier, rc store.Receipt, text []byte, tl *receipt.TLVs) error {
-	rc.LocalOnly = false
-	content := make([]byte, 0, len(text)+len(tl.ReceiptedMessageID)+len(tl.NetworkErrorCode)+4)
-	content = append(content, text...)
-	content = append(content, 0)
-	content = append(content, tl.ReceiptedMessageID...)
-	content = append(content, 0, tl.MessageState)
-	content = append(content, tl.NetworkErrorCode...)
-	if err := r.elsewhere.Forward(ctx, rc, content); err != nil {
-		// Not kept: refuse it, the carrier sends it again.
-		r.warn(c, "receipt_forward", "dispatch: receipt not forwarded; the carrier will resend it", "err", err)
-		return err
+// forward hands the reads at away, which the store does not know, to
+// Elsewhere in one call; each deliver_sm is acknowledged only once its
+// receipt is kept there (counted by Elsewhere).
+func (r *correlator) forward(ctx context.Context, c *carrier, reads []read, away []int, errs []error) {
+	rcs := make([]store.Receipt, len(away))
+	contents := make([][]byte, len(away))
+	for k, i := range away {
+		rd := &reads[i]
+		rcs[k] = rd.rc
+		rcs[k].LocalOnly = false
+		content := make([]byte, 0, len(rd.text)+len(rd.tl.ReceiptedMessageID)+len(rd.tl.NetworkErrorCode)+4)
+		content = append(content, rd.text...)
+		content = append(content, 0)
+		content = append(content, rd.tl.ReceiptedMessageID...)
+		content = append(content, 0, rd.tl.MessageState)
+		content = append(content, rd.tl.NetworkErrorCode...)
+		contents[k] = content
 	}
-	return nil // counted by Elsewhere
+	ferrs := make([]error, len(away))
+	r.elsewhere.Forward(ctx, rcs, contents, ferrs)
+	for k, i := range away {
+		if err := ferrs[k]; err != nil {
+			// Not kept: refuse it, the carrier sends it again.
+			r.warn(c, "receipt_forward", "dispatch: receipt not forwarded; the carrier will resend it", "err", err)
+			errs[reads[i].at] = err
+		}
+	}
 }

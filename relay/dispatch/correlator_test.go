@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -119,5 +120,46 @@ func TestReceiptStoreFailureRetried(t *testing.T) {
 	}
 	if got := r.counter(`relay_store_errors_total`); got != 1 {
 		t.Fatalf("store errors counted %d", got)
+	}
+}
+
+// elsewhereRec is an Elsewhere that records each call and refuses the
+// receipts whose id is in refuse.
+type elsewhereRec struct {
+	calls  [][]string
+	refuse map[string]bool
+}
+
+func (e *elsewhereRec) Forward(_ context.Context, rcs []store.Receipt, contents [][]byte, errs []error) {
+	var ids []string
+	for i, rc := range rcs {
+		ids = append(ids, rc.CarrierMsgID)
+		if rc.LocalOnly || len(contents[i]) == 0 {
+			errs[i] = errors.New("forwarded as local only, or without its content")
+		} else if e.refuse[rc.CarrierMsgID] {
+			errs[i] = errors.New("no quorum")
+		}
+	}
+	e.calls = append(e.calls, ids)
+}
+
+// TestBatchForwardedInOneCall: the receipts of a bind's batch that the
+// store does not know go to Elsewhere in one call, so their writes can go
+// out together, and each deliver_sm gets its own receipt's answer; a
+// receipt the store knows is answered without Elsewhere.
+func TestBatchForwardedInOneCall(t *testing.T) {
+	r := newCorrRig(t)
+	e := &elsewhereRec{refuse: map[string]bool{"b2": true}}
+	corr := newCorrelator(time.Now, r.st, newDispatchMetrics(r.set), slog.New(countingHandler{&r.logs}), r.set)
+	corr.elsewhere = e
+	batch := corr.batch(&carrier{name: "a", loc: time.UTC, m: newCarrierMetrics(r.set, "a")})
+	ds := []*pdu.DeliverSM{receiptWithID("b1"), receiptWithID("b2"), receiptWithID(strings.Repeat("7", 300)), receiptWithID("b3")}
+	errs := make([]error, len(ds))
+	batch(context.Background(), ds, errs)
+	if len(e.calls) != 1 || strings.Join(e.calls[0], ",") != "b1,b2,b3" {
+		t.Fatalf("Elsewhere called with %v, want one call with b1,b2,b3", e.calls)
+	}
+	if errs[0] != nil || errs[1] == nil || errs[2] != nil || errs[3] != nil {
+		t.Fatalf("answers %v: want only b2's refused", errs)
 	}
 }
