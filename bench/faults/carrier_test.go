@@ -143,8 +143,7 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) time.
 // fails none, so no message may fail because of throttling, nacks or lost
 // links), none billed twice, one socket per bind at the end, handset
 // copies no more than the submits sent again after an unknown outcome
-// (run), and, for a fault that drops or withholds answers, a share of
-// the submits.
+// (run), and some sent again where the fault left submits unanswered.
 func TestCarrierFaults(t *testing.T) {
 	n := Pick(600, 20_000)
 	cases := []struct {
@@ -155,17 +154,15 @@ func TestCarrierFaults(t *testing.T) {
 		fault *smpptest.Behavior
 		// always is the misbehaviour of the whole run
 		always smpptest.Behavior
-		// dupShare bounds the handset copies as a share of submits
-		dupShare float64
 		// full is the message count of the full form when not the default:
 		// a carrier that throttles 2 of every 10 submits whatever the rate
 		// holds the relay at its slowest rate (about 125/s on 2 binds).
 		full int
 	}{
-		{name: "bind dropped mid-window", fault: &smpptest.Behavior{CloseAfter: 30}, dupShare: 0.2},
-		{name: "reset mid-window", fault: &smpptest.Behavior{ResetAfter: 30}, dupShare: 0.2},
+		{name: "bind dropped mid-window", fault: &smpptest.Behavior{CloseAfter: 30}},
+		{name: "reset mid-window", fault: &smpptest.Behavior{ResetAfter: 30}},
 		{name: "generic_nack 1%", always: smpptest.Behavior{NackEvery: 100}},
-		{name: "withheld responses 10%", always: smpptest.Behavior{DropEvery: 10}, dupShare: 0.12},
+		{name: "withheld responses 10%", always: smpptest.Behavior{DropEvery: 10}},
 		{name: "throttled bursts 20%", always: smpptest.Behavior{BusyEvery: 8, BusyBurst: 2}, full: 5000},
 		{name: "queue full bursts 20%", always: smpptest.Behavior{BusyEvery: 8, BusyBurst: 2, BusyStatus: pdu.StatusMsgQFul}, full: 5000},
 		{name: "ESME_RALYBND on rebind", scfg: smpptest.Config{MaxBinds: 1}},
@@ -213,8 +210,14 @@ func TestCarrierFaults(t *testing.T) {
 			if failed > gaveUp || gaveUp > n/1000 || v.ExpiredByWindow > 2*64 {
 				t.Errorf("failed: %v, expired for want of a receipt: %d; the carrier failed none", v.FailedCodes, v.ExpiredByWindow)
 			}
-			if limit := int(tc.dupShare * float64(st.Submits)); tc.dupShare > 0 && v.HandsetDuplicates > limit {
-				t.Errorf("handset duplicates %d > %d", v.HandsetDuplicates, limit)
+			// Handset copies are judged in run, against the resends behind
+			// them; a share of the submits would assume the machine's speed
+			// (at load 27, 141 copies of 741 submits where the carrier
+			// withheld 1 answer in 10: the healthy answers missed the
+			// response timeout too). A fault that leaves submits unanswered
+			// must make the relay send some again.
+			if (tc.fault != nil || tc.always.DropEvery > 0) && r.resent() == 0 {
+				t.Errorf("the fault left no submit to send again")
 			}
 			_, most := r.c.Server().OpenSockets("relay")
 			t.Logf("%v submits=%d throttled=%d binds=%d refused_binds=%d most_sockets=%d",
