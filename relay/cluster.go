@@ -67,6 +67,6 @@ func (d *Daemon) clusterStatus() *ops.ClusterStatus {
 	}
 	s := d.cluster.Status()
 	return &ops.ClusterStatus{Node: s.Node, Connected: s.Connected, StreamReady: s.StreamReady, Embedded: s.Embedded,
-		Routes: s.Routes, Forwarded: s.Forwarded, Refused: s.Refused, Read: s.Read, NumberHeldBy: s.NumberHeldBy,
+		Routes: s.Routes, Forwarded: s.Forwarded, Refused: s.Refused, Read: s.Read, NumberHeldBy: s.NumberHeldBy, StaleWatches: s.StaleWatches,
 		StateLoaded: d.sharedState != nil && d.sharedState.Loaded(), LiveNodes: d.LiveNodes()}
 }

@@ -3,10 +3,10 @@ package cluster
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -30,11 +30,19 @@ type Members struct {
 	n        *Node
 	onChange func(live []string)
 
-	mu struct {
+	// sweeping is held through a sweep and its onChange: the heartbeat
+	// and the watch both sweep, and onChange must see the last change last.
+	sweeping sync.Mutex
+	mu       struct {
 		sync.Mutex
 		seen map[string]time.Time // other nodes, by when this node last read their heartbeat
 		live []string             // sorted, this node included
+		// deaf is when this node last could not hear the others: its
+		// own heartbeat not kept (the bucket not answering) or its watch
+		// not current. Silence counts only from then on.
+		deaf time.Time
 	}
+	kept atomic.Bool // the bucket kept this node's last heartbeat
 }
 
 // Heartbeat starts this node's heartbeat and watches the others' until
@@ -59,33 +67,55 @@ func (m *Members) Live() []string {
 }
 
 func (m *Members) run() {
-	pause := 100 * time.Millisecond
-	for {
-		err := m.beat()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
 		select {
 		case <-m.n.stop:
-			return
-		default:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	pause := 100 * time.Millisecond
+	var kv jetstream.KeyValue
+	for {
+		var err error
+		if kv, err = m.setup(ctx); err == nil {
+			break
 		}
 		m.n.log.Debug("cluster: heartbeat bucket not ready", "err", err)
 		select {
-		case <-m.n.stop:
+		case <-ctx.Done():
 			return
 		case <-time.After(pause):
 		}
 		pause = min(2*pause, 2*time.Second)
 	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { m.beat(ctx, kv) })
+	m.n.watches.nodes.follow(ctx, kv, func(batch []jetstream.KeyValueEntry, _ bool) {
+		now := time.Now()
+		m.mu.Lock()
+		for _, e := range batch {
+			switch {
+			case e.Key() == m.n.cfg.Node:
+			case e.Operation() == jetstream.KeyValuePut:
+				m.mu.seen[e.Key()] = now
+			default:
+				delete(m.mu.seen, e.Key())
+			}
+		}
+		m.mu.Unlock()
+		m.sweep(now, m.n.cfg.NodeTTL)
+	})
 }
 
-// beat sets the bucket up, then writes this node's heartbeat every third
-// of node_ttl and follows the others' until the watcher fails or the node
-// closes.
-func (m *Members) beat() error {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+func (m *Members) setup(ctx context.Context) (jetstream.KeyValue, error) {
 	ttl := m.n.cfg.NodeTTL
-	setup, done := context.WithTimeout(ctx, 5*time.Second)
-	kv, err := m.n.js.CreateOrUpdateKeyValue(setup, jetstream.KeyValueConfig{
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return m.n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:         nodesBucket,
 		Description:    "live relay nodes: one heartbeat each, kept for node_ttl",
 		TTL:            ttl,
@@ -93,22 +123,23 @@ func (m *Members) beat() error {
 		Replicas:       m.n.cfg.Replicas,
 		Storage:        jetstream.FileStorage,
 	})
-	done()
-	if err != nil {
-		return err
-	}
-	w, err := kv.WatchAll(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = w.Stop() }()
+}
+
+// beat writes this node's heartbeat every third of node_ttl, and drops
+// the nodes not heard of, until ctx ends; then it deletes the heartbeat,
+// so that the others re-split without waiting for the TTL. It does not
+// wait for the watch: a node whose watcher is being recreated still
+// counts as live for the others.
+func (m *Members) beat(ctx context.Context, kv jetstream.KeyValue) {
+	ttl := m.n.cfg.NodeTTL
 	self := m.n.cfg.Node
-	b, _ := json.Marshal(heartbeat{Node: self, At: m.n.now().UnixNano(), Started: m.n.start.UnixNano()})
 	put := func() {
+		b, _ := json.Marshal(heartbeat{Node: self, At: m.n.now().UnixNano(), Started: m.n.start.UnixNano()})
 		pctx, cancel := context.WithTimeout(ctx, ttl/3)
 		_, err := kv.Put(pctx, self, b)
 		cancel()
-		if err != nil {
+		m.kept.Store(err == nil)
+		if err != nil && ctx.Err() == nil {
 			m.n.log.Debug("cluster: heartbeat not kept", "err", err)
 		}
 	}
@@ -117,40 +148,34 @@ func (m *Members) beat() error {
 	defer t.Stop()
 	for {
 		select {
-		case <-m.n.stop:
-			// Leave at once: the others re-split without waiting for the TTL.
+		case <-ctx.Done():
 			dctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			_ = kv.Delete(dctx, self)
 			cancel()
-			return nil
+			return
 		case <-t.C:
-			b, _ = json.Marshal(heartbeat{Node: self, At: m.n.now().UnixNano(), Started: m.n.start.UnixNano()})
 			put()
-			m.sweep(time.Now(), ttl)
-		case e, ok := <-w.Updates():
-			if !ok {
-				return errors.New("heartbeat watcher closed")
-			}
-			if e == nil || e.Key() == self {
-				continue
-			}
-			m.mu.Lock()
-			if e.Operation() == jetstream.KeyValuePut {
-				m.mu.seen[e.Key()] = time.Now()
-			} else {
-				delete(m.mu.seen, e.Key())
-			}
-			m.mu.Unlock()
 			m.sweep(time.Now(), ttl)
 		}
 	}
 }
 
 // sweep drops the nodes not heard of for longer than ttl (a missed expiry
-// marker) and tells onChange if the live nodes changed.
+// marker) and tells onChange if the live nodes changed. A node is not
+// dropped for a silence while this node could not hear: when the bucket
+// has no leader for a while (its server lost), no heartbeat is kept, and
+// every node would drop every other at once.
 func (m *Members) sweep(now time.Time, ttl time.Duration) {
+	m.sweeping.Lock()
+	defer m.sweeping.Unlock()
 	m.mu.Lock()
+	if !m.kept.Load() || !m.n.watches.nodes.current.Load() {
+		m.mu.deaf = now
+	}
 	for node, at := range m.mu.seen {
+		if at.Before(m.mu.deaf) {
+			at = m.mu.deaf
+		}
 		if now.Sub(at) > ttl+ttl/3 {
 			delete(m.mu.seen, node)
 		}

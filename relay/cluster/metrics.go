@@ -28,6 +28,8 @@ var MetricHelp = map[string]string{
 	"relay_cluster_bind_slot_renew_errors_total": "Renewals of a held bind slot the lease bucket did not answer.",
 	"relay_cluster_ref_settle_errors_total":      "Claimed client_refs whose id could not be recorded in the bucket; a resubmission elsewhere is told to retry until this node settles it.",
 	"relay_cluster_live_nodes":                   "Live nodes of the cluster as this node knows them from the heartbeats, itself included; each takes an equal share of every customer's rate.",
+	"relay_cluster_watch_current":                "1 while this node's watcher of the bucket has delivered every change the bucket has (probed every second), 0 while it is behind, being recreated, or not started.",
+	"relay_cluster_watch_restarts_total":         "Watchers of the bucket this node recreated: it ended, the connection came back, or it stalled behind the bucket.",
 	"relay_cluster_state_loaded":                 "1 once this node has read the shared customer state; until then it enforces its file and its own changes only.",
 }
 

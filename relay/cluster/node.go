@@ -46,6 +46,8 @@ type Node struct {
 	m   *nodeMetrics
 	// leases are the carrier bind slots the node holds (leases.go).
 	leases *leases
+	// watches follow the shared state and the heartbeats (watch.go).
+	watches struct{ state, nodes *watch }
 
 	refs  refs                   // the client reference bucket
 	taken atomic.Pointer[string] // the node holding this node's number, if not this one
@@ -107,6 +109,8 @@ func Open(cfg Config, o Options) (_ *Node, err error) {
 	}
 	n.m = newNodeMetrics(o.Metrics, n)
 	n.leases = newLeases(n, o.Metrics)
+	n.watches.state = newWatch(n, o.Metrics, stateBucket)
+	n.watches.nodes = newWatch(n, o.Metrics, nodesBucket)
 	return n, nil
 }
 
@@ -263,6 +267,10 @@ type Status struct {
 	// NumberHeldBy is the node holding this node's node_number, if not
 	// this one: new messages are refused.
 	NumberHeldBy string `json:"number_held_by,omitempty"`
+	// StaleWatches are the buckets this node watches whose watcher is not
+	// current: being recreated, or behind the bucket (their changes come
+	// late).
+	StaleWatches []string `json:"stale_watches,omitempty"`
 }
 
 // Status reports the node's state now.
@@ -271,6 +279,11 @@ func (n *Node) Status() Status {
 		Forwarded: n.m.forwarded.Get(), Refused: n.m.refused.Get(), Read: n.m.read()}
 	if p := n.taken.Load(); p != nil {
 		s.NumberHeldBy = *p
+	}
+	for _, w := range []*watch{n.watches.state, n.watches.nodes} {
+		if w.stale() {
+			s.StaleWatches = append(s.StaleWatches, w.bucket)
+		}
 	}
 	if n.srv != nil {
 		s.Routes = n.srv.NumRoutes()

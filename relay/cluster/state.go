@@ -70,22 +70,34 @@ func (n *Node) OpenState(apply func([]StateChange)) *State {
 func (s *State) Loaded() bool { return s.loaded.Load() }
 
 func (s *State) run() {
+	ctx, cancel := s.stopCtx()
+	defer cancel()
 	pause := 100 * time.Millisecond
 	for {
-		err := s.watch()
-		select {
-		case <-s.n.stop:
-			return
-		default:
+		kv, err := s.setup(ctx)
+		if err == nil {
+			s.kv.Store(&kv)
+			break
 		}
-		s.n.log.Debug("cluster: state bucket not watched", "err", err)
+		s.n.log.Debug("cluster: state bucket not set up yet", "err", err)
 		select {
-		case <-s.n.stop:
+		case <-ctx.Done():
 			return
 		case <-time.After(pause):
 		}
 		pause = min(2*pause, 2*time.Second)
 	}
+	s.n.watches.state.follow(ctx, *s.kv.Load(), func(batch []jetstream.KeyValueEntry, first bool) {
+		changes := make([]StateChange, 0, len(batch))
+		for _, e := range batch {
+			changes = append(changes, change(e))
+		}
+		s.deliver(changes)
+		if first {
+			s.loaded.Store(true)
+			s.n.log.Info("cluster: shared state read", "node", s.n.cfg.Node)
+		}
+	})
 }
 
 func (s *State) stopCtx() (context.Context, context.CancelFunc) {
@@ -100,71 +112,21 @@ func (s *State) stopCtx() (context.Context, context.CancelFunc) {
 	return ctx, cancel
 }
 
-// watch sets the bucket up and applies its changes until the watcher ends
-// or the node closes.
-func (s *State) watch() error {
-	ctx, cancel := s.stopCtx()
+// setup creates the bucket, or updates its settings.
+func (s *State) setup(ctx context.Context) (jetstream.KeyValue, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	setup, done := context.WithTimeout(ctx, 5*time.Second)
-	kv, err := s.n.js.CreateOrUpdateKeyValue(setup, jetstream.KeyValueConfig{
+	kv, err := s.n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      stateBucket,
 		Description: "customer state changed at run time, shared by every node",
 		History:     stateHistory,
 		Replicas:    s.n.cfg.Replicas,
 		Storage:     jetstream.FileStorage,
 	})
-	done()
 	if err != nil {
-		return fmt.Errorf("bucket %s: %w", stateBucket, err)
+		return nil, fmt.Errorf("bucket %s: %w", stateBucket, err)
 	}
-	s.kv.Store(&kv)
-	w, err := kv.WatchAll(ctx)
-	if err != nil {
-		return fmt.Errorf("watch %s: %w", stateBucket, err)
-	}
-	defer func() { _ = w.Stop() }()
-	var batch []StateChange
-	initial := true
-	for {
-		var e jetstream.KeyValueEntry
-		var ok bool
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case e, ok = <-w.Updates():
-		}
-		if !ok {
-			return errors.New("watcher closed")
-		}
-		if e == nil { // every key present at the start has been read
-			if initial {
-				initial = false
-				s.deliver(batch)
-				batch = nil
-				s.loaded.Store(true)
-				s.n.log.Info("cluster: shared state read", "node", s.n.cfg.Node)
-			}
-			continue
-		}
-		batch = append(batch, change(e))
-		if initial {
-			continue
-		}
-		// Take what else is waiting, so a burst (an import) is one apply.
-		for more := true; more && len(batch) < 4096; {
-			select {
-			case e, ok = <-w.Updates():
-				if ok && e != nil {
-					batch = append(batch, change(e))
-				}
-				more = ok
-			default:
-				more = false
-			}
-		}
-		s.deliver(batch)
-		batch = nil
-	}
+	return kv, nil
 }
 
 func change(e jetstream.KeyValueEntry) StateChange {

@@ -57,6 +57,10 @@ type ClusterStatus struct {
 	// NumberHeldBy is the other node holding this node's node_number: new
 	// messages are refused (their ids could be that node's); "" normally.
 	NumberHeldBy string `json:"number_held_by,omitempty"`
+	// StaleWatches are the shared buckets (RELAY_STATE, RELAY_NODES)
+	// whose watch on this node is behind or being recreated: changes made
+	// on other nodes reach this one late.
+	StaleWatches []string `json:"stale_watches,omitempty"`
 }
 
 // CustomerRow is one customer on the status page.
@@ -141,6 +145,9 @@ func (r *Report) Judge() {
 		// Submits are still taken and sent; only receipts this node cannot
 		// correlate wait, refused, until the stream answers.
 		r.Warnings = append(r.Warnings, "cluster: no NATS quorum: receipts for other nodes' messages, and submits with a client_ref, are refused with a temporary error")
+	}
+	if c := r.Cluster; c != nil && len(c.StaleWatches) > 0 {
+		r.Warnings = append(r.Warnings, "cluster: watch not current ("+strings.Join(c.StaleWatches, ", ")+"): changes made on other nodes reach this one late")
 	}
 	if c := r.Cluster; c != nil && c.NumberHeldBy != "" {
 		r.Problems = append(r.Problems, fmt.Sprintf("cluster: node_number is node %s's: new messages are refused", c.NumberHeldBy))
