@@ -211,6 +211,7 @@ func TestCluster(t *testing.T) {
 	w.waitFor("every node bound", 30*time.Second, func() bool { return w.smsc.Stats().Open == 3 })
 	t.Run("receipts on any node", func(t *testing.T) { w.t = t; receiptsOnAnyNode(w) })
 	t.Run("payment events across nodes", func(t *testing.T) { w.t = t; paymentEventsAcrossNodes(w) })
+	t.Run("payment events through a Multi", func(t *testing.T) { w.t = t; paymentEventsThroughMulti(w) })
 	t.Run("receipts wait for their node", func(t *testing.T) { w.t = t; receiptsWaitForTheirNode(w) })
 }
 

@@ -29,8 +29,11 @@ const (
 // from several goroutines at once). A submit whose connection fails
 // before its answer returns the error, as Client.Submit does: it may or
 // may not have been accepted, and sending it again with the same
-// client_ref is the caller's choice. Its methods are safe for concurrent
-// use.
+// client_ref is the caller's choice. A payment event is sent again on
+// another node by PaymentEvent itself: an event is known by its id.
+// ManualAck is refused: a report's report_seq is its connection's, and a
+// Multi's OnReport does not say which connection it came on. Its methods
+// are safe for concurrent use.
 type Multi struct {
 	addrs  []string
 	opt    Options
@@ -62,6 +65,9 @@ func SplitAddrs(list string) []string {
 // binds on each. It fails only when none binds; those that did not are
 // dialled again in the background.
 func DialMulti(ctx context.Context, addrs string, opt Options) (*Multi, error) {
+	if opt.ManualAck {
+		return nil, errors.New("upstream/client: ManualAck with several addresses: a report_seq is its connection's; use Dial for each address")
+	}
 	opt = opt.withDefaults()
 	m := &Multi{addrs: SplitAddrs(addrs), opt: opt, stop: make(chan struct{})}
 	if len(m.addrs) == 0 {
@@ -139,19 +145,27 @@ func (m *Multi) set(i int, c *Client) bool {
 
 // pick returns a live connection, each in turn.
 func (m *Multi) pick() (*Client, error) {
+	c, _, err := m.pickOther(nil)
+	return c, err
+}
+
+// pickOther returns a live connection, each in turn, and its index,
+// passing over those tried (by index; nil: none).
+func (m *Multi) pickOther(tried []bool) (*Client, int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.mu.closed {
-		return nil, ErrClosed
+		return nil, 0, ErrClosed
 	}
 	n := uint32(len(m.mu.conns))
 	start := m.next.Add(1)
 	for k := range n {
-		if c := m.mu.conns[(start+k)%n]; c != nil && c.Err() == nil {
-			return c, nil
+		i := int((start + k) % n)
+		if c := m.mu.conns[i]; c != nil && c.Err() == nil && (tried == nil || !tried[i]) {
+			return c, i, nil
 		}
 	}
-	return nil, ErrNoneLive
+	return nil, 0, ErrNoneLive
 }
 
 // Submit sends one message on a live connection and waits for its answer
@@ -178,6 +192,80 @@ func (m *Multi) SubmitAsync(ctx context.Context, s *upstreampb.Submit, done func
 		}
 	}
 	return ErrNoneLive
+}
+
+// PaymentEvent sends one payment event on a live connection and waits
+// for its answer (Client.PaymentEvent). An answer worth a retry
+// (STORE_UNAVAILABLE, SHUTTING_DOWN, THROTTLED), or a connection that
+// fails before its answer, sends the event again on another live
+// connection, each at most once; the last answer or error is returned
+// when none took it. A resend is safe: the relay knows an event by its
+// event_id and MID, and a node that has it (or, in a cluster, any node,
+// through the shared client references) answers a duplicate with the
+// first message ids, or STORE_UNAVAILABLE while the first node is still
+// storing it.
+func (m *Multi) PaymentEvent(ctx context.Context, ev *upstreampb.PaymentEvent) (*upstreampb.PaymentEventResp, error) {
+	tried := make([]bool, len(m.addrs))
+	var resp *upstreampb.PaymentEventResp
+	var last error
+	for {
+		c, i, err := m.pickOther(tried)
+		if err != nil {
+			if resp != nil || last != nil {
+				return resp, last // every live connection tried
+			}
+			return nil, err
+		}
+		tried[i] = true
+		resp, last = c.PaymentEvent(ctx, ev)
+		switch {
+		case ctx.Err() != nil:
+			return resp, last
+		case last != nil:
+			var se *StatusError
+			if errors.As(last, &se) && !se.Temporary() {
+				return nil, last // a refusal: the same elsewhere
+			}
+			if c.Err() == nil && !errors.As(last, &se) {
+				return nil, last // not the connection's failure: a frame that did not encode
+			}
+		case !retryable(resp.Status):
+			return resp, nil
+		}
+	}
+}
+
+// retryable reports whether a node's answer may be different on another
+// node, or later.
+func retryable(st upstreampb.Status) bool {
+	return (&StatusError{Status: st}).Temporary()
+}
+
+// Ping pings every live connection at once and returns their failures,
+// joined; ErrNoneLive when none is up.
+func (m *Multi) Ping(ctx context.Context) error {
+	m.mu.Lock()
+	if m.mu.closed {
+		m.mu.Unlock()
+		return ErrClosed
+	}
+	var live []*Client
+	for _, c := range m.mu.conns {
+		if c != nil && c.Err() == nil {
+			live = append(live, c)
+		}
+	}
+	m.mu.Unlock()
+	if len(live) == 0 {
+		return ErrNoneLive
+	}
+	errs := make([]error, len(live))
+	var wg sync.WaitGroup
+	for i, c := range live {
+		wg.Go(func() { errs[i] = c.Ping(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // Done is closed when the Multi is closed; a broken connection does not
