@@ -1,6 +1,7 @@
 package upstream_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -336,4 +337,70 @@ func TestReportsSharedAmongConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 30*time.Second, "outbox empty", func() bool { return box.unacked() == 0 })
+}
+
+// TestReportAckedElsewhereNotSentAgain: a connection that read the outbox
+// just before another connection's client acknowledged the reports it
+// read does not send them again: they were taken, and then acknowledged,
+// not released.
+func TestReportAckedElsewhereNotSentAgain(t *testing.T) {
+	h := newFakeHandler()
+	ts := startServer(t, upstream.Config{MaxUnackedReports: 64}, h)
+	box := h.outbox("c1")
+	bRead, release := make(chan struct{}), make(chan struct{})
+	readDone, releaseDone := sync.OnceFunc(func() { close(bRead) }), sync.OnceFunc(func() { close(release) })
+	t.Cleanup(func() { readDone(); releaseDone() }) // nothing left waiting, should the test fail
+	var once sync.Once
+	box.afterRead = func(v *fakeView, read []*upstreampb.Report) {
+		if v.n == 1 && len(read) > 0 {
+			once.Do(func() {
+				readDone()
+				<-release
+			})
+		}
+	}
+	var mu sync.Mutex
+	seen := [2]map[uint64]int{{}, {}}
+	mk := func(i int) client.Options {
+		opt := c1
+		opt.OnReport = func(r *upstreampb.Report) {
+			if i == 0 {
+				<-bRead // b has read the outbox: now a acknowledges (on return)
+			}
+			mu.Lock()
+			seen[i][r.ReportSeq]++
+			mu.Unlock()
+		}
+		return opt
+	}
+	a := dial(t, ts.addr, mk(0))
+	waitFor(t, 5*time.Second, "a's view", func() bool { box.mu.Lock(); defer box.mu.Unlock(); return len(box.views) == 1 })
+	b := dial(t, ts.addr, mk(1))
+	waitFor(t, 5*time.Second, "b's view", func() bool { box.mu.Lock(); defer box.mu.Unlock(); return len(box.views) == 2 })
+	box.add(10)
+	<-bRead
+	waitFor(t, 10*time.Second, "a's acknowledgements", func() bool {
+		var buf bytes.Buffer
+		ts.metrics.WritePrometheus(&buf)
+		for _, l := range strings.Split(buf.String(), "\n") {
+			if strings.HasPrefix(l, "relay_upstream_reports_acked_total{") && strings.HasSuffix(l, " 10") {
+				return true
+			}
+		}
+		return false
+	})
+	a.Close()
+	releaseDone()
+	// One more report: b is alone, and sends it after whatever it sent
+	// of the first ten.
+	box.add(1)
+	waitFor(t, 10*time.Second, "the eleventh report on b", func() bool { mu.Lock(); defer mu.Unlock(); return seen[1][11] == 1 })
+	mu.Lock()
+	defer mu.Unlock()
+	for s := range uint64(10) {
+		if n := seen[0][s+1] + seen[1][s+1]; n != 1 {
+			t.Errorf("report %d sent %d times (a %d, b %d), want once", s+1, n, seen[0][s+1], seen[1][s+1])
+		}
+	}
+	_ = b
 }

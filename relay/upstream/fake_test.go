@@ -87,9 +87,13 @@ type fakeOutbox struct {
 	next    uint64
 	reports map[uint64]*upstreampb.Report // unacked
 	views   []*fakeView
+	made    int // views made
 	acked   []uint64
 	// failNext makes that many Next calls fail.
 	failNext atomic.Int32
+	// afterRead, when set, is called by Next with what it read, before
+	// it returns: a view that read the outbox and has not claimed yet.
+	afterRead func(v *fakeView, read []*upstreampb.Report)
 }
 
 func (o *fakeOutbox) add(n int) {
@@ -118,6 +122,8 @@ func (o *fakeOutbox) unacked() int {
 func (o *fakeOutbox) view() *fakeView {
 	v := &fakeView{o: o, notify: make(chan struct{}, 1)}
 	o.mu.Lock()
+	v.n = o.made
+	o.made++
 	o.views = append(o.views, v)
 	o.mu.Unlock()
 	return v
@@ -125,6 +131,7 @@ func (o *fakeOutbox) view() *fakeView {
 
 type fakeView struct {
 	o      *fakeOutbox
+	n      int // the outbox's nth view, from 0
 	notify chan struct{}
 }
 
@@ -136,7 +143,6 @@ func (v *fakeView) Next(ctx context.Context, after uint64, limit int) ([]*upstre
 		return nil, 0, errors.New("outbox unavailable")
 	}
 	v.o.mu.Lock()
-	defer v.o.mu.Unlock()
 	var seqs []uint64
 	for s := range v.o.reports {
 		if s > after {
@@ -150,6 +156,11 @@ func (v *fakeView) Next(ctx context.Context, after uint64, limit int) ([]*upstre
 	out := make([]*upstreampb.Report, len(seqs))
 	for i, s := range seqs {
 		out[i] = v.o.reports[s]
+	}
+	hook := v.o.afterRead
+	v.o.mu.Unlock()
+	if hook != nil {
+		hook(v, out)
 	}
 	if len(seqs) == 0 {
 		return nil, after, nil

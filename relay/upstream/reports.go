@@ -32,15 +32,19 @@ func (c *conn) reportLoop(src ReportSource, stop <-chan struct{}) {
 	var retry <-chan time.Time
 	for {
 		if retry == nil && len(unacked) < max && !c.aborted.Load() {
+			c.claims.read(c)
 			reps, readTo, err := src.Next(c.ctx, after, max-len(unacked))
 			if err != nil {
+				c.claims.endRead(c)
 				if c.ctx.Err() == nil {
 					c.log.Warn("reading reports failed", "customer", c.customer, "err", err)
 				}
 				retry = time.After(reportRetry)
 			} else if readTo > after {
-				after = c.pushReports(reps, unacked, readTo)
+				after = c.pushReports(reps, unacked, readTo) // its claim ends the read
 				continue
+			} else {
+				c.claims.endRead(c)
 			}
 		}
 		select {
