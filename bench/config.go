@@ -31,10 +31,10 @@ type Config struct {
 	// flight on each.
 	Conns, Window int
 	// Customers in process: connections are spread over this many
-	// customers; 0 gives each connection its own. Every connection of a
-	// customer reads the customer's whole outbox, so with several
-	// connections per customer the same reports go out on each until one
-	// acknowledges them (counted as duplicate_reports).
+	// customers; 0 gives each connection its own. A customer's reports
+	// are shared among its connections, each sent on one of them; one
+	// sent again (its connection ended unacknowledged) counts as a
+	// duplicate_report.
 	Customers int
 	// Messages to send; when Duration is set instead, the load runs that
 	// long (Messages then caps it if it is also set).
