@@ -34,10 +34,15 @@ type IDFormat struct {
 }
 
 // Normalize returns the key under which id, written as f says, is stored
-// and looked up.
+// and looked up. An id already in that form is returned as it is, without
+// a copy (most carriers' ids are).
 func Normalize(id string, f IDFormat) string {
 	var buf [32]byte
-	return string(AppendNormalized(buf[:0], id, f))
+	b := AppendNormalized(buf[:0], id, f)
+	if t := strings.Trim(id, " \t\r\n\x00"); string(b) == t {
+		return t
+	}
+	return string(b)
 }
 
 // AppendNormalized appends Normalize(id, f) to dst. It allocates only for a

@@ -96,3 +96,28 @@ func BenchmarkNormalizeDecimal(b *testing.B) {
 		Normalize("0001234567890123", IDFormat{Base: Decimal})
 	}
 }
+
+// TestNormalizeKeepsNormalID: an id already normalised is the key as it
+// is, with no copy; the submit path and every receipt go through here.
+func TestNormalizeKeepsNormalID(t *testing.T) {
+	hex := IDFormat{Base: Hex}
+	for _, c := range []struct {
+		id   string
+		f    IDFormat
+		want string
+	}{
+		{"1a2b", hex, "1a2b"},
+		{" 1a2b\x00", hex, "1a2b"},
+		{"abc-1", IDFormat{}, "abc-1"},
+	} {
+		if got := Normalize(c.id, c.f); got != c.want {
+			t.Errorf("Normalize(%q) = %q, want %q", c.id, got, c.want)
+		}
+		if n := testing.AllocsPerRun(100, func() { Normalize(c.id, c.f) }); n != 0 {
+			t.Errorf("Normalize(%q) allocates %v times, want 0", c.id, n)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { Normalize("1A2B", hex) }); n != 1 {
+		t.Errorf("Normalize of an id it changes allocates %v times, want 1", n)
+	}
+}
