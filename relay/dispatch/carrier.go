@@ -206,9 +206,28 @@ func (c *carrier) close(ctx context.Context) {
 
 // relativeValidity writes d, rounded down to seconds, as an SMPP relative
 // time (YYMMDDhhmmss000R): the carrier gives up on the message when the
-// relay would.
+// relay would. Messages sent within the same second mostly have the same
+// time left, so the last string made is kept and given again.
 func relativeValidity(d time.Duration) string {
 	s := max(int64(d/time.Second), 1)
+	if v := lastValidity.Load(); v != nil && v.secs == s {
+		return v.text
+	}
+	v := &validityText{secs: s, text: formatValidity(s)}
+	lastValidity.Store(v)
+	return v.text
+}
+
+// validityText is one relative validity and its SMPP text.
+type validityText struct {
+	secs int64
+	text string
+}
+
+// lastValidity is the last relativeValidity made, shared by every worker.
+var lastValidity atomic.Pointer[validityText]
+
+func formatValidity(s int64) string {
 	days, s := min(s/86400, 99), s%86400
 	h, s := s/3600, s%3600
 	m, s := s/60, s%60

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -38,6 +39,27 @@ type correlator struct {
 	// elsewhere, when set, takes the receipts the store cannot correlate
 	// (Options.Elsewhere).
 	elsewhere Elsewhere
+	// lastReason is the last result reason made from a status and an
+	// error code: a carrier's receipts mostly repeat one.
+	lastReason atomic.Pointer[receiptReason]
+}
+
+// receiptReason is a result reason and the status and error code it was
+// made of.
+type receiptReason struct{ code, err, reason string }
+
+// reason is a receipt's result reason: its status, and its error code if
+// it has one.
+func (r *correlator) reason(code, errCode string) string {
+	if errCode == "" {
+		return code
+	}
+	if v := r.lastReason.Load(); v != nil && v.code == code && v.err == errCode {
+		return v.reason
+	}
+	v := &receiptReason{code: code, err: errCode, reason: code + " err:" + errCode}
+	r.lastReason.Store(v)
+	return v.reason
 }
 
 // Elsewhere takes the receipts whose carrier ids this relay's store does
@@ -152,10 +174,7 @@ func (r *correlator) read(c *carrier, d *pdu.DeliverSM, arrived time.Time) (read
 	if code == "" {
 		code = rc.Stat.String()
 	}
-	reason := code
-	if rc.Err != "" {
-		reason += " err:" + rc.Err
-	}
+	reason := r.reason(code, rc.Err)
 	return read{
 		rc: store.Receipt{
 			Carrier:      c.account,

@@ -163,3 +163,26 @@ func TestBatchForwardedInOneCall(t *testing.T) {
 		t.Fatalf("answers %v: want only b2's refused", errs)
 	}
 }
+
+// TestReceiptReadCopiesOnce: reading a common receipt (an id in the
+// carrier's own form, a status and an error code seen before) copies its
+// text once and makes nothing else; its result is as before.
+func TestReceiptReadCopiesOnce(t *testing.T) {
+	set := metrics.NewSet()
+	corr := newCorrelator(time.Now, nil, newDispatchMetrics(set), slog.New(slog.DiscardHandler), set)
+	c := &carrier{name: "a", account: "a", loc: time.UTC, m: newCarrierMetrics(set, "a")}
+	d := &pdu.DeliverSM{ESMClass: 0x04, ShortMessage: []byte(
+		"id:1a2b3c sub:001 dlvrd:001 submit date:2612031210 done date:2612031210 stat:DELIVRD err:000 text:")}
+	now := time.Now()
+	rd, ok := corr.read(c, d, now)
+	if !ok {
+		t.Fatal("receipt not read")
+	}
+	rc := rd.rc
+	if rc.CarrierMsgID != "1a2b3c" || !rc.Delivered || !rc.Final || rc.Result.Code != "DELIVRD" || rc.Result.Reason != "DELIVRD err:000" {
+		t.Fatalf("read %+v", rc)
+	}
+	if n := testing.AllocsPerRun(100, func() { corr.read(c, d, now) }); n > 1 {
+		t.Errorf("reading a receipt allocates %v times, want 1 (its text)", n)
+	}
+}
