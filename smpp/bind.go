@@ -36,6 +36,12 @@ type bind struct {
 	rate      meter          // submits written per second, for Status
 	unbinding atomic.Bool    // Close sent unbind: the end of the conn is ours
 
+	// spare holds calls done with, for the next requests (getCall).
+	spare struct {
+		sync.Mutex
+		calls []*call
+	}
+
 	mu struct {
 		sync.Mutex
 		cur     *conn

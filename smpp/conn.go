@@ -111,6 +111,11 @@ func (c *conn) send(p *pdu.PDU, cl *call) error {
 		c.mu.Unlock()
 	}
 	select {
+	case c.out <- f: // room in the queue: no need to watch done
+		return nil
+	default:
+	}
+	select {
 	case c.out <- f:
 		return nil
 	case <-c.done:
@@ -140,9 +145,13 @@ func (c *conn) writeLoop() {
 	for {
 		var f frame
 		select {
-		case f = <-c.out:
-		case <-c.done:
-			return
+		case f = <-c.out: // a frame waiting: no need to watch done
+		default:
+			select {
+			case f = <-c.out:
+			case <-c.done:
+				return
+			}
 		}
 		if f.b == nil { // closeFrame
 			_ = w.Flush()
@@ -224,6 +233,11 @@ func (c *conn) reply(p *pdu.PDU) {
 }
 
 func (c *conn) queue(f frame) {
+	select {
+	case c.out <- f: // room in the queue: no need to watch done
+		return
+	default:
+	}
 	select {
 	case c.out <- f:
 	case <-c.done:

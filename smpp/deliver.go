@@ -6,6 +6,10 @@ import (
 	"github.com/msgrelay/relay/smpp/pdu"
 )
 
+// emptyDeliverSMResp is the body of every deliver_sm_resp: encoding only
+// reads it.
+var emptyDeliverSMResp = &pdu.DeliverSMResp{}
+
 // maxDeliverBatch bounds the deliver_sm one OnDeliverBatch call takes.
 const maxDeliverBatch = 128
 
@@ -21,9 +25,18 @@ func (c *conn) handleLoop() {
 	for {
 		var p *pdu.PDU
 		select {
-		case p = <-c.deliv:
-		case <-c.done:
-			return
+		case p = <-c.deliv: // a deliver_sm waiting: one full select saved
+			select {
+			case <-c.done: // a dead conn's receipts come again on the next
+				return
+			default:
+			}
+		default:
+			select {
+			case p = <-c.deliv:
+			case <-c.done:
+				return
+			}
 		}
 		ps = append(ps[:0], p)
 		if c.b.cfg.OnDeliverBatch != nil {
@@ -66,7 +79,7 @@ func (c *conn) handleLoop() {
 				c.b.logErr("smpp: deliver_sm handler failed", err)
 			}
 			c.b.m.delivered.Inc()
-			c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.DeliverSMRespID, Status: st, Sequence: p.Sequence}, Body: &pdu.DeliverSMResp{}})
+			c.reply(&pdu.PDU{Header: pdu.Header{Command: pdu.DeliverSMRespID, Status: st, Sequence: p.Sequence}, Body: emptyDeliverSMResp})
 		}
 		clear(ps)
 	}

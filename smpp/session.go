@@ -167,13 +167,17 @@ func (s *Session) do(ctx context.Context, cmd pdu.CommandID, body pdu.Body) (*pd
 		return nil, ErrClosed
 	}
 	select {
-	case b.win <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-s.closed:
-		return nil, ErrClosed
+	case b.win <- struct{}{}: // a slot free: no need to watch ctx and Close
+	default:
+		select {
+		case b.win <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-s.closed:
+			return nil, ErrClosed
+		}
 	}
-	cl := newCall()
+	cl := b.getCall()
 	cl.windowd = true
 	p, err := s.send(ctx, b, cmd, body, cl)
 	if err != nil {
@@ -199,10 +203,13 @@ func (s *Session) do(ctx context.Context, cmd pdu.CommandID, body pdu.Body) (*pd
 
 // send waits for the bind and the rate limit, then sends; cl holds a window
 // slot that is freed here on an early return, or by whoever resolves cl.
+// cl goes back to b's spares unless it is left pending on ctx.
 func (s *Session) send(ctx context.Context, b *bind, cmd pdu.CommandID, body pdu.Body, cl *call) (*pdu.PDU, error) {
 	release := func(err error) (*pdu.PDU, error) {
+		// cl was never registered with a conn: nobody else has it.
 		cl.windowd = false
 		<-b.win
+		b.putCall(cl)
 		return nil, err
 	}
 	if s.closing.Load() {
@@ -243,6 +250,7 @@ func (s *Session) send(ctx context.Context, b *bind, cmd pdu.CommandID, body pdu
 	select {
 	case <-cl.done:
 		resp, err := cl.resp, cl.err
+		b.putCall(cl) // its resolver is done with it
 		if err != nil {
 			return nil, err
 		}

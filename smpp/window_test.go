@@ -92,3 +92,33 @@ func TestGracefulCloseDrainsWindow(t *testing.T) {
 	}
 	waitFor(t, 30*time.Second, "socket closed at the server", func() bool { return srv.Stats().Open == 0 })
 }
+
+// TestAbandonedSubmitKeepsItsAnswer: a submit whose caller left on its ctx
+// stays pending until its answer comes, and that late answer goes to
+// nobody else. The next submits, which may reuse the bind's spare calls,
+// each wait for their own answer.
+func TestAbandonedSubmitKeepsItsAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const delay = 300 * time.Millisecond
+		srv := smpptest.NewUnstarted(smpptest.Config{Behavior: smpptest.Behavior{RespDelay: delay}})
+		defer srv.Close()
+		cfg := fastConfig("")
+		cfg.EnquireLinkInterval = time.Minute
+		s := pipeSession(t, srv, cfg)
+		defer s.Close(ctxT(t, time.Minute)) // a lost window slot fails the test, not hangs it
+		short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		if _, err := s.Submit(short, sm(1)); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("submit with a short ctx: err = %v, want deadline exceeded", err)
+		}
+		for i := 2; i <= 4; i++ {
+			start := time.Now()
+			if _, err := s.Submit(ctxT(t, time.Minute), sm(i)); err != nil {
+				t.Fatalf("submit %d: %v", i, err)
+			}
+			if d := time.Since(start); d != delay {
+				t.Fatalf("submit %d answered after %v, want its own answer after %v", i, d, delay)
+			}
+		}
+	})
+}
