@@ -60,6 +60,7 @@ type FrameReader struct {
 	r   *bufio.Reader
 	max int
 	buf []byte
+	hdr [HeaderLen]byte
 }
 
 // NewFrameReader reads frames of at most max body bytes from r
@@ -84,11 +85,11 @@ func (fr *FrameReader) Buffered() int { return fr.r.Buffered() }
 // ErrFrameTooLarge, ErrEmptyFrame or ErrBadFrame for bad input, which the
 // caller should treat as the end of the connection.
 func (fr *FrameReader) Read(f *upstreampb.Frame) error {
-	var hdr [HeaderLen]byte
-	if _, err := io.ReadFull(fr.r, hdr[:]); err != nil {
+	hdr := fr.hdr[:] // not on the stack: ReadFull would move it to the heap
+	if _, err := io.ReadFull(fr.r, hdr); err != nil {
 		return err
 	}
-	n := binary.BigEndian.Uint32(hdr[:])
+	n := binary.BigEndian.Uint32(hdr)
 	if n == 0 {
 		return ErrEmptyFrame
 	}

@@ -226,37 +226,50 @@ func decodeHot(body []byte, f *upstreampb.Frame) bool {
 	// proto.Unmarshal resets it again.
 	f.Reset()
 	f.Seq = uint32(seq)
+	// Each operation is allocated together with its oneof wrapper.
 	switch num {
 	case 12:
-		s, ok := decodeSubmit(op)
-		f.Op = &upstreampb.Frame_Submit{Submit: s}
-		return ok
+		x := new(struct {
+			w upstreampb.Frame_Submit
+			s upstreampb.Submit
+		})
+		x.w.Submit, f.Op = &x.s, &x.w
+		return decodeSubmit(op, &x.s)
 	case 13:
-		s, ok := decodeSubmitResp(op)
-		f.Op = &upstreampb.Frame_SubmitResp{SubmitResp: s}
-		return ok
+		x := new(struct {
+			w upstreampb.Frame_SubmitResp
+			s upstreampb.SubmitResp
+		})
+		x.w.SubmitResp, f.Op = &x.s, &x.w
+		return decodeSubmitResp(op, &x.s)
 	case 14:
-		s, ok := decodeReport(op)
-		f.Op = &upstreampb.Frame_Report{Report: s}
-		return ok
+		x := new(struct {
+			w upstreampb.Frame_Report
+			s upstreampb.Report
+		})
+		x.w.Report, f.Op = &x.s, &x.w
+		return decodeReport(op, &x.s)
 	case 15:
-		s, ok := decodeReportAck(op)
-		f.Op = &upstreampb.Frame_ReportAck{ReportAck: s}
-		return ok
+		x := new(struct {
+			w upstreampb.Frame_ReportAck
+			s upstreampb.ReportAck
+		})
+		x.w.ReportAck, f.Op = &x.s, &x.w
+		return decodeReportAck(op, &x.s)
 	}
 	return false
 }
 
-func decodeSubmit(b []byte) (*upstreampb.Submit, bool) {
+// decodeSubmit decodes b into s, which is new.
+func decodeSubmit(b []byte, s *upstreampb.Submit) bool {
 	r := pbReader{b: b}
-	s := new(upstreampb.Submit)
 	for {
 		n, typ, st := r.next()
 		if st == pbEnd {
-			return s, true
+			return true
 		}
 		if st == pbOther {
-			return nil, false
+			return false
 		}
 		var ok bool
 		switch n {
@@ -306,21 +319,21 @@ func decodeSubmit(b []byte) (*upstreampb.Submit, bool) {
 			s.ExpiresAtMs = int64(v)
 		}
 		if !ok {
-			return nil, false
+			return false
 		}
 	}
 }
 
-func decodeSubmitResp(b []byte) (*upstreampb.SubmitResp, bool) {
+// decodeSubmitResp decodes b into s, which is new.
+func decodeSubmitResp(b []byte, s *upstreampb.SubmitResp) bool {
 	r := pbReader{b: b}
-	s := new(upstreampb.SubmitResp)
 	for {
 		n, typ, st := r.next()
 		if st == pbEnd {
-			return s, true
+			return true
 		}
 		if st == pbOther {
-			return nil, false
+			return false
 		}
 		var ok bool
 		var v uint64
@@ -348,21 +361,21 @@ func decodeSubmitResp(b []byte) (*upstreampb.SubmitResp, bool) {
 			s.RetryAfterMs = uint32(v)
 		}
 		if !ok {
-			return nil, false
+			return false
 		}
 	}
 }
 
-func decodeReport(b []byte) (*upstreampb.Report, bool) {
+// decodeReport decodes b into s, which is new.
+func decodeReport(b []byte, s *upstreampb.Report) bool {
 	r := pbReader{b: b}
-	s := new(upstreampb.Report)
 	for {
 		n, typ, st := r.next()
 		if st == pbEnd {
-			return s, true
+			return true
 		}
 		if st == pbOther {
-			return nil, false
+			return false
 		}
 		var ok bool
 		var v uint64
@@ -402,33 +415,32 @@ func decodeReport(b []byte) (*upstreampb.Report, bool) {
 			s.Product = upstreampb.Product(int32(v))
 		}
 		if !ok {
-			return nil, false
+			return false
 		}
 	}
 }
 
 // decodeReportAck takes the list packed, unpacked, or both, in as many
 // pieces as it comes: protobuf concatenates them.
-func decodeReportAck(b []byte) (*upstreampb.ReportAck, bool) {
-	a := new(upstreampb.ReportAck)
+func decodeReportAck(b []byte, a *upstreampb.ReportAck) bool {
 	for len(b) > 0 {
 		n, typ, k := protowire.ConsumeTag(b)
 		if k < 0 || n != 1 {
-			return nil, false
+			return false
 		}
 		b = b[k:]
 		switch typ {
 		case protowire.VarintType:
 			v, k := protowire.ConsumeVarint(b)
 			if k < 0 {
-				return nil, false
+				return false
 			}
 			a.ReportSeqs = append(a.ReportSeqs, v)
 			b = b[k:]
 		case protowire.BytesType:
 			list, k := protowire.ConsumeBytes(b)
 			if k < 0 {
-				return nil, false
+				return false
 			}
 			b = b[k:]
 			if a.ReportSeqs == nil {
@@ -437,16 +449,16 @@ func decodeReportAck(b []byte) (*upstreampb.ReportAck, bool) {
 			for len(list) > 0 {
 				v, k := protowire.ConsumeVarint(list)
 				if k < 0 {
-					return nil, false
+					return false
 				}
 				a.ReportSeqs = append(a.ReportSeqs, v)
 				list = list[k:]
 			}
 		default:
-			return nil, false
+			return false
 		}
 	}
-	return a, true
+	return true
 }
 
 // pbReader walks the fields of one message. Its strings are slices of one

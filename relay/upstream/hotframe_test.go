@@ -145,3 +145,28 @@ func FuzzHotFrame(f *testing.F) {
 		}
 	})
 }
+
+// TestReadSubmitAllocs: reading a submit into a frame read into before
+// makes the operation (with its oneof wrapper) and one copy of its text,
+// nothing more; the server reads every submit so.
+func TestReadSubmitAllocs(t *testing.T) {
+	b, err := AppendFrame(nil, typicalSubmit())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r bytes.Reader
+	fr := NewFrameReader(&r, 0)
+	f := new(upstreampb.Frame)
+	n := testing.AllocsPerRun(100, func() {
+		r.Reset(b)
+		if err := fr.Read(f); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if !proto.Equal(f, typicalSubmit()) {
+		t.Fatalf("read %v", f)
+	}
+	if n != 2 {
+		t.Errorf("reading a submit allocates %v times, want 2", n)
+	}
+}

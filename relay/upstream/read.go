@@ -15,6 +15,9 @@ import (
 func (c *conn) readLoop() *upstreampb.Frame {
 	m := c.srv.m
 	idle := c.srv.cfg.IdleTimeout
+	// One frame for every read: nothing below keeps the frame itself, only
+	// the operation it points to, which each read makes anew.
+	f := new(upstreampb.Frame)
 	for {
 		if c.fr.Buffered() == 0 {
 			c.raw.SetReadDeadline(time.Now().Add(idle))
@@ -24,7 +27,6 @@ func (c *conn) readLoop() *upstreampb.Frame {
 		if c.stopping() {
 			return nil
 		}
-		f := new(upstreampb.Frame)
 		err := c.fr.Read(f)
 		if err != nil {
 			return c.readFailed(err)
@@ -104,9 +106,13 @@ func (c *conn) readFailed(err error) *upstreampb.Frame {
 // p for a worker. It returns false if the connection stopped meanwhile.
 func (c *conn) enqueue(p pendingSubmit) bool {
 	select {
-	case c.slots <- struct{}{}:
-	case <-c.quit:
-		return false
+	case c.slots <- struct{}{}: // room in the window: no need to watch quit
+	default:
+		select {
+		case c.slots <- struct{}{}:
+		case <-c.quit:
+			return false
+		}
 	}
 	c.srv.m.inFlight.Inc()
 	c.submitQ.push(p)

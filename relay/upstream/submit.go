@@ -13,19 +13,26 @@ import (
 func (c *conn) submitLoop() {
 	maxBatch := c.srv.cfg.MaxBatch
 	var batch []pendingSubmit
-	var reqs []*upstreampb.Submit
-	var resps []*upstreampb.SubmitResp
+	var w batchBuffers
 	for {
 		var ok bool
 		if batch, ok = c.submitQ.take(batch[:0], maxBatch); !ok {
 			return
 		}
-		reqs, resps = c.runBatch(batch, reqs[:0], resps[:0])
+		c.runBatch(batch, &w)
 		clear(batch)
 	}
 }
 
-func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps []*upstreampb.SubmitResp) ([]*upstreampb.Submit, []*upstreampb.SubmitResp) {
+// batchBuffers are a worker's, reused for every batch: the Handler keeps
+// neither the requests nor the answers after SubmitBatch returns.
+type batchBuffers struct {
+	reqs    []*upstreampb.Submit
+	resps   []*upstreampb.SubmitResp
+	answers []upstreampb.SubmitResp // what resps point to
+}
+
+func (c *conn) runBatch(batch []pendingSubmit, w *batchBuffers) {
 	m := c.srv.m
 	n := len(batch)
 	// The window slots are freed after the answers are queued: until then
@@ -39,14 +46,21 @@ func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps 
 		// Nobody can read the answers; the client resubmits with the same
 		// client references.
 		m.inFlight.Add(-float64(n))
-		return reqs, resps
+		return
 	}
+	if cap(w.answers) < n {
+		w.answers = make([]upstreampb.SubmitResp, n)
+	}
+	reqs, resps := w.reqs[:0], w.resps[:0]
 	for _, p := range batch {
 		if p.pay == nil {
+			r := &w.answers[len(resps)]
+			r.Reset()
 			reqs = append(reqs, p.req)
-			resps = append(resps, &upstreampb.SubmitResp{})
+			resps = append(resps, r)
 		}
 	}
+	w.reqs, w.resps = reqs, resps
 	if len(reqs) > 0 {
 		c.srv.h.SubmitBatch(c.ctx, c.sess, reqs, resps)
 	}
@@ -57,7 +71,7 @@ func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps 
 		clear(reqs)
 		clear(resps)
 		m.inFlight.Add(-float64(n))
-		return reqs, resps
+		return
 	}
 	b := getBuf()
 	var op upstreampb.Frame_SubmitResp
@@ -88,7 +102,6 @@ func (c *conn) runBatch(batch []pendingSubmit, reqs []*upstreampb.Submit, resps 
 	m.framesOut.Add(n)
 	m.inFlight.Add(-float64(n)) // before the answers can reach the client
 	c.out <- b
-	return reqs, resps
 }
 
 // payment answers one payment event through the PaymentHandler.
