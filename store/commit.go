@@ -286,6 +286,7 @@ func (s *Store) syncLoop() {
 				s.committing(g.b)
 			}
 			s.m.entries.Add(int(g.b.Count()))
+			s.m.bytes.Add(len(g.b.Repr()))
 			if err = commitSynced(g.b); err != nil {
 				err = fmt.Errorf("store: commit: %w", err)
 				s.fail(err)

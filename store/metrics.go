@@ -25,6 +25,7 @@ var MetricHelp = map[string]string{
 	"relay_store_commit_errors_total":       "Write groups that failed to commit; the writes are refused.",
 	"relay_store_commits_total":             "Write groups committed with one fsync.",
 	"relay_store_committed_entries_total":   "Pebble entries (sets and deletions) written by committed groups.",
+	"relay_store_committed_bytes_total":     "Bytes of the Pebble batches committed (what the write-ahead log and the memtable take in).",
 	"relay_store_commit_gathers_total":      "Times a busy group waited to gather more writes before its commit.",
 	"relay_store_commit_group_writes":       "Writes per committed group.",
 	"relay_store_commit_seconds":            "Time to commit one write group, fsync included.",
@@ -62,6 +63,7 @@ type storeMetrics struct {
 	commitErrors  *metrics.Counter
 	commits       *metrics.Counter
 	entries       *metrics.Counter
+	bytes         *metrics.Counter
 	gathered      *metrics.Counter
 	groupSize     *metrics.PrometheusHistogram
 	commitSeconds *metrics.PrometheusHistogram
@@ -87,6 +89,7 @@ func newStoreMetrics(set *metrics.Set) *storeMetrics {
 		commitErrors:  set.NewCounter(`relay_store_commit_errors_total`),
 		commits:       set.NewCounter(`relay_store_commits_total`),
 		entries:       set.NewCounter(`relay_store_committed_entries_total`),
+		bytes:         set.NewCounter(`relay_store_committed_bytes_total`),
 		gathered:      set.NewCounter(`relay_store_commit_gathers_total`),
 		groupSize:     set.NewPrometheusHistogramExt(`relay_store_commit_group_writes`, groupBuckets),
 		commitSeconds: set.NewPrometheusHistogramExt(`relay_store_commit_seconds`, commitBuckets),
