@@ -201,7 +201,9 @@ func (s *Store) gather(g *group) {
 func (s *Store) handOver(g *group) {
 	for k, v := range g.over.puts {
 		var err error
-		if _, single := g.over.single[k]; v == nil && single {
+		if base, merged := g.over.merged[k]; merged {
+			err = g.b.Merge([]byte(k), v[base:], nil)
+		} else if _, single := g.over.single[k]; v == nil && single {
 			err = g.b.SingleDelete([]byte(k), nil)
 		} else if v == nil {
 			err = g.b.Delete([]byte(k), nil)
@@ -406,9 +408,11 @@ func (w *writer) load(id message.ID) (*rec, error) {
 		return nil, fmt.Errorf("%w: message %s", ErrNotFound, id)
 	}
 	r := new(rec)
-	if err := decodeRecord(v, r); err != nil {
+	body, err := decodeRecordBody(v, r)
+	if err != nil {
 		return nil, fmt.Errorf("message %s: %w", id, err)
 	}
+	r.raw, r.bodyLen = v, body
 	return r, nil
 }
 
@@ -431,6 +435,18 @@ func (w *writer) set(key, value []byte) error {
 	}
 	k := string(key)
 	w.g.over.set(k, value) // into the batch at handOver
+	w.s.hot.set(k, value, true)
+	return nil
+}
+
+// merge sets key, of a read table, to value, which is its value before
+// this write (of base bytes) with more appended: the batch gets only what
+// the group appended, as a Pebble merge, which concatenates it to what is
+// stored.
+func (w *writer) merge(key, value []byte, base int) error {
+	w.g.writes++
+	k := string(key)
+	w.g.over.merge(k, value, base)
 	w.s.hot.set(k, value, true)
 	return nil
 }

@@ -17,10 +17,18 @@ import (
 // table and kind ("01 set", "06 singledel", ...).
 type entryCounter map[string]int
 
+// byteCounter counts the key and value bytes of the batches a store
+// commits, by table ("01", ...).
+type byteCounter map[string]int
+
 func (c entryCounter) count(t *testing.T, b *pebble.Batch) {
+	c.countBytes(t, b, nil)
+}
+
+func (c entryCounter) countBytes(t *testing.T, b *pebble.Batch, bytes byteCounter) {
 	r := b.Reader()
 	for {
-		kind, k, _, ok, err := r.Next()
+		kind, k, v, ok, err := r.Next()
 		if err != nil {
 			t.Errorf("batch: %v", err)
 			return
@@ -36,10 +44,15 @@ func (c entryCounter) count(t *testing.T, b *pebble.Batch) {
 			name = "delete"
 		case pebble.InternalKeyKindSingleDelete:
 			name = "singledel"
+		case pebble.InternalKeyKindMerge:
+			name = "merge"
 		default:
 			name = kind.String()
 		}
 		c[fmt.Sprintf("%02x %s", k[0], name)]++
+		if bytes != nil {
+			bytes[fmt.Sprintf("%02x", k[0])] += len(k) + len(v)
+		}
 	}
 }
 
@@ -78,11 +91,12 @@ func TestEntriesPerMessage(t *testing.T) {
 	c := newClock()
 	s := openTest(t, vfs.NewMem(), c)
 	defer s.Close()
-	counted := entryCounter{}
-	s.committing = func(b *pebble.Batch) { counted.count(t, b) }
+	counted, bytes := entryCounter{}, byteCounter{}
+	s.committing = func(b *pebble.Batch) { counted.countBytes(t, b, bytes) }
 	ctx := context.Background()
 
 	id := mustAccept(t, s, sms("c1", "ref-1"))
+	accepted := bytes["01"]
 	if err := s.Advance(ctx, id, message.StateAccepted,
 		[]message.State{message.StateQueued, message.StateSending, message.StateSent},
 		func(m *message.Message) { m.Carrier, m.CarrierMsgID, m.SentAt = "skt", "0A1B", c.Now() }); err != nil {
@@ -104,8 +118,10 @@ func TestEntriesPerMessage(t *testing.T) {
 	got, n := counted.perMessage()
 	// Before: 13, with an open entry (set and removed) the due entry
 	// already stood for, and a tombstone for the report.
+	// Before: the record written whole three times.
 	want := entryCounter{
-		"01 set":       3, // the record: accepted, sent, delivered
+		"01 set":       1, // the record, accepted
+		"01 merge":     2, // its deltas: sent, delivered
 		"02 set":       1, // client reference
 		"03 set":       1, // receipt index
 		"05 set":       1, // deadline, which also lists it as open
@@ -118,6 +134,12 @@ func TestEntriesPerMessage(t *testing.T) {
 	t.Logf("%d entries per message, besides the shared counters:\n%v", n, got)
 	if !maps.Equal(got, want) {
 		t.Errorf("entries per message:\n%v\nwant\n%v", got, want)
+	}
+	// The deltas are a state's worth: both cost less than the record once
+	// (written whole, each was the record again).
+	t.Logf("record bytes: %d accepted, %d in all; by table %v", accepted, bytes["01"], bytes)
+	if deltas := bytes["01"] - accepted; deltas >= accepted {
+		t.Errorf("the record's deltas took %d bytes, the record %d", deltas, accepted)
 	}
 }
 

@@ -21,6 +21,10 @@ type overlay struct {
 	// single are the deletions in puts of keys set once since they were
 	// last removed: they go into the batch as SingleDelete.
 	single map[string]struct{}
+	// merged are the keys in puts whose value is the one before the
+	// group with bytes appended: only the bytes after base go into the
+	// batch, as a merge.
+	merged map[string]int
 }
 
 var empty = []byte{}
@@ -36,6 +40,22 @@ func (o *overlay) set(key string, value []byte) {
 	}
 	o.puts[key] = value
 	delete(o.single, key)
+	delete(o.merged, key)
+}
+
+// merge is set for a value that is the key's value before it (base
+// bytes long) with more appended. A key the group already wrote keeps
+// the kind of that write: a set stays a set, a merge keeps its base.
+func (o *overlay) merge(key string, value []byte, base int) {
+	if v, ok := o.puts[key]; ok && v != nil {
+		o.puts[key] = value
+		return
+	}
+	o.set(key, value)
+	if o.merged == nil {
+		o.merged = make(map[string]int)
+	}
+	o.merged[key] = base
 }
 
 // setFresh is set for a key the caller read as absent.
@@ -64,12 +84,14 @@ func (o *overlay) remove(key string, single bool) {
 		// the groups before this one say.
 		delete(o.fresh, key)
 		delete(o.puts, key)
+		delete(o.merged, key)
 		return
 	}
 	if o.puts == nil {
 		o.puts = make(map[string][]byte)
 	}
 	o.puts[key] = nil
+	delete(o.merged, key)
 	if single {
 		if o.single == nil {
 			o.single = make(map[string]struct{})
@@ -86,6 +108,7 @@ func (o *overlay) delRange(start, end []byte) {
 			delete(o.puts, k)
 			delete(o.fresh, k)
 			delete(o.single, k)
+			delete(o.merged, k)
 		}
 	}
 	o.dels = append(o.dels, [2][]byte{bytes.Clone(start), bytes.Clone(end)})

@@ -44,6 +44,16 @@ var ErrCorrupt = errors.New("store: corrupt record")
 type rec struct {
 	message.Message
 	Purged bool // personal data removed by retention
+
+	// What the builder loaded (writer.load), so that a move can append
+	// a delta to the stored value instead of writing it whole: the value,
+	// how much of it is the record before its deltas, the state fields
+	// moves changed since (a delta mask), and whether they changed
+	// anything else.
+	raw     []byte
+	bodyLen int
+	changed uint64
+	whole   bool
 }
 
 func appendTime(b []byte, t time.Time) []byte {
@@ -182,12 +192,20 @@ func (d *decoder) strIn(rest string, base int) string {
 	return rest[end-len(f) : end]
 }
 
-// decodeRecord decodes any record version this package has written.
+// decodeRecord decodes any record version this package has written, with
+// the state deltas appended to it.
 func decodeRecord(b []byte, r *rec) error {
+	_, err := decodeRecordBody(b, r)
+	return err
+}
+
+// decodeRecordBody is decodeRecord that also says how many bytes of b
+// are the record before its deltas.
+func decodeRecordBody(b []byte, r *rec) (int, error) {
 	d := decoder{b: b}
 	v := d.byte1()
 	if v != recordV1 && v != recordV2 {
-		return ErrCorrupt
+		return 0, ErrCorrupt
 	}
 	m := &r.Message
 	m.ID = message.ID(d.u64())
@@ -220,16 +238,17 @@ func decodeRecord(b []byte, r *rec) error {
 	} {
 		*p = d.strIn(rest, base)
 	}
-	if d.err != nil {
-		return d.err
+	body := len(b) - len(d.b)
+	for d.err == nil && len(d.b) > 0 {
+		d.delta(m, rest, base)
 	}
-	if len(d.b) != 0 {
-		return ErrCorrupt
+	if d.err != nil {
+		return 0, d.err
 	}
 	m.Truncate = flags&flagTruncate != 0
 	m.Kakao.Ad = flags&flagKakaoAd != 0
 	r.Purged = flags&flagPurged != 0
 	m.Ingress = message.Ingress(flags & flagIngressMask >> flagIngressShift)
 	m.Receipts = message.Receipts(flags & flagReceiptsMask >> flagReceiptsShift)
-	return nil
+	return body, nil
 }

@@ -209,6 +209,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		Logger:             pebbleLogger{opts.Logger},
 		MemTableSize:       uint64(opts.MemTableSize),
 		FormatMajorVersion: pebble.FormatNewest,
+		// A msg record's state deltas are Pebble merges, which this
+		// merger appends to the record: part of the on-disk format.
+		Merger: pebble.DefaultMerger,
 		// Let L0 grow to 8 sublevels before compacting it into the base
 		// level (Pebble's default is 4): every message writes its record
 		// and index keys once and rewrites the record twice within

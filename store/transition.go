@@ -53,6 +53,8 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	if ended != nil {
 		m.Result = message.Result{}
 	}
+	r.changed |= deltaMask(&old.Message, m)
+	r.whole = r.whole || !stateOnly(&old.Message, m) || r.Purged != old.Purged
 
 	// Reads first.
 	var seq, count uint64
@@ -82,7 +84,7 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 
 	// Then writes; an error from here on aborts the whole group.
 	if !w.interim {
-		if err := w.set(msgKey(m.ID), encodeRecord(nil, r)); err != nil {
+		if err := w.writeRecord(r); err != nil {
 			return err
 		}
 	}
