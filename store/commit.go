@@ -44,6 +44,8 @@ type group struct {
 
 	reported []string           // customers the group added reports for
 	final    []*message.Message // messages the group made final, for OnFinal
+
+	w writer // what the op running sees
 }
 
 // writer is what an op sees: reads go to its group's writes, then to the
@@ -246,8 +248,8 @@ func (s *Store) run(g *group, o *op) {
 		g.now = s.now()
 	}
 	before := g.writes
-	w := writer{s: s, g: g, now: g.now}
-	err := o.fn(&w)
+	g.w = writer{s: s, g: g, now: g.now} // one per group: ops take it by pointer
+	err := o.fn(&g.w)
 	g.ops = append(g.ops, o)
 	g.errs = append(g.errs, err)
 	if err == nil || g.writes == before {

@@ -82,9 +82,11 @@ func decodeReport(b []byte, rp *Report) error {
 	rp.Billed = message.Product(d.byte1())
 	rp.Result.Source = message.Source(d.byte1())
 	rp.FinalAt = d.time()
-	rp.ClientRef = d.str()
-	rp.Result.Code = d.str()
-	rp.Result.Reason = d.str()
+	// The strings share one allocation: the rest of the report.
+	rest, base := string(d.b), len(d.b)
+	rp.ClientRef = d.strIn(rest, base)
+	rp.Result.Code = d.strIn(rest, base)
+	rp.Result.Reason = d.strIn(rest, base)
 	if v >= reportV2 {
 		rp.Product = message.Product(d.byte1())
 		rp.AcceptedAt = d.time()
