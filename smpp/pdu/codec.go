@@ -1,6 +1,7 @@
 package pdu
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -59,7 +60,9 @@ func (p *PDU) AppendTo(dst []byte) ([]byte, error) {
 //
 // Decode copies the body once and makes every string and slice of the
 // result point into that copy, so the result does not alias b, and a
-// decoded PDU costs two allocations: the copy, and the PDU with its body.
+// decoded PDU costs two allocations: the copy, and the PDU with its body;
+// a body of at most 64 bytes is copied into the PDU's allocation, one in
+// all.
 func Decode(b []byte, maxLen uint32) (*PDU, error) {
 	if len(b) < HeaderLen {
 		var h Header
@@ -76,12 +79,11 @@ func Decode(b []byte, maxLen uint32) (*PDU, error) {
 		return nil, &DecodeError{Header: h, Status: StatusInvCmdLen, Fatal: true,
 			Err: fmt.Errorf("%w: %d, but %d octets given", ErrCommandLength, h.Length, len(b))}
 	}
-	var body []byte
-	if len(b) > HeaderLen {
-		body = make([]byte, len(b)-HeaderLen)
-		copy(body, b[HeaderLen:])
+	body := b[HeaderLen:]
+	if len(body) <= smallBody {
+		return decodeBody(h, body, false) // copied into the PDU
 	}
-	return decodeBody(h, body)
+	return decodeBody(h, bytes.Clone(body), true)
 }
 
 // Body kinds of the known commands.
@@ -109,9 +111,14 @@ func bodyKind(c CommandID) (kind int, ok bool) {
 	return 0, false
 }
 
-// decodeBody decodes body, which this package owns from now on, as the body
-// of the command in h.
-func decodeBody(h Header, body []byte) (*PDU, error) {
+// smallBody is the longest body a PDU keeps inside its own allocation
+// (responses, mostly), instead of in a buffer of its own.
+const smallBody = 64
+
+// decodeBody decodes body as the body of the command in h. If owned, this
+// package owns body from now on; otherwise body is at most smallBody bytes
+// the caller reuses, and the PDU copies it into its own allocation.
+func decodeBody(h Header, body []byte, owned bool) (*PDU, error) {
 	kind, known := bodyKind(h.Command)
 	switch {
 	case !known:
@@ -126,40 +133,40 @@ func decodeBody(h Header, body []byte) (*PDU, error) {
 	switch h.Command {
 	case BindReceiverID, BindTransmitterID, BindTransceiverID:
 		var b *Bind
-		p, b = newPDU[Bind](h)
+		p, b = newPDU[Bind](h, &body, owned)
 		b.Kind, bc = h.Command, b
 	case BindReceiverRespID, BindTransmitterRespID, BindTransceiverRespID:
 		var b *BindResp
-		p, b = newPDU[BindResp](h)
+		p, b = newPDU[BindResp](h, &body, owned)
 		b.Kind, bc = h.Command, b
 	case OutbindID:
-		p, bc = newPDU[Outbind](h)
+		p, bc = newPDU[Outbind](h, &body, owned)
 	case SubmitSMID:
-		p, bc = newPDU[SubmitSM](h)
+		p, bc = newPDU[SubmitSM](h, &body, owned)
 	case SubmitSMRespID:
-		p, bc = newPDU[SubmitSMResp](h)
+		p, bc = newPDU[SubmitSMResp](h, &body, owned)
 	case DeliverSMID:
-		p, bc = newPDU[DeliverSM](h)
+		p, bc = newPDU[DeliverSM](h, &body, owned)
 	case DeliverSMRespID:
-		p, bc = newPDU[DeliverSMResp](h)
+		p, bc = newPDU[DeliverSMResp](h, &body, owned)
 	case DataSMID:
-		p, bc = newPDU[DataSM](h)
+		p, bc = newPDU[DataSM](h, &body, owned)
 	case DataSMRespID:
-		p, bc = newPDU[DataSMResp](h)
+		p, bc = newPDU[DataSMResp](h, &body, owned)
 	case QuerySMID:
-		p, bc = newPDU[QuerySM](h)
+		p, bc = newPDU[QuerySM](h, &body, owned)
 	case QuerySMRespID:
-		p, bc = newPDU[QuerySMResp](h)
+		p, bc = newPDU[QuerySMResp](h, &body, owned)
 	case CancelSMID:
-		p, bc = newPDU[CancelSM](h)
+		p, bc = newPDU[CancelSM](h, &body, owned)
 	case ReplaceSMID:
-		p, bc = newPDU[ReplaceSM](h)
+		p, bc = newPDU[ReplaceSM](h, &body, owned)
 	case SubmitMultiID:
-		p, bc = newPDU[SubmitMulti](h)
+		p, bc = newPDU[SubmitMulti](h, &body, owned)
 	case SubmitMultiRespID:
-		p, bc = newPDU[SubmitMultiResp](h)
+		p, bc = newPDU[SubmitMultiResp](h, &body, owned)
 	case AlertNotificationID:
-		p, bc = newPDU[AlertNotification](h)
+		p, bc = newPDU[AlertNotification](h, &body, owned)
 	}
 	if err := bc.decode(body); err != nil {
 		return nil, &DecodeError{Header: h, Status: err.status, Err: err.err}
@@ -167,11 +174,24 @@ func decodeBody(h Header, body []byte) (*PDU, error) {
 	return p, nil
 }
 
-// newPDU allocates a PDU and its body together, in one allocation.
+// newPDU allocates a PDU and its body together, in one allocation; a body
+// not owned goes in the same allocation, and *raw then points to its copy.
 func newPDU[B any, P interface {
 	*B
 	bodyCodec
-}](h Header) (*PDU, P) {
+}](h Header, raw *[]byte, owned bool) (*PDU, P) {
+	if !owned {
+		x := new(struct {
+			p   PDU
+			b   B
+			buf [smallBody]byte
+		})
+		*raw = x.buf[:copy(x.buf[:], *raw):len(*raw)]
+		x.p.Header = h
+		bp := P(&x.b)
+		x.p.Body = bp
+		return &x.p, bp
+	}
 	x := new(struct {
 		p PDU
 		b B

@@ -15,6 +15,7 @@ type Reader struct {
 	r      *bufio.Reader
 	maxLen uint32
 	hdr    [HeaderLen]byte
+	small  [smallBody]byte // a short body, before the PDU copies it
 }
 
 // NewReader returns a Reader of r that refuses any command_length over
@@ -29,7 +30,8 @@ func NewReader(r io.Reader, maxLen uint32) *Reader {
 }
 
 // Read reads the next PDU. It checks command_length against the maximum
-// before it allocates anything for the body.
+// before it allocates anything for the body. A PDU of a short body (a
+// response, mostly) is one allocation, a longer one two.
 //
 // Errors: io.EOF when the stream ends between PDUs; io.ErrUnexpectedEOF (or
 // the stream's error) when it ends inside one; a *DecodeError for a
@@ -44,9 +46,15 @@ func (r *Reader) Read() (*PDU, error) {
 	if err := checkLength(h, r.maxLen); err != nil {
 		return nil, err
 	}
+	n := h.Length - HeaderLen
+	owned := n > smallBody
 	var body []byte
-	if n := h.Length - HeaderLen; n > 0 {
+	if owned {
 		body = make([]byte, n)
+	} else {
+		body = r.small[:n:n]
+	}
+	if n > 0 {
 		if _, err := io.ReadFull(r.r, body); err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -54,5 +62,5 @@ func (r *Reader) Read() (*PDU, error) {
 			return nil, err
 		}
 	}
-	return decodeBody(h, body)
+	return decodeBody(h, body, owned)
 }

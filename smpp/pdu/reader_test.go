@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"reflect"
 	"runtime"
 	"testing"
 	"testing/iotest"
@@ -116,6 +117,47 @@ func TestReaderLengthLimit(t *testing.T) {
 		// the claimed length.
 		if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
 			t.Fatalf("length %d: %d bytes allocated", length, n)
+		}
+	}
+}
+
+// TestShortBodyOneAllocation: a response of a short body (submit_sm_resp,
+// deliver_sm_resp) is read and decoded in one allocation, and keeps
+// nothing of the reader's buffer.
+func TestShortBodyOneAllocation(t *testing.T) {
+	for _, p := range []*PDU{
+		{Header: Header{Sequence: 7}, Body: &SubmitSMResp{MessageID: "0123456789abcdef0123456789abcdef"}},
+		{Header: Header{Sequence: 8}, Body: &DeliverSMResp{}},
+	} {
+		b, err := p.AppendTo(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := bytes.NewReader(nil)
+		rd := NewReader(r, 0)
+		if a := testing.AllocsPerRun(100, func() {
+			r.Reset(b)
+			if _, err := rd.Read(); err != nil {
+				t.Fatal(err)
+			}
+		}); a != 1 {
+			t.Errorf("read %s: %v allocations, want 1", p.Body.CommandID(), a)
+		}
+		if a := testing.AllocsPerRun(100, func() { _, _ = Decode(b, 0) }); a != 1 {
+			t.Errorf("decode %s: %v allocations, want 1", p.Body.CommandID(), a)
+		}
+		r.Reset(b)
+		got, err := rd.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Reset(append(b[:HeaderLen:HeaderLen], bytes.Repeat([]byte{'x'}, len(b)-HeaderLen)...))
+		_, _ = rd.Read() // another body through the reader's buffer
+		want := *p
+		want.Length = uint32(len(b))
+		want.Command = p.Body.CommandID()
+		if got.Header != want.Header || !reflect.DeepEqual(got.Body, p.Body) {
+			t.Errorf("read %+v %+v, want %+v %+v (the reader's buffer was reused under it?)", got.Header, got.Body, want.Header, p.Body)
 		}
 	}
 }
