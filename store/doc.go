@@ -170,7 +170,7 @@
 //
 // A reader decodes the record, then applies each delta in turn. A delta
 // names only the fields that changed: a bench SMS's record is some 170
-// bytes, its sent and delivered deltas some 25 each, where each move
+// bytes, its sent and delivered deltas some 30 each, where each move
 // once wrote the record again. A record whose deltas would pass 256 bytes
 // (a message retried many times) is written whole again. Stores written
 // before deltas hold whole records and read as before; a release from
