@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"reflect"
 	"testing"
@@ -250,4 +251,70 @@ func TestRecordDeltasInStore(t *testing.T) {
 	s = openTest(t, fs, c)
 	defer s.Close()
 	check("reopened")
+}
+
+// encodeRecordV1 is the encoding the first release wrote: version 2's
+// without the deadline and not-before times.
+func encodeRecordV1(r *rec) []byte {
+	c := *r
+	c.Deadline, c.NotBefore = time.Time{}, time.Time{}
+	b := encodeRecord(nil, &c)
+	d := decoder{b: b[1+8+7:]}
+	d.uvarint()
+	d.time()
+	d.time()
+	d.time()
+	at := len(b) - len(d.b) // the two zero times, a byte each
+	return append(append([]byte{recordV1}, b[1:at]...), b[at+2:]...)
+}
+
+// TestEarlierRecordsTakeDeltas: the records a store written by earlier
+// releases holds (whole, of version 1 or 2) take deltas after an upgrade,
+// and read back as the same messages.
+func TestEarlierRecordsTakeDeltas(t *testing.T) {
+	c := newClock()
+	fs := vfs.NewMem()
+	s := openTest(t, fs, c)
+	ctx := context.Background()
+	v1, v2 := mustAccept(t, s, sms("c1", "v1")), mustAccept(t, s, sms("c1", "v2"))
+	// As the earlier release left them: v1 lacks the deadline, which is
+	// then acceptance + Options.Validity, as prepare set it.
+	m, err := s.Get(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := encodeRecordV1(&rec{Message: *m})
+	var back rec
+	if err := decodeRecord(old, &back); err != nil || back.Deadline != (time.Time{}) || s.Deadline(&back.Message) != m.Deadline {
+		t.Fatalf("version 1 record: %+v %v", back, err)
+	}
+	if err := s.db.Set(msgKey(v1), old, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = openTest(t, fs, c)
+	defer s.Close()
+	counted := entryCounter{}
+	s.committing = func(b *pebble.Batch) { counted.count(t, b) }
+	for i, id := range []message.ID{v1, v2} {
+		cmid := fmt.Sprint("m", i)
+		if err := s.Advance(ctx, id, message.StateAccepted,
+			[]message.State{message.StateQueued, message.StateSending, message.StateSent},
+			func(m *message.Message) { m.Carrier, m.CarrierMsgID, m.SentAt = "skt", cmid, c.Now() }); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := s.ApplyReceipt(ctx, Receipt{Carrier: "skt", CarrierMsgID: cmid, Delivered: true, Final: true, Result: delivrd}); err != nil || out != OutcomeApplied {
+			t.Fatalf("receipt: %v %v", out, err)
+		}
+	}
+	if counted["01 set"] != 0 || counted["01 merge"] != 4 {
+		t.Errorf("earlier records written as\n%v", counted)
+	}
+	for _, id := range []message.ID{v1, v2} {
+		m, err := s.Get(id)
+		if err != nil || m.State != message.StateDelivered || m.CarrierMsgID == "" || m.Billed != message.ProductSMS {
+			t.Fatalf("message %s: %+v %v", id, m, err)
+		}
+	}
+	mustVerify(t, s)
 }
