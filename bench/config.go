@@ -84,6 +84,12 @@ type Config struct {
 	Answered func(clientRef string, r *upstreampb.SubmitResp)
 	Reported func(*upstreampb.Report)
 
+	// CPUSplit, in process, profiles the measured window and divides
+	// cpu_us_per_msg among the relay, the loader and the simulated SMSCs
+	// (Result.CPUSplit; see cpusplit.go). It needs the CPU profiler, so it
+	// cannot run beside another CPU profile of the process.
+	CPUSplit bool
+
 	// Progress, if set, is called about every ProgressEvery with the
 	// figures so far, from one goroutine.
 	Progress      func(Progress)
@@ -201,6 +207,9 @@ func (c *Config) Validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("ingress %q: upstream, http or smpp", c.Ingress))
+	}
+	if c.Addr != "" && c.CPUSplit {
+		errs = append(errs, errors.New("cpu split: in process only (a running relayd's CPU is its own already)"))
 	}
 	if c.Addr != "" && c.Customer == "" {
 		errs = append(errs, errors.New("a remote relay needs a customer and secret"))

@@ -42,7 +42,9 @@ func benchAPIKey(i int) string {
 	return k
 }
 
-func startInproc(c *Config, log *slog.Logger) (_ *inproc, err error) {
+// The simulated SMSCs label their goroutines "simulator" themselves; the
+// relay's inherit "relay" from the goroutine that starts it.
+func startInproc(ctx context.Context, c *Config, log *slog.Logger) (_ *inproc, err error) {
 	p := &inproc{secret: benchSecret}
 	defer func() {
 		if err != nil {
@@ -82,7 +84,10 @@ func startInproc(c *Config, log *slog.Logger) (_ *inproc, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	if p.d, err = relay.Start(cfg, relay.Options{Logger: log, Metrics: c.Metrics}); err != nil {
+	withPart(ctx, partRelay, func(context.Context) {
+		p.d, err = relay.Start(cfg, relay.Options{Logger: log, Metrics: c.Metrics})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return p, p.waitBound(c.Carriers.Binds)

@@ -52,6 +52,17 @@ type Result struct {
 	// do, so it is the figure to compare trees by.
 	CPUPerMsgUs float64 `json:"cpu_us_per_msg"`
 
+	// With Config.CPUSplit (in process), CPUPerMsgUs divided by the share
+	// of each part of the process in a CPU profile of the same window: the
+	// relay, the loader (upstream client library included), the simulated
+	// SMSCs, and the runtime's own goroutines (mostly the collector's
+	// background marking, which every part's allocations cause).
+	CPURelayUs      float64 `json:"cpu_us_per_msg_relay,omitempty"`
+	CPULoaderUs     float64 `json:"cpu_us_per_msg_loader,omitempty"`
+	CPUSimulatorUs  float64 `json:"cpu_us_per_msg_simulator,omitempty"`
+	CPURuntimeUs    float64 `json:"cpu_us_per_msg_runtime,omitempty"`
+	CPUSplitSamples int64   `json:"cpu_split_samples,omitempty"`
+
 	// LoadAvg is the machine's 1-minute load average at the end: figures
 	// taken while other work shares the cores are not comparable.
 	LoadAvg float64 `json:"load_avg_1m"`
@@ -93,6 +104,10 @@ func (r *Result) WriteTable(w io.Writer) {
 	row("report p50/p99", "%.1f / %.1f ms", r.ReportP50ms, r.ReportP99ms)
 	row("relay peak RSS", "%.0f MiB", r.RelayPeakRSSMiB)
 	row("CPU per message", "%.1f µs", r.CPUPerMsgUs)
+	if r.CPUSplitSamples > 0 {
+		row("  relay / loader", "%.1f / %.1f µs", r.CPURelayUs, r.CPULoaderUs)
+		row("  simulator / runtime", "%.1f / %.1f µs (%d samples)", r.CPUSimulatorUs, r.CPURuntimeUs, r.CPUSplitSamples)
+	}
 	row("load average (1m)", "%.2f", r.LoadAvg)
 	row("send / total time", "%.2f s / %.2f s", r.SendSeconds, r.TotalSeconds)
 }

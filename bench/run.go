@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -44,7 +45,7 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	var p *inproc
 	if c.Addr == "" {
 		var err error
-		if p, err = startInproc(&c, c.Logger); err != nil {
+		if p, err = startInproc(ctx, &c, c.Logger); err != nil {
 			return res, err
 		}
 		defer func() {
@@ -59,6 +60,11 @@ func Run(ctx context.Context, c Config) (Result, error) {
 			creds = func(i int) (string, string) { return customerID(i % c.Customers), benchSMPPPassword }
 		}
 	}
+	// Everything started from here on is the loader's (see cpusplit.go).
+	lctx := pprof.WithLabels(ctx, pprof.Labels(partLabel, partLoader))
+	pprof.SetGoroutineLabels(lctx)
+	defer pprof.SetGoroutineLabels(ctx)
+	ctx = lctx
 	l := &load{cfg: &c, t: t}
 	run := l.run
 	if c.Ingress == IngressSMPP {
@@ -89,6 +95,13 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	if p != nil {
 		cpuPID = 0 // this process
 	}
+	var prof *cpuProfile
+	if c.CPUSplit {
+		var err error
+		if prof, err = startCPUProfile(); err != nil {
+			return res, err
+		}
+	}
 	cpu0 := cpuTime(cpuPID)
 	t.start = time.Now() // from the first submit, not from start-up
 	run(ctx)
@@ -97,6 +110,10 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	drain(ctx, c.Drain, t)
 	total := time.Since(t.start)
 	cpu := cpuTime(cpuPID) - cpu0
+	var profile []byte
+	if prof != nil {
+		profile = prof.stop()
+	}
 	stopProgress()
 
 	sent := int(l.sent.Load())
@@ -121,6 +138,14 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	res.LoadAvg = loadAvg()
 	if res.Sent > 0 && (p != nil || c.PID > 0) {
 		res.CPUPerMsgUs = float64(cpu.Microseconds()) / float64(res.Sent)
+	}
+	if profile != nil {
+		sp, err := splitCPU(profile, res.CPUPerMsgUs)
+		if err != nil {
+			return res, err
+		}
+		res.CPURelayUs, res.CPULoaderUs, res.CPUSimulatorUs, res.CPURuntimeUs = sp.Relay, sp.Loader, sp.Simulator, sp.Runtime
+		res.CPUSplitSamples = sp.Samples
 	}
 	if p != nil {
 		res.RelayPeakRSSMiB = peakRSSMiB(0)

@@ -91,7 +91,7 @@ func remoteScenario(t *testing.T) (Config, string) {
 	t.Helper()
 	c := DefaultConfig()
 	c.Customers, c.Conns = 1, 1
-	p, err := startInproc(&c, slog.New(slog.DiscardHandler))
+	p, err := startInproc(context.Background(), &c, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,7 @@ func main() {
 	asJSON := flag.Bool("json", false, "print one JSON object")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile (in-process: relay and loader)")
 	memProfile := flag.String("memprofile", "", "write a heap profile at the end")
+	flag.BoolVar(&c.CPUSplit, "cpu-split", false, "in process: also give cpu_us_per_msg divided among relay, loader, simulator and runtime, from a CPU profile of the same window (not with -cpuprofile; for that file use go tool pprof -tags)")
 	metricsOut := flag.String("metrics-out", "", "write the in-process relay's metrics (Prometheus text) here at the end")
 	verbose := flag.Bool("v", false, "log the in-process relay at info level to stderr")
 	flag.Parse()
@@ -71,6 +72,11 @@ func main() {
 	c.Progress = progressPrinter(!*asJSON)
 	if *metricsOut != "" {
 		c.Metrics = metrics.NewSet()
+	}
+
+	if c.CPUSplit && *cpuProfile != "" {
+		fmt.Fprintln(os.Stderr, "relaybench: -cpu-split takes its own profile; with -cpuprofile, read the split with go tool pprof -tags")
+		os.Exit(2)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -7,12 +7,16 @@
 // enquire_link and unbind.
 //
 // Memory is bounded (Config.MaxRecorded, Config.MaxPending) and the
-// failure mix is repeatable from Config.Seed.
+// failure mix is repeatable from Config.Seed. The server's goroutines run
+// with the pprof label part=simulator, so a CPU profile of a process that
+// also holds the relay under test can tell the two apart.
 package smpptest
 
 import (
+	"context"
 	"math/rand/v2"
 	"net"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -118,7 +122,7 @@ func NewUnstarted(cfg Config) *Server {
 func (s *Server) Start(ln net.Listener) {
 	s.ln = ln
 	s.wg.Add(1)
-	go func() {
+	go labelled(func() {
 		defer s.wg.Done()
 		for {
 			nc, err := ln.Accept()
@@ -127,7 +131,7 @@ func (s *Server) Start(ln net.Listener) {
 			}
 			s.ServeConn(nc)
 		}
-	}()
+	})
 }
 
 // ServeConn serves one connection in the background.
@@ -142,7 +146,7 @@ func (s *Server) ServeConn(nc net.Conn) {
 	s.mu.peers[p] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
-	go p.serve()
+	go labelled(p.serve)
 }
 
 // Addr is the address the server listens on.
@@ -353,20 +357,25 @@ func (s *Server) scheduleReceipt(delay time.Duration, rc *dueReceipt, f func()) 
 		rc.at = s.cfg.Clock.Now().Add(delay)
 		s.mu.due[id] = *rc
 	}
-	stop := s.cfg.Clock.AfterFunc(delay, func() {
-		s.mu.Lock()
-		_, live := s.mu.timers[id]
-		delete(s.mu.timers, id)
-		delete(s.mu.due, id)
-		s.mu.Unlock()
-		if live {
-			defer s.wg.Done()
-			f()
-		}
-	})
+	stop := s.cfg.Clock.AfterFunc(delay, func() { s.fire(id, f) })
 	s.mu.timers[id] = stop
 	s.mu.Unlock()
 	return true
+}
+
+// fire runs the scheduled f of timer id unless the server stopped it.
+func (s *Server) fire(id uint64, f func()) {
+	pprof.SetGoroutineLabels(simLabels)
+	defer pprof.SetGoroutineLabels(context.Background())
+	s.mu.Lock()
+	_, live := s.mu.timers[id]
+	delete(s.mu.timers, id)
+	delete(s.mu.due, id)
+	s.mu.Unlock()
+	if live {
+		defer s.wg.Done()
+		f()
+	}
 }
 
 // keep holds a receipt of systemID for its next receiving bind, within
