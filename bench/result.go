@@ -52,6 +52,12 @@ type Result struct {
 	// do, so it is the figure to compare trees by.
 	CPUPerMsgUs float64 `json:"cpu_us_per_msg"`
 
+	// AllocsPerMsg, in process, is the heap objects the whole process
+	// allocated over the same window, per message sent: like the CPU, the
+	// loader's and the simulated SMSCs' with the relay's. Unlike the CPU,
+	// it does not depend on the machine's load.
+	AllocsPerMsg float64 `json:"allocs_per_msg,omitempty"`
+
 	// With Config.CPUSplit (in process), CPUPerMsgUs divided by the share
 	// of each part of the process in a CPU profile of the same window: the
 	// relay, the loader (upstream client library included), the simulated
@@ -104,6 +110,9 @@ func (r *Result) WriteTable(w io.Writer) {
 	row("report p50/p99", "%.1f / %.1f ms", r.ReportP50ms, r.ReportP99ms)
 	row("relay peak RSS", "%.0f MiB", r.RelayPeakRSSMiB)
 	row("CPU per message", "%.1f µs", r.CPUPerMsgUs)
+	if r.AllocsPerMsg > 0 {
+		row("allocations/message", "%.1f (whole process)", r.AllocsPerMsg)
+	}
 	if r.CPUSplitSamples > 0 {
 		row("  relay / loader", "%.1f / %.1f µs", r.CPURelayUs, r.CPULoaderUs)
 		row("  simulator / runtime", "%.1f / %.1f µs (%d samples)", r.CPUSimulatorUs, r.CPURuntimeUs, r.CPUSplitSamples)

@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -102,14 +103,14 @@ func Run(ctx context.Context, c Config) (Result, error) {
 			return res, err
 		}
 	}
-	cpu0 := cpuTime(cpuPID)
+	cpu0, allocs0 := cpuTime(cpuPID), heapAllocs()
 	t.start = time.Now() // from the first submit, not from start-up
 	run(ctx)
 	sendTook := time.Since(t.start)
 	l.draining.Store(true)
 	drain(ctx, c.Drain, t)
 	total := time.Since(t.start)
-	cpu := cpuTime(cpuPID) - cpu0
+	cpu, allocs := cpuTime(cpuPID)-cpu0, heapAllocs()-allocs0
 	var profile []byte
 	if prof != nil {
 		profile = prof.stop()
@@ -139,6 +140,9 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	if res.Sent > 0 && (p != nil || c.PID > 0) {
 		res.CPUPerMsgUs = float64(cpu.Microseconds()) / float64(res.Sent)
 	}
+	if p != nil && res.Sent > 0 {
+		res.AllocsPerMsg = float64(allocs) / float64(res.Sent)
+	}
 	if profile != nil {
 		sp, err := splitCPU(profile, res.CPUPerMsgUs)
 		if err != nil {
@@ -156,6 +160,16 @@ func Run(ctx context.Context, c Config) (Result, error) {
 		res.RelayPeakRSSMiB = peakRSSMiB(c.PID)
 	}
 	return res, nil
+}
+
+// heapAllocs counts the heap objects this process has allocated so far.
+func heapAllocs() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // drain waits until every accepted message has its final report, or the

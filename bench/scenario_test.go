@@ -76,8 +76,8 @@ func TestShortScenario(t *testing.T) {
 			if r.AcceptP99ms <= 0 || r.ReportP50ms <= 0 {
 				t.Errorf("no latencies: %+v", r)
 			}
-			if r.CPUPerMsgUs <= 0 || r.RelayPeakRSSMiB <= 0 {
-				t.Errorf("no CPU per message or peak RSS: %+v", r)
+			if r.CPUPerMsgUs <= 0 || r.RelayPeakRSSMiB <= 0 || r.AllocsPerMsg <= 0 {
+				t.Errorf("no CPU or allocations per message, or peak RSS: %+v", r)
 			}
 		})
 	}
