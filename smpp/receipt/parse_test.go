@@ -185,6 +185,20 @@ func BenchmarkParseFromBytes(b *testing.B) {
 	}
 }
 
+// BenchmarkFormatNew formats into no buffer, as a simulated SMSC does for
+// each receipt: one allocation, the text's.
+func BenchmarkFormatNew(b *testing.B) {
+	r := Receipt{ID: "1234567890abcdef", Stat: StatDelivered, Sub: 1, Dlvrd: 1,
+		Submitted: kst(2023, 11, 26, 15, 30, 0), Done: kst(2023, 11, 26, 15, 31, 0), Err: "000",
+		Text: "[상점] 주"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(Format(nil, r, seoul)) == 0 {
+			b.Fatal("empty")
+		}
+	}
+}
+
 func BenchmarkFormat(b *testing.B) {
 	r := Receipt{ID: "1234567890", Stat: StatDelivered, Sub: 1, Dlvrd: 1,
 		Submitted: kst(2023, 11, 26, 15, 30, 0), Done: kst(2023, 11, 26, 15, 31, 0), Err: "000"}
