@@ -7,7 +7,7 @@ import (
 // The server remembers the state of at least the last MaxRecorded messages
 // for query_sm and cancel_sm: ENROUTE when accepted, then the receipt's
 // state. It keeps two generations: when the newer is full it becomes the
-// older, and the older is dropped.
+// older, and the older, emptied, the newer.
 
 func (s *Server) setState(id string, st pdu.MessageState) {
 	s.mu.Lock()
@@ -15,13 +15,19 @@ func (s *Server) setState(id string, st pdu.MessageState) {
 	if _, ok := s.mu.states[id]; !ok && (s.mu.states == nil || len(s.mu.states) >= s.cfg.MaxRecorded) {
 		// The first generation grows as messages come: a server that sees
 		// few keeps a small map, however large MaxRecorded. Once one has
-		// filled, the next is sized up front.
-		size := 0
-		if s.mu.states != nil {
-			size = s.cfg.MaxRecorded
+		// filled, the next is sized up front, and from then on the two
+		// take turns: a map cleared keeps its room, so a server that
+		// remembers few (the bench's MaxRecorded of 1) does not make a map
+		// for every message.
+		next := s.mu.oldStates
+		if next != nil {
+			clear(next)
+		} else if s.mu.states != nil {
+			next = make(map[string]pdu.MessageState, s.cfg.MaxRecorded)
+		} else {
+			next = make(map[string]pdu.MessageState)
 		}
-		s.mu.oldStates = s.mu.states
-		s.mu.states = make(map[string]pdu.MessageState, size)
+		s.mu.oldStates, s.mu.states = s.mu.states, next
 	}
 	s.mu.states[id] = st
 }

@@ -61,7 +61,7 @@ func (p *peer) submit(q *pdu.PDU) {
 	if b.DropEvery > 0 && n%b.DropEvery == 0 {
 		return // accepted, never answered
 	}
-	resp := &pdu.PDU{Header: pdu.Header{Command: pdu.SubmitSMRespID, Sequence: q.Sequence}, Body: &pdu.SubmitSMResp{MessageID: id}}
+	resp := newSubmitSMResp(q.Sequence, id)
 	wantReceipt := sm.RegisteredDelivery&0x03 != 0 && p.s.cfg.Receipts != ReceiptNone
 	if wantReceipt && b.ReceiptBeforeResp {
 		p.receipt(sm, id, b, 0)
@@ -106,32 +106,48 @@ func (p *peer) later(d time.Duration, q *pdu.PDU) {
 	p.s.schedule(d, func() { p.send(q) })
 }
 
+// newSubmitSMResp is a submit_sm_resp, its body in the same allocation.
+func newSubmitSMResp(seq uint32, id string) *pdu.PDU {
+	a := &struct {
+		p    pdu.PDU
+		body pdu.SubmitSMResp
+	}{}
+	a.body.MessageID = id
+	a.p = pdu.PDU{Header: pdu.Header{Command: pdu.SubmitSMRespID, Sequence: seq}, Body: &a.body}
+	return &a.p
+}
+
 // receipt sends the receipt of message id after d, to the socket the
 // Behavior picks, twice if it says so.
 func (p *peer) receipt(sm *pdu.SubmitSM, id string, b Behavior, d time.Duration) {
 	fail := p.s.failNext()
 	submitted := p.s.cfg.Clock.Now()
-	send := func() {
-		body := p.s.receiptBody(sm, id, fail, submitted) // a cancel_sm may have come
-		for range 1 + btoi(b.DuplicateReceipts) {
-			if to, ok := p.s.route(p, body, 0, b.ReceiptsElsewhere); ok {
-				p.s.receipts.Add(1)
-				if to.esme() != p.esme() {
-					p.s.receiptsOtherESME.Add(1)
-				} else {
-					p.s.receiptsOwnESME.Add(1)
-				}
-			}
-		}
-	}
+	copies, elsewhere := 1+btoi(b.DuplicateReceipts), b.ReceiptsElsewhere
 	if d <= 0 {
-		send()
+		p.sendReceipt(sm, id, fail, submitted, copies, elsewhere)
 		return
 	}
-	rc := &dueReceipt{systemID: p.systemID(), copies: 1 + btoi(b.DuplicateReceipts),
+	send := func() { p.sendReceipt(sm, id, fail, submitted, copies, elsewhere) }
+	rc := &dueReceipt{systemID: p.systemID(), copies: copies,
 		body: func() *pdu.DeliverSM { return p.s.receiptBody(sm, id, fail, submitted) }}
 	if !p.s.scheduleReceipt(d, rc, send) {
 		p.s.receiptsDropped.Add(1)
+	}
+}
+
+// sendReceipt builds the receipt now (a cancel_sm may have come since the
+// submit) and sends copies of it.
+func (p *peer) sendReceipt(sm *pdu.SubmitSM, id string, fail bool, submitted time.Time, copies int, elsewhere bool) {
+	body := p.s.receiptBody(sm, id, fail, submitted)
+	for range copies {
+		if to, ok := p.s.route(p, body, 0, elsewhere); ok {
+			p.s.receipts.Add(1)
+			if to.esme() != p.esme() {
+				p.s.receiptsOtherESME.Add(1)
+			} else {
+				p.s.receiptsOwnESME.Add(1)
+			}
+		}
 	}
 }
 
@@ -179,8 +195,11 @@ func (s *Server) receiptBody(sm *pdu.SubmitSM, id string, fail bool, submitted t
 		d.ShortMessage = receipt.Format(nil, r, cmp.Or(s.cfg.Location, korea))
 	}
 	if s.cfg.Receipts != ReceiptText {
-		_ = d.TLVs.SetReceiptedMessageID(rid)
-		d.TLVs.SetMessageState(state)
+		// d's TLVs are empty: Add is Set without the search, and takes a
+		// value it copies, so the C string is built on the stack.
+		var cs [72]byte
+		_ = d.TLVs.Add(pdu.TagReceiptedMessageID, append(append(cs[:0], rid...), 0))
+		_ = d.TLVs.Add(pdu.TagMessageState, []byte{byte(state)})
 	}
 	return d
 }
