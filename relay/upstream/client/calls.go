@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
@@ -29,16 +30,35 @@ func (c *Client) Submit(ctx context.Context, s *upstreampb.Submit) (*upstreampb.
 // connection failed): it must be quick and must not wait on the client. An
 // error means the message was not sent and done is not called.
 func (c *Client) SubmitAsync(ctx context.Context, s *upstreampb.Submit, done func(*upstreampb.SubmitResp, error)) error {
-	cl := &call{windowed: true, then: func(f *upstreampb.Frame) {
-		if f == nil {
-			done(nil, c.Err())
-			return
-		}
-		done(submitAnswer(f))
-	}}
-	_, err := c.start(ctx, &upstreampb.Frame{Op: &upstreampb.Frame_Submit{Submit: s}}, cl)
+	// A gateway sends every message this way: the call and the frame come
+	// from pools, and the frame is encoded before start returns, so
+	// neither it nor s is kept.
+	cl := callPool.Get().(*call)
+	*cl = call{done: done, windowed: true}
+	sf := submitFramePool.Get().(*submitFrame)
+	sf.op.Submit = s
+	sf.f.Op = &sf.op
+	_, err := c.start(ctx, &sf.f, cl)
+	sf.op.Submit, sf.f.Op = nil, nil
+	submitFramePool.Put(sf)
+	if err != nil {
+		// Not registered, or registered and already answered by fail
+		// (then err is nil): either way no one holds cl.
+		callPool.Put(cl)
+	}
 	return err
 }
+
+// submitFrame is a Submit frame with its op, allocated together.
+type submitFrame struct {
+	f  upstreampb.Frame
+	op upstreampb.Frame_Submit
+}
+
+var (
+	callPool        = sync.Pool{New: func() any { return new(call) }}
+	submitFramePool = sync.Pool{New: func() any { return new(submitFrame) }}
+)
 
 func submitAnswer(f *upstreampb.Frame) (*upstreampb.SubmitResp, error) {
 	switch op := f.Op.(type) {
@@ -123,6 +143,9 @@ func (c *Client) start(ctx context.Context, f *upstreampb.Frame, cl *call) (uint
 	seq := c.nextSeqLocked()
 	c.mu.pending[seq] = cl
 	c.mu.Unlock()
+	// cl is not read once sent: an asynchronous call may be answered,
+	// and its call reused, before sendFrame returns.
+	windowed, async := cl.windowed, cl.done != nil
 	f.Seq = seq
 	if err := c.sendFrame(f); err != nil {
 		c.mu.Lock()
@@ -131,10 +154,10 @@ func (c *Client) start(ctx context.Context, f *upstreampb.Frame, cl *call) (uint
 			delete(c.mu.pending, seq) // a frame that did not encode
 		}
 		c.mu.Unlock()
-		if unsent && cl.windowed {
+		if unsent && windowed {
 			<-c.window
 		}
-		if unsent || cl.then == nil {
+		if unsent || !async {
 			return 0, err
 		}
 		// The connection failed, and fail() answers the call.
@@ -168,8 +191,9 @@ func (c *Client) sendFrame(f *upstreampb.Frame) error {
 	}
 }
 
-// answer hands a response to the call waiting for its seq.
-func (c *Client) answer(f *upstreampb.Frame) {
+// answer hands a response to the call waiting for its seq; true when the
+// caller now holds f itself.
+func (c *Client) answer(f *upstreampb.Frame) (handed bool) {
 	c.mu.Lock()
 	cl := c.mu.pending[f.Seq]
 	delete(c.mu.pending, f.Seq)
@@ -179,20 +203,25 @@ func (c *Client) answer(f *upstreampb.Frame) {
 		if e := f.GetError(); e != nil {
 			// An Error for no request: the relay is closing the connection.
 			c.fail(&StatusError{Op: "connection", Status: e.Status, Reason: e.Reason})
-			return
+			return false
 		}
 		c.log.Warn("answer for no request", "seq", f.Seq)
-		return
+		return false
 	}
 	if cl.windowed {
 		<-c.window
 	}
 	switch {
-	case cl.then != nil:
-		cl.then(f)
+	case cl.done != nil:
+		done := cl.done
+		*cl = call{}
+		callPool.Put(cl)
+		done(submitAnswer(f))
 	case !abandoned:
 		cl.ch <- f
+		return true
 	}
+	return false
 }
 
 // PaymentEvent sends one payment event and waits for the relay's answer; it

@@ -42,11 +42,11 @@ type Client struct {
 	wg           sync.WaitGroup
 }
 
-// call waits for the answer to one request: on ch, or in then (called
-// with nil when the connection fails first).
+// call waits for the answer to one request: on ch, or, for SubmitAsync,
+// in done (called with the connection's error when it fails first).
 type call struct {
 	ch        chan *upstreampb.Frame // capacity 1
-	then      func(*upstreampb.Frame)
+	done      func(*upstreampb.SubmitResp, error)
 	windowed  bool // holds a window slot until answered
 	abandoned bool // the caller gave up; drop the answer
 }
@@ -171,8 +171,8 @@ func (c *Client) fail(err error) {
 	close(c.done)
 	c.nc.Close()
 	for _, cl := range pending {
-		if cl.then != nil {
-			cl.then(nil)
+		if cl.done != nil {
+			cl.done(nil, err)
 			continue
 		}
 		select {

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // peer is the relay's side of one connection, scripted by the test.
 type peer struct {
-	t  *testing.T
+	t  testing.TB
 	nc net.Conn
 	fr *upstream.FrameReader
 }
@@ -47,7 +47,7 @@ func (p *peer) send(f *upstreampb.Frame) {
 
 // connect dials a scripted relay that accepts the bind with the given
 // window, and returns both ends.
-func connect(t *testing.T, opt client.Options, maxInFlight uint32) (*client.Client, *peer) {
+func connect(t testing.TB, opt client.Options, maxInFlight uint32) (*client.Client, *peer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -299,7 +299,7 @@ func TestPingTimeoutEndsConnection(t *testing.T) {
 // asyncResults collects SubmitAsync answers by client_ref, and fails the
 // test on a second answer for the same one.
 type asyncResults struct {
-	t  *testing.T
+	t  testing.TB
 	mu sync.Mutex
 	m  map[string]string // client_ref -> message id, or "error: ..."
 	wg sync.WaitGroup

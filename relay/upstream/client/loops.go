@@ -23,8 +23,11 @@ func putBuf(b *[]byte) {
 
 // readLoop reads the relay's frames until the connection ends.
 func (c *Client) readLoop() {
+	// One frame is read into again and again (Read resets it), until an
+	// answer hands it to a waiting caller: a report and a SubmitAsync
+	// answer keep only what the frame points to.
+	f := new(upstreampb.Frame)
 	for {
-		f := new(upstreampb.Frame)
 		if err := c.fr.Read(f); err != nil {
 			c.mu.Lock()
 			closing := c.mu.closing
@@ -47,7 +50,9 @@ func (c *Client) readLoop() {
 			}
 			continue
 		}
-		c.answer(f)
+		if c.answer(f) {
+			f = new(upstreampb.Frame)
+		}
 	}
 }
 
