@@ -117,23 +117,29 @@ func (l *load) run(ctx context.Context) {
 // sender submits on one connection until the run is done; answers counts
 // the submits whose answer has not come yet.
 func (l *load) sender(ctx context.Context, cl upstreamConn, answers *sync.WaitGroup) {
+	// One Submit, rewritten for each message: SubmitAsync encodes it
+	// before it returns and keeps nothing of it.
+	var s upstreampb.Submit
+	var buf []byte
 	for {
 		i, ok := l.take(ctx)
 		if !ok {
 			return
 		}
-		s := l.cfg.message(i, l.t.ref(i))
+		var to, ref string
+		to, ref, buf = l.t.recipientAndRef(buf, i)
+		l.cfg.fill(&s, i, to, ref)
 		l.t.sent(i)
 		l.sent.Add(1)
 		answers.Add(1)
-		err := cl.SubmitAsync(ctx, s, func(r *upstreampb.SubmitResp, err error) {
+		err := cl.SubmitAsync(ctx, &s, func(r *upstreampb.SubmitResp, err error) {
 			defer answers.Done()
 			if err != nil {
 				l.t.errors.Add(1)
 				return
 			}
 			if l.cfg.Answered != nil {
-				l.cfg.Answered(s.ClientRef, r)
+				l.cfg.Answered(ref, r)
 			}
 			l.t.answered(i, r)
 		})

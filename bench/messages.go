@@ -1,7 +1,7 @@
 package bench
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
@@ -23,11 +23,26 @@ var (
 // message builds submit i of the run; the mix is laid out over a cycle
 // of mix.total() submits so each product comes at its weight.
 func (c *Config) message(i int, ref string) *upstreampb.Submit {
-	s := &upstreampb.Submit{
-		ClientRef: ref,
-		Sender:    c.Sender,
-		Recipient: fmt.Sprintf("010%08d", 10000000+i%90000000),
-	}
+	s := new(upstreampb.Submit)
+	c.fill(s, i, recipient(i), ref)
+	return s
+}
+
+// recipient is the number message i goes to: 010 and eight digits from
+// 10000000 on.
+func recipient(i int) string {
+	var b [11]byte
+	return string(appendRecipient(b[:0], i))
+}
+
+func appendRecipient(dst []byte, i int) []byte {
+	return strconv.AppendInt(append(dst, "010"...), int64(10000000+i%90000000), 10)
+}
+
+// fill sets s (reset first) to submit i of the run.
+func (c *Config) fill(s *upstreampb.Submit, i int, recipient, ref string) {
+	s.Reset()
+	s.ClientRef, s.Sender, s.Recipient = ref, c.Sender, recipient
 	m := c.Mix
 	k := i % m.total()
 	switch {
@@ -53,5 +68,4 @@ func (c *Config) message(i int, ref string) *upstreampb.Submit {
 		s.SenderKey = c.SenderKey
 		s.Text = kakaoText
 	}
-	return s
 }

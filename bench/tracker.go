@@ -72,7 +72,21 @@ func (t *tracker) entry(i int) *entry {
 	return &p[i&(1<<trackChunkBits-1)]
 }
 
-func (t *tracker) ref(i int) string { return t.run + "-" + strconv.Itoa(i) }
+func (t *tracker) ref(i int) string { return string(t.appendRef(nil, i)) }
+
+func (t *tracker) appendRef(dst []byte, i int) []byte {
+	return strconv.AppendInt(append(append(dst, t.run...), '-'), int64(i), 10)
+}
+
+// recipientAndRef returns message i's recipient and client reference,
+// both cut from one string: one allocation a message instead of two.
+func (t *tracker) recipientAndRef(buf []byte, i int) (recipient, ref string, _ []byte) {
+	buf = appendRecipient(buf[:0], i)
+	n := len(buf)
+	buf = t.appendRef(buf, i)
+	both := string(buf)
+	return both[:n], both[n:], buf
+}
 
 func (t *tracker) since() int64 { return int64(time.Since(t.start)) }
 

@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
@@ -81,5 +83,35 @@ func TestTrackerSettledCountsAcceptedReported(t *testing.T) {
 	rep(1)
 	if s := tr.settled.Load(); s != 3 {
 		t.Fatalf("settled %d, want 3", s)
+	}
+}
+
+// TestMessageStrings: a message's recipient and reference cost one
+// allocation together, and read as they did when built apart.
+func TestMessageStrings(t *testing.T) {
+	tr := newTracker("r1")
+	c := DefaultConfig()
+	var buf []byte
+	for _, i := range []int{0, 7, 89_999_999, 90_000_000, 123_456_789} {
+		var to, ref string
+		to, ref, buf = tr.recipientAndRef(buf, i)
+		if want := fmt.Sprintf("010%08d", 10000000+i%90000000); to != want || recipient(i) != want {
+			t.Errorf("message %d: recipient %q / %q, want %q", i, to, recipient(i), want)
+		}
+		if want := "r1-" + strconv.Itoa(i); ref != want || tr.ref(i) != want {
+			t.Errorf("message %d: ref %q / %q, want %q", i, ref, tr.ref(i), want)
+		}
+	}
+	var s upstreampb.Submit
+	n := testing.AllocsPerRun(100, func() {
+		to, ref, b := tr.recipientAndRef(buf, 12345)
+		buf = b
+		c.fill(&s, 12345, to, ref)
+	})
+	if n > 1 {
+		t.Errorf("a message's strings and fields: %v allocations, want 1", n)
+	}
+	if s.Recipient != "01010012345" || s.ClientRef != "r1-12345" || s.Product != upstreampb.Product_PRODUCT_SMS || s.Text == "" {
+		t.Errorf("filled %v", &s)
 	}
 }

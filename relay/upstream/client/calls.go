@@ -28,7 +28,9 @@ func (c *Client) Submit(ctx context.Context, s *upstreampb.Submit) (*upstreampb.
 // returns nil, done is called exactly once, with what Submit would have
 // returned, on the client's read goroutine (or the one that found the
 // connection failed): it must be quick and must not wait on the client. An
-// error means the message was not sent and done is not called.
+// error means the message was not sent and done is not called. s is
+// encoded before SubmitAsync returns and not kept: the caller may reuse it
+// for the next message.
 func (c *Client) SubmitAsync(ctx context.Context, s *upstreampb.Submit, done func(*upstreampb.SubmitResp, error)) error {
 	// A gateway sends every message this way: the call and the frame come
 	// from pools, and the frame is encoded before start returns, so
