@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,7 +25,8 @@ const (
 // Multi is a client of several relays at once, the nodes of a cluster:
 // one connection to each address, each submit sent on a live one in turn.
 // A connection that breaks is dialled again in the background, backing off
-// from 100 ms to 5 s, until Close. Each connection receives its own
+// from 100 ms to 5 s (each wait drawn between half the backoff and all of
+// it), until Close. Each connection receives its own
 // node's reports (Options.OnReport is shared by all, and may be called
 // from several goroutines at once). A submit whose connection fails
 // before its answer returns the error, as Client.Submit does: it may or
@@ -111,7 +113,7 @@ func (m *Multi) keep(i int, c *Client) {
 			backoff = 0
 		}
 		backoff = min(max(2*backoff, redialMin), redialMax)
-		t := time.NewTimer(backoff)
+		t := time.NewTimer(redialDelay(backoff, rand.Int64N))
 		select {
 		case <-t.C:
 		case <-m.stop:
@@ -130,6 +132,15 @@ func (m *Multi) keep(i int, c *Client) {
 		}
 		c = nc
 	}
+}
+
+// redialDelay is the wait before a redial at backoff: drawn between half
+// of it and all of it (draw(n) is uniform in [0, n)), so that clients cut
+// off together, by a node that restarted, do not all dial it again in the
+// same instant, and none waits longer than the backoff.
+func redialDelay(backoff time.Duration, draw func(n int64) int64) time.Duration {
+	half := backoff / 2
+	return half + time.Duration(draw(int64(backoff-half)+1))
 }
 
 // set records connection i; false when the Multi has closed.
