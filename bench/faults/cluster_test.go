@@ -57,8 +57,9 @@ func newClusterRig(t *testing.T, binds, window, quota int) *clusterRig {
 	k.carrier, err = NewCarrier("shared", smpptest.Config{
 		Users: map[string]string{"relay": CarrierPassword}, ReceiptDelay: 200 * time.Millisecond,
 		Seed: 1, MaxRecorded: 1 << 21, MaxPending: 1 << 21, FailRatio: 0.02,
-		// Receipts refused while the stream elects a leader come again.
-		RedeliverDelay: 300 * time.Millisecond, MaxRedeliveries: 100_000,
+		// Receipts refused while the stream elects a leader come again,
+		// each less often the more it is refused, within 5 s.
+		RedeliverDelay: 300 * time.Millisecond, RedeliverMaxDelay: 5 * time.Second, MaxRedeliveries: 100_000,
 		Behavior: smpptest.Behavior{ReceiptsElsewhere: true},
 	})
 	if err != nil {

@@ -29,7 +29,7 @@ func TestClusterNodes(t *testing.T) {
 	// node's upstream listener keeps its port across a restart, as a
 	// client of the cluster expects.
 	var cut *cutter
-	w := newWorld(t, smpptest.Config{ReceiptDelay: time.Second, RedeliverDelay: 300 * time.Millisecond, MaxRedeliveries: 10_000,
+	w := newWorld(t, smpptest.Config{ReceiptDelay: time.Second, RedeliverDelay: 300 * time.Millisecond, RedeliverMaxDelay: 3 * time.Second, MaxRedeliveries: 10_000,
 		Behavior: smpptest.Behavior{ReceiptsElsewhere: true}}, func(i int, cfg *relay.Config) {
 		cfg.Upstream.Listen = loopback.TestAddr(t)
 		// A customer of its own for the cluster's client: a node hands a

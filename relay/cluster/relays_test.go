@@ -206,7 +206,7 @@ func (r *reports) count() int {
 // nodes, then a node down, then no quorum.
 func TestCluster(t *testing.T) {
 	payments, _ := withPayments(t)
-	w := newWorld(t, smpptest.Config{ReceiptDelay: 2 * time.Second, RedeliverDelay: 300 * time.Millisecond, MaxRedeliveries: 10_000,
+	w := newWorld(t, smpptest.Config{ReceiptDelay: 2 * time.Second, RedeliverDelay: 300 * time.Millisecond, RedeliverMaxDelay: 3 * time.Second, MaxRedeliveries: 10_000,
 		Behavior: smpptest.Behavior{ReceiptsElsewhere: true}}, payments)
 	w.waitFor("every node bound", 30*time.Second, func() bool { return w.smsc.Stats().Open == 3 })
 	t.Run("receipts on any node", func(t *testing.T) { w.t = t; receiptsOnAnyNode(w) })

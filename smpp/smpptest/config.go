@@ -56,11 +56,17 @@ type Config struct {
 	// (UTC+9), as Korean carriers write them and the relay reads them
 	// unless told otherwise.
 	Location *time.Location
-	// RedeliverDelay and MaxRedeliveries: a receipt refused with an error
-	// deliver_sm_resp is sent again after RedeliverDelay (default 1s), at
-	// most MaxRedeliveries times (default 3; negative: never).
-	RedeliverDelay  time.Duration
-	MaxRedeliveries int
+	// RedeliverDelay, RedeliverMaxDelay and MaxRedeliveries: a receipt
+	// refused with an error deliver_sm_resp is sent again after
+	// RedeliverDelay (default 1s), at most MaxRedeliveries times (default
+	// 3; negative: never). Each further refusal of the same receipt
+	// doubles its wait, up to RedeliverMaxDelay (default 64 ×
+	// RedeliverDelay), as an SMSC backs off from an ESME that keeps
+	// refusing; each wait is shortened by a random quarter at most, so
+	// that receipts refused together do not all come back together.
+	RedeliverDelay    time.Duration
+	RedeliverMaxDelay time.Duration
+	MaxRedeliveries   int
 	// TPS caps submit_sm per second per socket; over it the SMSC answers
 	// ESME_RTHROTTLED. Zero is no cap.
 	TPS int
@@ -151,6 +157,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RedeliverDelay <= 0 {
 		c.RedeliverDelay = time.Second
+	}
+	if c.RedeliverMaxDelay < c.RedeliverDelay {
+		c.RedeliverMaxDelay = 64 * c.RedeliverDelay
 	}
 	if c.MaxRedeliveries == 0 {
 		c.MaxRedeliveries = 3

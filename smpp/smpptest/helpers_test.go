@@ -115,6 +115,7 @@ type manualClock struct {
 	mu      sync.Mutex
 	now     time.Time
 	pending []func()
+	delays  []time.Duration // of each callback in pending
 }
 
 func (c *manualClock) Now() time.Time {
@@ -129,10 +130,11 @@ func (c *manualClock) Add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func (c *manualClock) AfterFunc(_ time.Duration, f func()) func() bool {
+func (c *manualClock) AfterFunc(d time.Duration, f func()) func() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.pending = append(c.pending, f)
+	c.delays = append(c.delays, d)
 	return func() bool { return false }
 }
 
@@ -152,6 +154,13 @@ func (c *manualClock) waitPending(t *testing.T, n int) []func() {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// delay is the delay callback i was scheduled with.
+func (c *manualClock) delay(i int) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.delays[i]
 }
 
 // receipts reads n deliver_sm, answers each, and returns the message ids

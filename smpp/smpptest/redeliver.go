@@ -1,6 +1,8 @@
 package smpptest
 
 import (
+	"time"
+
 	"github.com/msgrelay/relay/smpp/pdu"
 )
 
@@ -8,7 +10,8 @@ import (
 // each deliver_sm it sent until its deliver_sm_resp; one refused (any
 // error status) is sent again after Config.RedeliverDelay, on whichever
 // receiving socket of the system_id is open then, up to
-// Config.MaxRedeliveries times. A socket that closes forgets what it had
+// Config.MaxRedeliveries times; each further refusal of the same receipt
+// doubles its wait, up to Config.RedeliverMaxDelay (redeliverWait). A socket that closes forgets what it had
 // outstanding, as the receipt would then be redelivered by a real SMSC on
 // its own schedule; tests that need that use Kick and count.
 
@@ -55,9 +58,27 @@ func (p *peer) delivered(q *pdu.PDU) {
 	if !ok || p.s.cfg.MaxRedeliveries < 0 || o.attempt >= p.s.cfg.MaxRedeliveries {
 		return
 	}
-	p.s.schedule(p.s.cfg.RedeliverDelay, func() {
+	p.s.schedule(p.s.redeliverWait(o.attempt), func() {
 		if _, ok := p.s.route(p, o.d, o.attempt+1, false); ok {
 			p.s.redelivered.Add(1)
 		}
 	})
+}
+
+// redeliverWait is how long a receipt refused on its attempt-th
+// redelivery (0: its first send) waits before it is sent again:
+// RedeliverDelay doubled attempt times, at most RedeliverMaxDelay, less a
+// random part of up to a quarter.
+func (s *Server) redeliverWait(attempt int) time.Duration {
+	d := s.cfg.RedeliverMaxDelay
+	if attempt < 32 {
+		d = min(d, s.cfg.RedeliverDelay<<attempt)
+	}
+	if d <= 0 { // overflowed
+		d = s.cfg.RedeliverMaxDelay
+	}
+	s.mu.Lock()
+	cut := time.Duration(s.mu.rnd.Int64N(int64(d/4) + 1))
+	s.mu.Unlock()
+	return d - cut
 }

@@ -332,6 +332,39 @@ func TestRefusedReceiptIsRedelivered(t *testing.T) {
 	}
 }
 
+// A receipt refused again and again is sent again later each time, as an
+// SMSC backs off from an ESME that keeps refusing: each wait doubles from
+// RedeliverDelay up to RedeliverMaxDelay, less a random quarter at most
+// (receipts refused together do not all come back together).
+func TestRefusedReceiptBacksOff(t *testing.T) {
+	clk := &manualClock{now: time.Unix(1_800_000_000, 0)}
+	srv := start(t, smpptest.Config{Clock: clk, RedeliverDelay: time.Second, RedeliverMaxDelay: 8 * time.Second, MaxRedeliveries: 100})
+	e := dial(t, srv)
+	e.bind(pdu.BindTransceiverID, "relay", "")
+	e.submit(true)
+	e.read() // submit_sm_resp
+	refuse := func() {
+		d := e.read()
+		if d.Command != pdu.DeliverSMID {
+			t.Fatalf("got %s, want a deliver_sm", d.Command)
+		}
+		b, _ := (&pdu.PDU{Header: pdu.Header{Command: pdu.DeliverSMRespID, Status: pdu.StatusRxTAppn, Sequence: d.Sequence}}).AppendTo(nil)
+		if _, err := e.nc.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refuse()
+	for i, want := range []time.Duration{1, 2, 4, 8, 8, 8} {
+		want *= time.Second
+		p := clk.waitPending(t, i+1)
+		if got := clk.delay(i); got > want || got < want*3/4 {
+			t.Fatalf("refusal %d: sent again after %v, want %v less a quarter at most", i+1, got, want)
+		}
+		p[i]()
+		refuse()
+	}
+}
+
 // A receipt that falls due while no socket of its system_id can receive
 // is kept and goes out on the next receiving bind; so does one sent on a
 // socket that closed before answering it. DropUnbound drops them instead.
