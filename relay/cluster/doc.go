@@ -173,9 +173,12 @@
 // node that binds it. The nodes lease the account's bind slots in the KV bucket RELAY_BIND_LEASES
 // (leases.go): key s.<account>.<slot> names the node holding the slot.
 // The bucket's TTL (bind_lease_ttl) removes a key not written again; a
-// holder rewrites it every sixth of the TTL on its revision and gives the
-// slot up, unbinding at once, when no rewrite was acknowledged for half
-// the TTL, so it is unbound before any other node can take the slot. A
+// holder rewrites it every sixth of the TTL on its revision, from a
+// goroutine of the slot's own, and gives the slot up, unbinding at once,
+// half a TTL after the send of the first rewrite not acknowledged, by its
+// own clock, so it is unbound before any other node can take the slot
+// however late the bucket answers (a rewrite the bucket took but answered
+// too late is recognised as the node's own, not taken for another's). A
 // crashed node's slots come back a TTL after its last rewrite. Each of a
 // carrier's configured binds waits for a slot before it binds
 // (dispatch.BindSlots); a node holding none announces it (w.<account>.<node>)

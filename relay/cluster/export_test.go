@@ -1,6 +1,10 @@
 package cluster
 
-import "context"
+import (
+	"context"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
 
 // RefWrites is the number of writes the client reference bucket has taken
 // so far (its stream's last sequence).
@@ -14,4 +18,10 @@ func (n *Node) RefWrites(ctx context.Context) (uint64, error) {
 		return 0, err
 	}
 	return info.State.LastSeq, nil
+}
+
+// WrapLeaseBucket has the node reach its bind lease bucket through
+// wrap(bucket). Call it before Start.
+func (n *Node) WrapLeaseBucket(wrap func(jetstream.KeyValue) jetstream.KeyValue) {
+	n.leases.wrap = wrap
 }

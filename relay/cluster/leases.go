@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,12 +32,19 @@ var ErrClosed = errors.New("cluster: node closed")
 // bucket last showed them.
 //
 // A slot is held by the revision this node last wrote to its key. The
-// bucket's TTL removes a key not written for bind_lease_ttl. A holder writes its key again every sixth of
-// the TTL, on its revision; a write refused because the revision moved
-// means another node has the slot now. A holder that has not had a write
-// acknowledged for half the TTL gives the slot up, from the time it sent
-// that write, so that it unbinds before any other node can take the slot:
-// the bucket keeps the key at least a TTL after the write arrived.
+// bucket's TTL removes a key not written for bind_lease_ttl. Each held
+// slot has a goroutine of its own that writes its key again every sixth
+// of the TTL, on its revision, so that no renewal waits behind another's
+// or behind other work (keep). The hold ends half a TTL after the first
+// write sent since the last acknowledged one was sent, by this node's
+// clock: the bucket keeps the key at least a TTL after any such write
+// arrived, so the holder unbinds before any other node can take the slot,
+// however late the answers come. A write not answered in a quarter of the
+// TTL is sent again until the hold ends. A write refused because the
+// revision moved is either one of this node's own, taken by the bucket
+// but answered too late (the key names this node on a later revision:
+// the slot is still its own, at that revision), or another node's: the
+// slot is lost.
 //
 // Fairness: a node that holds no slot of an account and waits for one
 // says so (its w. key, written again while it waits). While such a node
@@ -52,6 +60,7 @@ type leases struct {
 	wantedOnce sync.Once
 	ready      chan struct{} // closed once the bucket is set up
 	kv         jetstream.KeyValue
+	wrap       func(jetstream.KeyValue) jetstream.KeyValue // for tests: how the bucket is reached
 
 	mu struct {
 		sync.Mutex
@@ -71,9 +80,11 @@ type lease struct {
 	key      string
 	yielding bool // given back for a waiting node; released once unbound
 	rev      uint64
-	ctx      context.Context
+	ctx      context.Context // ends when the holder must unbind
 	lose     context.CancelFunc
-	timer    *time.Timer // gives the slot up half a TTL after the last acknowledged write was sent
+	mine     context.Context // ends once the slot is no longer this node's (lost or released)
+	drop     context.CancelFunc
+	timer    *time.Timer // ends the hold half a TTL after the first write since the last acknowledged one was sent
 	account  string
 }
 
@@ -135,6 +146,9 @@ func (l *leases) run() {
 	for {
 		kv, err := l.setup(ctx)
 		if err == nil {
+			if l.wrap != nil {
+				kv = l.wrap(kv)
+			}
 			l.kv = kv
 			close(l.ready)
 			break
@@ -155,7 +169,6 @@ func (l *leases) run() {
 		case <-l.n.stop:
 			return
 		case <-t.C:
-			l.renew()
 			l.yield()
 		}
 	}
@@ -237,39 +250,82 @@ func (l *leases) freedLocked() {
 	l.mu.changed = make(chan struct{})
 }
 
-// renew writes every held slot's key again on its revision.
-func (l *leases) renew() {
-	l.mu.Lock()
-	held := make([]*lease, 0, len(l.mu.held))
-	for _, s := range l.mu.held {
-		held = append(held, s)
-	}
-	l.mu.Unlock()
-	for _, s := range held {
-		sent := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), l.ttl/6)
-		rev, err := l.kv.Update(ctx, s.key, []byte(l.n.cfg.Node), s.rev)
-		cancel()
-		l.mu.Lock()
-		if l.mu.held[s.key] != s { // given up or released meanwhile
-			l.mu.Unlock()
-			continue
+// keep renews s every sixth of the TTL, from the send of the last round's
+// first write, until s is lost or released or the node closes (a slot
+// given back is renewed until its bind is down and it is released).
+// first is when the write that took the slot was sent.
+func (l *leases) keep(s *lease, first time.Time) {
+	every := l.ttl / 6
+	next := first.Add(every)
+	for {
+		t := time.NewTimer(time.Until(next))
+		select {
+		case <-t.C:
+		case <-s.mine.Done():
+			t.Stop()
+			return
+		case <-l.n.stop:
+			t.Stop()
+			return
 		}
-		switch {
-		case err == nil:
-			s.rev = rev
-			if !s.yielding { // a slot given back is being unbound: kept until released
-				s.timer.Reset(time.Until(sent.Add(l.ttl / 2)))
+		round := time.Now()
+		for !l.renew(s, round) {
+			// Not answered, or the bucket could not be asked: at once
+			// again, unless it failed at once.
+			if time.Since(round) < every/4 {
+				t := time.NewTimer(every / 4)
+				select {
+				case <-t.C:
+				case <-s.mine.Done():
+				case <-l.n.stop:
+				}
+				t.Stop()
 			}
-		case errors.Is(err, jetstream.ErrKeyRevisionMismatch), errors.Is(err, jetstream.ErrKeyNotFound),
-			errors.Is(err, jetstream.ErrKeyDeleted):
-			// The key expired and another node may hold the slot now.
-			l.loseLocked(s, err)
-		default:
-			// No answer: keep trying until the timer gives the slot up.
-			l.m.renewErrors.Inc()
 		}
-		l.mu.Unlock()
+		next = round.Add(every)
+	}
+}
+
+// renew writes s's key again on its revision, and reports whether the
+// bucket acknowledged it (the hold then ends half a TTL after round, the
+// send of this round's first write) or the slot is lost. false: no
+// answer within a quarter of the TTL; ask again.
+func (l *leases) renew(s *lease, round time.Time) (done bool) {
+	ctx, cancel := context.WithTimeout(s.mine, l.ttl/4)
+	defer cancel()
+	rev, err := l.kv.Update(ctx, s.key, []byte(l.n.cfg.Node), s.rev)
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		// This node's own write, answered too late, or another node's?
+		var e jetstream.KeyValueEntry
+		e, err = l.kv.Get(ctx, s.key)
+		switch {
+		case err == nil && string(e.Value()) == l.n.cfg.Node && e.Revision() > s.rev:
+			rev = e.Revision() // sent in this round: no earlier than round
+		case err == nil:
+			err = fmt.Errorf("%w: %s holds it at revision %d", jetstream.ErrKeyRevisionMismatch, e.Value(), e.Revision())
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.mu.held[s.key] != s { // given up or released meanwhile
+		return true
+	}
+	switch {
+	case err == nil:
+		s.rev = rev
+		if !s.yielding { // a slot given back is being unbound: kept until released
+			s.timer.Reset(time.Until(round.Add(l.ttl / 2)))
+		}
+		return true
+	case errors.Is(err, jetstream.ErrKeyRevisionMismatch), errors.Is(err, jetstream.ErrKeyNotFound),
+		errors.Is(err, jetstream.ErrKeyDeleted):
+		// The key expired and another node may hold the slot now.
+		l.loseLocked(s, err)
+		return true
+	default:
+		// No answer: ask again until the timer ends the hold.
+		l.m.renewErrors.Inc()
+		return false
 	}
 }
 
@@ -350,6 +406,7 @@ func (l *leases) loseLocked(s *lease, why error) {
 	delete(l.mu.held, s.key)
 	s.timer.Stop()
 	s.lose()
+	s.drop()
 	l.m.lost.Inc()
 	l.n.log.Warn("cluster: bind slot lost; unbinding it", "account", s.account, "key", s.key, "err", why)
 }
@@ -456,6 +513,7 @@ func (l *leases) tryCreate(ctx context.Context, account string, slot int, trust 
 	}
 	s := &lease{key: key, rev: rev, account: account}
 	s.ctx, s.lose = context.WithCancel(context.Background())
+	s.mine, s.drop = context.WithCancel(context.Background())
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s.timer = time.AfterFunc(time.Until(sent.Add(l.ttl/2)), func() {
@@ -466,6 +524,7 @@ func (l *leases) tryCreate(ctx context.Context, account string, slot int, trust 
 	l.mu.held[key] = s
 	l.mu.seen[key] = l.n.cfg.Node
 	l.m.taken.Inc()
+	l.n.wg.Go(func() { l.keep(s, sent) })
 	return s, nil
 }
 
@@ -473,19 +532,20 @@ func (l *leases) tryCreate(ctx context.Context, account string, slot int, trust 
 // node's revision, so another node may take it at once.
 func (l *leases) release(s *lease) {
 	l.mu.Lock()
-	mine := l.mu.held[s.key] == s
+	mine, rev := l.mu.held[s.key] == s, s.rev
 	if mine {
 		delete(l.mu.held, s.key)
 		s.timer.Stop()
 	}
 	l.mu.Unlock()
 	s.lose()
+	s.drop()
 	if !mine {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), l.ttl/6)
 	defer cancel()
-	if err := l.kv.Delete(ctx, s.key, jetstream.LastRevision(s.rev)); err != nil {
+	if err := l.kv.Delete(ctx, s.key, jetstream.LastRevision(rev)); err != nil {
 		l.n.log.Debug("cluster: bind slot not deleted; it expires", "key", s.key, "err", err)
 	}
 }

@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/msgrelay/relay/relay/cluster"
 	"github.com/msgrelay/relay/relay/loopback"
@@ -24,13 +28,14 @@ func (noReceipts) ApplyReceipt(context.Context, store.Receipt) (store.Outcome, e
 // not the worlds' (n1…): servers of one name in one process, one cluster
 // after the other, left the billing bucket of a later world without a
 // restarted node's writes on the other servers (TestShared failed).
-func openNodes(t *testing.T, n int, ttl time.Duration) []*cluster.Node {
+func openNodes(t *testing.T, n int, ttl time.Duration, before ...func(i int, n *cluster.Node)) []*cluster.Node {
 	t.Helper()
-	return openNamed(t, "lease", n, ttl)
+	return openNamed(t, "lease", n, ttl, before...)
 }
 
-// openNamed is openNodes with the nodes named prefix1, prefix2….
-func openNamed(t *testing.T, prefix string, n int, ttl time.Duration) []*cluster.Node {
+// openNamed is openNodes with the nodes named prefix1, prefix2…; each
+// before is called on each node before it starts.
+func openNamed(t *testing.T, prefix string, n int, ttl time.Duration, before ...func(i int, n *cluster.Node)) []*cluster.Node {
 	t.Helper()
 	var routes []string
 	for range n {
@@ -50,6 +55,9 @@ func openNamed(t *testing.T, prefix string, n int, ttl time.Duration) []*cluster
 		if err != nil {
 			t.Fatal(err)
 		}
+		for _, f := range before {
+			f(i, node)
+		}
 		node.Start(noReceipts{})
 		t.Cleanup(node.Close)
 		nodes = append(nodes, node)
@@ -57,22 +65,80 @@ func openNamed(t *testing.T, prefix string, n int, ttl time.Duration) []*cluster
 	return nodes
 }
 
+// holds checks the invariant of bind slots as each hold is granted: no
+// more than max holds at once that have not ended. A hold that ended
+// (its slot lost, say on a busy machine) lets another node take the
+// slot; one that had not ended must not.
+type holds struct {
+	t   *testing.T
+	max int
+	mu  sync.Mutex
+	all []granted
+}
+
+type granted struct {
+	node int
+	held context.Context
+}
+
+// grant records a hold node just got, and fails the test if it is over
+// the max. Call it as soon as AcquireBind returns.
+func (hs *holds) grant(node int, held context.Context) {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	live := map[int]int{node: 1}
+	n := 1
+	for _, g := range hs.all {
+		if g.held.Err() == nil {
+			live[g.node+1]++
+			n++
+		}
+	}
+	if n > hs.max {
+		hs.t.Errorf("node %d got a slot while the holds not ended were %v (node: count), over the max of %d", node+1, live, hs.max)
+	}
+	hs.all = append(hs.all, granted{node, held})
+}
+
+// live counts node's holds that have not ended.
+func (hs *holds) live(node int) int {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	n := 0
+	for _, g := range hs.all {
+		if g.node == node && g.held.Err() == nil {
+			n++
+		}
+	}
+	return n
+}
+
 // A node that stops without giving its bind slots back (a crash) keeps
 // them until its lease expires; then another node takes them. The
 // stopped node's own hold ends first, before any other can take them.
 func TestBindSlotsOfAStoppedNodeComeBack(t *testing.T) {
-	const ttl = 3 * time.Second
+	const ttl, max = 3 * time.Second, 2
 	nodes := openNodes(t, 3, ttl)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	var held []context.Context
+	hs := &holds{t: t, max: max}
+	// Node 1's two binds, each asking for a slot again once its hold
+	// ends, as a carrier's bind does, until node 1 stops.
+	var binds sync.WaitGroup
 	for range 2 {
-		h, _, err := nodes[0].AcquireBind(ctx, "acct", 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		held = append(held, h)
+		binds.Go(func() {
+			for {
+				h, release, err := nodes[0].AcquireBind(ctx, "acct", max)
+				if err != nil {
+					return
+				}
+				hs.grant(0, h)
+				<-h.Done()
+				release()
+			}
+		})
 	}
+	waitFor(t, "node 1 to hold both slots", time.Minute, func() bool { return hs.live(0) == 2 })
 	waitFor(t, "every node to see the two slots", time.Minute, func() bool {
 		for _, n := range nodes {
 			if n.BindsHeld("acct") != 2 {
@@ -81,58 +147,52 @@ func TestBindSlotsOfAStoppedNodeComeBack(t *testing.T) {
 		}
 		return true
 	})
-	got := make(chan time.Time, 1)
+	// Node 2 asks for two slots and keeps each it gets: node 1 gives one
+	// back to it (it holds none), the other comes when node 1 is gone.
+	got := make(chan time.Time, 2)
 	go func() {
-		if _, release, err := nodes[1].AcquireBind(ctx, "acct", 2); err == nil {
+		for range 2 {
+			h, _, err := nodes[1].AcquireBind(ctx, "acct", max)
+			if err != nil {
+				return
+			}
+			hs.grant(1, h)
 			got <- time.Now()
-			release()
 		}
-		close(got)
 	}()
-	// Every slot is held and renewed: node 2 waits.
 	select {
 	case <-got:
-		t.Fatal("node 2 took a slot node 1 holds")
-	case <-time.After(2 * ttl):
+	case <-time.After(time.Minute):
+		t.Fatal("node 1 gave no slot back to node 2, which held none")
 	}
-	// When each of node 1's holds ended, seen as soon as it ends: node 2
-	// taking a slot is seen the same way, so a busy machine delays both.
-	ended := make([]chan time.Time, len(held))
-	for i, h := range held {
-		ended[i] = make(chan time.Time, 1)
-		go func() { <-h.Done(); ended[i] <- time.Now() }()
+	waitFor(t, "node 1 to hold one slot again", time.Minute, func() bool { return hs.live(0) == 1 })
+	hs.mu.Lock()
+	var mine []context.Context // node 1's holds not ended
+	for _, g := range hs.all {
+		if g.node == 0 && g.held.Err() == nil {
+			mine = append(mine, g.held)
+		}
 	}
+	hs.mu.Unlock()
 	stopped := time.Now()
-	nodes[0].Close() // no release: the slots expire
-	var lastEnd time.Time
-	for _, e := range ended {
+	nodes[0].Close() // no release: the slot expires
+	binds.Wait()
+	for _, h := range mine {
 		select {
-		case at := <-e:
-			if at.After(lastEnd) {
-				lastEnd = at
-			}
+		case <-h.Done():
 		case <-time.After(30 * time.Second): // only a hold that never ends waits this long
 			t.Fatalf("node 1 still counts a slot as held %v after it stopped (TTL %v)", time.Since(stopped), ttl)
 		}
 	}
+	ended := time.Since(stopped)
 	select {
-	case at, ok := <-got:
-		if !ok {
-			t.Fatal("node 2 did not get a slot")
-		}
-		t.Logf("node 1's holds ended %v after it stopped; node 2 took a slot %v after (TTL %v)",
-			lastEnd.Sub(stopped).Round(time.Millisecond), at.Sub(stopped).Round(time.Millisecond), ttl)
-		if at.Before(lastEnd) {
-			t.Errorf("node 2 took a slot %v before node 1's hold of it ended", lastEnd.Sub(at))
-		}
+	case at := <-got:
+		t.Logf("node 1's hold ended within %v after it stopped; node 2 took its slot %v after (TTL %v)",
+			ended.Round(time.Millisecond), at.Sub(stopped).Round(time.Millisecond), ttl)
 	case <-ctx.Done():
 		t.Fatal("node 2 never got the stopped node's slot")
 	}
-	// The expired slots are seen gone, the one node 2 took and gave back
-	// too.
-	waitFor(t, "the expired slots seen gone", time.Minute, func() bool {
-		return nodes[1].BindsHeld("acct") == 0 && nodes[2].BindsHeld("acct") == 0
-	})
+	waitFor(t, "node 3 to see node 2's two slots", time.Minute, func() bool { return nodes[2].BindsHeld("acct") == 2 })
 }
 
 // A slot given back is taken at once, and no node gets more slots than
@@ -142,16 +202,18 @@ func TestBindSlotsNeverOverMax(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	const max = 2
+	hs := &holds{t: t, max: max}
 	type grant struct {
-		node    int
+		held    context.Context
 		release func()
 	}
 	grants := make(chan grant, 6)
 	for i, n := range nodes {
 		for range 2 {
 			go func() {
-				if _, release, err := n.AcquireBind(ctx, "acct", max); err == nil {
-					grants <- grant{i, release}
+				if h, release, err := n.AcquireBind(ctx, "acct", max); err == nil {
+					hs.grant(i, h)
+					grants <- grant{h, release}
 				}
 			}()
 		}
@@ -160,22 +222,35 @@ func TestBindSlotsNeverOverMax(t *testing.T) {
 	for len(got) < max {
 		got = append(got, <-grants)
 	}
+	// The others keep asking meanwhile: hs fails the test if one gets a
+	// slot not given up first.
+	watch := func() {
+		t.Helper()
+		for end := time.After(2 * time.Second); ; {
+			select {
+			case g := <-grants:
+				got = append(got, g)
+			case <-end:
+				return
+			}
+		}
+	}
+	watch()
+	n := len(got)
+	for _, g := range got {
+		if g.held.Err() == nil {
+			g.release()
+			break
+		}
+	}
 	select {
 	case g := <-grants:
-		t.Fatalf("node %d got a slot over the max of %d", g.node+1, max)
-	case <-time.After(2 * time.Second):
-	}
-	got[0].release()
-	select {
-	case <-grants:
+		got = append(got, g)
 	case <-time.After(time.Minute):
 		t.Fatal("a released slot was not taken")
 	}
-	select {
-	case g := <-grants:
-		t.Fatalf("node %d got a slot over the max of %d", g.node+1, max)
-	case <-time.After(2 * time.Second):
-	}
+	watch()
+	t.Logf("%d slots granted before one was released, %d in all", n, len(got))
 }
 
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
@@ -239,4 +314,53 @@ func TestBindSlotGivenBackForANodeWithNone(t *testing.T) {
 	if count[1] != 1 {
 		t.Fatalf("held %v, want one slot each", count)
 	}
+}
+
+// lateBucket answers the next late renewals of a slot only after the node
+// gave up waiting for them, although the bucket took them: a write
+// answered late on a busy machine.
+type lateBucket struct {
+	jetstream.KeyValue
+	late    atomic.Int32 // renewals still to answer late
+	written atomic.Int32 // renewals answered late
+}
+
+func (b *lateBucket) Update(ctx context.Context, key string, value []byte, rev uint64) (uint64, error) {
+	if b.late.Add(-1) < 0 {
+		return b.KeyValue.Update(ctx, key, value, rev)
+	}
+	got, err := b.KeyValue.Update(context.Background(), key, value, rev)
+	if err == nil {
+		b.written.Add(1)
+	}
+	<-ctx.Done()
+	return got, ctx.Err()
+}
+
+// A renewal the bucket took but answered after the node stopped waiting
+// for it leaves the slot the node's: its next renewal finds the key on a
+// later revision of its own, not another node's.
+func TestBindSlotKeptThroughALateAnswer(t *testing.T) {
+	const ttl = 3 * time.Second
+	late := &lateBucket{}
+	nodes := openNodes(t, 3, ttl, func(i int, n *cluster.Node) {
+		if i == 0 {
+			n.WrapLeaseBucket(func(kv jetstream.KeyValue) jetstream.KeyValue { late.KeyValue = kv; return late })
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	held, _, err := nodes[0].AcquireBind(ctx, "acct", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late.late.Store(1)
+	waitFor(t, "a renewal answered late", time.Minute, func() bool { return late.written.Load() == 1 })
+	// The hold lasts half a TTL from a renewal: two TTLs see several.
+	select {
+	case <-held.Done():
+		t.Fatal("node 1 gave its slot up after a renewal answered late")
+	case <-time.After(2 * ttl):
+	}
+	waitFor(t, "node 2 to see the slot held", time.Minute, func() bool { return nodes[1].BindsHeld("acct") == 1 })
 }
