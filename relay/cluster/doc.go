@@ -184,8 +184,10 @@
 // (dispatch.BindSlots); a node holding none announces it (w.<account>.<node>)
 // and the node holding the most gives one back. account_tps is split over
 // the slots the whole cluster holds, read from the bucket every sixth of
-// the TTL. The bucket is read afresh each time rather than watched: a
-// watcher lives on one server and stopped for good when that server went.
+// the TTL. Each read is one direct get of every key's last value
+// (multi_last), answered by any server holding the bucket: no consumer is
+// made (a watcher made for each read cost a create and a delete through
+// the meta leader; one kept open stopped for good when its server went).
 //
 // # Recovery objectives
 //

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -25,3 +26,6 @@ func (n *Node) RefWrites(ctx context.Context) (uint64, error) {
 func (n *Node) WrapLeaseBucket(wrap func(jetstream.KeyValue) jetstream.KeyValue) {
 	n.leases.wrap = wrap
 }
+
+// Conn is the node's connection to NATS.
+func (n *Node) Conn() *nats.Conn { return n.nc }

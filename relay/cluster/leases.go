@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -188,9 +189,7 @@ func (l *leases) setup(ctx context.Context) (jetstream.KeyValue, error) {
 }
 
 // look reads the whole bucket every sixth of the TTL into seen, every
-// slot of every account held by any node, until ctx ends. Each look is a
-// consumer of its own: a watcher kept open would stop at the loss of the
-// server that hosts it.
+// slot of every account held by any node, until ctx ends.
 func (l *leases) look(ctx context.Context) {
 	t := time.NewTicker(l.ttl / 6)
 	defer t.Stop()
@@ -206,42 +205,71 @@ func (l *leases) look(ctx context.Context) {
 	}
 }
 
+// leaseSubjects is where the bucket's keys are written: its subject
+// prefix, and the filter of them all.
+const (
+	leaseSubjectPrefix = "$KV." + leaseBucket + "."
+	leaseSubjects      = leaseSubjectPrefix + ">"
+)
+
+// lookOnce reads every key of the bucket with one request: a direct get
+// of each key's last value (multi_last), answered by any server that
+// holds the bucket, one message a key then an end-of-batch status. A
+// watcher would make a consumer at each read (a proposal to the
+// cluster's meta leader, and another to delete it), or, kept open, stop
+// at the loss of the server that hosts it. A replica that lags shows an
+// older state for a moment; the bucket itself decides who takes a slot.
 func (l *leases) lookOnce(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, l.ttl/3)
 	defer cancel()
-	w, err := l.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	inbox := l.n.nc.NewInbox()
+	sub, err := l.n.nc.SubscribeSync(inbox)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = w.Stop() }()
+	defer func() { _ = sub.Unsubscribe() }()
+	req, _ := json.Marshal(struct {
+		MultiLast []string `json:"multi_last"`
+	}{[]string{leaseSubjects}})
+	if err := l.n.nc.PublishRequest("$JS.API.DIRECT.GET.KV_"+leaseBucket, inbox, req); err != nil {
+		return err
+	}
 	fresh := map[string]string{}
 	for {
-		select {
-		case e := <-w.Updates():
-			if e != nil {
-				fresh[e.Key()] = string(e.Value())
-				continue
+		m, err := sub.NextMsgWithContext(ctx)
+		if err != nil {
+			return err
+		}
+		switch status := m.Header.Get("Status"); status {
+		case "":
+			switch m.Header.Get("KV-Operation") {
+			case "DEL", "PURGE": // given back: free
+			default:
+				fresh[strings.TrimPrefix(m.Header.Get("Nats-Subject"), leaseSubjectPrefix)] = string(m.Data)
 			}
-			l.mu.Lock()
-			freed := false
-			for key := range l.mu.seen {
-				if _, ok := fresh[key]; !ok {
-					freed = true
-				}
-			}
-			for key := range l.mu.held {
-				fresh[key] = l.n.cfg.Node
-			}
-			l.mu.seen = fresh
-			if freed {
-				l.freedLocked()
-			}
-			l.mu.Unlock()
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
+			continue
+		case "204", "404": // the end of the keys; none at all
+		default:
+			return fmt.Errorf("cluster: read of %s answered %s %s", leaseBucket, status, m.Header.Get("Description"))
+		}
+		break
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	freed := false
+	for key := range l.mu.seen {
+		if _, ok := fresh[key]; !ok {
+			freed = true
 		}
 	}
+	for key := range l.mu.held {
+		fresh[key] = l.n.cfg.Node
+	}
+	l.mu.seen = fresh
+	if freed {
+		l.freedLocked()
+	}
+	return nil
 }
 
 // freedLocked wakes the acquirers waiting for a free slot.
