@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,15 +31,24 @@ func TestClusterDevForms(t *testing.T) {
 		cfgs = append(cfgs, cfg)
 	}
 	moveClusterPorts(t, cfgs)
-	var nodes []*relay.Daemon
-	for _, cfg := range cfgs {
+	// Started together, as the README's one command does: each node waits
+	// for the others' NATS servers before it listens.
+	nodes := make([]*relay.Daemon, len(cfgs))
+	errs := make([]error, len(cfgs))
+	var starts sync.WaitGroup
+	for i, cfg := range cfgs {
 		cfg.DataDir = filepath.Join(t.TempDir(), "data")
 		admin := cfg.Admin.Listen
 		movePorts(t, cfg)
 		cfg.Admin.Listen = admin // none in these files
-		d, err := relay.Start(cfg, relay.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err != nil {
-			t.Fatal(err)
+		starts.Go(func() {
+			nodes[i], errs[i] = relay.Start(cfg, relay.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		})
+	}
+	starts.Wait()
+	for i, d := range nodes {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
 		}
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -47,7 +57,6 @@ func TestClusterDevForms(t *testing.T) {
 				t.Error(err)
 			}
 		})
-		nodes = append(nodes, d)
 	}
 	// Formed: every node reads the stream (which needs the quorum), and
 	// the meta leader, whichever node it is, counts three servers.

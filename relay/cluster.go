@@ -1,6 +1,9 @@
 package relay
 
 import (
+	"context"
+	"time"
+
 	"github.com/msgrelay/relay/relay/cluster"
 	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/intake"
@@ -21,6 +24,27 @@ func (d *Daemon) joinCluster() error {
 	}
 	d.cluster = n
 	n.Start(d.st)
+	return nil
+}
+
+// awaitCluster waits, before the node listens, until its receipt stream
+// and the buckets it writes are set up, for at most [cluster] start_wait:
+// a node listening before would refuse submits with a client_ref
+// (STORE_UNAVAILABLE) until then. A node with no quorum by then listens
+// anyway.
+func (d *Daemon) awaitCluster() error {
+	if d.cluster == nil {
+		return nil
+	}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.Cluster.StartWait)
+	defer cancel()
+	if err := d.cluster.WaitSetUp(ctx); err != nil {
+		d.log.Warn("cluster: streams and buckets not set up yet, listening anyway: receipts for other nodes and submits with a client_ref are refused with a temporary error until they are",
+			"waited", time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+	d.log.Info("cluster: streams and buckets set up", "waited", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -181,6 +181,9 @@ func Start(cfg *Config, opts Options) (_ *Daemon, err error) {
 	if err := step("start webhooks", d.startWebhooks); err != nil {
 		return nil, err
 	}
+	if err := step("wait for the cluster", d.awaitCluster); err != nil {
+		return nil, err
+	}
 	if err := step("listen upstream", d.listenUpstream); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ func (n *Node) bucketsLoop() {
 	for {
 		err := n.setupBuckets()
 		if err == nil {
+			n.partSetUp()
 			return
 		}
 		n.log.Debug("cluster: buckets not ready yet", "err", err)

@@ -55,6 +55,13 @@ type Config struct {
 	// renews every sixth of it and unbinds a slot it could not renew for
 	// half of it. Default 15s.
 	BindLeaseTTL time.Duration `toml:"bind_lease_ttl"`
+	// StartWait is how long a starting node waits, before it listens, for
+	// the receipt stream and the buckets it writes to be set up (the first
+	// seconds of a new cluster, or a node that starts while NATS elects):
+	// listening before, it would refuse submits with a client_ref
+	// (STORE_UNAVAILABLE) until then. A node with no NATS quorum by then
+	// listens anyway, taking submits without a client_ref. Default 10s.
+	StartWait time.Duration `toml:"start_wait"`
 	// Embed runs a NATS server inside the relay (development, tests, or a
 	// deployment with no NATS of its own).
 	Embed EmbedConfig `toml:"embed"`
@@ -107,6 +114,9 @@ func (c *Config) SetDefaults() {
 	if c.NodeTTL == 0 {
 		c.NodeTTL = 6 * time.Second
 	}
+	if c.StartWait == 0 {
+		c.StartWait = 10 * time.Second
+	}
 	if c.BindLeaseTTL == 0 {
 		c.BindLeaseTTL = 15 * time.Second
 	}
@@ -152,6 +162,9 @@ func (c *Config) Validate() error {
 	}
 	if c.BindLeaseTTL < 2*time.Second || c.BindLeaseTTL > 5*time.Minute {
 		errs = append(errs, fmt.Errorf("cluster.bind_lease_ttl %v: want 2s to 5m", c.BindLeaseTTL))
+	}
+	if c.StartWait < 0 || c.StartWait > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("cluster.start_wait %v: want 0 to 10m", c.StartWait))
 	}
 	if c.PublishTimeout <= 0 {
 		errs = append(errs, errors.New("cluster.publish_timeout must be positive"))

@@ -52,7 +52,11 @@ type Node struct {
 	refs  refs                   // the client reference bucket
 	taken atomic.Pointer[string] // the node holding this node's number, if not this one
 
-	ready  atomic.Bool // the receipt stream and this node's consumer exist
+	ready atomic.Bool // the receipt stream and this node's consumer exist
+	// setUp is closed once the receipt stream, this node's consumer and
+	// the buckets it writes are set up; parts counts those not yet.
+	setUp  chan struct{}
+	parts  atomic.Int32
 	answer atomic.Bool // the stream answered the last probe or publish: a quorum
 
 	mu struct {
@@ -78,7 +82,8 @@ func Open(cfg Config, o Options) (_ *Node, err error) {
 	if o.Metrics == nil {
 		o.Metrics = metrics.NewSet()
 	}
-	n := &Node{cfg: cfg, log: o.Logger, now: o.Now, start: o.Now(), stop: make(chan struct{})}
+	n := &Node{cfg: cfg, log: o.Logger, now: o.Now, start: o.Now(), stop: make(chan struct{}), setUp: make(chan struct{})}
+	n.parts.Store(2) // setupLoop, bucketsLoop
 	urls := strings.Join(cfg.URLs, ",")
 	if cfg.Embedded() {
 		if n.srv, err = startServer(&cfg, o.DataDir, o.Logger); err != nil {
@@ -139,6 +144,7 @@ func (n *Node) setupLoop() {
 		if err == nil {
 			n.ready.Store(true)
 			n.answer.Store(true)
+			n.partSetUp()
 			n.log.Info("cluster: receipt stream ready", "node", n.cfg.Node, "replicas", n.cfg.Replicas)
 			n.probeLoop()
 			return
@@ -245,6 +251,28 @@ func quorum(c *jetstream.ClusterInfo) error {
 		return fmt.Errorf("the receipt stream's leader %s has heard lately from %d of its %d replicas, itself included: no quorum", c.Leader, seen, total)
 	}
 	return nil
+}
+
+// partSetUp counts one part of the node's setup done.
+func (n *Node) partSetUp() {
+	if n.parts.Add(-1) == 0 {
+		close(n.setUp)
+	}
+}
+
+// WaitSetUp waits until the receipt stream, this node's consumer and the
+// buckets it writes are set up (they need a quorum once, when the node
+// starts), or ctx ends, or the node closes. A node set up keeps taking
+// submits with a client_ref as long as it has a quorum.
+func (n *Node) WaitSetUp(ctx context.Context) error {
+	select {
+	case <-n.setUp:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.stop:
+		return ErrClosed
+	}
 }
 
 func (n *Node) consumerName() string { return "receipts_" + n.cfg.Node }

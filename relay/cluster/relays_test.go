@@ -40,7 +40,9 @@ type world struct {
 }
 
 // tune, if given, changes each node's configuration before it starts.
-func newWorld(t *testing.T, sc smpptest.Config, tune ...func(i int, cfg *relay.Config)) *world {
+// startWorld starts three relays of a new cluster, each embedding one of
+// its NATS servers, on one SMSC.
+func startWorld(t *testing.T, sc smpptest.Config, tune ...func(i int, cfg *relay.Config)) *world {
 	t.Helper()
 	sc.Users = map[string]string{"relay": "pw"}
 	smsc, err := smpptest.NewServer(sc)
@@ -88,9 +90,27 @@ func newWorld(t *testing.T, sc smpptest.Config, tune ...func(i int, cfg *relay.C
 		w.cfgs = append(w.cfgs, cfg)
 	}
 	w.nodes = make([]*relay.Daemon, 3)
+	// Together, as a new cluster starts: each node waits for the others'
+	// NATS servers before it listens.
+	errs := make([]error, len(w.nodes))
+	var starts sync.WaitGroup
 	for i := range w.nodes {
-		w.start(i)
+		starts.Go(func() { errs[i] = w.launch(i) })
 	}
+	starts.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { w.stop(i) })
+	}
+	return w
+}
+
+// newWorld is a started world whose nodes all read the receipt stream.
+func newWorld(t *testing.T, sc smpptest.Config, tune ...func(i int, cfg *relay.Config)) *world {
+	t.Helper()
+	w := startWorld(t, sc, tune...)
 	w.waitFor("the receipt stream on every node", 90*time.Second, func() bool {
 		for _, d := range w.nodes {
 			if !d.Cluster().Ready() {
@@ -104,16 +124,24 @@ func newWorld(t *testing.T, sc smpptest.Config, tune ...func(i int, cfg *relay.C
 
 func (w *world) start(i int) {
 	w.t.Helper()
+	if err := w.launch(i); err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { w.stop(i) })
+}
+
+// launch starts node i; safe beside another node's launch.
+func (w *world) launch(i int) error {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("RELAY_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil)).With("node", w.cfgs[i].Cluster.Node)
 	}
 	d, err := relay.Start(w.cfgs[i], relay.Options{Logger: log})
 	if err != nil {
-		w.t.Fatal(err)
+		return err
 	}
 	w.nodes[i] = d
-	w.t.Cleanup(func() { w.stop(i) })
+	return nil
 }
 
 func (w *world) stop(i int) {
