@@ -23,17 +23,20 @@ func TestBindQuota(t *testing.T) {
 	open := func() int { n, _ := w.smsc.OpenSockets("relay"); return n }
 	w.waitFor("the quota's binds up", time.Minute, func() bool { return open() == quota })
 	w.waitFor("the rate split in five", 30*time.Second, func() bool { return w.sharesAre(accountTPS / quota) })
-	held := 0
-	for i := range w.nodes {
-		n := w.boundBinds(i)
-		if n < 1 {
-			t.Errorf("node %d holds no bind", i+1)
+	// Each node holds one at least, and all of them the quota. Waited
+	// for: a slot whose renewal a busy machine answered too late is given
+	// up and bound again, on this node or another.
+	w.waitFor("every node to hold a bind, and the nodes the quota's", time.Minute, func() bool {
+		held := 0
+		for i := range w.nodes {
+			n := w.boundBinds(i)
+			if n < 1 {
+				return false
+			}
+			held += n
 		}
-		held += n
-	}
-	if held != quota {
-		t.Errorf("the nodes hold %d binds, want %d", held, quota)
-	}
+		return held == quota
+	})
 	for i := range w.nodes {
 		w.waitDelivered(i, w.sendOn(i, 20, "q"+string(rune('a'+i))))
 	}
