@@ -155,7 +155,7 @@ func scan(s string) fields {
 			pendingText, i = j, j
 			continue
 		}
-		if j > vs {
+		if j > vs && j < len(s) {
 			if _, _, isKey := matchKey(s, j); isKey {
 				j = vs // blanks, then another key: this value is empty
 			}

@@ -208,3 +208,16 @@ func BenchmarkFormat(b *testing.B) {
 		buf = Format(buf[:0], r, seoul)
 	}
 }
+
+// TestParseBlankValueAtEnd: a key whose value is only blanks up to the end
+// of the text is an empty value, not a read past the end (a receipt from
+// a carrier must never panic the reader).
+func TestParseBlankValueAtEnd(t *testing.T) {
+	for _, text := range []string{"stAt: ", "id:1 stat:\t", "id:1 stat:DELIVRD err: ", "id: "} {
+		fs := scan(text)
+		if v := fs.v[fErr]; v != "" && strings.HasSuffix(text, "err: ") {
+			t.Errorf("scan(%q): err %q, want empty", text, v)
+		}
+		_, _ = Parse(text, TLVs{}, nil)
+	}
+}
