@@ -51,9 +51,14 @@ func TestBacklogBoundThrottlesAndRecovers(t *testing.T) {
 		t.Fatal("relay_admission_throttled_total did not count the refusal")
 	}
 	// The backlog drains at the carrier's pace; then submits are taken
-	// again, and every accepted message gets its report.
+	// again, and every accepted message gets its report. How far past the
+	// bound the backlog went depends on how fast the submits above came
+	// (admission reads the backlog every 50 ms): 48 at load 36. So the
+	// wait allows a second a message accepted, the slowest the binds
+	// drain, beyond the usual limit.
 	var again *upstreampb.SubmitResp
-	h.waitFor("a submit accepted again", func() bool {
+	drain := 30*time.Second + time.Duration(len(accepted))*time.Second
+	h.waitForWithin(drain, "a submit accepted again", func() bool {
 		again = h.submit(u, sms("bl-again", "다시 보냄"))
 		return again.Status == upstreampb.Status_OK
 	})

@@ -261,7 +261,14 @@ func testLogger() *slog.Logger {
 // waitFor polls cond until it holds or 30 s pass (only a failure waits that long).
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	h.waitForWithin(30*time.Second, what, cond)
+}
+
+// waitForWithin is waitFor with its own time limit, for a wait whose
+// length follows from work the test measured (a backlog's drain).
+func (h *harness) waitForWithin(limit time.Duration, what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(limit)
 	for !cond() {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("timed out waiting for %s", what)
