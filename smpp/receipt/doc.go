@@ -59,7 +59,9 @@
 //     for uint64 are converted exactly as well.
 //   - As-is, or a hex/decimal id that is not a number: the trimmed id, with
 //     leading zeros removed if TrimZeros is set (one "0" is kept if nothing
-//     else remains) and ASCII letters lower-cased if FoldCase is set.
+//     else remains, and a "0" before a blank stays, so a key never starts
+//     with a blank) and ASCII letters lower-cased if FoldCase is set. A key
+//     is its own key.
 //
 // So a numeric id gets the same key whichever base each side uses: hex
 // "0x0A1B", hex "00a1b" and decimal "2587" are all "a1b".

@@ -36,6 +36,7 @@ func FuzzParse(f *testing.F) {
 func FuzzNormalize(f *testing.F) {
 	f.Add("00123", uint8(1))
 	f.Add("0x00aBc", uint8(2))
+	f.Add("0 0", uint8(4)) // once " 0", whose key is "0"
 	f.Fuzz(func(t *testing.T, id string, sel uint8) {
 		fm := IDFormat{Base: Base(sel % 3), TrimZeros: sel&4 != 0, FoldCase: sel&8 != 0}
 		k := Normalize(id, fm)

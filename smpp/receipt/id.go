@@ -91,9 +91,11 @@ func lower(c byte) byte {
 	return c
 }
 
-// trimZeros drops leading '0's, keeping the last character.
+// trimZeros drops the leading zeros of s but one, and keeps a zero that a
+// blank follows: dropping it would leave a key starting with a blank,
+// which Normalize trims, so a key would not be its own key.
 func trimZeros(s string) string {
-	for len(s) > 1 && s[0] == '0' {
+	for len(s) > 1 && s[0] == '0' && !strings.ContainsRune(" \t\r\n\x00", rune(s[1])) {
 		s = s[1:]
 	}
 	return s
