@@ -130,13 +130,15 @@ func (s *simDialer) Kakao(k *dispatch.KakaoConfig, id, secret string) (string, s
 	return sim.URL(), id, secret, nil
 }
 
-// close stops the simulators, keeping what each carrier's current SMSC
-// had not delivered in the data directory for the next start.
+// close stops each simulator once, keeping what each carrier's current
+// SMSC had not delivered in the data directory for the next start.
 func (s *simDialer) close() {
 	kept := map[string]smpptest.Kept{}
+	current := make(map[*smpptest.Server]bool, len(s.byCarrier))
 	n := 0
 	for name, c := range s.byCarrier {
-		k, err := c.srv.CloseKeeping()
+		current[c.srv] = true
+		k, err := c.srv.CloseKeeping() // closed even when it fails
 		if err != nil {
 			s.log.Error("relay: simulated SMSC: keeping its pending receipts", "carrier", name, "err", err)
 			continue
@@ -145,7 +147,9 @@ func (s *simDialer) close() {
 		n += len(k.Receipts)
 	}
 	for _, sim := range s.smscs {
-		sim.Close() // the current ones are closed already; those a reload replaced
+		if !current[sim] { // one a reload replaced
+			sim.Close()
+		}
 	}
 	if s.kakao != nil {
 		s.kakao.Close()
