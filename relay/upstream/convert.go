@@ -60,38 +60,6 @@ func FinalStateToPB(s message.State) upstreampb.FinalState {
 	return upstreampb.FinalState_FINAL_STATE_UNSPECIFIED
 }
 
-// MessageFromSubmit builds the message a Submit asks for, before any check
-// at the door. Subject carries the LMS subject, or the Kakao title for a
-// Kakao product.
-func MessageFromSubmit(customer string, s *upstreampb.Submit) (message.Message, error) {
-	p, err := ProductFromPB(s.Product)
-	if err != nil {
-		return message.Message{}, err
-	}
-	fb, err := FallbackFromPB(s.Fallback)
-	if err != nil {
-		return message.Message{}, err
-	}
-	subject := s.Subject
-	if p.Kakao() && s.Title != "" {
-		subject = s.Title
-	}
-	return message.Message{
-		Customer:  customer,
-		ClientRef: s.ClientRef,
-		Product:   p,
-		Sender:    s.Sender,
-		Recipient: s.Recipient,
-		Text:      s.Text,
-		Subject:   subject,
-		Kakao:     kakaoOf(s),
-		Fallback:  fb,
-		Truncate:  s.Truncate,
-		NotBefore: unixMs(s.SendAtMs),
-		Deadline:  unixMs(s.ExpiresAtMs),
-	}, nil
-}
-
 // NewReport builds the status report of a message in a final state.
 func NewReport(m *message.Message, reportSeq uint64) *upstreampb.Report {
 	return &upstreampb.Report{

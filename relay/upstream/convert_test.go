@@ -48,18 +48,10 @@ func upper(s string) string {
 	return string(b)
 }
 
-func TestMessageFromSubmitAndReport(t *testing.T) {
-	s := &upstreampb.Submit{ClientRef: "r1", Product: upstreampb.Product_PRODUCT_ALIMTALK, Sender: "15884954",
-		Recipient: "01012345678", Text: "t", Title: "title", Subject: "ignored", SenderKey: "sk", TemplateCode: "T1",
-		ButtonsJson: "[]", Fallback: upstreampb.Fallback_FALLBACK_LMS, Truncate: true}
-	m, err := MessageFromSubmit("c1", s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Product != message.ProductAlimTalk || m.Subject != "title" || m.Kakao.TemplateCode != "T1" ||
-		m.Fallback != message.FallbackLMS || !m.Truncate || m.Customer != "c1" {
-		t.Fatalf("%+v", m)
-	}
+// TestNewReport: a message in a final state reports its id, state, result
+// and times in the wire's terms.
+func TestNewReport(t *testing.T) {
+	m := message.Message{Customer: "c1", ClientRef: "r1", Product: message.ProductAlimTalk}
 	m.ID = 0x0123456789abcdef
 	m.State = message.StateDelivered
 	m.Billed = message.ProductSMS
