@@ -129,25 +129,34 @@ func idsAndRefs(w *world) {
 }
 
 // submitUntilAnswered sends s until it is accepted or answered as a
-// duplicate, sending it again after STORE_UNAVAILABLE (a client_ref
-// another node is storing now, or a node that has not set up the
-// client_ref bucket yet). It reports an error and returns nil for any
-// other answer; it may run on a goroutine of its own.
+// duplicate (see untilAnswered).
 func submitUntilAnswered(ctx context.Context, t *testing.T, c *client.Client, s *upstreampb.Submit) *upstreampb.SubmitResp {
+	return untilAnswered(t, s.ClientRef, func() (*upstreampb.SubmitResp, error) { return c.Submit(ctx, s) })
+}
+
+// untilAnswered calls send until it is answered OK (new or duplicate),
+// calling it again after STORE_UNAVAILABLE, the "retry later" of submits
+// and payment events (a client_ref another node is storing now, a node
+// that has not set up the client_ref bucket yet, no quorum). It reports an
+// error naming what and returns nil for any other answer; it may run on a
+// goroutine of its own.
+func untilAnswered[R interface{ GetStatus() upstreampb.Status }](t *testing.T, what string, send func() (R, error)) R {
 	for {
-		resp, err := c.Submit(ctx, s)
+		resp, err := send()
 		if err != nil {
-			t.Errorf("%s: %v", s.ClientRef, err)
-			return nil
+			t.Errorf("%s: %v", what, err)
+			var none R
+			return none
 		}
-		switch resp.Status {
+		switch resp.GetStatus() {
 		case upstreampb.Status_OK:
 			return resp
 		case upstreampb.Status_STORE_UNAVAILABLE:
 			time.Sleep(50 * time.Millisecond) // a pause between tries, not synchronisation
 		default:
-			t.Errorf("%s: %v", s.ClientRef, resp)
-			return nil
+			t.Errorf("%s: %v", what, resp)
+			var none R
+			return none
 		}
 	}
 }

@@ -81,27 +81,10 @@ func (w *world) dialPG(ctx context.Context) []*client.Client {
 	return conns
 }
 
-// postUntilAnswered sends ev until it is answered OK (new or duplicate),
-// sending it again after STORE_UNAVAILABLE, the payment API's "retry
-// later". It reports an error and returns nil for any other answer; it may
-// run on a goroutine of its own.
+// postUntilAnswered sends ev until it is answered OK, new or duplicate
+// (see untilAnswered).
 func postUntilAnswered(ctx context.Context, t *testing.T, c *client.Client, ev *upstreampb.PaymentEvent) *upstreampb.PaymentEventResp {
-	for {
-		resp, err := c.PaymentEvent(ctx, ev)
-		if err != nil {
-			t.Errorf("event %s: %v", ev.EventId, err)
-			return nil
-		}
-		switch resp.Status {
-		case upstreampb.Status_OK:
-			return resp
-		case upstreampb.Status_STORE_UNAVAILABLE:
-			time.Sleep(50 * time.Millisecond) // a pause between tries, not synchronisation
-		default:
-			t.Errorf("event %s: %v", ev.EventId, resp)
-			return nil
-		}
-	}
+	return untilAnswered(t, "event "+ev.EventId, func() (*upstreampb.PaymentEventResp, error) { return c.PaymentEvent(ctx, ev) })
 }
 
 // paymentEventsAcrossNodes: a payment event the payment system posts to
