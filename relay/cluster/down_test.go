@@ -3,13 +3,10 @@ package cluster_test
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/msgrelay/relay/relay/message"
-	"github.com/msgrelay/relay/relay/upstream/client"
-	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
 
 // receiptsWaitForTheirNode: receipts for a node that is down wait in
@@ -87,26 +84,7 @@ func receiptsWaitForTheirNode(w *world) {
 // sendOn submits n SMS through node i and returns their ids.
 func (w *world) sendOn(i, n int, ref string) []message.ID {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c, err := client.Dial(ctx, w.nodes[i].UpstreamAddr(), client.Options{Customer: "shop", Secret: secret, ClientName: "cluster-test"})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer c.Close()
-	var ids []message.ID
-	for k := range n {
-		resp := submitUntilAnswered(ctx, w.t, c, &upstreampb.Submit{Product: upstreampb.Product_PRODUCT_SMS, Text: "down " + strconv.Itoa(k),
-			ClientRef: ref + strconv.Itoa(k), Sender: "0212345678", Recipient: "01012345678"})
-		if resp == nil {
-			w.t.FailNow()
-		}
-		id, err := message.ParseID(resp.MessageId)
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
+	ids := w.submitOn(i, n, ref)
 	// Sent before the node stops: the receipts then find it gone.
 	w.waitFor("the submits answered", time.Minute, func() bool {
 		for _, id := range ids {

@@ -353,6 +353,19 @@ func nodeReturns(w *world, cut *cutter) {
 // waiting for them to be sent.
 func (w *world) acceptOn(i, n int, ref string) []message.ID {
 	w.t.Helper()
+	ids := w.submitOn(i, n, ref)
+	for _, id := range ids {
+		if m, err := w.nodes[i].Store().Get(id); err != nil || m.State.Final() || !m.SentAt.IsZero() {
+			w.t.Fatalf("message %v: sent or final before the node stopped: %+v %v", id, m, err)
+		}
+	}
+	return ids
+}
+
+// submitOn submits n SMS through node i, under the client_refs ref0 to
+// ref<n-1>, and returns their ids once each is accepted.
+func (w *world) submitOn(i, n int, ref string) []message.ID {
+	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c, err := client.Dial(ctx, w.nodes[i].UpstreamAddr(), client.Options{Customer: "shop", Secret: secret, ClientName: "cluster-test"})
@@ -371,11 +384,6 @@ func (w *world) acceptOn(i, n int, ref string) []message.ID {
 			w.t.Fatal(err)
 		}
 		ids = append(ids, id)
-	}
-	for _, id := range ids {
-		if m, err := w.nodes[i].Store().Get(id); err != nil || m.State.Final() || !m.SentAt.IsZero() {
-			w.t.Fatalf("message %v: sent or final before the node stopped: %+v %v", id, m, err)
-		}
 	}
 	return ids
 }
