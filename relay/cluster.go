@@ -7,7 +7,6 @@ import (
 	"github.com/msgrelay/relay/relay/cluster"
 	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/relay/intake"
-	"github.com/msgrelay/relay/relay/ops"
 )
 
 // joinCluster opens the node's membership of the cluster, when the
@@ -85,12 +84,14 @@ func (d *Daemon) leaveCluster() error {
 // Cluster is the node's membership of the cluster, nil without [cluster].
 func (d *Daemon) Cluster() *cluster.Node { return d.cluster }
 
-func (d *Daemon) clusterStatus() *ops.ClusterStatus {
+// clusterStatus is the node's status with what the daemon holds of the
+// cluster: the shared state and the heartbeats.
+func (d *Daemon) clusterStatus() *cluster.Status {
 	if d.cluster == nil {
 		return nil
 	}
 	s := d.cluster.Status()
-	return &ops.ClusterStatus{Node: s.Node, Connected: s.Connected, StreamReady: s.StreamReady, Embedded: s.Embedded,
-		Routes: s.Routes, Forwarded: s.Forwarded, Refused: s.Refused, Read: s.Read, NumberHeldBy: s.NumberHeldBy, StaleWatches: s.StaleWatches,
-		StateLoaded: d.sharedState != nil && d.sharedState.Loaded(), LiveNodes: d.LiveNodes()}
+	s.StateLoaded = d.sharedState != nil && d.sharedState.Loaded()
+	s.LiveNodes = d.LiveNodes()
+	return &s
 }

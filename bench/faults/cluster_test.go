@@ -15,8 +15,8 @@ import (
 
 	"github.com/msgrelay/relay/bench"
 	"github.com/msgrelay/relay/relay/admin"
+	"github.com/msgrelay/relay/relay/cluster"
 	"github.com/msgrelay/relay/relay/loopback"
-	"github.com/msgrelay/relay/relay/ops"
 	"github.com/msgrelay/relay/relay/settle"
 	"github.com/msgrelay/relay/relay/tokenfmt"
 	"github.com/msgrelay/relay/smpp/smpptest"
@@ -142,7 +142,7 @@ func (k *clusterRig) ready(ctx context.Context, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	for i := range k.admins {
 		for {
-			var st struct{ Cluster *ops.ClusterStatus }
+			var st struct{ Cluster *cluster.Status }
 			err := k.get(ctx, i, "/api/v1/status", &st)
 			if err == nil && st.Cluster != nil && st.Cluster.StreamReady && st.Cluster.StateLoaded && len(st.Cluster.LiveNodes) == len(k.admins) {
 				break

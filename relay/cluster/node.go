@@ -282,22 +282,32 @@ func (n *Node) consumerName() string { return "receipts_" + n.cfg.Node }
 // buckets are set up.
 func (n *Node) Ready() bool { return n.ready.Load() && n.answer.Load() && n.refs.kv.Load() != nil }
 
-// Status is what /status shows of the node.
+// Status is what /status shows of the node: the "cluster" section of its
+// JSON, which scripts read (keep the keys and their order).
 type Status struct {
 	Node        string `json:"node"`
 	Connected   bool   `json:"connected"`    // to a NATS server
-	StreamReady bool   `json:"stream_ready"` // the receipt stream is set up and answers (a quorum)
-	Embedded    bool   `json:"embedded"`     // the node runs one of the servers
+	StreamReady bool   `json:"stream_ready"` // the receipt stream is set up, read by this node, and answers (a quorum)
+	Embedded    bool   `json:"embedded"`     // the node runs one of the NATS servers
 	Routes      int    `json:"routes"`       // the embedded server's routes to the others
 	Forwarded   uint64 `json:"receipts_forwarded"`
-	Refused     uint64 `json:"receipts_refused"` // answered with a temporary error: no quorum
+	Refused     uint64 `json:"receipts_refused"` // answered with a temporary error, no quorum: the carrier resends them
 	Read        uint64 `json:"receipts_read"`    // from the stream, by this node
+	// StateLoaded: the node has read the shared customer state
+	// (State.Loaded); until it has, it enforces its file and the changes
+	// made on it since. The holder of the State sets it: Node.Status
+	// leaves it false.
+	StateLoaded bool `json:"state_loaded"`
+	// LiveNodes are the live nodes from the heartbeats (Members.Live),
+	// which split each customer's rate. The holder of the Members sets
+	// them: Node.Status leaves them nil.
+	LiveNodes []string `json:"live_nodes"`
 	// NumberHeldBy is the node holding this node's node_number, if not
-	// this one: new messages are refused.
+	// this one: new messages are refused (their ids could be that node's).
 	NumberHeldBy string `json:"number_held_by,omitempty"`
-	// StaleWatches are the buckets this node watches whose watcher is not
-	// current: being recreated, or behind the bucket (their changes come
-	// late).
+	// StaleWatches are the buckets this node watches (RELAY_STATE,
+	// RELAY_NODES) whose watcher is not current: being recreated, or
+	// behind the bucket. Changes made on other nodes reach this one late.
 	StaleWatches []string `json:"stale_watches,omitempty"`
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/msgrelay/relay/relay/cluster"
 	"github.com/msgrelay/relay/relay/dispatch"
 	"github.com/msgrelay/relay/store"
 )
@@ -30,7 +31,7 @@ type Report struct {
 	Reports ReportsStatus `json:"reports"`
 	// Cluster is the node's membership of a cluster; nil for a relay
 	// that runs alone.
-	Cluster *ClusterStatus `json:"cluster,omitempty"`
+	Cluster *cluster.Status `json:"cluster,omitempty"`
 }
 
 // ReportsStatus counts, by the door that was to take them (upstream, smpp,
@@ -38,29 +39,6 @@ type Report struct {
 // after their message's final result.
 type ReportsStatus struct {
 	Expired map[string]uint64 `json:"expired"`
-}
-
-// ClusterStatus is a cluster node's state (relay/cluster).
-type ClusterStatus struct {
-	Node        string `json:"node"`
-	Connected   bool   `json:"connected"`    // to a NATS server
-	StreamReady bool   `json:"stream_ready"` // the receipt stream is set up and read
-	Embedded    bool   `json:"embedded"`     // the node runs one of the NATS servers
-	Routes      int    `json:"routes"`       // the embedded server's routes to the others
-	Forwarded   uint64 `json:"receipts_forwarded"`
-	Refused     uint64 `json:"receipts_refused"` // not kept by the stream: the carrier resends them
-	Read        uint64 `json:"receipts_read"`    // read from the stream by this node
-	// StateLoaded: the node has read the shared customer state; until it
-	// has, it enforces its file and the changes made on it since.
-	StateLoaded bool     `json:"state_loaded"`
-	LiveNodes   []string `json:"live_nodes"` // from the heartbeats; they split each customer's rate
-	// NumberHeldBy is the other node holding this node's node_number: new
-	// messages are refused (their ids could be that node's); "" normally.
-	NumberHeldBy string `json:"number_held_by,omitempty"`
-	// StaleWatches are the shared buckets (RELAY_STATE, RELAY_NODES)
-	// whose watch on this node is behind or being recreated: changes made
-	// on other nodes reach this one late.
-	StaleWatches []string `json:"stale_watches,omitempty"`
 }
 
 // CustomerRow is one customer on the status page.

@@ -3,6 +3,8 @@ package ops
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/msgrelay/relay/relay/cluster"
 )
 
 // TestClusterStatusJSON pins the cluster section of /status?format=json,
@@ -10,16 +12,16 @@ import (
 // empty.
 func TestClusterStatusJSON(t *testing.T) {
 	for _, c := range []struct {
-		s    *ClusterStatus
+		s    *cluster.Status
 		want string
 	}{
-		{&ClusterStatus{Node: "n1", Connected: true, StreamReady: true, Embedded: true, Routes: 2,
+		{&cluster.Status{Node: "n1", Connected: true, StreamReady: true, Embedded: true, Routes: 2,
 			Forwarded: 3, Refused: 4, Read: 5, StateLoaded: true, LiveNodes: []string{"n1", "n2"},
 			NumberHeldBy: "n3", StaleWatches: []string{"RELAY_STATE"}},
 			`{"node":"n1","connected":true,"stream_ready":true,"embedded":true,"routes":2,` +
 				`"receipts_forwarded":3,"receipts_refused":4,"receipts_read":5,"state_loaded":true,` +
 				`"live_nodes":["n1","n2"],"number_held_by":"n3","stale_watches":["RELAY_STATE"]}`},
-		{&ClusterStatus{Node: "n1"},
+		{&cluster.Status{Node: "n1"},
 			`{"node":"n1","connected":false,"stream_ready":false,"embedded":false,"routes":0,` +
 				`"receipts_forwarded":0,"receipts_refused":0,"receipts_read":0,"state_loaded":false,"live_nodes":null}`},
 	} {
