@@ -214,56 +214,7 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 		})
 		slot = append(slot, i)
 	}
-	var settle func([]store.Accepted)
-	if in.o.Refs != nil && len(msgs) > 0 {
-		msgs, slot, settle = in.claimRefs(ctx, msgs, slot, out)
-	}
-	if len(msgs) == 0 {
-		return
-	}
-	acc := make([]store.Accepted, len(msgs))
-	start := time.Now()
-	// Not ctx: a write cut short by the connection's end may still commit,
-	// and a message stored but never handed to dispatch would wait for the
-	// next restart (its resubmission is answered as a duplicate).
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), acceptTimeout)
-	_ = in.o.Store.AcceptBatch(actx, msgs, acc) // per-message errors are in acc
-	cancel()
-	in.acceptSec.UpdateDuration(start)
-	if settle != nil {
-		// Before the answers: once a client has its answer, every node
-		// answers a resubmission with the same id.
-		settle(acc)
-	}
-	fresh := msgs[:0]
-	for j, a := range acc {
-		r := &out[slot[j]]
-		if errors.Is(a.Err, store.ErrInvalid) {
-			// The store can never keep it as it is (the door checks the
-			// same limits first): refused for good, never a retry.
-			r.Refusal = door.StoreRefusal(a.Err)
-			continue
-		}
-		if a.Err != nil {
-			// Not durable, so not accepted: the client sends it again.
-			in.storeUnavailable.Inc()
-			r.Err, r.RetryAfter = fmt.Errorf("%w: %w", ErrUnavailable, a.Err), time.Second
-			continue
-		}
-		r.ID, r.Duplicate = a.ID, a.Dup
-		if a.Dup {
-			in.duplicates.Inc()
-			continue
-		}
-		m := msgs[j]
-		m.ID, m.State = a.ID, message.StateAccepted
-		in.accepted[m.Product].Inc()
-		if !m.NotBefore.IsZero() {
-			continue // the store holds it until its time; dispatch takes it then
-		}
-		fresh = append(fresh, m)
-	}
-	in.o.Enqueue(fresh...)
+	in.commit(ctx, msgs, slot, out, true)
 }
 
 // earlier answers a refused submit whose client reference was accepted
@@ -316,6 +267,20 @@ func (in *Intake) AcceptCheckedBatch(ctx context.Context, ms []*message.Message,
 		}
 		msgs[i], slot[i], out[i] = &c, i, Result{}
 	}
+	in.commit(ctx, msgs, slot, out, false)
+}
+
+// commit claims the client references of msgs across the nodes (on a
+// cluster node), stores msgs in one synced batch, settles the claims, writes
+// each message's answer to out[slot[j]] and hands the new ones to
+// dispatch.
+//
+// submits says msgs are Accept's, from submits it checked at the door: a
+// message the store finds invalid is refused (the door checks the same
+// limits first), and the store's answers count in the submit metrics. The
+// other messages (AcceptCheckedBatch's) get a retryable error for it, and
+// only the claims count.
+func (in *Intake) commit(ctx context.Context, msgs []*message.Message, slot []int, out []Result, submits bool) {
 	var settle func([]store.Accepted)
 	if in.o.Refs != nil && len(msgs) > 0 {
 		msgs, slot, settle = in.claimRefs(ctx, msgs, slot, out)
@@ -324,31 +289,52 @@ func (in *Intake) AcceptCheckedBatch(ctx context.Context, ms []*message.Message,
 		return
 	}
 	acc := make([]store.Accepted, len(msgs))
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), acceptTimeout) // as in Accept
-	_ = in.o.Store.AcceptBatch(actx, msgs, acc)                                    // per-message errors are in acc
+	start := time.Now()
+	// Not ctx: a write cut short by the connection's end may still commit,
+	// and a message stored but never handed to dispatch would wait for the
+	// next restart (its resubmission is answered as a duplicate).
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), acceptTimeout)
+	_ = in.o.Store.AcceptBatch(actx, msgs, acc) // per-message errors are in acc
 	cancel()
+	if submits {
+		in.acceptSec.UpdateDuration(start)
+	}
 	if settle != nil {
-		// Before the answer, as in Accept: once the event is answered,
-		// every node answers it again with the same ids.
+		// Before the answers: once a client has its answer, every node
+		// answers a resubmission with the same id.
 		settle(acc)
 	}
 	fresh := msgs[:0]
 	for j, a := range acc {
 		r := &out[slot[j]]
+		if submits && errors.Is(a.Err, store.ErrInvalid) {
+			// The store can never keep it as it is: refused for good,
+			// never a retry.
+			r.Refusal = door.StoreRefusal(a.Err)
+			continue
+		}
 		if a.Err != nil {
+			// Not durable, so not accepted: the client sends it again.
+			if submits {
+				in.storeUnavailable.Inc()
+			}
 			r.Err, r.RetryAfter = fmt.Errorf("%w: %w", ErrUnavailable, a.Err), time.Second
 			continue
 		}
 		r.ID, r.Duplicate = a.ID, a.Dup
 		if a.Dup {
+			if submits {
+				in.duplicates.Inc()
+			}
 			continue
 		}
 		m := msgs[j]
 		m.ID, m.State = a.ID, message.StateAccepted
 		in.accepted[m.Product].Inc()
-		if m.NotBefore.IsZero() { // else the store holds it until its time
-			fresh = append(fresh, m)
+		if !m.NotBefore.IsZero() {
+			continue // the store holds it until its time; dispatch takes it then
 		}
+		fresh = append(fresh, m)
 	}
 	in.o.Enqueue(fresh...)
 }
