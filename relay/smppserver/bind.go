@@ -20,15 +20,8 @@ func (c *conn) bind() bool {
 	_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.cfg.BindTimeout))
 	var p *pdu.PDU
 	for p == nil {
-		q, err := c.rd.Read()
-		if err != nil {
-			var de *pdu.DecodeError
-			if errors.As(err, &de) {
-				c.send(de.Reply())
-				if !de.Fatal {
-					continue
-				}
-			}
+		q := c.read()
+		if q == nil {
 			return false
 		}
 		switch q.Command {

@@ -154,15 +154,8 @@ func (c *conn) serve() {
 // the unbind_resp to send then) or the server drains.
 func (c *conn) readLoop() *pdu.PDU {
 	for {
-		p, err := c.rd.Read()
-		if err != nil {
-			var de *pdu.DecodeError
-			if errors.As(err, &de) {
-				c.send(de.Reply())
-				if !de.Fatal {
-					continue
-				}
-			}
+		p := c.read()
+		if p == nil {
 			return nil
 		}
 		c.lastRead.Store(time.Now().UnixNano())
@@ -190,6 +183,26 @@ func (c *conn) readLoop() *pdu.PDU {
 				// query_sm, cancel_sm, replace_sm, submit_multi: not offered.
 				c.send(&pdu.PDU{Header: pdu.Header{Command: pdu.GenericNackID, Status: pdu.StatusInvCmdID, Sequence: p.Sequence}})
 			}
+		}
+	}
+}
+
+// read returns the next PDU that decodes, answering each one that does
+// not (generic_nack or its command's response) and reading on past those
+// the stream survives; nil when the socket ends or a PDU broke the stream.
+func (c *conn) read() *pdu.PDU {
+	for {
+		p, err := c.rd.Read()
+		if err == nil {
+			return p
+		}
+		var de *pdu.DecodeError
+		if !errors.As(err, &de) {
+			return nil
+		}
+		c.send(de.Reply())
+		if de.Fatal {
+			return nil
 		}
 	}
 }
