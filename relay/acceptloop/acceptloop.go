@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"syscall"
 	"time"
 )
@@ -64,6 +65,19 @@ func (l *Loop) Run(ctx context.Context, ln net.Listener) error {
 		backoff = 0
 		l.Handle(nc)
 	}
+}
+
+// RemoteAddr is the address nc's peer connects from, an IPv4 one unmapped;
+// the zero Addr when nc's is no IP address and port.
+func RemoteAddr(nc net.Conn) netip.Addr {
+	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		return ta.AddrPort().Addr().Unmap()
+	}
+	ap, err := netip.ParseAddrPort(nc.RemoteAddr().String())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
 }
 
 // passing reports an accept error worth waiting out: a timeout, or the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"sync/atomic"
 	"syscall"
@@ -73,5 +74,29 @@ func TestWaitsOutFileLimits(t *testing.T) {
 	l = &Loop{Closing: func() bool { return false }, Handle: func(nc net.Conn) { nc.Close() }}
 	if err := l.Run(context.Background(), fatal); !errors.Is(err, syscall.EINVAL) {
 		t.Fatalf("Run on EINVAL: %v", err)
+	}
+}
+
+// TestRemoteAddr: a TCP peer's address, unmapped; none for a connection
+// whose address is no IP address and port.
+func TestRemoteAddr(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := RemoteAddr(c); got != netip.MustParseAddr("127.0.0.1") {
+		t.Errorf("TCP: %v, want 127.0.0.1", got)
+	}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	if got := RemoteAddr(a); got.IsValid() {
+		t.Errorf("pipe: %v, want none", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/msgrelay/relay/relay/acceptloop"
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/intake"
 	"github.com/msgrelay/relay/relay/message"
@@ -80,22 +81,11 @@ func newConn(s *Server, nc net.Conn) *conn {
 		slots: make(chan struct{}, s.cfg.Window),
 		jobs:  make(chan job, s.cfg.Window),
 	}
-	c.remote = remoteAddr(nc)
+	c.remote = acceptloop.RemoteAddr(nc)
 	c.log = s.log.With("remote", c.remote.String())
 	c.ctx, c.cancel = context.WithCancel(s.ctx)
 	c.mu.pending = make(map[uint32]*request)
 	return c
-}
-
-func remoteAddr(nc net.Conn) netip.Addr {
-	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
-		return ta.AddrPort().Addr().Unmap()
-	}
-	ap, err := netip.ParseAddrPort(nc.RemoteAddr().String())
-	if err != nil {
-		return netip.Addr{}
-	}
-	return ap.Addr().Unmap()
 }
 
 // serve runs the connection from bind to close.

@@ -116,7 +116,7 @@ func (s *Server) Serve(ln net.Listener) error {
 // in total or for nc's source, is used up. Bound connections are counted
 // apart (claimBind), so sockets that never bind cannot take their places.
 func (s *Server) accept(nc net.Conn) {
-	src := authguard.Source(remoteAddr(nc))
+	src := authguard.Source(acceptloop.RemoteAddr(nc))
 	s.mu.Lock()
 	var refused *metrics.Counter
 	switch {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/msgrelay/relay/relay/acceptloop"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
 
@@ -68,7 +69,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		srv:    s,
 		raw:    nc,
 		rw:     nc,
-		remote: remoteAddr(nc),
+		remote: acceptloop.RemoteAddr(nc),
 		quit:   make(chan struct{}),
 		rewind: make(chan struct{}, 1),
 	}

@@ -104,7 +104,7 @@ func (s *Server) Serve(ln net.Listener) error {
 // in total or for nc's source, is used up. Bound connections are counted
 // apart (claimBound), so unbound ones never take their places.
 func (s *Server) accept(nc net.Conn) {
-	src := authguard.Source(remoteAddr(nc))
+	src := authguard.Source(acceptloop.RemoteAddr(nc))
 	s.mu.Lock()
 	var refused *metrics.Counter
 	switch {
@@ -260,17 +260,6 @@ func (s *Server) Addrs() []net.Addr {
 		a = append(a, ln.Addr())
 	}
 	return a
-}
-
-func remoteAddr(nc net.Conn) netip.Addr {
-	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
-		return ta.AddrPort().Addr().Unmap()
-	}
-	ap, err := netip.ParseAddrPort(nc.RemoteAddr().String())
-	if err != nil {
-		return netip.Addr{}
-	}
-	return ap.Addr().Unmap()
 }
 
 // NumConns is the number of open connections, bound or not.
