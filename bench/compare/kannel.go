@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/msgrelay/relay/bench/procstat"
 	"github.com/msgrelay/relay/relay/loopback"
 )
 
@@ -145,7 +146,7 @@ func runKannel(ctx context.Context, o *options, dir string) (result, error) {
 	res.Lost = res.Messages - res.Finals
 	res.DoubleBilled = l.dupDelivered.Load()
 	res.ReportsPerS, res.ReportP50ms = l.rates()
-	res.PeakRSSMiB = peakRSS(bb.pid()) + peakRSS(sb.pid())
+	res.PeakRSSMiB = procstat.PeakRSSMiB(bb.pid()) + procstat.PeakRSSMiB(sb.pid())
 	res.SystemCPU = perMsg(kannel1-kannel0, res.Messages)
 	res.SMSCCPU = perMsg(smsc1-smsc0, res.Messages)
 	res.LoaderCPU = perMsg(self1-self0, res.Messages)

@@ -1,23 +1,18 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
-)
 
-// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat. It
-// is 100 on every Linux architecture Go supports.
-const clockTicks = 100
+	"github.com/msgrelay/relay/bench/procstat"
+)
 
 // proc is one child process with its output in a log file.
 type proc struct {
@@ -84,58 +79,17 @@ func (p *proc) tail(n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// cpuTime is the user + system CPU time the process has used so far.
-func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	// The command name, in parentheses, may hold spaces: fields count
-	// from the last ')'. utime and stime are fields 14 and 15.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("compare: unreadable /proc/%d/stat", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("compare: short /proc/%d/stat", pid)
-	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	s, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("compare: unreadable times in /proc/%d/stat", pid)
-	}
-	return time.Duration(u+s) * time.Second / clockTicks, nil
-}
-
-// cpuOf sums cpuTime over procs; a process that is gone counts as an error.
+// cpuOf sums the CPU time of procs; a process that is gone counts as an error.
 func cpuOf(ps ...*proc) (time.Duration, error) {
 	var sum time.Duration
 	for _, p := range ps {
-		t, err := cpuTime(p.pid())
+		t, err := procstat.CPUTime(p.pid())
 		if err != nil {
 			return 0, fmt.Errorf("compare: %s: %w", p.name, err)
 		}
 		sum += t
 	}
 	return sum, nil
-}
-
-// peakRSS is the process's VmHWM in MiB.
-func peakRSS(pid int) float64 {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 // waitListening polls addr until it accepts a connection, p exits, or ctx
