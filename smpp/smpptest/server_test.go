@@ -411,6 +411,14 @@ func TestKeptReceiptGoesToABindAlreadyUp(t *testing.T) {
 	a, b := dial(t, srv), dial(t, srv)
 	a.bind(pdu.BindTransceiverID, "relay", "")
 	b.bind(pdu.BindReceiverID, "relay", "")
+	// b's reader looks for kept receipts just after its bind_resp; one
+	// round trip on b makes sure it has, or it could take the receipt
+	// kept below at once (2 runs in 300 at load 10) instead of after
+	// RedeliverDelay.
+	b.send(pdu.EnquireLinkID, nil)
+	if p := b.read(); p.Command != pdu.EnquireLinkRespID {
+		t.Fatalf("got %s", p.Command)
+	}
 	a.submit(true)
 	id := a.read().Body.(*pdu.SubmitSMResp).MessageID
 	clk.waitPending(t, 1)[0]() // the receipt goes out on a, which never answers
