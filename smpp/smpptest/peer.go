@@ -34,6 +34,7 @@ type peer struct {
 		kind        pdu.CommandID
 		esme        string                 // see esme
 		outstanding map[uint32]outstanding // deliver_sm sent, not yet answered
+		gone        bool                   // close has handed on outstanding: record no more
 	}
 }
 
@@ -81,6 +82,7 @@ func (p *peer) close(reset bool) {
 		p.mu.Lock()
 		left := p.mu.outstanding
 		p.mu.outstanding = nil
+		p.mu.gone = true
 		id := p.mu.systemID
 		p.mu.Unlock()
 		for _, o := range left {

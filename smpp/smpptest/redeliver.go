@@ -20,10 +20,18 @@ type outstanding struct {
 	attempt int
 }
 
-// deliver sends d as a deliver_sm on p and remembers it.
+// deliver sends d as a deliver_sm on p and remembers it. A socket that
+// has closed (it was chosen while open) takes nothing: its outstanding
+// receipts were handed on once, when it closed, so d is kept for the
+// next bind instead.
 func (p *peer) deliver(d *pdu.DeliverSM, attempt int) bool {
 	seq := p.seq.Add(1)
 	p.mu.Lock()
+	if p.mu.gone {
+		p.mu.Unlock()
+		p.s.keepOrDrop(p.systemID(), d)
+		return false
+	}
 	if p.mu.outstanding == nil {
 		p.mu.outstanding = make(map[uint32]outstanding)
 	}
@@ -58,11 +66,13 @@ func (p *peer) delivered(q *pdu.PDU) {
 	if !ok || p.s.cfg.MaxRedeliveries < 0 || o.attempt >= p.s.cfg.MaxRedeliveries {
 		return
 	}
-	p.s.schedule(p.s.redeliverWait(o.attempt), func() {
+	if !p.s.schedule(p.s.redeliverWait(o.attempt), func() {
 		if _, ok := p.s.route(p, o.d, o.attempt+1, false); ok {
 			p.s.redelivered.Add(1)
 		}
-	})
+	}) {
+		p.s.receiptsDropped.Add(1) // closed, or MaxPending timers: counted, not forgotten
+	}
 }
 
 // redeliverWait is how long a receipt refused on its attempt-th
