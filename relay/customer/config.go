@@ -34,8 +34,9 @@ type Config struct {
 	Burst int     `toml:"burst"` // token bucket depth; 0 means one second's worth
 
 	// The HTTP API and report webhooks: APIKeys are the stored hashes
-	// ("sha256:<hex>", see HashAPIKey) of the customer's API keys;
-	// ReportURL, when set, receives its final reports, signed with
+	// ("sha256:<hex>", see HashAPIKey) of the customer's API keys, at
+	// most two in force at once (the admin API adds and revokes keys at
+	// run time, which win over this list); ReportURL, when set, receives its final reports, signed with
 	// WebhookSecrets (or the comma-separated secrets in the environment
 	// variable WebhookSecretsEnv), at most two at once for rotation.
 	APIKeys           []string `toml:"api_keys"`
@@ -188,6 +189,9 @@ func (c *Config) build(opts *LoadOptions) (*Customer, error) {
 	}
 	if err := c.buildIngress(cu, opts); err != nil {
 		return nil, bad("%v", err)
+	}
+	if len(cu.apiKeys) > MaxAPIKeys {
+		return nil, bad("%v: %d listed in api_keys, at most %d per customer", ErrTooManyKeys, len(cu.apiKeys), MaxAPIKeys)
 	}
 	if c.SMPPPasswordHash != "" {
 		h, err := parseSecretHash(c.SMPPPasswordHash)

@@ -19,6 +19,12 @@ var (
 	ErrNotFound = errors.New("customer: not registered")
 	// ErrBadSecretHash is returned for a stored secret hash that cannot be used.
 	ErrBadSecretHash = errors.New("customer: malformed secret hash")
+	// ErrTooManyKeys is returned when a customer would have more than
+	// MaxAPIKeys API keys in force.
+	ErrTooManyKeys = errors.New("customer: too many API keys")
+	// ErrKeyTaken is returned when adding an API key that is another
+	// customer's: a key belongs to one customer.
+	ErrKeyTaken = errors.New("customer: API key is another customer's")
 	// ErrConfig is wrapped by every configuration error.
 	ErrConfig = errors.New("customer: invalid configuration")
 )

@@ -3,6 +3,7 @@ package customer
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -24,8 +25,26 @@ func HashAPIKey(key string) string {
 	return fmt.Sprintf("sha256:%x", h[:])
 }
 
+// keyPrefix starts every API key (package tokenfmt).
+const keyPrefix = "rly_"
+
+var errKeyNotHash = errors.New("an API key itself, not its hash: give its sha256:<64 hex digits> hash " +
+	"(relayctl new-api-key prints it); the relay keeps only hashes, and does not repeat the key")
+
+// KeyShown is s as a message or a log may show it: an API key ("rly_…",
+// a secret) is withheld, anything else is itself.
+func KeyShown(s string) string {
+	if strings.HasPrefix(s, keyPrefix) {
+		return keyPrefix + "… (an API key, withheld)"
+	}
+	return s
+}
+
 func parseAPIKeyHash(s string) (apiKeyHash, error) {
 	var h apiKeyHash
+	if strings.HasPrefix(s, keyPrefix) { // not echoed: it is a secret
+		return h, errKeyNotHash
+	}
 	hx, ok := strings.CutPrefix(s, "sha256:")
 	if !ok || len(hx) != 2*sha256.Size {
 		return h, fmt.Errorf("api key hash %q: want sha256:<64 hex digits>", s)

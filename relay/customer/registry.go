@@ -20,6 +20,8 @@ const (
 	ChangeResume       Change = "resume"
 	ChangeEndDate      Change = "end_date"
 	ChangePut          Change = "put"
+	ChangeAddAPIKey    Change = "add_api_key"
+	ChangeRevokeAPIKey Change = "revoke_api_key"
 )
 
 // Observer is told of every change before it takes effect; the daemon uses
@@ -260,6 +262,17 @@ func checkEndDate(date string) error {
 // update applies fn to the current customer under the write lock, asks the
 // observer, and publishes a new snapshot.
 func (r *Registry) update(id string, change Change, fn func(*Customer) (*Customer, error), create bool) error {
+	return r.updateOrCreate(id, change, func(_ *snapshot, c *Customer) (*Customer, error) { return fn(c) },
+		func(next *Customer) error { return r.obs.CustomerChanged(change, next) }, create)
+}
+
+// updateWith is update of an existing customer, with fn given the
+// snapshot and notify asking the observer.
+func (r *Registry) updateWith(id string, change Change, fn func(*snapshot, *Customer) (*Customer, error), notify func(*Customer) error) error {
+	return r.updateOrCreate(id, change, fn, notify, false)
+}
+
+func (r *Registry) updateOrCreate(id string, change Change, fn func(*snapshot, *Customer) (*Customer, error), notify func(*Customer) error, create bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	old := r.snap.Load()
@@ -267,12 +280,12 @@ func (r *Registry) update(id string, change Change, fn func(*Customer) (*Custome
 	if cur == nil && !create {
 		return fmt.Errorf("%w: %q", ErrUnknown, id)
 	}
-	next, err := fn(cur)
+	next, err := fn(old, cur)
 	if err != nil {
 		return err
 	}
 	if r.obs != nil {
-		if err := r.obs.CustomerChanged(change, next); err != nil {
+		if err := notify(next); err != nil {
 			return fmt.Errorf("customer: %s for %q not persisted: %w", change, id, err)
 		}
 	}
