@@ -33,8 +33,9 @@ import (
 //	payment.<mid>              the subscription's JSON, null once removed at run time
 //	template.<sender key>.<code>  {"put": template} or {"remove": {...}}
 //	optout.<customer>.<number> "1" on the customer's opt-out list, "0" taken off it
+//	apikey.<hash>              apiKeyState JSON: {"customer": id} in force, {"customer": id, "revoked": true}
 //
-// A change of a customer or a subscription is written only if no other
+// A change of a customer, a subscription or an API key is written only if no other
 // node changed its key since this node read it (else the caller is told to
 // retry, and nothing changed); the others are whole values, the last
 // written wins. Without a quorum nothing changes and the caller is told.
@@ -44,6 +45,7 @@ const (
 	keyPayment  = "payment."
 	keyTemplate = "template."
 	keyOptOut   = "optout."
+	keyAPIKey   = "apikey."
 )
 
 func keyPart(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
@@ -59,6 +61,7 @@ func paymentKey(mid string) string   { return keyPayment + keyPart(mid) }
 func templateKey(senderKey, code string) string {
 	return keyTemplate + keyPart(senderKey) + "." + keyPart(code)
 }
+func apiKeyKey(hash string) string { return keyAPIKey + keyPart(hash) }
 func optOutKey(customer, number string) string {
 	return keyOptOut + keyPart(customer) + "." + keyPart(number)
 }
@@ -189,6 +192,18 @@ func (s *runtimeState) mergeShared(batch []cluster.StateChange) sharedChanges {
 			if err = json.Unmarshal(c.Value, &v); ok && err == nil {
 				s.mu.doc.Payments[mid] = v
 				out.payments = true
+			}
+		case keyAPIKey:
+			h, ok := keyUnpart(rest)
+			var v apiKeyState
+			if err = json.Unmarshal(c.Value, &v); ok && err == nil {
+				if _, herr := customer.CheckAPIKeyHash(h); herr == nil {
+					if s.mu.doc.APIKeys == nil {
+						s.mu.doc.APIKeys = map[string]apiKeyState{}
+					}
+					s.mu.doc.APIKeys[h] = v
+					out.customers = true
+				}
 			}
 		case keyTemplate:
 			k, code, _ := strings.Cut(rest, ".")

@@ -19,8 +19,8 @@ import (
 )
 
 // runtimeState keeps what operators change while the relay runs (sender
-// numbers, suspensions, payment subscriptions, drained carriers) so that a
-// restart keeps it:
+// numbers, suspensions, payment subscriptions, customers' API keys,
+// drained carriers) so that a restart keeps it:
 // the configuration file is the starting point, these overrides win.
 //
 // It lives in data_dir/runtime.json, rewritten whole on every change
@@ -28,8 +28,8 @@ import (
 // the change takes effect: the registries call their observer first and
 // make no change if it fails.
 //
-// In a cluster the customers' state, shared marks and payment
-// subscriptions live in the shared state bucket instead, one key each,
+// In a cluster the customers' state, shared marks, payment subscriptions
+// and API keys live in the shared state bucket instead, one key each,
 // written before the change takes effect as the file is, and read back by
 // every node (clusterstate.go); runtime.json keeps only this node's drained
 // carriers, whose binds are its own.
@@ -54,9 +54,19 @@ type stateDoc struct {
 	Customers map[string]customerState         `json:"customers"`
 	Payments  map[string]*payment.Subscription `json:"payments"`         // nil value: removed at run time
 	Shared    map[string]bool                  `json:"shared,omitempty"` // sender numbers marked shared (false: unmarked)
+	// APIKeys are the API keys added or revoked at run time, by stored
+	// hash: a key is its customer's, or revoked, whatever the file says.
+	APIKeys map[string]apiKeyState `json:"api_keys,omitempty"`
 	// Drained are the carriers an operator took out of routing (relayctl
 	// carriers drain), until resumed.
 	Drained map[string]bool `json:"drained_carriers,omitempty"`
+}
+
+// apiKeyState is an API key's run-time change: in force for Customer, or
+// revoked (from Customer, which no longer has it).
+type apiKeyState struct {
+	Customer string `json:"customer"`
+	Revoked  bool   `json:"revoked,omitempty"`
 }
 
 type customerState struct {
@@ -103,18 +113,68 @@ func (s *runtimeState) applyCustomers(cs []*customer.Customer) []*customer.Custo
 	defer s.mu.Unlock()
 	out := make([]*customer.Customer, len(cs))
 	for i, c := range cs {
+		out[i] = s.applyKeysLocked(c)
 		st, ok := s.mu.doc.Customers[c.ID]
 		if !ok {
-			out[i] = c
 			continue
 		}
-		n := *c
+		n := *out[i]
 		n.Senders = slices.Clone(st.Senders)
 		n.Registrations = slices.Clone(st.Registrations)
 		n.Suspended, n.SuspendReason, n.EndDate = st.Suspended, st.SuspendReason, st.EndDate
 		out[i] = &n
 	}
 	return out
+}
+
+// applyKeysLocked gives c its API keys with the run-time changes over
+// them: a key changed at run time is in force for the customer the change
+// names, unless revoked; the others are c's as they are.
+func (s *runtimeState) applyKeysLocked(c *customer.Customer) *customer.Customer {
+	if len(s.mu.doc.APIKeys) == 0 {
+		return c
+	}
+	var keys []string
+	changed := false
+	for _, k := range c.APIKeys() {
+		if st, ok := s.mu.doc.APIKeys[k.Hash]; ok && (st.Revoked || st.Customer != c.ID) {
+			changed = true
+			continue
+		}
+		keys = append(keys, k.Hash)
+	}
+	for _, h := range slices.Sorted(maps.Keys(s.mu.doc.APIKeys)) {
+		if st := s.mu.doc.APIKeys[h]; st.Customer == c.ID && !st.Revoked && !slices.Contains(keys, h) {
+			keys, changed = append(keys, h), true
+		}
+	}
+	if !changed {
+		return c
+	}
+	n, err := c.WithAPIKeys(keys)
+	if err != nil { // the admin API and the bucket's reader check hashes first
+		return c
+	}
+	return n
+}
+
+// APIKeyChanged persists an API key's addition or revocation before the
+// registry makes it. In a cluster the key's entry is written only if no
+// other node changed it meanwhile: two nodes cannot give one key to two
+// customers.
+func (s *runtimeState) APIKeyChanged(id, hash string, revoked bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mu.doc.APIKeys == nil {
+		s.mu.doc.APIKeys = map[string]apiKeyState{}
+	}
+	v := apiKeyState{Customer: id, Revoked: revoked}
+	undo := setUndoable(s.mu.doc.APIKeys, hash, v)
+	if err := s.persistLocked(apiKeyKey(hash), v, true); err != nil {
+		undo()
+		return err
+	}
+	return nil
 }
 
 // applyPayments overrides configured subscriptions with the saved state.

@@ -17,7 +17,8 @@ func newAPIKeyCmd() *cobra.Command {
 		Long: `Make an HTTP API key in the rly_ format (22 random base62 characters and a
 CRC32 checksum). The key is printed this once; the relay keeps only its
 SHA-256, the api_keys entry printed with it, which goes in the customer's
-[[customer]] table (a customer may have two keys while it rotates).
+[[customer]] table (a customer may have two keys while it rotates), or is
+put in force while the relay runs with relayctl api-keys add CUSTOMER HASH.
 
   relayctl new-api-key --customer shop`,
 		Args: noArgs,

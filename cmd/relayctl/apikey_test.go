@@ -45,3 +45,34 @@ func TestNewAPIKey(t *testing.T) {
 		t.Error("the key is printed more than once")
 	}
 }
+
+// A key made and added by relayctl authenticates at once; a third is
+// refused naming the limit; a key revoked by its id no longer does.
+func TestAPIKeysCommands(t *testing.T) {
+	d, adm := startDev(t)
+	must := mustRun(t)
+	with := func(args ...string) []string { return append(args, adm...) }
+
+	out := must(0, with("api-keys", "add", "shop")...)
+	var key string
+	for _, line := range strings.Split(out, "\n") {
+		if s, ok := strings.CutPrefix(line, "#   "); ok {
+			key = s
+		}
+	}
+	if id, _ := d.Customers().CustomerByAPIKey(key); tokenfmt.Check(key) != nil || id != "shop" {
+		t.Fatalf("the printed key %q is shop's? %q\n%s", key, id, out)
+	}
+	hash := customer.HashAPIKey(key)
+	if !strings.Contains(out, hash) || strings.Count(out, "sha256:") != 2 {
+		t.Fatalf("add did not list both keys:\n%s", out)
+	}
+	must(1, with("api-keys", "add", "shop", customer.HashAPIKey("rly_third"))...) // the admin API's refusal names the limit
+	if out = must(0, with("api-keys", "revoke", "shop", hash[7:19])...); strings.Contains(out, hash) {
+		t.Fatalf("revoke listed the revoked key:\n%s", out)
+	}
+	if id, _ := d.Customers().CustomerByAPIKey(key); id != "" {
+		t.Errorf("a revoked key is %q's", id)
+	}
+	must(2, with("api-keys", "revoke", "shop")...)
+}

@@ -52,7 +52,7 @@ Exit codes: 0 success, 1 refused or failed, 2 usage error.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		sendCmd(), statementCmd(g), checkConfigCmd(), hashSecretCmd(), newTokenCmd(), newAPIKeyCmd(),
-		customerCmd(g), sendersCmd(g), suspendCmd(g), resumeCmd(g),
+		customerCmd(g), sendersCmd(g), apiKeysCmd(g), suspendCmd(g), resumeCmd(g),
 		messagesCmd(g), messageCmd(g), exportCmd(g), paymentsCmd(g),
 		templatesCmd(g),
 		customersCmd(g), optoutCmd(g), carriersCmd(g), statusCmd(g), reloadCmd(g),
@@ -73,6 +73,16 @@ func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
 			return usagef("%s: want %d argument(s), got %d (usage: %s)", cmd.CommandPath(), n, len(args), cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// rangeArgs wants from lo to hi arguments, named in the command's Use.
+func rangeArgs(lo, hi int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < lo || len(args) > hi {
+			return usagef("%s: want %d to %d arguments, got %d (usage: %s)", cmd.CommandPath(), lo, hi, len(args), cmd.UseLine())
 		}
 		return nil
 	}

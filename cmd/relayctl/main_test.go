@@ -33,6 +33,7 @@ func TestHelpAndUsageExitCodes(t *testing.T) {
 		{"optout", "ls", "--help"}, {"optout", "add", "--help"}, {"optout", "import", "--help"}, {"optout", "rm", "--help"},
 		{"carriers"}, {"carriers", "--help"}, {"carriers", "ls", "--help"}, {"carriers", "drain", "--help"},
 		{"carriers", "resume", "--help"}, {"status", "--help"}, {"reload", "--help"},
+		{"api-keys", "--help"}, {"api-keys", "add", "--help"}, {"api-keys", "revoke", "--help"},
 	} {
 		if code, _ := capture(t, args...); code != 0 {
 			t.Errorf("relayctl %s: exit %d, want 0", strings.Join(args, " "), code)
@@ -42,7 +43,7 @@ func TestHelpAndUsageExitCodes(t *testing.T) {
 		{"bogus"}, {"send", "--bogus"}, {"send", "-product", "fax"}, {"customer"}, {"senders", "add", "x"},
 		{"messages", "--token", "t"}, {"check-config"}, {"statement", "-bogus"}, {"suspend", "demo", "--token", "t"},
 		{"customer", "demo", "-o", "yaml", "--token", "t"}, {"customers", "x"}, {"carriers", "drain"},
-		{"optout", "import", "demo"}, {"status", "extra"},
+		{"optout", "import", "demo"}, {"status", "extra"}, {"api-keys", "add"}, {"api-keys", "add", "a", "b", "c"},
 	} {
 		if code, _ := capture(t, args...); code != 2 {
 			t.Errorf("relayctl %s: exit %d, want 2 (usage)", strings.Join(args, " "), code)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/logcap"
 )
 
@@ -57,8 +58,8 @@ func (s *Server) auditRefusals(w http.ResponseWriter, r *http.Request, who Princ
 		reason = e.Error
 	}
 	target := r.PathValue("customer")
-	for _, k := range []string{"mid", "number", "id"} {
-		if v := r.PathValue(k); v != "" {
+	for _, k := range []string{"mid", "number", "id", "key"} {
+		if v := customer.KeyShown(r.PathValue(k)); v != "" { // a key pasted in a path is a secret
 			if target != "" {
 				target += "/"
 			}

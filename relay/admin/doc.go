@@ -20,6 +20,8 @@
 //	payment subscriptions: put, remove          yes       no
 //	sender numbers: add, remove                 yes       no (number ownership is verified first)
 //	suspend, resume, contract end date          yes       no
+//	HTTP API keys: list                         yes       yes
+//	HTTP API keys: add, revoke                  yes       no
 //	contract-end purge                          yes       no
 //	AlimTalk templates: read                    yes       yes
 //	AlimTalk templates: put, remove             yes       no
@@ -68,6 +70,9 @@
 //	POST   /api/v1/customers/{customer}/senders          {"number": "...", "proof": "<proof document reference>"}
 //	POST   /api/v1/senders/{number}/shared               {"shared": true|false, "reason": "..."}, operators only
 //	DELETE /api/v1/customers/{customer}/senders/{number}
+//	GET    /api/v1/customers/{customer}/api-keys         the HTTP API keys in force: ids and hashes
+//	POST   /api/v1/customers/{customer}/api-keys         {"hash": "sha256:<hex>"} (relayctl new-api-key), operators only
+//	DELETE /api/v1/customers/{customer}/api-keys/{key}   key: its hash or its 12-digit id, operators only
 //	GET    /api/v1/customers/{customer}/statements/{month}[?version=N][&format=csv]
 //	POST   /api/v1/customers/{customer}/statements/{month}/issue  {} or {"reissue": true, "reason": "..."}, operators only
 //	GET    /api/v1/customers/{customer}/export?from=T&to=T   (CSV)

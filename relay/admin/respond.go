@@ -39,7 +39,8 @@ func changeStatus(err error) int {
 		errors.Is(err, customer.ErrNotFound), errors.Is(err, payment.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, customer.ErrTooManySenders), errors.Is(err, payment.ErrTooManyRecipients),
-		errors.Is(err, customer.ErrDuplicate), errors.Is(err, errState), errors.Is(err, store.ErrConflict),
+		errors.Is(err, customer.ErrDuplicate), errors.Is(err, customer.ErrTooManyKeys), errors.Is(err, customer.ErrKeyTaken),
+		errors.Is(err, errState), errors.Is(err, store.ErrConflict),
 		errors.Is(err, ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, ErrUnavailable):

@@ -51,6 +51,8 @@ type Customers interface {
 	RegisterSender(id string, reg customer.Registration) error
 	MarkShared(number string, shared bool) error
 	RemoveSender(id, number string) error
+	AddAPIKey(id, hash string) error
+	RevokeAPIKey(id, hashOrID string) (string, error)
 	All() []*customer.Customer
 }
 
@@ -182,6 +184,9 @@ func (s *Server) routes() {
 	api("POST /api/v1/customers/{customer}/resume", s.resume)
 	api("POST /api/v1/customers/{customer}/senders", s.addSender)
 	api("DELETE /api/v1/customers/{customer}/senders/{number}", s.removeSender)
+	api("GET /api/v1/customers/{customer}/api-keys", s.listAPIKeys)
+	api("POST /api/v1/customers/{customer}/api-keys", s.addAPIKey)
+	api("DELETE /api/v1/customers/{customer}/api-keys/{key}", s.revokeAPIKey)
 	api("GET /api/v1/customers/{customer}/statements/{month}", s.statement)
 	api("POST /api/v1/customers/{customer}/statements/{month}/issue", s.issueStatement)
 	api("GET /api/v1/customers/{customer}/export", s.export)
