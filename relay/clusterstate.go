@@ -75,6 +75,7 @@ func (d *Daemon) shareState() error {
 	}
 	d.sharedState = d.cluster.OpenState(d.applyShared)
 	d.state.kv.Store(d.sharedState)
+	d.moveToCluster()
 	return nil
 }
 

@@ -110,6 +110,7 @@ type Daemon struct {
 
 	stopAdmin context.CancelFunc
 	stopPurge context.CancelFunc
+	stopMove  context.CancelFunc // ends the move of runtime.json's changes to the cluster, if under way
 
 	background sync.WaitGroup // the listeners' Serve loops and the purge
 }
@@ -367,7 +368,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	timed("stop dispatch", func() error { d.disp.Stop(); d.stopPurge(); return nil })
 	timed("drain windows and unbind", func() error { d.disp.Unbind(ctx); return nil })
 	timed("wait for workers", func() error { d.disp.Wait(); return nil })
-	timed("leave cluster", d.leaveCluster)
+	timed("leave cluster", func() error { d.stopMoving(); return d.leaveCluster() })
 	timed("stop webhooks", func() error { d.stopWebhooks(); return nil })
 	timed("stop ops and admin", func() error {
 		if d.stopAdmin != nil {
@@ -415,6 +416,7 @@ func (d *Daemon) abort() {
 	if d.stopPurge != nil {
 		d.stopPurge()
 	}
+	d.stopMoving()
 	if d.disp != nil {
 		d.disp.Close(ctx)
 	}

@@ -36,6 +36,10 @@ import (
 type runtimeState struct {
 	path      string
 	clustered bool
+	// toCluster, in a cluster, is what the node changed at run time while
+	// it ran alone and has not moved to the shared state yet
+	// (statemigrate.go); nil when there is nothing to move.
+	toCluster *stateDoc
 	kv        atomic.Pointer[cluster.State] // clustered: set once the daemon shares its state
 
 	mu struct {
@@ -83,6 +87,11 @@ func loadRuntimeState(dir string, clustered bool) (*runtimeState, error) {
 	s.mu.doc = stateDoc{Version: 1, Customers: map[string]customerState{}, Payments: map[string]*payment.Subscription{}}
 	b, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
+		if clustered { // what an earlier start set aside may be left to move
+			if err := s.setAsideLocked(stateDoc{}); err != nil {
+				return nil, fmt.Errorf("relay: %s: %w", s.path, err)
+			}
+		}
 		return s, nil
 	}
 	if err != nil {
@@ -101,8 +110,12 @@ func loadRuntimeState(dir string, clustered bool) (*runtimeState, error) {
 		s.mu.doc.Payments = map[string]*payment.Subscription{}
 	}
 	if clustered { // the shared state bucket has the rest
+		alone := s.mu.doc
 		s.mu.doc = stateDoc{Version: 1, Customers: map[string]customerState{}, Payments: map[string]*payment.Subscription{},
-			Drained: s.mu.doc.Drained}
+			Drained: alone.Drained}
+		if err := s.setAsideLocked(alone); err != nil {
+			return nil, fmt.Errorf("relay: %s: setting aside the changes made alone: %w", s.path, err)
+		}
 	}
 	return s, nil
 }

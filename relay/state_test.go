@@ -2,6 +2,7 @@ package relay
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/msgrelay/relay/relay/customer"
@@ -49,5 +50,54 @@ func TestRuntimeStateUndoesAnUnsavedChange(t *testing.T) {
 	}
 	if _, ok := doc.Payments["mid_2"]; ok {
 		t.Error("an unsaved new subscription was kept")
+	}
+}
+
+// A relay alone that joins a cluster sets its run-time changes aside to
+// move (runtime.json keeps its drains), and adds to them what it changes
+// alone again before they are moved.
+func TestRuntimeStateSetAsideForTheCluster(t *testing.T) {
+	dir := t.TempDir()
+	alone, err := loadRuntimeState(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alone.CustomerChanged(customer.ChangeSuspend, &customer.Customer{ID: "shop", Suspended: true, SuspendReason: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := alone.setDrained("a", true); err != nil {
+		t.Fatal(err)
+	}
+	joined, err := loadRuntimeState(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if joined.toCluster == nil || !joined.toCluster.Customers["shop"].Suspended || len(joined.mu.doc.Customers) != 0 {
+		t.Fatalf("set aside %+v, in force %+v", joined.toCluster, joined.mu.doc)
+	}
+	if got := joined.drained(); len(got) != 1 || got[0] != "a" {
+		t.Errorf("drains in a cluster: %v", got)
+	}
+	// Alone again before the move, then back.
+	alone, err = loadRuntimeState(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alone.mu.doc.Customers) != 0 {
+		t.Errorf("runtime.json kept what was set aside: %+v", alone.mu.doc)
+	}
+	if err := alone.APIKeyChanged("shop", customer.HashAPIKey("rly_k"), false); err != nil {
+		t.Fatal(err)
+	}
+	joined, err = loadRuntimeState(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := joined.toCluster; d == nil || !d.Customers["shop"].Suspended || len(d.APIKeys) != 1 {
+		t.Errorf("set aside twice: %+v", d)
+	}
+	keys, _, err := toClusterEntries(joined.toCluster)
+	if err != nil || len(keys) != 2 || describeKey(keys[0]) != "customer shop" || !strings.HasPrefix(describeKey(keys[1]), "apikey ") {
+		t.Errorf("entries %q %v", keys, err)
 	}
 }

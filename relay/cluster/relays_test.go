@@ -132,16 +132,20 @@ func (w *world) start(i int) {
 
 // launch starts node i; safe beside another node's launch.
 func (w *world) launch(i int) error {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if os.Getenv("RELAY_TEST_LOG") != "" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil)).With("node", w.cfgs[i].Cluster.Node)
-	}
-	d, err := relay.Start(w.cfgs[i], relay.Options{Logger: log})
+	d, err := relay.Start(w.cfgs[i], relay.Options{Logger: w.logger(i)})
 	if err != nil {
 		return err
 	}
 	w.nodes[i] = d
 	return nil
+}
+
+// logger is node i's log: discarded, or on stderr with RELAY_TEST_LOG set.
+func (w *world) logger(i int) *slog.Logger {
+	if os.Getenv("RELAY_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil)).With("node", w.cfgs[i].Cluster.Node)
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 func (w *world) stop(i int) {

@@ -46,8 +46,9 @@ type State struct {
 	n     *Node
 	apply func([]StateChange)
 
-	kv     atomic.Pointer[jetstream.KeyValue]
-	loaded atomic.Bool // the first batch (every key) was applied
+	kv      atomic.Pointer[jetstream.KeyValue]
+	loaded  atomic.Bool   // the first batch (every key) was applied
+	loadedC chan struct{} // closed once loaded
 
 	mu struct {
 		sync.Mutex
@@ -60,7 +61,7 @@ type State struct {
 // apply is called from one goroutine, with the changes in the bucket's
 // order; a change this node wrote comes back to it too.
 func (n *Node) OpenState(apply func([]StateChange)) *State {
-	s := &State{n: n, apply: apply}
+	s := &State{n: n, apply: apply, loadedC: make(chan struct{})}
 	s.mu.revs = map[string]uint64{}
 	n.wg.Go(s.run)
 	return s
@@ -68,6 +69,17 @@ func (n *Node) OpenState(apply func([]StateChange)) *State {
 
 // Loaded reports whether the node has read the whole bucket once.
 func (s *State) Loaded() bool { return s.loaded.Load() }
+
+// WaitLoaded returns once the node has read the whole bucket once (and
+// applied it), or with ctx's error.
+func (s *State) WaitLoaded(ctx context.Context) error {
+	select {
+	case <-s.loadedC:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 func (s *State) run() {
 	ctx, cancel := s.stopCtx()
@@ -93,8 +105,8 @@ func (s *State) run() {
 			changes = append(changes, change(e))
 		}
 		s.deliver(changes)
-		if first {
-			s.loaded.Store(true)
+		if first && !s.loaded.Swap(true) {
+			close(s.loadedC)
 			s.n.log.Info("cluster: shared state read", "node", s.n.cfg.Node)
 		}
 	})
@@ -190,6 +202,20 @@ func (s *State) Put(ctx context.Context, key string, value []byte, checked bool)
 	default:
 		rev, err = kv.Update(ctx, key, value, known)
 	}
+	return s.wrote(key, rev, err)
+}
+
+// Create writes key only if the bucket does not hold it, and returns its
+// revision; ErrConflict if the bucket holds the key (nothing written): for
+// a value that must not replace what any node wrote.
+func (s *State) Create(ctx context.Context, key string, value []byte) (uint64, error) {
+	kv, err := s.bucket()
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.n.cfg.PublishTimeout)
+	defer cancel()
+	rev, err := kv.Create(ctx, key, value)
 	return s.wrote(key, rev, err)
 }
 

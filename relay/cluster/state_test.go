@@ -25,11 +25,22 @@ import (
 // TestShared runs the scenarios of what the nodes share besides receipts
 // on one world: the customer state, the rate, the statements.
 func TestShared(t *testing.T) {
-	w := newWorld(t, smpptest.Config{})
+	w := newWorld(t, smpptest.Config{}, func(_ int, cfg *relay.Config) {
+		cfg.HTTP.Listen = "127.0.0.1:0"
+		cfg.Admin = admin.Config{Listen: "127.0.0.1:0", AuditFile: filepath.Join(cfg.DataDir, "audit.jsonl"),
+			Tokens: []admin.TokenConfig{{Name: "ops", Hash: admin.HashToken(operatorToken)}}}
+		cfg.Settle = settle.Config{Prices: map[string]settle.Price{"sms": 990, "lms": 3000, "alimtalk": 750,
+			"friendtalk_text": 1300, "friendtalk_image": 2000, "payment_alimtalk": 750}}
+		kiosk := cfg.Customers[0]
+		kiosk.ID, kiosk.Name, kiosk.Senders = "kiosk", "Kiosk", []string{"0315550000"}
+		cfg.Customers = append(cfg.Customers, kiosk)
+	})
 	w.waitStateLoaded()
 	// Not subtests: a node a scenario restarts must outlive it (the world
 	// stops it at the cleanup of the test that started it).
 	sharedState(w)
+	apiKeys(w)
+	movedFromAlone(w)
 	rateShare(w)
 	statements(w)
 }
