@@ -89,19 +89,23 @@ with what it changed.
 
 What was changed at run time through the admin API wins over the file, at
 a reload as at a restart: a customer's senders, registrations, suspension
-and contract end, shared numbers, payment subscriptions and carrier drains
-(data_dir/runtime.json); template puts and removals
+and contract end, shared numbers, payment subscriptions, API keys added or
+revoked (each key is its customer's, or revoked, whatever ` + "`api_keys`" + ` says)
+and carrier drains (data_dir/runtime.json); template puts and removals
 (data_dir/templates.jsonl, replayed over the file's templates); opt-outs
 (data_dir/optout.jsonl). A drain ends when the file removes its carrier.
 To drop a run-time change, undo it through the admin API.
 
 In a cluster (` + "`[cluster]`" + `) the same rule holds between each node's file
 and the cluster's shared state: senders, registrations, suspensions,
-contract ends, shared numbers, payment subscriptions, templates and
-opt-outs changed on any node are kept in the JetStream KV bucket
+contract ends, shared numbers, payment subscriptions, API keys, templates
+and opt-outs changed on any node are kept in the JetStream KV bucket
 ` + "`RELAY_STATE`" + ` (with history) instead of runtime.json and the journals, and
 every node applies them over its own file, at a reload as at a start. A
 carrier drain stays the node's own (its binds are), in its runtime.json.
+A relay that ran alone and starts with ` + "`[cluster]`" + ` moves the changes of its
+runtime.json, drains aside, to the bucket once, leaving alone each key the
+bucket already holds (configs/cluster-dev/README.md).
 `
 
 func renderReference(t *testing.T) string {

@@ -58,7 +58,8 @@ var reloadable = []string{"customer", "carrier", "route", "door", "template", "s
 // changed at run time wins over it, at a reload as at a restart, so neither
 // undoes an operator's change. Per customer, its senders and their
 // registrations, suspension and contract end (data_dir/runtime.json)
-// replace the file's; a drained carrier stays drained when the file changes
+// replace the file's; an API key added or revoked at run time is its
+// customer's, or revoked, whatever the file's api_keys say (runtime.json); a drained carrier stays drained when the file changes
 // it (runtime.json) and its drain is dropped when the file removes it;
 // template puts and removals (data_dir/templates.jsonl) are replayed over
 // the file's [[template]] tables; opt-outs (data_dir/optout.jsonl) are not

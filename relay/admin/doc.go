@@ -140,6 +140,16 @@
 // audit log keeps a masked number or a count, not the list) and kept in
 // data_dir/optout.jsonl.
 //
+// A customer's HTTP API keys are given by their hashes ("sha256:<hex>",
+// relayctl new-api-key): the relay never sees a key, and refuses one pasted
+// where its hash belongs without repeating it. A key belongs to one
+// customer (409 naming its owner), a customer has at most
+// [customer.MaxAPIKeys] in force, the file's api_keys included (409 naming
+// the limit); a key is revoked by its hash or its 12-digit id, listed
+// with it. Changes take effect from the next request, are audited with the
+// key's id, and are kept in data_dir/runtime.json, or in a cluster in the
+// shared state, so every node takes or refuses the key.
+//
 // Times (T) are RFC 3339 or YYYY-MM-DD (a day in KST). Errors are
 // {"error": "..."} with a status code.
 //
