@@ -125,8 +125,9 @@ func (s *runtimeState) applyCustomers(cs []*customer.Customer) []*customer.Custo
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]*customer.Customer, len(cs))
+	added := s.addedKeysLocked()
 	for i, c := range cs {
-		out[i] = s.applyKeysLocked(c)
+		out[i] = s.applyKeysLocked(c, added[c.ID])
 		st, ok := s.mu.doc.Customers[c.ID]
 		if !ok {
 			continue
@@ -140,10 +141,22 @@ func (s *runtimeState) applyCustomers(cs []*customer.Customer) []*customer.Custo
 	return out
 }
 
+// addedKeysLocked is the API keys put in force at run time, by customer,
+// sorted.
+func (s *runtimeState) addedKeysLocked() map[string][]string {
+	out := map[string][]string{}
+	for _, h := range slices.Sorted(maps.Keys(s.mu.doc.APIKeys)) {
+		if st := s.mu.doc.APIKeys[h]; !st.Revoked {
+			out[st.Customer] = append(out[st.Customer], h)
+		}
+	}
+	return out
+}
+
 // applyKeysLocked gives c its API keys with the run-time changes over
 // them: a key changed at run time is in force for the customer the change
-// names, unless revoked; the others are c's as they are.
-func (s *runtimeState) applyKeysLocked(c *customer.Customer) *customer.Customer {
+// names (added: c's), unless revoked; the others are c's as they are.
+func (s *runtimeState) applyKeysLocked(c *customer.Customer, added []string) *customer.Customer {
 	if len(s.mu.doc.APIKeys) == 0 {
 		return c
 	}
@@ -156,8 +169,8 @@ func (s *runtimeState) applyKeysLocked(c *customer.Customer) *customer.Customer 
 		}
 		keys = append(keys, k.Hash)
 	}
-	for _, h := range slices.Sorted(maps.Keys(s.mu.doc.APIKeys)) {
-		if st := s.mu.doc.APIKeys[h]; st.Customer == c.ID && !st.Revoked && !slices.Contains(keys, h) {
+	for _, h := range added {
+		if !slices.Contains(keys, h) {
 			keys, changed = append(keys, h), true
 		}
 	}
