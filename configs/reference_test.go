@@ -104,8 +104,8 @@ and opt-outs changed on any node are kept in the JetStream KV bucket
 every node applies them over its own file, at a reload as at a start. A
 carrier drain stays the node's own (its binds are), in its runtime.json.
 A relay that ran alone and starts with ` + "`[cluster]`" + ` moves the changes of its
-runtime.json, drains aside, to the bucket once, leaving alone each key the
-bucket already holds (configs/cluster-dev/README.md).
+runtime.json (drains aside) and journals to the bucket once, leaving alone
+each key the bucket already holds (configs/cluster-dev/README.md).
 `
 
 func renderReference(t *testing.T) string {

@@ -2,10 +2,14 @@ package relay
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	templates "github.com/msgrelay/relay/relay/alimtalk"
 	"github.com/msgrelay/relay/relay/customer"
+	"github.com/msgrelay/relay/relay/journal"
+	"github.com/msgrelay/relay/relay/optout"
 	"github.com/msgrelay/relay/relay/payment"
 )
 
@@ -99,5 +103,48 @@ func TestRuntimeStateSetAsideForTheCluster(t *testing.T) {
 	keys, _, err := toClusterEntries(joined.toCluster)
 	if err != nil || len(keys) != 2 || describeKey(keys[0]) != "customer shop" || !strings.HasPrefix(describeKey(keys[1]), "apikey ") {
 		t.Errorf("entries %q %v", keys, err)
+	}
+}
+
+// The journals of a relay alone become the bucket's entries: a template's
+// last change, each number on a list.
+func TestJournalEntriesForTheCluster(t *testing.T) {
+	dir := t.TempDir()
+	j, err := journal.Open(filepath.Join(dir, templatesJournal), func([]byte) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(code, text string) templateChange {
+		return templateChange{Put: &templates.Template{SenderKey: "key-1", Code: code, Text: text}}
+	}
+	for _, c := range []templateChange{put("A", "first"), put("B", "b"), put("A", "second"),
+		{Remove: &templates.Template{SenderKey: "key-1", Code: "B"}}} {
+		if err := j.Append(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	l, err := optout.Open(filepath.Join(dir, optOutJournal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Add("shop", []string{"01011112222", "01033334444"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Remove("shop", []string{"01033334444"}); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if got := aloneJournals(dir); len(got) != 2 {
+		t.Fatalf("journals %v", got)
+	}
+	keys, values, err := journalEntries(filepath.Join(dir, templatesJournal))
+	if err != nil || len(keys) != 2 || keys[0] != templateKey("key-1", "A") ||
+		!strings.Contains(string(values[0]), `"second"`) || !strings.Contains(string(values[1]), `"remove"`) {
+		t.Errorf("templates: %q %q %v", keys, values, err)
+	}
+	keys, values, err = journalEntries(filepath.Join(dir, optOutJournal))
+	if err != nil || len(keys) != 1 || keys[0] != optOutKey("shop", "01011112222") || string(values[0]) != "1" {
+		t.Errorf("opt-outs: %q %q %v", keys, values, err)
 	}
 }

@@ -36,8 +36,11 @@ import (
 //     tried again until it is done or the node stops (and again at the
 //     next start).
 //
-// Templates (data_dir/templates.jsonl) and opt-outs (optout.jsonl) changed
-// alone are not moved.
+// The template and opt-out journals a relay alone keeps (templates.jsonl,
+// optout.jsonl) are moved the same way in step 2: each template's last
+// change and each number on a customer's list (its key, if the bucket does
+// not hold it), after which the journal is renamed *.moved-to-cluster.jsonl.
+// A node in a cluster never writes them, so they need no setting aside.
 const (
 	toClusterFile    = "runtime.to-cluster.json"
 	movedClusterFile = "runtime.moved-to-cluster.json"
@@ -90,7 +93,7 @@ func mergeMaps[V any](a, b map[string]V) map[string]V {
 // bucket, in the background, until done or the node stops.
 func (d *Daemon) moveToCluster() {
 	doc := d.state.toCluster
-	if doc == nil || d.sharedState == nil {
+	if d.sharedState == nil || (doc == nil && len(aloneJournals(d.cfg.DataDir)) == 0) {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -120,43 +123,69 @@ func (d *Daemon) stopMoving() {
 	}
 }
 
-// movedToCluster writes every change of doc the bucket does not hold, puts
-// those in force here, and marks the file set aside as moved.
+// movedToCluster writes every change of doc and of the journals the
+// bucket does not hold, puts those in force here, and marks the files
+// moved.
 func (d *Daemon) movedToCluster(ctx context.Context, doc *stateDoc) error {
 	if err := d.sharedState.WaitLoaded(ctx); err != nil {
 		return err
 	}
-	keys, values, err := toClusterEntries(doc)
-	if err != nil {
-		return err
+	dir := d.cfg.DataDir
+	var keys []string
+	var values [][]byte
+	renames := map[string]string{}
+	if doc != nil {
+		k, v, err := toClusterEntries(doc)
+		if err != nil {
+			return err
+		}
+		keys, values = k, v
+		renames[toClusterFile] = movedClusterFile
+	}
+	for _, name := range aloneJournals(dir) {
+		k, v, err := journalEntries(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		keys, values = append(keys, k...), append(values, v...)
+		renames[name] = strings.TrimSuffix(name, ".jsonl") + ".moved-to-cluster.jsonl"
 	}
 	var moved, kept []string
+	var optOutsMoved, optOutsKept int // counted: numbers are personal data, kept out of the log
 	var batch []cluster.StateChange
 	for i, k := range keys {
 		rev, err := d.sharedState.Create(ctx, k, values[i])
 		switch {
+		case errors.Is(err, cluster.ErrConflict) && strings.HasPrefix(k, keyOptOut):
+			optOutsKept++
 		case errors.Is(err, cluster.ErrConflict):
 			kept = append(kept, describeKey(k))
 		case err != nil:
 			return err
 		default:
-			moved = append(moved, describeKey(k))
+			if strings.HasPrefix(k, keyOptOut) {
+				optOutsMoved++
+			} else {
+				moved = append(moved, describeKey(k))
+			}
 			batch = append(batch, cluster.StateChange{Key: k, Value: values[i], Revision: rev})
 		}
 	}
 	if len(batch) > 0 {
 		d.applyShared(batch)
 	}
-	dir := d.cfg.DataDir
-	if err := os.Rename(filepath.Join(dir, toClusterFile), filepath.Join(dir, movedClusterFile)); err != nil {
-		return err
+	for _, from := range slices.Sorted(maps.Keys(renames)) {
+		if err := os.Rename(filepath.Join(dir, from), filepath.Join(dir, renames[from])); err != nil {
+			return err
+		}
 	}
 	if err := syncDir(dir); err != nil {
 		return err
 	}
 	d.log.Info("relay: cluster: the run-time changes this node made alone are moved to the shared state",
 		"moved", strings.Join(moved, ", "), "kept_the_bucket's", strings.Join(kept, ", "),
-		"record", filepath.Join(dir, movedClusterFile))
+		"opt_outs_moved", optOutsMoved, "opt_outs_kept_the_bucket's", optOutsKept,
+		"records", strings.Join(slices.Sorted(maps.Values(renames)), ", "))
 	return nil
 }
 

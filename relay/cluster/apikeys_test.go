@@ -83,6 +83,11 @@ func apiKeys(w *world) {
 	}
 }
 
+func optOutAlone(d *relay.Daemon, customer, number string) error {
+	_, err := d.OptOuts().Add(customer, []string{number})
+	return err
+}
+
 // movedFromAlone: node 3 runs alone on its data directory for a while,
 // and its operator changes things there; restarted in the cluster, it
 // moves those changes to the shared state once, where the other nodes
@@ -103,6 +108,7 @@ func movedFromAlone(w *world) {
 		"kiosk's sender":   d.Customers().AddSender("kiosk", "0315551111"),
 		"kiosk's key":      d.Customers().AddAPIKey("kiosk", customer.HashAPIKey(key)),
 		"shop's suspended": d.Customers().Suspend("shop", "suspended alone"),
+		"kiosk's opt-out":  optOutAlone(d, "kiosk", "01077776666"),
 	} {
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
@@ -115,9 +121,10 @@ func movedFromAlone(w *world) {
 
 	w.start(2)
 	start := time.Now()
-	w.waitFor("kiosk's sender and key on every node", time.Minute, func() bool {
+	w.waitFor("kiosk's sender, key and opt-out on every node", time.Minute, func() bool {
 		for _, n := range w.nodes {
-			if id, _ := n.Customers().CustomerByAPIKey(key); id != "kiosk" || !n.Customers().Get("kiosk").HasSender("0315551111") {
+			if id, _ := n.Customers().CustomerByAPIKey(key); id != "kiosk" || !n.Customers().Get("kiosk").HasSender("0315551111") ||
+				!n.OptOuts().OptedOut("kiosk", "01077776666") {
 				return false
 			}
 		}
@@ -135,8 +142,13 @@ func movedFromAlone(w *world) {
 		_, err := os.Stat(filepath.Join(dir, "runtime.moved-to-cluster.json"))
 		return err == nil
 	})
-	if _, err := os.Stat(filepath.Join(dir, "runtime.to-cluster.json")); err == nil {
-		t.Error("the changes made alone are still set aside to move")
+	for _, name := range []string{"runtime.to-cluster.json", "optout.jsonl"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s is still there to move", name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "optout.moved-to-cluster.jsonl")); err != nil {
+		t.Errorf("the opt-out journal is not marked moved: %v", err)
 	}
 	// The drain is node 3's own, kept in its runtime.json.
 	drained := func(i int) bool {

@@ -109,6 +109,18 @@ func (l *List) OptedOut(customer, recipient string) bool {
 	return ok
 }
 
+// Customers returns the customers whose lists hold a number, sorted.
+func (l *List) Customers() []string {
+	var out []string
+	for c, nums := range *l.snap.Load() {
+		if len(nums) > 0 {
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Numbers returns customer's list, sorted.
 func (l *List) Numbers(customer string) []string {
 	return slices.Sorted(maps.Keys((*l.snap.Load())[customer]))
