@@ -13,7 +13,7 @@ import (
 
 // The shared state bucket: what operators and customers change at run time
 // (senders, suspensions, payment subscriptions, shared marks, templates,
-// opt-outs), one key per thing changed. Part of the cluster's format.
+// opt-outs, API keys), one key per thing changed. Part of the cluster's format.
 const (
 	stateBucket = "RELAY_STATE"
 	// stateHistory is how many values of a key the bucket keeps: the last
