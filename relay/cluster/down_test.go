@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/msgrelay/relay/relay/message"
@@ -23,9 +24,13 @@ func receiptsWaitForTheirNode(w *world) {
 	}
 
 	// Node 2 sends, and stops before the receipts come: they land on
-	// node 1 or 3, which keep the quorum, and wait for node 2.
+	// node 1 or 3, which keep the quorum, and wait for node 2. The SMSC
+	// holds them until node 2 has stopped, however long that takes.
+	release := w.hold.close()
+	t.Cleanup(release)
 	first := w.sendOn(1, 30, "a")
 	w.stop(1)
+	release()
 	w.waitFor("the receipts in the stream", time.Minute, func() bool {
 		return w.nodes[0].Cluster().Status().Forwarded+w.nodes[2].Cluster().Status().Forwarded >= 30
 	})
@@ -34,10 +39,13 @@ func receiptsWaitForTheirNode(w *world) {
 
 	// Node 2 sends again; nodes 2 and 3 stop: node 1 alone has no quorum,
 	// so it refuses the receipts and the carrier keeps sending them.
+	release = w.hold.close()
+	t.Cleanup(release)
 	second := w.sendOn(1, 30, "b")
 	pay := postUntilAnswered(context.Background(), t, w.dialPG(context.Background())[0], approval("pay-before-quorum-lost"))
 	w.stop(1)
 	w.stop(2)
+	release()
 	w.waitFor("receipts refused without a quorum", time.Minute, func() bool {
 		return w.nodes[0].Cluster().Status().Refused > 0
 	})
@@ -79,6 +87,45 @@ func receiptsWaitForTheirNode(w *world) {
 	for i, d := range w.nodes {
 		t.Logf("node %d: %+v", i+1, d.Cluster().Status())
 	}
+}
+
+// gate is the SMSC's clock, real time, except that while it is closed
+// nothing the SMSC timed (a receipt's delay, a redelivery) goes out: each
+// waits until the gate opens. A test holds receipts with it until the
+// nodes they must miss have stopped, whatever the machine's speed.
+type gate struct {
+	mu   sync.Mutex
+	open chan struct{} // closed while the gate is open
+}
+
+func newGate() *gate {
+	g := &gate{open: make(chan struct{})}
+	close(g.open)
+	return g
+}
+
+func (g *gate) Now() time.Time { return time.Now() }
+
+func (g *gate) AfterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(d, func() {
+		g.mu.Lock()
+		open := g.open
+		g.mu.Unlock()
+		<-open
+		f()
+	}).Stop
+}
+
+// close holds what falls due from now until release is called (also at
+// the test's end, so the SMSC can close).
+func (g *gate) close() (release func()) {
+	g.mu.Lock()
+	open := make(chan struct{})
+	g.open = open
+	g.mu.Unlock()
+	var once sync.Once
+	release = func() { once.Do(func() { close(open) }) }
+	return release
 }
 
 // sendOn submits n SMS through node i and returns their ids.

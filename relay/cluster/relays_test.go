@@ -35,6 +35,7 @@ const secret = "s3cret-for-tests"
 type world struct {
 	t     *testing.T
 	smsc  *smpptest.Server
+	hold  *gate // the SMSC's clock (TestCluster only)
 	cfgs  []*relay.Config
 	nodes []*relay.Daemon
 }
@@ -238,8 +239,10 @@ func (r *reports) count() int {
 // nodes, then a node down, then no quorum.
 func TestCluster(t *testing.T) {
 	payments, _ := withPayments(t)
+	hold := newGate()
 	w := newWorld(t, smpptest.Config{ReceiptDelay: 2 * time.Second, RedeliverDelay: 300 * time.Millisecond, RedeliverMaxDelay: 3 * time.Second, MaxRedeliveries: 10_000,
-		Behavior: smpptest.Behavior{ReceiptsElsewhere: true}}, payments)
+		Behavior: smpptest.Behavior{ReceiptsElsewhere: true}, Clock: hold}, payments)
+	w.hold = hold
 	w.waitFor("every node bound", 30*time.Second, func() bool { return w.smsc.Stats().Open == 3 })
 	t.Run("receipts on any node", func(t *testing.T) { w.t = t; receiptsOnAnyNode(w) })
 	t.Run("payment events across nodes", func(t *testing.T) { w.t = t; paymentEventsAcrossNodes(w) })
