@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -284,6 +285,8 @@ func (l *leases) freedLocked() {
 // first is when the write that took the slot was sent.
 func (l *leases) keep(s *lease, first time.Time) {
 	every := l.ttl / 6
+	connected := l.n.nc.StatusChanged(nats.CONNECTED)
+	defer l.n.nc.RemoveStatusListener(connected)
 	next := first.Add(every)
 	for {
 		t := time.NewTimer(time.Until(next))
@@ -297,7 +300,7 @@ func (l *leases) keep(s *lease, first time.Time) {
 			return
 		}
 		round := time.Now()
-		for !l.renew(s, round) {
+		for !l.renew(s, round, connected) {
 			// Not answered, or the bucket could not be asked: at once
 			// again, unless it failed at once.
 			if time.Since(round) < every/4 {
@@ -317,10 +320,29 @@ func (l *leases) keep(s *lease, first time.Time) {
 // renew writes s's key again on its revision, and reports whether the
 // bucket acknowledged it (the hold then ends half a TTL after round, the
 // send of this round's first write) or the slot is lost. false: no
-// answer within a quarter of the TTL; ask again.
-func (l *leases) renew(s *lease, round time.Time) (done bool) {
+// answer within a quarter of the TTL, or the connection came back
+// meanwhile; ask again.
+//
+// A write sent on a connection that died is never answered. connected
+// says when the client is connected again (to the same server or
+// another): the write is then sent again at once, not after the rest of
+// the quarter TTL, which would leave a single try at most before the
+// hold ends while a stream elects a new leader.
+func (l *leases) renew(s *lease, round time.Time, connected <-chan nats.Status) (done bool) {
 	ctx, cancel := context.WithTimeout(s.mine, l.ttl/4)
 	defer cancel()
+	for len(connected) > 0 { // a reconnection before this write: nothing to send again
+		<-connected
+	}
+	answered := make(chan struct{})
+	defer close(answered)
+	go func() {
+		select {
+		case <-connected:
+			cancel()
+		case <-answered:
+		}
+	}()
 	rev, err := l.kv.Update(ctx, s.key, []byte(l.n.cfg.Node), s.rev)
 	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 		// This node's own write, answered too late, or another node's?

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -374,4 +375,64 @@ func TestBindSlotKeptThroughALateAnswer(t *testing.T) {
 	case <-time.After(2 * ttl):
 	}
 	waitFor(t, "node 2 to see the slot held", time.Minute, func() bool { return nodes[1].BindsHeld("acct") == 1 })
+}
+
+// lostBucket loses one renewal, as a write sent on a connection that dies
+// is: it is never answered. ended gets how the wait for it ended.
+type lostBucket struct {
+	jetstream.KeyValue
+	lose  atomic.Int32 // renewals still to lose
+	sent  chan struct{}
+	ended chan error
+}
+
+func (b *lostBucket) Update(ctx context.Context, key string, value []byte, rev uint64) (uint64, error) {
+	if b.lose.Add(-1) < 0 {
+		return b.KeyValue.Update(ctx, key, value, rev)
+	}
+	b.sent <- struct{}{}
+	<-ctx.Done()
+	b.ended <- ctx.Err()
+	return 0, ctx.Err()
+}
+
+// A renewal sent on a connection that then dies is never answered: once
+// the node is connected again it sends the renewal again at once, rather
+// than wait out the quarter TTL it gives an answer, which would leave
+// one more try at most before its hold ends.
+func TestBindSlotRenewedAgainOnReconnect(t *testing.T) {
+	const ttl = time.Minute // an answer is waited for 15 s
+	lost := &lostBucket{sent: make(chan struct{}, 1), ended: make(chan error, 1)}
+	nodes := openNamed(t, "recon", 3, ttl, func(i int, n *cluster.Node) {
+		if i == 0 {
+			n.WrapLeaseBucket(func(kv jetstream.KeyValue) jetstream.KeyValue { lost.KeyValue = kv; return lost })
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	held, _, err := nodes[0].AcquireBind(ctx, "acct", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost.lose.Store(1)
+	select {
+	case <-lost.sent:
+	case <-ctx.Done():
+		t.Fatal("no renewal")
+	}
+	if err := nodes[0].Conn().ForceReconnect(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-lost.ended:
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("the lost renewal was waited for until its deadline (%v) after the node reconnected", ttl/4)
+		}
+	case <-ctx.Done():
+		t.Fatal("the lost renewal never ended")
+	}
+	if held.Err() != nil {
+		t.Fatal("node 1 lost its slot")
+	}
+	waitFor(t, "the slot renewed after the reconnection", time.Minute, func() bool { return lost.lose.Load() < 0 && held.Err() == nil })
 }
