@@ -98,7 +98,7 @@ type granted struct {
 func (hs *holds) grant(node int, held context.Context) {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
-	live := map[int]int{node: 1}
+	live := map[int]int{node + 1: 1} // by node number, as named below
 	n := 1
 	for _, g := range hs.all {
 		if g.held.Err() == nil {
