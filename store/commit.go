@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/msgrelay/relay/relay/message"
@@ -41,6 +42,13 @@ type group struct {
 	// message's record too (its submit answer and its receipt).
 	over   overlay
 	writes int // writes by the group's ops
+
+	// pend are the group's writes to the other tables, in the order they
+	// were made, with their bytes in arena; they go into b at hand-over,
+	// in key order (see putPending).
+	pend  []pending
+	arena []byte
+	order []sortKey
 
 	reported []string           // customers the group added reports for
 	final    []*message.Message // messages the group made final, for OnFinal
@@ -153,7 +161,10 @@ func (s *Store) buildLoop() {
 			}
 			avg += len(cur.ops) - avg/8
 			s.handOver(cur)
-			cur = s.newGroup(len(cur.over.puts))
+			next := s.newGroup(len(cur.over.puts))
+			// The batch holds what they held once handed over.
+			next.pend, next.arena, next.order = cur.pend[:0], cur.arena[:0], cur.order[:0]
+			cur = next
 		case <-s.stop:
 			if len(cur.ops) > 0 {
 				<-s.ready // received ops are committed and answered
@@ -202,20 +213,18 @@ func (s *Store) gather(g *group) {
 // is waiting for it: no op built after this can miss g's writes.
 func (s *Store) handOver(g *group) {
 	for k, v := range g.over.puts {
-		var err error
+		p := pending{key: unsafe.Slice(unsafe.StringData(k), len(k)), value: v, kind: kindSet}
 		if base, merged := g.over.merged[k]; merged {
-			err = g.b.Merge([]byte(k), v[base:], nil)
+			p.kind, p.value = kindMerge, v[base:]
 		} else if _, single := g.over.single[k]; v == nil && single {
-			err = g.b.SingleDelete([]byte(k), nil)
+			p.kind = kindSingleDel
 		} else if v == nil {
-			err = g.b.Delete([]byte(k), nil)
-		} else {
-			err = g.b.Set([]byte(k), v, nil)
+			p.kind = kindDel
 		}
-		if err != nil {
-			s.fail(fmt.Errorf("store: batch: %w", err)) // the group is answered with it
-			break
-		}
+		g.pend = append(g.pend, p)
+	}
+	if err := g.putPending(); err != nil {
+		s.fail(fmt.Errorf("store: batch: %w", err)) // the group is answered with it
 	}
 	s.mu.Lock()
 	s.mu.inflight = append(s.mu.inflight, g)
@@ -263,6 +272,7 @@ func (s *Store) run(g *group, o *op) {
 		o.done <- g.errs[i]
 	}
 	g.b.Reset()
+	g.pend, g.arena = g.pend[:0], g.arena[:0]
 	g.ops, g.errs, g.over = g.ops[:0], g.errs[:0], overlay{}
 	g.writes, g.reported, g.final = 0, nil, nil
 	s.hot.reset() // it holds the aborted writes
@@ -433,7 +443,8 @@ func (w *writer) set(key, value []byte) error {
 	}
 	w.g.writes++
 	if !readTables[key[0]] {
-		return w.g.b.Set(key, value, nil)
+		w.g.pend1(kindSet, key, value)
+		return nil
 	}
 	k := string(key)
 	w.g.over.set(k, value) // into the batch at handOver
@@ -465,7 +476,8 @@ func (w *writer) setFresh(key, value []byte) error {
 func (w *writer) del(key []byte) error {
 	w.g.writes++
 	if !readTables[key[0]] {
-		return w.g.b.Delete(key, nil)
+		w.g.pend1(kindDel, key, nil)
+		return nil
 	}
 	k := string(key)
 	w.g.over.del(k) // into the batch at handOver
@@ -493,14 +505,17 @@ func (w *writer) singleDelRead(key []byte) error {
 // the last level. None of these tables is read by ops, so nothing is
 // cached.
 func (w *writer) singleDel(key []byte) error {
-	if err := w.g.b.SingleDelete(key, nil); err != nil {
-		return err
-	}
+	w.g.pend1(kindSingleDel, key, nil)
 	w.g.writes++
 	return nil
 }
 
+// delRange removes every key in [start, end). The writes made before it
+// go into the batch first, in their order, so that it covers them.
 func (w *writer) delRange(start, end []byte) error {
+	if err := w.g.putPending(); err != nil {
+		return err
+	}
 	if err := w.g.b.DeleteRange(start, end, nil); err != nil {
 		return err
 	}

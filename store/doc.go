@@ -75,8 +75,11 @@
 // Keys of the tables writes read back (records, counters, indexes) enter
 // the batch once per group, with their last value, when the group is
 // handed over: many writes of a group rewrite the same counters, and a
-// message's submit answer and receipt often share a group. Acceptances are
-// answered first in their group: an upstream client waits on each.
+// message's submit answer and receipt often share a group. The writes to
+// the other tables wait for the hand-over too, and the whole group goes
+// into its batch sorted by key, so that Pebble's memtable inserts each key
+// next to the one before (pending.go). Acceptances are answered first in
+// their group: an upstream client waits on each.
 //
 // Measured against the alternative of applying each group with Pebble's
 // ApplyNoSyncWait and waiting for the fsyncs in a second goroutine: the

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/msgrelay/relay/relay/message"
+)
+
+// TestBatchInKeyOrder checks that a group's batch reaches Pebble in key
+// order, whatever order its ops wrote in: a batch of acceptances from
+// three customers writes each message's record, reference, due and index
+// keys one message after the other.
+func TestBatchInKeyOrder(t *testing.T) {
+	s := openTest(t, vfs.NewMem(), newClock())
+	defer s.Close()
+	var batches, unordered int
+	s.committing = func(b *pebble.Batch) {
+		batches++
+		var last []byte
+		for r := b.Reader(); ; {
+			_, k, _, ok, err := r.Next()
+			if err != nil || !ok {
+				return
+			}
+			if last != nil && bytes.Compare(last, k) > 0 {
+				unordered++
+			}
+			last = append(last[:0], k...)
+		}
+	}
+	var ms []*message.Message
+	for i := range 60 {
+		m := sms(fmt.Sprintf("c%d", i%3), fmt.Sprintf("ref-%d", 60-i))
+		m.Recipient = fmt.Sprintf("0101234%04d", (i*7919)%10000)
+		ms = append(ms, m)
+	}
+	out := make([]Accepted, len(ms))
+	if err := s.AcceptBatch(context.Background(), ms, out); err != nil {
+		t.Fatal(err)
+	}
+	if batches == 0 || unordered > 0 {
+		t.Fatalf("%d batches, %d keys after a greater one", batches, unordered)
+	}
+	mustVerify(t, s)
+}
+
+// TestPendingSetAndSingleDelete checks the hand-over of a group's writes:
+// sorted by key, a key's writes kept in their order, and a key set and
+// single-deleted in the same group written as neither.
+func TestPendingSetAndSingleDelete(t *testing.T) {
+	db, err := pebble.Open("db", &pebble.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	g := &group{b: db.NewBatch()}
+	key := []byte{tDue, 9, 9}
+	g.pend1(kindSet, []byte{tRcpt, 2}, nil)
+	g.pend1(kindSet, key, nil)
+	g.pend1(kindSet, []byte{tCust, 1}, []byte("v"))
+	g.pend1(kindSingleDel, key, nil)
+	g.pend1(kindSet, []byte{tDue, 1}, nil)
+	g.pend1(kindDel, []byte{tCust, 1}, nil)
+	if err := g.putPending(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for r := g.b.Reader(); ; {
+		kind, k, v, ok, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		got = append(got, fmt.Sprintf("%x %s %q", k, kind, v))
+	}
+	want := []string{`0501 SET ""`, `0a02 SET ""`, `0b01 SET "v"`, `0b01 DEL ""`}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("batch\n%q\nwant\n%q", got, want)
+	}
+	if len(g.pend) != 0 || len(g.arena) != 0 {
+		t.Fatalf("pending left: %d writes, %d bytes", len(g.pend), len(g.arena))
+	}
+}
