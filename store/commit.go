@@ -50,8 +50,13 @@ type group struct {
 	arena []byte
 	order []sortKey
 
-	reported []string           // customers the group added reports for
-	final    []*message.Message // messages the group made final, for OnFinal
+	reported []string // customers the group added reports for
+	// for the report tails once synced: the reports the group wrote, the
+	// acknowledgements, and whether it cut a range out of an outbox
+	tailReports []tailReport
+	tailAcks    []tailAck
+	outboxCut   bool
+	final       []*message.Message // messages the group made final, for OnFinal
 
 	w writer // what the op running sees
 }
@@ -275,6 +280,7 @@ func (s *Store) run(g *group, o *op) {
 	g.pend, g.arena = g.pend[:0], g.arena[:0]
 	g.ops, g.errs, g.over = g.ops[:0], g.errs[:0], overlay{}
 	g.writes, g.reported, g.final = 0, nil, nil
+	g.tailReports, g.tailAcks, g.outboxCut = nil, nil, false
 	s.hot.reset() // it holds the aborted writes
 }
 
@@ -305,6 +311,11 @@ func (s *Store) syncLoop() {
 				err = fmt.Errorf("store: commit: %w", err)
 				s.fail(err)
 			}
+		}
+		if err == nil {
+			// Before anyone is answered: an acknowledged report must not
+			// be read again from a tail.
+			s.tails.apply(g.tailReports, g.tailAcks, g.outboxCut)
 		}
 		s.mu.Lock()
 		s.mu.inflight = s.mu.inflight[1:] // g is visible in Pebble now
@@ -520,6 +531,9 @@ func (w *writer) delRange(start, end []byte) error {
 		return err
 	}
 	w.g.writes++
+	if start[0] == tOutbox {
+		w.g.outboxCut = true
+	}
 	if readTables[start[0]] {
 		w.g.over.delRange(start, end)
 		w.s.hot.reset()

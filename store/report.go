@@ -117,6 +117,8 @@ func (w *writer) appendReport(m *message.Message, seqKey []byte, seq uint64) err
 	if err := w.set(outboxKey(m.Customer, seq), encodeReport(&rp)); err != nil {
 		return err
 	}
+	rp.Seq = seq
+	w.g.tailReports = append(w.g.tailReports, tailReport{m.Customer, rp})
 	if !slices.Contains(w.g.reported, m.Customer) {
 		w.g.reported = append(w.g.reported, m.Customer)
 	}
@@ -131,6 +133,14 @@ func (w *writer) appendReport(m *message.Message, seqKey []byte, seq uint64) err
 // sequence greater than afterSeq, in order. It returns only reports that
 // are synced to disk.
 func (s *Store) Reports(customer string, afterSeq uint64, limit int) ([]Report, error) {
+	if out, ok := s.tails.reports(customer, afterSeq, limit, nil); ok {
+		return out, nil // synced, every one
+	}
+	return s.storedReports(customer, afterSeq, limit)
+}
+
+// storedReports is Reports read from Pebble.
+func (s *Store) storedReports(customer string, afterSeq uint64, limit int) ([]Report, error) {
 	prefix := customerPrefix(tOutbox, customer)
 	it, err := s.db.NewIter(&pebble.IterOptions{
 		LowerBound: outboxKey(customer, afterSeq+1), UpperBound: prefixEnd(prefix),
@@ -186,7 +196,9 @@ func (s *Store) AckReports(ctx context.Context, customer string, seqs ...uint64)
 	if len(seqs) == 0 {
 		return nil
 	}
+	seqs = slices.Clone(seqs) // the op may outlive a caller that gives up
 	return s.do(ctx, func(w *writer) error {
+		w.g.tailAcks = append(w.g.tailAcks, tailAck{customer, seqs})
 		for _, seq := range seqs {
 			if err := w.singleDel(outboxKey(customer, seq)); err != nil {
 				return err

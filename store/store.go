@@ -154,9 +154,10 @@ type Store struct {
 	ids        message.IDGen
 	m          *storeMetrics
 
-	hot  hotCache   // builder goroutine only
-	refs *refFilter // client references that may exist
-	dlrs *refFilter // receipt index keys (carrier ids) that may exist
+	hot   hotCache    // builder goroutine only
+	tails reportTails // the newest synced reports, for Reports
+	refs  *refFilter  // client references that may exist
+	dlrs  *refFilter  // receipt index keys (carrier ids) that may exist
 
 	accounts atomic.Pointer[map[string]string] // Options.Accounts, or SetAccounts'
 
