@@ -58,6 +58,8 @@ type group struct {
 	outboxCut   bool
 	final       []*message.Message // messages the group made final, for OnFinal
 
+	ctr counters // the counters its ops read and wrote (counters.go)
+
 	w writer // what the op running sees
 }
 
@@ -217,6 +219,7 @@ func (s *Store) gather(g *group) {
 // handOver publishes g to readers as in flight, then to the syncer, which
 // is waiting for it: no op built after this can miss g's writes.
 func (s *Store) handOver(g *group) {
+	g.flushCounters(&s.hot)
 	for k, v := range g.over.puts {
 		p := pending{key: unsafe.Slice(unsafe.StringData(k), len(k)), value: v, kind: kindSet}
 		if base, merged := g.over.merged[k]; merged {
@@ -278,6 +281,8 @@ func (s *Store) run(g *group, o *op) {
 	}
 	g.b.Reset()
 	g.pend, g.arena = g.pend[:0], g.arena[:0]
+	clear(g.ctr.idx)
+	g.ctr.e = g.ctr.e[:0]
 	g.ops, g.errs, g.over = g.ops[:0], g.errs[:0], overlay{}
 	g.writes, g.reported, g.final = 0, nil, nil
 	g.tailReports, g.tailAcks, g.outboxCut = nil, nil, false
@@ -535,6 +540,7 @@ func (w *writer) delRange(start, end []byte) error {
 		w.g.outboxCut = true
 	}
 	if readTables[start[0]] {
+		w.g.flushCounters(&w.s.hot) // read again after the range is gone
 		w.g.over.delRange(start, end)
 		w.s.hot.reset()
 	}

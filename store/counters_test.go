@@ -172,3 +172,38 @@ func TestOnReportsAfterCommit(t *testing.T) {
 		t.Fatalf("named %v, want [a b]", got)
 	}
 }
+
+// A group aborted after its ops counted leaves every counter as it was:
+// the next final move counts from the stored values.
+func TestCountersOfAnAbortedGroup(t *testing.T) {
+	c := newClock()
+	s := openTest(t, nil, c)
+	defer s.Close()
+	ctx := context.Background()
+	a, b := mustAccept(t, s, sms("shop", "a")), mustAccept(t, s, sms("shop", "b"))
+	fail := func(w *writer, id message.ID) error {
+		r, err := w.load(id)
+		if err != nil {
+			return err
+		}
+		return w.move(r, message.StateFailed, func(m *message.Message) { m.Result.Code = "x" })
+	}
+	boom := errors.New("boom")
+	err := s.do(ctx, func(w *writer) error {
+		if err := fail(w, a); err != nil {
+			return err
+		}
+		return boom // after writing: the group is aborted
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("aborted op: %v", err)
+	}
+	if err := s.do(ctx, func(w *writer) error { return fail(w, b) }); err != nil {
+		t.Fatal(err)
+	}
+	reps, err := s.Reports("shop", 0, 10)
+	if err != nil || len(reps) != 1 || reps[0].Seq != 1 || reps[0].ID != b {
+		t.Fatalf("outbox after an aborted group: %+v, %v; want b's report as seq 1", reps, err)
+	}
+	mustVerify(t, s)
+}

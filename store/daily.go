@@ -36,7 +36,7 @@ func seoulDay(t time.Time) string { return t.In(seoul).Format(time.DateOnly) }
 
 // countDay adds a message made final to its day's counters. Runs on
 // buildLoop, in the batch of the final move; one key buffer serves both
-// counters (set copies the key).
+// counters (setCounter copies the key).
 func (w *writer) countDay(m *message.Message) error {
 	var day [len(time.DateOnly)]byte
 	k := dayKey(m.Customer, string(m.FinalAt.In(seoul).AppendFormat(day[:0], time.DateOnly)), m.Product, dayFinal)
@@ -45,9 +45,7 @@ func (w *writer) countDay(m *message.Message) error {
 		if err != nil {
 			return err
 		}
-		if err := w.set(k, be64(n+1)); err != nil {
-			return err
-		}
+		w.setCounter(k, n+1)
 		if m.State != message.StateDelivered || k[len(k)-1] == dayDelivered {
 			return nil
 		}

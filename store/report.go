@@ -126,7 +126,8 @@ func (w *writer) appendReport(m *message.Message, seqKey []byte, seq uint64) err
 		c := *m
 		w.g.final = append(w.g.final, &c)
 	}
-	return w.set(seqKey, be64(seq))
+	w.setCounter(seqKey, seq)
+	return nil
 }
 
 // Reports lists up to limit unacknowledged reports of a customer with a

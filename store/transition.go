@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -125,9 +124,7 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 			return err
 		}
 		if billed != nil {
-			if err := w.set(billed, be64(count+1)); err != nil {
-				return err
-			}
+			w.setCounter(billed, count+1)
 		}
 		if err := w.countDay(m); err != nil {
 			return err
@@ -183,20 +180,6 @@ func (s *Store) Deadline(m *message.Message) time.Time {
 // Validity is how long after its acceptance a message must be final at the
 // latest (Options.Validity).
 func (s *Store) Validity() time.Duration { return s.opts.Validity }
-
-// counter reads an 8-byte big-endian counter; absent is zero.
-func (w *writer) counter(key []byte) (uint64, error) {
-	v, ok, err := w.get(key)
-	if err != nil || !ok {
-		return 0, err
-	}
-	if len(v) != 8 {
-		return 0, fmt.Errorf("counter %x: %w", string(key), ErrCorrupt) // a copy: key stays on the caller's stack
-	}
-	return binary.BigEndian.Uint64(v), nil
-}
-
-func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 // Transition moves message id to state to, applying mutate first (see
 // move). It is the general form of the verbs below. mutate runs on the
