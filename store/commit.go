@@ -46,9 +46,10 @@ type group struct {
 	// pend are the group's writes to the other tables, in the order they
 	// were made, with their bytes in arena; they go into b at hand-over,
 	// in key order (see putPending).
-	pend  []pending
-	arena []byte
-	order []sortKey
+	pend    []pending
+	arena   []byte
+	order   []sortKey
+	scratch []sortKey
 
 	reported []string // customers the group added reports for
 	// for the report tails once synced: the reports the group wrote, the
@@ -170,7 +171,7 @@ func (s *Store) buildLoop() {
 			s.handOver(cur)
 			next := s.newGroup(len(cur.over.puts))
 			// The batch holds what they held once handed over.
-			next.pend, next.arena, next.order = cur.pend[:0], cur.arena[:0], cur.order[:0]
+			next.pend, next.arena, next.order, next.scratch = cur.pend[:0], cur.arena[:0], cur.order[:0], cur.scratch[:0]
 			cur = next
 		case <-s.stop:
 			if len(cur.ops) > 0 {
