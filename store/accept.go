@@ -64,9 +64,10 @@ func checkNew(m *message.Message) error {
 // goroutine, with a zero id; the write goroutine checks the reference,
 // assigns the id and writes it into the record and the keys.
 type acceptance struct {
-	ref    []byte   // ref index key; nil without a client reference
-	record []byte   // the record; id at [1:9]
-	keys   [][]byte // msg, cust, due and rcpt keys, each ending in the id
+	ref    []byte    // ref index key; nil without a client reference
+	record []byte    // the record; id at [1:9]
+	keys   [][]byte  // msg, cust, due and rcpt keys, each ending in the id
+	keyBuf [5][]byte // keys' array
 }
 
 func prepare(m *message.Message, now time.Time, validity time.Duration) *acceptance {
@@ -86,16 +87,41 @@ func prepare(m *message.Message, now time.Time, validity time.Duration) *accepta
 	// until a final one keeps it (dueOf), so no message, sent or not,
 	// outlives it.
 	r.Deadline = message.DeadlineOf(r.AcceptedAt, validity, r.Deadline)
-	a := &acceptance{record: encodeRecord(nil, &r)}
+	// The record and every key in one allocation; each gets a slice of its
+	// own length and capacity, so that nothing appended to one (a state
+	// delta to the record) runs into the next.
+	c := len(m.Customer)
+	n := recordCap(&r.Message) + 9 + (2 + c + 8) + 17 + (3 + c + len(m.ClientRef)) +
+		(3 + c + len(m.Recipient) + 8) + 17
+	buf := make([]byte, 0, n)
+	cut := func(from int) []byte { return buf[from:len(buf):len(buf)] }
+	a := &acceptance{}
+	a.keys = a.keyBuf[:0]
+	buf = encodeRecord(buf, &r)
+	a.record = cut(0)
 	if m.ClientRef != "" {
-		a.ref = refKey(m.Customer, m.ClientRef)
+		at := len(buf)
+		buf = appendStr(appendStr(append(buf, tRef), m.Customer), m.ClientRef)
+		a.ref = cut(at)
 	}
-	a.keys = append(a.keys, msgKey(0), custKey(m.Customer, 0), dueKey(r.Deadline, 0))
+	at := len(buf)
+	buf = appendID(append(buf, tMsg), 0)
+	a.keys = append(a.keys, cut(at))
+	at = len(buf)
+	buf = appendID(appendStr(append(buf, tCust), m.Customer), 0)
+	a.keys = append(a.keys, cut(at))
+	at = len(buf)
+	buf = appendID(appendDeadline(append(buf, tDue), r.Deadline), 0)
+	a.keys = append(a.keys, cut(at))
 	if m.Recipient != "" {
-		a.keys = append(a.keys, rcptKey(m.Customer, m.Recipient, 0))
+		at = len(buf)
+		buf = appendID(appendStr(appendStr(append(buf, tRcpt), m.Customer), m.Recipient), 0)
+		a.keys = append(a.keys, cut(at))
 	}
 	if !r.NotBefore.IsZero() {
-		a.keys = append(a.keys, schedKey(r.NotBefore, 0)) // waits on disk for its time (schedule.go)
+		at = len(buf)
+		buf = appendID(appendDeadline(append(buf, tSched), r.NotBefore), 0) // waits on disk for its time (schedule.go)
+		a.keys = append(a.keys, cut(at))
 	}
 	return a
 }

@@ -429,7 +429,8 @@ func (s *Store) inflightGet(key []byte) (v []byte, found, ok bool) {
 }
 
 func (w *writer) load(id message.ID) (*rec, error) {
-	v, ok, err := w.get(msgKey(id))
+	var kb [9]byte
+	v, ok, err := w.get(appendMsgKey(kb[:0], id))
 	if err != nil {
 		return nil, err
 	}

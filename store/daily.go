@@ -35,11 +35,12 @@ func dayKey(customer, day string, p message.Product, outcome byte) []byte {
 func seoulDay(t time.Time) string { return t.In(seoul).Format(time.DateOnly) }
 
 // countDay adds a message made final to its day's counters. Runs on
-// buildLoop, in the batch of the final move; one key buffer serves both
-// counters (setCounter copies the key).
+// buildLoop, in the batch of the final move; one key buffer, on the
+// stack, serves both counters (setCounter copies the key).
 func (w *writer) countDay(m *message.Message) error {
-	var day [len(time.DateOnly)]byte
-	k := dayKey(m.Customer, string(m.FinalAt.In(seoul).AppendFormat(day[:0], time.DateOnly)), m.Product, dayFinal)
+	var kb keyBuf
+	k := appendCustomerPrefix(kb[:0], tDaily, m.Customer)
+	k = append(m.FinalAt.In(seoul).AppendFormat(k, time.DateOnly), byte(m.Product), dayFinal)
 	for {
 		n, err := w.counter(k)
 		if err != nil {

@@ -164,7 +164,8 @@ func timeNanos(t time.Time) int64 {
 // stored, so a later move of the same op (a parked receipt applied at
 // once) appends to it.
 func (w *writer) writeRecord(r *rec) error {
-	key := msgKey(r.ID)
+	var kb [9]byte
+	key := appendMsgKey(kb[:0], r.ID)
 	mask := r.changed
 	r.changed = 0
 	if r.raw != nil && !r.whole {

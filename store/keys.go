@@ -43,9 +43,14 @@ func appendID(b []byte, id message.ID) []byte {
 	return binary.BigEndian.AppendUint64(b, uint64(id))
 }
 
-func msgKey(id message.ID) []byte {
-	return appendID(append(make([]byte, 0, 9), tMsg), id)
-}
+// keyBuf is room on the stack for the keys of the hot path (a record, a
+// due time, a carrier id, a customer's counter or report): their builders
+// append to a caller's buffer, which the writer's methods do not keep.
+type keyBuf [96]byte
+
+func msgKey(id message.ID) []byte { return appendMsgKey(make([]byte, 0, 9), id) }
+
+func appendMsgKey(b []byte, id message.ID) []byte { return appendID(append(b, tMsg), id) }
 
 func openKey(id message.ID) []byte {
 	return appendID(append(make([]byte, 0, 9), tOpen), id)
@@ -57,29 +62,50 @@ func refKey(customer, ref string) []byte {
 }
 
 func dlrKey(table byte, carrier, carrierMsgID string) []byte {
-	b := make([]byte, 0, 3+len(carrier)+len(carrierMsgID))
+	return appendDLRKey(make([]byte, 0, 3+len(carrier)+len(carrierMsgID)), table, carrier, carrierMsgID)
+}
+
+func appendDLRKey(b []byte, table byte, carrier, carrierMsgID string) []byte {
 	return appendStr(appendStr(append(b, table), carrier), carrierMsgID)
 }
 
 func dueKey(deadline time.Time, id message.ID) []byte {
-	b := make([]byte, 0, 17)
-	b = append(b, tDue)
-	b = binary.BigEndian.AppendUint64(b, uint64(deadline.UnixMilli()))
-	return appendID(b, id)
+	return appendDueKey(make([]byte, 0, 17), deadline, id)
+}
+
+func appendDueKey(b []byte, deadline time.Time, id message.ID) []byte {
+	return appendID(appendDeadline(append(b, tDue), deadline), id)
+}
+
+// appendDeadline appends a time in unix milliseconds, as the due and sched
+// keys hold it.
+func appendDeadline(b []byte, t time.Time) []byte {
+	return binary.BigEndian.AppendUint64(b, uint64(t.UnixMilli()))
 }
 
 // customerPrefix is the prefix of a customer-keyed table for one customer.
 func customerPrefix(table byte, customer string) []byte {
-	b := make([]byte, 0, 2+len(customer)+16)
+	return appendCustomerPrefix(make([]byte, 0, 2+len(customer)+16), table, customer)
+}
+
+func appendCustomerPrefix(b []byte, table byte, customer string) []byte {
 	return appendStr(append(b, table), customer)
 }
 
 func outboxKey(customer string, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(customerPrefix(tOutbox, customer), seq)
+	return appendOutboxKey(make([]byte, 0, 10+len(customer)), customer, seq)
+}
+
+func appendOutboxKey(b []byte, customer string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(appendCustomerPrefix(b, tOutbox, customer), seq)
 }
 
 func billKey(customer, month string, p message.Product) []byte {
-	return append(append(customerPrefix(tBill, customer), month...), byte(p))
+	return appendBillKey(make([]byte, 0, 10+len(customer)), customer, month, p)
+}
+
+func appendBillKey(b []byte, customer, month string, p message.Product) []byte {
+	return append(append(appendCustomerPrefix(b, tBill, customer), month...), byte(p))
 }
 
 func rcptKey(customer, recipient string, id message.ID) []byte {

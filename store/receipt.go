@@ -202,7 +202,8 @@ func (w *writer) receipt(rc Receipt) (Outcome, error) {
 	p := parkedReceipt{Receipt: rc, ParkedAt: cmp.Or(rc.Arrived, w.now)}
 	var dated bool
 	p.SentFrom, p.SentTo, dated = rc.sentWindow(p.ParkedAt)
-	key := dlrKey(tDLR, rc.Carrier, rc.CarrierMsgID)
+	var kb keyBuf
+	key := appendDLRKey(kb[:0], tDLR, rc.Carrier, rc.CarrierMsgID)
 	if !w.s.dlrs.mayContain(key) {
 		return w.park(&p) // no message has recorded the id
 	}
@@ -374,7 +375,8 @@ func decodeParked(b []byte, p *parkedReceipt) error {
 
 // parked returns the receipt parked under a carrier id, or nil.
 func (w *writer) parked(carrier, carrierMsgID string) (*parkedReceipt, error) {
-	key := dlrKey(tParked, carrier, carrierMsgID)
+	var kb keyBuf
+	key := appendDLRKey(kb[:0], tParked, carrier, carrierMsgID)
 	if w.s.hot.noParked(key) {
 		return nil, nil
 	}

@@ -69,6 +69,20 @@ func appendField(b []byte, s string) []byte {
 }
 
 // encodeRecord appends the version-2 encoding of r to dst.
+// recordCap is room enough for m's record: the fixed part, five varint
+// times and a uvarint, then each field with its length prefix.
+func recordCap(m *message.Message) int {
+	n := 1 + 8 + 7 + binary.MaxVarintLen32 + 5*binary.MaxVarintLen64
+	for _, f := range [...]string{
+		m.Customer, m.ClientRef, m.Sender, m.Recipient, m.Text, m.Subject,
+		m.Kakao.SenderKey, m.Kakao.TemplateCode, m.Kakao.Buttons, m.Kakao.ImageURL,
+		m.Carrier, m.CarrierMsgID, m.Result.Code, m.Result.Reason,
+	} {
+		n += binary.MaxVarintLen16 + len(f)
+	}
+	return n
+}
+
 func encodeRecord(dst []byte, r *rec) []byte {
 	m := &r.Message
 	var flags byte
@@ -89,13 +103,7 @@ func encodeRecord(dst []byte, r *rec) []byte {
 		m.Carrier, m.CarrierMsgID, m.Result.Code, m.Result.Reason,
 	}
 	if dst == nil {
-		// One allocation: the fixed part, five varint times and a
-		// uvarint, then each field with its length prefix.
-		n := 1 + 8 + 7 + binary.MaxVarintLen32 + 5*binary.MaxVarintLen64
-		for _, f := range fields {
-			n += binary.MaxVarintLen16 + len(f)
-		}
-		dst = make([]byte, 0, n)
+		dst = make([]byte, 0, recordCap(m)) // one allocation
 	}
 	dst = append(dst, recordV2)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(m.ID))

@@ -114,7 +114,8 @@ func (w *writer) appendReport(m *message.Message, seqKey []byte, seq uint64) err
 	if m.State != message.StateDelivered {
 		rp.Billed = message.ProductUnknown
 	}
-	if err := w.set(outboxKey(m.Customer, seq), encodeReport(&rp)); err != nil {
+	var kb keyBuf
+	if err := w.set(appendOutboxKey(kb[:0], m.Customer, seq), encodeReport(&rp)); err != nil {
 		return err
 	}
 	rp.Seq = seq
@@ -201,7 +202,8 @@ func (s *Store) AckReports(ctx context.Context, customer string, seqs ...uint64)
 	return s.do(ctx, func(w *writer) error {
 		w.g.tailAcks = append(w.g.tailAcks, tailAck{customer, seqs})
 		for _, seq := range seqs {
-			if err := w.singleDel(outboxKey(customer, seq)); err != nil {
+			var kb keyBuf
+			if err := w.singleDel(appendOutboxKey(kb[:0], customer, seq)); err != nil {
 				return err
 			}
 		}

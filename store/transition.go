@@ -58,15 +58,16 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	// Reads first.
 	var seq, count uint64
 	var seqKey, billed []byte // read now, written below
+	var seqBuf, billBuf keyBuf
 	final := to.Final() && !old.State.Final()
 	if final {
 		var err error
-		seqKey = customerPrefix(tOutSeq, m.Customer)
+		seqKey = appendCustomerPrefix(seqBuf[:0], tOutSeq, m.Customer)
 		if seq, err = w.counter(seqKey); err != nil {
 			return err
 		}
 		if to == message.StateDelivered {
-			billed = billKey(m.Customer, billingMonth(m.FinalAt), m.Billed)
+			billed = appendBillKey(billBuf[:0], m.Customer, billingMonth(m.FinalAt), m.Billed)
 			if count, err = w.counter(billed); err != nil {
 				return err
 			}
@@ -88,13 +89,15 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 		}
 	}
 	if old.CarrierMsgID != "" && (m.Carrier != old.Carrier || m.CarrierMsgID != old.CarrierMsgID) {
-		if err := w.del(dlrKey(tDLR, w.s.account(old.Carrier), old.CarrierMsgID)); err != nil {
+		var kb keyBuf
+		if err := w.del(appendDLRKey(kb[:0], tDLR, w.s.account(old.Carrier), old.CarrierMsgID)); err != nil {
 			return err
 		}
 	}
 	if newDLR {
 		id := m.ID.Bytes()
-		if err := w.set(dlrKey(tDLR, w.s.account(m.Carrier), m.CarrierMsgID), id[:]); err != nil {
+		var kb keyBuf
+		if err := w.set(appendDLRKey(kb[:0], tDLR, w.s.account(m.Carrier), m.CarrierMsgID), id[:]); err != nil {
 			return err
 		}
 	}
@@ -109,12 +112,14 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	oldDeadline, newDeadline := w.s.Deadline(&old.Message), w.s.Deadline(m)
 	if !oldOpen || !newOpen || oldDeadline.UnixMilli() != newDeadline.UnixMilli() {
 		if oldOpen {
-			if err := w.singleDel(dueKey(oldDeadline, m.ID)); err != nil {
+			var kb [17]byte
+			if err := w.singleDel(appendDueKey(kb[:0], oldDeadline, m.ID)); err != nil {
 				return err
 			}
 		}
 		if newOpen {
-			if err := w.set(dueKey(newDeadline, m.ID), nil); err != nil {
+			var kb [17]byte
+			if err := w.set(appendDueKey(kb[:0], newDeadline, m.ID), nil); err != nil {
 				return err
 			}
 		}
