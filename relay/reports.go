@@ -24,20 +24,36 @@ func (s *reportSource) Notify() <-chan struct{} { return s.wake }
 // Next returns the reports whose door is the upstream protocol
 // (message.Ingress.ReportDoor: those of its own messages and the HTTP
 // API's); those of SMPP messages are left in the outbox for the
-// customer's SMPP binds, which alone send them (as deliver_sm).
+// customer's SMPP binds, which alone send them (as deliver_sm). It reads
+// on past the ones it leaves until it has limit reports or the outbox
+// ends: fewer than limit tells the server there are no more now.
 func (s *reportSource) Next(ctx context.Context, after uint64, limit int) ([]*upstreampb.Report, uint64, error) {
-	rs, err := s.st.Reports(s.customer, after, limit)
-	if err != nil || len(rs) == 0 {
-		return nil, after, err
-	}
-	out := make([]*upstreampb.Report, 0, len(rs))
-	for i := range rs {
-		if rs[i].Ingress.ReportDoor() != message.IngressUpstream {
-			continue
+	var out []*upstreampb.Report
+	readTo := after
+	for len(out) < limit {
+		want := limit - len(out)
+		rs, err := s.st.Reports(s.customer, readTo, want)
+		if err != nil {
+			return nil, after, err
 		}
-		out = append(out, s.toPB(&rs[i]))
+		if len(rs) == 0 {
+			break
+		}
+		if out == nil {
+			out = make([]*upstreampb.Report, 0, len(rs))
+		}
+		for i := range rs {
+			if rs[i].Ingress.ReportDoor() != message.IngressUpstream {
+				continue
+			}
+			out = append(out, s.toPB(&rs[i]))
+		}
+		readTo = rs[len(rs)-1].Seq
+		if len(rs) < want {
+			break // the outbox ends here
+		}
 	}
-	return out, rs[len(rs)-1].Seq, nil
+	return out, readTo, nil
 }
 
 func (s *reportSource) toPB(r *store.Report) *upstreampb.Report {

@@ -91,6 +91,7 @@ type fakeOutbox struct {
 	acked   []uint64
 	// failNext makes that many Next calls fail.
 	failNext atomic.Int32
+	reads    atomic.Int64 // Next calls
 	// afterRead, when set, is called by Next with what it read, before
 	// it returns: a view that read the outbox and has not claimed yet.
 	afterRead func(v *fakeView, read []*upstreampb.Report)
@@ -138,6 +139,7 @@ type fakeView struct {
 func (v *fakeView) Notify() <-chan struct{} { return v.notify }
 
 func (v *fakeView) Next(ctx context.Context, after uint64, limit int) ([]*upstreampb.Report, uint64, error) {
+	v.o.reads.Add(1)
 	if v.o.failNext.Load() > 0 {
 		v.o.failNext.Add(-1)
 		return nil, 0, errors.New("outbox unavailable")

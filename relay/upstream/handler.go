@@ -69,7 +69,9 @@ type ReportSource interface {
 	// increasing report_seq order, and returns those this session sends
 	// (not those of messages another door reports) and readTo, the
 	// highest report_seq it read, sent or not. readTo ≤ after means none
-	// now.
+	// now. Fewer than limit reports means it read all there were: the
+	// server reads again only after Notify (or once it has room again
+	// after a read that returned limit).
 	Next(ctx context.Context, after uint64, limit int) (reps []*upstreampb.Report, readTo uint64, err error)
 	// Ack records that the client acknowledged these reports. Seqs the
 	// server did not send on this connection are filtered out before.

@@ -29,28 +29,41 @@ func (c *conn) reportLoop(src ReportSource, stop <-chan struct{}) {
 	}
 	max := c.srv.cfg.MaxUnackedReports
 	var after uint64 // the outbox is read past this seq
+	// more says the outbox may hold reports past after: at the start, on
+	// a notification, and after a read that filled the window. A read
+	// that came back short saw all there was, and an acknowledgement adds
+	// nothing to read: neither is worth another read (each one opens an
+	// iterator and waits for the sync of what it saw).
+	more := true
 	var retry <-chan time.Time
 	for {
-		if retry == nil && len(unacked) < max && !c.aborted.Load() {
+		if more && retry == nil && len(unacked) < max && !c.aborted.Load() {
+			limit := max - len(unacked)
 			c.claims.read(c)
-			reps, readTo, err := src.Next(c.ctx, after, max-len(unacked))
+			reps, readTo, err := src.Next(c.ctx, after, limit)
 			if err != nil {
 				c.claims.endRead(c)
 				if c.ctx.Err() == nil {
 					c.log.Warn("reading reports failed", "customer", c.customer, "err", err)
 				}
 				retry = time.After(reportRetry)
-			} else if readTo > after {
-				after = c.pushReports(reps, unacked, readTo) // its claim ends the read
-				continue
 			} else {
-				c.claims.endRead(c)
+				more = len(reps) >= limit
+				if readTo > after {
+					after = c.pushReports(reps, unacked, readTo) // its claim ends the read
+				} else {
+					c.claims.endRead(c)
+				}
+				if more {
+					continue
+				}
 			}
 		}
 		select {
 		case <-src.Notify():
+			more = true
 		case <-c.rewind:
-			after = 0
+			after, more = 0, true
 		case <-retry:
 			retry = nil
 		case seqs := <-c.acks:

@@ -237,3 +237,52 @@ func TestClientNotReadingIsCutAfterWriteTimeout(t *testing.T) {
 		}
 	})
 }
+
+// TestOutboxReadOnlyWhenItMayHoldMore counts the reads of the outbox: a
+// read that came back short has seen all there was, so the next is for a
+// notification, or for room in the window after a read that filled it;
+// an acknowledgement alone makes none.
+func TestOutboxReadOnlyWhenItMayHoldMore(t *testing.T) {
+	h := newFakeHandler()
+	box := h.outbox("c1")
+	box.add(5)
+	inBubble(t, upstream.Config{MaxUnackedReports: 2}, h, func(t *testing.T, ln *pipeListener) {
+		nc := ln.dial()
+		defer nc.Close()
+		fr := pipeBind(t, nc)
+		// takeAndAck reads n reports and acknowledges them in one frame.
+		takeAndAck := func(n int) {
+			t.Helper()
+			var seqs []uint64
+			for range n {
+				var f upstreampb.Frame
+				if err := fr.Read(&f); err != nil || f.GetReport() == nil {
+					t.Fatalf("report: %v %v", &f, err)
+				}
+				seqs = append(seqs, f.GetReport().GetReportSeq())
+			}
+			b, _ := upstream.AppendFrame(nil, &upstreampb.Frame{Op: &upstreampb.Frame_ReportAck{ReportAck: &upstreampb.ReportAck{ReportSeqs: seqs}}})
+			if _, err := nc.Write(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A window of 2: reads of 2, 2 (each filled it) and 1 (short).
+		takeAndAck(2)
+		takeAndAck(2)
+		takeAndAck(1)
+		synctest.Wait()
+		if n := box.unacked(); n != 0 {
+			t.Fatalf("%d reports not acknowledged", n)
+		}
+		if n := box.reads.Load(); n != 3 {
+			t.Fatalf("%d reads of the outbox for 5 reports in a window of 2, want 3", n)
+		}
+		// New reports: one read on the notification.
+		box.add(1)
+		takeAndAck(1)
+		synctest.Wait()
+		if n := box.reads.Load(); n != 4 {
+			t.Fatalf("%d reads of the outbox after one more report, want 4", n)
+		}
+	})
+}
