@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"time"
 
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/upstream"
@@ -15,6 +16,12 @@ type reportSource struct {
 	customer string
 	wake     <-chan struct{}
 	stop     func()
+
+	// What the last Next returned, reused by the next: the server encodes
+	// the reports before it reads again, and keeps none of them.
+	keep []store.Report
+	pbs  []upstreampb.Report
+	out  []*upstreampb.Report
 }
 
 var _ upstream.ReportSource = (*reportSource)(nil)
@@ -26,12 +33,13 @@ func (s *reportSource) Notify() <-chan struct{} { return s.wake }
 // API's); those of SMPP messages are left in the outbox for the
 // customer's SMPP binds, which alone send them (as deliver_sm). It reads
 // on past the ones it leaves until it has limit reports or the outbox
-// ends: fewer than limit tells the server there are no more now.
+// ends: fewer than limit tells the server there are no more now. The
+// reports are valid until the next call.
 func (s *reportSource) Next(ctx context.Context, after uint64, limit int) ([]*upstreampb.Report, uint64, error) {
-	var out []*upstreampb.Report
+	keep := s.keep[:0]
 	readTo := after
-	for len(out) < limit {
-		want := limit - len(out)
+	for len(keep) < limit {
+		want := limit - len(keep)
 		rs, err := s.st.Reports(s.customer, readTo, want)
 		if err != nil {
 			return nil, after, err
@@ -39,39 +47,76 @@ func (s *reportSource) Next(ctx context.Context, after uint64, limit int) ([]*up
 		if len(rs) == 0 {
 			break
 		}
-		if out == nil {
-			out = make([]*upstreampb.Report, 0, len(rs))
-		}
 		for i := range rs {
-			if rs[i].Ingress.ReportDoor() != message.IngressUpstream {
-				continue
+			if rs[i].Ingress.ReportDoor() == message.IngressUpstream {
+				keep = append(keep, rs[i])
 			}
-			out = append(out, s.toPB(&rs[i]))
 		}
 		readTo = rs[len(rs)-1].Seq
 		if len(rs) < want {
 			break // the outbox ends here
 		}
 	}
+	s.keep = keep
+	if len(keep) == 0 {
+		return nil, readTo, nil
+	}
+	if cap(s.pbs) < len(keep) {
+		s.pbs = make([]upstreampb.Report, len(keep))
+	}
+	pbs, out := s.pbs[:len(keep)], s.out[:0]
+	// Every message id of the read in one string.
+	hex := make([]byte, 0, 16*len(keep))
+	for i := range keep {
+		hex = keep[i].ID.AppendHex(hex)
+	}
+	ids := string(hex)
+	for i := range keep {
+		r := &pbs[i]
+		s.toPB(r, &keep[i], ids[16*i:16*i+16])
+		out = append(out, r)
+	}
+	clear(keep) // the strings go with the frames
+	s.out = out
 	return out, readTo, nil
 }
 
-func (s *reportSource) toPB(r *store.Report) *upstreampb.Report {
-	m := message.Message{
-		ID: r.ID, ClientRef: r.ClientRef, Customer: s.customer, State: r.State, Result: r.Result,
-		Billed: r.Billed, Product: r.Product, AcceptedAt: r.AcceptedAt, SentAt: r.SentAt, FinalAt: r.FinalAt,
-	}
-	if r.Product == message.ProductUnknown {
+// toPB writes the outbox's report rp into r in the wire's terms, with id
+// its message id's hex form.
+func (s *reportSource) toPB(r *upstreampb.Report, rp *store.Report, id string) {
+	product, acceptedAt, sentAt := rp.Product, rp.AcceptedAt, rp.SentAt
+	if product == message.ProductUnknown {
 		// Written before reports carried product and times: read them from
 		// the record, if it is still there.
-		if rec, err := s.st.Get(r.ID); err == nil {
-			m.Product, m.AcceptedAt, m.SentAt = rec.Product, rec.AcceptedAt, rec.SentAt
+		if rec, err := s.st.Get(rp.ID); err == nil {
+			product, acceptedAt, sentAt = rec.Product, rec.AcceptedAt, rec.SentAt
 		}
 	}
-	if m.AcceptedAt.IsZero() {
-		m.AcceptedAt = r.ID.Time() // ids are time-ordered
+	if acceptedAt.IsZero() {
+		acceptedAt = rp.ID.Time() // ids are time-ordered
 	}
-	return upstream.NewReport(&m, r.Seq)
+	r.Reset()
+	r.ReportSeq = rp.Seq
+	r.MessageId = id
+	r.ClientRef = rp.ClientRef
+	r.Customer = s.customer
+	r.State = upstream.FinalStateToPB(rp.State)
+	r.ResultSource = upstreampb.ResultSource(rp.Result.Source)
+	r.ResultCode = rp.Result.Code
+	r.ResultReason = rp.Result.Reason
+	r.Billed = upstream.ProductToPB(rp.Billed)
+	r.AcceptedAtMs = unixMilli(acceptedAt)
+	r.SentAtMs = unixMilli(sentAt)
+	r.FinalAtMs = unixMilli(rp.FinalAt)
+	r.Product = upstream.ProductToPB(product)
+}
+
+// unixMilli is t in Unix milliseconds, 0 for the zero time.
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 func (s *reportSource) Ack(ctx context.Context, seqs []uint64) error {

@@ -60,32 +60,6 @@ func FinalStateToPB(s message.State) upstreampb.FinalState {
 	return upstreampb.FinalState_FINAL_STATE_UNSPECIFIED
 }
 
-// NewReport builds the status report of a message in a final state.
-func NewReport(m *message.Message, reportSeq uint64) *upstreampb.Report {
-	return &upstreampb.Report{
-		ReportSeq:    reportSeq,
-		MessageId:    m.ID.String(),
-		ClientRef:    m.ClientRef,
-		Customer:     m.Customer,
-		State:        FinalStateToPB(m.State),
-		ResultSource: upstreampb.ResultSource(m.Result.Source),
-		ResultCode:   m.Result.Code,
-		ResultReason: m.Result.Reason,
-		Billed:       ProductToPB(m.Billed),
-		AcceptedAtMs: unixMilli(m.AcceptedAt),
-		SentAtMs:     unixMilli(m.SentAt),
-		FinalAtMs:    unixMilli(m.FinalAt),
-		Product:      ProductToPB(m.Product),
-	}
-}
-
-func unixMilli(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
 // RequestFromSubmit is what a Submit asks the door for, its enums checked
 // against the schema first: a number the protocol does not define is
 // refused (INVALID_REQUEST naming the field) rather than converted, which

@@ -3,7 +3,6 @@ package upstream
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/msgrelay/relay/relay/door"
 	"github.com/msgrelay/relay/relay/message"
@@ -46,23 +45,6 @@ func upper(s string) string {
 		}
 	}
 	return string(b)
-}
-
-// TestNewReport: a message in a final state reports its id, state, result
-// and times in the wire's terms.
-func TestNewReport(t *testing.T) {
-	m := message.Message{Customer: "c1", ClientRef: "r1", Product: message.ProductAlimTalk}
-	m.ID = 0x0123456789abcdef
-	m.State = message.StateDelivered
-	m.Billed = message.ProductSMS
-	m.Result = message.Result{Source: message.SourceReceipt, Code: "DELIVRD"}
-	m.AcceptedAt = time.UnixMilli(1764147600123)
-	r := NewReport(&m, 42)
-	if r.MessageId != "0123456789abcdef" || r.State != upstreampb.FinalState_DELIVERED ||
-		r.Billed != upstreampb.Product_PRODUCT_SMS || r.ResultSource != upstreampb.ResultSource_SOURCE_RECEIPT ||
-		r.AcceptedAtMs != 1764147600123 || r.SentAtMs != 0 || r.ReportSeq != 42 {
-		t.Fatalf("%v", r)
-	}
 }
 
 // TestRequestFromSubmitRefusesUnknownEnums: a number outside the schema is

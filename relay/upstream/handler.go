@@ -71,7 +71,9 @@ type ReportSource interface {
 	// highest report_seq it read, sent or not. readTo ≤ after means none
 	// now. Fewer than limit reports means it read all there were: the
 	// server reads again only after Notify (or once it has room again
-	// after a read that returned limit).
+	// after a read that returned limit). The reports may be reused by
+	// the next call: the server encodes them before it calls again and
+	// keeps none.
 	Next(ctx context.Context, after uint64, limit int) (reps []*upstreampb.Report, readTo uint64, err error)
 	// Ack records that the client acknowledged these reports. Seqs the
 	// server did not send on this connection are filtered out before.
