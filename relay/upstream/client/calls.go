@@ -127,11 +127,15 @@ func (c *Client) roundTrip(ctx context.Context, f *upstreampb.Frame, windowed bo
 func (c *Client) start(ctx context.Context, f *upstreampb.Frame, cl *call) (uint32, error) {
 	if cl.windowed {
 		select {
-		case c.window <- struct{}{}:
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-c.done:
-			return 0, c.Err()
+		case c.window <- struct{}{}: // room: no need to watch ctx and done
+		default:
+			select {
+			case c.window <- struct{}{}:
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			case <-c.done:
+				return 0, c.Err()
+			}
 		}
 	}
 	c.mu.Lock()
@@ -183,6 +187,12 @@ func (c *Client) sendFrame(f *upstreampb.Frame) error {
 	if *b, err = upstream.AppendFrame(*b, f); err != nil {
 		putBuf(b)
 		return err
+	}
+	select {
+	case c.out <- b: // room: no need to watch done (a frame queued on a
+		// failed connection is dropped with it; fail answers its call)
+		return nil
+	default:
 	}
 	select {
 	case c.out <- b:

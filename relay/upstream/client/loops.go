@@ -60,23 +60,28 @@ func (c *Client) readLoop() {
 func (c *Client) writeLoop() {
 	bw := bufio.NewWriterSize(c.nc, 64<<10)
 	for {
+		var b *[]byte
 		select {
-		case b := <-c.out:
-			_, err := bw.Write(*b)
-			putBuf(b)
-			if err == nil && len(c.out) == 0 {
-				// Let the other callers queue theirs first: one write
-				// then carries many submits.
-				runtime.Gosched()
-				if len(c.out) == 0 {
-					err = bw.Flush()
-				}
-			}
-			if err != nil {
-				c.fail(fmt.Errorf("upstream/client: write: %w", err))
+		case b = <-c.out: // queued: no need to watch done
+		default:
+			select {
+			case b = <-c.out:
+			case <-c.done:
 				return
 			}
-		case <-c.done:
+		}
+		_, err := bw.Write(*b)
+		putBuf(b)
+		if err == nil && len(c.out) == 0 {
+			// Let the other callers queue theirs first: one write
+			// then carries many submits.
+			runtime.Gosched()
+			if len(c.out) == 0 {
+				err = bw.Flush()
+			}
+		}
+		if err != nil {
+			c.fail(fmt.Errorf("upstream/client: write: %w", err))
 			return
 		}
 	}
