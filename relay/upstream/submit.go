@@ -14,9 +14,9 @@ func (c *conn) submitLoop() {
 	maxBatch := c.srv.cfg.MaxBatch
 	var batch []pendingSubmit
 	var w batchBuffers
-	for {
+	for first := true; ; first = false {
 		var ok bool
-		if batch, ok = c.submitQ.take(batch[:0], maxBatch); !ok {
+		if batch, ok = c.submitQ.take(batch[:0], maxBatch, first); !ok {
 			return
 		}
 		c.runBatch(batch, &w)
