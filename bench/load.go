@@ -132,18 +132,10 @@ func (l *load) sender(ctx context.Context, cl upstreamConn, answers *sync.WaitGr
 		l.t.sent(i)
 		l.sent.Add(1)
 		answers.Add(1)
-		err := cl.SubmitAsync(ctx, &s, func(r *upstreampb.SubmitResp, err error) {
-			defer answers.Done()
-			if err != nil {
-				l.t.errors.Add(1)
-				return
-			}
-			if l.cfg.Answered != nil {
-				l.cfg.Answered(ref, r)
-			}
-			l.t.answered(i, r)
-		})
+		a := l.answer(answers, i, ref)
+		err := cl.SubmitAsync(ctx, &s, a.done)
 		if err != nil {
+			a.release() // not sent: done is not called
 			answers.Done()
 			l.t.errors.Add(1)
 			if errors.Is(err, client.ErrNoneLive) {
@@ -164,4 +156,49 @@ func (l *load) sender(ctx context.Context, cl upstreamConn, answers *sync.WaitGr
 			}
 		}
 	}
+}
+
+// answer is the callback of one submit in flight. Answers are kept for
+// the next submit instead of a closure each, which would cost the loader
+// an allocation a message.
+type answer struct {
+	l       *load
+	answers *sync.WaitGroup
+	i       int
+	ref     string
+	done    func(*upstreampb.SubmitResp, error) // finish, bound once
+}
+
+var answerPool sync.Pool // of *answer
+
+// answer returns the answer whose done counts message i's answer (its
+// client reference ref) in the tracker and then answers.Done.
+func (l *load) answer(answers *sync.WaitGroup, i int, ref string) *answer {
+	a, _ := answerPool.Get().(*answer)
+	if a == nil {
+		a = new(answer)
+		a.done = a.finish
+	}
+	a.l, a.answers, a.i, a.ref = l, answers, i, ref
+	return a
+}
+
+// release gives a back for another submit.
+func (a *answer) release() {
+	a.l, a.answers, a.ref = nil, nil, ""
+	answerPool.Put(a)
+}
+
+func (a *answer) finish(r *upstreampb.SubmitResp, err error) {
+	l, answers, i, ref := a.l, a.answers, a.i, a.ref
+	a.release()
+	if err != nil {
+		l.t.errors.Add(1)
+	} else {
+		if l.cfg.Answered != nil {
+			l.cfg.Answered(ref, r)
+		}
+		l.t.answered(i, r)
+	}
+	answers.Done()
 }
