@@ -87,6 +87,15 @@ type Config struct {
 	// FailFast makes Submit return ErrNotBound at once while the bind is
 	// down, instead of waiting for the rebind until ctx ends.
 	FailFast bool
+	// AwaitWritten makes a request, once written to the socket, wait for
+	// its answer, the response timeout or the loss of the connection
+	// (each of which ends every written request), even if ctx ends first:
+	// the caller learns what the SMSC made of every request it wrote. ctx
+	// still bounds the waits before the write (window, rate, bind). A
+	// caller that submits for a relay wants this: an answer given up on
+	// leaves a message the SMSC may have taken to be sent again. It also
+	// saves a select on ctx per request.
+	AwaitWritten bool
 
 	// OnDeliver receives every deliver_sm (receipts and mobile-originated
 	// messages). deliver_sm_resp is written only after it returns nil; an

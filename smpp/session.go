@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/msgrelay/relay/smpp/pdu"
@@ -226,7 +225,7 @@ func (s *Session) send(ctx context.Context, b *bind, cmd pdu.CommandID, body pdu
 			err := c.send(p, cl)
 			if err == nil {
 				if cmd == pdu.SubmitSMID || cmd == pdu.DataSMID {
-					b.rate.add(time.Now())
+					b.rate.add(cl.sent) // cl is this goroutine's until it receives on done
 				}
 				break
 			}
@@ -247,23 +246,29 @@ func (s *Session) send(ctx context.Context, b *bind, cmd pdu.CommandID, body pdu
 			return release(ErrClosed)
 		}
 	}
-	select {
-	case <-cl.done:
-		resp, err := cl.resp, cl.err
-		b.putCall(cl) // its resolver is done with it
-		if err != nil {
-			return nil, err
+	if s.cfg.AwaitWritten {
+		// Whoever resolves a written call (the reader, the keep-alive
+		// loop on the response timeout, the conn's death) always does.
+		<-cl.done
+	} else {
+		select {
+		case <-cl.done:
+		case <-ctx.Done():
+			// cl stays pending; its resolver frees the window slot.
+			return nil, ctx.Err()
 		}
-		if resp.Command == pdu.GenericNackID {
-			if resp.Status == pdu.StatusOK {
-				return nil, fmt.Errorf("%w: generic_nack", ErrUnexpectedResp)
-			}
-		}
-		return resp, nil
-	case <-ctx.Done():
-		// cl stays pending; its resolver frees the window slot.
-		return nil, ctx.Err()
 	}
+	resp, err := cl.resp, cl.err
+	b.putCall(cl) // its resolver is done with it
+	if err != nil {
+		return nil, err
+	}
+	if resp.Command == pdu.GenericNackID {
+		if resp.Status == pdu.StatusOK {
+			return nil, fmt.Errorf("%w: generic_nack", ErrUnexpectedResp)
+		}
+	}
+	return resp, nil
 }
 
 // Close stops the session gracefully: new submits fail with ErrClosed, the

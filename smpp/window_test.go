@@ -122,3 +122,42 @@ func TestAbandonedSubmitKeepsItsAnswer(t *testing.T) {
 		}
 	})
 }
+
+// A written submit waits for its answer even when its ctx ends first, with
+// AwaitWritten; the response timeout still ends a submit never answered.
+func TestAwaitWrittenOutlivesCtx(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := smpptest.NewUnstarted(smpptest.Config{Behavior: smpptest.Behavior{RespDelay: time.Second}})
+		defer srv.Close()
+		cfg := fastConfig("")
+		cfg.EnquireLinkInterval = time.Minute
+		cfg.AwaitWritten = true
+		s := pipeSession(t, srv, cfg)
+		defer s.Close(context.Background())
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		resp, err := s.Submit(ctx, sm(1))
+		if err != nil || resp.MessageID == "" {
+			t.Fatalf("Submit = %+v, %v; want the SMSC's answer after ctx ended", resp, err)
+		}
+		if d := time.Since(start); d < time.Second {
+			t.Fatalf("answered after %v, before the SMSC's delay of 1s", d)
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		srv := smpptest.NewUnstarted(smpptest.Config{Behavior: smpptest.Behavior{DropEvery: 1}})
+		defer srv.Close()
+		cfg := fastConfig("")
+		cfg.EnquireLinkInterval = time.Minute
+		cfg.ResponseTimeout = 300 * time.Millisecond
+		cfg.AwaitWritten = true
+		s := pipeSession(t, srv, cfg)
+		defer s.Close(context.Background())
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		defer cancel()
+		if _, err := s.Submit(ctx, sm(1)); !errors.Is(err, smpp.ErrTimeout) {
+			t.Fatalf("err = %v, want ErrTimeout after the response timeout", err)
+		}
+	})
+}

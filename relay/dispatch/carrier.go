@@ -144,7 +144,12 @@ func (c *carrier) dial(i int, tps float64) (*smpp.Session, error) {
 		EnquireLinkInterval: cc.EnquireLinkInterval,
 		TPS:                 tps,
 		FailFast:            true,
-		OnDeliverBatch:      c.deliver,
+		// A submit written is waited for to its answer, the response
+		// timeout or the bind's end (Unbind closes the binds before the
+		// workers are waited for), so that what the carrier took is
+		// recorded, not sent again after a restart.
+		AwaitWritten:   true,
+		OnDeliverBatch: c.deliver,
 		// Each receipt waits for its synced store write before
 		// deliver_sm_resp. A worker takes every receipt waiting and
 		// makes them durable in one store write, so a few workers
