@@ -42,6 +42,10 @@ type bind struct {
 		calls []*call
 	}
 
+	// cur is mu.cur, for the readers that need only the conn (every
+	// submit): written under mu with it.
+	cur atomic.Pointer[conn]
+
 	mu struct {
 		sync.Mutex
 		cur     *conn
@@ -83,6 +87,9 @@ func (b *bind) nextSeq() uint32 {
 
 // current returns the bound conn, or nil and a channel closed at the next bind.
 func (b *bind) current() (*conn, chan struct{}) {
+	if c := b.cur.Load(); c != nil {
+		return c, nil // the channel is for waiting, with no conn
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.mu.cur, b.mu.bound
@@ -99,6 +106,7 @@ func (b *bind) setConn(c *conn) {
 		return
 	}
 	b.mu.cur = c
+	b.cur.Store(c)
 	b.mu.since = time.Now()
 	close(b.mu.bound)
 }
@@ -115,6 +123,7 @@ func (b *bind) dropConn(c *conn) {
 		return
 	}
 	b.mu.cur = nil
+	b.cur.Store(nil)
 	b.mu.bound = make(chan struct{})
 	c.mu.Lock()
 	why := c.mu.err
@@ -221,7 +230,8 @@ func (b *bind) connect() (*conn, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = nc.SetDeadline(dl)
 	}
-	rd := pdu.NewReader(bufio.NewReaderSize(nc, 64<<10), uint32(b.cfg.MaxPDULen))
+	br := bufio.NewReaderSize(nc, 64<<10)
+	rd := pdu.NewReader(br, uint32(b.cfg.MaxPDULen))
 	seq := b.nextSeq()
 	req := &pdu.PDU{
 		Header: pdu.Header{Command: b.kind, Sequence: seq},
@@ -251,7 +261,7 @@ func (b *bind) connect() (*conn, error) {
 				break
 			}
 			_ = nc.SetDeadline(time.Time{})
-			return newConn(b, nc, rd), nil
+			return newConn(b, nc, br, rd), nil
 		case p.Command == pdu.GenericNackID:
 			err = fmt.Errorf("smpp: %s answered with generic_nack: %w", b.kind, p.Status)
 		}

@@ -23,6 +23,7 @@ import (
 type conn struct {
 	b     *bind
 	nc    net.Conn
+	br    *bufio.Reader // under rd: what it has buffered is read already
 	rd    *pdu.Reader
 	out   chan frame
 	deliv chan *pdu.PDU
@@ -40,10 +41,11 @@ type conn struct {
 	}
 }
 
-func newConn(b *bind, nc net.Conn, rd *pdu.Reader) *conn {
+func newConn(b *bind, nc net.Conn, br *bufio.Reader, rd *pdu.Reader) *conn {
 	c := &conn{
 		b:     b,
 		nc:    nc,
+		br:    br,
 		rd:    rd,
 		out:   make(chan frame, b.cfg.Window+b.cfg.HandlerQueue+16),
 		deliv: make(chan *pdu.PDU, b.cfg.HandlerQueue),
@@ -180,6 +182,7 @@ func (c *conn) writeLoop() {
 
 func (c *conn) readLoop() {
 	defer c.wg.Done()
+	n := 0
 	for {
 		p, err := c.rd.Read()
 		if err != nil {
@@ -199,9 +202,14 @@ func (c *conn) readLoop() {
 			c.fail(err)
 			return
 		}
-		c.lastRead.Store(time.Now().UnixNano())
 		if !c.dispatch(p) {
 			return
+		}
+		// The PDUs of one socket read are read in the same instant: the
+		// time is taken once they are handled, when the next Read goes to
+		// the socket (and every 64 PDUs of an unending stream).
+		if n++; c.br.Buffered() == 0 || n%64 == 0 {
+			c.lastRead.Store(time.Now().UnixNano())
 		}
 	}
 }

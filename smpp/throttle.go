@@ -3,6 +3,7 @@ package smpp
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -21,6 +22,9 @@ import (
 type throttle struct {
 	lim   *rate.Limiter // nil: unlimited
 	pause time.Duration
+	// pausing is set with mu.until by SlowDown, and cleared once an
+	// unlimited throttle's pause is over: until then Wait need not look.
+	pausing atomic.Bool
 
 	mu struct {
 		sync.Mutex
@@ -116,6 +120,9 @@ func (t *throttle) empty(now time.Time) {
 // pause began (other submits waiting in the bucket when the SMSC said
 // "throttled") does not let its submit through the pause: it waits again.
 func (t *throttle) Wait(ctx context.Context) error {
+	if t.lim == nil && !t.pausing.Load() {
+		return nil
+	}
 	for {
 		t.mu.Lock()
 		until := t.mu.until
@@ -133,6 +140,11 @@ func (t *throttle) Wait(ctx context.Context) error {
 			}
 		}
 		if t.lim == nil {
+			t.mu.Lock()
+			if !time.Now().Before(t.mu.until) {
+				t.pausing.Store(false)
+			}
+			t.mu.Unlock()
 			return nil
 		}
 		if err := t.lim.Wait(ctx); err != nil {
@@ -189,6 +201,7 @@ func (t *throttle) SlowDown() {
 	}
 	t.mu.until = now.Add(t.pause)
 	t.mu.lastSlow = t.mu.until
+	t.pausing.Store(true)
 	if t.lim == nil {
 		return
 	}
