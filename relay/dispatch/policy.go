@@ -24,7 +24,12 @@ func (d *Dispatcher) deadline(m *message.Message) time.Time { return d.st.Deadli
 // tooLate returns the result that fails m when too little time is left
 // before its deadline for another attempt, or ok.
 func (d *Dispatcher) tooLate(m *message.Message, after time.Duration) (message.Result, bool) {
-	left := d.deadline(m).Sub(d.now()) - after
+	return d.tooLateAt(m, after, d.now())
+}
+
+// tooLateAt is tooLate at the given time.
+func (d *Dispatcher) tooLateAt(m *message.Message, after time.Duration, now time.Time) (message.Result, bool) {
+	left := d.deadline(m).Sub(now) - after
 	if left >= minLeft {
 		return message.Result{}, true
 	}

@@ -107,8 +107,7 @@ func (d *Dispatcher) requeueUnroutable() {
 }
 
 func (d *Dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.Session) {
-	var sm pdu.SubmitSM
-	var buf []byte // encoded text, reused
+	var w sendState
 	for {
 		if err := s.WaitBound(stop); err != nil {
 			return
@@ -121,8 +120,55 @@ func (d *Dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.S
 			d.Enqueue(m)
 			continue
 		}
-		buf = d.send(sendCtx, c, s, m, &sm, buf)
+		d.send(sendCtx, c, s, m, &w)
 	}
+}
+
+// sendState is what a worker keeps from one submit to the next: the
+// submit_sm and the buffer its text is encoded into (Submit keeps neither
+// after it returns), and the answer to record with its mutation for
+// Store.Advance, made once.
+type sendState struct {
+	sm  pdu.SubmitSM
+	buf []byte
+	ans *sentAnswer
+}
+
+// sentAnswer is a submit_sm_resp to record: record is the mutation
+// Store.Advance applies on the store's goroutine before it
+// returns. A worker whose Advance returned early (its context ended: the
+// store may still run it) takes a new one.
+type sentAnswer struct {
+	carrier, id string
+	at          time.Time
+	attempts    uint32
+	record      func(*message.Message)
+}
+
+func (w *sendState) answer() *sentAnswer {
+	if w.ans == nil {
+		a := &sentAnswer{}
+		a.record = func(r *message.Message) {
+			r.Carrier, r.CarrierMsgID, r.SentAt, r.Attempts = a.carrier, a.id, a.at, a.attempts
+		}
+		w.ans = a
+	}
+	return w.ans
+}
+
+// sentPaths are the paths Store.Advance takes an SMS or LMS leg along to
+// sent, by the state it starts from (path's, made once: Advance only
+// reads them).
+var sentPaths = [...][]message.State{
+	message.StateAccepted: path(message.StateAccepted, message.StateSending, message.StateSent),
+	message.StateQueued:   path(message.StateQueued, message.StateSending, message.StateSent),
+}
+
+func sentPath(from message.State) []message.State {
+	if int(from) < len(sentPaths) && sentPaths[from] != nil {
+		return sentPaths[from]
+	}
+	return path(from, message.StateSending, message.StateSent)
 }
 
 // send submits one leg of a message and records the answer. Nothing is
@@ -132,20 +178,26 @@ func (d *Dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.S
 // which a write of "sending" before the submit would not have avoided
 // either. Attempts are counted in memory and persisted with the write that
 // records the answer. A message whose deadline is too close is not sent.
-func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *message.Message, sm *pdu.SubmitSM, buf []byte) []byte {
-	if !d.mayAttempt(ctx, m) {
-		return buf
+func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *message.Message, w *sendState) {
+	now := d.now()
+	if late, ok := d.tooLateAt(m, 0, now); !ok {
+		d.fail(m, late)
+		return
 	}
-	buf, err := c.encode(m, sm, buf, d.deadline(m).Sub(d.now()))
+	var err error
+	w.buf, err = c.encode(m, &w.sm, w.buf, d.deadline(m).Sub(now))
 	if err != nil {
 		d.fail(m, message.Result{Source: message.SourceRelay, Code: "encode", Reason: err.Error()})
-		return buf
+		return
 	}
-	start, sentAt := time.Now(), d.now()
-	resp, err := s.Submit(ctx, sm)
+	// now, read before the encoding, stands for when the submit_sm was
+	// written (SentAt): no answer or receipt of it can come before.
+	start := time.Now()
+	resp, err := s.Submit(ctx, &w.sm)
 	v, res := classifySubmit(ctx, err)
-	// The answer is written even if the drain ends meanwhile; the submit
-	// above is what the drain cuts short.
+	// The answer is written even if the drain ends meanwhile; the drain
+	// cuts the submit above short only before it is written (the session
+	// waits for a written one's answer: AwaitWritten).
 	ctx = recording()
 	c.m.submit(v, time.Since(start))
 	if v == verdictSent || v == verdictRetry || v == verdictFail {
@@ -153,26 +205,21 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	}
 	switch v {
 	case verdictSent:
-		id := receipt.Normalize(resp.MessageID, c.cfg.RespIDs)
-		attempts := m.Attempts
-		wctx := ctx
+		a := w.answer()
+		a.carrier, a.id, a.at, a.attempts = c.name, receipt.Normalize(resp.MessageID, c.cfg.RespIDs), now, m.Attempts
 		// A parked receipt waiting for this id makes the message final in
 		// the same write; the store wakes the report push. SentAt is when
 		// the submit_sm was written: a receipt that arrived before it
 		// cannot be this message's.
-		err := d.st.Advance(wctx, m.ID, m.State, path(m.State, message.StateSending, message.StateSent),
-			func(r *message.Message) {
-				r.Carrier, r.CarrierMsgID, r.SentAt, r.Attempts = c.name, id, sentAt, attempts
-			})
-		if err != nil {
+		if err := d.st.Advance(ctx, m.ID, m.State, sentPath(m.State), a.record); err != nil {
+			w.ans = nil // the store may still run a.record
 			d.storeTrouble(m, "record submit_sm_resp", err)
-			return buf
+			return
 		}
 		d.drained.Add(1)
 	default:
 		d.settle(ctx, m, v, res, d.later)
 	}
-	return buf
 }
 
 // fail closes m as failed, recording its attempts; the write runs even
