@@ -133,3 +133,19 @@ func TestEncodeRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestTLVsGrowThenAddAllocatesNothing(t *testing.T) {
+	id := []byte("1234567890\x00")
+	allocs := testing.AllocsPerRun(100, func() {
+		var tl TLVs
+		tl.Grow(4 + len(id) + 4 + 1)
+		_ = tl.Add(TagReceiptedMessageID, id)
+		_ = tl.Add(TagMessageState, []byte{2})
+		if tl.Len() != 2 {
+			t.Fatal("two parameters added, Len", tl.Len())
+		}
+	})
+	if allocs > 1 {
+		t.Fatalf("Grow and two Adds: %v allocations, want 1", allocs)
+	}
+}

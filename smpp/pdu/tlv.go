@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"iter"
+	"slices"
 )
 
 // Tag is the tag of an optional parameter (TLV). Its values are part of the
@@ -162,6 +163,10 @@ func (t *TLVs) Add(tag Tag, v []byte) error {
 	t.raw = append(t.raw, v...)
 	return nil
 }
+
+// Grow makes room for n more octets of parameters (4 of tag and length
+// each, and the values), so that the Adds that fill them allocate nothing.
+func (t *TLVs) Grow(n int) { t.raw = slices.Grow(t.raw, n) }
 
 // Set replaces every parameter with the tag by one holding v, placed where
 // the first one was (or at the end).

@@ -107,6 +107,11 @@ func (p *peer) send(q *pdu.PDU) bool {
 		return false
 	}
 	select {
+	case p.out <- outPDU{p: q}: // room in the queue: no need to watch done
+		return true
+	default:
+	}
+	select {
 	case p.out <- outPDU{p: q}:
 		return true
 	case <-p.done:
@@ -153,9 +158,13 @@ func (p *peer) writeLoop() {
 	for {
 		var o outPDU
 		select {
-		case o = <-p.out:
-		case <-p.done:
-			return
+		case o = <-p.out: // a PDU waiting: no need to watch done
+		default:
+			select {
+			case o = <-p.out:
+			case <-p.done:
+				return
+			}
 		}
 		var err error
 		if buf, err = o.p.AppendTo(buf[:0]); err != nil {

@@ -198,6 +198,7 @@ func (s *Server) receiptBody(sm *pdu.SubmitSM, id string, fail bool, submitted t
 		// d's TLVs are empty: Add is Set without the search, and takes a
 		// value it copies, so the C string is built on the stack.
 		var cs [72]byte
+		d.TLVs.Grow(4 + len(rid) + 1 + 4 + 1)
 		_ = d.TLVs.Add(pdu.TagReceiptedMessageID, append(append(cs[:0], rid...), 0))
 		_ = d.TLVs.Add(pdu.TagMessageState, []byte{byte(state)})
 	}
