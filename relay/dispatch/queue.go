@@ -3,7 +3,9 @@ package dispatch
 import (
 	"container/heap"
 	"context"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/msgrelay/relay/relay/message"
@@ -19,7 +21,19 @@ type fifo struct {
 		sync.Mutex
 		items []*message.Message
 		head  int
+		idle  []*consumer // consumers waiting in take
 	}
+}
+
+// consumer is one goroutine taking messages from a fifo until its context
+// ends: a carrier's worker. It waits on a channel of its own, which a push
+// hands a message's turn to, instead of a select on the queue's wake-up
+// and its context (which every worker of the carrier would lock).
+type consumer struct {
+	q       *fifo
+	turn    chan struct{} // capacity 1
+	stopped atomic.Bool
+	release func() bool // stops the context's watch
 }
 
 func newFIFO() *fifo { return &fifo{wake: make(chan struct{}, 1)} }
@@ -30,8 +44,92 @@ func (q *fifo) push(ms ...*message.Message) {
 	}
 	q.mu.Lock()
 	q.mu.items = append(q.mu.items, ms...)
+	c := q.idleLocked()
 	q.mu.Unlock()
+	if c != nil {
+		c.wakeUp()
+		return
+	}
 	q.signal()
+}
+
+// idleLocked takes the consumer that began to wait last (its stack is
+// the likeliest in cache), or nil.
+func (q *fifo) idleLocked() *consumer {
+	n := len(q.mu.idle)
+	if n == 0 {
+		return nil
+	}
+	c := q.mu.idle[n-1]
+	q.mu.idle[n-1] = nil
+	q.mu.idle = q.mu.idle[:n-1]
+	return c
+}
+
+// consumer makes a consumer that takes from q until ctx ends; close it
+// when done.
+func (q *fifo) consumer(ctx context.Context) *consumer {
+	c := &consumer{q: q, turn: make(chan struct{}, 1)}
+	c.release = context.AfterFunc(ctx, func() {
+		c.stopped.Store(true)
+		q.mu.Lock()
+		q.mu.idle = slices.DeleteFunc(q.mu.idle, func(o *consumer) bool { return o == c })
+		q.mu.Unlock()
+		c.wakeUp()
+	})
+	return c
+}
+
+func (c *consumer) wakeUp() {
+	select {
+	case c.turn <- struct{}{}:
+	default: // a turn is waiting already
+	}
+}
+
+// close stops watching the consumer's context.
+func (c *consumer) close() { c.release() }
+
+// take blocks until a message is there, or the consumer's context ends.
+// A message in the queue is taken even after the end, as pop does.
+func (c *consumer) take() (*message.Message, bool) {
+	q := c.q
+	for {
+		q.mu.Lock()
+		if m, ok := q.popLocked(); ok {
+			next := (*consumer)(nil)
+			if q.mu.head < len(q.mu.items) {
+				next = q.idleLocked() // more to take: hand the turn on
+			}
+			q.mu.Unlock()
+			if next != nil {
+				next.wakeUp()
+			}
+			return m, true
+		}
+		if c.stopped.Load() {
+			q.mu.Unlock()
+			return nil, false
+		}
+		q.mu.idle = append(q.mu.idle, c)
+		q.mu.Unlock()
+		<-c.turn
+		if c.stopped.Load() {
+			// A push may have handed this consumer a message's turn just
+			// as it stopped: pass it on to another.
+			q.mu.Lock()
+			q.mu.idle = slices.DeleteFunc(q.mu.idle, func(o *consumer) bool { return o == c })
+			var next *consumer
+			if q.mu.head < len(q.mu.items) {
+				next = q.idleLocked()
+			}
+			q.mu.Unlock()
+			if next != nil {
+				next.wakeUp()
+			}
+			return nil, false
+		}
+	}
 }
 
 func (q *fifo) signal() {
@@ -61,8 +159,13 @@ func (q *fifo) pop(ctx context.Context) (*message.Message, bool) {
 func (q *fifo) tryPop() (m *message.Message, more, ok bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	m, ok = q.popLocked()
+	return m, ok && q.mu.head < len(q.mu.items), ok
+}
+
+func (q *fifo) popLocked() (m *message.Message, ok bool) {
 	if q.mu.head == len(q.mu.items) {
-		return nil, false, false
+		return nil, false
 	}
 	m = q.mu.items[q.mu.head]
 	q.mu.items[q.mu.head] = nil
@@ -75,7 +178,7 @@ func (q *fifo) tryPop() (m *message.Message, more, ok bool) {
 		clear(q.mu.items[n:])
 		q.mu.items, q.mu.head = q.mu.items[:n], 0
 	}
-	return m, q.mu.head < len(q.mu.items), true
+	return m, true
 }
 
 func (q *fifo) len() int {

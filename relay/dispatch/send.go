@@ -117,11 +117,13 @@ func (d *Dispatcher) requeueUnroutable() {
 
 func (d *Dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.Session) {
 	var w sendState
+	in := c.q.consumer(stop)
+	defer in.close()
 	for {
 		if err := s.WaitBound(stop); err != nil {
 			return
 		}
-		m, ok := c.q.pop(stop)
+		m, ok := in.take()
 		if !ok {
 			return
 		}
