@@ -91,6 +91,12 @@ func (e *esme) bindAs(kind pdu.CommandID, id, pw, systemType string) pdu.Status 
 	e.t.Helper()
 	seq := e.send(kind, &pdu.Bind{Kind: kind, SystemID: id, Password: pw, SystemType: systemType, InterfaceVersion: 0x34})
 	p := e.read()
+	for p.Command == pdu.EnquireLinkID {
+		// A server that sends enquire_link often (EnquireLinkEvery) may
+		// send one before a busy machine has answered the bind.
+		e.respond(p)
+		p = e.read()
+	}
 	if p.Command != kind.Response() || p.Sequence != seq {
 		e.t.Fatalf("bind answered with %s seq %d", p.Command, p.Sequence)
 	}
