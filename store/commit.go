@@ -377,7 +377,15 @@ func (s *Store) fail(err error) {
 // it back. The daemon exits on it so that its supervisor restarts it.
 func (s *Store) Failed() <-chan struct{} { return s.failed }
 
+// failure is the error of the failed commit, if any. Every op asks:
+// the closed channel (fail closes it after setting the error) answers
+// without the lock the syncer takes.
 func (s *Store) failure() error {
+	select {
+	case <-s.failed:
+	default:
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mu.failed
