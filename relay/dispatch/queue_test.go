@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -90,5 +91,53 @@ func TestConsumerStops(t *testing.T) {
 	}
 	if _, ok := c.take(); ok {
 		t.Fatal("take on an empty queue after the end reported a message")
+	}
+}
+
+// BenchmarkQueueHandOff pushes messages one at a time to a carrier's 64
+// waiting workers, each of which takes one and goes back to waiting: the
+// hand-off of a message to a worker, by the consumers' own channels
+// (take) and by the shared wake-up and context (pop).
+func BenchmarkQueueHandOff(b *testing.B) {
+	for _, mode := range []string{"take", "pop"} {
+		b.Run(mode, func(b *testing.B) {
+			q := newFIFO()
+			ctx, cancel := context.WithCancel(context.Background())
+			var done atomic.Int64
+			var wg sync.WaitGroup
+			for range 64 {
+				c := q.consumer(ctx)
+				wg.Go(func() {
+					defer c.close()
+					for {
+						var ok bool
+						if mode == "take" {
+							_, ok = c.take()
+						} else {
+							_, ok = q.pop(ctx)
+						}
+						if !ok {
+							return
+						}
+						done.Add(1)
+					}
+				})
+			}
+			m := &message.Message{}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				q.push(m)
+				for done.Load() < int64(i+1)-32 { // at most 32 waiting
+					runtime.Gosched()
+				}
+			}
+			for done.Load() < int64(b.N) {
+				runtime.Gosched()
+			}
+			b.StopTimer()
+			cancel()
+			wg.Wait()
+		})
 	}
 }
