@@ -69,13 +69,20 @@ func (in *upstreamIngress) SubmitBatch(ctx context.Context, s upstream.Session, 
 	}
 	out := make([]intake.Result, len(subs))
 	in.accept.Accept(ctx, s.Customer(), message.IngressUpstream, subs, out)
+	// The message ids of the batch, cut from one string.
+	hex := make([]byte, 0, 16*len(out))
 	for j := range out {
-		answer(resps[slot[j]], &out[j])
+		hex = out[j].ID.AppendHex(hex)
+	}
+	ids := string(hex)
+	for j := range out {
+		answer(resps[slot[j]], &out[j], ids[16*j:16*j+16])
 	}
 }
 
-// answer writes the accept path's result in the upstream protocol's terms.
-func answer(r *upstreampb.SubmitResp, res *intake.Result) {
+// answer writes the accept path's result in the upstream protocol's
+// terms; id is res.ID in its wire form.
+func answer(r *upstreampb.SubmitResp, res *intake.Result, id string) {
 	switch {
 	case res.Refusal != nil:
 		refuse(r, res.Refusal)
@@ -89,7 +96,7 @@ func answer(r *upstreampb.SubmitResp, res *intake.Result) {
 		r.RetryAfterMs = uint32(res.RetryAfter.Milliseconds())
 	default:
 		r.Status = upstreampb.Status_OK
-		r.MessageId = res.ID.String()
+		r.MessageId = id
 		r.Duplicate = res.Duplicate
 	}
 }
