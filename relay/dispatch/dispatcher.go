@@ -194,23 +194,9 @@ func (d *Dispatcher) Start() {
 
 // Enqueue hands new or recovered messages to the router. A message
 // scheduled for later is not given to it: it waits in the store until its
-// time (schedule.go). Once the dispatcher runs, the messages are routed on
-// the caller's goroutine, into the carriers' queues, without a hand-off
-// to the routing loop; a message that must fail (no rule, no Kakao) goes
-// to the routing loop, which writes the failure, so that the caller
-// never waits for the store.
+// time (schedule.go).
 func (d *Dispatcher) Enqueue(ms ...*message.Message) {
-	if !d.started.Load() {
-		d.pending.push(ms...)
-		return
-	}
-	var fails []*message.Message
-	for _, m := range ms {
-		if _, ok := d.place(m); !ok {
-			fails = append(fails, m)
-		}
-	}
-	d.pending.push(fails...)
+	d.pending.push(ms...)
 }
 
 // Carriers are the configured carriers' names, in configuration order.

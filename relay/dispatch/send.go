@@ -52,16 +52,6 @@ func (d *Dispatcher) popOrTick(ctx context.Context, tick <-chan time.Time) (*mes
 }
 
 func (d *Dispatcher) route(m *message.Message) {
-	if res, ok := d.place(m); !ok {
-		d.fail(m, res)
-	}
-}
-
-// place puts m in its carrier's queue, Kakao's, or the list of messages
-// without a live carrier; false, with the result to fail it with, when
-// nothing can ever take it. It runs on any goroutine: the routing loop,
-// or the one that hands messages in (Enqueue).
-func (d *Dispatcher) place(m *message.Message) (message.Result, bool) {
 	product := m.Product
 	if m.Leg > 0 {
 		product = m.Billed
@@ -69,9 +59,10 @@ func (d *Dispatcher) place(m *message.Message) (message.Result, bool) {
 	if product.Kakao() {
 		if d.kakao != nil {
 			d.kakao.enqueue(m)
-			return message.Result{}, true
+			return
 		}
-		return message.Result{Source: message.SourceRelay, Code: "no-kakao", Reason: "no Kakao channel is configured"}, false
+		d.fail(m, message.Result{Source: message.SourceRelay, Code: "no-kakao", Reason: "no Kakao channel is configured"})
+		return
 	}
 	f := d.fleet.Load()
 	name, err := f.router.Pick(product, m.Recipient)
@@ -80,19 +71,19 @@ func (d *Dispatcher) place(m *message.Message) (message.Result, bool) {
 			// No rule can ever take it: a configuration gap, so fail it
 			// with the reason rather than hold it forever. A rare path,
 			// worth one store commit of delay to routing.
-			return message.Result{Source: message.SourceRelay, Code: "no-route", Reason: err.Error()}, false
+			d.fail(m, message.Result{Source: message.SourceRelay, Code: "no-route", Reason: err.Error()})
+			return
 		}
 		d.mu.Lock()
 		d.mu.unroutable = append(d.mu.unroutable, m)
 		d.mu.Unlock()
-		return message.Result{}, true
+		return
 	}
 	c := f.byName[name]
 	c.q.push(m)
 	if c.retired.Load() { // retired by a reload since f was read: route again
 		d.requeue(c)
 	}
-	return message.Result{}, true
 }
 
 // depth counts the messages waiting in memory for a carrier.
