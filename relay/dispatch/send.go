@@ -108,6 +108,7 @@ func (d *Dispatcher) requeueUnroutable() {
 
 func (d *Dispatcher) worker(stop, sendCtx context.Context, c *carrier, s *smpp.Session) {
 	var w sendState
+	defer w.rec.release()
 	in := c.q.consumer(stop)
 	defer in.close()
 	for {
@@ -134,6 +135,7 @@ type sendState struct {
 	sm  pdu.SubmitSM
 	buf []byte
 	ans *sentAnswer
+	rec ownRecording
 }
 
 // sentAnswer is a submit_sm_resp to record: record is the mutation
@@ -200,7 +202,7 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	// The answer is written even if the drain ends meanwhile; the drain
 	// cuts the submit above short only before it is written (the session
 	// waits for a written one's answer: AwaitWritten).
-	ctx = recording()
+	ctx = w.rec.get(start)
 	c.m.submit(v, time.Since(start))
 	if v == verdictSent || v == verdictRetry || v == verdictFail {
 		m.Attempts++ // the carrier saw it; busy and reroute took nothing
