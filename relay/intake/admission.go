@@ -73,7 +73,8 @@ const (
 	// a rate estimated from a few messages says little.
 	minBacklog = 1000
 	// admitEvery is how often the decision is made again: the hot path
-	// reads the last one.
+	// reads the last one, unless what it admitted since may have reached
+	// the bound (refresh).
 	admitEvery = 50 * time.Millisecond
 	// rateHalfLife smooths the drain rate.
 	rateHalfLife = 5 * time.Second
@@ -86,6 +87,10 @@ type admission struct {
 	now     func() time.Time // monotonic: rates, not the wall clock
 
 	wait atomic.Int64 // retry after, ns; 0 admits
+	// admitted counts the messages admitted since the backlog was last
+	// read: with them the bound holds between reads, however fast
+	// submits come.
+	admitted atomic.Int64
 
 	mu          sync.Mutex
 	next        time.Time // when to decide again
@@ -123,6 +128,9 @@ func (a *admission) state() (rate float64, backlog int, drainSeconds float64) {
 	return a.rate, backlog, float64(a.waiting) / a.rate
 }
 
+// admit counts n messages admitted after refuse said nil.
+func (a *admission) admit(n int) { a.admitted.Add(int64(n)) }
+
 // refuse returns the refusal for a new message, or nil to admit it.
 func (a *admission) refuse() *door.Refusal {
 	a.refresh()
@@ -157,10 +165,15 @@ func (a *admission) refresh() {
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if now.Before(a.next) {
+	// While admitting, the backlog is read again before its time once
+	// what was read plus what was admitted since reaches the bound.
+	reached := a.wait.Load() == 0 && a.cfg.MaxBacklog >= 0 &&
+		a.waiting+a.scheduled+int(a.admitted.Load()) >= a.cfg.MaxBacklog
+	if now.Before(a.next) && !reached {
 		return
 	}
 	a.next = now.Add(admitEvery)
+	a.admitted.Store(0)
 	waiting, drained := a.backlog.Backlog()
 	a.waiting, a.scheduled = waiting, a.backlog.Scheduled()
 	if a.last.IsZero() {

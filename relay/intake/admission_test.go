@@ -98,3 +98,33 @@ func TestAdmissionCountsScheduled(t *testing.T) {
 		t.Fatalf("2,000 waiting and 5,000 scheduled refused: %v", r)
 	}
 }
+
+// Submits faster than the backlog is read: the messages admitted since the
+// last read count toward the bound, so the bound holds within one read's
+// interval however fast they come (a relay that answers a submit in 0.2
+// ms admitted 200 past a bound of 20 before the next read, 50 ms later).
+func TestAdmissionCountsWhatItAdmitted(t *testing.T) {
+	b := &fakeBacklog{}
+	clock := time.Unix(0, 0)
+	a := newAdmission(AdmissionConfig{MaxBacklog: 20}, b, metrics.NewSet())
+	a.now = func() time.Time { return clock } // frozen: no read falls due
+	admitted := 0
+	for range 200 {
+		if a.refuse() != nil {
+			break
+		}
+		a.admit(1)
+		admitted++
+		b.waiting++ // nothing drains
+	}
+	if admitted != 20 {
+		t.Fatalf("%d admitted one by one against a bound of 20 within one read's interval, want 20", admitted)
+	}
+	// Drained meanwhile: the read the bound forced shows it, and
+	// messages are taken again once the wait has passed.
+	b.waiting = 0
+	clock = clock.Add(time.Minute)
+	if r := a.refuse(); r != nil {
+		t.Fatalf("after the backlog drained: %v", r)
+	}
+}

@@ -154,7 +154,9 @@ func (in *Intake) Accept(ctx context.Context, customerID string, ingress message
 	slot := make([]int, 0, len(subs))
 	var full *door.Refusal // the backlog is over its bound
 	if in.admission != nil {
-		full = in.admission.refuse()
+		if full = in.admission.refuse(); full == nil {
+			in.admission.admit(len(subs))
+		}
 	}
 	for i := range subs {
 		s, r := &subs[i], &out[i]
