@@ -202,7 +202,7 @@ func (d *Dispatcher) send(ctx context.Context, c *carrier, s *smpp.Session, m *m
 	// The answer is written even if the drain ends meanwhile; the drain
 	// cuts the submit above short only before it is written (the session
 	// waits for a written one's answer: AwaitWritten).
-	ctx = w.rec.get(start)
+	ctx = w.rec.get(time.Now()) // not start: the submit may have waited seconds for its turn
 	c.m.submit(v, time.Since(start))
 	if v == verdictSent || v == verdictRetry || v == verdictFail {
 		m.Attempts++ // the carrier saw it; busy and reroute took nothing
