@@ -27,7 +27,8 @@ func (d *Daemon) joinCluster() error {
 }
 
 // awaitCluster waits, before the node listens, until its receipt stream
-// and the buckets it writes are set up, for at most [cluster] start_wait:
+// and the buckets it writes (billing's too) are set up, for at most
+// [cluster] start_wait:
 // a node listening before would refuse submits with a client_ref
 // (STORE_UNAVAILABLE) until then. A node with no quorum by then listens
 // anyway.
@@ -38,7 +39,11 @@ func (d *Daemon) awaitCluster() error {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.Cluster.StartWait)
 	defer cancel()
-	if err := d.cluster.WaitSetUp(ctx); err != nil {
+	err := d.cluster.WaitSetUp(ctx)
+	if err == nil && d.billing != nil {
+		err = d.billing.WaitSetUp(ctx) // statements and counts answer from it
+	}
+	if err != nil {
 		d.log.Warn("cluster: streams and buckets not set up yet, listening anyway: receipts for other nodes and submits with a client_ref are refused with a temporary error until they are",
 			"waited", time.Since(start).Round(time.Millisecond))
 		return nil

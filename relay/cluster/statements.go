@@ -60,6 +60,7 @@ type Billing struct {
 	counts Counts
 	kv     atomic.Pointer[jetstream.KeyValue]
 	kst    *time.Location
+	setUp  chan struct{} // closed once the bucket is set up
 }
 
 // OpenBilling starts writing this node's counters: once the bucket is set
@@ -69,15 +70,30 @@ func (n *Node) OpenBilling(counts Counts) *Billing {
 	if err != nil {
 		kst = time.FixedZone("KST", 9*3600)
 	}
-	b := &Billing{n: n, counts: counts, kst: kst}
+	b := &Billing{n: n, counts: counts, kst: kst, setUp: make(chan struct{})}
 	n.wg.Go(b.run)
 	return b
+}
+
+// WaitSetUp returns once the billing bucket is set up, or ctx ends: a
+// node that listens before answers statement and count requests with
+// ErrNoState until then.
+func (b *Billing) WaitSetUp(ctx context.Context) error {
+	select {
+	case <-b.setUp:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.n.stop:
+		return ErrClosed
+	}
 }
 
 func (b *Billing) run() {
 	pause := 100 * time.Millisecond
 	for {
 		if err := b.setup(); err == nil {
+			close(b.setUp)
 			break
 		} else {
 			b.n.log.Debug("cluster: billing bucket not ready", "err", err)
