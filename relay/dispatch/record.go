@@ -33,12 +33,18 @@ func recording() context.Context {
 	if r := recordings.cur.Load(); r != nil && now.Before(r.until) {
 		return r.ctx
 	}
-	r := &recordingCtx{until: now.Add(recordShare)}
 	// Never cancelled: it ends at its deadline, and no write may be cut
 	// short before that.
-	r.ctx, r.cancel = context.WithDeadline(context.Background(), now.Add(recordTimeout+recordShare))
-	recordings.cur.Store(r)
+	r := newRecording(now)
+	recordings.cur.Store(&r)
 	return r.ctx
+}
+
+// newRecording is a recording context handed out from now for
+// recordShare, each write under it bounded by recordTimeout at least.
+func newRecording(now time.Time) recordingCtx {
+	ctx, cancel := context.WithDeadline(context.Background(), now.Add(recordTimeout+recordShare))
+	return recordingCtx{ctx: ctx, cancel: cancel, until: now.Add(recordShare)}
 }
 
 type recordingCtx struct {
@@ -102,19 +108,12 @@ func (f *flight) wait(ctx context.Context) {
 // makes its writes one after another, so the last one is done with its
 // context when the next is made; abandoned, the store no longer reads it
 // either.
-type ownRecording struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	until  time.Time
-}
+type ownRecording struct{ recordingCtx }
 
 func (r *ownRecording) get(now time.Time) context.Context {
 	if r.ctx == nil || !now.Before(r.until) {
-		if r.cancel != nil {
-			r.cancel()
-		}
-		r.until = now.Add(recordShare)
-		r.ctx, r.cancel = context.WithDeadline(context.Background(), now.Add(recordTimeout+recordShare))
+		r.release()
+		r.recordingCtx = newRecording(now)
 	}
 	return r.ctx
 }
