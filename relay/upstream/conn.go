@@ -61,6 +61,7 @@ type conn struct {
 type pendingSubmit struct {
 	seq uint32
 	req *upstreampb.Submit
+	hot *hotSubmit // what req is part of, for submitPool; nil if protobuf decoded it
 	pay *upstreampb.PaymentEvent
 }
 
@@ -122,6 +123,7 @@ func (c *conn) serve() {
 		c.rw = tc
 	}
 	c.fr = NewFrameReader(c.rw, cfg.MaxFrameSize)
+	c.fr.submits = &submitPool
 	// Made before the bind counts the connection for its customer: the
 	// status page reads the slots of every counted connection.
 	c.slots = make(chan struct{}, cfg.MaxInFlight)

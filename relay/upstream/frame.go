@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 
@@ -61,6 +62,11 @@ type FrameReader struct {
 	max int
 	buf []byte
 	hdr [HeaderLen]byte
+
+	// submits, if set, is where decoded Submits come from (the server's
+	// readers); sub is the one the last Read took from it, if any.
+	submits *sync.Pool
+	sub     *hotSubmit
 }
 
 // NewFrameReader reads frames of at most max body bytes from r
@@ -85,6 +91,7 @@ func (fr *FrameReader) Buffered() int { return fr.r.Buffered() }
 // ErrFrameTooLarge, ErrEmptyFrame or ErrBadFrame for bad input, which the
 // caller should treat as the end of the connection.
 func (fr *FrameReader) Read(f *upstreampb.Frame) error {
+	fr.sub = nil
 	hdr := fr.hdr[:] // not on the stack: ReadFull would move it to the heap
 	if _, err := io.ReadFull(fr.r, hdr); err != nil {
 		return err
@@ -125,7 +132,9 @@ func (fr *FrameReader) Read(f *upstreampb.Frame) error {
 			fr.buf = nil
 		}
 	}
-	if decodeHot(body, f) {
+	sub, ok := decodeHot(body, f, fr.submits)
+	fr.sub = sub
+	if ok {
 		return nil
 	}
 	if err := proto.Unmarshal(body, f); err != nil {

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"sync"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -190,9 +191,32 @@ func appendString(b []byte, num protowire.Number, s string) []byte {
 	return append(b, s...)
 }
 
+// hotSubmit is a decoded Submit allocated together with its oneof wrapper.
+type hotSubmit struct {
+	w upstreampb.Frame_Submit
+	s upstreampb.Submit
+}
+
+// submitPool recycles the server's decoded Submits. A Handler keeps no
+// request after SubmitBatch returns, and the strings of a request are
+// allocated apart (see pbReader), so a worker gives each Submit back,
+// emptied, once its batch is answered; what the handler kept of the
+// strings stays valid.
+var submitPool = sync.Pool{New: func() any { return new(hotSubmit) }}
+
+// putSubmit empties x, dropping its strings, and gives it back to
+// submitPool.
+func putSubmit(x *hotSubmit) {
+	*x = hotSubmit{}
+	submitPool.Put(x)
+}
+
 // decodeHot decodes body into f if it is one of the four operations in a
 // form it decodes exactly (see above); false leaves f to proto.Unmarshal.
-func decodeHot(body []byte, f *upstreampb.Frame) bool {
+// With submits set, a Submit is taken from it (the caller gives it back,
+// see submitPool) and returned as sub; otherwise it is allocated, and sub
+// is nil.
+func decodeHot(body []byte, f *upstreampb.Frame, submits *sync.Pool) (sub *hotSubmit, ok bool) {
 	r := pbReader{b: body}
 	var seq uint64
 	var num protowire.Number
@@ -203,23 +227,23 @@ func decodeHot(body []byte, f *upstreampb.Frame) bool {
 			break
 		}
 		if st == pbOther {
-			return false
+			return nil, false
 		}
 		switch {
 		case n == 1 && typ == protowire.VarintType:
 			v, ok := r.varint()
 			if !ok {
-				return false
+				return nil, false
 			}
 			seq = v
 		case n >= 12 && n <= 15 && typ == protowire.BytesType && num == 0:
 			v, _, ok := r.bytes()
 			if !ok {
-				return false
+				return nil, false
 			}
 			num, op = n, v
 		default:
-			return false
+			return nil, false
 		}
 	}
 	// f is reset now: when a submessage turns out to be one for protobuf,
@@ -229,35 +253,43 @@ func decodeHot(body []byte, f *upstreampb.Frame) bool {
 	// Each operation is allocated together with its oneof wrapper.
 	switch num {
 	case 12:
-		x := new(struct {
-			w upstreampb.Frame_Submit
-			s upstreampb.Submit
-		})
+		var x *hotSubmit
+		if submits != nil {
+			x = submits.Get().(*hotSubmit)
+		} else {
+			x = new(hotSubmit)
+		}
 		x.w.Submit, f.Op = &x.s, &x.w
-		return decodeSubmit(op, &x.s)
+		if !decodeSubmit(op, &x.s) {
+			return nil, false // x is left to the collector: protobuf takes over f
+		}
+		if submits != nil {
+			sub = x
+		}
+		return sub, true
 	case 13:
 		x := new(struct {
 			w upstreampb.Frame_SubmitResp
 			s upstreampb.SubmitResp
 		})
 		x.w.SubmitResp, f.Op = &x.s, &x.w
-		return decodeSubmitResp(op, &x.s)
+		return nil, decodeSubmitResp(op, &x.s)
 	case 14:
 		x := new(struct {
 			w upstreampb.Frame_Report
 			s upstreampb.Report
 		})
 		x.w.Report, f.Op = &x.s, &x.w
-		return decodeReport(op, &x.s)
+		return nil, decodeReport(op, &x.s)
 	case 15:
 		x := new(struct {
 			w upstreampb.Frame_ReportAck
 			s upstreampb.ReportAck
 		})
 		x.w.ReportAck, f.Op = &x.s, &x.w
-		return decodeReportAck(op, &x.s)
+		return nil, decodeReportAck(op, &x.s)
 	}
-	return false
+	return nil, false
 }
 
 // decodeSubmit decodes b into s, which is new.

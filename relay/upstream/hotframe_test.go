@@ -2,7 +2,10 @@ package upstream
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"math"
+	"slices"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -61,7 +64,7 @@ func TestHotFrameBytes(t *testing.T) {
 			t.Errorf("frame %d:\n got %x\nwant %x", i, got[1:], want)
 		}
 		var back upstreampb.Frame
-		if !decodeHot(want, &back) {
+		if _, ok := decodeHot(want, &back, nil); !ok {
 			t.Fatalf("frame %d: not decoded by hand", i)
 		}
 		if !proto.Equal(&back, f) {
@@ -91,7 +94,7 @@ func TestHotFrameLeavesToProtobuf(t *testing.T) {
 		{"truncated", frame(op(12, sub))[:3]},
 	} {
 		var f upstreampb.Frame
-		if decodeHot(c.in, &f) {
+		if _, ok := decodeHot(c.in, &f, nil); ok {
 			t.Errorf("%s: decoded by hand", c.name)
 		}
 	}
@@ -119,7 +122,7 @@ func FuzzHotFrame(f *testing.F) {
 	f.Add([]byte{0x62, 0x00, 0x62, 0x00})
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var hot, ref upstreampb.Frame
-		ok := decodeHot(in, &hot)
+		_, ok := decodeHot(in, &hot, nil)
 		err := proto.Unmarshal(in, &ref)
 		if ok {
 			if err != nil {
@@ -168,5 +171,73 @@ func TestReadSubmitAllocs(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("reading a submit allocates %v times, want 2", n)
+	}
+}
+
+// TestRecycledSubmit: a server's reader takes each Submit from submitPool,
+// says which one it took, and the strings a handler kept of a Submit given
+// back still read as they were after the next frames are decoded.
+func TestRecycledSubmit(t *testing.T) {
+	var stream []byte
+	for i := range 4 {
+		f := &upstreampb.Frame{Seq: uint32(i), Op: &upstreampb.Frame_Submit{Submit: &upstreampb.Submit{
+			ClientRef: fmt.Sprint("ref-", i), Recipient: "0101234567" + fmt.Sprint(i), Text: fmt.Sprint("text ", i),
+		}}}
+		var err error
+		if stream, err = AppendFrame(stream, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fr := NewFrameReader(bytes.NewReader(stream), 0)
+	fr.submits = &submitPool
+	var f upstreampb.Frame
+	var kept []string
+	for i := range 4 {
+		if err := fr.Read(&f); err != nil {
+			t.Fatal(err)
+		}
+		s := f.GetSubmit()
+		if fr.sub == nil || &fr.sub.s != s {
+			t.Fatalf("frame %d: the reader did not say which Submit it took", i)
+		}
+		kept = append(kept, s.ClientRef, s.Recipient, s.Text)
+		putSubmit(fr.sub)
+		if s.ClientRef != "" || s.Text != "" {
+			t.Fatalf("frame %d: a Submit given back keeps its strings", i)
+		}
+	}
+	for i := range 4 {
+		want := []string{fmt.Sprint("ref-", i), "0101234567" + fmt.Sprint(i), fmt.Sprint("text ", i)}
+		if got := kept[3*i : 3*i+3]; !slices.Equal(got, want) {
+			t.Errorf("frame %d: kept %q, want %q", i, got, want)
+		}
+	}
+	if err := fr.Read(&f); err != io.EOF || fr.sub != nil {
+		t.Fatalf("after the last frame: %v, sub %v", err, fr.sub)
+	}
+}
+
+// TestRecycledSubmitAllocs: with its Submit recycled, a submit frame costs
+// the server one allocation, the copy its strings share.
+func TestRecycledSubmitAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	b, err := AppendFrame(nil, typicalSubmit())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bytes.NewReader(nil)
+	fr := NewFrameReader(r, 0)
+	fr.submits = &submitPool
+	var f upstreampb.Frame
+	if a := testing.AllocsPerRun(100, func() {
+		r.Reset(b)
+		if err := fr.Read(&f); err != nil {
+			t.Fatal(err)
+		}
+		putSubmit(fr.sub)
+	}); a != 1 {
+		t.Errorf("%v allocations a submit frame, want 1", a)
 	}
 }

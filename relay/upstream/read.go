@@ -38,7 +38,7 @@ func (c *conn) readLoop() *upstreampb.Frame {
 			if req == nil {
 				req = &upstreampb.Submit{}
 			}
-			if !c.enqueue(pendingSubmit{seq: f.Seq, req: req}) {
+			if !c.enqueue(pendingSubmit{seq: f.Seq, req: req, hot: c.fr.sub}) {
 				return nil
 			}
 		case *upstreampb.Frame_ReportAck:

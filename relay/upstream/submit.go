@@ -45,6 +45,7 @@ func (c *conn) runBatch(batch []pendingSubmit, w *batchBuffers) {
 	if c.aborted.Load() {
 		// Nobody can read the answers; the client resubmits with the same
 		// client references.
+		recycle(batch)
 		m.inFlight.Add(-float64(n))
 		return
 	}
@@ -64,6 +65,8 @@ func (c *conn) runBatch(batch []pendingSubmit, w *batchBuffers) {
 	if len(reqs) > 0 {
 		c.srv.h.SubmitBatch(c.ctx, c.sess, reqs, resps)
 	}
+	// The handler kept no request: they go back for the next frames.
+	recycle(batch)
 	if c.aborted.Load() {
 		// Aborted while the handler ran (Close gave up waiting for it): its
 		// answers were given under a cancelled ctx and must not reach the
@@ -102,6 +105,18 @@ func (c *conn) runBatch(batch []pendingSubmit, w *batchBuffers) {
 	m.framesOut.Add(n)
 	m.inFlight.Add(-float64(n)) // before the answers can reach the client
 	c.out <- b
+}
+
+// recycle gives the batch's Submits back to submitPool; nothing reads them
+// after.
+func recycle(batch []pendingSubmit) {
+	for i := range batch {
+		p := &batch[i]
+		if p.hot != nil {
+			putSubmit(p.hot)
+			p.req, p.hot = nil, nil
+		}
+	}
 }
 
 // payment answers one payment event through the PaymentHandler.

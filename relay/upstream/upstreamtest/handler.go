@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/msgrelay/relay/relay/message"
 	"github.com/msgrelay/relay/relay/upstream"
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
@@ -105,7 +107,8 @@ func (h *MemHandler) SubmitBatch(ctx context.Context, s upstream.Session, reqs [
 		if req.ClientRef != "" {
 			h.mu.refs[key] = id
 		}
-		h.mu.accepted = append(h.mu.accepted, Accepted{ID: id, Customer: customer, Submit: req, At: now})
+		// A copy: the server reuses req once SubmitBatch returns.
+		h.mu.accepted = append(h.mu.accepted, Accepted{ID: id, Customer: customer, Submit: proto.CloneOf(req), At: now})
 		resps[i].Status, resps[i].MessageId = upstreampb.Status_OK, id.String()
 		if h.AutoReport {
 			billed := req.Product
