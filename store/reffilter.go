@@ -2,6 +2,7 @@ package store
 
 import (
 	"hash/maphash"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 
@@ -23,46 +24,55 @@ import (
 type refFilter struct {
 	table byte
 	seed  maphash.Seed
+	// words are the filter's bits, in lines of 8 words (64 bytes, a
+	// cache line: an allocation this large starts on a page); a key's
+	// bits are all in one line, which the top bits of its hash choose.
 	words []atomic.Uint64
+	shift uint // 64 - log2(lines)
 	ready atomic.Bool
 
 	start     chan struct{} // closed by begin: the scan may run
 	startOnce sync.Once
 }
 
-// refFilterBits sizes the filter: 8 MiB, about 4% false positives with
-// 10 million references and 5 hashes (a false positive costs one lookup).
+// refFilterBits sizes the filter: 8 MiB. It is a blocked Bloom filter:
+// each key sets refFilterHashes bits of one 512-bit line, so that an add
+// or a lookup touches one cache line, not one per bit (a filter this
+// large is not in the processor's caches). With 10 million references
+// about 4.2% of the lookups of absent keys answer "maybe" (4.0% were the
+// bits spread over the whole filter; TestRefFilterFalsePositives measures
+// it), and a false positive costs one lookup.
 const (
 	refFilterBits   = 1 << 26
-	refFilterHashes = 5
+	refFilterHashes = 4 // of 9 bits each: the line's word, the word's bit
 )
 
-func newRefFilter(table byte) *refFilter {
-	return &refFilter{table: table, seed: maphash.MakeSeed(), words: make([]atomic.Uint64, refFilterBits/64),
-		start: make(chan struct{})}
+func newRefFilter(table byte) *refFilter { return newRefFilterBits(table, refFilterBits) }
+
+// newRefFilterBits is a filter of n bits, a power of two of at least a
+// line.
+func newRefFilterBits(table byte, n int) *refFilter {
+	return &refFilter{table: table, seed: maphash.MakeSeed(), words: make([]atomic.Uint64, n/64),
+		shift: uint(64 - bits.TrailingZeros(uint(n/512))), start: make(chan struct{})}
 }
 
 // begin lets the scan that fills the filter run: after Recover, or at the
 // first acceptance.
 func (f *refFilter) begin() { f.startOnce.Do(func() { close(f.start) }) }
 
-func (f *refFilter) bits(key []byte, fn func(word int, mask uint64) bool) bool {
+// line returns key's line and the hash whose low bits place its bits.
+func (f *refFilter) line(key []byte) (*[8]atomic.Uint64, uint64) {
 	h := maphash.Bytes(f.seed, key)
-	h1, h2 := h, h>>32|1
-	for i := uint64(0); i < refFilterHashes; i++ {
-		b := (h1 + i*h2) % refFilterBits
-		if !fn(int(b/64), 1<<(b%64)) {
-			return false
-		}
-	}
-	return true
+	i := (h >> f.shift) * 8
+	return (*[8]atomic.Uint64)(f.words[i : i+8]), h
 }
 
 func (f *refFilter) add(key []byte) {
-	f.bits(key, func(w int, m uint64) bool {
-		f.words[w].Or(m)
-		return true
-	})
+	l, h := f.line(key)
+	for range refFilterHashes {
+		l[h>>6&7].Or(1 << (h & 63))
+		h >>= 9
+	}
 }
 
 // mayContain is false only when the key is surely not in the store.
@@ -70,7 +80,14 @@ func (f *refFilter) mayContain(key []byte) bool {
 	if !f.ready.Load() {
 		return true
 	}
-	return f.bits(key, func(w int, m uint64) bool { return f.words[w].Load()&m != 0 })
+	l, h := f.line(key)
+	for range refFilterHashes {
+		if l[h>>6&7].Load()&(1<<(h&63)) == 0 {
+			return false
+		}
+		h >>= 9
+	}
+	return true
 }
 
 // fill adds every key in the table, then marks the filter ready. It stops

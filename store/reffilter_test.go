@@ -100,3 +100,59 @@ func TestReceiptIndexFilterAcrossReopen(t *testing.T) {
 	}
 	mustVerify(t, s)
 }
+
+// The filter's false-positive rate at the load its size is stated for
+// (10 million keys in 1<<26 bits), measured on a filter 64 times smaller
+// with 64 times fewer keys: a blocked filter's rate depends on the bits
+// a key has, not on how many lines there are. No key added is ever
+// answered "surely not".
+func TestRefFilterFalsePositives(t *testing.T) {
+	const bits = refFilterBits / 64
+	keys := int(10e6 / 64)
+	f := newRefFilterBits(tRef, bits)
+	f.ready.Store(true)
+	key := func(set string, i int) []byte { return fmt.Appendf(nil, "%s-%d", set, i) }
+	for i := range keys {
+		f.add(key("in", i))
+	}
+	for i := range keys {
+		if !f.mayContain(key("in", i)) {
+			t.Fatalf("key %d added, answered surely not", i)
+		}
+	}
+	const probes = 200000
+	fp := 0
+	for i := range probes {
+		if f.mayContain(key("out", i)) {
+			fp++
+		}
+	}
+	rate := float64(fp) / probes
+	t.Logf("false positives: %.2f%% of %d absent keys, %d keys in %d bits", 100*rate, probes, keys, bits)
+	if rate > 0.05 {
+		t.Fatalf("false positives %.2f%%, stated as about 4.2%%", 100*rate)
+	}
+}
+
+// BenchmarkRefFilter is an add and a lookup of a new key, as an
+// acceptance with a fresh client reference makes them, in a filter of the
+// size the store uses.
+func BenchmarkRefFilter(b *testing.B) {
+	f := newRefFilter(tRef)
+	f.ready.Store(true)
+	keys := make([][]byte, 1<<16)
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "\x02shop\x00ref-%d", i)
+	}
+	b.ReportAllocs()
+	n := 0
+	for i := 0; b.Loop(); i++ {
+		k := keys[i&(len(keys)-1)]
+		k[len(k)-1] ^= byte(i >> 16) // a different key each round of keys
+		if !f.mayContain(k) {
+			n++
+		}
+		f.add(k)
+	}
+	_ = n
+}
