@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -341,7 +342,10 @@ func encodeParked(p *parkedReceipt) []byte {
 	if p.Once {
 		flags |= 4
 	}
-	b := []byte{parkedV2}
+	// One allocation: the version, four varint times, flags and source,
+	// and the two fields with their lengths.
+	b := make([]byte, 0, 1+4*binary.MaxVarintLen64+2+2*binary.MaxVarintLen32+len(p.Result.Code)+len(p.Result.Reason))
+	b = append(b, parkedV2)
 	b = appendTime(b, p.ParkedAt)
 	b = appendTime(b, p.At)
 	b = appendTime(b, p.SentFrom)
@@ -364,8 +368,10 @@ func decodeParked(b []byte, p *parkedReceipt) error {
 	}
 	flags := d.byte1()
 	p.Result.Source = message.Source(d.byte1())
-	p.Result.Code = d.str()
-	p.Result.Reason = d.str()
+	// The two strings share one allocation: the rest of the value.
+	rest, base := string(d.b), len(d.b)
+	p.Result.Code = d.strIn(rest, base)
+	p.Result.Reason = d.strIn(rest, base)
 	if d.err != nil || len(d.b) != 0 {
 		return ErrCorrupt
 	}

@@ -185,3 +185,23 @@ func FuzzDecodeSideValues(f *testing.F) {
 		}
 	})
 }
+
+// A parked receipt is encoded into one allocation, sized once, and
+// decoded with its two strings in one.
+func TestParkedCodecAllocations(t *testing.T) {
+	p := parkedReceipt{Receipt: Receipt{Delivered: true, Final: true, At: time.Unix(2e9, 7).UTC(),
+		Result: message.Result{Source: message.SourceReceipt, Code: "DELIVRD", Reason: "delivered to the handset"}},
+		ParkedAt: time.Unix(3e9, 1).UTC(), SentFrom: time.Unix(2e9, 0).UTC(), SentTo: time.Unix(2e9+60, 0).UTC(), Once: true}
+	if n := testing.AllocsPerRun(100, func() { encodeParked(&p) }); n != 1 {
+		t.Errorf("encodeParked: %v allocations, want 1", n)
+	}
+	b := encodeParked(&p)
+	var got parkedReceipt
+	if n := testing.AllocsPerRun(100, func() { _ = decodeParked(b, &got) }); n != 1 {
+		t.Errorf("decodeParked: %v allocations, want 1", n)
+	}
+	got.Carrier, got.CarrierMsgID = p.Carrier, p.CarrierMsgID
+	if got != p {
+		t.Fatalf("parked: %+v, want %+v", got, p)
+	}
+}
