@@ -61,8 +61,8 @@ func (p *PDU) AppendTo(dst []byte) ([]byte, error) {
 // Decode copies the body once and makes every string and slice of the
 // result point into that copy, so the result does not alias b, and a
 // decoded PDU costs two allocations: the copy, and the PDU with its body;
-// a body of at most 64 bytes is copied into the PDU's allocation, one in
-// all.
+// a body of at most 256 bytes (nearly every PDU but a long submit_multi) is
+// copied into the PDU's allocation, one in all.
 func Decode(b []byte, maxLen uint32) (*PDU, error) {
 	if len(b) < HeaderLen {
 		var h Header
@@ -80,7 +80,7 @@ func Decode(b []byte, maxLen uint32) (*PDU, error) {
 			Err: fmt.Errorf("%w: %d, but %d octets given", ErrCommandLength, h.Length, len(b))}
 	}
 	body := b[HeaderLen:]
-	if len(body) <= smallBody {
+	if len(body) <= inlineBody {
 		return decodeBody(h, body, false) // copied into the PDU
 	}
 	return decodeBody(h, bytes.Clone(body), true)
@@ -111,13 +111,20 @@ func bodyKind(c CommandID) (kind int, ok bool) {
 	return 0, false
 }
 
-// smallBody is the longest body a PDU keeps inside its own allocation
-// (responses, mostly), instead of in a buffer of its own.
-const smallBody = 64
+// inlineBody is the longest body a PDU keeps inside its own allocation
+// instead of in a buffer of its own: a submit_sm or deliver_sm of a short
+// message or a receipt, and nearly every response. The PDU's room for it
+// comes in three sizes, so that a short body does not take the room of a
+// long one.
+const (
+	smallBody  = 64
+	mediumBody = 128
+	inlineBody = 256
+)
 
 // decodeBody decodes body as the body of the command in h. If owned, this
-// package owns body from now on; otherwise body is at most smallBody bytes
-// the caller reuses, and the PDU copies it into its own allocation.
+// package owns body from now on; otherwise body is at most inlineBody
+// bytes the caller reuses, and the PDU copies it into its own allocation.
 func decodeBody(h Header, body []byte, owned bool) (*PDU, error) {
 	kind, known := bodyKind(h.Command)
 	switch {
@@ -175,29 +182,48 @@ func decodeBody(h Header, body []byte, owned bool) (*PDU, error) {
 }
 
 // newPDU allocates a PDU and its body together, in one allocation; a body
-// not owned goes in the same allocation, and *raw then points to its copy.
+// not owned goes in the same allocation, in the smallest of the three rooms
+// it fits, and *raw then points to its copy.
 func newPDU[B any, P interface {
 	*B
 	bodyCodec
 }](h Header, raw *[]byte, owned bool) (*PDU, P) {
-	if !owned {
+	var p *PDU
+	var b *B
+	switch n := len(*raw); {
+	case owned:
+		x := new(struct {
+			p PDU
+			b B
+		})
+		p, b = &x.p, &x.b
+	case n <= smallBody:
 		x := new(struct {
 			p   PDU
 			b   B
 			buf [smallBody]byte
 		})
-		*raw = x.buf[:copy(x.buf[:], *raw):len(*raw)]
-		x.p.Header = h
-		bp := P(&x.b)
-		x.p.Body = bp
-		return &x.p, bp
+		p, b = &x.p, &x.b
+		*raw = x.buf[:copy(x.buf[:], *raw):n]
+	case n <= mediumBody:
+		x := new(struct {
+			p   PDU
+			b   B
+			buf [mediumBody]byte
+		})
+		p, b = &x.p, &x.b
+		*raw = x.buf[:copy(x.buf[:], *raw):n]
+	default:
+		x := new(struct {
+			p   PDU
+			b   B
+			buf [inlineBody]byte
+		})
+		p, b = &x.p, &x.b
+		*raw = x.buf[:copy(x.buf[:], *raw):n]
 	}
-	x := new(struct {
-		p PDU
-		b B
-	})
-	x.p.Header = h
-	bp := P(&x.b)
-	x.p.Body = bp
-	return &x.p, bp
+	p.Header = h
+	bp := P(b)
+	p.Body = bp
+	return p, bp
 }

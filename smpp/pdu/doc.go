@@ -75,9 +75,10 @@
 //
 // # Memory
 //
-// A decoded PDU costs two allocations: one copy of the body, into which all
-// strings and slices of the result point, and one block holding the PDU and
-// its body struct together. Strings are made over the copy without a second
+// A decoded PDU costs one allocation: a block holding the PDU, its body
+// struct and a copy of the body, into which all strings and slices of the
+// result point. A body longer than 256 octets is copied into a second
+// allocation of its own. Strings are made over the copy without a second
 // copy; the package never writes to that buffer again, and slices handed out
 // (ShortMessage, TLV values) have their capacity clipped so an append cannot
 // reach the bytes behind them. Encoding with AppendTo into a buffer with room

@@ -15,7 +15,7 @@ type Reader struct {
 	r      *bufio.Reader
 	maxLen uint32
 	hdr    [HeaderLen]byte
-	small  [smallBody]byte // a short body, before the PDU copies it
+	small  [inlineBody]byte // a body of at most inlineBody, before the PDU copies it
 }
 
 // NewReader returns a Reader of r that refuses any command_length over
@@ -30,8 +30,9 @@ func NewReader(r io.Reader, maxLen uint32) *Reader {
 }
 
 // Read reads the next PDU. It checks command_length against the maximum
-// before it allocates anything for the body. A PDU of a short body (a
-// response, mostly) is one allocation, a longer one two.
+// before it allocates anything for the body. A PDU of a body of at most 256
+// octets (nearly every response, and a submit_sm or deliver_sm of a short message
+// or a receipt) is one allocation, a longer one two.
 //
 // Errors: io.EOF when the stream ends between PDUs; io.ErrUnexpectedEOF (or
 // the stream's error) when it ends inside one; a *DecodeError for a
@@ -47,7 +48,7 @@ func (r *Reader) Read() (*PDU, error) {
 		return nil, err
 	}
 	n := h.Length - HeaderLen
-	owned := n > smallBody
+	owned := n > inlineBody
 	var body []byte
 	if owned {
 		body = make([]byte, n)

@@ -161,3 +161,51 @@ func TestShortBodyOneAllocation(t *testing.T) {
 		}
 	}
 }
+
+// TestInlineBodyOneAllocation: a body of up to 256 octets (a submit_sm or
+// deliver_sm of a short message or a receipt) is read and decoded in one
+// allocation, at each size of the PDU's room, a longer one in two; and the
+// PDU keeps nothing of the reader's buffer, which the next read reuses.
+func TestInlineBodyOneAllocation(t *testing.T) {
+	// A submit_sm of empty strings has 17 octets of body before its text.
+	for _, n := range []int{18, smallBody, smallBody + 1, mediumBody, mediumBody + 1, inlineBody, inlineBody + 1} {
+		text := bytes.Repeat([]byte{'a' + byte(n%26)}, n-17)
+		p := &PDU{Header: Header{Sequence: uint32(n)}, Body: &SubmitSM{ShortMessage: text}}
+		b, err := p.AppendTo(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(b) - HeaderLen; got != n {
+			t.Fatalf("body of %d octets, want %d", got, n)
+		}
+		want := 1.0
+		if n > inlineBody {
+			want = 2
+		}
+		r := bytes.NewReader(nil)
+		rd := NewReader(r, 0)
+		if a := testing.AllocsPerRun(100, func() {
+			r.Reset(b)
+			if _, err := rd.Read(); err != nil {
+				t.Fatal(err)
+			}
+		}); a != want {
+			t.Errorf("read a body of %d: %v allocations, want %v", n, a, want)
+		}
+		if a := testing.AllocsPerRun(100, func() { _, _ = Decode(b, 0) }); a != want {
+			t.Errorf("decode a body of %d: %v allocations, want %v", n, a, want)
+		}
+		r.Reset(b)
+		got, err := rd.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := bytes.Repeat([]byte{'x'}, len(b))
+		copy(other, b[:HeaderLen])
+		r.Reset(other)
+		_, _ = rd.Read() // another body through the reader's buffer
+		if sm, ok := got.Body.(*SubmitSM); !ok || !bytes.Equal(sm.ShortMessage, text) || cap(sm.ShortMessage) != len(text) {
+			t.Errorf("body of %d: read %+v (the reader's buffer was reused under it?)", n, got.Body)
+		}
+	}
+}
