@@ -149,3 +149,35 @@ func TestTLVsGrowThenAddAllocatesNothing(t *testing.T) {
 		t.Fatalf("Grow and two Adds: %v allocations, want 1", allocs)
 	}
 }
+
+// TestTLVsUse: parameters added after Use go into the caller's room,
+// without an allocation, and one that does not fit moves them out of it
+// without writing past it.
+func TestTLVsUse(t *testing.T) {
+	id := []byte("1234567890\x00")
+	var room [4 + 11 + 4 + 1 + 3]byte
+	allocs := testing.AllocsPerRun(100, func() {
+		var tl TLVs
+		tl.Use(room[: len(room)-3 : len(room)-3])
+		_ = tl.Add(TagReceiptedMessageID, id)
+		_ = tl.Add(TagMessageState, []byte{2})
+		if tl.Len() != 2 || &tl.Raw()[0] != &room[0] {
+			t.Fatal("two parameters added, Len", tl.Len())
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("Use and two Adds: %v allocations, want 0", allocs)
+	}
+	room = [len(room)]byte{}
+	var tl TLVs
+	tl.Use(room[: len(room)-3 : len(room)-3])
+	_ = tl.Add(TagReceiptedMessageID, id)
+	_ = tl.Add(TagMessageState, []byte{2})
+	_ = tl.Add(TagMessageState, []byte{3})
+	if room[len(room)-3] != 0 || tl.Len() != 3 || &tl.Raw()[0] == &room[0] {
+		t.Fatalf("an Add past the room: room %x, Len %d", room, tl.Len())
+	}
+	if v, _ := tl.ReceiptedMessageID(); v != "1234567890" {
+		t.Fatalf("receipted_message_id %q", v)
+	}
+}

@@ -168,6 +168,13 @@ func (t *TLVs) Add(tag Tag, v []byte) error {
 // each, and the values), so that the Adds that fill them allocate nothing.
 func (t *TLVs) Grow(n int) { t.raw = slices.Grow(t.raw, n) }
 
+// Use empties t and has the Adds that follow append into buf's room, from
+// buf[:0]: a caller that allocates a body together with room for its
+// parameters builds them without an allocation of their own. t writes
+// nothing beyond buf's capacity (an Add past it copies to a new buffer),
+// and buf must not be written to while t holds it.
+func (t *TLVs) Use(buf []byte) { t.raw = buf[:0] }
+
 // Set replaces every parameter with the tag by one holding v, placed where
 // the first one was (or at the end).
 func (t *TLVs) Set(tag Tag, v []byte) error {

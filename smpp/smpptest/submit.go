@@ -173,12 +173,14 @@ func (s *Server) receiptBody(sm *pdu.SubmitSM, id string, fail bool, submitted t
 		n, _ := strconv.ParseUint(id, s.cfg.IDBase, 64)
 		rid = strconv.FormatUint(n, 26-s.cfg.IDBase) // 10 ↔ 16
 	}
-	d := &pdu.DeliverSM{
-		Source:     sm.Dest,
-		Dest:       sm.Source,
-		ESMClass:   0x04,
-		DataCoding: 0,
-	}
+	// The receipt with room for its text and its TLVs, in one allocation.
+	x := new(struct {
+		d    pdu.DeliverSM
+		text [receiptRoom]byte
+		tlvs [receiptTLVRoom]byte
+	})
+	d := &x.d
+	d.Source, d.Dest, d.ESMClass = sm.Dest, sm.Source, 0x04
 	if s.cfg.Receipts != ReceiptTLV {
 		text := sm.ShortMessage
 		if len(text) > 20 {
@@ -192,18 +194,28 @@ func (s *Server) receiptBody(sm *pdu.SubmitSM, id string, fail bool, submitted t
 			Submitted: submitted.Truncate(time.Minute),
 			Done:      s.cfg.Clock.Now().Truncate(time.Minute),
 		}
-		d.ShortMessage = receipt.Format(nil, r, cmp.Or(s.cfg.Location, korea))
+		d.ShortMessage = receipt.Format(x.text[:0], r, cmp.Or(s.cfg.Location, korea))
 	}
 	if s.cfg.Receipts != ReceiptText {
 		// d's TLVs are empty: Add is Set without the search, and takes a
 		// value it copies, so the C string is built on the stack.
 		var cs [72]byte
-		d.TLVs.Grow(4 + len(rid) + 1 + 4 + 1)
+		d.TLVs.Use(x.tlvs[:])
 		_ = d.TLVs.Add(pdu.TagReceiptedMessageID, append(append(cs[:0], rid...), 0))
 		_ = d.TLVs.Add(pdu.TagMessageState, []byte{byte(state)})
 	}
 	return d
 }
+
+// receiptRoom and receiptTLVRoom are the room a receipt's allocation keeps
+// for its text and its TLVs: the text of an id of up to 30 characters fits
+// (receipt.Format asks for 100 octets besides the id, the 3 of err and the
+// 20 of text), and so do the TLVs of such an id. A longer one grows into
+// an allocation of its own.
+const (
+	receiptRoom    = 100 + 30 + 3 + 20
+	receiptTLVRoom = 4 + 30 + 1 + 4 + 1
+)
 
 // korea is the default zone of receipt dates: Korea Standard Time, which
 // has no daylight saving time.
