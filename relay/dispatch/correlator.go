@@ -95,9 +95,17 @@ func (r *correlator) handler(c *carrier) smpp.DeliverHandler {
 	}
 }
 
-// read is a receipt as read from a deliver_sm, with what its answer needs.
+// read is a receipt as read from a deliver_sm: the store's receipt, and
+// what its answer needs.
 type read struct {
-	rc   store.Receipt
+	rc store.Receipt
+	readInfo
+}
+
+// readInfo is what a receipt's answer needs besides the store's receipt.
+// A batch keeps it apart from the receipts, which go to the store as they
+// are: the receipts are not copied a second time.
+type readInfo struct {
 	id   string // as the carrier sent it, for the log
 	text []byte
 	tl   receipt.TLVs
@@ -109,32 +117,30 @@ type read struct {
 func (r *correlator) batch(c *carrier) smpp.DeliverBatchHandler {
 	return func(ctx context.Context, ds []*pdu.DeliverSM, errs []error) {
 		arrived := r.now() // before any write: the submits that caused them were stamped earlier
-		reads := make([]read, 0, len(ds))
+		rcs := make([]store.Receipt, 0, len(ds))
+		infos := make([]readInfo, 0, len(ds))
 		for i, d := range ds {
 			if rd, ok := r.read(c, d, arrived); ok {
 				rd.at = i
-				reads = append(reads, rd)
+				rcs = append(rcs, rd.rc)
+				infos = append(infos, rd.readInfo)
 			}
 		}
-		if len(reads) == 0 {
+		if len(rcs) == 0 {
 			return
 		}
-		rcs := make([]store.Receipt, len(reads))
-		for i := range reads {
-			rcs[i] = reads[i].rc
-		}
-		out := make([]store.Applied, len(reads))
+		out := make([]store.Applied, len(rcs))
 		_ = r.st.ApplyReceipts(ctx, rcs, out) // each answer is in out
 		var away []int                        // reads for Elsewhere
-		for i := range reads {
+		for i := range rcs {
 			if out[i].Err == nil && out[i].Outcome == store.OutcomeUnknown {
 				away = append(away, i)
 				continue
 			}
-			errs[reads[i].at] = r.answer(c, &reads[i], out[i])
+			errs[infos[i].at] = r.answer(c, &rcs[i], &infos[i], out[i])
 		}
 		if len(away) > 0 {
-			r.forward(ctx, c, reads, away, errs)
+			r.forward(ctx, c, rcs, infos, away, errs)
 		}
 	}
 }
@@ -188,15 +194,13 @@ func (r *correlator) read(c *carrier, d *pdu.DeliverSM, arrived time.Time) (read
 			Skew:         c.cfg.ReceiptClockSkew,
 			LocalOnly:    r.elsewhere != nil,
 		},
-		id:   rc.ID,
-		text: text,
-		tl:   tl,
+		readInfo: readInfo{id: rc.ID, text: text, tl: tl},
 	}, true
 }
 
 // answer turns what the store did with a receipt into the deliver_sm's
 // answer: nil acknowledges it.
-func (r *correlator) answer(c *carrier, rd *read, a store.Applied) error {
+func (r *correlator) answer(c *carrier, rc *store.Receipt, rd *readInfo, a store.Applied) error {
 	out, err := a.Outcome, a.Err
 	switch {
 	case errors.Is(err, store.ErrInvalid):
@@ -217,21 +221,21 @@ func (r *correlator) answer(c *carrier, rd *read, a store.Applied) error {
 		r.warn(c, "receipt_late", "dispatch: receipt after the result window", "id", logcap.Cut(rd.id))
 	case store.OutcomeUnmatched:
 		r.warn(c, "receipt_unmatched", "dispatch: receipt for an earlier holder of its id dropped", "id", logcap.Cut(rd.id),
-			"submit_date", rd.rc.Submitted, "done_date", rd.rc.Done)
+			"submit_date", rc.Submitted, "done_date", rc.Done)
 	}
 	return nil
 }
 
-// forward hands the reads at away, which the store does not know, to
+// forward hands the receipts at away, which the store does not know, to
 // Elsewhere in one call; each deliver_sm is acknowledged only once its
 // receipt is kept there (counted by Elsewhere).
-func (r *correlator) forward(ctx context.Context, c *carrier, reads []read, away []int, errs []error) {
-	rcs := make([]store.Receipt, len(away))
+func (r *correlator) forward(ctx context.Context, c *carrier, rcs []store.Receipt, infos []readInfo, away []int, errs []error) {
+	fwd := make([]store.Receipt, len(away))
 	contents := make([][]byte, len(away))
 	for k, i := range away {
-		rd := &reads[i]
-		rcs[k] = rd.rc
-		rcs[k].LocalOnly = false
+		rd := &infos[i]
+		fwd[k] = rcs[i]
+		fwd[k].LocalOnly = false
 		content := make([]byte, 0, len(rd.text)+len(rd.tl.ReceiptedMessageID)+len(rd.tl.NetworkErrorCode)+4)
 		content = append(content, rd.text...)
 		content = append(content, 0)
@@ -241,12 +245,12 @@ func (r *correlator) forward(ctx context.Context, c *carrier, reads []read, away
 		contents[k] = content
 	}
 	ferrs := make([]error, len(away))
-	r.elsewhere.Forward(ctx, rcs, contents, ferrs)
+	r.elsewhere.Forward(ctx, fwd, contents, ferrs)
 	for k, i := range away {
 		if err := ferrs[k]; err != nil {
 			// Not kept: refuse it, the carrier sends it again.
 			r.warn(c, "receipt_forward", "dispatch: receipt not forwarded; the carrier will resend it", "err", err)
-			errs[reads[i].at] = err
+			errs[infos[i].at] = err
 		}
 	}
 }
