@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/msgrelay/relay/relay/customer"
 	"github.com/msgrelay/relay/relay/door"
@@ -53,9 +55,28 @@ func (in *upstreamIngress) Reports(s upstream.Session) upstream.ReportSource {
 	return &reportSource{st: in.st, customer: s.Customer(), wake: wake, stop: stop}
 }
 
+// batchScratch is what SubmitBatch builds for the accept path and reads
+// back, kept for the next batch: Accept keeps none of it (the messages it
+// stores are its own), and an answer keeps only the ids' string.
+type batchScratch struct {
+	subs []intake.Submit
+	slot []int
+	out  []intake.Result
+	hex  []byte
+}
+
+var batchScratches = sync.Pool{New: func() any { return new(batchScratch) }}
+
 func (in *upstreamIngress) SubmitBatch(ctx context.Context, s upstream.Session, reqs []*upstreampb.Submit, resps []*upstreampb.SubmitResp) {
-	subs := make([]intake.Submit, 0, len(reqs))
-	slot := make([]int, 0, len(reqs))
+	w := batchScratches.Get().(*batchScratch)
+	defer func() {
+		// Emptied: a pooled batch holds no strings or errors alive.
+		clear(w.subs)
+		clear(w.out)
+		w.subs, w.slot, w.out, w.hex = w.subs[:0], w.slot[:0], w.out[:0], w.hex[:0]
+		batchScratches.Put(w)
+	}()
+	subs, slot := w.subs[:0], w.slot[:0]
 	for i, req := range reqs {
 		// Enums outside the schema are refused here, before anything
 		// narrows them onto defined values.
@@ -67,13 +88,15 @@ func (in *upstreamIngress) SubmitBatch(ctx context.Context, s upstream.Session, 
 		subs = append(subs, intake.Submit{ClientRef: req.ClientRef, Request: dr})
 		slot = append(slot, i)
 	}
-	out := make([]intake.Result, len(subs))
+	out := slices.Grow(w.out[:0], len(subs))[:len(subs)]
+	w.subs, w.slot, w.out = subs, slot, out
 	in.accept.Accept(ctx, s.Customer(), message.IngressUpstream, subs, out)
 	// The message ids of the batch, cut from one string.
-	hex := make([]byte, 0, 16*len(out))
+	hex := slices.Grow(w.hex[:0], 16*len(out))
 	for j := range out {
 		hex = out[j].ID.AppendHex(hex)
 	}
+	w.hex = hex
 	ids := string(hex)
 	for j := range out {
 		answer(resps[slot[j]], &out[j], ids[16*j:16*j+16])
