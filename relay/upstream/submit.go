@@ -1,6 +1,8 @@
 package upstream
 
 import (
+	"sync"
+
 	"github.com/msgrelay/relay/relay/upstream/upstreampb"
 )
 
@@ -12,25 +14,31 @@ import (
 // for its sync, and their answers come back out of order.
 func (c *conn) submitLoop() {
 	maxBatch := c.srv.cfg.MaxBatch
-	var batch []pendingSubmit
-	var w batchBuffers
+	// A worker lives as long as the queue has work, often for a batch or
+	// two: its buffers come from the workers before it.
+	w := batchPool.Get().(*batchBuffers)
+	defer batchPool.Put(w)
 	for first := true; ; first = false {
 		var ok bool
-		if batch, ok = c.submitQ.take(batch[:0], maxBatch, first); !ok {
+		if w.batch, ok = c.submitQ.take(w.batch[:0], maxBatch, first); !ok {
 			return
 		}
-		c.runBatch(batch, &w)
-		clear(batch)
+		c.runBatch(w.batch, w)
+		clear(w.batch)
 	}
 }
 
-// batchBuffers are a worker's, reused for every batch: the Handler keeps
-// neither the requests nor the answers after SubmitBatch returns.
+// batchBuffers are a worker's, reused for every batch and then by the
+// workers after it: the Handler keeps neither the requests nor the
+// answers after SubmitBatch returns, and each is cleared after its batch.
 type batchBuffers struct {
+	batch   []pendingSubmit
 	reqs    []*upstreampb.Submit
 	resps   []*upstreampb.SubmitResp
 	answers []upstreampb.SubmitResp // what resps point to
 }
+
+var batchPool = sync.Pool{New: func() any { return new(batchBuffers) }}
 
 func (c *conn) runBatch(batch []pendingSubmit, w *batchBuffers) {
 	m := c.srv.m
