@@ -68,6 +68,8 @@ type acceptance struct {
 	record []byte    // the record; id at [1:9]
 	keys   [][]byte  // msg, cust, due and rcpt keys, each ending in the id
 	keyBuf [5][]byte // keys' array
+
+	deadline time.Time
 }
 
 func prepare(m *message.Message, now time.Time, validity time.Duration) *acceptance {
@@ -95,7 +97,7 @@ func prepare(m *message.Message, now time.Time, validity time.Duration) *accepta
 		(3 + c + len(m.Recipient) + 8) + 17
 	buf := make([]byte, 0, n)
 	cut := func(from int) []byte { return buf[from:len(buf):len(buf)] }
-	a := &acceptance{}
+	a := &acceptance{deadline: r.Deadline}
 	a.keys = a.keyBuf[:0]
 	buf = encodeRecord(buf, &r)
 	a.record = cut(0)
@@ -155,6 +157,9 @@ func (w *writer) accept(a *acceptance) (message.ID, bool, error) {
 		v := []byte(nil)
 		if i == 0 {
 			v = a.record
+		}
+		if k[0] == tDue && w.s.win.accepted(id, a.deadline, w.now) {
+			continue // written if still open after DueDelay (dueWindow)
 		}
 		if err := w.set(k, v); err != nil {
 			return 0, false, err

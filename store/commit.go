@@ -221,6 +221,7 @@ func (s *Store) gather(g *group) {
 // is waiting for it: no op built after this can miss g's writes.
 func (s *Store) handOver(g *group) {
 	g.flushCounters(&s.hot)
+	s.flushDue(g)
 	for k, v := range g.over.puts {
 		p := pending{key: unsafe.Slice(unsafe.StringData(k), len(k)), value: v, kind: kindSet}
 		if base, merged := g.over.merged[k]; merged {
@@ -288,6 +289,7 @@ func (s *Store) run(g *group, o *op) {
 	g.writes, g.reported, g.final = 0, nil, nil
 	g.tailReports, g.tailAcks, g.outboxCut = nil, nil, false
 	s.hot.reset() // it holds the aborted writes
+	s.win.abort()
 }
 
 // syncLoop commits groups in the order they were built, each with one

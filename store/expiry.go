@@ -33,15 +33,60 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time, limit int) ([]mess
 // ExpireBefore is ExpireDue for the messages whose deadline is at or
 // before due, closed with final time now: a scan that runs every period
 // passes due = now + period, so no message is final after its deadline.
+//
+// The messages of the due window (dueWindow), whose keys are not written
+// yet, are taken from it first, and the due table read after: a message
+// leaves the window only once its key is visible in Pebble, so none is
+// missed.
 func (s *Store) ExpireBefore(ctx context.Context, due, now time.Time, limit int) ([]message.ID, error) {
+	win, err := s.windowIDs(ctx, due)
+	if err != nil {
+		return nil, err
+	}
 	keys, err := s.keysUntil(tDue, due, limit)
-	if err != nil || len(keys) == 0 {
+	if err != nil || len(keys)+len(win) == 0 {
 		return nil, err
 	}
 	var expired []message.ID
+	var moved map[message.ID]string // by the window's part: the key its move removed
 	err = s.do(ctx, func(w *writer) error {
 		expired = expired[:0]
+		moved = nil
+		for _, id := range win {
+			if len(expired) == limit {
+				break
+			}
+			r, err := w.load(id)
+			if err != nil {
+				return err
+			}
+			if r.State.Final() {
+				continue
+			}
+			// Its key, if the window wrote it since, goes with the move.
+			if moved == nil {
+				moved = make(map[message.ID]string)
+			}
+			moved[id] = string(s.dueOf(&r.Message))
+			if err := w.move(r, message.StateExpired, func(m *message.Message) {
+				m.Result, m.FinalAt = ExpiredResult, now
+			}); err != nil {
+				return err
+			}
+			expired = append(expired, r.ID)
+		}
 		for _, k := range keys {
+			if len(expired) == limit {
+				break
+			}
+			if cur, ok := moved[idAt(k)]; ok {
+				if string(k) != cur {
+					if err := w.del(k); err != nil { // an older rule's entry
+						return err
+					}
+				}
+				continue
+			}
 			r, err := w.load(idAt(k))
 			if errors.Is(err, ErrNotFound) {
 				if err := w.del(k); err != nil {

@@ -80,7 +80,11 @@ func appendDueKey(b []byte, deadline time.Time, id message.ID) []byte {
 // appendDeadline appends a time in unix milliseconds, as the due and sched
 // keys hold it.
 func appendDeadline(b []byte, t time.Time) []byte {
-	return binary.BigEndian.AppendUint64(b, uint64(t.UnixMilli()))
+	return appendDeadlineMs(b, t.UnixMilli())
+}
+
+func appendDeadlineMs(b []byte, ms int64) []byte {
+	return binary.BigEndian.AppendUint64(b, uint64(ms))
 }
 
 // customerPrefix is the prefix of a customer-keyed table for one customer.

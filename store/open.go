@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -30,7 +31,14 @@ type OpenSummary struct {
 // An open entry left by an older release that Recover has not yet removed
 // is not read: its message has a due entry too, unless it was accepted
 // before every state had a deadline, which Recover fixes.
+//
+// The messages of the due window (accepted in the last Options.DueDelay,
+// their keys not written yet) are counted after those of the due table.
 func (s *Store) OpenSummary(now time.Time, limit int) (OpenSummary, error) {
+	win, err := s.windowOpen(context.Background())
+	if err != nil {
+		return OpenSummary{}, err
+	}
 	idx, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tDue}, UpperBound: []byte{tDue + 1}})
 	if err != nil {
 		return OpenSummary{}, err
@@ -38,8 +46,19 @@ func (s *Store) OpenSummary(now time.Time, limit int) (OpenSummary, error) {
 	defer idx.Close()
 	sum := OpenSummary{ByState: map[string][]int{}}
 	seen := map[message.ID]bool{} // a message with a due entry of an older rule too
-	for ok := idx.First(); ok; ok = idx.Next() {
-		id := idAt(idx.Key())
+	ids := func(yield func(message.ID) bool) {
+		for ok := idx.First(); ok; ok = idx.Next() {
+			if !yield(idAt(idx.Key())) {
+				return
+			}
+		}
+		for _, id := range win {
+			if !yield(id) {
+				return
+			}
+		}
+	}
+	for id := range ids {
 		if seen[id] {
 			continue
 		}

@@ -20,8 +20,10 @@ type RecoveryStats struct {
 // Recover calls fn with every message that is not final, oldest first,
 // with its state and attempt count, so the daemon can dispatch them again.
 // It reads only the due table (every message that is not final has its
-// deadline there) and those records, however many final messages the
-// store holds. fn must not keep the pointer.
+// deadline there, but for those of the due window, which it reads too)
+// and those records, however many final messages the store holds. Open
+// gave the messages a crash left in the window their keys. fn must not
+// keep the pointer.
 //
 // A store written by a release that kept the open table (0x06) is
 // brought up to date on the way: its open messages get their due entry
@@ -37,6 +39,16 @@ func (s *Store) Recover(fn func(*message.Message) error) (RecoveryStats, error) 
 	defer s.refs.begin() // the reference filter's scan waits for this one
 	start := time.Now()
 	var st RecoveryStats
+	// Messages accepted since Open and still in the due window, taken
+	// before the due table is read (see windowIDs); they have no key to fix.
+	win, err := s.windowOpen(context.Background())
+	if err != nil {
+		return st, err
+	}
+	inWin := make(map[message.ID]bool, len(win))
+	for _, id := range win {
+		inWin[id] = true
+	}
 	due, err := s.tableIDs(tDue)
 	if err != nil {
 		return st, err
@@ -45,7 +57,7 @@ func (s *Store) Recover(fn func(*message.Message) error) (RecoveryStats, error) 
 	if err != nil {
 		return st, err
 	}
-	ids := slices.Concat(due, legacy)
+	ids := slices.Concat(due, legacy, win)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	var fix [][]byte     // due keys to set
@@ -58,7 +70,9 @@ func (s *Store) Recover(fn func(*message.Message) error) (RecoveryStats, error) 
 		}
 		st.Open++
 		k := s.dueOf(m)
-		if _, c, err := s.db.Get(k); err == nil {
+		if inWin[m.ID] {
+			// the window writes its key
+		} else if _, c, err := s.db.Get(k); err == nil {
 			c.Close()
 		} else if errors.Is(err, pebble.ErrNotFound) {
 			fix = append(fix, k)

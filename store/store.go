@@ -60,6 +60,11 @@ type Options struct {
 	// Default 200µs, under the time of one synced write on the disks
 	// measured; negative: never.
 	CommitDelay time.Duration
+	// DueDelay is how long after its acceptance a message's due key waits
+	// in memory (dueWindow): one final by then never writes it, nor its
+	// removal. Default DefaultDueDelay; negative: written at acceptance.
+	DueDelay time.Duration
+
 	// CommitSiblings makes a group busy: it, or the recent groups on
 	// average, hold at least this many writes. Default 8.
 	CommitSiblings int
@@ -137,6 +142,9 @@ func (o *Options) setDefaults() {
 	if o.CommitSiblings == 0 {
 		o.CommitSiblings = 8
 	}
+	if o.DueDelay == 0 {
+		o.DueDelay = DefaultDueDelay
+	}
 }
 
 // Store is the relay's durable state. All methods are safe for concurrent use.
@@ -155,6 +163,7 @@ type Store struct {
 	m          *storeMetrics
 
 	hot   hotCache    // builder goroutine only
+	win   dueWindow   // builder goroutine only
 	tails reportTails // the newest synced reports, for Reports
 	refs  *refFilter  // client references that may exist
 	dlrs  *refFilter  // receipt index keys (carrier ids) that may exist
@@ -252,6 +261,11 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.ids.Observe(last)
+	if err := s.settleDue(last); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: due keys of the last window: %w", err)
+	}
+	s.win.delay = max(int64(opts.DueDelay), 0)
 	if err := s.hot.loadParked(db); err != nil {
 		db.Close()
 		return nil, err

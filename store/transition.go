@@ -111,16 +111,23 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 	oldOpen, newOpen := !old.State.Final(), !m.State.Final()
 	oldDeadline, newDeadline := w.s.Deadline(&old.Message), w.s.Deadline(m)
 	if !oldOpen || !newOpen || oldDeadline.UnixMilli() != newDeadline.UnixMilli() {
-		if oldOpen {
-			var kb [17]byte
-			if err := w.singleDel(appendDueKey(kb[:0], oldDeadline, m.ID)); err != nil {
-				return err
+		if i, ok := w.s.win.find(m.ID); oldOpen && ok {
+			// Accepted in the last DueDelay, its key not written yet:
+			// the window keeps the change, and a final message never
+			// writes the key or its removal (dueWindow).
+			w.s.win.moved(i, !newOpen, newDeadline)
+		} else {
+			if oldOpen {
+				var kb [17]byte
+				if err := w.singleDel(appendDueKey(kb[:0], oldDeadline, m.ID)); err != nil {
+					return err
+				}
 			}
-		}
-		if newOpen {
-			var kb [17]byte
-			if err := w.set(appendDueKey(kb[:0], newDeadline, m.ID), nil); err != nil {
-				return err
+			if newOpen {
+				var kb [17]byte
+				if err := w.set(appendDueKey(kb[:0], newDeadline, m.ID), nil); err != nil {
+					return err
+				}
 			}
 		}
 	}
