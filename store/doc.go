@@ -79,7 +79,9 @@
 // the other tables wait for the hand-over too, and the whole group goes
 // into its batch sorted by key, so that Pebble's memtable inserts each key
 // next to the one before (pending.go). Acceptances are answered first in
-// their group: an upstream client waits on each.
+// their group: an upstream client waits on each. At the hand-over the
+// group also takes the due keys of the messages of the due window still
+// open DueDelay after their acceptance (see the due table below).
 //
 // Measured against the alternative of applying each group with Pebble's
 // ApplyNoSyncWait and waiting for the fsyncs in a second goroutine: the
@@ -198,6 +200,30 @@
 // vanish together in a flush or compaction. The open table (by id) held
 // the same messages once more; it is no longer written, and Recover
 // removes what an earlier release left in it.
+//
+// Nearly every message is final within milliseconds of its acceptance,
+// so its due key is not written at once: the due window (duewindow.go),
+// held by buildLoop, lists the messages accepted in the last
+// Options.DueDelay (3 s) in acceptance order, which is id order, with
+// their deadlines. A move that makes one of them final writes neither
+// the key nor its removal. When a group is handed over, the entries older
+// than DueDelay whose messages are still open get their keys in its
+// batch, and from then on all is as above. A message whose deadline is
+// within two DueDelays of its acceptance gets its key at acceptance. The
+// meta key "due-mark" holds an id below which every message not final
+// has its due key; it moves forward in the batch of the keys it passes
+// (at most once a DueDelay), never past a message still in the window.
+// After a crash, Open reads the msg table from the mark to its end, gives
+// every message there that is not final its key if it lacks one, and sets
+// the mark past the greatest id, before any write: so after Open the due
+// table holds every open message again, as Recover, ExpireDue and Verify
+// expect. While the store runs, the readers of the due table (Recover,
+// ExpireBefore, OpenSummary) first take the window's messages, on
+// buildLoop, then read Pebble: an entry leaves the window only once the
+// group that wrote its key is synced, so none is missed. ExpireBefore
+// expires a window message at its deadline from the window; Verify lets
+// a message at or above the mark lack its key. A group that aborts undoes
+// its changes to the window.
 // The sched table orders the messages their submitter scheduled by send
 // time from acceptance until the dispatcher takes them (TakeScheduled),
 // so they wait on disk, not in memory, and Scheduled counts them for the
