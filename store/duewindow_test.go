@@ -330,3 +330,43 @@ func TestDueWindowModel(t *testing.T) {
 		check(step)
 	}
 }
+
+// Purges of messages made final inside the window leave nothing of them
+// in the window or the due table: the window drops a final entry, and the
+// purge rewrites only the record.
+func TestDueWindowPurge(t *testing.T) {
+	c := newClock()
+	s := openTest(t, vfs.NewMem(), c)
+	defer s.Close()
+	ctx := context.Background()
+	counted := entryCounter{}
+	s.committing = func(b *pebble.Batch) { counted.count(t, b) }
+	var ids []message.ID
+	for i := range 4 {
+		id := mustAccept(t, s, sms(fmt.Sprint("c", i%2), fmt.Sprint("r", i)))
+		if err := s.Fail(ctx, id, message.Result{Code: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	open := mustAccept(t, s, sms("c0", "open"))
+	if n, _, err := s.PurgeCustomer(ctx, "c1"); err != nil || n != 2 {
+		t.Fatalf("purge customer: %d %v", n, err)
+	}
+	if n, err := s.PurgeBefore(ctx, c.Now().Add(time.Millisecond)); err != nil || n != 2 {
+		t.Fatalf("purge before: %d %v", n, err)
+	}
+	mustVerify(t, s)
+	c.Add(DefaultDueDelay)
+	mustAccept(t, s, sms("c0", "later"))
+	if keys := dueKeys(t, s); !slices.Equal(keys, []message.ID{open}) {
+		t.Fatalf("due keys: %v, want only %s", keys, open)
+	}
+	if counted["05 set"] != 1 || counted["05 singledel"]+counted["05 delete"] != 0 {
+		t.Errorf("due entries:\n%v", counted)
+	}
+	if n := len(s.win.e) - s.win.head; n != 2 { // "open", flushed, and "later"
+		t.Errorf("window holds %d entries, want 2", n)
+	}
+	mustVerify(t, s)
+}
