@@ -356,6 +356,11 @@ func TestDueWindowPurge(t *testing.T) {
 	if n, err := s.PurgeBefore(ctx, c.Now().Add(time.Millisecond)); err != nil || n != 2 {
 		t.Fatalf("purge before: %d %v", n, err)
 	}
+	for _, id := range ids {
+		if m, err := s.Get(id); err != nil || m.Recipient != "" {
+			t.Fatalf("message %s not purged: %+v %v", id, m, err)
+		}
+	}
 	mustVerify(t, s)
 	c.Add(DefaultDueDelay)
 	mustAccept(t, s, sms("c0", "later"))
