@@ -116,6 +116,7 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 			// the window keeps the change, and a final message never
 			// writes the key or its removal (dueWindow).
 			w.s.win.moved(i, !newOpen, newDeadline)
+			w.g.writes++ // a failure after it aborts the group, which undoes it
 		} else {
 			if oldOpen {
 				var kb [17]byte
