@@ -114,11 +114,12 @@ func bodyKind(c CommandID) (kind int, ok bool) {
 // inlineBody is the longest body a PDU keeps inside its own allocation
 // instead of in a buffer of its own: a submit_sm or deliver_sm of a short
 // message or a receipt, and nearly every response. The PDU's room for it
-// comes in three sizes, so that a short body does not take the room of a
-// long one.
+// comes in four sizes, so that a body takes at most 64 octets more than a
+// copy of its own would (which its size class rounds up too).
 const (
 	smallBody  = 64
 	mediumBody = 128
+	largeBody  = 192
 	inlineBody = 256
 )
 
@@ -182,7 +183,7 @@ func decodeBody(h Header, body []byte, owned bool) (*PDU, error) {
 }
 
 // newPDU allocates a PDU and its body together, in one allocation; a body
-// not owned goes in the same allocation, in the smallest of the three rooms
+// not owned goes in the same allocation, in the smallest of the four rooms
 // it fits, and *raw then points to its copy.
 func newPDU[B any, P interface {
 	*B
@@ -210,6 +211,14 @@ func newPDU[B any, P interface {
 			p   PDU
 			b   B
 			buf [mediumBody]byte
+		})
+		p, b = &x.p, &x.b
+		*raw = x.buf[:copy(x.buf[:], *raw):n]
+	case n <= largeBody:
+		x := new(struct {
+			p   PDU
+			b   B
+			buf [largeBody]byte
 		})
 		p, b = &x.p, &x.b
 		*raw = x.buf[:copy(x.buf[:], *raw):n]

@@ -168,7 +168,7 @@ func TestShortBodyOneAllocation(t *testing.T) {
 // PDU keeps nothing of the reader's buffer, which the next read reuses.
 func TestInlineBodyOneAllocation(t *testing.T) {
 	// A submit_sm of empty strings has 17 octets of body before its text.
-	for _, n := range []int{18, smallBody, smallBody + 1, mediumBody, mediumBody + 1, inlineBody, inlineBody + 1} {
+	for _, n := range []int{18, smallBody, smallBody + 1, mediumBody, mediumBody + 1, largeBody, largeBody + 1, inlineBody, inlineBody + 1} {
 		text := bytes.Repeat([]byte{'a' + byte(n%26)}, n-17)
 		p := &PDU{Header: Header{Sequence: uint32(n)}, Body: &SubmitSM{ShortMessage: text}}
 		b, err := p.AppendTo(nil)
