@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"strconv"
 	"testing"
 
@@ -41,4 +42,60 @@ func TestBlockCacheHoldsFlushedTables(t *testing.T) {
 		t.Fatalf("second reading of %d records: %d block cache hits, %d misses (cache %+v); want at least 90%% hits",
 			len(ids), hits, misses, after)
 	}
+}
+
+// A message loaded by an op, from the builder's own writes or from
+// Pebble, is one allocation besides the value: its strings are slices of
+// the value, which nobody modifies, and not a copy of it. One loaded from
+// Pebble keeps its strings when Pebble's buffers are reused.
+func TestLoadAllocations(t *testing.T) {
+	s := openTest(t, vfs.NewMem(), nil)
+	defer s.Close()
+	want := sms("shop", "ref-1")
+	want.Text = "a text long enough to be worth a copy of its own"
+	id := mustAccept(t, s, want)
+	check := func(r *rec) {
+		t.Helper()
+		if r.Customer != want.Customer || r.ClientRef != want.ClientRef || r.Text != want.Text || r.Recipient != want.Recipient {
+			t.Fatalf("loaded %+v, want %+v", r.Message, *want)
+		}
+	}
+	var allocs float64
+	var loaded *rec
+	err := s.do(context.Background(), func(w *writer) error {
+		allocs = testing.AllocsPerRun(100, func() {
+			var err error
+			if loaded, err = w.load(id); err != nil {
+				t.Error(err)
+			}
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(loaded)
+	if allocs != 1 {
+		t.Errorf("load of a record the builder wrote: %v allocations, want 1", allocs)
+	}
+
+	s.hot.reset()
+	if err := s.db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	err = s.do(context.Background(), func(w *writer) error {
+		var err error
+		loaded, err = w.load(id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2000 { // Pebble's reads and writes go on over other buffers
+		mustAccept(t, s, sms("shop", strconv.Itoa(i)))
+		if _, err := s.Get(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(loaded)
 }

@@ -448,7 +448,7 @@ func (w *writer) load(id message.ID) (*rec, error) {
 		return nil, fmt.Errorf("%w: message %s", ErrNotFound, id)
 	}
 	r := new(rec)
-	body, err := decodeRecordBody(v, r)
+	body, err := decodeRecordBody(v, r, true) // get's values are never modified
 	if err != nil {
 		return nil, fmt.Errorf("message %s: %w", id, err)
 	}

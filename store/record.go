@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"time"
+	"unsafe"
 
 	"github.com/msgrelay/relay/relay/message"
 )
@@ -203,13 +204,16 @@ func (d *decoder) strIn(rest string, base int) string {
 // decodeRecord decodes any record version this package has written, with
 // the state deltas appended to it.
 func decodeRecord(b []byte, r *rec) error {
-	_, err := decodeRecordBody(b, r)
+	_, err := decodeRecordBody(b, r, false)
 	return err
 }
 
 // decodeRecordBody is decodeRecord that also says how many bytes of b
-// are the record before its deltas.
-func decodeRecordBody(b []byte, r *rec) (int, error) {
+// are the record before its deltas. With kept, b is a value that is
+// never modified or reused, as writer.get returns them: the record's
+// strings are then slices of b, not of a copy of it. A value read from
+// Pebble or an iterator is neither until copied.
+func decodeRecordBody(b []byte, r *rec, kept bool) (int, error) {
 	d := decoder{b: b}
 	v := d.byte1()
 	if v != recordV1 && v != recordV2 {
@@ -237,8 +241,14 @@ func decodeRecordBody(b []byte, r *rec) (int, error) {
 		m.Deadline = d.time()
 		m.NotBefore = d.time()
 	}
-	// The strings share one allocation: the rest of the record.
-	rest, base := string(d.b), len(d.b)
+	// The strings share one allocation: the rest of the record, or b.
+	var rest string
+	if kept {
+		rest = unsafe.String(unsafe.SliceData(d.b), len(d.b))
+	} else {
+		rest = string(d.b)
+	}
+	base := len(d.b)
 	for _, p := range [...]*string{
 		&m.Customer, &m.ClientRef, &m.Sender, &m.Recipient, &m.Text, &m.Subject,
 		&m.Kakao.SenderKey, &m.Kakao.TemplateCode, &m.Kakao.Buttons, &m.Kakao.ImageURL,
