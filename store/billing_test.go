@@ -118,3 +118,31 @@ func TestBillOnceEqualsRecount(t *testing.T) {
 	}
 	mustVerify(t, s)
 }
+
+// The builder's Seoul dates are the times' own, formatted, whatever
+// order the times come in: around midnight in Seoul, before 1970, past
+// the year 9999; a day already formatted costs no allocation, and the
+// billing key holds its month.
+func TestSeoulDates(t *testing.T) {
+	var c seoulDates
+	midnight := time.Date(2026, 12, 3, 0, 0, 0, 0, seoul)
+	var times []time.Time
+	for _, base := range []time.Time{midnight, time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC),
+		time.Date(1960, 1, 1, 0, 0, 0, 0, seoul), time.Date(10000, 1, 1, 0, 0, 0, 0, seoul), {}} {
+		for _, d := range []time.Duration{-time.Nanosecond, 0, time.Nanosecond, time.Hour, -9 * time.Hour, -24 * time.Hour} {
+			times = append(times, base.Add(d))
+		}
+	}
+	for _, tm := range append(times, times...) {
+		if got, want := string(c.of(tm)), tm.In(seoul).Format(time.DateOnly); got != want {
+			t.Errorf("%v: %s, want %s", tm, got, want)
+		}
+		key := appendBillKey(nil, "shop", c.of(tm), message.ProductSMS)
+		if want := billKey("shop", billingMonth(tm), message.ProductSMS); string(key) != string(want) {
+			t.Errorf("%v: bill key %q, want %q", tm, key, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { c.of(midnight.Add(time.Hour)) }); n != 0 {
+		t.Errorf("a day already formatted: %v allocations", n)
+	}
+}

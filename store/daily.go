@@ -34,13 +34,39 @@ func dayKey(customer, day string, p message.Product, outcome byte) []byte {
 // seoulDay is the Seoul day of t, "YYYY-MM-DD".
 func seoulDay(t time.Time) string { return t.In(seoul).Format(time.DateOnly) }
 
+// seoulDates gives the Seoul day of a time, "YYYY-MM-DD", formatting it
+// only when the day is not the one it gave last: a group's messages
+// become final on the same day but for the few around midnight, and
+// formatting a time was most of what the keys of the daily and billing
+// counters cost. Only the builder goroutine uses the store's.
+type seoulDates struct {
+	day  int64 // of date: days since 1970-01-01 in Seoul
+	date [len(time.DateOnly)]byte
+	ok   bool
+}
+
+// of returns t's Seoul day; it is valid until the next call.
+func (c *seoulDates) of(t time.Time) []byte {
+	s := t.Unix() + 9*60*60 // seoul's offset
+	day := s / 86400
+	if s%86400 < 0 {
+		day-- // before 1970: round down, not toward zero
+	}
+	if c.ok && c.day == day {
+		return c.date[:]
+	}
+	b := t.In(seoul).AppendFormat(c.date[:0], time.DateOnly)
+	c.day, c.ok = day, len(b) == len(c.date) // not a year of four digits: formatted each time
+	return b
+}
+
 // countDay adds a message made final to its day's counters. Runs on
 // buildLoop, in the batch of the final move; one key buffer, on the
 // stack, serves both counters (setCounter copies the key).
 func (w *writer) countDay(m *message.Message) error {
 	var kb keyBuf
 	k := appendCustomerPrefix(kb[:0], tDaily, m.Customer)
-	k = append(m.FinalAt.In(seoul).AppendFormat(k, time.DateOnly), byte(m.Product), dayFinal)
+	k = append(append(k, w.s.days.of(m.FinalAt)...), byte(m.Product), dayFinal)
 	for {
 		n, err := w.counter(k)
 		if err != nil {

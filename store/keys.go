@@ -105,11 +105,14 @@ func appendOutboxKey(b []byte, customer string, seq uint64) []byte {
 }
 
 func billKey(customer, month string, p message.Product) []byte {
-	return appendBillKey(make([]byte, 0, 10+len(customer)), customer, month, p)
+	return append(append(customerPrefix(tBill, customer), month...), byte(p))
 }
 
-func appendBillKey(b []byte, customer, month string, p message.Product) []byte {
-	return append(append(appendCustomerPrefix(b, tBill, customer), month...), byte(p))
+// appendBillKey appends the billing key of a delivery on day, its Seoul
+// day "YYYY-MM-DD" (seoulDates): the key holds its month, the day
+// without its "-DD".
+func appendBillKey(b []byte, customer string, day []byte, p message.Product) []byte {
+	return append(append(appendCustomerPrefix(b, tBill, customer), day[:len(day)-3]...), byte(p))
 }
 
 func rcptKey(customer, recipient string, id message.ID) []byte {

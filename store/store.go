@@ -164,6 +164,7 @@ type Store struct {
 
 	hot   hotCache    // builder goroutine only
 	win   dueWindow   // builder goroutine only
+	days  seoulDates  // builder goroutine only
 	tails reportTails // the newest synced reports, for Reports
 	refs  *refFilter  // client references that may exist
 	dlrs  *refFilter  // receipt index keys (carrier ids) that may exist

@@ -67,7 +67,7 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 			return err
 		}
 		if to == message.StateDelivered {
-			billed = appendBillKey(billBuf[:0], m.Customer, billingMonth(m.FinalAt), m.Billed)
+			billed = appendBillKey(billBuf[:0], m.Customer, w.s.days.of(m.FinalAt), m.Billed)
 			if count, err = w.counter(billed); err != nil {
 				return err
 			}
