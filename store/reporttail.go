@@ -28,11 +28,23 @@ type reportTails struct {
 }
 
 type reportTail struct {
-	from  uint64 // every unacknowledged report from here on is in rs
-	first uint64 // the sequence of rs[0]
-	rs    []Report
-	acked []bool
+	from  uint64 // every unacknowledged report from here on is in the tail
+	first uint64 // the sequence of its first report
+	// arr[cut:] are the tail's reports. The acknowledged ones cut from
+	// its front stay in the array (cleared) until add needs the room:
+	// then what is left moves back to the start, and the array does not
+	// grow for them.
+	arr []tailEntry
+	cut int
 }
+
+type tailEntry struct {
+	r     Report
+	acked bool
+}
+
+// rs are the tail's reports.
+func (t *reportTail) rs() []tailEntry { return t.arr[t.cut:] }
 
 // tailReport is a report a group wrote, for the tails once it is synced.
 type tailReport struct {
@@ -62,17 +74,19 @@ func (ts *reportTails) apply(reports []tailReport, acks []tailAck, cut bool) {
 		if t == nil {
 			continue
 		}
+		rs := t.rs()
 		for _, seq := range a.seqs {
-			if seq >= t.first && seq-t.first < uint64(len(t.rs)) {
-				t.acked[seq-t.first] = true
+			if seq >= t.first && seq-t.first < uint64(len(rs)) {
+				rs[seq-t.first].acked = true
 			}
 		}
 		n := 0
-		for n < len(t.rs) && t.acked[n] {
+		for n < len(rs) && rs[n].acked {
 			n++
 		}
 		if n > 0 {
-			t.rs, t.acked = t.rs[n:], t.acked[n:]
+			clear(rs[:n]) // their strings are garbage
+			t.cut += n
 			t.first += uint64(n)
 			ts.total -= n
 		}
@@ -84,18 +98,24 @@ func (ts *reportTails) add(customer string, r *Report) {
 		ts.by = map[string]*reportTail{}
 	}
 	t := ts.by[customer]
-	if t == nil || r.Seq != t.first+uint64(len(t.rs)) || len(t.rs) >= tailCap {
+	if t == nil || r.Seq != t.first+uint64(len(t.rs())) || len(t.rs()) >= tailCap {
 		if t != nil {
-			ts.total -= len(t.rs)
+			ts.total -= len(t.rs())
 		}
 		if ts.total >= tailsCap {
 			ts.by, ts.total = map[string]*reportTail{}, 0
 		}
-		t = &reportTail{from: r.Seq, first: r.Seq, rs: make([]Report, 0, 64), acked: make([]bool, 0, 64)}
+		t = &reportTail{from: r.Seq, first: r.Seq, arr: make([]tailEntry, 0, 64)}
 		ts.by[customer] = t
 	}
-	t.rs = append(t.rs, *r)
-	t.acked = append(t.acked, false)
+	if len(t.arr) == cap(t.arr) && t.cut >= len(t.arr)/2 {
+		// Full, half of it or more cut: move the rest to the start,
+		// which copies no more than a grown array would.
+		n := copy(t.arr, t.rs())
+		clear(t.arr[n:])
+		t.arr, t.cut = t.arr[:n], 0
+	}
+	t.arr = append(t.arr, tailEntry{r: *r})
 	ts.total++
 }
 
@@ -108,13 +128,27 @@ func (ts *reportTails) reports(customer string, afterSeq uint64, limit int, out 
 	if t == nil || afterSeq+1 < t.from {
 		return out, false
 	}
+	rs := t.rs()
 	i := 0
 	if afterSeq >= t.first {
-		i = int(min(afterSeq-t.first+1, uint64(len(t.rs))))
+		i = int(min(afterSeq-t.first+1, uint64(len(rs))))
 	}
-	for ; i < len(t.rs) && len(out) < limit; i++ {
-		if !t.acked[i] {
-			out = append(out, t.rs[i])
+	if out == nil {
+		// Sized once: the reports it will return.
+		n := 0
+		for j := i; j < len(rs) && n < limit; j++ {
+			if !rs[j].acked {
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, true
+		}
+		out = make([]Report, 0, n)
+	}
+	for ; i < len(rs) && len(out) < limit; i++ {
+		if !rs[i].acked {
+			out = append(out, rs[i].r)
 		}
 	}
 	return out, true

@@ -99,3 +99,33 @@ func reportsString(rs []Report) string {
 	}
 	return s
 }
+
+// A tail in its steady state (reports added, read and acknowledged as
+// fast as they come) allocates nothing but the read's answer, sized
+// once: the room of the acknowledged reports is used again.
+func TestReportTailAllocations(t *testing.T) {
+	var ts reportTails
+	const batch = 40 // reports a group adds, read and acknowledged at once
+	reps := make([]tailReport, batch)
+	acks := []tailAck{{customer: "c", seqs: make([]uint64, batch)}}
+	seq := uint64(1)
+	round := func() {
+		for i := range reps {
+			reps[i] = tailReport{customer: "c", r: Report{Seq: seq, ClientRef: "ref"}}
+			acks[0].seqs[i] = seq
+			seq++
+		}
+		ts.apply(reps, nil, false)
+		out, ok := ts.reports("c", seq-batch-1, 1000, nil)
+		if !ok || len(out) != batch || out[0].Seq != seq-batch || cap(out) != batch {
+			t.Fatalf("read %d reports (cap %d) from %d, %v", len(out), cap(out), seq-batch, ok)
+		}
+		ts.apply(nil, acks, false)
+	}
+	for range 100 {
+		round()
+	}
+	if n := testing.AllocsPerRun(100, round); n != 1 {
+		t.Errorf("%v allocations a round, want 1 (the answer)", n)
+	}
+}
