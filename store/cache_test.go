@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -98,4 +99,34 @@ func TestLoadAllocations(t *testing.T) {
 		}
 	}
 	check(loaded)
+}
+
+// The hot cache keeps the last two generations of writes, and turning
+// a generation over reuses the map of the one it drops: once both maps
+// exist, writes allocate nothing.
+func TestHotCacheGenerations(t *testing.T) {
+	var c hotCache
+	keys := make([]string, 3*hotGeneration)
+	for i := range keys {
+		keys[i] = string(appendMsgKey(nil, message.ID(i+1)))
+	}
+	v := []byte("v")
+	for _, k := range keys[:2*hotGeneration] {
+		c.set(k, v, true)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, k := range keys[2*hotGeneration:] { // a turn over, into a reused map
+		c.set(k, v, true)
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.Mallocs - before.Mallocs; n != 0 {
+		t.Errorf("%d allocations (%d bytes) in a generation of writes", n, after.TotalAlloc-before.TotalAlloc)
+	}
+	for j, k := range keys {
+		_, _, ok := c.get([]byte(k))
+		if want := j >= hotGeneration; ok != want { // the first generation was dropped
+			t.Fatalf("key %d of %d: cached %v, want %v", j, len(keys), ok, want)
+		}
+	}
 }
