@@ -168,8 +168,9 @@ func (s *Store) buildLoop() {
 				s.gather(cur)
 			}
 			avg += len(cur.ops) - avg/8
+			keys := len(cur.over.puts) // the syncer empties the maps once cur is synced
 			s.handOver(cur)
-			next := s.newGroup(len(cur.over.puts))
+			next := s.newGroup(keys)
 			// The batch holds what they held once handed over.
 			next.pend, next.arena, next.order, next.scratch = cur.pend[:0], cur.arena[:0], cur.order[:0], cur.scratch[:0]
 			cur = next
@@ -243,14 +244,36 @@ func (s *Store) handOver(g *group) {
 	s.toSync <- g
 }
 
-// newGroup starts a group whose overlay is sized for as many keys as the
-// last one held, so that it does not grow from empty under load.
+// newGroup starts a group whose overlay map is one a synced group
+// emptied, or else one sized for as many keys as the last group held, so
+// that it does not grow from empty under load.
 func (s *Store) newGroup(hint int) *group {
 	g := &group{b: s.db.NewBatch()}
-	if hint > 0 {
-		g.over.puts = make(map[string][]byte, hint)
+	select {
+	case g.over = <-s.spare:
+	default:
+		if hint > 0 {
+			g.over.puts = make(map[string][]byte, hint)
+		}
 	}
 	return g
+}
+
+// recycle empties the overlay maps of a group that is visible in Pebble,
+// and no longer in flight, for a group to come. It runs on the syncer,
+// which waits for the disk most of the time, not on the busy builder.
+func (s *Store) recycle(o *overlay) {
+	if o.puts == nil {
+		return
+	}
+	clear(o.puts)
+	clear(o.fresh)
+	clear(o.single)
+	clear(o.merged)
+	select {
+	case s.spare <- overlay{puts: o.puts, fresh: o.fresh, single: o.single, merged: o.merged}:
+	default:
+	}
 }
 
 // run runs one op into the group. An op that fails after writing aborts
@@ -328,6 +351,7 @@ func (s *Store) syncLoop() {
 		s.mu.Lock()
 		s.mu.inflight = s.mu.inflight[1:] // g is visible in Pebble now
 		s.mu.Unlock()
+		s.recycle(&g.over) // no read finds it now
 		g.b.Close()
 		for _, first := range [...]bool{true, false} {
 			for i, o := range g.ops {

@@ -1,6 +1,12 @@
 package store
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+	"unsafe"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
 
 func TestOverlay(t *testing.T) {
 	var o overlay
@@ -25,4 +31,34 @@ func TestOverlay(t *testing.T) {
 	check("z", "", false, false)
 	o.set("a", []byte("3")) // newer than the range
 	check("a", "3", true, true)
+}
+
+// A group's overlay map, once the group is synced and out of flight, is
+// emptied and goes to a group started later: the group of the first
+// write's map serves the third's.
+func TestOverlayMapsReused(t *testing.T) {
+	s := openTest(t, vfs.NewMem(), nil)
+	defer s.Close()
+	spare := func() unsafe.Pointer {
+		t.Helper()
+		if len(s.spare) != 1 {
+			t.Fatalf("%d spare maps, want 1", len(s.spare))
+		}
+		o := <-s.spare
+		if len(o.puts) != 0 || len(o.fresh) != 0 || len(o.single) != 0 || len(o.merged) != 0 || o.dels != nil {
+			t.Fatalf("a spare overlay holds %+v", o)
+		}
+		s.spare <- o
+		return reflect.ValueOf(o.puts).UnsafePointer()
+	}
+	mustAccept(t, s, sms("shop", "r1"))
+	first := spare()
+	mustAccept(t, s, sms("shop", "r2"))
+	if spare() == first {
+		t.Fatal("the first group's map spare after the second write")
+	}
+	mustAccept(t, s, sms("shop", "r3"))
+	if spare() != first {
+		t.Fatal("the third group did not take the first one's map")
+	}
 }

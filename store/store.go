@@ -182,6 +182,8 @@ type Store struct {
 	failed    chan struct{} // closed by fail
 	wg        sync.WaitGroup
 
+	spare chan overlay // synced groups' overlay maps, emptied, for new groups
+
 	// handed counts the groups handed to the syncer; synced.n those it has
 	// finished, and synced.next is closed when it finishes the next one.
 	handed atomic.Uint64
@@ -250,6 +252,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		ops:       make(chan *op),
 		ready:     make(chan struct{}),
 		toSync:    make(chan *group, 1),
+		spare:     make(chan overlay, 2),
 		buildDone: make(chan struct{}),
 		stop:      make(chan struct{}),
 		failed:    make(chan struct{}),
