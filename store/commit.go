@@ -250,7 +250,8 @@ func (s *Store) handOver(g *group) {
 func (s *Store) newGroup(hint int) *group {
 	g := &group{b: s.db.NewBatch()}
 	select {
-	case g.over = <-s.spare:
+	case sp := <-s.spare:
+		g.over, g.tailReports = sp.over, sp.tailReports
 	default:
 		if hint > 0 {
 			g.over.puts = make(map[string][]byte, hint)
@@ -259,10 +260,19 @@ func (s *Store) newGroup(hint int) *group {
 	return g
 }
 
-// recycle empties the overlay maps of a group that is visible in Pebble,
-// and no longer in flight, for a group to come. It runs on the syncer,
-// which waits for the disk most of the time, not on the busy builder.
-func (s *Store) recycle(o *overlay) {
+// groupSpare is what a synced group leaves to a group to come: its overlay's
+// maps and its reports' array, emptied.
+type groupSpare struct {
+	over        overlay
+	tailReports []tailReport
+}
+
+// recycle empties the overlay maps and the reports of a group that is
+// visible in Pebble, no longer in flight, and whose reports are in the
+// tails, for a group to come. It runs on the syncer, which waits for the
+// disk most of the time, not on the busy builder.
+func (s *Store) recycle(g *group) {
+	o := &g.over
 	if o.puts == nil {
 		return
 	}
@@ -270,8 +280,9 @@ func (s *Store) recycle(o *overlay) {
 	clear(o.fresh)
 	clear(o.single)
 	clear(o.merged)
+	clear(g.tailReports)
 	select {
-	case s.spare <- overlay{puts: o.puts, fresh: o.fresh, single: o.single, merged: o.merged}:
+	case s.spare <- groupSpare{overlay{puts: o.puts, fresh: o.fresh, single: o.single, merged: o.merged}, g.tailReports[:0]}:
 	default:
 	}
 }
@@ -351,7 +362,7 @@ func (s *Store) syncLoop() {
 		s.mu.Lock()
 		s.mu.inflight = s.mu.inflight[1:] // g is visible in Pebble now
 		s.mu.Unlock()
-		s.recycle(&g.over) // no read finds it now
+		s.recycle(g) // no read finds it now, and the tails have its reports
 		g.b.Close()
 		for _, first := range [...]bool{true, false} {
 			for i, o := range g.ops {

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/msgrelay/relay/relay/message"
 )
 
 func TestOverlay(t *testing.T) {
@@ -44,11 +45,12 @@ func TestOverlayMapsReused(t *testing.T) {
 		if len(s.spare) != 1 {
 			t.Fatalf("%d spare maps, want 1", len(s.spare))
 		}
-		o := <-s.spare
-		if len(o.puts) != 0 || len(o.fresh) != 0 || len(o.single) != 0 || len(o.merged) != 0 || o.dels != nil {
-			t.Fatalf("a spare overlay holds %+v", o)
+		sp := <-s.spare
+		o := sp.over
+		if len(o.puts) != 0 || len(o.fresh) != 0 || len(o.single) != 0 || len(o.merged) != 0 || o.dels != nil || len(sp.tailReports) != 0 {
+			t.Fatalf("a spare group's part holds %+v", sp)
 		}
-		s.spare <- o
+		s.spare <- sp
 		return reflect.ValueOf(o.puts).UnsafePointer()
 	}
 	mustAccept(t, s, sms("shop", "r1"))
@@ -61,4 +63,20 @@ func TestOverlayMapsReused(t *testing.T) {
 	if spare() != first {
 		t.Fatal("the third group did not take the first one's map")
 	}
+}
+
+// A synced group that wrote a report leaves its array of reports,
+// emptied, to a group to come, with the report it held cleared.
+func TestSyncedGroupLeavesItsReports(t *testing.T) {
+	s := openTest(t, vfs.NewMem(), nil)
+	defer s.Close()
+	failNow(t, s, "shop", "r1", message.IngressUpstream)
+	sp := <-s.spare
+	if len(sp.tailReports) != 0 || cap(sp.tailReports) == 0 {
+		t.Fatalf("the report's group left %d reports, room for %d", len(sp.tailReports), cap(sp.tailReports))
+	}
+	if sp.tailReports[:1][0] != (tailReport{}) {
+		t.Fatalf("a spare report holds %+v", sp.tailReports[:1][0])
+	}
+	s.spare <- sp
 }

@@ -182,7 +182,7 @@ type Store struct {
 	failed    chan struct{} // closed by fail
 	wg        sync.WaitGroup
 
-	spare chan overlay // synced groups' overlay maps, emptied, for new groups
+	spare chan groupSpare // what synced groups leave to new ones (recycle)
 
 	// handed counts the groups handed to the syncer; synced.n those it has
 	// finished, and synced.next is closed when it finishes the next one.
@@ -252,7 +252,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		ops:       make(chan *op),
 		ready:     make(chan struct{}),
 		toSync:    make(chan *group, 1),
-		spare:     make(chan overlay, 2),
+		spare:     make(chan groupSpare, 2),
 		buildDone: make(chan struct{}),
 		stop:      make(chan struct{}),
 		failed:    make(chan struct{}),
