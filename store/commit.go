@@ -61,6 +61,9 @@ type group struct {
 
 	ctr counters // the counters its ops read and wrote (counters.go)
 
+	// rec is the record its ops loaded last (writer.load).
+	rec rec
+
 	w writer // what the op running sees
 }
 
@@ -473,6 +476,9 @@ func (s *Store) inflightGet(key []byte) (v []byte, found, ok bool) {
 	return nil, false, false
 }
 
+// load reads message id's record into the group's one: it is valid until
+// the next load of any op of the group, so an op that keeps anything of
+// it keeps a copy.
 func (w *writer) load(id message.ID) (*rec, error) {
 	var kb [9]byte
 	v, ok, err := w.get(appendMsgKey(kb[:0], id))
@@ -482,7 +488,8 @@ func (w *writer) load(id message.ID) (*rec, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: message %s", ErrNotFound, id)
 	}
-	r := new(rec)
+	r := &w.g.rec
+	*r = rec{}
 	body, err := decodeRecordBody(v, r, true) // get's values are never modified
 	if err != nil {
 		return nil, fmt.Errorf("message %s: %w", id, err)
