@@ -22,38 +22,74 @@ func prefix(k []byte) (hi, lo uint64) {
 	return binary.BigEndian.Uint64(b[:]), binary.BigEndian.Uint64(b[8:])
 }
 
-// sortByPrefix sorts o by (hi, lo), keeping the order of equal ones: a
-// radix sort, a pass per byte from the last, skipping the bytes all keys
-// share. tmp is scratch of o's length; the sorted keys are in one of the
-// two.
+// sortByPrefix sorts o by (hi, lo), keeping the order of equal ones:
+// a radix sort, first by the key's first byte (its table) into tmp, then
+// each table's keys by the other fifteen (sortRun). tmp is scratch of
+// o's length; the sorted keys are in one of the two.
 func sortByPrefix(o, tmp []sortKey) []sortKey {
-	for pass := range 16 {
+	var start [257]int
+	for i := range o {
+		start[o[i].hi>>56+1]++
+	}
+	for b := range 256 {
+		start[b+1] += start[b]
+	}
+	next := start
+	for i := range o {
+		b := o[i].hi >> 56
+		tmp[next[b]] = o[i]
+		next[b]++
+	}
+	for b := range 256 {
+		if from, to := start[b], start[b+1]; to-from > 1 {
+			sortRun(tmp[from:to], o[from:to])
+		}
+	}
+	return tmp
+}
+
+// sortRun sorts r, whose keys share their first byte, by the other
+// fifteen, keeping the order of equal ones: a pass per byte from the
+// last, skipping the bytes all of r's keys share, which within a table
+// are most of them (a customer's name, the high bytes of times and ids).
+// s is scratch of r's length; the sorted keys end in r.
+func sortRun(r, s []sortKey) {
+	// The bits in which some key differs from the first.
+	var dhi, dlo uint64
+	for i := range r {
+		dhi |= r[i].hi ^ r[0].hi
+		dlo |= r[i].lo ^ r[0].lo
+	}
+	src, dst := r, s
+	for pass := range 15 {
 		digit := func(k *sortKey) byte {
 			if pass < 8 {
 				return byte(k.lo >> (8 * pass))
 			}
 			return byte(k.hi >> (8 * (pass - 8)))
 		}
-		var count [256]int
-		for i := range o {
-			count[digit(&o[i])]++
-		}
-		if len(o) == 0 || count[digit(&o[0])] == len(o) {
+		if digit(&sortKey{hi: dhi, lo: dlo}) == 0 {
 			continue
+		}
+		var count [256]int
+		for i := range src {
+			count[digit(&src[i])]++
 		}
 		sum := 0
 		for b, c := range count {
 			count[b] = sum
 			sum += c
 		}
-		for i := range o {
-			b := digit(&o[i])
-			tmp[count[b]] = o[i]
+		for i := range src {
+			b := digit(&src[i])
+			dst[count[b]] = src[i]
 			count[b]++
 		}
-		o, tmp = tmp, o
+		src, dst = dst, src
 	}
-	return o
+	if &src[0] != &r[0] {
+		copy(r, src)
+	}
 }
 
 // pending is a write of a group waiting for the group's hand-over.

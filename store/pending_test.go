@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -124,5 +125,32 @@ func TestSortByPrefix(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("round %d, %d keys: radix order differs from a stable sort", round, n)
 		}
+	}
+}
+
+// BenchmarkSortByPrefix sorts the writes of a group of 100 messages to
+// the tables ops do not read, as they come: each message's due key,
+// customer and recipient index keys and outbox report.
+func BenchmarkSortByPrefix(b *testing.B) {
+	var o []sortKey
+	rng := rand.New(rand.NewPCG(5, 6))
+	at := time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)
+	for i := range 100 {
+		id := message.ID(1<<40 + i)
+		for _, k := range [][]byte{
+			appendDueKey(nil, at.Add(time.Duration(i)*time.Millisecond), id),
+			custKey("bench1", id),
+			rcptKey("bench1", fmt.Sprintf("0101%07d", rng.IntN(1e7)), id),
+			outboxKey("bench1", uint64(5000+i)),
+		} {
+			hi, lo := prefix(k)
+			o = append(o, sortKey{hi, lo, int32(len(o))})
+		}
+	}
+	in, tmp := make([]sortKey, len(o)), make([]sortKey, len(o))
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(in, o)
+		sortByPrefix(in, tmp)
 	}
 }
