@@ -151,12 +151,16 @@ func (w *writer) move(r *rec, to message.State, mutate func(*message.Message)) e
 		// overtook the submit response), dropped if it came before (it is
 		// an earlier holder's, and would deliver and bill this message at
 		// once, final before sent).
-		remove := w.del
-		if parked.Once {
-			remove = w.singleDelRead // no tombstone
-		}
 		account := w.s.account(m.Carrier)
-		if err := remove(dlrKey(tParked, account, m.CarrierMsgID)); err != nil {
+		var kb keyBuf // on the stack: the removals are called directly, not through a func value
+		key := appendDLRKey(kb[:0], tParked, account, m.CarrierMsgID)
+		var err error
+		if parked.Once {
+			err = w.singleDelRead(key) // no tombstone
+		} else {
+			err = w.del(key)
+		}
+		if err != nil {
 			return err
 		}
 		if !parked.matches(m, account) {
