@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -177,20 +176,11 @@ func (s *Store) flushDue(g *group) {
 }
 
 // windowIDs returns the ids of the messages in the window that may be
-// open, whose deadline is at or before due, once every write before it is
-// synced: a reader that reads Pebble after it misses none of the messages
-// the window held, since an entry leaves the window only once its key is
-// visible there.
-func (s *Store) windowIDs(ctx context.Context, due time.Time) ([]message.ID, error) {
-	return s.windowUntil(ctx, due.UnixMilli())
-}
-
-// windowOpen is windowIDs of every deadline.
-func (s *Store) windowOpen(ctx context.Context) ([]message.ID, error) {
-	return s.windowUntil(ctx, math.MaxInt64)
-}
-
-func (s *Store) windowUntil(ctx context.Context, limit int64) ([]message.ID, error) {
+// open, whose deadline (unix ms) is at or before limit, once every write
+// before it is synced: a reader that reads Pebble after it misses none of
+// the messages the window held, since an entry leaves the window only once
+// its key is visible there. math.MaxInt64 takes every deadline.
+func (s *Store) windowIDs(ctx context.Context, limit int64) ([]message.ID, error) {
 	if !s.win.on() {
 		return nil, nil
 	}
@@ -212,7 +202,7 @@ func (s *Store) windowUntil(ctx context.Context, limit int64) ([]message.ID, err
 // above the watermark that is not final its due key, if it lacks one (a
 // crash took the window), and moves the watermark past the greatest id.
 func (s *Store) settleDue(last message.ID) error {
-	mark, found, err := s.readDueMark()
+	mark, found, err := readDueMark(s.db)
 	if err != nil {
 		return err
 	}
@@ -274,11 +264,7 @@ func (s *Store) settleDue(last message.ID) error {
 	return nil
 }
 
-// readDueMark reads the watermark from Pebble.
-func (s *Store) readDueMark() (message.ID, bool, error) {
-	return readDueMark(s.db)
-}
-
+// readDueMark reads the watermark from r.
 func readDueMark(r pebble.Reader) (message.ID, bool, error) {
 	v, c, err := r.Get(dueMarkKey)
 	if errors.Is(err, pebble.ErrNotFound) {

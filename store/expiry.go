@@ -39,7 +39,7 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time, limit int) ([]mess
 // leaves the window only once its key is visible in Pebble, so none is
 // missed.
 func (s *Store) ExpireBefore(ctx context.Context, due, now time.Time, limit int) ([]message.ID, error) {
-	win, err := s.windowIDs(ctx, due)
+	win, err := s.windowIDs(ctx, due.UnixMilli())
 	if err != nil {
 		return nil, err
 	}

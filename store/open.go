@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -35,7 +36,7 @@ type OpenSummary struct {
 // The messages of the due window (accepted in the last Options.DueDelay,
 // their keys not written yet) are counted after those of the due table.
 func (s *Store) OpenSummary(now time.Time, limit int) (OpenSummary, error) {
-	win, err := s.windowOpen(context.Background())
+	win, err := s.windowIDs(context.Background(), math.MaxInt64)
 	if err != nil {
 		return OpenSummary{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -41,7 +42,7 @@ func (s *Store) Recover(fn func(*message.Message) error) (RecoveryStats, error) 
 	var st RecoveryStats
 	// Messages accepted since Open and still in the due window, taken
 	// before the due table is read (see windowIDs); they have no key to fix.
-	win, err := s.windowOpen(context.Background())
+	win, err := s.windowIDs(context.Background(), math.MaxInt64)
 	if err != nil {
 		return st, err
 	}
